@@ -1,0 +1,23 @@
+package dev.osupgrade.event;
+
+import dev.osupgrade.fleet.ScaleSetId;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * An upgraded instance reported Healthy in time: it counts as successful.
+ *
+ * @param sequence the event number
+ * @param at when it was observed
+ * @param scaleSet the scale set
+ * @param batch the batch, 1-based
+ * @param instanceId the instance
+ * @param took time from the batch's start to healthy
+ */
+public record InstanceHealthy(long sequence, Instant at, ScaleSetId scaleSet, int batch, String instanceId,
+    Duration took) implements RolloutEvent {
+  @Override
+  public String toString() {
+    return EventText.line(this, "instance " + instanceId + " healthy after " + EventText.duration(took));
+  }
+}

@@ -1,0 +1,26 @@
+package dev.osupgrade.event;
+
+import dev.osupgrade.fleet.ScaleSetId;
+import dev.osupgrade.image.ImageVersion;
+import dev.osupgrade.ops.UpgradeProgress;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * The rollout handled every planned instance.
+ *
+ * @param sequence the event number
+ * @param at when
+ * @param scaleSet the scale set
+ * @param target the version rolled out
+ * @param progress the final counts
+ * @param took fleet time from start to end
+ */
+public record RolloutCompleted(long sequence, Instant at, ScaleSetId scaleSet, ImageVersion target,
+    UpgradeProgress progress, Duration took) implements RolloutEvent {
+  @Override
+  public String toString() {
+    return EventText.line(this, "rollout to " + target + " COMPLETED in " + EventText.duration(took) + ": "
+        + progress);
+  }
+}

@@ -1,0 +1,128 @@
+package dev.osupgrade.fleet;
+
+import dev.osupgrade.Require;
+import dev.osupgrade.image.ImageReference;
+import dev.osupgrade.image.ImageVersion;
+
+/**
+ * One scale set instance as the fleet reports it at a moment.
+ *
+ * @param instanceId the instance id ({@code "0"}, {@code "1"}, … in Uniform orchestration)
+ * @param zone its availability zone, or {@link Zone#REGIONAL}
+ * @param updateDomain its platform update domain
+ * @param faultDomain its platform fault domain
+ * @param image the image its OS disk runs, pinned to the exact version
+ * @param latestModelApplied whether the instance matches the scale set's current model
+ * @param provisioningState the last operation's state
+ * @param powerState its power state
+ * @param health its application health
+ * @param protectedFromUpgrade protected from scale-set actions: upgrades leave it alone
+ */
+public record Instance(
+    String instanceId,
+    Zone zone,
+    int updateDomain,
+    int faultDomain,
+    ImageReference image,
+    boolean latestModelApplied,
+    ProvisioningState provisioningState,
+    PowerState powerState,
+    HealthState health,
+    boolean protectedFromUpgrade) {
+
+  /** Validates the fields. */
+  public Instance {
+    Require.nonBlank("instanceId", instanceId);
+    Require.nonNull(zone, "zone");
+    Require.atLeast("updateDomain", updateDomain, 0);
+    Require.atLeast("faultDomain", faultDomain, 0);
+    Require.nonNull(image, "image");
+    Require.that(!image.isLatest(), "image", "pinned to the exact version the instance runs", image);
+    Require.nonNull(provisioningState, "provisioningState");
+    Require.nonNull(powerState, "powerState");
+    Require.nonNull(health, "health");
+  }
+
+  /**
+   * A running, healthy, up-to-date instance: the usual starting point in tests.
+   *
+   * @param instanceId the id
+   * @param zone the zone
+   * @param updateDomain the update domain
+   * @param image the image it runs, pinned
+   * @return the instance
+   */
+  public static Instance of(String instanceId, Zone zone, int updateDomain, ImageReference image) {
+    return new Instance(instanceId, zone, updateDomain, updateDomain, image, true, ProvisioningState.SUCCEEDED,
+        PowerState.RUNNING, HealthState.HEALTHY, false);
+  }
+
+  /** @return the exact version the instance runs */
+  public ImageVersion imageVersion() {
+    return image.version().orElseThrow();
+  }
+
+  /**
+   * Says whether the instance runs a version.
+   *
+   * @param version the version
+   * @return true if its OS disk runs exactly that version
+   */
+  public boolean runs(ImageVersion version) {
+    return imageVersion().equals(version);
+  }
+
+  /**
+   * Returns a copy with another health state.
+   *
+   * @param newHealth the state
+   * @return the copy
+   */
+  public Instance withHealth(HealthState newHealth) {
+    return new Instance(instanceId, zone, updateDomain, faultDomain, image, latestModelApplied, provisioningState,
+        powerState, newHealth, protectedFromUpgrade);
+  }
+
+  /**
+   * Returns a copy running another image.
+   *
+   * @param newImage the image, pinned
+   * @param newLatestModelApplied whether it now matches the model
+   * @return the copy
+   */
+  public Instance withImage(ImageReference newImage, boolean newLatestModelApplied) {
+    return new Instance(instanceId, zone, updateDomain, faultDomain, newImage, newLatestModelApplied,
+        provisioningState, powerState, health, protectedFromUpgrade);
+  }
+
+  /**
+   * Returns a copy with another provisioning state.
+   *
+   * @param state the state
+   * @return the copy
+   */
+  public Instance withProvisioningState(ProvisioningState state) {
+    return new Instance(instanceId, zone, updateDomain, faultDomain, image, latestModelApplied, state, powerState,
+        health, protectedFromUpgrade);
+  }
+
+  /**
+   * Returns a copy protected (or not) from scale-set actions.
+   *
+   * @param isProtected the flag
+   * @return the copy
+   */
+  public Instance withProtectedFromUpgrade(boolean isProtected) {
+    return new Instance(instanceId, zone, updateDomain, faultDomain, image, latestModelApplied, provisioningState,
+        powerState, health, isProtected);
+  }
+
+  @Override
+  public String toString() {
+    return "Instance[" + instanceId + ", " + zone + ", UD " + updateDomain + ", FD " + faultDomain + ", "
+        + imageVersion() + (latestModelApplied ? "" : " (not latest model)") + ", " + health
+        + (provisioningState == ProvisioningState.SUCCEEDED ? "" : ", " + provisioningState)
+        + (powerState == PowerState.RUNNING ? "" : ", " + powerState)
+        + (protectedFromUpgrade ? ", protected" : "") + "]";
+  }
+}

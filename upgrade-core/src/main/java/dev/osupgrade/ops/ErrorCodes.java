@@ -1,0 +1,21 @@
+package dev.osupgrade.ops;
+
+/** The codes a rollout stops with. Where Azure has a name for the condition, the code is Azure's name. */
+public final class ErrorCodes {
+  private ErrorCodes() {}
+
+  /** More than {@code maxUnhealthyInstancePercent} of the set was unhealthy before the first batch. */
+  public static final String MAX_UNHEALTHY_BEFORE = "MaxUnhealthyInstancePercentExceededBeforeRollingUpgrade";
+  /** More than {@code maxUnhealthyInstancePercent} of the set was unhealthy before a later batch. */
+  public static final String MAX_UNHEALTHY_IN = "MaxUnhealthyInstancePercentExceededInRollingUpgrade";
+  /** More than {@code maxUnhealthyUpgradedInstancePercent} of the upgraded instances were unhealthy after a batch. */
+  public static final String MAX_UNHEALTHY_UPGRADED = "MaxUnhealthyUpgradedInstancePercentExceededInRollingUpgrade";
+  /** The rollout made no progress within its deadline. */
+  public static final String TIMEOUT = "RollingUpgradeTimeoutError";
+  /** An unexpected failure inside the orchestrator. */
+  public static final String INTERNAL = "InternalExecutionError";
+  /** A user or governance gate failed. */
+  public static final String GATE_FAILED = "GateFailed";
+  /** A mutating call to the fleet was rejected and cannot be retried. */
+  public static final String OPERATION_REJECTED = "OperationRejected";
+}

@@ -1,0 +1,74 @@
+package dev.osupgrade.port;
+
+import dev.osupgrade.fleet.Instance;
+import dev.osupgrade.fleet.ScaleSet;
+import dev.osupgrade.fleet.ScaleSetId;
+import dev.osupgrade.image.ImageReference;
+import dev.osupgrade.policy.UpgradePolicy;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Reads and changes one scale set. Every method may throw a {@link CloudException}: {@link ResourceNotFoundException}
+ * for an unknown scale set, {@link ThrottledException} and {@link TransientCloudException} for failures worth
+ * retrying, {@link ConflictException} for a concurrent change.
+ *
+ * <p>Mutating calls are safe to repeat: upgrading an instance that already runs the model's image, or setting the
+ * model to the image it already has, changes nothing. The rollout engine relies on this to resume after a crash.
+ */
+public interface ScaleSetPort {
+
+  /**
+   * Reads the scale set's model and all its instances, with their health.
+   *
+   * @param id the scale set
+   * @return the snapshot
+   */
+  ScaleSet get(ScaleSetId id);
+
+  /**
+   * Reads the instances only, with their health (cheaper than {@link #get} where the model is known).
+   *
+   * @param id the scale set
+   * @return the instances in instance-id order
+   */
+  List<Instance> listInstances(ScaleSetId id);
+
+  /**
+   * Points the scale set model at another image (ARM: PATCH the model's image reference). Existing instances keep
+   * their image and now show {@code latestModelApplied=false}; instances created from now on take the new image.
+   *
+   * @param id the scale set
+   * @param image the new model image
+   */
+  void updateModelImage(ScaleSetId id, ImageReference image);
+
+  /**
+   * Sets the scale set's upgrade policy (ARM: PATCH {@code upgradePolicy} with {@code If-Match}).
+   *
+   * @param id the scale set
+   * @param policy the new policy
+   * @param ifMatchEtag the etag the change is based on, or null to overwrite unconditionally
+   * @throws ConflictException when the etag no longer matches
+   */
+  void updateUpgradePolicy(ScaleSetId id, UpgradePolicy policy, @Nullable String ifMatchEtag);
+
+  /**
+   * Brings the named instances to the scale set model (ARM: one {@code manualupgrade} call for all of them). Returns
+   * once the request is accepted; the instances then update, reboot and report health over the following minutes.
+   *
+   * @param id the scale set
+   * @param instanceIds the instances
+   */
+  void upgradeInstances(ScaleSetId id, List<String> instanceIds);
+
+  /**
+   * Restores the named instances' OS disks to a previous image, leaving the model where it is. The instances then
+   * show {@code latestModelApplied=false} when the model points elsewhere.
+   *
+   * @param id the scale set
+   * @param instanceIds the instances
+   * @param previousImage the image to restore, pinned
+   */
+  void rollBackInstances(ScaleSetId id, List<String> instanceIds, ImageReference previousImage);
+}
