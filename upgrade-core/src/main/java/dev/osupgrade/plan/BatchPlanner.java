@@ -1,0 +1,198 @@
+package dev.osupgrade.plan;
+
+import dev.osupgrade.Require;
+import dev.osupgrade.fleet.Instance;
+import dev.osupgrade.fleet.InstanceIds;
+import dev.osupgrade.fleet.ScaleSet;
+import dev.osupgrade.fleet.Zone;
+import dev.osupgrade.image.ImageVersion;
+import dev.osupgrade.policy.RollingUpgradePolicy;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Plans a rollout by Azure's documented batching rules. A pure function: the same snapshot, policy and target always
+ * give the same plan.
+ *
+ * <ol>
+ *   <li>A batch holds at most {@code maxBatchInstancePercent} of the scale set's instance count, rounded down, never
+ *       fewer than one: a set of five or fewer instances goes one instance at a time.</li>
+ *   <li>Without {@code enableCrossZoneUpgrade}, a batch never spans two zones and zones go one after another
+ *       (regional instances first, then zone 1, 2, 3).</li>
+ *   <li>Batches respect update-domain boundaries: a batch is either part of one update domain or a set of whole
+ *       update domains, never part of one domain together with another (so no two domains are ever partly down at
+ *       once). Update domains go in ascending order, fault domain and instance id break ties.</li>
+ *   <li>With {@code prioritizeUnhealthyInstances}, every unhealthy (Unhealthy or Unknown) instance is planned before
+ *       any healthy one, by the same rules.</li>
+ *   <li>Instances already on the target version and instances protected from scale-set actions are skipped.</li>
+ * </ol>
+ */
+public final class BatchPlanner {
+  private BatchPlanner() {}
+
+  /**
+   * Plans with the default estimate assumptions.
+   *
+   * @param scaleSet the fleet snapshot
+   * @param policy the rolling policy
+   * @param target the version to roll out
+   * @return the plan
+   */
+  public static RolloutPlan plan(ScaleSet scaleSet, RollingUpgradePolicy policy, ImageVersion target) {
+    return plan(scaleSet, policy, target, PlanOptions.ofDefaults());
+  }
+
+  /**
+   * Plans a rollout.
+   *
+   * @param scaleSet the fleet snapshot
+   * @param policy the rolling policy
+   * @param target the version to roll out
+   * @param options assumptions for the estimate
+   * @return the plan
+   */
+  public static RolloutPlan plan(ScaleSet scaleSet, RollingUpgradePolicy policy, ImageVersion target,
+      PlanOptions options) {
+    Require.nonNull(scaleSet, "scaleSet");
+    Require.nonNull(policy, "policy");
+    Require.nonNull(target, "target");
+    Require.nonNull(options, "options");
+
+    int total = scaleSet.instanceCount();
+    int size = policy.batchSizeFor(total);
+    List<SkippedInstance> skipped = new ArrayList<>();
+    List<Instance> candidates = new ArrayList<>();
+    for (Instance i : sortedById(scaleSet.instances())) {
+      if (i.runs(target)) {
+        skipped.add(new SkippedInstance(i.instanceId(), SkippedInstance.Reason.ALREADY_ON_TARGET));
+      } else if (i.protectedFromUpgrade()) {
+        skipped.add(new SkippedInstance(i.instanceId(), SkippedInstance.Reason.PROTECTED));
+      } else {
+        candidates.add(i);
+      }
+    }
+
+    List<List<Instance>> passes = new ArrayList<>();
+    if (policy.prioritizeUnhealthyInstances()) {
+      passes.add(candidates.stream().filter(i -> i.health().countsAsUnhealthy()).toList());
+      passes.add(candidates.stream().filter(i -> !i.health().countsAsUnhealthy()).toList());
+    } else {
+      passes.add(candidates);
+      passes.add(List.of());
+    }
+
+    List<Batch> batches = new ArrayList<>();
+    for (int pass = 0; pass < passes.size(); pass++) {
+      boolean unhealthyFirst = policy.prioritizeUnhealthyInstances() && pass == 0;
+      for (List<Instance> group : groupByZone(passes.get(pass), policy.enableCrossZoneUpgrade())) {
+        for (List<Instance> chunk : chunkByUpdateDomain(group, size)) {
+          batches.add(toBatch(batches.size() + 1, chunk, unhealthyFirst));
+        }
+      }
+    }
+    PlanEstimate estimate = estimate(scaleSet, policy, batches, options);
+    return new RolloutPlan(scaleSet.id(), target, policy, total, size, batches, skipped, estimate);
+  }
+
+  private static List<Instance> sortedById(List<Instance> instances) {
+    return instances.stream().sorted(Comparator.comparing(Instance::instanceId, InstanceIds.ORDER)).toList();
+  }
+
+  private static List<List<Instance>> groupByZone(List<Instance> instances, boolean crossZone) {
+    if (crossZone) {
+      return instances.isEmpty() ? List.of() : List.of(instances);
+    }
+    Map<Zone, List<Instance>> byZone = new TreeMap<>();
+    for (Instance i : instances) {
+      byZone.computeIfAbsent(i.zone(), z -> new ArrayList<>()).add(i);
+    }
+    return new ArrayList<>(byZone.values());
+  }
+
+  private static List<List<Instance>> chunkByUpdateDomain(List<Instance> group, int size) {
+    Map<Integer, List<Instance>> byDomain = new TreeMap<>();
+    for (Instance i : group) {
+      byDomain.computeIfAbsent(i.updateDomain(), d -> new ArrayList<>()).add(i);
+    }
+    List<List<Instance>> chunks = new ArrayList<>();
+    List<Instance> current = new ArrayList<>();
+    for (List<Instance> domain : byDomain.values()) {
+      List<Instance> ordered = domain.stream()
+          .sorted(Comparator.comparingInt(Instance::faultDomain)
+              .thenComparing(Instance::instanceId, InstanceIds.ORDER))
+          .toList();
+      if (ordered.size() > size) {
+        // A domain larger than a batch is split into batches of its own.
+        if (!current.isEmpty()) {
+          chunks.add(current);
+          current = new ArrayList<>();
+        }
+        for (int from = 0; from < ordered.size(); from += size) {
+          chunks.add(new ArrayList<>(ordered.subList(from, Math.min(ordered.size(), from + size))));
+        }
+      } else {
+        // Whole domains share a batch while they fit.
+        if (current.size() + ordered.size() > size) {
+          chunks.add(current);
+          current = new ArrayList<>();
+        }
+        current.addAll(ordered);
+      }
+    }
+    if (!current.isEmpty()) {
+      chunks.add(current);
+    }
+    return chunks;
+  }
+
+  private static Batch toBatch(int number, List<Instance> chunk, boolean unhealthyFirst) {
+    Set<Zone> zones = new TreeSet<>();
+    Set<Integer> domains = new TreeSet<>();
+    for (Instance i : chunk) {
+      zones.add(i.zone());
+      domains.add(i.updateDomain());
+    }
+    return new Batch(number, chunk.stream().map(Instance::instanceId).toList(), new ArrayList<>(zones),
+        new ArrayList<>(domains), unhealthyFirst);
+  }
+
+  private static PlanEstimate estimate(ScaleSet scaleSet, RollingUpgradePolicy policy, List<Batch> batches,
+      PlanOptions options) {
+    int total = scaleSet.instanceCount();
+    Set<String> unhealthyNow = new HashSet<>();
+    for (Instance i : scaleSet.instances()) {
+      if (i.health().countsAsUnhealthy()) {
+        unhealthyNow.add(i.instanceId());
+      }
+    }
+    int lowest = total - unhealthyNow.size();
+    int surge = 0;
+    for (Batch b : batches) {
+      // Instances upgraded in earlier batches are assumed healthy again.
+      int down = unhealthyNow.size();
+      if (policy.maxSurge()) {
+        surge = Math.max(surge, b.size());
+      } else {
+        for (String id : b.instanceIds()) {
+          if (!unhealthyNow.contains(id)) {
+            down++;
+          }
+        }
+      }
+      lowest = Math.min(lowest, total - down);
+      b.instanceIds().forEach(unhealthyNow::remove);
+    }
+    Duration time = options.estimatedBatchTime().multipliedBy(batches.size());
+    if (batches.size() > 1) {
+      time = time.plus(policy.pauseTimeBetweenBatches().multipliedBy(batches.size() - 1L));
+    }
+    return new PlanEstimate(batches.size(), time, Math.max(0, lowest), total, surge);
+  }
+}

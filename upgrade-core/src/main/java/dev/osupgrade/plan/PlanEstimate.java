@@ -1,0 +1,31 @@
+package dev.osupgrade.plan;
+
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * What a plan is expected to cost.
+ *
+ * @param batches the number of batches
+ * @param fleetTime expected fleet time from start to end (batches plus pauses)
+ * @param lowestHealthyInstances the fewest instances expected in service during any batch
+ * @param totalInstances the instance count of the scale set
+ * @param surgeInstances the most extra instances alive at once (max surge), 0 when upgrading in place
+ */
+public record PlanEstimate(int batches, Duration fleetTime, int lowestHealthyInstances, int totalInstances,
+    int surgeInstances) {
+
+  /** @return the lowest healthy capacity as a percentage of the instance count */
+  public double lowestHealthyPercent() {
+    return totalInstances == 0 ? 100.0 : 100.0 * lowestHealthyInstances / totalInstances;
+  }
+
+  @Override
+  public String toString() {
+    long minutes = fleetTime.toMinutes();
+    String time = minutes >= 60 ? (minutes / 60) + "h" + (minutes % 60) + "m" : minutes + "m";
+    return String.format(Locale.ROOT, "%d batches, ~%s of fleet time, lowest healthy capacity %d/%d (%.0f%%), %s",
+        batches, time, lowestHealthyInstances, totalInstances, lowestHealthyPercent(),
+        surgeInstances == 0 ? "no surge instances" : "up to " + surgeInstances + " surge instances");
+  }
+}

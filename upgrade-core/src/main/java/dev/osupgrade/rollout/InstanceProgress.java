@@ -1,0 +1,60 @@
+package dev.osupgrade.rollout;
+
+import dev.osupgrade.Require;
+import dev.osupgrade.image.ImageReference;
+import java.time.Instant;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One planned instance's journey through a rollout.
+ *
+ * @param instanceId the instance
+ * @param batch the batch that upgrades it, from 1
+ * @param previousImage the image it ran when the rollout was planned (what a rollback restores)
+ * @param stage where it stands
+ * @param requestedAt when its upgrade (or rollback) was requested, or null
+ * @param upgradedAt when it was first observed on the target image, or null
+ * @param settledAt when it settled, or null
+ */
+public record InstanceProgress(
+    String instanceId,
+    int batch,
+    ImageReference previousImage,
+    InstanceStage stage,
+    @Nullable Instant requestedAt,
+    @Nullable Instant upgradedAt,
+    @Nullable Instant settledAt) {
+
+  /** Validates the fields. */
+  public InstanceProgress {
+    Require.nonBlank("instanceId", instanceId);
+    Require.atLeast("batch", batch, 1);
+    Require.nonNull(previousImage, "previousImage");
+    Require.nonNull(stage, "stage");
+  }
+
+  /**
+   * A planned, not yet started instance.
+   *
+   * @param instanceId the instance
+   * @param batch its batch
+   * @param previousImage the image it runs now
+   * @return the progress
+   */
+  public static InstanceProgress pending(String instanceId, int batch, ImageReference previousImage) {
+    return new InstanceProgress(instanceId, batch, previousImage, InstanceStage.PENDING, null, null, null);
+  }
+
+  InstanceProgress requested(InstanceStage newStage, Instant at) {
+    return new InstanceProgress(instanceId, batch, previousImage, newStage, at, upgradedAt, null);
+  }
+
+  InstanceProgress upgraded(Instant at) {
+    return new InstanceProgress(instanceId, batch, previousImage, InstanceStage.AWAITING_HEALTH, requestedAt, at,
+        null);
+  }
+
+  InstanceProgress settled(InstanceStage newStage, Instant at) {
+    return new InstanceProgress(instanceId, batch, previousImage, newStage, requestedAt, upgradedAt, at);
+  }
+}

@@ -1,0 +1,38 @@
+package dev.osupgrade.rollout;
+
+/** Where one planned instance stands in a rollout. */
+public enum InstanceStage {
+  /** Not yet sent for upgrade. */
+  PENDING,
+  /** Sent for upgrade; not yet observed on the target image. */
+  UPGRADING,
+  /** Observed on the target image; awaiting Healthy. */
+  AWAITING_HEALTH,
+  /** Upgraded and healthy in time. */
+  SUCCEEDED,
+  /** Failed and left as it is (automatic rollback disabled). */
+  FAILED,
+  /** Failed; being restored to its previous image. */
+  ROLLING_BACK,
+  /** Failed and restored to its previous image. */
+  ROLLED_BACK,
+  /** Failed, and restoring its previous image failed too. */
+  ROLLBACK_FAILED,
+  /** No longer part of the scale set (scaled in during the rollout). */
+  REMOVED;
+
+  /** @return true for the stages Azure counts as failed */
+  public boolean isFailed() {
+    return this == FAILED || this == ROLLING_BACK || this == ROLLED_BACK || this == ROLLBACK_FAILED;
+  }
+
+  /** @return true once nothing more will happen to the instance in this rollout */
+  public boolean isSettled() {
+    return this == SUCCEEDED || this == FAILED || this == ROLLED_BACK || this == ROLLBACK_FAILED || this == REMOVED;
+  }
+
+  /** @return true while the instance is being worked on */
+  public boolean isInFlight() {
+    return this == UPGRADING || this == AWAITING_HEALTH || this == ROLLING_BACK;
+  }
+}

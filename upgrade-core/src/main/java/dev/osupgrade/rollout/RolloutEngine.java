@@ -1,0 +1,616 @@
+package dev.osupgrade.rollout;
+
+import dev.osupgrade.Require;
+import dev.osupgrade.event.BatchCompleted;
+import dev.osupgrade.event.BatchSkipped;
+import dev.osupgrade.event.BatchStarted;
+import dev.osupgrade.event.GateEvaluated;
+import dev.osupgrade.event.InstanceFailed;
+import dev.osupgrade.event.InstanceHealthy;
+import dev.osupgrade.event.InstanceRolledBack;
+import dev.osupgrade.event.InstanceUpgraded;
+import dev.osupgrade.event.ModelImageChanged;
+import dev.osupgrade.event.RolloutCompleted;
+import dev.osupgrade.event.RolloutEvent;
+import dev.osupgrade.event.RolloutFaulted;
+import dev.osupgrade.event.RolloutStarted;
+import dev.osupgrade.fleet.HealthState;
+import dev.osupgrade.fleet.Instance;
+import dev.osupgrade.fleet.ProvisioningState;
+import dev.osupgrade.fleet.ScaleSet;
+import dev.osupgrade.health.FleetUnhealthyGate;
+import dev.osupgrade.health.GateContext;
+import dev.osupgrade.health.GatePhase;
+import dev.osupgrade.health.GateVerdict;
+import dev.osupgrade.health.HealthGate;
+import dev.osupgrade.health.UpgradedUnhealthyGate;
+import dev.osupgrade.image.ImageReference;
+import dev.osupgrade.image.ImageVersion;
+import dev.osupgrade.ops.RolloutStatus;
+import dev.osupgrade.ops.UpgradeError;
+import dev.osupgrade.plan.Batch;
+import dev.osupgrade.plan.BatchPlanner;
+import dev.osupgrade.plan.RolloutPlan;
+import dev.osupgrade.policy.RollingUpgradePolicy;
+import dev.osupgrade.policy.UpgradeMode;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.LongFunction;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The rollout's decision step: a pure function from (state, observation) to a {@link Decision}. It applies Azure's
+ * rules in this order:
+ *
+ * <ol>
+ *   <li>Before every batch, the gates: {@link FleetUnhealthyGate} (more than {@code maxUnhealthyInstancePercent} of
+ *       the whole set unhealthy stops the rollout) and any user gate.</li>
+ *   <li>The batch is sent in one action; instances already on the target, protected or gone are left out.</li>
+ *   <li>Each instance must reach the target image and then report Healthy. Unhealthy or Unknown for longer than the
+ *       health timeout fails it; Initializing waits, up to the instance upgrade timeout. A failed instance is
+ *       restored to its previous image unless automatic rollback is off.</li>
+ *   <li>When every instance of the batch has settled, the after-batch gates: {@link UpgradedUnhealthyGate} (more
+ *       than {@code maxUnhealthyUpgradedInstancePercent} of the upgraded instances unhealthy stops the rollout) and
+ *       any user gate.</li>
+ *   <li>{@code pauseTimeBetweenBatches}, then the next batch; after the last, {@code Completed}.</li>
+ * </ol>
+ *
+ * <p>A stopped rollout is {@code Faulted} with Azure's code; by default the model is pointed back at its previous
+ * image so that new instances do not take the failing one (instances upgraded successfully keep the new image and
+ * then show {@code latestModelApplied=false}).
+ */
+public final class RolloutEngine {
+  private static final int MAX_TRANSITIONS_PER_STEP = 10_000;
+
+  private final RolloutOptions options;
+  private final List<HealthGate> beforeGates;
+  private final List<HealthGate> afterGates;
+
+  /**
+   * Creates an engine.
+   *
+   * @param options how rollouts behave
+   */
+  public RolloutEngine(RolloutOptions options) {
+    this.options = Require.nonNull(options, "options");
+    List<HealthGate> all = new ArrayList<>();
+    all.add(new FleetUnhealthyGate());
+    all.add(new UpgradedUnhealthyGate());
+    all.addAll(options.gates());
+    this.beforeGates = all.stream().filter(g -> g.appliesTo(GatePhase.BEFORE_BATCH)).toList();
+    this.afterGates = all.stream().filter(g -> g.appliesTo(GatePhase.AFTER_BATCH)).toList();
+  }
+
+  /** @return the options this engine runs with */
+  public RolloutOptions options() {
+    return options;
+  }
+
+  /**
+   * Checks that an orchestrated rollout may drive this scale set to the target, without changing anything.
+   *
+   * @param fleet the scale set
+   * @param target the version to roll out
+   * @throws RolloutRefusedException naming the rule that refuses it
+   */
+  public static void checkCanStart(ScaleSet fleet, ImageVersion target) {
+    Require.nonNull(fleet, "fleet");
+    Require.nonNull(target, "target");
+    if (fleet.upgradePolicy().automaticOsUpgrade().enableAutomaticOSUpgrade()) {
+      throw new RolloutRefusedException(RolloutRefusedException.AUTOMATIC_OS_UPGRADE_ENABLED,
+          fleet.id() + " has automatic OS upgrade enabled, so Azure drives its OS upgrades; an orchestrated "
+              + "rollout would fight it. Disable enableAutomaticOSUpgrade first, or govern the platform upgrade "
+              + "instead.");
+    }
+    if (fleet.upgradePolicy().mode() != UpgradeMode.MANUAL) {
+      throw new RolloutRefusedException(RolloutRefusedException.UPGRADE_MODE_NOT_MANUAL,
+          fleet.id() + " has upgrade mode " + fleet.upgradePolicy().mode().azureName() + ", so Azure would apply "
+              + "the model change to its instances by itself. Set upgradePolicy.mode to Manual for an orchestrated "
+              + "rollout.");
+    }
+  }
+
+  /**
+   * Takes one step.
+   *
+   * @param state the state after the previous step
+   * @param observation what the runner sees now
+   * @return the new state, the actions to run, the events emitted and when to look again
+   */
+  public Decision decide(RolloutState state, Observation observation) {
+    Require.nonNull(state, "state");
+    Require.nonNull(observation, "observation");
+    Step step = new Step(state, observation);
+    step.run();
+    return step.finish();
+  }
+
+  /**
+   * Stops a rollout with an error that came from outside the decision step (a rejected call, an unreadable fleet).
+   *
+   * @param state the current state
+   * @param now the time
+   * @param error the error
+   * @param fleet the last known snapshot of the scale set, used to revert its model; null if unknown
+   * @return the decision
+   */
+  public Decision fault(RolloutState state, Instant now, UpgradeError error, @Nullable ScaleSet fleet) {
+    Require.nonNull(state, "state");
+    Require.nonNull(now, "now");
+    Require.nonNull(error, "error");
+    if (state.status().isTerminal()) {
+      return new Decision(state, List.of(), List.of(), null);
+    }
+    Step step = new Step(state, fleet == null ? null : new Observation(now, fleet), now);
+    step.fault(error);
+    return step.finish();
+  }
+
+  /**
+   * Removes an action from the outbox once the port confirmed it.
+   *
+   * @param state the state
+   * @param action the confirmed action
+   * @return the new state
+   */
+  public static RolloutState acknowledge(RolloutState state, RolloutAction action) {
+    RolloutState.Draft d = new RolloutState.Draft(state);
+    d.outbox.remove(action);
+    return d.build();
+  }
+
+  /**
+   * Asks the rollout to cancel: the batch in flight finishes, then the rollout ends {@code Cancelled}.
+   *
+   * @param state the state
+   * @return the new state
+   */
+  public static RolloutState requestCancel(RolloutState state) {
+    RolloutState.Draft d = new RolloutState.Draft(state);
+    d.cancelRequested = true;
+    return d.build();
+  }
+
+  /**
+   * Asks the rollout to pause before its next batch.
+   *
+   * @param state the state
+   * @return the new state
+   */
+  public static RolloutState requestPause(RolloutState state) {
+    RolloutState.Draft d = new RolloutState.Draft(state);
+    d.pauseRequested = true;
+    return d.build();
+  }
+
+  /**
+   * Lets a paused rollout go on.
+   *
+   * @param state the state
+   * @return the new state
+   */
+  public static RolloutState resume(RolloutState state) {
+    RolloutState.Draft d = new RolloutState.Draft(state);
+    d.pauseRequested = false;
+    if (d.status == RolloutStatus.PAUSED) {
+      d.status = RolloutStatus.ROLLING_FORWARD;
+    }
+    return d.build();
+  }
+
+  /** One step's working area. */
+  private final class Step {
+    private final RolloutState.Draft d;
+    private final @Nullable Observation obs;
+    private final Instant now;
+    private final List<RolloutAction> actions = new ArrayList<>();
+    private final List<RolloutEvent> events = new ArrayList<>();
+    private @Nullable Instant wakeAt;
+    private boolean yield;
+
+    Step(RolloutState state, Observation observation) {
+      this(state, observation, observation.now());
+    }
+
+    Step(RolloutState state, @Nullable Observation observation, Instant now) {
+      this.d = new RolloutState.Draft(state);
+      this.obs = observation;
+      this.now = now;
+    }
+
+    private Observation obs() {
+      return Objects.requireNonNull(obs, "observation");
+    }
+
+    private ScaleSet fleet() {
+      return obs().fleet();
+    }
+
+    void run() {
+      if (d.status.isTerminal()) {
+        return;
+      }
+      int guard = 0;
+      while (!yield && d.phase != RolloutState.Phase.DONE) {
+        if (++guard > MAX_TRANSITIONS_PER_STEP) {
+          throw new IllegalStateException("rollout engine made no progress in " + guard + " transitions");
+        }
+        switch (d.phase) {
+          case NOT_STARTED -> start();
+          case BEFORE_BATCH -> beforeBatch();
+          case IN_BATCH -> inBatch();
+          case PAUSING -> pausing();
+          default -> yield = true;
+        }
+      }
+    }
+
+    Decision finish() {
+      if (d.phase == RolloutState.Phase.DONE) {
+        wakeAt = null;
+      }
+      d.outbox.addAll(actions);
+      return new Decision(d.build(), actions, events, wakeAt);
+    }
+
+    private void emit(LongFunction<RolloutEvent> event) {
+      d.lastSequence++;
+      events.add(event.apply(d.lastSequence));
+    }
+
+    private void act(RolloutAction action) {
+      actions.add(action);
+    }
+
+    private void waitUntil(Instant at) {
+      wakeAt = wakeAt == null || at.isBefore(wakeAt) ? at : wakeAt;
+      yield = true;
+    }
+
+    private RollingUpgradePolicy policy() {
+      return Objects.requireNonNull(d.policy, "policy");
+    }
+
+    private RolloutPlan plan() {
+      return Objects.requireNonNull(d.plan, "plan");
+    }
+
+    private boolean rollbackEnabled() {
+      return switch (options.automaticRollback()) {
+        case ON -> true;
+        case OFF -> false;
+        case FROM_SCALE_SET -> !fleet().upgradePolicy().automaticOsUpgrade().disableAutomaticRollback();
+      };
+    }
+
+    // ---- start ----------------------------------------------------------------------------------------------
+
+    private void start() {
+      ScaleSet fleet = fleet();
+      checkCanStart(fleet, d.target);
+      RollingUpgradePolicy policy = options.explicitPolicy().orElse(fleet.upgradePolicy().rollingOrDefaults());
+      RolloutPlan plan = BatchPlanner.plan(fleet, policy, d.target, options.planOptions());
+      d.policy = policy;
+      d.plan = plan;
+      d.previousModelImage = fleet.modelImage();
+      d.startedAt = now;
+      d.status = RolloutStatus.ROLLING_FORWARD;
+      for (Batch b : plan.batches()) {
+        for (String id : b.instanceIds()) {
+          Instance i = fleet.instance(id).orElseThrow();
+          d.instances.put(id, InstanceProgress.pending(id, b.number(), i.image()));
+        }
+      }
+      emit(seq -> new RolloutStarted(seq, now, d.scaleSet, d.target, plan.batches().size(),
+          plan.instancesToUpgrade(), plan.skipped().size(), policy));
+      ImageReference targetModel = fleet.modelImage().withVersion(d.target);
+      if (!targetModel.equals(fleet.modelImage())) {
+        act(new RolloutAction.UpdateModelImage(targetModel));
+        emit(seq -> new ModelImageChanged(seq, now, d.scaleSet, fleet.modelImage(), targetModel,
+            "orchestrated rollout: the model takes the target first, then instances are upgraded to it batch by "
+                + "batch"));
+      }
+      d.batch = 1;
+      d.phase = RolloutState.Phase.BEFORE_BATCH;
+    }
+
+    // ---- before a batch -------------------------------------------------------------------------------------
+
+    private void beforeBatch() {
+      RolloutPlan plan = plan();
+      if (d.batch > plan.batches().size()) {
+        complete();
+        return;
+      }
+      if (d.cancelRequested) {
+        end(RolloutStatus.CANCELLED, null);
+        return;
+      }
+      if (d.pauseRequested) {
+        d.status = RolloutStatus.PAUSED;
+        yield = true;
+        return;
+      }
+      d.status = RolloutStatus.ROLLING_FORWARD;
+      GateContext ctx = gateContext(GatePhase.BEFORE_BATCH);
+      for (HealthGate gate : beforeGates) {
+        GateVerdict verdict = gate.evaluate(ctx);
+        emit(seq -> new GateEvaluated(seq, now, d.scaleSet, GatePhase.BEFORE_BATCH, d.batch, verdict));
+        if (verdict instanceof GateVerdict.Fail f) {
+          fault(new UpgradeError(f.code(), f.reason()));
+          return;
+        }
+        if (verdict instanceof GateVerdict.Wait w) {
+          waitUntil(w.until().isAfter(now) ? w.until() : now.plus(options.pollInterval()));
+          return;
+        }
+      }
+      Batch batch = plan.batch(d.batch);
+      List<String> toSend = new ArrayList<>();
+      List<String> notSent = new ArrayList<>();
+      for (String id : batch.instanceIds()) {
+        InstanceProgress p = d.instances.get(id);
+        Instance live = fleet().instance(id).orElse(null);
+        if (p == null || p.stage() != InstanceStage.PENDING) {
+          continue;
+        }
+        if (live == null) {
+          d.instances.put(id, p.settled(InstanceStage.REMOVED, now));
+          notSent.add(id + " gone");
+        } else if (live.runs(d.target)) {
+          d.instances.put(id, p.requested(InstanceStage.UPGRADING, now).upgraded(now));
+          toSend.add(id);
+        } else if (live.protectedFromUpgrade()) {
+          d.instances.put(id, p.settled(InstanceStage.REMOVED, now));
+          notSent.add(id + " protected");
+        } else {
+          d.instances.put(id, p.requested(InstanceStage.UPGRADING, now));
+          toSend.add(id);
+        }
+      }
+      List<String> needCall = toSend.stream().filter(id -> !fleet().instance(id).orElseThrow().runs(d.target))
+          .toList();
+      if (toSend.isEmpty()) {
+        emit(seq -> new BatchSkipped(seq, now, d.scaleSet, d.batch, plan.batches().size(),
+            "nothing left to upgrade" + (notSent.isEmpty() ? "" : ": " + String.join(", ", notSent))));
+        nextBatch();
+        return;
+      }
+      if (!needCall.isEmpty()) {
+        act(new RolloutAction.UpgradeInstances(needCall));
+      }
+      d.batchStartedAt = now;
+      d.phase = RolloutState.Phase.IN_BATCH;
+      int unhealthy = fleet().unhealthyCount();
+      int total = fleet().instanceCount();
+      emit(seq -> new BatchStarted(seq, now, d.scaleSet, d.batch, plan.batches().size(), batch.zone(), toSend,
+          unhealthy, total));
+      // Look again after one poll interval: nothing can have happened yet.
+      waitUntil(now.plus(options.pollInterval()));
+    }
+
+    // ---- a batch in flight ----------------------------------------------------------------------------------
+
+    private void inBatch() {
+      Map<ImageReference, List<String>> rollbacks = new LinkedHashMap<>();
+      boolean allSettled = true;
+      Instant nextDeadline = null;
+      for (InstanceProgress p : List.copyOf(d.instances.values())) {
+        if (p.batch() != d.batch || p.stage().isSettled()) {
+          continue;
+        }
+        InstanceProgress after = observe(p, rollbacks);
+        if (!after.stage().isSettled()) {
+          allSettled = false;
+          Instant deadline = deadlineOf(after);
+          nextDeadline = nextDeadline == null || deadline.isBefore(nextDeadline) ? deadline : nextDeadline;
+        }
+      }
+      rollbacks.forEach((image, ids) -> act(new RolloutAction.RollBackInstances(ids, image)));
+      if (!allSettled) {
+        Instant poll = now.plus(options.pollInterval());
+        waitUntil(nextDeadline != null && nextDeadline.isBefore(poll) ? nextDeadline : poll);
+        return;
+      }
+      GateContext ctx = gateContext(GatePhase.AFTER_BATCH);
+      for (HealthGate gate : afterGates) {
+        GateVerdict verdict = gate.evaluate(ctx);
+        emit(seq -> new GateEvaluated(seq, now, d.scaleSet, GatePhase.AFTER_BATCH, d.batch, verdict));
+        if (verdict instanceof GateVerdict.Fail f) {
+          fault(new UpgradeError(f.code(), f.reason()));
+          return;
+        }
+        if (verdict instanceof GateVerdict.Wait w) {
+          waitUntil(w.until().isAfter(now) ? w.until() : now.plus(options.pollInterval()));
+          return;
+        }
+      }
+      int ok = 0;
+      int failed = 0;
+      for (InstanceProgress p : d.instances.values()) {
+        if (p.batch() == d.batch) {
+          if (p.stage() == InstanceStage.SUCCEEDED) {
+            ok++;
+          } else if (p.stage().isFailed()) {
+            failed++;
+          }
+        }
+      }
+      int succeeded = ok;
+      int failures = failed;
+      int total = plan().batches().size();
+      emit(seq -> new BatchCompleted(seq, now, d.scaleSet, d.batch, total, succeeded, failures, progress()));
+      nextBatch();
+    }
+
+    private InstanceProgress observe(InstanceProgress p, Map<ImageReference, List<String>> rollbacks) {
+      String id = p.instanceId();
+      Instance live = fleet().instance(id).orElse(null);
+      InstanceProgress next = p;
+      if (live == null) {
+        next = p.settled(InstanceStage.REMOVED, now);
+        d.instances.put(id, next);
+        return next;
+      }
+      Instant requested = Objects.requireNonNull(p.requestedAt(), "requestedAt");
+      boolean overall = !now.isBefore(requested.plus(options.instanceUpgradeTimeout()));
+      switch (p.stage()) {
+        case UPGRADING -> {
+          if (live.runs(d.target) && live.provisioningState() == ProvisioningState.SUCCEEDED) {
+            next = p.upgraded(now);
+            ImageVersion from = p.previousImage().version().orElseThrow();
+            emit(seq -> new InstanceUpgraded(seq, now, d.scaleSet, p.batch(), id, from, d.target));
+            d.instances.put(id, next);
+            return observe(next, rollbacks);
+          }
+          if (live.provisioningState() == ProvisioningState.FAILED) {
+            next = fail(p, live.health(), "the upgrade failed (provisioning state Failed)", rollbacks);
+          } else if (overall) {
+            next = fail(p, live.health(), "the upgrade did not complete within "
+                + options.instanceUpgradeTimeout(), rollbacks);
+          }
+        }
+        case AWAITING_HEALTH -> {
+          Instant upgraded = Objects.requireNonNull(p.upgradedAt(), "upgradedAt");
+          HealthState h = live.health();
+          if (h == HealthState.HEALTHY) {
+            next = p.settled(InstanceStage.SUCCEEDED, now);
+            Duration took = Duration.between(Objects.requireNonNull(d.batchStartedAt), now);
+            emit(seq -> new InstanceHealthy(seq, now, d.scaleSet, p.batch(), id, took));
+          } else if (h.countsAsUnhealthy() && !now.isBefore(upgraded.plus(options.healthTimeout()))) {
+            next = fail(p, h, "still " + h + " " + options.healthTimeout() + " after the upgrade (health timeout)",
+                rollbacks);
+          } else if (overall) {
+            next = fail(p, h, "not Healthy within the instance upgrade timeout " + options.instanceUpgradeTimeout()
+                + " (last state " + h + ")", rollbacks);
+          }
+        }
+        case ROLLING_BACK -> {
+          ImageVersion previous = p.previousImage().version().orElseThrow();
+          if (live.runs(previous) && live.provisioningState() == ProvisioningState.SUCCEEDED) {
+            next = p.settled(InstanceStage.ROLLED_BACK, now);
+            emit(seq -> new InstanceRolledBack(seq, now, d.scaleSet, p.batch(), id, previous, true,
+                "runs " + previous + " again (" + live.health() + ")"));
+          } else if (live.provisioningState() == ProvisioningState.FAILED || overall) {
+            next = p.settled(InstanceStage.ROLLBACK_FAILED, now);
+            String why = live.provisioningState() == ProvisioningState.FAILED ? "provisioning state Failed"
+                : "not restored within " + options.instanceUpgradeTimeout();
+            emit(seq -> new InstanceRolledBack(seq, now, d.scaleSet, p.batch(), id, previous, false, why));
+          }
+        }
+        default -> {
+          return p;
+        }
+      }
+      d.instances.put(id, next);
+      return next;
+    }
+
+    private InstanceProgress fail(InstanceProgress p, HealthState health, String reason,
+        Map<ImageReference, List<String>> rollbacks) {
+      boolean rollBack = rollbackEnabled();
+      InstanceProgress next;
+      if (rollBack) {
+        next = new InstanceProgress(p.instanceId(), p.batch(), p.previousImage(), InstanceStage.ROLLING_BACK, now,
+            p.upgradedAt(), null);
+        rollbacks.computeIfAbsent(p.previousImage(), k -> new ArrayList<>()).add(p.instanceId());
+      } else {
+        next = p.settled(InstanceStage.FAILED, now);
+      }
+      emit(seq -> new InstanceFailed(seq, now, d.scaleSet, p.batch(), p.instanceId(), health, reason, rollBack));
+      return next;
+    }
+
+    private Instant deadlineOf(InstanceProgress p) {
+      Instant overall = Objects.requireNonNull(p.requestedAt()).plus(options.instanceUpgradeTimeout());
+      if (p.stage() == InstanceStage.AWAITING_HEALTH) {
+        Instant health = Objects.requireNonNull(p.upgradedAt()).plus(options.healthTimeout());
+        return health.isBefore(overall) ? health : overall;
+      }
+      return overall;
+    }
+
+    // ---- between batches and at the end --------------------------------------------------------------------
+
+    private void nextBatch() {
+      d.batchStartedAt = null;
+      boolean more = d.batch < plan().batches().size();
+      Duration pause = policy().pauseTimeBetweenBatches();
+      d.batch++;
+      if (more && !pause.isZero() && !d.cancelRequested) {
+        d.phase = RolloutState.Phase.PAUSING;
+        d.pauseUntil = now.plus(pause);
+      } else {
+        d.phase = RolloutState.Phase.BEFORE_BATCH;
+      }
+    }
+
+    private void pausing() {
+      Instant until = Objects.requireNonNull(d.pauseUntil, "pauseUntil");
+      if (d.cancelRequested || !now.isBefore(until)) {
+        d.pauseUntil = null;
+        d.phase = RolloutState.Phase.BEFORE_BATCH;
+      } else {
+        waitUntil(until);
+      }
+    }
+
+    private void complete() {
+      end(RolloutStatus.COMPLETED, null);
+    }
+
+    void fault(UpgradeError error) {
+      if (options.revertModelOnFault() && d.previousModelImage != null && obs != null) {
+        ImageReference current = fleet().modelImage();
+        ImageReference previous = d.previousModelImage;
+        if (!current.equals(previous)) {
+          act(new RolloutAction.UpdateModelImage(previous));
+          emit(seq -> new ModelImageChanged(seq, now, d.scaleSet, current, previous,
+              "rollout faulted: instances created from now on take the last good image again; instances already "
+                  + "upgraded keep the new image and show latestModelApplied=false"));
+        }
+      }
+      end(RolloutStatus.FAULTED, error);
+    }
+
+    private void end(RolloutStatus status, @Nullable UpgradeError error) {
+      d.status = status;
+      d.error = error;
+      d.phase = RolloutState.Phase.DONE;
+      d.endedAt = now;
+      d.pauseUntil = null;
+      if (status == RolloutStatus.COMPLETED) {
+        Duration took = Duration.between(Objects.requireNonNull(d.startedAt), now);
+        emit(seq -> new RolloutCompleted(seq, now, d.scaleSet, d.target, progress(), took));
+      } else if (status == RolloutStatus.FAULTED) {
+        UpgradeError e = Objects.requireNonNull(error);
+        emit(seq -> new RolloutFaulted(seq, now, d.scaleSet, e, progress()));
+      }
+    }
+
+    private dev.osupgrade.ops.UpgradeProgress progress() {
+      return d.build().progress();
+    }
+
+    private GateContext gateContext(GatePhase phase) {
+      Map<String, Boolean> upgraded = new HashMap<>();
+      List<String> failed = new ArrayList<>();
+      for (InstanceProgress p : d.instances.values()) {
+        if (p.stage() != InstanceStage.PENDING && p.stage() != InstanceStage.REMOVED) {
+          upgraded.put(p.instanceId(), Boolean.TRUE);
+        }
+        if (p.stage().isFailed()) {
+          failed.add(p.instanceId());
+        }
+      }
+      return new GateContext(phase, d.batch, plan().batches().size(), fleet(), d.target, policy(),
+          upgraded.keySet(), new java.util.HashSet<>(failed), Objects.requireNonNull(d.startedAt), now);
+    }
+  }
+}

@@ -1,0 +1,203 @@
+package dev.osupgrade.rollout;
+
+import dev.osupgrade.Require;
+import dev.osupgrade.health.HealthGate;
+import dev.osupgrade.plan.PlanOptions;
+import dev.osupgrade.policy.RollingUpgradePolicy;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * How an orchestrated rollout behaves beyond the rolling policy. Build with {@link #builder()}; defaults follow
+ * Azure.
+ *
+ * @param policy the rolling policy; null means the scale set's own, or Azure's defaults when it has none
+ * @param healthTimeout how long an upgraded instance may report Unhealthy or Unknown before it fails (Azure: 5 min)
+ * @param instanceUpgradeTimeout how long an instance may take from the upgrade request to Healthy in all, including
+ *     time spent Initializing (which otherwise waits)
+ * @param pollInterval how often the runner looks at the fleet while something is in flight
+ * @param automaticRollback whether failed instances are restored to their previous image
+ * @param revertModelOnFault when the rollout faults, point the model back at the image it had before, so that
+ *     instances created afterwards do not take the failing image
+ * @param gates extra gates asked before and after each batch, after Azure's built-in two
+ * @param planOptions assumptions for the plan's estimate
+ */
+public record RolloutOptions(
+    @Nullable RollingUpgradePolicy policy,
+    Duration healthTimeout,
+    Duration instanceUpgradeTimeout,
+    Duration pollInterval,
+    AutomaticRollback automaticRollback,
+    boolean revertModelOnFault,
+    List<HealthGate> gates,
+    PlanOptions planOptions) {
+
+  /** Azure's health timeout: 5 minutes. */
+  public static final Duration DEFAULT_HEALTH_TIMEOUT = Duration.ofMinutes(5);
+  /** Default bound on one instance's upgrade, request to Healthy: 30 minutes. */
+  public static final Duration DEFAULT_INSTANCE_UPGRADE_TIMEOUT = Duration.ofMinutes(30);
+  /** Default poll interval while something is in flight: 30 seconds (Azure's LRO poll interval). */
+  public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(30);
+
+  /** Validates the fields. */
+  public RolloutOptions {
+    Require.positive("healthTimeout", healthTimeout);
+    Require.positive("instanceUpgradeTimeout", instanceUpgradeTimeout);
+    Require.positive("pollInterval", pollInterval);
+    Require.that(instanceUpgradeTimeout.compareTo(healthTimeout) >= 0, "instanceUpgradeTimeout",
+        ">= healthTimeout (" + healthTimeout + ")", instanceUpgradeTimeout);
+    Require.nonNull(automaticRollback, "automaticRollback");
+    gates = List.copyOf(Require.nonNull(gates, "gates"));
+    Require.nonNull(planOptions, "planOptions");
+  }
+
+  /** @return the defaults */
+  public static RolloutOptions ofDefaults() {
+    return builder().build();
+  }
+
+  /** @return a builder with the defaults */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** @return a builder starting from these options */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.policy = policy;
+    b.healthTimeout = healthTimeout;
+    b.instanceUpgradeTimeout = instanceUpgradeTimeout;
+    b.pollInterval = pollInterval;
+    b.automaticRollback = automaticRollback;
+    b.revertModelOnFault = revertModelOnFault;
+    b.gates.addAll(gates);
+    b.planOptions = planOptions;
+    return b;
+  }
+
+  /** @return the explicit rolling policy, if one was given */
+  public Optional<RollingUpgradePolicy> explicitPolicy() {
+    return Optional.ofNullable(policy);
+  }
+
+  /** Whether failed instances are rolled back. */
+  public enum AutomaticRollback {
+    /** As the scale set says: on unless its automatic OS upgrade policy has {@code disableAutomaticRollback}. */
+    FROM_SCALE_SET,
+    /** Always roll failed instances back. */
+    ON,
+    /** Never roll failed instances back. */
+    OFF
+  }
+
+  /** Accumulates options. Not thread-safe. */
+  public static final class Builder {
+    private @Nullable RollingUpgradePolicy policy;
+    private Duration healthTimeout = DEFAULT_HEALTH_TIMEOUT;
+    private Duration instanceUpgradeTimeout = DEFAULT_INSTANCE_UPGRADE_TIMEOUT;
+    private Duration pollInterval = DEFAULT_POLL_INTERVAL;
+    private AutomaticRollback automaticRollback = AutomaticRollback.FROM_SCALE_SET;
+    private boolean revertModelOnFault = true;
+    private final List<HealthGate> gates = new ArrayList<>();
+    private PlanOptions planOptions = PlanOptions.ofDefaults();
+
+    private Builder() {}
+
+    /**
+     * Uses this rolling policy instead of the scale set's.
+     *
+     * @param value the policy
+     * @return this builder
+     */
+    public Builder policy(RollingUpgradePolicy value) {
+      this.policy = Require.nonNull(value, "policy");
+      return this;
+    }
+
+    /**
+     * Sets the health timeout.
+     *
+     * @param value positive
+     * @return this builder
+     */
+    public Builder healthTimeout(Duration value) {
+      this.healthTimeout = Require.positive("healthTimeout", value);
+      return this;
+    }
+
+    /**
+     * Sets the bound on one instance's upgrade.
+     *
+     * @param value positive, at least the health timeout
+     * @return this builder
+     */
+    public Builder instanceUpgradeTimeout(Duration value) {
+      this.instanceUpgradeTimeout = Require.positive("instanceUpgradeTimeout", value);
+      return this;
+    }
+
+    /**
+     * Sets the poll interval.
+     *
+     * @param value positive
+     * @return this builder
+     */
+    public Builder pollInterval(Duration value) {
+      this.pollInterval = Require.positive("pollInterval", value);
+      return this;
+    }
+
+    /**
+     * Says whether failed instances are rolled back.
+     *
+     * @param value the choice
+     * @return this builder
+     */
+    public Builder automaticRollback(AutomaticRollback value) {
+      this.automaticRollback = Require.nonNull(value, "automaticRollback");
+      return this;
+    }
+
+    /**
+     * Says whether the model is pointed back at its previous image when the rollout faults.
+     *
+     * @param value the flag
+     * @return this builder
+     */
+    public Builder revertModelOnFault(boolean value) {
+      this.revertModelOnFault = value;
+      return this;
+    }
+
+    /**
+     * Adds a gate asked before and after each batch.
+     *
+     * @param gate the gate
+     * @return this builder
+     */
+    public Builder gate(HealthGate gate) {
+      this.gates.add(Require.nonNull(gate, "gate"));
+      return this;
+    }
+
+    /**
+     * Sets the plan's estimate assumptions.
+     *
+     * @param value the options
+     * @return this builder
+     */
+    public Builder planOptions(PlanOptions value) {
+      this.planOptions = Require.nonNull(value, "planOptions");
+      return this;
+    }
+
+    /** @return the options; cross-field rules are checked here */
+    public RolloutOptions build() {
+      return new RolloutOptions(policy, healthTimeout, instanceUpgradeTimeout, pollInterval, automaticRollback,
+          revertModelOnFault, gates, planOptions);
+    }
+  }
+}

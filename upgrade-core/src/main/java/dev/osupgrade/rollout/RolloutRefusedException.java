@@ -1,0 +1,29 @@
+package dev.osupgrade.rollout;
+
+import dev.osupgrade.OsUpgradeException;
+import java.io.Serial;
+
+/**
+ * A rollout was refused before it changed anything, because the scale set is not in a state an orchestrated rollout
+ * can safely drive. The {@link #code()} names the rule; the message says how to fix it.
+ */
+public final class RolloutRefusedException extends OsUpgradeException {
+  @Serial private static final long serialVersionUID = 1L;
+
+  /** The scale set has Azure's automatic OS upgrade enabled: the platform drives it, not this library. */
+  public static final String AUTOMATIC_OS_UPGRADE_ENABLED = "AutomaticOsUpgradeEnabled";
+  /** The scale set's upgrade mode would apply the model change by itself. */
+  public static final String UPGRADE_MODE_NOT_MANUAL = "UpgradeModeNotManual";
+  /** The target is a version of another image than the model's. */
+  public static final String TARGET_NOT_APPLICABLE = "TargetNotApplicable";
+
+  /**
+   * Creates the exception.
+   *
+   * @param code the rule that refused the rollout
+   * @param message what is wrong and how to fix it
+   */
+  public RolloutRefusedException(String code, String message) {
+    super(code, message);
+  }
+}

@@ -1,0 +1,190 @@
+package dev.osupgrade.rollout;
+
+import dev.osupgrade.Require;
+import dev.osupgrade.fleet.InstanceIds;
+import dev.osupgrade.fleet.ScaleSetId;
+import dev.osupgrade.image.ImageReference;
+import dev.osupgrade.image.ImageVersion;
+import dev.osupgrade.ops.RolloutStatus;
+import dev.osupgrade.ops.UpgradeError;
+import dev.osupgrade.ops.UpgradeProgress;
+import dev.osupgrade.plan.RolloutPlan;
+import dev.osupgrade.policy.RollingUpgradePolicy;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Everything a rollout remembers between two looks at the fleet. Immutable; the engine returns a new state from each
+ * step. The fleet remains the truth about images and health; the state records what was intended (target, plan,
+ * batch, actions not yet confirmed) and what only the rollout knows (which instances failed and were rolled back).
+ *
+ * @param scaleSet the scale set
+ * @param target the version being rolled out
+ * @param status where the rollout stands
+ * @param phase what the engine is doing
+ * @param policy the rolling policy in force (fixed at start)
+ * @param plan the plan, or null before start
+ * @param previousModelImage the model image before the rollout, or null before start
+ * @param startedAt when it started, or null
+ * @param endedAt when it ended, or null
+ * @param batch the current batch number, 0 before the first
+ * @param batchStartedAt when the current batch was sent, or null
+ * @param pauseUntil when the pause between batches ends, or null
+ * @param instances per-instance progress of every planned instance
+ * @param outbox actions decided but not yet confirmed done
+ * @param error why the rollout stopped, or null
+ * @param lastSequence the sequence number of the last event emitted
+ * @param cancelRequested the caller asked to cancel
+ * @param pauseRequested the caller asked to pause
+ */
+public record RolloutState(
+    ScaleSetId scaleSet,
+    ImageVersion target,
+    RolloutStatus status,
+    Phase phase,
+    @Nullable RollingUpgradePolicy policy,
+    @Nullable RolloutPlan plan,
+    @Nullable ImageReference previousModelImage,
+    @Nullable Instant startedAt,
+    @Nullable Instant endedAt,
+    int batch,
+    @Nullable Instant batchStartedAt,
+    @Nullable Instant pauseUntil,
+    SortedMap<String, InstanceProgress> instances,
+    List<RolloutAction> outbox,
+    @Nullable UpgradeError error,
+    long lastSequence,
+    boolean cancelRequested,
+    boolean pauseRequested) {
+
+  /** Validates and copies. */
+  public RolloutState {
+    Require.nonNull(scaleSet, "scaleSet");
+    Require.nonNull(target, "target");
+    Require.nonNull(status, "status");
+    Require.nonNull(phase, "phase");
+    Require.atLeast("batch", batch, 0);
+    SortedMap<String, InstanceProgress> copy = new TreeMap<>(InstanceIds.ORDER);
+    copy.putAll(Require.nonNull(instances, "instances"));
+    instances = Collections.unmodifiableSortedMap(copy);
+    outbox = List.copyOf(Require.nonNull(outbox, "outbox"));
+  }
+
+  /**
+   * The state of a rollout that has not started.
+   *
+   * @param scaleSet the scale set
+   * @param target the version to roll out
+   * @return the initial state
+   */
+  public static RolloutState initial(ScaleSetId scaleSet, ImageVersion target) {
+    return new RolloutState(scaleSet, target, RolloutStatus.NOT_STARTED, Phase.NOT_STARTED, null, null, null, null,
+        null, 0, null, null, new TreeMap<>(), List.of(), null, 0, false, false);
+  }
+
+  /** @return Azure's four progress counts */
+  public UpgradeProgress progress() {
+    int ok = 0;
+    int failed = 0;
+    int inProgress = 0;
+    int pending = 0;
+    for (InstanceProgress p : instances.values()) {
+      InstanceStage s = p.stage();
+      if (s == InstanceStage.SUCCEEDED) {
+        ok++;
+      } else if (s.isFailed()) {
+        failed++;
+      } else if (s == InstanceStage.UPGRADING || s == InstanceStage.AWAITING_HEALTH) {
+        inProgress++;
+      } else if (s == InstanceStage.PENDING) {
+        pending++;
+      }
+    }
+    return new UpgradeProgress(ok, failed, inProgress, pending);
+  }
+
+  /** @return the plan, if the rollout has started */
+  public Optional<RolloutPlan> planIfStarted() {
+    return Optional.ofNullable(plan);
+  }
+
+  /** @return the error, if the rollout stopped with one */
+  public Optional<UpgradeError> errorIfAny() {
+    return Optional.ofNullable(error);
+  }
+
+  /** @return the planned instances in a stage */
+  public List<String> instancesIn(InstanceStage stage) {
+    return instances.values().stream().filter(p -> p.stage() == stage).map(InstanceProgress::instanceId).toList();
+  }
+
+  /** What the engine is doing. */
+  public enum Phase {
+    /** Not started. */
+    NOT_STARTED,
+    /** About to start batch {@link #batch()}: gates come first. */
+    BEFORE_BATCH,
+    /** Batch {@link #batch()} is in flight. */
+    IN_BATCH,
+    /** Pausing between batches until {@link #pauseUntil()}. */
+    PAUSING,
+    /** Finished: see {@link #status()}. */
+    DONE
+  }
+
+  /** A mutable copy used by the engine within one step. */
+  static final class Draft {
+    ScaleSetId scaleSet;
+    ImageVersion target;
+    RolloutStatus status;
+    Phase phase;
+    @Nullable RollingUpgradePolicy policy;
+    @Nullable RolloutPlan plan;
+    @Nullable ImageReference previousModelImage;
+    @Nullable Instant startedAt;
+    @Nullable Instant endedAt;
+    int batch;
+    @Nullable Instant batchStartedAt;
+    @Nullable Instant pauseUntil;
+    final SortedMap<String, InstanceProgress> instances = new TreeMap<>(InstanceIds.ORDER);
+    final List<RolloutAction> outbox = new ArrayList<>();
+    @Nullable UpgradeError error;
+    long lastSequence;
+    boolean cancelRequested;
+    boolean pauseRequested;
+
+    Draft(RolloutState s) {
+      scaleSet = s.scaleSet;
+      target = s.target;
+      status = s.status;
+      phase = s.phase;
+      policy = s.policy;
+      plan = s.plan;
+      previousModelImage = s.previousModelImage;
+      startedAt = s.startedAt;
+      endedAt = s.endedAt;
+      batch = s.batch;
+      batchStartedAt = s.batchStartedAt;
+      pauseUntil = s.pauseUntil;
+      instances.putAll(s.instances);
+      outbox.addAll(s.outbox);
+      error = s.error;
+      lastSequence = s.lastSequence;
+      cancelRequested = s.cancelRequested;
+      pauseRequested = s.pauseRequested;
+    }
+
+    RolloutState build() {
+      return new RolloutState(scaleSet, target, status, phase, policy, plan, previousModelImage, startedAt, endedAt,
+          batch, batchStartedAt, pauseUntil, instances, outbox, error, lastSequence, cancelRequested,
+          pauseRequested);
+    }
+  }
+}
