@@ -1,15 +1,75 @@
 package dev.osupgrade.examples;
 
-/** The demo: a simulated fleet rollout. */
+import dev.osupgrade.fleet.ScaleSetId;
+import dev.osupgrade.image.ImageReference;
+import dev.osupgrade.image.ImageVersion;
+import dev.osupgrade.plan.BatchPlanner;
+import dev.osupgrade.policy.RollingUpgradePolicy;
+import dev.osupgrade.rollout.Rollout;
+import dev.osupgrade.testkit.ImageBehavior;
+import dev.osupgrade.testkit.ScaleSetSpec;
+import dev.osupgrade.testkit.SimulatedFleet;
+import java.io.PrintStream;
+
+/**
+ * The demo: a zonal scale set of 30 instances takes a new Ubuntu image on a simulated fleet and a virtual clock,
+ * printing every batch and health decision as it happens; then a faulty image is stopped by Azure's
+ * upgraded-unhealthy rule and the failed instances are rolled back. No Azure account needed; the same seed gives the
+ * same output every time.
+ */
 public final class Demo {
+  static final ImageReference UBUNTU =
+      ImageReference.marketplace("Canonical", "0001-com-ubuntu-server-jammy", "22_04-lts-gen2", "latest");
+  static final ImageVersion RUNNING = ImageVersion.parse("22.04.202409010");
+  static final ImageVersion GOOD = ImageVersion.parse("22.04.202410010");
+  static final ImageVersion BAD = ImageVersion.parse("22.04.202411010");
+
   private Demo() {}
 
   /**
    * Runs the demo.
    *
-   * @param args ignored
+   * @param args optional: the seed (default 42)
    */
   public static void main(String[] args) {
-    System.out.println("osupgrade demo");
+    long seed = args.length > 0 ? Long.parseLong(args[0]) : 42;
+    run(seed, System.out);
+  }
+
+  /**
+   * Runs both rollouts and prints them.
+   *
+   * @param seed the simulator's seed
+   * @param out where to print
+   * @return the two rollouts, good image first
+   */
+  public static Rollout[] run(long seed, PrintStream out) {
+    SimulatedFleet fleet = SimulatedFleet.create(seed);
+    ScaleSetId web = fleet.add(ScaleSetSpec.named("web").resourceGroup("shop-prod").region("westeurope")
+        .instances(30).zones(3).image(UBUNTU.withVersion(RUNNING)));
+
+    out.println("== osupgrade demo (seed " + seed + ") ==");
+    out.println(fleet.get(web));
+    out.println();
+
+    out.println("== 1. a good image: " + GOOD + " ==");
+    fleet.publish(UBUNTU.withVersion(GOOD));
+    out.println(BatchPlanner.plan(fleet.get(web), RollingUpgradePolicy.ofDefaults(), GOOD));
+    out.println();
+    Rollout good = Rollout.builder(fleet, web).target(GOOD).clock(fleet.clock()).listener(out::println).build();
+    fleet.run(good);
+    out.println("\n=> " + good + "\n");
+
+    out.println("== 2. a faulty image: " + BAD + " (the application comes up Unhealthy) ==");
+    fleet.publish(UBUNTU.withVersion(BAD));
+    fleet.imageBehavior(BAD, ImageBehavior.comesUpUnhealthy());
+    Rollout bad = Rollout.builder(fleet, web).target(BAD).clock(fleet.clock()).listener(out::println).build();
+    fleet.run(bad);
+    out.println("\n=> " + bad);
+    out.println("   " + bad.error().map(Object::toString).orElse("no error"));
+    out.println("   model image is back on " + fleet.get(web).modelImage().version().orElseThrow()
+        + "; instances on the bad image: " + fleet.get(web).instances().stream()
+            .filter(i -> i.runs(BAD)).count());
+    return new Rollout[] {good, bad};
   }
 }

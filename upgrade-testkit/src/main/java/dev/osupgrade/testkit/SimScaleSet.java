@@ -1,0 +1,38 @@
+package dev.osupgrade.testkit;
+
+import dev.osupgrade.fleet.HealthMonitoring;
+import dev.osupgrade.fleet.InstanceIds;
+import dev.osupgrade.fleet.Region;
+import dev.osupgrade.fleet.ScaleSetId;
+import dev.osupgrade.fleet.Zone;
+import dev.osupgrade.image.ImageReference;
+import dev.osupgrade.policy.UpgradePolicy;
+import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/** One simulated scale set's mutable state. */
+final class SimScaleSet {
+  final ScaleSetId id;
+  final Region region;
+  final List<Zone> zones;
+  UpgradePolicy upgradePolicy;
+  ImageReference modelImage;
+  HealthMonitoring healthMonitoring;
+  long etag = 1;
+  final SortedMap<String, SimInstance> instances = new TreeMap<>(InstanceIds.ORDER);
+
+  SimScaleSet(ScaleSetId id, Region region, List<Zone> zones, UpgradePolicy upgradePolicy, ImageReference modelImage,
+      HealthMonitoring healthMonitoring) {
+    this.id = id;
+    this.region = region;
+    this.zones = List.copyOf(zones);
+    this.upgradePolicy = upgradePolicy;
+    this.modelImage = modelImage;
+    this.healthMonitoring = healthMonitoring;
+  }
+
+  String etagText() {
+    return "\"" + etag + "\"";
+  }
+}
