@@ -269,6 +269,9 @@ public final class RolloutEngine {
     }
 
     private void waitUntil(Instant at) {
+      if (!at.isAfter(now)) {
+        throw new IllegalStateException("engine asked to wait until " + at + ", which is not after " + now);
+      }
       wakeAt = wakeAt == null || at.isBefore(wakeAt) ? at : wakeAt;
       yield = true;
     }
@@ -309,13 +312,6 @@ public final class RolloutEngine {
       }
       emit(seq -> new RolloutStarted(seq, now, d.scaleSet, d.target, plan.batches().size(),
           plan.instancesToUpgrade(), plan.skipped().size(), policy));
-      ImageReference targetModel = fleet.modelImage().withVersion(d.target);
-      if (!targetModel.equals(fleet.modelImage())) {
-        act(new RolloutAction.UpdateModelImage(targetModel));
-        emit(seq -> new ModelImageChanged(seq, now, d.scaleSet, fleet.modelImage(), targetModel,
-            "orchestrated rollout: the model takes the target first, then instances are upgraded to it batch by "
-                + "batch"));
-      }
       d.batch = 1;
       d.phase = RolloutState.Phase.BEFORE_BATCH;
     }
@@ -383,6 +379,14 @@ public final class RolloutEngine {
         return;
       }
       if (!needCall.isEmpty()) {
+        ImageReference model = currentModel();
+        ImageReference targetModel = model.withVersion(d.target);
+        if (!targetModel.equals(model)) {
+          // The model moves only when the first batch is about to go, so a stop before it changes nothing.
+          act(new RolloutAction.UpdateModelImage(targetModel));
+          emit(seq -> new ModelImageChanged(seq, now, d.scaleSet, model, targetModel,
+              "orchestrated rollout: the model takes the target, then instances are upgraded to it batch by batch"));
+        }
         act(new RolloutAction.UpgradeInstances(needCall));
       }
       d.batchStartedAt = now;
@@ -527,11 +531,14 @@ public final class RolloutEngine {
       return next;
     }
 
+    /** The next moment something can time out for this instance (always after now). */
     private Instant deadlineOf(InstanceProgress p) {
       Instant overall = Objects.requireNonNull(p.requestedAt()).plus(options.instanceUpgradeTimeout());
       if (p.stage() == InstanceStage.AWAITING_HEALTH) {
         Instant health = Objects.requireNonNull(p.upgradedAt()).plus(options.healthTimeout());
-        return health.isBefore(overall) ? health : overall;
+        if (health.isAfter(now) && health.isBefore(overall)) {
+          return health;
+        }
       }
       return overall;
     }
@@ -567,7 +574,7 @@ public final class RolloutEngine {
 
     void fault(UpgradeError error) {
       if (options.revertModelOnFault() && d.previousModelImage != null && obs != null) {
-        ImageReference current = fleet().modelImage();
+        ImageReference current = currentModel();
         ImageReference previous = d.previousModelImage;
         if (!current.equals(previous)) {
           act(new RolloutAction.UpdateModelImage(previous));
@@ -592,6 +599,19 @@ public final class RolloutEngine {
         UpgradeError e = Objects.requireNonNull(error);
         emit(seq -> new RolloutFaulted(seq, now, d.scaleSet, e, progress()));
       }
+    }
+
+    /** The model image as it will be once every decided action has run. */
+    private ImageReference currentModel() {
+      ImageReference model = fleet().modelImage();
+      List<RolloutAction> pending = new ArrayList<>(d.outbox);
+      pending.addAll(actions);
+      for (RolloutAction a : pending) {
+        if (a instanceof RolloutAction.UpdateModelImage u) {
+          model = u.image();
+        }
+      }
+      return model;
     }
 
     private dev.osupgrade.ops.UpgradeProgress progress() {
