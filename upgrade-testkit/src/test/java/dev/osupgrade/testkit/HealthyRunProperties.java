@@ -1,0 +1,75 @@
+package dev.osupgrade.testkit;
+
+import static dev.osupgrade.testkit.Images.V1;
+import static dev.osupgrade.testkit.Images.V2;
+import static dev.osupgrade.testkit.Images.ubuntu;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.osupgrade.event.BatchStarted;
+import dev.osupgrade.fleet.HealthState;
+import dev.osupgrade.fleet.Instance;
+import dev.osupgrade.fleet.ScaleSetId;
+import dev.osupgrade.plan.Batch;
+import dev.osupgrade.plan.RolloutPlan;
+import dev.osupgrade.policy.RollingUpgradePolicy;
+import dev.osupgrade.rollout.Rollout;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+
+/** Invariants of a healthy run over random fleets and policies, on the simulated fleet. */
+final class HealthyRunProperties {
+
+  @Property(tries = 150)
+  void healthyRun_randomFleetAndPolicy_upgradesEveryInstanceExactlyOnceWithinBudgets(
+      @ForAll long seed,
+      @ForAll @IntRange(min = 1, max = 60) int instances,
+      @ForAll @IntRange(min = 0, max = 3) int zones,
+      @ForAll @IntRange(min = 1, max = 5) int updateDomains,
+      @ForAll @IntRange(min = 5, max = 100) int batchPercent,
+      @ForAll boolean crossZone,
+      @ForAll boolean unhealthyFirst,
+      @ForAll @IntRange(min = 0, max = 2) int unhealthyAtStart) {
+    SimulatedFleet fleet = SimulatedFleet.create(seed);
+    ScaleSetId id = fleet.add(ScaleSetSpec.named("p").instances(instances).zones(zones)
+        .updateDomains(updateDomains).image(ubuntu(V1)));
+    fleet.publish(ubuntu(V2));
+    for (int k = 0; k < Math.min(unhealthyAtStart, instances); k++) {
+      fleet.setHealth(id, HealthState.UNHEALTHY, String.valueOf(instances - 1 - k));
+    }
+    RollingUpgradePolicy policy = RollingUpgradePolicy.builder().maxBatchInstancePercent(batchPercent)
+        .maxUnhealthyInstancePercent(100).enableCrossZoneUpgrade(crossZone)
+        .prioritizeUnhealthyInstances(unhealthyFirst).build();
+
+    Rollout r = fleet.run(Rollout.builder(fleet, id).target(V2).clock(fleet.clock()).policy(policy).build());
+
+    String context = "seed " + seed + "\n" + r.eventLog();
+    assertThat(r.status()).as(context).hasToString("COMPLETED");
+    RolloutPlan plan = r.plan().orElseThrow();
+    int size = policy.batchSizeFor(instances);
+    for (Batch b : plan.batches()) {
+      assertThat(b.size()).as(context).isLessThanOrEqualTo(size);
+      if (!crossZone) {
+        assertThat(b.zones()).as(context).hasSize(1);
+      }
+    }
+    Set<String> sent = new HashSet<>();
+    for (BatchStarted b : r.events().stream().filter(BatchStarted.class::isInstance).map(BatchStarted.class::cast)
+        .toList()) {
+      for (String instanceId : b.instanceIds()) {
+        assertThat(sent.add(instanceId)).as("instance %s sent twice; %s", instanceId, context).isTrue();
+      }
+    }
+    List<Instance> after = fleet.get(id).instances();
+    assertThat(sent).as(context).hasSize(instances);
+    for (Instance i : after) {
+      assertThat(i.runs(V2)).as(context).isTrue();
+      assertThat(fleet.reimageCount(id, i.instanceId())).as("reimages of %s; %s", i.instanceId(), context)
+          .isEqualTo(1);
+    }
+    assertThat(fleet.calls("upgradeInstances")).as(context).isEqualTo(plan.batches().size());
+  }
+}
