@@ -1,0 +1,35 @@
+package dev.osupgrade.examples;
+
+import static dev.osupgrade.testkit.OsUpgradeAssertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.osupgrade.rollout.Rollout;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+final class DemoTest {
+
+  @Test
+  void demo_defaultSeed_goodImageCompletesAndFaultyImageIsStoppedAndRolledBack() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    Rollout[] rollouts = Demo.run(42, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    String out = bytes.toString(StandardCharsets.UTF_8);
+
+    assertThat(rollouts[0]).isCompleted().hadBatches(6);
+    assertThat(rollouts[1]).faultedWith("MaxUnhealthyUpgradedInstancePercentExceededInRollingUpgrade").hadBatches(1);
+    assertThat(out).contains("Rollout plan for shop-prod/web", "COMPLETED", "FAULTED", "rolled back to",
+        "model image is back on 22.04.202410010; instances on the bad image: 0");
+  }
+
+  @Test
+  void demo_sameSeed_sameOutput() {
+    ByteArrayOutputStream a = new ByteArrayOutputStream();
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    Demo.run(42, new PrintStream(a, true, StandardCharsets.UTF_8));
+    Demo.run(42, new PrintStream(b, true, StandardCharsets.UTF_8));
+
+    assertThat(a.toString(StandardCharsets.UTF_8)).isEqualTo(b.toString(StandardCharsets.UTF_8));
+  }
+}
