@@ -112,7 +112,8 @@ public final class Rollout {
       flushOutbox(now);
       return Optional.empty();
     }
-    if (state.status() == RolloutStatus.NOT_STARTED) {
+    if (state.status() == RolloutStatus.NOT_STARTED
+        && engine.options().modelHandling() == RolloutOptions.ModelHandling.PIN_TARGET) {
       RolloutEngine.checkCanStart(observed, state.target());
     }
     Decision decision = engine.decide(state, new Observation(now, observed));
@@ -333,7 +334,7 @@ public final class Rollout {
       o.explicitPolicy().ifPresent(options::policy);
       options.healthTimeout(o.healthTimeout()).instanceUpgradeTimeout(o.instanceUpgradeTimeout())
           .pollInterval(o.pollInterval()).automaticRollback(o.automaticRollback())
-          .revertModelOnFault(o.revertModelOnFault()).planOptions(o.planOptions());
+          .revertModelOnFault(o.revertModelOnFault()).modelHandling(o.modelHandling()).planOptions(o.planOptions());
       o.gates().forEach(options::gate);
       return this;
     }

@@ -276,6 +276,10 @@ public final class RolloutEngine {
       yield = true;
     }
 
+    private boolean pinsModel() {
+      return options.modelHandling() == RolloutOptions.ModelHandling.PIN_TARGET;
+    }
+
     private RollingUpgradePolicy policy() {
       return Objects.requireNonNull(d.policy, "policy");
     }
@@ -296,7 +300,9 @@ public final class RolloutEngine {
 
     private void start() {
       ScaleSet fleet = fleet();
-      checkCanStart(fleet, d.target);
+      if (pinsModel()) {
+        checkCanStart(fleet, d.target);
+      }
       RollingUpgradePolicy policy = options.explicitPolicy().orElse(fleet.upgradePolicy().rollingOrDefaults());
       RolloutPlan plan = BatchPlanner.plan(fleet, policy, d.target, options.planOptions());
       d.policy = policy;
@@ -381,7 +387,7 @@ public final class RolloutEngine {
       if (!needCall.isEmpty()) {
         ImageReference model = currentModel();
         ImageReference targetModel = model.withVersion(d.target);
-        if (!targetModel.equals(model)) {
+        if (pinsModel() && !targetModel.equals(model)) {
           // The model moves only when the first batch is about to go, so a stop before it changes nothing.
           act(new RolloutAction.UpdateModelImage(targetModel));
           emit(seq -> new ModelImageChanged(seq, now, d.scaleSet, model, targetModel,
@@ -573,7 +579,7 @@ public final class RolloutEngine {
     }
 
     void fault(UpgradeError error) {
-      if (options.revertModelOnFault() && d.previousModelImage != null && obs != null) {
+      if (pinsModel() && options.revertModelOnFault() && d.previousModelImage != null && obs != null) {
         ImageReference current = currentModel();
         ImageReference previous = d.previousModelImage;
         if (!current.equals(previous)) {

@@ -22,6 +22,8 @@ import org.jspecify.annotations.Nullable;
  * @param automaticRollback whether failed instances are restored to their previous image
  * @param revertModelOnFault when the rollout faults, point the model back at the image it had before, so that
  *     instances created afterwards do not take the failing image
+ * @param modelHandling whether the rollout points the model at the target ({@link ModelHandling#PIN_TARGET}, the
+ *     orchestrated mode) or leaves the model alone and only upgrades instances to it
  * @param gates extra gates asked before and after each batch, after Azure's built-in two
  * @param planOptions assumptions for the plan's estimate
  */
@@ -32,6 +34,7 @@ public record RolloutOptions(
     Duration pollInterval,
     AutomaticRollback automaticRollback,
     boolean revertModelOnFault,
+    ModelHandling modelHandling,
     List<HealthGate> gates,
     PlanOptions planOptions) {
 
@@ -50,6 +53,7 @@ public record RolloutOptions(
     Require.that(instanceUpgradeTimeout.compareTo(healthTimeout) >= 0, "instanceUpgradeTimeout",
         ">= healthTimeout (" + healthTimeout + ")", instanceUpgradeTimeout);
     Require.nonNull(automaticRollback, "automaticRollback");
+    Require.nonNull(modelHandling, "modelHandling");
     gates = List.copyOf(Require.nonNull(gates, "gates"));
     Require.nonNull(planOptions, "planOptions");
   }
@@ -73,6 +77,7 @@ public record RolloutOptions(
     b.pollInterval = pollInterval;
     b.automaticRollback = automaticRollback;
     b.revertModelOnFault = revertModelOnFault;
+    b.modelHandling = modelHandling;
     b.gates.addAll(gates);
     b.planOptions = planOptions;
     return b;
@@ -93,6 +98,21 @@ public record RolloutOptions(
     OFF
   }
 
+  /** Who owns the scale set model during a rollout. */
+  public enum ModelHandling {
+    /**
+     * The rollout pins the model to the target version when its first batch goes (and back on a fault). Requires
+     * upgrade mode Manual and automatic OS upgrade off: the orchestrated mode.
+     */
+    PIN_TARGET,
+    /**
+     * The model is left as it is (for example {@code latest}, resolved by the platform): the rollout only upgrades
+     * instances to it and checks that they end on the target version. Used to drive or simulate platform-style
+     * upgrades.
+     */
+    LEAVE_AS_IS
+  }
+
   /** Accumulates options. Not thread-safe. */
   public static final class Builder {
     private @Nullable RollingUpgradePolicy policy;
@@ -101,6 +121,7 @@ public record RolloutOptions(
     private Duration pollInterval = DEFAULT_POLL_INTERVAL;
     private AutomaticRollback automaticRollback = AutomaticRollback.FROM_SCALE_SET;
     private boolean revertModelOnFault = true;
+    private ModelHandling modelHandling = ModelHandling.PIN_TARGET;
     private final List<HealthGate> gates = new ArrayList<>();
     private PlanOptions planOptions = PlanOptions.ofDefaults();
 
@@ -173,6 +194,17 @@ public record RolloutOptions(
     }
 
     /**
+     * Says who owns the model during the rollout.
+     *
+     * @param value the choice
+     * @return this builder
+     */
+    public Builder modelHandling(ModelHandling value) {
+      this.modelHandling = Require.nonNull(value, "modelHandling");
+      return this;
+    }
+
+    /**
      * Adds a gate asked before and after each batch.
      *
      * @param gate the gate
@@ -197,7 +229,7 @@ public record RolloutOptions(
     /** @return the options; cross-field rules are checked here */
     public RolloutOptions build() {
       return new RolloutOptions(policy, healthTimeout, instanceUpgradeTimeout, pollInterval, automaticRollback,
-          revertModelOnFault, gates, planOptions);
+          revertModelOnFault, modelHandling, gates, planOptions);
     }
   }
 }
