@@ -567,7 +567,7 @@ public final class RolloutEngine {
 
     void fault(UpgradeError error) {
       if (options.revertModelOnFault() && d.previousModelImage != null && obs != null) {
-        ImageReference current = fleet().modelImage();
+        ImageReference current = modelImageAfterPendingActions();
         ImageReference previous = d.previousModelImage;
         if (!current.equals(previous)) {
           act(new RolloutAction.UpdateModelImage(previous));
@@ -577,6 +577,20 @@ public final class RolloutEngine {
         }
       }
       end(RolloutStatus.FAULTED, error);
+    }
+
+    // The model image once every decided but unconfirmed action has run: an UpdateModelImage decided in this step
+    // (or still in the outbox) is not visible in the observed fleet yet.
+    private ImageReference modelImageAfterPendingActions() {
+      ImageReference model = fleet().modelImage();
+      List<RolloutAction> pending = new ArrayList<>(d.outbox);
+      pending.addAll(actions);
+      for (RolloutAction a : pending) {
+        if (a instanceof RolloutAction.UpdateModelImage u) {
+          model = u.image();
+        }
+      }
+      return model;
     }
 
     private void end(RolloutStatus status, @Nullable UpgradeError error) {
