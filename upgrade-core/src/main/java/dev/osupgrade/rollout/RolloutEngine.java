@@ -531,7 +531,8 @@ public final class RolloutEngine {
       Instant overall = Objects.requireNonNull(p.requestedAt()).plus(options.instanceUpgradeTimeout());
       if (p.stage() == InstanceStage.AWAITING_HEALTH) {
         Instant health = Objects.requireNonNull(p.upgradedAt()).plus(options.healthTimeout());
-        return health.isBefore(overall) ? health : overall;
+        // Once the health timeout has passed, only an Initializing instance still waits: for the overall bound.
+        return health.isBefore(overall) && health.isAfter(now) ? health : overall;
       }
       return overall;
     }
