@@ -607,6 +607,29 @@ final class RolloutEngineTest {
   }
 
   @Test
+  void decide_pauseRequested_pausesBeforeNextBatchUntilResumed() {
+    Decision s1 = start(DEFAULT_ENGINE, FLEET);
+    Decision paused = new Decision(RolloutEngine.requestPause(s1.state()), List.of(), List.of(), null);
+    ScaleSet batchOneDone = upgraded(HealthState.HEALTHY, "0", "5");
+
+    Decision s2 = step(DEFAULT_ENGINE, paused, Duration.ofMinutes(1), batchOneDone);
+
+    assertThat(eventsOf(s2, BatchCompleted.class)).hasSize(1);
+    assertThat(eventsOf(s2, BatchStarted.class)).isEmpty();
+    assertThat(s2.state().status()).isEqualTo(RolloutStatus.PAUSED);
+    assertThat(s2.wakeAt()).isNull();
+
+    Decision stillPaused = step(DEFAULT_ENGINE, s2, Duration.ofHours(1), batchOneDone);
+    assertThat(stillPaused.events()).isEmpty();
+    assertThat(stillPaused.state().status()).isEqualTo(RolloutStatus.PAUSED);
+
+    Decision resumed = new Decision(RolloutEngine.resume(stillPaused.state()), List.of(), List.of(), null);
+    assertThat(resumed.state().status()).isEqualTo(RolloutStatus.ROLLING_FORWARD);
+    Decision s3 = step(DEFAULT_ENGINE, resumed, Duration.ofHours(2), batchOneDone);
+    assertThat(eventsOf(s3, BatchStarted.class)).singleElement().satisfies(b -> assertThat(b.batch()).isEqualTo(2));
+  }
+
+  @Test
   void decide_instanceUpgradedOutOfBand_notSentAgain() {
     Decision s1 = start(DEFAULT_ENGINE, FLEET);
     // "1" (batch 2) already runs the target when batch 2 starts.
