@@ -1,0 +1,45 @@
+package dev.osupgrade.port;
+
+import dev.osupgrade.Require;
+import dev.osupgrade.fleet.ScaleSetId;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/** The lease and compare-and-set rules every {@link RolloutStore} in the library applies the same way. */
+final class StoreRules {
+  private StoreRules() {}
+
+  static Optional<Lease> acquire(@Nullable Lease current, ScaleSetId scaleSet, String owner, Instant now,
+      Duration ttl) {
+    Require.nonBlank("owner", owner);
+    Require.nonNull(now, "now");
+    Require.positive("ttl", ttl);
+    if (current != null && current.isValidAt(now) && !current.owner().equals(owner)) {
+      return Optional.empty();
+    }
+    boolean renewal = current != null && current.isValidAt(now) && current.owner().equals(owner);
+    long token = renewal ? current.token() : (current == null ? 1 : current.token() + 1);
+    return Optional.of(new Lease(scaleSet, owner, token, now.plus(ttl)));
+  }
+
+  static Checkpoint save(@Nullable Lease current, @Nullable Checkpoint stored, Lease lease, long expectedVersion,
+      String data, Instant now) {
+    Require.nonNull(data, "data");
+    Require.nonNull(now, "now");
+    if (current == null || current.token() != lease.token() || !current.owner().equals(lease.owner())
+        || !current.isValidAt(now)) {
+      throw new LeaseLostException(lease.owner() + " no longer holds the lease of " + lease.scaleSet()
+          + (current == null ? " (no lease is held)"
+              : " (held by " + current.owner() + " with token " + current.token() + " until "
+                  + current.expiresAt() + ")"));
+    }
+    long found = stored == null ? 0 : stored.version();
+    if (found != expectedVersion) {
+      throw new CheckpointConflictException("checkpoint of " + lease.scaleSet() + " is at version " + found
+          + ", not the expected " + expectedVersion);
+    }
+    return new Checkpoint(lease.scaleSet(), found + 1, lease.owner(), now, data);
+  }
+}

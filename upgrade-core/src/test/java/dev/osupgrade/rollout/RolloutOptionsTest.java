@@ -1,0 +1,92 @@
+package dev.osupgrade.rollout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.InstanceOfAssertFactories.type;
+
+import dev.osupgrade.InvalidValueException;
+import dev.osupgrade.health.FleetUnhealthyGate;
+import dev.osupgrade.plan.PlanOptions;
+import dev.osupgrade.policy.RollingUpgradePolicy;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+final class RolloutOptionsTest {
+
+  @Test
+  void ofDefaults_followAzure() {
+    RolloutOptions o = RolloutOptions.ofDefaults();
+
+    assertThat(o.healthTimeout()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(o.instanceUpgradeTimeout()).isEqualTo(Duration.ofMinutes(30));
+    assertThat(o.pollInterval()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(o.automaticRollback()).isEqualTo(RolloutOptions.AutomaticRollback.FROM_SCALE_SET);
+    assertThat(o.revertModelOnFault()).isTrue();
+    assertThat(o.explicitPolicy()).isEmpty();
+    assertThat(o.gates()).isEmpty();
+    assertThat(o.planOptions()).isEqualTo(PlanOptions.ofDefaults());
+  }
+
+  @Test
+  void build_instanceUpgradeTimeoutShorterThanHealthTimeout_rejectedNamingBoth() {
+    RolloutOptions.Builder b = RolloutOptions.builder().healthTimeout(Duration.ofMinutes(10))
+        .instanceUpgradeTimeout(Duration.ofMinutes(9));
+
+    assertThatThrownBy(b::build)
+        .asInstanceOf(type(InvalidValueException.class))
+        .satisfies(e -> {
+          assertThat(e.parameter()).isEqualTo("instanceUpgradeTimeout");
+          assertThat(e.rule()).isEqualTo(">= healthTimeout (PT10M)");
+          assertThat(e.value()).isEqualTo("PT9M");
+          assertThat(e.getMessage()).isEqualTo("instanceUpgradeTimeout must be >= healthTimeout (PT10M), but was PT9M");
+        });
+  }
+
+  @Test
+  void build_instanceUpgradeTimeoutEqualToHealthTimeout_accepted() {
+    RolloutOptions o = RolloutOptions.builder().healthTimeout(Duration.ofMinutes(10))
+        .instanceUpgradeTimeout(Duration.ofMinutes(10)).build();
+
+    assertThat(o.instanceUpgradeTimeout()).isEqualTo(o.healthTimeout());
+  }
+
+  @Test
+  void build_healthTimeoutRaisedAboveDefaultUpgradeTimeout_rejected() {
+    assertThatThrownBy(() -> RolloutOptions.builder().healthTimeout(Duration.ofHours(1)).build())
+        .isInstanceOf(InvalidValueException.class)
+        .hasMessageStartingWith("instanceUpgradeTimeout must be >= healthTimeout (PT1H)");
+  }
+
+  @Test
+  void builder_zeroOrNegativeDurations_rejectedAtTheSetter() {
+    RolloutOptions.Builder b = RolloutOptions.builder();
+
+    assertThatThrownBy(() -> b.healthTimeout(Duration.ZERO)).isInstanceOf(InvalidValueException.class)
+        .hasMessage("healthTimeout must be positive, but was PT0S");
+    assertThatThrownBy(() -> b.pollInterval(Duration.ofSeconds(-1))).isInstanceOf(InvalidValueException.class)
+        .hasMessage("pollInterval must be positive, but was PT-1S");
+    assertThatThrownBy(() -> b.instanceUpgradeTimeout(Duration.ZERO)).isInstanceOf(InvalidValueException.class);
+    assertThat(b.build()).isEqualTo(RolloutOptions.ofDefaults());
+  }
+
+  @Test
+  void toBuilder_roundTrips() {
+    RolloutOptions o = RolloutOptions.builder().policy(RollingUpgradePolicy.builder().maxSurge(true).build())
+        .healthTimeout(Duration.ofMinutes(2)).instanceUpgradeTimeout(Duration.ofMinutes(20))
+        .pollInterval(Duration.ofSeconds(5)).automaticRollback(RolloutOptions.AutomaticRollback.OFF)
+        .revertModelOnFault(false).gate(new FleetUnhealthyGate())
+        .planOptions(PlanOptions.withBatchTime(Duration.ofMinutes(3))).build();
+
+    RolloutOptions copy = o.toBuilder().build();
+
+    assertThat(copy.explicitPolicy()).isEqualTo(o.explicitPolicy());
+    assertThat(copy.healthTimeout()).isEqualTo(o.healthTimeout());
+    assertThat(copy.instanceUpgradeTimeout()).isEqualTo(o.instanceUpgradeTimeout());
+    assertThat(copy.pollInterval()).isEqualTo(o.pollInterval());
+    assertThat(copy.automaticRollback()).isEqualTo(o.automaticRollback());
+    assertThat(copy.revertModelOnFault()).isFalse();
+    assertThat(copy.gates()).isEqualTo(o.gates());
+    assertThat(copy.planOptions()).isEqualTo(o.planOptions());
+    assertThat(copy).isEqualTo(o);
+  }
+}
