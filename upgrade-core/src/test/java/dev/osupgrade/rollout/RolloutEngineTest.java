@@ -113,10 +113,10 @@ final class RolloutEngineTest {
     assertThat(started.toUpgrade()).isEqualTo(10);
     assertThat(started.skipped()).isZero();
     assertThat(started.policy()).isEqualTo(RollingUpgradePolicy.ofDefaults());
-    ModelImageChanged changed = (ModelImageChanged) d.events().get(1);
+    ModelImageChanged changed = (ModelImageChanged) d.events().get(2);
     assertThat(changed.from()).isEqualTo(OLD_IMAGE);
     assertThat(changed.to()).isEqualTo(NEW_IMAGE);
-    GateEvaluated gate = (GateEvaluated) d.events().get(2);
+    GateEvaluated gate = (GateEvaluated) d.events().get(1);
     assertThat(gate.phase()).isEqualTo(GatePhase.BEFORE_BATCH);
     assertThat(gate.batch()).isEqualTo(1);
     assertThat(gate.verdict()).isInstanceOf(GateVerdict.Pass.class);
