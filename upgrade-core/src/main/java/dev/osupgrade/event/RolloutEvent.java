@@ -12,7 +12,7 @@ import java.time.Instant;
  */
 public sealed interface RolloutEvent permits RolloutStarted, ModelImageChanged, GateEvaluated, BatchStarted,
     BatchSkipped, InstanceUpgraded, InstanceHealthy, InstanceFailed, InstanceRolledBack, BatchCompleted,
-    RolloutCompleted, RolloutFaulted {
+    RolloutCompleted, RolloutFaulted, RolloutCancelled, RolloutPaused, RolloutResumed {
 
   /** @return the event's number within its rollout, from 1 */
   long sequence();

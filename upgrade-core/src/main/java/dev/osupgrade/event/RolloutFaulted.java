@@ -1,6 +1,7 @@
 package dev.osupgrade.event;
 
 import dev.osupgrade.fleet.ScaleSetId;
+import dev.osupgrade.ops.RollbackInfo;
 import dev.osupgrade.ops.UpgradeError;
 import dev.osupgrade.ops.UpgradeProgress;
 import java.time.Instant;
@@ -13,11 +14,16 @@ import java.time.Instant;
  * @param scaleSet the scale set
  * @param error the code and the evidence
  * @param progress the counts when it stopped
+ * @param rollback how many failed instances were restored to their previous image, and how many could not be
  */
 public record RolloutFaulted(long sequence, Instant at, ScaleSetId scaleSet, UpgradeError error,
-    UpgradeProgress progress) implements RolloutEvent {
+    UpgradeProgress progress, RollbackInfo rollback) implements RolloutEvent {
   @Override
   public String toString() {
-    return EventText.line(this, "rollout FAULTED [" + error.code() + "]: " + error.message() + "; " + progress);
+    String rolledBack = rollback.successfullyRolledBack() + rollback.failedToRollBack() == 0 ? ""
+        : "; rolled back " + rollback.successfullyRolledBack() + ", failed to roll back "
+            + rollback.failedToRollBack();
+    return EventText.line(this, "rollout FAULTED [" + error.code() + "]: " + error.message() + "; " + progress
+        + rolledBack);
   }
 }

@@ -13,7 +13,12 @@ import dev.osupgrade.ops.UpgradeError;
 import dev.osupgrade.ops.UpgradeProgress;
 import dev.osupgrade.plan.RolloutPlan;
 import dev.osupgrade.policy.RollingUpgradePolicy;
+import dev.osupgrade.port.Checkpoint;
+import dev.osupgrade.port.CheckpointConflictException;
 import dev.osupgrade.port.CloudException;
+import dev.osupgrade.port.Lease;
+import dev.osupgrade.port.LeaseLostException;
+import dev.osupgrade.port.RolloutStore;
 import dev.osupgrade.port.ScaleSetPort;
 import dev.osupgrade.port.ThrottledException;
 import java.time.Clock;
@@ -47,21 +52,31 @@ import org.jspecify.annotations.Nullable;
  * <p>Not thread-safe: drive one rollout from one thread at a time.
  */
 public final class Rollout {
+  /** The default lease duration: 5 minutes. */
+  public static final Duration DEFAULT_LEASE = Duration.ofMinutes(5);
+
   private final ScaleSetPort fleet;
   private final Clock clock;
   private final RolloutEngine engine;
   private final List<RolloutListener> listeners;
   private final List<RolloutEvent> events = new ArrayList<>();
+  private final RolloutStore store;
+  private final String owner;
+  private final Duration leaseDuration;
   private RolloutState state;
   private @Nullable ScaleSet model;
-  private int consecutiveReadFailures;
+  private @Nullable Lease lease;
+  private long checkpointVersion;
 
-  private Rollout(Builder b) {
+  private Rollout(Builder b, ImageVersion target) {
     this.fleet = b.fleet;
     this.clock = Require.nonNull(b.clock, "clock");
     this.engine = new RolloutEngine(b.options.build());
     this.listeners = List.copyOf(b.listeners);
-    this.state = RolloutState.initial(b.scaleSet, Require.nonNull(b.target, "target"));
+    this.store = b.store;
+    this.owner = b.owner;
+    this.leaseDuration = b.leaseDuration;
+    this.state = RolloutState.initial(b.scaleSet, target);
   }
 
   /**
@@ -76,6 +91,21 @@ public final class Rollout {
   }
 
   /**
+   * Starts building a rollout that resumes the one checkpointed in {@code store} (its target is read from there),
+   * for example after the process that drove it crashed.
+   *
+   * @param fleet the port to the scale set
+   * @param scaleSet the scale set
+   * @param store the store holding the checkpoint
+   * @return a builder
+   */
+  public static Builder resuming(ScaleSetPort fleet, ScaleSetId scaleSet, RolloutStore store) {
+    Builder b = new Builder(fleet, scaleSet).store(store);
+    b.resume = true;
+    return b;
+  }
+
+  /**
    * Looks at the fleet, decides, acts, and says when to look again.
    *
    * @return when to call again; empty once the rollout has ended (or while it is paused, when only {@link #resume()}
@@ -85,6 +115,10 @@ public final class Rollout {
    */
   public Optional<Instant> advance() {
     Instant now = clock.instant();
+    Optional<Instant> notLeader = takeLease(now);
+    if (notLeader.isPresent()) {
+      return notLeader;
+    }
     if (state.status() == RolloutStatus.PAUSED && state.pauseRequested()) {
       return Optional.empty();
     }
@@ -93,22 +127,26 @@ public final class Rollout {
       return blocked;
     }
     if (state.status().isTerminal()) {
+      releaseLease();
       return Optional.empty();
     }
     ScaleSet observed;
     try {
       observed = observe();
-      consecutiveReadFailures = 0;
     } catch (CloudException e) {
       if (state.status() == RolloutStatus.NOT_STARTED) {
         throw e;
       }
-      if (e.isRetryable()) {
-        consecutiveReadFailures++;
+      if (e.isRetryable() && !progressDeadlinePassed(now)) {
         return Optional.of(now.plus(retryDelay(e)));
       }
-      apply(engine.fault(state, now, new UpgradeError(e.code(), "reading the scale set failed: " + e.getMessage()),
-          model));
+      UpgradeError error = e.isRetryable()
+          ? new UpgradeError(ErrorCodes.TIMEOUT, "the scale set could not be read for "
+              + engine.options().progressDeadline() + "; last error: [" + e.code() + "] " + e.getMessage())
+          : new UpgradeError(e.code(), "reading the scale set failed: " + e.getMessage());
+      if (!commit(engine.fault(state, now, error, model), now)) {
+        return Optional.of(now.plus(engine.options().pollInterval()));
+      }
       flushOutbox(now);
       return Optional.empty();
     }
@@ -117,12 +155,17 @@ public final class Rollout {
       RolloutEngine.checkCanStart(observed, state.target());
     }
     Decision decision = engine.decide(state, new Observation(now, observed));
-    apply(decision);
+    if (!commit(decision, now)) {
+      return Optional.of(now.plus(engine.options().pollInterval()));
+    }
     Optional<Instant> retry = flushOutbox(now);
     if (retry.isPresent()) {
       return retry;
     }
     if (state.status() == RolloutStatus.PAUSED || state.status().isTerminal()) {
+      if (state.status().isTerminal()) {
+        releaseLease();
+      }
       return Optional.empty();
     }
     return decision.nextLook().or(() -> Optional.of(now.plus(engine.options().pollInterval())));
@@ -215,13 +258,83 @@ public final class Rollout {
     return model.withInstances(instances);
   }
 
-  private void apply(Decision decision) {
-    state = decision.state();
+  /**
+   * Takes (or renews) the lease; on a new holding, reloads the checkpoint so that the rollout resumes where the last
+   * holder stopped.
+   */
+  private Optional<Instant> takeLease(Instant now) {
+    Optional<Lease> taken = store.tryAcquire(state.scaleSet(), owner, now, leaseDuration);
+    if (taken.isEmpty()) {
+      lease = null;
+      Duration wait = leaseDuration.compareTo(engine.options().pollInterval()) < 0 ? leaseDuration
+          : engine.options().pollInterval();
+      return Optional.of(now.plus(wait));
+    }
+    boolean newHolding = lease == null || lease.token() != taken.get().token();
+    lease = taken.get();
+    if (newHolding) {
+      reload();
+    }
+    return Optional.empty();
+  }
+
+  private void reload() {
+    Optional<Checkpoint> saved = store.load(state.scaleSet());
+    if (saved.isEmpty()) {
+      checkpointVersion = 0;
+      return;
+    }
+    checkpointVersion = saved.get().version();
+    RolloutState stored = RolloutState.decode(saved.get().data());
+    if (stored.status().isTerminal() && state.status() == RolloutStatus.NOT_STARTED) {
+      return; // an earlier rollout ended: this one starts afresh and overwrites its checkpoint
+    }
+    if (!stored.target().equals(state.target()) && !stored.status().isTerminal()) {
+      releaseLease();
+      throw new RolloutRefusedException(RolloutRefusedException.ROLLOUT_IN_PROGRESS, state.scaleSet()
+          + " has a rollout to " + stored.target() + " in progress (" + stored.status().azureName() + ", "
+          + stored.progress() + "); cancel it or let it finish before rolling out " + state.target());
+    }
+    state = stored;
+    model = null;
+  }
+
+  private void releaseLease() {
+    if (lease != null) {
+      store.release(lease);
+      lease = null;
+    }
+  }
+
+  private boolean progressDeadlinePassed(Instant now) {
+    Instant last = state.lastProgressAt();
+    return last != null && !now.isBefore(last.plus(engine.options().progressDeadline()));
+  }
+
+  /** Saves the decision's state (compare-and-set, under the lease), then hands its events to the listeners. */
+  private boolean commit(Decision decision, Instant now) {
+    if (!save(decision.state(), now)) {
+      return false;
+    }
     for (RolloutEvent e : decision.events()) {
       events.add(e);
       for (RolloutListener l : listeners) {
         l.onEvent(e);
       }
+    }
+    return true;
+  }
+
+  private boolean save(RolloutState next, Instant now) {
+    try {
+      checkpointVersion = store.save(Require.nonNull(lease, "lease"), checkpointVersion, next.encode(), now)
+          .version();
+      state = next;
+      return true;
+    } catch (LeaseLostException | CheckpointConflictException e) {
+      // Another replica took over: forget the in-memory state; the next advance reloads if it gets the lease back.
+      lease = null;
+      return false;
     }
   }
 
@@ -231,14 +344,20 @@ public final class Rollout {
       RolloutAction action = state.outbox().get(0);
       try {
         execute(action);
-        state = RolloutEngine.acknowledge(state, action);
       } catch (CloudException e) {
         if (e.isRetryable()) {
           return Optional.of(now.plus(retryDelay(e)));
         }
-        state = RolloutEngine.acknowledge(state, action);
-        apply(engine.fault(state, now, new UpgradeError(ErrorCodes.OPERATION_REJECTED,
-            action + " was rejected: [" + e.code() + "] " + e.getMessage()), model));
+        RolloutState dropped = RolloutEngine.dropOutbox(state);
+        Decision fault = engine.fault(dropped, now, new UpgradeError(ErrorCodes.OPERATION_REJECTED,
+            action + " was rejected: [" + e.code() + "] " + e.getMessage()), model);
+        if (!commit(fault, now)) {
+          return Optional.of(now.plus(engine.options().pollInterval()));
+        }
+        continue;
+      }
+      if (!save(RolloutEngine.acknowledge(state, action), now)) {
+        return Optional.of(now.plus(engine.options().pollInterval()));
       }
     }
     return Optional.empty();
@@ -274,10 +393,50 @@ public final class Rollout {
     private @Nullable Clock clock;
     private final RolloutOptions.Builder options = RolloutOptions.builder();
     private final List<RolloutListener> listeners = new ArrayList<>();
+    private RolloutStore store = RolloutStore.inMemory();
+    private String owner = "local";
+    private Duration leaseDuration = DEFAULT_LEASE;
+    private boolean resume;
 
     private Builder(ScaleSetPort fleet, ScaleSetId scaleSet) {
       this.fleet = Require.nonNull(fleet, "fleet");
       this.scaleSet = Require.nonNull(scaleSet, "scaleSet");
+    }
+
+    /**
+     * Keeps checkpoints in this store (by default a store in memory, which does not survive the JVM: use
+     * {@link RolloutStore#file(java.nio.file.Path)} or a shared store to resume after a crash).
+     *
+     * @param value the store
+     * @return this builder
+     */
+    public Builder store(RolloutStore value) {
+      this.store = Require.nonNull(value, "store");
+      return this;
+    }
+
+    /**
+     * Names this replica for the scale set's lease (default {@code "local"}). Replicas that share a store must use
+     * different names; a restarted replica should keep its name to take its lease back at once.
+     *
+     * @param value the name, e.g. the host name
+     * @return this builder
+     */
+    public Builder owner(String value) {
+      this.owner = Require.nonBlank("owner", value);
+      return this;
+    }
+
+    /**
+     * Sets how long the lease lasts without renewal (default 5 minutes); a crashed replica's lease passes to
+     * another after this long.
+     *
+     * @param value positive
+     * @return this builder
+     */
+    public Builder leaseDuration(Duration value) {
+      this.leaseDuration = Require.positive("leaseDuration", value);
+      return this;
     }
 
     /**
@@ -394,15 +553,37 @@ public final class Rollout {
       return this;
     }
 
-    /** @return the rollout, not yet started: the first {@link Rollout#advance()} starts it */
+    /**
+     * Sets the progress deadline (default 2 hours).
+     *
+     * @param value positive, longer than the instance upgrade timeout
+     * @return this builder
+     */
+    public Builder progressDeadline(Duration value) {
+      options.progressDeadline(value);
+      return this;
+    }
+
+    /**
+     * The rollout, not yet started: the first {@link Rollout#advance()} takes the lease and starts it, or resumes
+     * the rollout to the same target that the store holds a checkpoint of.
+     *
+     * @return the rollout
+     */
     public Rollout build() {
-      if (target == null) {
-        throw new IllegalStateException("target must be set before build()");
-      }
       if (clock == null) {
         throw new IllegalStateException("clock must be set before build(): time comes from an injected Clock");
       }
-      return new Rollout(this);
+      ImageVersion version = target;
+      if (version == null && resume) {
+        Checkpoint saved = store.load(scaleSet).orElseThrow(() -> new IllegalStateException(
+            "there is no checkpoint of " + scaleSet + " in " + store + " to resume"));
+        version = RolloutState.decode(saved.data()).target();
+      }
+      if (version == null) {
+        throw new IllegalStateException("target must be set before build()");
+      }
+      return new Rollout(this, version);
     }
   }
 }

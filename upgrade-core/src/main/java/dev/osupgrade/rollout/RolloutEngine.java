@@ -12,7 +12,10 @@ import dev.osupgrade.event.InstanceUpgraded;
 import dev.osupgrade.event.ModelImageChanged;
 import dev.osupgrade.event.RolloutCompleted;
 import dev.osupgrade.event.RolloutEvent;
+import dev.osupgrade.event.RolloutCancelled;
 import dev.osupgrade.event.RolloutFaulted;
+import dev.osupgrade.event.RolloutPaused;
+import dev.osupgrade.event.RolloutResumed;
 import dev.osupgrade.event.RolloutStarted;
 import dev.osupgrade.fleet.HealthState;
 import dev.osupgrade.fleet.Instance;
@@ -26,6 +29,8 @@ import dev.osupgrade.health.HealthGate;
 import dev.osupgrade.health.UpgradedUnhealthyGate;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.image.ImageVersion;
+import dev.osupgrade.ops.ErrorCodes;
+import dev.osupgrade.ops.RollbackInfo;
 import dev.osupgrade.ops.RolloutStatus;
 import dev.osupgrade.ops.UpgradeError;
 import dev.osupgrade.plan.Batch;
@@ -198,9 +203,19 @@ public final class RolloutEngine {
   public static RolloutState resume(RolloutState state) {
     RolloutState.Draft d = new RolloutState.Draft(state);
     d.pauseRequested = false;
-    if (d.status == RolloutStatus.PAUSED) {
-      d.status = RolloutStatus.ROLLING_FORWARD;
-    }
+    return d.build();
+  }
+
+  /**
+   * Drops every action not yet confirmed: used when a call was rejected for good, so that later intents (decided
+   * before the rejection) are not carried out.
+   *
+   * @param state the state
+   * @return the new state with an empty outbox
+   */
+  public static RolloutState dropOutbox(RolloutState state) {
+    RolloutState.Draft d = new RolloutState.Draft(state);
+    d.outbox.clear();
     return d.build();
   }
 
@@ -241,11 +256,18 @@ public final class RolloutEngine {
         if (++guard > MAX_TRANSITIONS_PER_STEP) {
           throw new IllegalStateException("rollout engine made no progress in " + guard + " transitions");
         }
+        if (progressDeadlinePassed()) {
+          fault(new UpgradeError(ErrorCodes.TIMEOUT, "The rolling upgrade made no progress for "
+              + options.progressDeadline() + " (no instance settled and no batch started since "
+              + d.lastProgressAt + ")."));
+          return;
+        }
         switch (d.phase) {
           case NOT_STARTED -> start();
           case BEFORE_BATCH -> beforeBatch();
           case IN_BATCH -> inBatch();
           case PAUSING -> pausing();
+          case ROLLING_BACK -> rollingBack();
           default -> yield = true;
         }
       }
@@ -257,6 +279,16 @@ public final class RolloutEngine {
       }
       d.outbox.addAll(actions);
       return new Decision(d.build(), actions, events, wakeAt);
+    }
+
+    private boolean progressDeadlinePassed() {
+      return d.lastProgressAt != null && d.status == RolloutStatus.ROLLING_FORWARD
+          && (d.phase == RolloutState.Phase.BEFORE_BATCH || d.phase == RolloutState.Phase.IN_BATCH)
+          && !now.isBefore(d.lastProgressAt.plus(options.progressDeadline()));
+    }
+
+    private void progressed() {
+      d.lastProgressAt = now;
     }
 
     private void emit(LongFunction<RolloutEvent> event) {
@@ -309,6 +341,7 @@ public final class RolloutEngine {
       d.plan = plan;
       d.previousModelImage = fleet.modelImage();
       d.startedAt = now;
+      d.lastProgressAt = now;
       d.status = RolloutStatus.ROLLING_FORWARD;
       for (Batch b : plan.batches()) {
         for (String id : b.instanceIds()) {
@@ -335,9 +368,17 @@ public final class RolloutEngine {
         return;
       }
       if (d.pauseRequested) {
-        d.status = RolloutStatus.PAUSED;
+        if (d.status != RolloutStatus.PAUSED) {
+          d.status = RolloutStatus.PAUSED;
+          emit(seq -> new RolloutPaused(seq, now, d.scaleSet, d.batch));
+        }
         yield = true;
         return;
+      }
+      if (d.status == RolloutStatus.PAUSED) {
+        d.status = RolloutStatus.ROLLING_FORWARD;
+        progressed();
+        emit(seq -> new RolloutResumed(seq, now, d.scaleSet, d.batch));
       }
       d.status = RolloutStatus.ROLLING_FORWARD;
       GateContext ctx = gateContext(GatePhase.BEFORE_BATCH);
@@ -345,10 +386,11 @@ public final class RolloutEngine {
         GateVerdict verdict = gate.evaluate(ctx);
         emit(seq -> new GateEvaluated(seq, now, d.scaleSet, GatePhase.BEFORE_BATCH, d.batch, verdict));
         if (verdict instanceof GateVerdict.Fail f) {
-          fault(new UpgradeError(f.code(), f.reason()));
+          breach(new UpgradeError(f.code(), f.reason()));
           return;
         }
         if (verdict instanceof GateVerdict.Wait w) {
+          progressed();
           waitUntil(w.until().isAfter(now) ? w.until() : now.plus(options.pollInterval()));
           return;
         }
@@ -397,6 +439,7 @@ public final class RolloutEngine {
       }
       d.batchStartedAt = now;
       d.phase = RolloutState.Phase.IN_BATCH;
+      progressed();
       int unhealthy = fleet().unhealthyCount();
       int total = fleet().instanceCount();
       emit(seq -> new BatchStarted(seq, now, d.scaleSet, d.batch, plan.batches().size(), batch.zone(), toSend,
@@ -433,10 +476,11 @@ public final class RolloutEngine {
         GateVerdict verdict = gate.evaluate(ctx);
         emit(seq -> new GateEvaluated(seq, now, d.scaleSet, GatePhase.AFTER_BATCH, d.batch, verdict));
         if (verdict instanceof GateVerdict.Fail f) {
-          fault(new UpgradeError(f.code(), f.reason()));
+          breach(new UpgradeError(f.code(), f.reason()));
           return;
         }
         if (verdict instanceof GateVerdict.Wait w) {
+          progressed();
           waitUntil(w.until().isAfter(now) ? w.until() : now.plus(options.pollInterval()));
           return;
         }
@@ -518,6 +562,9 @@ public final class RolloutEngine {
           return p;
         }
       }
+      if (next.stage() != p.stage()) {
+        progressed();
+      }
       d.instances.put(id, next);
       return next;
     }
@@ -569,6 +616,7 @@ public final class RolloutEngine {
       if (d.cancelRequested || !now.isBefore(until)) {
         d.pauseUntil = null;
         d.phase = RolloutState.Phase.BEFORE_BATCH;
+        progressed();
       } else {
         waitUntil(until);
       }
@@ -576,6 +624,51 @@ public final class RolloutEngine {
 
     private void complete() {
       end(RolloutStatus.COMPLETED, null);
+    }
+
+    /**
+     * A safety rule stopped the rollout. With {@code rollbackFailedInstancesOnPolicyBreach}, failed instances that are
+     * still on the new image go back to their previous one first (status RollingBack), then the rollout faults.
+     */
+    private void breach(UpgradeError error) {
+      List<InstanceProgress> toRestore = d.instances.values().stream()
+          .filter(p -> p.stage() == InstanceStage.FAILED).toList();
+      if (!policy().rollbackFailedInstancesOnPolicyBreach() || toRestore.isEmpty()) {
+        fault(error);
+        return;
+      }
+      Map<ImageReference, List<String>> byImage = new LinkedHashMap<>();
+      for (InstanceProgress p : toRestore) {
+        d.instances.put(p.instanceId(), new InstanceProgress(p.instanceId(), p.batch(), p.previousImage(),
+            InstanceStage.ROLLING_BACK, now, p.upgradedAt(), null));
+        byImage.computeIfAbsent(p.previousImage(), k -> new ArrayList<>()).add(p.instanceId());
+      }
+      byImage.forEach((image, ids) -> act(new RolloutAction.RollBackInstances(ids, image)));
+      d.error = error;
+      d.status = RolloutStatus.ROLLING_BACK;
+      d.phase = RolloutState.Phase.ROLLING_BACK;
+      waitUntil(now.plus(options.pollInterval()));
+    }
+
+    private void rollingBack() {
+      boolean settled = true;
+      Instant nextDeadline = null;
+      for (InstanceProgress p : List.copyOf(d.instances.values())) {
+        if (p.stage() == InstanceStage.ROLLING_BACK) {
+          InstanceProgress after = observe(p, new LinkedHashMap<>());
+          if (!after.stage().isSettled()) {
+            settled = false;
+            Instant deadline = deadlineOf(after);
+            nextDeadline = nextDeadline == null || deadline.isBefore(nextDeadline) ? deadline : nextDeadline;
+          }
+        }
+      }
+      if (settled) {
+        fault(Objects.requireNonNull(d.error, "error"));
+        return;
+      }
+      Instant poll = now.plus(options.pollInterval());
+      waitUntil(nextDeadline != null && nextDeadline.isBefore(poll) ? nextDeadline : poll);
     }
 
     void fault(UpgradeError error) {
@@ -603,7 +696,11 @@ public final class RolloutEngine {
         emit(seq -> new RolloutCompleted(seq, now, d.scaleSet, d.target, progress(), took));
       } else if (status == RolloutStatus.FAULTED) {
         UpgradeError e = Objects.requireNonNull(error);
-        emit(seq -> new RolloutFaulted(seq, now, d.scaleSet, e, progress()));
+        RollbackInfo rollback = d.build().rollbackInfo();
+        emit(seq -> new RolloutFaulted(seq, now, d.scaleSet, e, progress(), rollback));
+      } else if (status == RolloutStatus.CANCELLED) {
+        int started = Math.max(0, d.batch - 1);
+        emit(seq -> new RolloutCancelled(seq, now, d.scaleSet, started, progress()));
       }
     }
 

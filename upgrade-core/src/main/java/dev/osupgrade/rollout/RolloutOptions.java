@@ -19,6 +19,8 @@ import org.jspecify.annotations.Nullable;
  * @param instanceUpgradeTimeout how long an instance may take from the upgrade request to Healthy in all, including
  *     time spent Initializing (which otherwise waits)
  * @param pollInterval how often the runner looks at the fleet while something is in flight
+ * @param progressDeadline a rollout that makes no progress (no instance settles, no batch starts) for this long
+ *     stops with {@code RollingUpgradeTimeoutError}; time waiting on a gate or paused by the caller does not count
  * @param automaticRollback whether failed instances are restored to their previous image
  * @param revertModelOnFault when the rollout faults, point the model back at the image it had before, so that
  *     instances created afterwards do not take the failing image
@@ -32,6 +34,7 @@ public record RolloutOptions(
     Duration healthTimeout,
     Duration instanceUpgradeTimeout,
     Duration pollInterval,
+    Duration progressDeadline,
     AutomaticRollback automaticRollback,
     boolean revertModelOnFault,
     ModelHandling modelHandling,
@@ -44,12 +47,17 @@ public record RolloutOptions(
   public static final Duration DEFAULT_INSTANCE_UPGRADE_TIMEOUT = Duration.ofMinutes(30);
   /** Default poll interval while something is in flight: 30 seconds (Azure's LRO poll interval). */
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(30);
+  /** Default progress deadline: 2 hours without an instance settling or a batch starting. */
+  public static final Duration DEFAULT_PROGRESS_DEADLINE = Duration.ofHours(2);
 
   /** Validates the fields. */
   public RolloutOptions {
     Require.positive("healthTimeout", healthTimeout);
     Require.positive("instanceUpgradeTimeout", instanceUpgradeTimeout);
     Require.positive("pollInterval", pollInterval);
+    Require.positive("progressDeadline", progressDeadline);
+    Require.that(progressDeadline.compareTo(instanceUpgradeTimeout) > 0, "progressDeadline",
+        "> instanceUpgradeTimeout (" + instanceUpgradeTimeout + ")", progressDeadline);
     Require.that(instanceUpgradeTimeout.compareTo(healthTimeout) >= 0, "instanceUpgradeTimeout",
         ">= healthTimeout (" + healthTimeout + ")", instanceUpgradeTimeout);
     Require.nonNull(automaticRollback, "automaticRollback");
@@ -75,6 +83,7 @@ public record RolloutOptions(
     b.healthTimeout = healthTimeout;
     b.instanceUpgradeTimeout = instanceUpgradeTimeout;
     b.pollInterval = pollInterval;
+    b.progressDeadline = progressDeadline;
     b.automaticRollback = automaticRollback;
     b.revertModelOnFault = revertModelOnFault;
     b.modelHandling = modelHandling;
@@ -119,6 +128,7 @@ public record RolloutOptions(
     private Duration healthTimeout = DEFAULT_HEALTH_TIMEOUT;
     private Duration instanceUpgradeTimeout = DEFAULT_INSTANCE_UPGRADE_TIMEOUT;
     private Duration pollInterval = DEFAULT_POLL_INTERVAL;
+    private Duration progressDeadline = DEFAULT_PROGRESS_DEADLINE;
     private AutomaticRollback automaticRollback = AutomaticRollback.FROM_SCALE_SET;
     private boolean revertModelOnFault = true;
     private ModelHandling modelHandling = ModelHandling.PIN_TARGET;
@@ -168,6 +178,17 @@ public record RolloutOptions(
      */
     public Builder pollInterval(Duration value) {
       this.pollInterval = Require.positive("pollInterval", value);
+      return this;
+    }
+
+    /**
+     * Sets the progress deadline.
+     *
+     * @param value positive, longer than the instance upgrade timeout
+     * @return this builder
+     */
+    public Builder progressDeadline(Duration value) {
+      this.progressDeadline = Require.positive("progressDeadline", value);
       return this;
     }
 
@@ -228,7 +249,8 @@ public record RolloutOptions(
 
     /** @return the options; cross-field rules are checked here */
     public RolloutOptions build() {
-      return new RolloutOptions(policy, healthTimeout, instanceUpgradeTimeout, pollInterval, automaticRollback,
+      return new RolloutOptions(policy, healthTimeout, instanceUpgradeTimeout, pollInterval, progressDeadline,
+          automaticRollback,
           revertModelOnFault, modelHandling, gates, planOptions);
     }
   }

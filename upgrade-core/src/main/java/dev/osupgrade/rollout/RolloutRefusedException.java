@@ -14,8 +14,8 @@ public final class RolloutRefusedException extends OsUpgradeException {
   public static final String AUTOMATIC_OS_UPGRADE_ENABLED = "AutomaticOsUpgradeEnabled";
   /** The scale set's upgrade mode would apply the model change by itself. */
   public static final String UPGRADE_MODE_NOT_MANUAL = "UpgradeModeNotManual";
-  /** The target is a version of another image than the model's. */
-  public static final String TARGET_NOT_APPLICABLE = "TargetNotApplicable";
+  /** Another rollout of the same scale set, to another target, is in progress in the store. */
+  public static final String ROLLOUT_IN_PROGRESS = "RolloutInProgress";
 
   /**
    * Creates the exception.

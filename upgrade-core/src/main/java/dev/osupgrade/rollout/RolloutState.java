@@ -37,6 +37,8 @@ import org.jspecify.annotations.Nullable;
  * @param batch the current batch number, 0 before the first
  * @param batchStartedAt when the current batch was sent, or null
  * @param pauseUntil when the pause between batches ends, or null
+ * @param lastProgressAt when the rollout last made progress (an instance settled, a batch started or a gate asked it
+ *     to wait), or null before start; the progress deadline counts from here
  * @param instances per-instance progress of every planned instance
  * @param outbox actions decided but not yet confirmed done
  * @param error why the rollout stopped, or null
@@ -57,6 +59,7 @@ public record RolloutState(
     int batch,
     @Nullable Instant batchStartedAt,
     @Nullable Instant pauseUntil,
+    @Nullable Instant lastProgressAt,
     SortedMap<String, InstanceProgress> instances,
     List<RolloutAction> outbox,
     @Nullable UpgradeError error,
@@ -86,7 +89,7 @@ public record RolloutState(
    */
   public static RolloutState initial(ScaleSetId scaleSet, ImageVersion target) {
     return new RolloutState(scaleSet, target, RolloutStatus.NOT_STARTED, Phase.NOT_STARTED, null, null, null, null,
-        null, 0, null, null, new TreeMap<>(), List.of(), null, 0, false, false);
+        null, 0, null, null, null, new TreeMap<>(), List.of(), null, 0, false, false);
   }
 
   /** @return Azure's four progress counts */
@@ -110,6 +113,24 @@ public record RolloutState(
     return new UpgradeProgress(ok, failed, inProgress, pending);
   }
 
+  /**
+   * How the rollbacks of failed instances went, as Azure's history reports it.
+   *
+   * @return instances restored, instances whose restore failed
+   */
+  public dev.osupgrade.ops.RollbackInfo rollbackInfo() {
+    int ok = 0;
+    int failed = 0;
+    for (InstanceProgress p : instances.values()) {
+      if (p.stage() == InstanceStage.ROLLED_BACK) {
+        ok++;
+      } else if (p.stage() == InstanceStage.ROLLBACK_FAILED) {
+        failed++;
+      }
+    }
+    return new dev.osupgrade.ops.RollbackInfo(ok, failed, null);
+  }
+
   /** @return the plan, if the rollout has started */
   public Optional<RolloutPlan> planIfStarted() {
     return Optional.ofNullable(plan);
@@ -118,6 +139,26 @@ public record RolloutState(
   /** @return the error, if the rollout stopped with one */
   public Optional<UpgradeError> errorIfAny() {
     return Optional.ofNullable(error);
+  }
+
+  /**
+   * Encodes the state as text, for a {@link dev.osupgrade.port.RolloutStore}.
+   *
+   * @return the text; {@link #decode(String)} reads it back to an equal state
+   */
+  public String encode() {
+    return CheckpointCodec.encode(this);
+  }
+
+  /**
+   * Reads a state written by {@link #encode()}.
+   *
+   * @param text the text
+   * @return the state
+   * @throws dev.osupgrade.OsUpgradeException with code {@code CheckpointCorrupt} when the text cannot be read
+   */
+  public static RolloutState decode(String text) {
+    return CheckpointCodec.decode(text);
   }
 
   /** @return the planned instances in a stage */
@@ -135,6 +176,11 @@ public record RolloutState(
     IN_BATCH,
     /** Pausing between batches until {@link #pauseUntil()}. */
     PAUSING,
+    /**
+     * A policy breach stopped the rollout and {@code rollbackFailedInstancesOnPolicyBreach} is restoring the failed
+     * instances; it ends {@code Faulted} with {@link #error()} once they settle.
+     */
+    ROLLING_BACK,
     /** Finished: see {@link #status()}. */
     DONE
   }
@@ -153,6 +199,7 @@ public record RolloutState(
     int batch;
     @Nullable Instant batchStartedAt;
     @Nullable Instant pauseUntil;
+    @Nullable Instant lastProgressAt;
     final SortedMap<String, InstanceProgress> instances = new TreeMap<>(InstanceIds.ORDER);
     final List<RolloutAction> outbox = new ArrayList<>();
     @Nullable UpgradeError error;
@@ -173,6 +220,7 @@ public record RolloutState(
       batch = s.batch;
       batchStartedAt = s.batchStartedAt;
       pauseUntil = s.pauseUntil;
+      lastProgressAt = s.lastProgressAt;
       instances.putAll(s.instances);
       outbox.addAll(s.outbox);
       error = s.error;
@@ -183,7 +231,7 @@ public record RolloutState(
 
     RolloutState build() {
       return new RolloutState(scaleSet, target, status, phase, policy, plan, previousModelImage, startedAt, endedAt,
-          batch, batchStartedAt, pauseUntil, instances, outbox, error, lastSequence, cancelRequested,
+          batch, batchStartedAt, pauseUntil, lastProgressAt, instances, outbox, error, lastSequence, cancelRequested,
           pauseRequested);
     }
   }

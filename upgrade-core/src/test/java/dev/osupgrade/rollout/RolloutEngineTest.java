@@ -21,6 +21,8 @@ import dev.osupgrade.event.ModelImageChanged;
 import dev.osupgrade.event.RolloutCompleted;
 import dev.osupgrade.event.RolloutEvent;
 import dev.osupgrade.event.RolloutFaulted;
+import dev.osupgrade.event.RolloutPaused;
+import dev.osupgrade.event.RolloutResumed;
 import dev.osupgrade.event.RolloutStarted;
 import dev.osupgrade.fleet.HealthState;
 import dev.osupgrade.fleet.ProvisioningState;
@@ -624,9 +626,15 @@ final class RolloutEngineTest {
     assertThat(stillPaused.events()).isEmpty();
     assertThat(stillPaused.state().status()).isEqualTo(RolloutStatus.PAUSED);
 
+    assertThat(eventsOf(s2, RolloutPaused.class)).singleElement()
+        .satisfies(p -> assertThat(p.nextBatch()).isEqualTo(2));
+
+    // resume() only lifts the request; the next step says so and goes on.
     Decision resumed = new Decision(RolloutEngine.resume(stillPaused.state()), List.of(), List.of(), null);
-    assertThat(resumed.state().status()).isEqualTo(RolloutStatus.ROLLING_FORWARD);
+    assertThat(resumed.state().pauseRequested()).isFalse();
     Decision s3 = step(DEFAULT_ENGINE, resumed, Duration.ofHours(2), batchOneDone);
+    assertThat(s3.state().status()).isEqualTo(RolloutStatus.ROLLING_FORWARD);
+    assertThat(eventsOf(s3, RolloutResumed.class)).hasSize(1);
     assertThat(eventsOf(s3, BatchStarted.class)).singleElement().satisfies(b -> assertThat(b.batch()).isEqualTo(2));
   }
 

@@ -1,0 +1,263 @@
+package dev.osupgrade.rollout;
+
+import dev.osupgrade.OsUpgradeException;
+import dev.osupgrade.fleet.ScaleSetId;
+import dev.osupgrade.fleet.Zone;
+import dev.osupgrade.image.ImageReference;
+import dev.osupgrade.image.ImageVersion;
+import dev.osupgrade.ops.RolloutStatus;
+import dev.osupgrade.ops.UpgradeError;
+import dev.osupgrade.plan.Batch;
+import dev.osupgrade.plan.PlanEstimate;
+import dev.osupgrade.plan.RolloutPlan;
+import dev.osupgrade.plan.SkippedInstance;
+import dev.osupgrade.policy.RollingUpgradePolicy;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Writes a {@link RolloutState} as text and reads it back, for {@link dev.osupgrade.port.RolloutStore}. The format is
+ * line-based {@code key=value} (backslash escapes), stable in key order, and versioned by its first line.
+ */
+final class CheckpointCodec {
+  static final String FORMAT = "osupgrade-rollout-state 1";
+  private static final String SEP = "|";
+
+  private CheckpointCodec() {}
+
+  static String encode(RolloutState s) {
+    Map<String, String> out = new LinkedHashMap<>();
+    out.put("scaleSet", s.scaleSet().armId());
+    out.put("target", s.target().toString());
+    out.put("status", s.status().name());
+    out.put("phase", s.phase().name());
+    put(out, "policy", s.policy(), CheckpointCodec::policy);
+    put(out, "previousModelImage", s.previousModelImage(), Object::toString);
+    put(out, "startedAt", s.startedAt(), Object::toString);
+    put(out, "endedAt", s.endedAt(), Object::toString);
+    out.put("batch", String.valueOf(s.batch()));
+    put(out, "batchStartedAt", s.batchStartedAt(), Object::toString);
+    put(out, "pauseUntil", s.pauseUntil(), Object::toString);
+    put(out, "lastProgressAt", s.lastProgressAt(), Object::toString);
+    if (s.error() != null) {
+      out.put("error.code", s.error().code());
+      out.put("error.message", s.error().message());
+    }
+    out.put("lastSequence", String.valueOf(s.lastSequence()));
+    out.put("cancelRequested", String.valueOf(s.cancelRequested()));
+    out.put("pauseRequested", String.valueOf(s.pauseRequested()));
+    RolloutPlan plan = s.plan();
+    if (plan != null) {
+      out.put("plan.instanceCount", String.valueOf(plan.instanceCount()));
+      out.put("plan.batchSize", String.valueOf(plan.batchSize()));
+      out.put("plan.policy", policy(plan.policy()));
+      PlanEstimate e = plan.estimate();
+      out.put("plan.estimate", join(e.batches(), e.fleetTime(), e.lowestHealthyInstances(), e.totalInstances(),
+          e.surgeInstances()));
+      for (Batch b : plan.batches()) {
+        out.put("plan.batch." + b.number(), join(b.unhealthyFirst(),
+            String.join(",", b.zones().stream().map(z -> z.isRegional() ? "-" : z.name()).toList()),
+            String.join(",", b.updateDomains().stream().map(String::valueOf).toList()),
+            String.join(",", b.instanceIds())));
+      }
+      for (SkippedInstance k : plan.skipped()) {
+        out.put("plan.skipped." + k.instanceId(), k.reason().name());
+      }
+    }
+    for (InstanceProgress p : s.instances().values()) {
+      out.put("instance." + p.instanceId(), join(p.batch(), p.previousImage(), p.stage(), opt(p.requestedAt()),
+          opt(p.upgradedAt()), opt(p.settledAt())));
+    }
+    int k = 0;
+    for (RolloutAction a : s.outbox()) {
+      out.put("outbox." + (k++), action(a));
+    }
+    StringBuilder b = new StringBuilder(FORMAT).append('\n');
+    out.forEach((key, value) -> b.append(key).append('=').append(escape(value)).append('\n'));
+    return b.toString();
+  }
+
+  static RolloutState decode(String text) {
+    try {
+      return decodeStrict(text);
+    } catch (OsUpgradeException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new OsUpgradeException("CheckpointCorrupt", "the checkpoint cannot be read: " + e, e);
+    }
+  }
+
+  private static RolloutState decodeStrict(String text) {
+    String[] lines = text.split("\n");
+    if (lines.length == 0 || !lines[0].equals(FORMAT)) {
+      throw new OsUpgradeException("CheckpointCorrupt", "the checkpoint does not start with '" + FORMAT + "'");
+    }
+    Map<String, String> in = new LinkedHashMap<>();
+    for (int i = 1; i < lines.length; i++) {
+      if (lines[i].isEmpty()) {
+        continue;
+      }
+      int eq = lines[i].indexOf('=');
+      in.put(lines[i].substring(0, eq), unescape(lines[i].substring(eq + 1)));
+    }
+    ScaleSetId scaleSet = ScaleSetId.parse(req(in, "scaleSet"));
+    ImageVersion target = ImageVersion.parse(req(in, "target"));
+    RollingUpgradePolicy policy = get(in, "policy", CheckpointCodec::policy);
+    RolloutPlan plan = null;
+    if (in.containsKey("plan.instanceCount")) {
+      List<Batch> batches = new ArrayList<>();
+      for (int n = 1; in.containsKey("plan.batch." + n); n++) {
+        String[] f = split(in.get("plan.batch." + n), 4);
+        List<Zone> zones = Arrays.stream(f[1].split(",")).map(z -> z.equals("-") ? Zone.REGIONAL : Zone.of(z))
+            .toList();
+        List<Integer> uds = Arrays.stream(f[2].split(",")).map(Integer::parseInt).toList();
+        batches.add(new Batch(n, Arrays.asList(f[3].split(",")), zones, uds, Boolean.parseBoolean(f[0])));
+      }
+      List<SkippedInstance> skipped = new ArrayList<>();
+      in.forEach((key, value) -> {
+        if (key.startsWith("plan.skipped.")) {
+          skipped.add(new SkippedInstance(key.substring("plan.skipped.".length()),
+              SkippedInstance.Reason.valueOf(value)));
+        }
+      });
+      String[] e = split(req(in, "plan.estimate"), 5);
+      PlanEstimate estimate = new PlanEstimate(Integer.parseInt(e[0]), Duration.parse(e[1]), Integer.parseInt(e[2]),
+          Integer.parseInt(e[3]), Integer.parseInt(e[4]));
+      plan = new RolloutPlan(scaleSet, target, policy(req(in, "plan.policy")),
+          Integer.parseInt(req(in, "plan.instanceCount")), Integer.parseInt(req(in, "plan.batchSize")), batches,
+          skipped, estimate);
+    }
+    SortedMap<String, InstanceProgress> instances = new TreeMap<>();
+    List<RolloutAction> outbox = new ArrayList<>();
+    in.forEach((key, value) -> {
+      if (key.startsWith("instance.")) {
+        String id = key.substring("instance.".length());
+        String[] f = split(value, 6);
+        instances.put(id, new InstanceProgress(id, Integer.parseInt(f[0]), ImageReference.parse(f[1]),
+            InstanceStage.valueOf(f[2]), instant(f[3]), instant(f[4]), instant(f[5])));
+      }
+    });
+    for (int k = 0; in.containsKey("outbox." + k); k++) {
+      outbox.add(action(in.get("outbox." + k)));
+    }
+    UpgradeError error = in.containsKey("error.code")
+        ? new UpgradeError(in.get("error.code"), in.getOrDefault("error.message", "")) : null;
+    return new RolloutState(scaleSet, target, RolloutStatus.valueOf(req(in, "status")),
+        RolloutState.Phase.valueOf(req(in, "phase")), policy, plan,
+        get(in, "previousModelImage", ImageReference::parse), get(in, "startedAt", Instant::parse),
+        get(in, "endedAt", Instant::parse), Integer.parseInt(req(in, "batch")), get(in, "batchStartedAt",
+            Instant::parse), get(in, "pauseUntil", Instant::parse), get(in, "lastProgressAt", Instant::parse),
+        instances, outbox, error, Long.parseLong(req(in, "lastSequence")),
+        Boolean.parseBoolean(req(in, "cancelRequested")), Boolean.parseBoolean(req(in, "pauseRequested")));
+  }
+
+  // ---- pieces -------------------------------------------------------------------------------------------------
+
+  private static String policy(RollingUpgradePolicy p) {
+    return join(p.maxBatchInstancePercent(), p.maxUnhealthyInstancePercent(), p.maxUnhealthyUpgradedInstancePercent(),
+        p.pauseTimeBetweenBatches(), p.prioritizeUnhealthyInstances(), p.enableCrossZoneUpgrade(),
+        p.rollbackFailedInstancesOnPolicyBreach(), p.maxSurge());
+  }
+
+  private static RollingUpgradePolicy policy(String text) {
+    String[] f = split(text, 8);
+    return new RollingUpgradePolicy(Integer.parseInt(f[0]), Integer.parseInt(f[1]), Integer.parseInt(f[2]),
+        Duration.parse(f[3]), Boolean.parseBoolean(f[4]), Boolean.parseBoolean(f[5]), Boolean.parseBoolean(f[6]),
+        Boolean.parseBoolean(f[7]));
+  }
+
+  private static String action(RolloutAction a) {
+    if (a instanceof RolloutAction.UpdateModelImage u) {
+      return join("model", u.image(), "");
+    }
+    if (a instanceof RolloutAction.UpgradeInstances u) {
+      return join("upgrade", "", String.join(",", u.instanceIds()));
+    }
+    RolloutAction.RollBackInstances r = (RolloutAction.RollBackInstances) a;
+    return join("rollback", r.image(), String.join(",", r.instanceIds()));
+  }
+
+  private static RolloutAction action(String text) {
+    String[] f = split(text, 3);
+    return switch (f[0]) {
+      case "model" -> new RolloutAction.UpdateModelImage(ImageReference.parse(f[1]));
+      case "upgrade" -> new RolloutAction.UpgradeInstances(Arrays.asList(f[2].split(",")));
+      case "rollback" -> new RolloutAction.RollBackInstances(Arrays.asList(f[2].split(",")),
+          ImageReference.parse(f[1]));
+      default -> throw new IllegalArgumentException("unknown action " + f[0]);
+    };
+  }
+
+  private static String join(Object... parts) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < parts.length; i++) {
+      if (i > 0) {
+        b.append(SEP);
+      }
+      b.append(parts[i]);
+    }
+    return b.toString();
+  }
+
+  private static String[] split(String text, int parts) {
+    String[] f = text.split("\\" + SEP, -1);
+    if (f.length != parts) {
+      throw new IllegalArgumentException("expected " + parts + " fields in '" + text + "'");
+    }
+    return f;
+  }
+
+  private static String opt(@Nullable Instant i) {
+    return i == null ? "" : i.toString();
+  }
+
+  private static @Nullable Instant instant(String text) {
+    return text.isEmpty() ? null : Instant.parse(text);
+  }
+
+  private static <T> void put(Map<String, String> out, String key, @Nullable T value, Function<T, String> f) {
+    if (value != null) {
+      out.put(key, f.apply(value));
+    }
+  }
+
+  private static <T> @Nullable T get(Map<String, String> in, String key, Function<String, T> f) {
+    String v = in.get(key);
+    return v == null ? null : f.apply(v);
+  }
+
+  private static String req(Map<String, String> in, String key) {
+    String v = in.get(key);
+    if (v == null) {
+      throw new IllegalArgumentException("missing " + key);
+    }
+    return v;
+  }
+
+  private static String escape(String s) {
+    return s.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r");
+  }
+
+  private static String unescape(String s) {
+    StringBuilder b = new StringBuilder(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '\\' && i + 1 < s.length()) {
+        char n = s.charAt(++i);
+        b.append(n == 'n' ? '\n' : n == 'r' ? '\r' : n);
+      } else {
+        b.append(c);
+      }
+    }
+    return b.toString();
+  }
+}
