@@ -77,7 +77,7 @@ final class FileRolloutStore implements RolloutStore {
     Require.nonNull(lease, "lease");
     locked(lease.scaleSet(), content -> {
       if (content.lease != null && content.lease.token() == lease.token()) {
-        content.lease = null;
+        content.lease = StoreRules.released(content.lease);
         write(fileOf(lease.scaleSet()), content);
       }
       return Boolean.TRUE;

@@ -39,7 +39,7 @@ final class InMemoryRolloutStore implements RolloutStore {
   public synchronized void release(Lease lease) {
     Entry e = entries.get(Require.nonNull(lease, "lease").scaleSet());
     if (e != null && e.lease != null && e.lease.token() == lease.token()) {
-      e.lease = null;
+      e.lease = StoreRules.released(e.lease);
     }
   }
 

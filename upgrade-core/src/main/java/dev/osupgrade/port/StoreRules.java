@@ -24,6 +24,11 @@ final class StoreRules {
     return Optional.of(new Lease(scaleSet, owner, token, now.plus(ttl)));
   }
 
+  /** A released lease stays on record, expired, so that the next holder's token is still higher. */
+  static Lease released(Lease lease) {
+    return new Lease(lease.scaleSet(), lease.owner(), lease.token(), Instant.MIN);
+  }
+
   static Checkpoint save(@Nullable Lease current, @Nullable Checkpoint stored, Lease lease, long expectedVersion,
       String data, Instant now) {
     Require.nonNull(data, "data");
