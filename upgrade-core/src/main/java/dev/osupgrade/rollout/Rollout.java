@@ -63,6 +63,7 @@ public final class Rollout {
   private final RolloutStore store;
   private final String owner;
   private final Duration leaseDuration;
+  private final boolean startOver;
   private RolloutState state;
   private @Nullable ScaleSet model;
   private @Nullable Lease lease;
@@ -76,6 +77,7 @@ public final class Rollout {
     this.store = b.store;
     this.owner = b.owner;
     this.leaseDuration = b.leaseDuration;
+    this.startOver = b.startOver;
     this.state = RolloutState.initial(b.scaleSet, target);
   }
 
@@ -286,14 +288,17 @@ public final class Rollout {
     }
     checkpointVersion = saved.get().version();
     RolloutState stored = RolloutState.decode(saved.get().data());
-    if (stored.status().isTerminal() && state.status() == RolloutStatus.NOT_STARTED) {
-      return; // an earlier rollout ended: this one starts afresh and overwrites its checkpoint
-    }
-    if (!stored.target().equals(state.target()) && !stored.status().isTerminal()) {
+    if (!stored.target().equals(state.target())) {
+      if (stored.status().isTerminal()) {
+        return; // an earlier rollout to another version ended: this one starts afresh and overwrites its checkpoint
+      }
       releaseLease();
       throw new RolloutRefusedException(RolloutRefusedException.ROLLOUT_IN_PROGRESS, state.scaleSet()
           + " has a rollout to " + stored.target() + " in progress (" + stored.status().azureName() + ", "
           + stored.progress() + "); cancel it or let it finish before rolling out " + state.target());
+    }
+    if (stored.status().isTerminal() && startOver && state.status() == RolloutStatus.NOT_STARTED) {
+      return; // the caller restarts an ended rollout: only what is not on the target yet will be upgraded
     }
     state = stored;
     model = null;
@@ -397,6 +402,7 @@ public final class Rollout {
     private String owner = "local";
     private Duration leaseDuration = DEFAULT_LEASE;
     private boolean resume;
+    private boolean startOver;
 
     private Builder(ScaleSetPort fleet, ScaleSetId scaleSet) {
       this.fleet = Require.nonNull(fleet, "fleet");
@@ -550,6 +556,19 @@ public final class Rollout {
      */
     public Builder listener(RolloutListener listener) {
       listeners.add(Require.nonNull(listener, "listener"));
+      return this;
+    }
+
+    /**
+     * Starts the rollout again if the store holds an ended (completed, faulted or cancelled) rollout to the same
+     * target; only instances not yet on the target are upgraded. Without it, an ended rollout to the same target is
+     * reported as it ended (so a replica that restarts after a crash picks up the outcome instead of redoing it),
+     * and a rollout in progress is resumed either way.
+     *
+     * @return this builder
+     */
+    public Builder startOver() {
+      this.startOver = true;
       return this;
     }
 
