@@ -16,7 +16,10 @@ import dev.osupgrade.event.RolloutCancelled;
 import dev.osupgrade.event.RolloutFaulted;
 import dev.osupgrade.event.RolloutPaused;
 import dev.osupgrade.event.RolloutResumed;
+import dev.osupgrade.event.InstanceReplaced;
 import dev.osupgrade.event.RolloutStarted;
+import dev.osupgrade.event.SurgeFallback;
+import dev.osupgrade.event.SurgeInstancesCreated;
 import dev.osupgrade.fleet.HealthState;
 import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.ProvisioningState;
@@ -168,6 +171,36 @@ public final class RolloutEngine {
     RolloutState.Draft d = new RolloutState.Draft(state);
     d.outbox.remove(action);
     return d.build();
+  }
+
+  /**
+   * Records the instances a {@link RolloutAction.ScaleOut} created, pairs them with the instances they replace, and
+   * removes the action from the outbox.
+   *
+   * @param state the state
+   * @param action the confirmed action
+   * @param created the new instances' ids, at least as many as the action asked for
+   * @param now the time
+   * @return the new state and a {@link SurgeInstancesCreated} event
+   */
+  public Decision acknowledgeScaleOut(RolloutState state, RolloutAction.ScaleOut action, List<String> created,
+      Instant now) {
+    Require.that(created.size() >= action.count(), "created", "at least " + action.count() + " instance ids",
+        created);
+    RolloutState.Draft d = new RolloutState.Draft(state);
+    d.outbox.remove(action);
+    List<String> ids = created.subList(0, action.count());
+    int batch = d.batch;
+    for (int k = 0; k < ids.size(); k++) {
+      InstanceProgress old = Objects.requireNonNull(d.instances.get(action.replacing().get(k)),
+          "replaced instance");
+      batch = old.batch();
+      d.instances.put(ids.get(k), new InstanceProgress(ids.get(k), old.batch(), old.previousImage(),
+          InstanceStage.UPGRADING, now, null, null, old.instanceId()));
+    }
+    d.lastSequence++;
+    RolloutEvent event = new SurgeInstancesCreated(d.lastSequence, now, d.scaleSet, batch, ids, action.replacing());
+    return new Decision(d.build(), List.of(), List.of(event), null);
   }
 
   /**
@@ -426,6 +459,17 @@ public final class RolloutEngine {
         nextBatch();
         return;
       }
+      boolean surge = false;
+      if (policy().maxSurge() && !needCall.isEmpty()) {
+        Integer headroom = obs().headroom();
+        if (headroom != null && headroom >= needCall.size()) {
+          surge = true;
+        } else {
+          int room = headroom == null ? -1 : headroom;
+          int needed = needCall.size();
+          emit(seq -> new SurgeFallback(seq, now, d.scaleSet, d.batch, needed, room));
+        }
+      }
       if (!needCall.isEmpty()) {
         ImageReference model = currentModel();
         ImageReference targetModel = model.withVersion(d.target);
@@ -435,7 +479,16 @@ public final class RolloutEngine {
           emit(seq -> new ModelImageChanged(seq, now, d.scaleSet, model, targetModel,
               "orchestrated rollout: the model takes the target, then instances are upgraded to it batch by batch"));
         }
-        act(new RolloutAction.UpgradeInstances(needCall));
+        if (surge) {
+          for (String id : needCall) {
+            InstanceProgress p = Objects.requireNonNull(d.instances.get(id));
+            d.instances.put(id, p.requested(InstanceStage.REPLACING, now));
+          }
+          act(new RolloutAction.ScaleOut(needCall,
+              fleet().instances().stream().map(Instance::instanceId).toList()));
+        } else {
+          act(new RolloutAction.UpgradeInstances(needCall));
+        }
       }
       d.batchStartedAt = now;
       d.phase = RolloutState.Phase.IN_BATCH;
@@ -452,13 +505,14 @@ public final class RolloutEngine {
 
     private void inBatch() {
       Map<ImageReference, List<String>> rollbacks = new LinkedHashMap<>();
+      List<String> deletes = new ArrayList<>();
       boolean allSettled = true;
       Instant nextDeadline = null;
       for (InstanceProgress p : List.copyOf(d.instances.values())) {
         if (p.batch() != d.batch || p.stage().isSettled()) {
           continue;
         }
-        InstanceProgress after = observe(p, rollbacks);
+        InstanceProgress after = observe(p, rollbacks, deletes);
         if (!after.stage().isSettled()) {
           allSettled = false;
           Instant deadline = deadlineOf(after);
@@ -466,6 +520,9 @@ public final class RolloutEngine {
         }
       }
       rollbacks.forEach((image, ids) -> act(new RolloutAction.RollBackInstances(ids, image)));
+      if (!deletes.isEmpty()) {
+        act(new RolloutAction.DeleteInstances(deletes));
+      }
       if (!allSettled) {
         Instant poll = now.plus(options.pollInterval());
         waitUntil(nextDeadline != null && nextDeadline.isBefore(poll) ? nextDeadline : poll);
@@ -488,8 +545,8 @@ public final class RolloutEngine {
       int ok = 0;
       int failed = 0;
       for (InstanceProgress p : d.instances.values()) {
-        if (p.batch() == d.batch) {
-          if (p.stage() == InstanceStage.SUCCEEDED) {
+        if (p.batch() == d.batch && !p.isSurge()) {
+          if (p.stage() == InstanceStage.SUCCEEDED || p.stage() == InstanceStage.REPLACED) {
             ok++;
           } else if (p.stage().isFailed()) {
             failed++;
@@ -503,12 +560,24 @@ public final class RolloutEngine {
       nextBatch();
     }
 
-    private InstanceProgress observe(InstanceProgress p, Map<ImageReference, List<String>> rollbacks) {
+    private InstanceProgress observe(InstanceProgress p, Map<ImageReference, List<String>> rollbacks,
+        List<String> deletes) {
       String id = p.instanceId();
       Instance live = fleet().instance(id).orElse(null);
       InstanceProgress next = p;
+      if (p.stage() == InstanceStage.REPLACING) {
+        return p; // settles with its surge instance
+      }
       if (live == null) {
-        next = p.settled(InstanceStage.REMOVED, now);
+        if (p.isSurge() && p.stage() == InstanceStage.ROLLING_BACK) {
+          next = p.settled(InstanceStage.ROLLED_BACK, now);
+          emit(seq -> new InstanceRolledBack(seq, now, d.scaleSet, p.batch(), id,
+              p.previousImage().version().orElseThrow(), true, "the failed surge instance was deleted; "
+                  + p.replaces() + " stays on its image"));
+        } else {
+          next = p.settled(InstanceStage.REMOVED, now);
+        }
+        progressed();
         d.instances.put(id, next);
         return next;
       }
@@ -521,13 +590,13 @@ public final class RolloutEngine {
             ImageVersion from = p.previousImage().version().orElseThrow();
             emit(seq -> new InstanceUpgraded(seq, now, d.scaleSet, p.batch(), id, from, d.target));
             d.instances.put(id, next);
-            return observe(next, rollbacks);
+            return observe(next, rollbacks, deletes);
           }
           if (live.provisioningState() == ProvisioningState.FAILED) {
-            next = fail(p, live.health(), "the upgrade failed (provisioning state Failed)", rollbacks);
+            next = fail(p, live.health(), "the upgrade failed (provisioning state Failed)", rollbacks, deletes);
           } else if (overall) {
             next = fail(p, live.health(), "the upgrade did not complete within "
-                + options.instanceUpgradeTimeout(), rollbacks);
+                + options.instanceUpgradeTimeout(), rollbacks, deletes);
           }
         }
         case AWAITING_HEALTH -> {
@@ -537,12 +606,19 @@ public final class RolloutEngine {
             next = p.settled(InstanceStage.SUCCEEDED, now);
             Duration took = Duration.between(Objects.requireNonNull(d.batchStartedAt), now);
             emit(seq -> new InstanceHealthy(seq, now, d.scaleSet, p.batch(), id, took));
+            String old = p.replaces();
+            if (old != null) {
+              InstanceProgress replaced = Objects.requireNonNull(d.instances.get(old));
+              d.instances.put(old, replaced.settled(InstanceStage.REPLACED, now));
+              deletes.add(old);
+              emit(seq -> new InstanceReplaced(seq, now, d.scaleSet, p.batch(), old, id));
+            }
           } else if (h.countsAsUnhealthy() && !now.isBefore(upgraded.plus(options.healthTimeout()))) {
             next = fail(p, h, "still " + h + " " + options.healthTimeout() + " after the upgrade (health timeout)",
-                rollbacks);
+                rollbacks, deletes);
           } else if (overall) {
             next = fail(p, h, "not Healthy within the instance upgrade timeout " + options.instanceUpgradeTimeout()
-                + " (last state " + h + ")", rollbacks);
+                + " (last state " + h + ")", rollbacks, deletes);
           }
         }
         case ROLLING_BACK -> {
@@ -570,12 +646,24 @@ public final class RolloutEngine {
     }
 
     private InstanceProgress fail(InstanceProgress p, HealthState health, String reason,
-        Map<ImageReference, List<String>> rollbacks) {
+        Map<ImageReference, List<String>> rollbacks, List<String> deletes) {
+      String old = p.replaces();
+      if (old != null) {
+        // A failed surge instance is deleted; the instance it was to replace never changed and counts as failed.
+        InstanceProgress replaced = Objects.requireNonNull(d.instances.get(old));
+        d.instances.put(old, replaced.settled(InstanceStage.FAILED, now));
+        deletes.add(p.instanceId());
+        emit(seq -> new InstanceFailed(seq, now, d.scaleSet, p.batch(), p.instanceId(), health,
+            "surge instance replacing " + old + ": " + reason + "; it is deleted and " + old
+                + " stays on its image", true));
+        return new InstanceProgress(p.instanceId(), p.batch(), p.previousImage(), InstanceStage.ROLLING_BACK, now,
+            p.upgradedAt(), null, old);
+      }
       boolean rollBack = rollbackEnabled();
       InstanceProgress next;
       if (rollBack) {
         next = new InstanceProgress(p.instanceId(), p.batch(), p.previousImage(), InstanceStage.ROLLING_BACK, now,
-            p.upgradedAt(), null);
+            p.upgradedAt(), null, null);
         rollbacks.computeIfAbsent(p.previousImage(), k -> new ArrayList<>()).add(p.instanceId());
       } else {
         next = p.settled(InstanceStage.FAILED, now);
@@ -632,7 +720,10 @@ public final class RolloutEngine {
      */
     private void breach(UpgradeError error) {
       List<InstanceProgress> toRestore = d.instances.values().stream()
-          .filter(p -> p.stage() == InstanceStage.FAILED).toList();
+          .filter(p -> p.stage() == InstanceStage.FAILED && !p.isSurge())
+          .filter(p -> obs != null && fleet().instance(p.instanceId())
+              .map(i -> !i.runs(p.previousImage().version().orElseThrow())).orElse(false))
+          .toList();
       if (!policy().rollbackFailedInstancesOnPolicyBreach() || toRestore.isEmpty()) {
         fault(error);
         return;
@@ -640,7 +731,7 @@ public final class RolloutEngine {
       Map<ImageReference, List<String>> byImage = new LinkedHashMap<>();
       for (InstanceProgress p : toRestore) {
         d.instances.put(p.instanceId(), new InstanceProgress(p.instanceId(), p.batch(), p.previousImage(),
-            InstanceStage.ROLLING_BACK, now, p.upgradedAt(), null));
+            InstanceStage.ROLLING_BACK, now, p.upgradedAt(), null, null));
         byImage.computeIfAbsent(p.previousImage(), k -> new ArrayList<>()).add(p.instanceId());
       }
       byImage.forEach((image, ids) -> act(new RolloutAction.RollBackInstances(ids, image)));
@@ -655,7 +746,7 @@ public final class RolloutEngine {
       Instant nextDeadline = null;
       for (InstanceProgress p : List.copyOf(d.instances.values())) {
         if (p.stage() == InstanceStage.ROLLING_BACK) {
-          InstanceProgress after = observe(p, new LinkedHashMap<>());
+          InstanceProgress after = observe(p, new LinkedHashMap<>(), new ArrayList<>());
           if (!after.stage().isSettled()) {
             settled = false;
             Instant deadline = deadlineOf(after);
@@ -725,6 +816,9 @@ public final class RolloutEngine {
       Map<String, Boolean> upgraded = new HashMap<>();
       List<String> failed = new ArrayList<>();
       for (InstanceProgress p : d.instances.values()) {
+        if (p.isSurge()) {
+          continue;
+        }
         if (p.stage() != InstanceStage.PENDING && p.stage() != InstanceStage.REMOVED) {
           upgraded.put(p.instanceId(), Boolean.TRUE);
         }
