@@ -153,12 +153,9 @@ public final class AzureOperations {
   }
 
   private List<VirtualMachineScaleSetVMInner> listVms(ScaleSetId id) {
-    return retry.call(CallKind.READ, "list instances of " + id, () -> {
-      List<VirtualMachineScaleSetVMInner> all = new ArrayList<>();
-      client(id.subscriptionId()).getVirtualMachineScaleSetVMs()
-          .list(id.resourceGroup(), id.name(), null, null, "instanceView", Context.NONE).forEach(all::add);
-      return all;
-    });
+    return retry.call(CallKind.READ, "list instances of " + id, () -> Pages.all(client(id.subscriptionId())
+        .getVirtualMachineScaleSetVMs().list(id.resourceGroup(), id.name(), null, null, "instanceView", Context.NONE),
+        "instances of " + id));
   }
 
   /**
@@ -355,12 +352,8 @@ public final class AzureOperations {
   public List<UpgradeHistoryEntry> osUpgradeHistory(ScaleSetId id) {
     Require.nonNull(id, "id");
     List<UpgradeOperationHistoricalStatusInfoInner> items = retry.call(CallKind.READ,
-        "GET osUpgradeHistory of " + id, () -> {
-          List<UpgradeOperationHistoricalStatusInfoInner> all = new ArrayList<>();
-          client(id.subscriptionId()).getVirtualMachineScaleSets()
-              .getOSUpgradeHistory(id.resourceGroup(), id.name(), Context.NONE).forEach(all::add);
-          return all;
-        });
+        "GET osUpgradeHistory of " + id, () -> Pages.all(client(id.subscriptionId()).getVirtualMachineScaleSets()
+            .getOSUpgradeHistory(id.resourceGroup(), id.name(), Context.NONE), "osUpgradeHistory of " + id));
     return read("osUpgradeHistory of " + id, () -> items.stream().map(StatusMapper::history)
         .sorted(Comparator.comparing(UpgradeHistoryEntry::startTime).reversed()).toList());
   }
@@ -431,16 +424,10 @@ public final class AzureOperations {
     String resourceGroup = parts[4];
     String gallery = definition.galleryName();
     String image = definition.definitionName();
-    List<String> names = retry.call(CallKind.READ, "list versions of gallery image " + gallery + "/" + image, () -> {
-      List<String> all = new ArrayList<>();
-      for (GalleryImageVersionInner v : client(subscription).getGalleryImageVersions()
-          .listByGalleryImage(resourceGroup, gallery, image, Context.NONE)) {
-        if (v != null && ImageMapper.notBlank(v.name())) {
-          all.add(v.name());
-        }
-      }
-      return all;
-    });
+    List<String> names = retry.call(CallKind.READ, "list versions of gallery image " + gallery + "/" + image,
+        () -> Pages.all(client(subscription).getGalleryImageVersions()
+            .listByGalleryImage(resourceGroup, gallery, image, Context.NONE), "versions of " + gallery + "/" + image)
+            .stream().map(GalleryImageVersionInner::name).filter(ImageMapper::notBlank).toList());
     List<ImageRelease> out = new ArrayList<>();
     for (String name : names) {
       GalleryImageVersionInner v = retry.call(CallKind.READ,
