@@ -226,8 +226,9 @@ final class AzureFleetChangeTest {
         + "{\"code\": \"ImageNotFound\", \"message\": \"The platform image 'Canonical:x:y:1.0' is not available.\"}}")));
 
     assertThatThrownBy(() -> fleet.updateModelImage(WEB, JAMMY))
-        .isInstanceOf(CloudException.class)
+        .isInstanceOfSatisfying(CloudException.class, e -> assertThat(e.code()).isEqualTo("ImageNotFound"))
         .hasMessageContaining("is not available");
+    arm.verify(exactly(1), patchRequestedFor(urlPathEqualTo(webPath())));
   }
 
   // ---------------------------------------------------------------------------------------- manual upgrade
