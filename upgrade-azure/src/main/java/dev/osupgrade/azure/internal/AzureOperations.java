@@ -50,6 +50,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -57,6 +59,8 @@ import org.jspecify.annotations.Nullable;
  * API.
  */
 public final class AzureOperations {
+  private static final Pattern GALLERY_ID = Pattern.compile("(?i)/subscriptions/([^/]+)/resourceGroups/([^/]+)"
+      + "/providers/Microsoft\\.Compute/galleries/([^/]+)/images/([^/]+)");
   private static final System.Logger LOG = System.getLogger(AzureOperations.class.getName());
 
   private final ComputeManager base;
@@ -419,11 +423,16 @@ public final class AzureOperations {
   }
 
   private List<ImageRelease> galleryReleases(ImageReference.Gallery definition) {
-    String[] parts = definition.imageDefinitionId().split("/");
-    String subscription = parts[2];
-    String resourceGroup = parts[4];
-    String gallery = definition.galleryName();
-    String image = definition.definitionName();
+    // parsed here rather than with Gallery.galleryName()/definitionName(): those take the first segment after
+    // "galleries"/"images", which is wrong for a resource group named "images"
+    Matcher m = GALLERY_ID.matcher(definition.imageDefinitionId());
+    if (!m.matches()) {
+      throw new IllegalArgumentException("not a gallery image definition id: " + definition.imageDefinitionId());
+    }
+    String subscription = m.group(1);
+    String resourceGroup = m.group(2);
+    String gallery = m.group(3);
+    String image = m.group(4);
     List<String> names = retry.call(CallKind.READ, "list versions of gallery image " + gallery + "/" + image,
         () -> Pages.all(client(subscription).getGalleryImageVersions()
             .listByGalleryImage(resourceGroup, gallery, image, Context.NONE), "versions of " + gallery + "/" + image)
