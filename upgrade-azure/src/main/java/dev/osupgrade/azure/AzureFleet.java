@@ -47,8 +47,8 @@ import org.jspecify.annotations.Nullable;
  *   <li>HTTP 429 waits exactly what {@code Retry-After} asks for, up to {@link RetrySettings#maxRetryAfter()}; a longer
  *       wait is not spent on a blocked thread: the {@link ThrottledException} goes to the caller at once, with the
  *       wait it asked for.</li>
- *   <li>HTTP 408 and 5xx (and connections that fail) wait an exponential backoff with jitter, bounded by
- *       {@link RetrySettings#maxBackoff()}.</li>
+ *   <li>HTTP 408, 500, 502, 503, 504 (and connections that fail) wait an exponential backoff with jitter, bounded
+ *       by {@link RetrySettings#maxBackoff()}.</li>
  *   <li>Only calls that are safe to repeat retry a 5xx: reads, {@code manualupgrade} (upgrading an instance that is
  *       already on the model changes nothing), an unconditional PATCH (setting the same value twice is the same),
  *       cancel and approve. A conditional PATCH ({@code If-Match}) and {@code osRollingUpgrade} retry only on 429,
@@ -119,7 +119,13 @@ public final class AzureFleet implements ScaleSetPort, PlatformUpgradePort, Imag
     return operations.get(id);
   }
 
-  /** {@inheritDoc} */
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Once this adapter has read the scale set with {@link #get}, this is one request per page of instances: the
+   * health source and model image that reading instances needs come from that last read (and from
+   * {@link #updateModelImage}). Before that, it is a full {@link #get}.
+   */
   @Override
   public List<Instance> listInstances(ScaleSetId id) {
     return operations.listInstances(id);
