@@ -149,6 +149,30 @@ final class AzureFleetChangeTest {
   }
 
   @Test
+  void updateUpgradePolicy_conditionalAndThrottled_isRetriedBecauseArmDidNotProcessIt() {
+    arm.stubFor(patch(urlPathEqualTo(webPath())).inScenario("p").whenScenarioStateIs(Scenario.STARTED)
+        .willReturn(aResponse().withStatus(429).withHeader("Retry-After", "1")).willSetStateTo("ok"));
+    arm.stubFor(patch(urlPathEqualTo(webPath())).inScenario("p").whenScenarioStateIs("ok")
+        .willReturn(okJson(body("vmss-web-rolling.json"))));
+
+    fleet.updateUpgradePolicy(WEB, UpgradePolicy.manual(), "\"3\"");
+
+    arm.verify(exactly(2), patchRequestedFor(urlPathEqualTo(webPath())).withHeader("If-Match", equalTo("\"3\"")));
+  }
+
+  @Test
+  void updateUpgradePolicy_unconditionalAnd503_isRetriedBecauseTheSameValueTwiceIsTheSame() {
+    arm.stubFor(patch(urlPathEqualTo(webPath())).inScenario("p").whenScenarioStateIs(Scenario.STARTED)
+        .willReturn(aResponse().withStatus(503)).willSetStateTo("ok"));
+    arm.stubFor(patch(urlPathEqualTo(webPath())).inScenario("p").whenScenarioStateIs("ok")
+        .willReturn(okJson(body("vmss-web-rolling.json"))));
+
+    fleet.updateUpgradePolicy(WEB, UpgradePolicy.manual(), null);
+
+    arm.verify(exactly(2), patchRequestedFor(urlPathEqualTo(webPath())));
+  }
+
+  @Test
   void updateUpgradePolicy_bothHealthSources_throwsInvalidModelWithAzureMessage() {
     String message = "Automatic OS Upgrade is not supported for this Virtual Machine Scale Set because both a "
         + "health probe and a health extension were provided. Remove the health probe or health extension prior to "
