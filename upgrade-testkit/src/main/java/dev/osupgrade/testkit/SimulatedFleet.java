@@ -170,12 +170,12 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
     }
     s.nextInstanceId = spec.instances;
     ctx.scaleSets.put(id, s);
-    if (ctx.releaseOf(image).isEmpty()) {
-      publish(ImageRelease.marketplace(image, ctx.now().minus(Duration.ofHours(1))));
-    }
     ctx.record(id, "created: " + spec.instances + " instances on " + image);
     if (auto) {
       platform.enabled(s);
+    }
+    if (ctx.releaseOf(image).isEmpty()) {
+      publish(ImageRelease.marketplace(image, ctx.now().minus(Duration.ofHours(1))));
     }
     return id;
   }
