@@ -165,6 +165,20 @@ final class HealthFaultTest {
     assertThat(fleet.get(id).instance("9").orElseThrow().provisioningState()).isEqualTo(ProvisioningState.SUCCEEDED);
   }
 
+  @Test
+  void extensionFailureRate_seededTenPercent_oneInstanceFailsWithinTheBudgetAndTheRolloutCompletes(
+      SimulatedFleet fleet) {
+    ScaleSetId id = regional(fleet, 20);
+    fleet.faults().extensionFailureRate(0.1);
+
+    Rollout r = run(fleet, id);
+
+    // Seed 7 draws one failure in 20 reimages (rollbacks draw too): instance 19, in the last batch, 1 of 20 is 5%.
+    assertThat(r).isCompleted().hadBatches(5).failedInstances("19").rolledBack("19").hasProgress(19, 1, 0, 0);
+    assertThat(failure(r, "19").reason()).contains("provisioning state Failed");
+    assertThat(fleet.log()).filteredOn(l -> l.contains("extension failed to provision")).hasSize(1);
+  }
+
   // ---- zone outage and concurrent maintenance -----------------------------------------------------------------
 
   @Test

@@ -252,6 +252,26 @@ final class PlatformUpgradeTest {
   }
 
   @Test
+  void automaticUpgrade_zoneOutageMidUpgrade_faultsInRollingUpgradeAtTheNextBatch() {
+    SimulationProfile oneHour = SimulationProfile.ofDefaults()
+        .withPlatformChecks(Duration.ofMinutes(15), Duration.ofHours(1), Duration.ofHours(1));
+    SimulatedFleet fleet = SimulatedFleet.create(11, VirtualClock.create(), oneHour);
+    ScaleSetId id = fleet.add(ScaleSetSpec.named("web").instances(30).zones(3).image(ubuntu(V1))
+        .automaticOsUpgrade(AutomaticOsUpgradePolicy.enabled()));
+    fleet.publish(ubuntu(V2));
+    fleet.faults().zoneOutage(id, "3", Duration.ofMinutes(63), Duration.ofHours(2));
+
+    fleet.clock().runUntilIdle();
+
+    RollingUpgradeStatus latest = fleet.latestRollingUpgrade(id).orElseThrow();
+    assertThat(latest.startTime()).isEqualTo(VirtualClock.DEFAULT_START.plus(Duration.ofHours(1)));
+    assertThat(latest.status()).isEqualTo(RolloutStatus.FAULTED);
+    assertThat(latest.errorIfAny().orElseThrow().code()).isEqualTo(ErrorCodes.MAX_UNHEALTHY_IN);
+    assertThat(latest.progress()).isEqualTo(new UpgradeProgress(6, 0, 0, 24));
+    assertThat(fleet.osUpgradeHistory(id).get(0).rollbackInfo()).isEqualTo(RollbackInfo.none());
+  }
+
+  @Test
   void automaticUpgrade_quietFleet_runUntilIdleEndsWithNoTimerLeft(SimulatedFleet fleet, VirtualClock clock) {
     automatic(fleet, 5, AutomaticOsUpgradePolicy.enabled());
 
