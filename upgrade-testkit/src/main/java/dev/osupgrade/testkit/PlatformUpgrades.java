@@ -68,6 +68,7 @@ final class PlatformUpgrades {
   private static final class State {
     @Nullable Instant firstCheckAt;
     VirtualClock.@Nullable Cancellable check;
+    @Nullable Instant checkAt;
     final SortedSet<ImageVersion> notRetried = new TreeSet<>();
     @Nullable Run current;
     final List<Run> runs = new ArrayList<>();
@@ -87,6 +88,7 @@ final class PlatformUpgrades {
     if (st.check != null) {
       st.check.cancel();
       st.check = null;
+      st.checkAt = null;
     }
     ctx.record(s.id, "automatic OS upgrade enabled: first platform check at " + st.firstCheckAt + ", then every "
         + ctx.profile.platformCheckInterval());
@@ -109,7 +111,7 @@ final class PlatformUpgrades {
       enabled(s);
       return;
     }
-    if (st.current != null || st.check != null) {
+    if (st.current != null) {
       return;
     }
     scheduleCheck(s, st, tickAfter(st, ctx.now()));
@@ -130,13 +132,22 @@ final class PlatformUpgrades {
     return first.plus(interval.multipliedBy(k));
   }
 
+  /** Schedules a check at {@code at} unless one is already due no later. */
   private void scheduleCheck(SimScaleSet s, State st, Instant at) {
+    if (st.check != null && st.checkAt != null && !st.checkAt.isAfter(at)) {
+      return;
+    }
+    if (st.check != null) {
+      st.check.cancel();
+    }
     st.check = ctx.clock.schedule(at, () -> check(s));
+    st.checkAt = at;
   }
 
   private void check(SimScaleSet s) {
     State st = state(s);
     st.check = null;
+    st.checkAt = null;
     if (!s.automaticOsUpgrade() || st.current != null || ctx.scaleSets.get(s.id) != s) {
       return;
     }
@@ -261,7 +272,7 @@ final class PlatformUpgrades {
       // Instances wait for approval while the engine counts them as upgrading; give them room.
       options.instanceUpgradeTimeout(ctx.profile.deferralTimeout());
     }
-    Run run = new Run(s, by, target, policy, new RolloutEngine(options.build()), rollback, deferral);
+    Run run = new Run(s, by, target, policy, new RolloutEngine(options.build()), deferral);
     st.current = run;
     st.runs.add(run);
     ctx.record(s.id, "OS rolling upgrade to " + FleetContext.versionOf(target) + " (started by "
@@ -276,7 +287,6 @@ final class PlatformUpgrades {
     final ImageReference target;
     final RollingUpgradePolicy policy;
     final RolloutEngine engine;
-    final boolean rollback;
     final boolean deferral;
     final Instant startTime;
     RolloutState state;
@@ -289,13 +299,12 @@ final class PlatformUpgrades {
     VirtualClock.@Nullable Cancellable next;
 
     Run(SimScaleSet s, StartedBy by, ImageReference target, RollingUpgradePolicy policy, RolloutEngine engine,
-        boolean rollback, boolean deferral) {
+        boolean deferral) {
       this.s = s;
       this.by = by;
       this.target = target;
       this.policy = policy;
       this.engine = engine;
-      this.rollback = rollback;
       this.deferral = deferral;
       this.startTime = ctx.now();
       this.lastActionTime = startTime;

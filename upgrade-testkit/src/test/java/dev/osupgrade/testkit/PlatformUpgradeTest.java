@@ -187,6 +187,24 @@ final class PlatformUpgradeTest {
   }
 
   @Test
+  void automaticUpgrade_releaseNowAfterAFutureOne_isNotHeldBackByTheFutureCheck(SimulatedFleet fleet,
+      VirtualClock clock) {
+    ScaleSetId id = automatic(fleet, 5, AutomaticOsUpgradePolicy.enabled());
+    clock.runUntilIdle();
+    Instant v3Publishes = clock.instant().plus(Duration.ofDays(2));
+    fleet.publish(ImageRelease.marketplace(ubuntu(Images.V3), v3Publishes));
+    fleet.publish(ubuntu(V2));
+
+    clock.advance(Duration.ofMinutes(15));
+    assertThat(fleet.latestRollingUpgrade(id)).isPresent();
+    clock.runUntilIdle();
+
+    assertThat(fleet.osUpgradeHistory(id)).extracting(UpgradeHistoryEntry::targetImage)
+        .containsExactly(ubuntu(Images.V3), ubuntu(V2));
+    assertThat(fleet.osUpgradeHistory(id).get(0).startTime()).isAfterOrEqualTo(v3Publishes);
+  }
+
+  @Test
   void automaticUpgrade_badVersion_faultsRollsBackFailedInstancesAndHistoryCountsThem(SimulatedFleet fleet,
       VirtualClock clock) {
     ScaleSetId id = automatic(fleet, 10, AutomaticOsUpgradePolicy.enabled());
