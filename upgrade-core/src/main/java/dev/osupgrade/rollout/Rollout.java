@@ -116,7 +116,8 @@ public final class Rollout {
    * @return when to call again; empty once the rollout has ended (or while it is paused, when only {@link #resume()}
    *     moves it on)
    * @throws RolloutRefusedException on the first call, when the scale set cannot be driven (nothing is changed)
-   * @throws CloudException on the first call, when the scale set cannot be read (nothing is changed)
+   * @throws CloudException on the first call, when the scale set cannot be read for a reason that will not pass
+   *     (not found, forbidden); nothing is changed. Throttling and transient errors are retried.
    */
   public Optional<Instant> advance() {
     Instant now = clock.instant();
@@ -140,6 +141,9 @@ public final class Rollout {
       observed = observe();
     } catch (CloudException e) {
       if (state.status() == RolloutStatus.NOT_STARTED) {
+        if (e.isRetryable()) {
+          return Optional.of(now.plus(retryDelay(e))); // nothing has changed yet: simply look again
+        }
         throw e;
       }
       if (e.isRetryable() && !progressDeadlinePassed(now)) {
@@ -385,7 +389,7 @@ public final class Rollout {
         }
         continue;
       }
-      if (!save(RolloutEngine.acknowledge(state, action), now)) {
+      if (!save(RolloutEngine.acknowledge(state, action, clock.instant()), now)) {
         return Optional.of(now.plus(engine.options().pollInterval()));
       }
     }

@@ -174,6 +174,31 @@ public final class RolloutEngine {
   }
 
   /**
+   * Removes an action from the outbox once the port accepted it, and starts the instances' timeouts from that moment
+   * (a call held back by throttling does not eat into the time the instances have to upgrade).
+   *
+   * @param state the state
+   * @param action the confirmed action
+   * @param acceptedAt when the port accepted the call
+   * @return the new state
+   */
+  public static RolloutState acknowledge(RolloutState state, RolloutAction action, Instant acceptedAt) {
+    RolloutState.Draft d = new RolloutState.Draft(state);
+    d.outbox.remove(action);
+    List<String> ids = action instanceof RolloutAction.UpgradeInstances u ? u.instanceIds()
+        : action instanceof RolloutAction.RollBackInstances r ? r.instanceIds() : List.of();
+    InstanceStage stage = action instanceof RolloutAction.UpgradeInstances ? InstanceStage.UPGRADING
+        : InstanceStage.ROLLING_BACK;
+    for (String id : ids) {
+      InstanceProgress p = d.instances.get(id);
+      if (p != null && p.stage() == stage && p.requestedAt() != null && p.requestedAt().isBefore(acceptedAt)) {
+        d.instances.put(id, p.requested(stage, acceptedAt));
+      }
+    }
+    return d.build();
+  }
+
+  /**
    * Records the instances a {@link RolloutAction.ScaleOut} created, pairs them with the instances they replace, and
    * removes the action from the outbox.
    *
@@ -248,8 +273,29 @@ public final class RolloutEngine {
    */
   public static RolloutState dropOutbox(RolloutState state) {
     RolloutState.Draft d = new RolloutState.Draft(state);
+    for (RolloutAction a : d.outbox) {
+      // Instances whose call is dropped were never touched: they go back to where they were.
+      if (a instanceof RolloutAction.UpgradeInstances u) {
+        revert(d, u.instanceIds(), InstanceStage.UPGRADING, InstanceStage.PENDING);
+      } else if (a instanceof RolloutAction.ScaleOut o) {
+        revert(d, o.replacing(), InstanceStage.REPLACING, InstanceStage.PENDING);
+      } else if (a instanceof RolloutAction.RollBackInstances r) {
+        revert(d, r.instanceIds(), InstanceStage.ROLLING_BACK, InstanceStage.FAILED);
+      }
+    }
     d.outbox.clear();
     return d.build();
+  }
+
+  private static void revert(RolloutState.Draft d, List<String> ids, InstanceStage from, InstanceStage to) {
+    for (String id : ids) {
+      InstanceProgress p = d.instances.get(id);
+      if (p != null && p.stage() == from) {
+        d.instances.put(id, to == InstanceStage.PENDING
+            ? InstanceProgress.pending(p.instanceId(), p.batch(), p.previousImage())
+            : p.settled(to, Objects.requireNonNull(p.requestedAt())));
+      }
+    }
   }
 
   /** One step's working area. */

@@ -270,7 +270,8 @@ final class PlatformUpgrades {
         .automaticRollback(rollback ? RolloutOptions.AutomaticRollback.ON : RolloutOptions.AutomaticRollback.OFF);
     if (deferral) {
       // Instances wait for approval while the engine counts them as upgrading; give them room.
-      options.instanceUpgradeTimeout(ctx.profile.deferralTimeout());
+      options.instanceUpgradeTimeout(ctx.profile.deferralTimeout())
+          .progressDeadline(ctx.profile.deferralTimeout().plus(RolloutOptions.DEFAULT_PROGRESS_DEADLINE));
     }
     Run run = new Run(s, by, target, policy, new RolloutEngine(options.build()), deferral);
     st.current = run;

@@ -70,11 +70,9 @@ final class ReplicationFaultTest {
     assertThat(r.error().orElseThrow().message()).contains("GalleryImageNotFound",
         "is not available in westeurope region. Please contact image owner to replicate to this region");
     assertThat(fleet.get(id).modelImage()).isEqualTo(api("1.0.0"));
-    // ENGINE: the fault leaves the batch's UpgradeInstances in the outbox, so the runner still sends it after the
-    // rollout is Faulted (harmless here: the model did not move, so instance 0 is already on it), and instance 0
-    // stays "in progress" in the final progress although nothing is upgrading it.
-    assertThat(fleet.calls("upgradeInstances")).isEqualTo(1);
-    assertThat(r).hasProgress(0, 0, 1, 4);
+    // The rejection drops the batch's intents: its upgrade is never sent and its instances are pending again.
+    assertThat(fleet.calls("upgradeInstances")).isZero();
+    assertThat(r).hasProgress(0, 0, 0, 5);
     assertThat(fleet.get(id).instances()).allSatisfy(i -> assertThat(i.runs(ImageVersion.parse("1.0.0"))).isTrue());
   }
 
