@@ -2,10 +2,10 @@ package dev.osupgrade.azure;
 
 import com.azure.resourcemanager.compute.ComputeManager;
 import dev.osupgrade.InvalidValueException;
+import dev.osupgrade.Region;
 import dev.osupgrade.Require;
 import dev.osupgrade.azure.internal.AzureOperations;
 import dev.osupgrade.fleet.Instance;
-import dev.osupgrade.fleet.Region;
 import dev.osupgrade.fleet.ScaleSet;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.image.ImageReference;

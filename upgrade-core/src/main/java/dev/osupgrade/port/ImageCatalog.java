@@ -1,6 +1,6 @@
 package dev.osupgrade.port;
 
-import dev.osupgrade.fleet.Region;
+import dev.osupgrade.Region;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.image.ImageRelease;
 import java.util.List;

@@ -1,10 +1,10 @@
 package dev.osupgrade.testkit;
 
 import dev.osupgrade.InvalidValueException;
+import dev.osupgrade.Region;
 import dev.osupgrade.Require;
 import dev.osupgrade.fleet.HealthState;
 import dev.osupgrade.fleet.InstanceIds;
-import dev.osupgrade.fleet.Region;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.fleet.Zone;
 import dev.osupgrade.image.ImageReference;

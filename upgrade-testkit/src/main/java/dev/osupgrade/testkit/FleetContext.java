@@ -6,7 +6,7 @@ import dev.osupgrade.fleet.OrchestrationMode;
 import dev.osupgrade.fleet.ScaleSet;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.image.Eligibility;
-import dev.osupgrade.image.ImageEligibility;
+import dev.osupgrade.plan.ImageEligibility;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.image.ImageRelease;
 import dev.osupgrade.image.ImageVersion;

@@ -5,7 +5,7 @@ import dev.osupgrade.fleet.InstanceIds;
 import dev.osupgrade.fleet.ProvisioningState;
 import dev.osupgrade.fleet.ScaleSet;
 import dev.osupgrade.fleet.ScaleSetId;
-import dev.osupgrade.image.ImageEligibility;
+import dev.osupgrade.plan.ImageEligibility;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.image.ImageRelease;
 import dev.osupgrade.image.ImageVersion;

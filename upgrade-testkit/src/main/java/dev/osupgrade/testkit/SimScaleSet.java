@@ -1,8 +1,8 @@
 package dev.osupgrade.testkit;
 
+import dev.osupgrade.Region;
 import dev.osupgrade.fleet.HealthMonitoring;
 import dev.osupgrade.fleet.InstanceIds;
-import dev.osupgrade.fleet.Region;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.fleet.Zone;
 import dev.osupgrade.image.ImageReference;

@@ -7,12 +7,12 @@ import static dev.osupgrade.testkit.Images.ubuntu;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.osupgrade.Region;
 import dev.osupgrade.event.BatchCompleted;
 import dev.osupgrade.event.BatchStarted;
 import dev.osupgrade.event.InstanceFailed;
 import dev.osupgrade.event.RolloutEvent;
 import dev.osupgrade.fleet.Instance;
-import dev.osupgrade.fleet.Region;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.image.ImageRelease;

@@ -4,15 +4,15 @@ import static dev.osupgrade.testkit.OsUpgradeAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.osupgrade.fleet.Region;
+import dev.osupgrade.Region;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.image.Eligibility;
-import dev.osupgrade.image.ImageEligibility;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.image.ImageRelease;
 import dev.osupgrade.image.ImageVersion;
 import dev.osupgrade.image.ReplicationState;
 import dev.osupgrade.ops.ErrorCodes;
+import dev.osupgrade.plan.ImageEligibility;
 import dev.osupgrade.policy.AutomaticOsUpgradePolicy;
 import dev.osupgrade.port.InvalidModelException;
 import dev.osupgrade.rollout.Rollout;

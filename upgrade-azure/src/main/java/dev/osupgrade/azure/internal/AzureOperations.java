@@ -20,12 +20,12 @@ import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetUpdateStor
 import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetUpdateVMProfile;
 import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetVMInstanceIDs;
 import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetVMInstanceRequiredIDs;
+import dev.osupgrade.Region;
 import dev.osupgrade.Require;
 import dev.osupgrade.azure.AzureFleet.RetrySettings;
 import dev.osupgrade.azure.AzureFleet.Sleeper;
 import dev.osupgrade.fleet.HealthMonitoring;
 import dev.osupgrade.fleet.Instance;
-import dev.osupgrade.fleet.Region;
 import dev.osupgrade.fleet.ScaleSet;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.image.ImageReference;

@@ -6,7 +6,7 @@ import com.azure.resourcemanager.compute.models.GalleryImageVersionPublishingPro
 import com.azure.resourcemanager.compute.models.RegionalReplicationStatus;
 import com.azure.resourcemanager.compute.models.ReplicationStatus;
 import com.azure.resourcemanager.compute.models.TargetRegion;
-import dev.osupgrade.fleet.Region;
+import dev.osupgrade.Region;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.image.ImageRelease;
 import dev.osupgrade.image.ImageVersion;
