@@ -12,14 +12,13 @@ import java.time.Instant;
  * @param scaleSet the scale set
  * @param batch the batch
  * @param needed how many new instances the batch would need
- * @param headroom how many the scale set could add, or -1 when unknown (no capacity port)
+ * @param headroom how many the scale set could add, or -1 when unknown
+ * @param reason why, in words
  */
-public record SurgeFallback(long sequence, Instant at, ScaleSetId scaleSet, int batch, int needed, int headroom)
-    implements RolloutEvent {
+public record SurgeFallback(long sequence, Instant at, ScaleSetId scaleSet, int batch, int needed, int headroom,
+    String reason) implements RolloutEvent {
   @Override
   public String toString() {
-    return EventText.line(this, "batch " + batch + ": max surge falls back to in-place upgrade: "
-        + (headroom < 0 ? "no capacity port to create instances with"
-            : "room for " + headroom + " new instances, " + needed + " needed"));
+    return EventText.line(this, "batch " + batch + ": max surge falls back to in-place upgrade: " + reason);
   }
 }

@@ -371,7 +371,16 @@ public final class Rollout {
       RolloutAction action = state.outbox().get(0);
       try {
         if (action instanceof RolloutAction.ScaleOut out) {
-          if (!commit(engine.acknowledgeScaleOut(state, out, scaleOut(out), now), now)) {
+          Decision next;
+          try {
+            next = engine.acknowledgeScaleOut(state, out, scaleOut(out), clock.instant());
+          } catch (CloudException e) {
+            if (e.isRetryable()) {
+              throw e;
+            }
+            next = engine.surgeRejected(state, out, "[" + e.code() + "] " + e.getMessage(), clock.instant());
+          }
+          if (!commit(next, now)) {
             return Optional.of(now.plus(engine.options().pollInterval()));
           }
           continue;

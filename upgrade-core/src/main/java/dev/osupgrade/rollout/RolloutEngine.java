@@ -229,6 +229,35 @@ public final class RolloutEngine {
   }
 
   /**
+   * A scale-out for max surge was refused for good (allocation failure, quota): the batch is upgraded in place
+   * instead, as Azure falls back when it cannot surge.
+   *
+   * @param state the state
+   * @param action the refused action
+   * @param reason the cloud's error, in words
+   * @param now the time
+   * @return the new state, an {@link RolloutAction.UpgradeInstances} for the batch, and a {@link SurgeFallback}
+   */
+  public Decision surgeRejected(RolloutState state, RolloutAction.ScaleOut action, String reason, Instant now) {
+    RolloutState.Draft d = new RolloutState.Draft(state);
+    d.outbox.remove(action);
+    int batch = d.batch;
+    for (String id : action.replacing()) {
+      InstanceProgress p = d.instances.get(id);
+      if (p != null && p.stage() == InstanceStage.REPLACING) {
+        d.instances.put(id, p.requested(InstanceStage.UPGRADING, now));
+        batch = p.batch();
+      }
+    }
+    RolloutAction upgrade = new RolloutAction.UpgradeInstances(action.replacing());
+    d.outbox.add(upgrade);
+    d.lastSequence++;
+    RolloutEvent event = new SurgeFallback(d.lastSequence, now, d.scaleSet, batch, action.count(), -1,
+        "creating the surge instances failed: " + reason);
+    return new Decision(d.build(), List.of(upgrade), List.of(event), null);
+  }
+
+  /**
    * Asks the rollout to cancel: the batch in flight finishes, then the rollout ends {@code Cancelled}.
    *
    * @param state the state
@@ -513,7 +542,9 @@ public final class RolloutEngine {
         } else {
           int room = headroom == null ? -1 : headroom;
           int needed = needCall.size();
-          emit(seq -> new SurgeFallback(seq, now, d.scaleSet, d.batch, needed, room));
+          String why = headroom == null ? "no capacity port to create instances with"
+              : "room for " + headroom + " new instances, " + needed + " needed (quota check before the batch)";
+          emit(seq -> new SurgeFallback(seq, now, d.scaleSet, d.batch, needed, room, why));
         }
       }
       if (!needCall.isEmpty()) {
