@@ -593,7 +593,9 @@ public final class RolloutEngine {
         if (!after.stage().isSettled()) {
           allSettled = false;
           Instant deadline = deadlineOf(after);
-          nextDeadline = nextDeadline == null || deadline.isBefore(nextDeadline) ? deadline : nextDeadline;
+          if (deadline != null && deadline.isAfter(now)) {
+            nextDeadline = nextDeadline == null || deadline.isBefore(nextDeadline) ? deadline : nextDeadline;
+          }
         }
       }
       rollbacks.forEach((image, ids) -> act(new RolloutAction.RollBackInstances(ids, image)));
@@ -749,8 +751,14 @@ public final class RolloutEngine {
       return next;
     }
 
-    /** The next moment something can time out for this instance (always after now). */
-    private Instant deadlineOf(InstanceProgress p) {
+    /**
+     * The next moment something can time out for this instance, or null when nothing can (an instance being replaced
+     * waits on its surge instance, which has its own deadline).
+     */
+    private @Nullable Instant deadlineOf(InstanceProgress p) {
+      if (p.stage() == InstanceStage.REPLACING) {
+        return null;
+      }
       Instant overall = Objects.requireNonNull(p.requestedAt()).plus(options.instanceUpgradeTimeout());
       if (p.stage() == InstanceStage.AWAITING_HEALTH) {
         Instant health = Objects.requireNonNull(p.upgradedAt()).plus(options.healthTimeout());
@@ -827,7 +835,9 @@ public final class RolloutEngine {
           if (!after.stage().isSettled()) {
             settled = false;
             Instant deadline = deadlineOf(after);
-            nextDeadline = nextDeadline == null || deadline.isBefore(nextDeadline) ? deadline : nextDeadline;
+            if (deadline != null && deadline.isAfter(now)) {
+              nextDeadline = nextDeadline == null || deadline.isBefore(nextDeadline) ? deadline : nextDeadline;
+            }
           }
         }
       }
