@@ -1,0 +1,149 @@
+package dev.osupgrade.testkit.bench;
+
+import dev.osupgrade.fleet.ScaleSet;
+import dev.osupgrade.fleet.ScaleSetId;
+import dev.osupgrade.image.ImageReference;
+import dev.osupgrade.image.ImageVersion;
+import dev.osupgrade.plan.BatchPlanner;
+import dev.osupgrade.plan.RolloutPlan;
+import dev.osupgrade.policy.RollingUpgradePolicy;
+import dev.osupgrade.port.RolloutStore;
+import dev.osupgrade.rollout.Rollout;
+import dev.osupgrade.rollout.RolloutState;
+import dev.osupgrade.testkit.ScaleSetSpec;
+import dev.osupgrade.testkit.SimulatedFleet;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.function.LongSupplier;
+
+/**
+ * Speed and memory benchmarks that print numbers (run with
+ * {@code mvn -B -q -pl upgrade-testkit -am -DskipTests package exec:java -Dexec.mainClass=...}, see the README).
+ * They are measurements, not tests: each prints the median of several timed rounds after a warm-up.
+ *
+ * <ul>
+ *   <li>planner: plan a 1,000-instance, 3-zone scale set;</li>
+ *   <li>checkpoint: encode and decode the state of a 1,000-instance rollout in flight;</li>
+ *   <li>rollout: a whole simulated rollout of 100 and 1,000 instances (fleet time vs wall time, port calls);</li>
+ *   <li>file store: checkpoint saves per second with fsync;</li>
+ *   <li>heap: live heap after a 1,000-instance rollout.</li>
+ * </ul>
+ */
+public final class Benchmarks {
+  private static final ImageReference IMAGE =
+      ImageReference.marketplace("Canonical", "0001-com-ubuntu-server-jammy", "22_04-lts-gen2", "22.04.202409010");
+  private static final ImageVersion TARGET = ImageVersion.parse("22.04.202410010");
+
+  private Benchmarks() {}
+
+  /**
+   * Runs every benchmark.
+   *
+   * @param args ignored
+   * @throws IOException if the file-store benchmark cannot use a temporary directory
+   */
+  public static void main(String[] args) throws IOException {
+    run(System.out);
+  }
+
+  /**
+   * Runs every benchmark and prints the numbers.
+   *
+   * @param out where to print
+   * @throws IOException if the file-store benchmark cannot use a temporary directory
+   */
+  public static void run(PrintStream out) throws IOException {
+    out.println("osupgrade benchmarks (median of rounds after warm-up; " + Runtime.getRuntime().availableProcessors()
+        + " cores, " + System.getProperty("java.version") + ")");
+
+    SimulatedFleet big = SimulatedFleet.create(1);
+    ScaleSetId bigId = big.add(ScaleSetSpec.named("big").instances(1000).zones(3).image(IMAGE));
+    ScaleSet snapshot = big.get(bigId);
+    RollingUpgradePolicy policy = RollingUpgradePolicy.ofDefaults();
+    long planNanos = median(200, () -> {
+      long t = System.nanoTime();
+      RolloutPlan p = BatchPlanner.plan(snapshot, policy, TARGET);
+      long took = System.nanoTime() - t;
+      return p.batches().isEmpty() ? -1 : took;
+    });
+    out.printf(Locale.ROOT, "planner      1,000 instances, 3 zones: %8.3f ms per plan (%d batches)%n",
+        planNanos / 1e6, BatchPlanner.plan(snapshot, policy, TARGET).batches().size());
+
+    Rollout inFlight = Rollout.builder(big, bigId).target(TARGET).clock(big.clock()).build();
+    inFlight.advance().ifPresent(big.clock()::advanceTo);
+    inFlight.advance();
+    RolloutState state = inFlight.state();
+    String encoded = state.encode();
+    long codecNanos = median(200, () -> {
+      long t = System.nanoTime();
+      RolloutState back = RolloutState.decode(state.encode());
+      long took = System.nanoTime() - t;
+      return back.equals(state) ? took : -1;
+    });
+    out.printf(Locale.ROOT, "checkpoint   1,000-instance state: %8.3f ms encode+decode, %,d bytes%n",
+        codecNanos / 1e6, encoded.length());
+
+    for (int size : new int[] {100, 1000}) {
+      long[] calls = new long[1];
+      long[] fleetMinutes = new long[1];
+      long wall = median(5, () -> {
+        SimulatedFleet fleet = SimulatedFleet.create(size);
+        ScaleSetId id = fleet.add(ScaleSetSpec.named("web").instances(size).zones(3).image(IMAGE));
+        fleet.publish(IMAGE.withVersion(TARGET));
+        long t = System.nanoTime();
+        Rollout r = fleet.run(Rollout.builder(fleet, id).target(TARGET).clock(fleet.clock()).build());
+        long took = System.nanoTime() - t;
+        calls[0] = fleet.callCounts().values().stream().mapToLong(Integer::longValue).sum();
+        fleetMinutes[0] = java.time.Duration.between(r.events().get(0).at(),
+            r.events().get(r.events().size() - 1).at()).toMinutes();
+        return r.status().isTerminal() ? took : -1;
+      });
+      out.printf(Locale.ROOT, "rollout      %,5d instances: %8.1f ms wall for %,d min of fleet time, %,d port calls%n",
+          size, wall / 1e6, fleetMinutes[0], calls[0]);
+    }
+
+    Path dir = Files.createTempDirectory("osupgrade-bench");
+    RolloutStore store = RolloutStore.file(dir);
+    var lease = store.tryAcquire(bigId, "bench", big.clock().instant(), java.time.Duration.ofDays(1)).orElseThrow();
+    long[] version = {0};
+    long saveNanos = median(50, () -> {
+      long t = System.nanoTime();
+      version[0] = store.save(lease, version[0], encoded, big.clock().instant()).version();
+      return System.nanoTime() - t;
+    });
+    out.printf(Locale.ROOT, "file store   save of a 1,000-instance checkpoint: %6.2f ms (%,.0f saves/s, fsync)%n",
+        saveNanos / 1e6, 1e9 / saveNanos);
+
+    MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+    System.gc();
+    long before = memory.getHeapMemoryUsage().getUsed();
+    SimulatedFleet fleet = SimulatedFleet.create(7);
+    ScaleSetId id = fleet.add(ScaleSetSpec.named("web").instances(1000).zones(3).image(IMAGE));
+    fleet.publish(IMAGE.withVersion(TARGET));
+    Rollout r = fleet.run(Rollout.builder(fleet, id).target(TARGET).clock(fleet.clock()).build());
+    System.gc();
+    long after = memory.getHeapMemoryUsage().getUsed();
+    out.printf(Locale.ROOT, "heap         1,000-instance fleet + finished rollout (%,d events) retained: ~%,d KiB%n",
+        r.events().size(), Math.max(0, after - before) / 1024);
+  }
+
+  private static long median(int rounds, LongSupplier round) {
+    for (int i = 0; i < Math.max(3, rounds / 5); i++) {
+      round.getAsLong();
+    }
+    long[] samples = new long[rounds];
+    for (int i = 0; i < rounds; i++) {
+      samples[i] = round.getAsLong();
+      if (samples[i] < 0) {
+        throw new IllegalStateException("benchmark round produced a wrong result");
+      }
+    }
+    java.util.Arrays.sort(samples);
+    return samples[rounds / 2];
+  }
+}
