@@ -208,6 +208,23 @@ public final class MannWhitney {
    * the Gaussian binomial {@code [m+n choose m]_q}, from {@code G(m,n) = G(m−1,n) + q^m G(m,n−1)}.
    */
   static double[] uDistribution(int m, int n) {
+    long key = (long) m << 32 | n;
+    double[] cached = DISTRIBUTIONS.get(key);
+    if (cached == null) {
+      if (DISTRIBUTIONS.size() > 256) {
+        DISTRIBUTIONS.clear();
+      }
+      cached = computeDistribution(m, n);
+      DISTRIBUTIONS.put(key, cached);
+    }
+    return cached.clone();
+  }
+
+  // Exact distributions are reused: a gate asks the same sample sizes again and again. Bounded, thread-safe.
+  private static final java.util.concurrent.ConcurrentMap<Long, double[]> DISTRIBUTIONS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private static double[] computeDistribution(int m, int n) {
     double[][] row = new double[n + 1][];
     for (int j = 0; j <= n; j++) {
       row[j] = new double[] {1};

@@ -1,8 +1,8 @@
 /**
- * Performance validation of an image change: a Mann-Whitney U test (the
- * dev.osupgrade.governance.performance.MannWhitney}) and a Kayenta-style judge, the
- * performance gate, that compares upgraded instances with the ones not yet
- * upgraded (and the same instances before and after), metric by metric, and reads its samples from a the
+ * Performance validation of an image change: a Mann-Whitney U test ({@link
+ * dev.osupgrade.governance.performance.MannWhitney}) and a Kayenta-style judge, {@link
+ * dev.osupgrade.governance.performance.PerformanceGate}, that compares upgraded instances with the ones not yet
+ * upgraded (and the same instances before and after), metric by metric, and reads its samples from a {@link
  * dev.osupgrade.port.MetricsSource}.
  */
 @NullMarked
