@@ -2,15 +2,11 @@ package dev.osupgrade;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
-import static org.assertj.core.api.Assertions.assertThat;
 
-import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.junit.AnalyzeClasses;
-import com.tngtech.archunit.junit.ArchIgnore;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
-import com.tngtech.archunit.lang.EvaluationResult;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -19,11 +15,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.Random;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 @AnalyzeClasses(packages = "dev.osupgrade", importOptions = ImportOption.DoNotIncludeTests.class)
 final class ArchitectureTest {
@@ -69,36 +61,7 @@ final class ArchitectureTest {
   static final ArchRule noImplClasses = noClasses().that().resideInAPackage("dev.osupgrade..")
       .should().haveSimpleNameEndingWith("Impl");
 
-  // The rule as it should hold. It fails today on one cycle between fleet and image:
-  //   fleet -> image: Instance.image/imageVersion/runs/withImage (ImageReference, ImageVersion),
-  //                   ScaleSet.modelImage/withModelImage (ImageReference)
-  //   image -> fleet: ImageRelease.replication/excludedRegions/replicationIn/... (Region),
-  //                   ImageEligibility.check/newestEligible/newestRunning (ScaleSet, Instance)
-  // Remove @ArchIgnore once the cycle is broken; until then the test below keeps new cycles out.
+  // Region lives in the root package and ImageEligibility in plan, so image no longer depends on fleet.
   @ArchTest
-  @ArchIgnore(reason = "known cycle fleet <-> image, reported to the lead; see packagesCycles_onlyTheKnownOne")
   static final ArchRule packagesFreeOfCycles = slices().matching("dev.osupgrade.(*)..").should().beFreeOfCycles();
-
-  @ArchTest
-  static void packageCycles_onlyTheKnownFleetImageCycle(JavaClasses classes) {
-    EvaluationResult result = slices().matching("dev.osupgrade.(*)..").should().beFreeOfCycles().evaluate(classes);
-
-    // Each detail reads "Cycle detected: Slice a -> Slice b -> Slice a" (over several lines), then the dependencies.
-    Set<String> cycles = new TreeSet<>();
-    Pattern slice = Pattern.compile("Slice (\\w+)");
-    for (String detail : result.getFailureReport().getDetails()) {
-      int from = detail.indexOf("Cycle detected:");
-      if (from < 0) {
-        continue;
-      }
-      int to = detail.indexOf("1. Dependencies", from);
-      Set<String> slicesInCycle = new TreeSet<>();
-      Matcher m = slice.matcher(detail.substring(from, to < 0 ? detail.length() : to));
-      while (m.find()) {
-        slicesInCycle.add(m.group(1));
-      }
-      cycles.add(String.join("<->", slicesInCycle));
-    }
-    assertThat(cycles).as(result.getFailureReport().toString()).containsExactly("fleet<->image");
-  }
 }

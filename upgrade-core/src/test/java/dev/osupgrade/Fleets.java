@@ -1,11 +1,11 @@
 package dev.osupgrade;
 
+import dev.osupgrade.Region;
 import dev.osupgrade.fleet.HealthMonitoring;
 import dev.osupgrade.fleet.HealthState;
 import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.OrchestrationMode;
 import dev.osupgrade.fleet.ProvisioningState;
-import dev.osupgrade.fleet.Region;
 import dev.osupgrade.fleet.ScaleSet;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.fleet.Zone;

@@ -1,5 +1,6 @@
 package dev.osupgrade.fleet;
 
+import dev.osupgrade.Region;
 import dev.osupgrade.Require;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.policy.UpgradePolicy;

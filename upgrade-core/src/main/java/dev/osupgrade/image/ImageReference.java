@@ -99,11 +99,14 @@ public sealed interface ImageReference permits ImageReference.Marketplace, Image
    * @param pinned the version, or null for {@code latest}
    */
   record Gallery(String imageDefinitionId, @Nullable ImageVersion pinned) implements ImageReference {
+    private static final java.util.regex.Pattern GALLERY_ID = java.util.regex.Pattern.compile(
+        "(?i)/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/Microsoft\\.Compute/galleries/([^/]+)"
+            + "/images/([^/]+)");
+
     /** Validates the id. */
     public Gallery {
       Require.nonBlank("imageDefinitionId", imageDefinitionId);
-      Require.that(imageDefinitionId.matches("(?i)/subscriptions/[^/]+/resourceGroups/[^/]+/providers/"
-              + "Microsoft\\.Compute/galleries/[^/]+/images/[^/]+"), "imageDefinitionId",
+      Require.that(GALLERY_ID.matcher(imageDefinitionId).matches(), "imageDefinitionId",
           "a gallery image definition id (/subscriptions/{sub}/resourceGroups/{rg}/providers/"
               + "Microsoft.Compute/galleries/{gallery}/images/{definition}), without /versions/",
           imageDefinitionId);
@@ -134,24 +137,32 @@ public sealed interface ImageReference permits ImageReference.Marketplace, Image
       return imageDefinitionId;
     }
 
+    /** @return the subscription holding the gallery */
+    public String subscriptionId() {
+      return part(1);
+    }
+
+    /** @return the resource group holding the gallery */
+    public String resourceGroup() {
+      return part(2);
+    }
+
     /** @return the gallery's name */
     public String galleryName() {
-      return segmentAfter("galleries");
+      return part(3);
     }
 
     /** @return the image definition's name */
     public String definitionName() {
-      return segmentAfter("images");
+      return part(4);
     }
 
-    private String segmentAfter(String key) {
-      String[] parts = imageDefinitionId.split("/");
-      for (int i = 0; i < parts.length - 1; i++) {
-        if (parts[i].equalsIgnoreCase(key)) {
-          return parts[i + 1];
-        }
+    private String part(int group) {
+      java.util.regex.Matcher m = GALLERY_ID.matcher(imageDefinitionId);
+      if (!m.matches()) {
+        throw new IllegalStateException("validated id no longer matches: " + imageDefinitionId);
       }
-      throw new IllegalStateException("validated id lacks " + key + ": " + imageDefinitionId);
+      return m.group(group);
     }
 
     @Override

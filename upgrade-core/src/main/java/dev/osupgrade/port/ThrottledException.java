@@ -23,7 +23,7 @@ public class ThrottledException extends CloudException {
     this.retryAfter = retryAfter;
   }
 
-  /** @return how long the cloud asked the caller to wait */
+  /** @return how long the cloud asked the caller to wait; {@link Duration#ZERO} when it named no wait */
   public Duration retryAfter() {
     return retryAfter;
   }

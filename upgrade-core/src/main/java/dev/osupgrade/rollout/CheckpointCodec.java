@@ -75,7 +75,7 @@ final class CheckpointCodec {
     }
     for (InstanceProgress p : s.instances().values()) {
       out.put("instance." + p.instanceId(), join(p.batch(), p.previousImage(), p.stage(), opt(p.requestedAt()),
-          opt(p.upgradedAt()), opt(p.settledAt())));
+          opt(p.upgradedAt()), opt(p.settledAt()), p.replaces() == null ? "" : p.replaces()));
     }
     int k = 0;
     for (RolloutAction a : s.outbox()) {
@@ -141,9 +141,9 @@ final class CheckpointCodec {
     in.forEach((key, value) -> {
       if (key.startsWith("instance.")) {
         String id = key.substring("instance.".length());
-        String[] f = split(value, 6);
+        String[] f = split(value, 7);
         instances.put(id, new InstanceProgress(id, Integer.parseInt(f[0]), ImageReference.parse(f[1]),
-            InstanceStage.valueOf(f[2]), instant(f[3]), instant(f[4]), instant(f[5])));
+            InstanceStage.valueOf(f[2]), instant(f[3]), instant(f[4]), instant(f[5]), f[6].isEmpty() ? null : f[6]));
       }
     });
     for (int k = 0; in.containsKey("outbox." + k); k++) {
@@ -182,6 +182,12 @@ final class CheckpointCodec {
     if (a instanceof RolloutAction.UpgradeInstances u) {
       return join("upgrade", "", String.join(",", u.instanceIds()));
     }
+    if (a instanceof RolloutAction.ScaleOut o) {
+      return join("scaleout", String.join(",", o.existingIds()), String.join(",", o.replacing()));
+    }
+    if (a instanceof RolloutAction.DeleteInstances del) {
+      return join("delete", "", String.join(",", del.instanceIds()));
+    }
     RolloutAction.RollBackInstances r = (RolloutAction.RollBackInstances) a;
     return join("rollback", r.image(), String.join(",", r.instanceIds()));
   }
@@ -193,6 +199,9 @@ final class CheckpointCodec {
       case "upgrade" -> new RolloutAction.UpgradeInstances(Arrays.asList(f[2].split(",")));
       case "rollback" -> new RolloutAction.RollBackInstances(Arrays.asList(f[2].split(",")),
           ImageReference.parse(f[1]));
+      case "scaleout" -> new RolloutAction.ScaleOut(Arrays.asList(f[2].split(",")),
+          f[1].isEmpty() ? List.of() : Arrays.asList(f[1].split(",")));
+      case "delete" -> new RolloutAction.DeleteInstances(Arrays.asList(f[2].split(",")));
       default -> throw new IllegalArgumentException("unknown action " + f[0]);
     };
   }

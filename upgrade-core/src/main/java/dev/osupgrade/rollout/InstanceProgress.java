@@ -15,6 +15,7 @@ import org.jspecify.annotations.Nullable;
  * @param requestedAt when its upgrade (or rollback) was requested, or null
  * @param upgradedAt when it was first observed on the target image, or null
  * @param settledAt when it settled, or null
+ * @param replaces for a max-surge instance, the planned instance it replaces; null for planned instances
  */
 public record InstanceProgress(
     String instanceId,
@@ -23,7 +24,8 @@ public record InstanceProgress(
     InstanceStage stage,
     @Nullable Instant requestedAt,
     @Nullable Instant upgradedAt,
-    @Nullable Instant settledAt) {
+    @Nullable Instant settledAt,
+    @Nullable String replaces) {
 
   /** Validates the fields. */
   public InstanceProgress {
@@ -42,19 +44,24 @@ public record InstanceProgress(
    * @return the progress
    */
   public static InstanceProgress pending(String instanceId, int batch, ImageReference previousImage) {
-    return new InstanceProgress(instanceId, batch, previousImage, InstanceStage.PENDING, null, null, null);
+    return new InstanceProgress(instanceId, batch, previousImage, InstanceStage.PENDING, null, null, null, null);
+  }
+
+  /** @return true for a max-surge instance created by the rollout (not a planned one) */
+  public boolean isSurge() {
+    return replaces != null;
   }
 
   InstanceProgress requested(InstanceStage newStage, Instant at) {
-    return new InstanceProgress(instanceId, batch, previousImage, newStage, at, upgradedAt, null);
+    return new InstanceProgress(instanceId, batch, previousImage, newStage, at, upgradedAt, null, replaces);
   }
 
   InstanceProgress upgraded(Instant at) {
     return new InstanceProgress(instanceId, batch, previousImage, InstanceStage.AWAITING_HEALTH, requestedAt, at,
-        null);
+        null, replaces);
   }
 
   InstanceProgress settled(InstanceStage newStage, Instant at) {
-    return new InstanceProgress(instanceId, batch, previousImage, newStage, requestedAt, upgradedAt, at);
+    return new InstanceProgress(instanceId, batch, previousImage, newStage, requestedAt, upgradedAt, at, replaces);
   }
 }

@@ -19,7 +19,11 @@ public enum InstanceStage {
   /** Failed, and restoring its previous image failed too. */
   ROLLBACK_FAILED,
   /** No longer part of the scale set (scaled in during the rollout). */
-  REMOVED;
+  REMOVED,
+  /** Max surge: a new instance on the target is being created to replace this one. */
+  REPLACING,
+  /** Max surge: replaced by a new, healthy instance on the target, and deleted. */
+  REPLACED;
 
   /** @return true for the stages Azure counts as failed */
   public boolean isFailed() {
@@ -28,11 +32,12 @@ public enum InstanceStage {
 
   /** @return true once nothing more will happen to the instance in this rollout */
   public boolean isSettled() {
-    return this == SUCCEEDED || this == FAILED || this == ROLLED_BACK || this == ROLLBACK_FAILED || this == REMOVED;
+    return this == SUCCEEDED || this == FAILED || this == ROLLED_BACK || this == ROLLBACK_FAILED || this == REMOVED
+        || this == REPLACED;
   }
 
   /** @return true while the instance is being worked on */
   public boolean isInFlight() {
-    return this == UPGRADING || this == AWAITING_HEALTH || this == ROLLING_BACK;
+    return this == UPGRADING || this == AWAITING_HEALTH || this == ROLLING_BACK || this == REPLACING;
   }
 }

@@ -13,6 +13,7 @@ import dev.osupgrade.ops.UpgradeError;
 import dev.osupgrade.ops.UpgradeProgress;
 import dev.osupgrade.plan.RolloutPlan;
 import dev.osupgrade.policy.RollingUpgradePolicy;
+import dev.osupgrade.port.CapacityPort;
 import dev.osupgrade.port.Checkpoint;
 import dev.osupgrade.port.CheckpointConflictException;
 import dev.osupgrade.port.CloudException;
@@ -64,6 +65,7 @@ public final class Rollout {
   private final String owner;
   private final Duration leaseDuration;
   private final boolean startOver;
+  private final @Nullable CapacityPort capacity;
   private RolloutState state;
   private @Nullable ScaleSet model;
   private @Nullable Lease lease;
@@ -78,6 +80,7 @@ public final class Rollout {
     this.owner = b.owner;
     this.leaseDuration = b.leaseDuration;
     this.startOver = b.startOver;
+    this.capacity = b.capacity != null ? b.capacity : b.fleet instanceof CapacityPort c ? c : null;
     this.state = RolloutState.initial(b.scaleSet, target);
   }
 
@@ -113,7 +116,8 @@ public final class Rollout {
    * @return when to call again; empty once the rollout has ended (or while it is paused, when only {@link #resume()}
    *     moves it on)
    * @throws RolloutRefusedException on the first call, when the scale set cannot be driven (nothing is changed)
-   * @throws CloudException on the first call, when the scale set cannot be read (nothing is changed)
+   * @throws CloudException on the first call, when the scale set cannot be read for a reason that will not pass
+   *     (not found, forbidden); nothing is changed. Throttling and transient errors are retried.
    */
   public Optional<Instant> advance() {
     Instant now = clock.instant();
@@ -137,6 +141,9 @@ public final class Rollout {
       observed = observe();
     } catch (CloudException e) {
       if (state.status() == RolloutStatus.NOT_STARTED) {
+        if (e.isRetryable()) {
+          return Optional.of(now.plus(retryDelay(e))); // nothing has changed yet: simply look again
+        }
         throw e;
       }
       if (e.isRetryable() && !progressDeadlinePassed(now)) {
@@ -156,7 +163,7 @@ public final class Rollout {
         && engine.options().modelHandling() == RolloutOptions.ModelHandling.PIN_TARGET) {
       RolloutEngine.checkCanStart(observed, state.target());
     }
-    Decision decision = engine.decide(state, new Observation(now, observed));
+    Decision decision = engine.decide(state, new Observation(now, observed, headroomIfSurging(observed)));
     if (!commit(decision, now)) {
       return Optional.of(now.plus(engine.options().pollInterval()));
     }
@@ -311,6 +318,21 @@ public final class Rollout {
     }
   }
 
+  /** Reads the capacity headroom only when the next step may start a max-surge batch (one extra read). */
+  private @Nullable Integer headroomIfSurging(ScaleSet observed) {
+    if (capacity == null) {
+      return null;
+    }
+    RolloutState.Phase phase = state.phase();
+    if (phase != RolloutState.Phase.NOT_STARTED && phase != RolloutState.Phase.BEFORE_BATCH
+        && phase != RolloutState.Phase.PAUSING && phase != RolloutState.Phase.IN_BATCH) {
+      return null;
+    }
+    RollingUpgradePolicy policy = state.policy() != null ? state.policy()
+        : engine.options().explicitPolicy().orElse(observed.upgradePolicy().rollingOrDefaults());
+    return policy.maxSurge() ? capacity.headroom(state.scaleSet()) : null;
+  }
+
   private boolean progressDeadlinePassed(Instant now) {
     Instant last = state.lastProgressAt();
     return last != null && !now.isBefore(last.plus(engine.options().progressDeadline()));
@@ -348,6 +370,21 @@ public final class Rollout {
     while (!state.outbox().isEmpty()) {
       RolloutAction action = state.outbox().get(0);
       try {
+        if (action instanceof RolloutAction.ScaleOut out) {
+          Decision next;
+          try {
+            next = engine.acknowledgeScaleOut(state, out, scaleOut(out), clock.instant());
+          } catch (CloudException e) {
+            if (e.isRetryable()) {
+              throw e;
+            }
+            next = engine.surgeRejected(state, out, "[" + e.code() + "] " + e.getMessage(), clock.instant());
+          }
+          if (!commit(next, now)) {
+            return Optional.of(now.plus(engine.options().pollInterval()));
+          }
+          continue;
+        }
         execute(action);
       } catch (CloudException e) {
         if (e.isRetryable()) {
@@ -361,7 +398,7 @@ public final class Rollout {
         }
         continue;
       }
-      if (!save(RolloutEngine.acknowledge(state, action), now)) {
+      if (!save(RolloutEngine.acknowledge(state, action, clock.instant()), now)) {
         return Optional.of(now.plus(engine.options().pollInterval()));
       }
     }
@@ -379,7 +416,35 @@ public final class Rollout {
       fleet.upgradeInstances(id, u.instanceIds());
     } else if (action instanceof RolloutAction.RollBackInstances r) {
       fleet.rollBackInstances(id, r.instanceIds(), r.image());
+    } else if (action instanceof RolloutAction.DeleteInstances del) {
+      requireCapacity().deleteInstances(id, del.instanceIds());
     }
+  }
+
+  /**
+   * Creates the surge instances, counting those a crashed predecessor already created (instances that exist now but
+   * were neither in the scale set when the action was decided nor known to the rollout), so a repeat creates no more.
+   */
+  private List<String> scaleOut(RolloutAction.ScaleOut out) {
+    java.util.Set<String> before = new java.util.HashSet<>(out.existingIds());
+    before.addAll(state.instances().keySet());
+    List<String> created = new ArrayList<>();
+    for (Instance i : fleet.listInstances(state.scaleSet())) {
+      if (!before.contains(i.instanceId())) {
+        created.add(i.instanceId());
+      }
+    }
+    if (created.size() < out.count()) {
+      created.addAll(requireCapacity().scaleOut(state.scaleSet(), out.count() - created.size()));
+    }
+    return dev.osupgrade.fleet.InstanceIds.sorted(created);
+  }
+
+  private CapacityPort requireCapacity() {
+    if (capacity == null) {
+      throw new IllegalStateException("a max-surge action needs a CapacityPort: pass one with capacity(...)");
+    }
+    return capacity;
   }
 
   private Duration retryDelay(CloudException e) {
@@ -403,6 +468,7 @@ public final class Rollout {
     private Duration leaseDuration = DEFAULT_LEASE;
     private boolean resume;
     private boolean startOver;
+    private @Nullable CapacityPort capacity;
 
     private Builder(ScaleSetPort fleet, ScaleSetId scaleSet) {
       this.fleet = Require.nonNull(fleet, "fleet");
@@ -556,6 +622,18 @@ public final class Rollout {
      */
     public Builder listener(RolloutListener listener) {
       listeners.add(Require.nonNull(listener, "listener"));
+      return this;
+    }
+
+    /**
+     * Sets the port that adds and removes instances for max surge (by default the fleet itself, when it implements
+     * {@link CapacityPort}). Without one, a max-surge policy falls back to in-place upgrades and says so.
+     *
+     * @param value the port
+     * @return this builder
+     */
+    public Builder capacity(CapacityPort value) {
+      this.capacity = Require.nonNull(value, "capacity");
       return this;
     }
 

@@ -10,7 +10,8 @@ import java.util.List;
  * every action is safe to repeat, so a crash between the two is harmless.
  */
 public sealed interface RolloutAction
-    permits RolloutAction.UpdateModelImage, RolloutAction.UpgradeInstances, RolloutAction.RollBackInstances {
+    permits RolloutAction.UpdateModelImage, RolloutAction.UpgradeInstances, RolloutAction.RollBackInstances,
+    RolloutAction.ScaleOut, RolloutAction.DeleteInstances {
 
   /**
    * Point the scale set model at an image.
@@ -62,6 +63,48 @@ public sealed interface RolloutAction
     @Override
     public String toString() {
       return "roll back " + InstanceIds.format(instanceIds) + " to " + image;
+    }
+  }
+
+  /**
+   * Max surge: create {@code count} new instances on the model's image to replace {@code replacing}. Repeating it is
+   * safe: the runner counts instances that did not exist in {@code existingIds} as already created.
+   *
+   * @param replacing the planned instances the new ones replace, in pairing order
+   * @param existingIds every instance id of the scale set when the action was decided
+   */
+  record ScaleOut(List<String> replacing, List<String> existingIds) implements RolloutAction {
+    /** Copies the ids. */
+    public ScaleOut {
+      replacing = List.copyOf(Require.nonEmpty("replacing", replacing));
+      existingIds = List.copyOf(Require.nonNull(existingIds, "existingIds"));
+    }
+
+    /** @return how many instances to create */
+    public int count() {
+      return replacing.size();
+    }
+
+    @Override
+    public String toString() {
+      return "scale out by " + replacing.size() + " to replace " + InstanceIds.format(replacing);
+    }
+  }
+
+  /**
+   * Delete instances: old ones replaced by healthy surge instances, or surge instances that failed.
+   *
+   * @param instanceIds the instances
+   */
+  record DeleteInstances(List<String> instanceIds) implements RolloutAction {
+    /** Copies the ids. */
+    public DeleteInstances {
+      instanceIds = List.copyOf(Require.nonEmpty("instanceIds", instanceIds));
+    }
+
+    @Override
+    public String toString() {
+      return "delete " + InstanceIds.format(instanceIds);
     }
   }
 }

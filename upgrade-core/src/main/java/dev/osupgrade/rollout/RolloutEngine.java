@@ -16,7 +16,10 @@ import dev.osupgrade.event.RolloutCancelled;
 import dev.osupgrade.event.RolloutFaulted;
 import dev.osupgrade.event.RolloutPaused;
 import dev.osupgrade.event.RolloutResumed;
+import dev.osupgrade.event.InstanceReplaced;
 import dev.osupgrade.event.RolloutStarted;
+import dev.osupgrade.event.SurgeFallback;
+import dev.osupgrade.event.SurgeInstancesCreated;
 import dev.osupgrade.fleet.HealthState;
 import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.ProvisioningState;
@@ -171,6 +174,90 @@ public final class RolloutEngine {
   }
 
   /**
+   * Removes an action from the outbox once the port accepted it, and starts the instances' timeouts from that moment
+   * (a call held back by throttling does not eat into the time the instances have to upgrade).
+   *
+   * @param state the state
+   * @param action the confirmed action
+   * @param acceptedAt when the port accepted the call
+   * @return the new state
+   */
+  public static RolloutState acknowledge(RolloutState state, RolloutAction action, Instant acceptedAt) {
+    RolloutState.Draft d = new RolloutState.Draft(state);
+    d.outbox.remove(action);
+    List<String> ids = action instanceof RolloutAction.UpgradeInstances u ? u.instanceIds()
+        : action instanceof RolloutAction.RollBackInstances r ? r.instanceIds() : List.of();
+    InstanceStage stage = action instanceof RolloutAction.UpgradeInstances ? InstanceStage.UPGRADING
+        : InstanceStage.ROLLING_BACK;
+    for (String id : ids) {
+      InstanceProgress p = d.instances.get(id);
+      if (p != null && p.stage() == stage && p.requestedAt() != null && p.requestedAt().isBefore(acceptedAt)) {
+        d.instances.put(id, p.requested(stage, acceptedAt));
+      }
+    }
+    return d.build();
+  }
+
+  /**
+   * Records the instances a {@link RolloutAction.ScaleOut} created, pairs them with the instances they replace, and
+   * removes the action from the outbox.
+   *
+   * @param state the state
+   * @param action the confirmed action
+   * @param created the new instances' ids, at least as many as the action asked for
+   * @param now the time
+   * @return the new state and a {@link SurgeInstancesCreated} event
+   */
+  public Decision acknowledgeScaleOut(RolloutState state, RolloutAction.ScaleOut action, List<String> created,
+      Instant now) {
+    Require.that(created.size() >= action.count(), "created", "at least " + action.count() + " instance ids",
+        created);
+    RolloutState.Draft d = new RolloutState.Draft(state);
+    d.outbox.remove(action);
+    List<String> ids = created.subList(0, action.count());
+    int batch = d.batch;
+    for (int k = 0; k < ids.size(); k++) {
+      InstanceProgress old = Objects.requireNonNull(d.instances.get(action.replacing().get(k)),
+          "replaced instance");
+      batch = old.batch();
+      d.instances.put(ids.get(k), new InstanceProgress(ids.get(k), old.batch(), old.previousImage(),
+          InstanceStage.UPGRADING, now, null, null, old.instanceId()));
+    }
+    d.lastSequence++;
+    RolloutEvent event = new SurgeInstancesCreated(d.lastSequence, now, d.scaleSet, batch, ids, action.replacing());
+    return new Decision(d.build(), List.of(), List.of(event), null);
+  }
+
+  /**
+   * A scale-out for max surge was refused for good (allocation failure, quota): the batch is upgraded in place
+   * instead, as Azure falls back when it cannot surge.
+   *
+   * @param state the state
+   * @param action the refused action
+   * @param reason the cloud's error, in words
+   * @param now the time
+   * @return the new state, an {@link RolloutAction.UpgradeInstances} for the batch, and a {@link SurgeFallback}
+   */
+  public Decision surgeRejected(RolloutState state, RolloutAction.ScaleOut action, String reason, Instant now) {
+    RolloutState.Draft d = new RolloutState.Draft(state);
+    d.outbox.remove(action);
+    int batch = d.batch;
+    for (String id : action.replacing()) {
+      InstanceProgress p = d.instances.get(id);
+      if (p != null && p.stage() == InstanceStage.REPLACING) {
+        d.instances.put(id, p.requested(InstanceStage.UPGRADING, now));
+        batch = p.batch();
+      }
+    }
+    RolloutAction upgrade = new RolloutAction.UpgradeInstances(action.replacing());
+    d.outbox.add(upgrade);
+    d.lastSequence++;
+    RolloutEvent event = new SurgeFallback(d.lastSequence, now, d.scaleSet, batch, action.count(), -1,
+        "creating the surge instances failed: " + reason);
+    return new Decision(d.build(), List.of(upgrade), List.of(event), null);
+  }
+
+  /**
    * Asks the rollout to cancel: the batch in flight finishes, then the rollout ends {@code Cancelled}.
    *
    * @param state the state
@@ -215,8 +302,29 @@ public final class RolloutEngine {
    */
   public static RolloutState dropOutbox(RolloutState state) {
     RolloutState.Draft d = new RolloutState.Draft(state);
+    for (RolloutAction a : d.outbox) {
+      // Instances whose call is dropped were never touched: they go back to where they were.
+      if (a instanceof RolloutAction.UpgradeInstances u) {
+        revert(d, u.instanceIds(), InstanceStage.UPGRADING, InstanceStage.PENDING);
+      } else if (a instanceof RolloutAction.ScaleOut o) {
+        revert(d, o.replacing(), InstanceStage.REPLACING, InstanceStage.PENDING);
+      } else if (a instanceof RolloutAction.RollBackInstances r) {
+        revert(d, r.instanceIds(), InstanceStage.ROLLING_BACK, InstanceStage.FAILED);
+      }
+    }
     d.outbox.clear();
     return d.build();
+  }
+
+  private static void revert(RolloutState.Draft d, List<String> ids, InstanceStage from, InstanceStage to) {
+    for (String id : ids) {
+      InstanceProgress p = d.instances.get(id);
+      if (p != null && p.stage() == from) {
+        d.instances.put(id, to == InstanceStage.PENDING
+            ? InstanceProgress.pending(p.instanceId(), p.batch(), p.previousImage())
+            : p.settled(to, Objects.requireNonNull(p.requestedAt())));
+      }
+    }
   }
 
   /** One step's working area. */
@@ -426,6 +534,19 @@ public final class RolloutEngine {
         nextBatch();
         return;
       }
+      boolean surge = false;
+      if (policy().maxSurge() && !needCall.isEmpty()) {
+        Integer headroom = obs().headroom();
+        if (headroom != null && headroom >= needCall.size()) {
+          surge = true;
+        } else {
+          int room = headroom == null ? -1 : headroom;
+          int needed = needCall.size();
+          String why = headroom == null ? "no capacity port to create instances with"
+              : "room for " + headroom + " new instances, " + needed + " needed (quota check before the batch)";
+          emit(seq -> new SurgeFallback(seq, now, d.scaleSet, d.batch, needed, room, why));
+        }
+      }
       if (!needCall.isEmpty()) {
         ImageReference model = currentModel();
         ImageReference targetModel = model.withVersion(d.target);
@@ -435,7 +556,16 @@ public final class RolloutEngine {
           emit(seq -> new ModelImageChanged(seq, now, d.scaleSet, model, targetModel,
               "orchestrated rollout: the model takes the target, then instances are upgraded to it batch by batch"));
         }
-        act(new RolloutAction.UpgradeInstances(needCall));
+        if (surge) {
+          for (String id : needCall) {
+            InstanceProgress p = Objects.requireNonNull(d.instances.get(id));
+            d.instances.put(id, p.requested(InstanceStage.REPLACING, now));
+          }
+          act(new RolloutAction.ScaleOut(needCall,
+              fleet().instances().stream().map(Instance::instanceId).toList()));
+        } else {
+          act(new RolloutAction.UpgradeInstances(needCall));
+        }
       }
       d.batchStartedAt = now;
       d.phase = RolloutState.Phase.IN_BATCH;
@@ -452,20 +582,26 @@ public final class RolloutEngine {
 
     private void inBatch() {
       Map<ImageReference, List<String>> rollbacks = new LinkedHashMap<>();
+      List<String> deletes = new ArrayList<>();
       boolean allSettled = true;
       Instant nextDeadline = null;
       for (InstanceProgress p : List.copyOf(d.instances.values())) {
         if (p.batch() != d.batch || p.stage().isSettled()) {
           continue;
         }
-        InstanceProgress after = observe(p, rollbacks);
+        InstanceProgress after = observe(p, rollbacks, deletes);
         if (!after.stage().isSettled()) {
           allSettled = false;
           Instant deadline = deadlineOf(after);
-          nextDeadline = nextDeadline == null || deadline.isBefore(nextDeadline) ? deadline : nextDeadline;
+          if (deadline != null && deadline.isAfter(now)) {
+            nextDeadline = nextDeadline == null || deadline.isBefore(nextDeadline) ? deadline : nextDeadline;
+          }
         }
       }
       rollbacks.forEach((image, ids) -> act(new RolloutAction.RollBackInstances(ids, image)));
+      if (!deletes.isEmpty()) {
+        act(new RolloutAction.DeleteInstances(deletes));
+      }
       if (!allSettled) {
         Instant poll = now.plus(options.pollInterval());
         waitUntil(nextDeadline != null && nextDeadline.isBefore(poll) ? nextDeadline : poll);
@@ -488,8 +624,8 @@ public final class RolloutEngine {
       int ok = 0;
       int failed = 0;
       for (InstanceProgress p : d.instances.values()) {
-        if (p.batch() == d.batch) {
-          if (p.stage() == InstanceStage.SUCCEEDED) {
+        if (p.batch() == d.batch && !p.isSurge()) {
+          if (p.stage() == InstanceStage.SUCCEEDED || p.stage() == InstanceStage.REPLACED) {
             ok++;
           } else if (p.stage().isFailed()) {
             failed++;
@@ -503,12 +639,24 @@ public final class RolloutEngine {
       nextBatch();
     }
 
-    private InstanceProgress observe(InstanceProgress p, Map<ImageReference, List<String>> rollbacks) {
+    private InstanceProgress observe(InstanceProgress p, Map<ImageReference, List<String>> rollbacks,
+        List<String> deletes) {
       String id = p.instanceId();
       Instance live = fleet().instance(id).orElse(null);
       InstanceProgress next = p;
+      if (p.stage() == InstanceStage.REPLACING) {
+        return p; // settles with its surge instance
+      }
       if (live == null) {
-        next = p.settled(InstanceStage.REMOVED, now);
+        if (p.isSurge() && p.stage() == InstanceStage.ROLLING_BACK) {
+          next = p.settled(InstanceStage.ROLLED_BACK, now);
+          emit(seq -> new InstanceRolledBack(seq, now, d.scaleSet, p.batch(), id,
+              p.previousImage().version().orElseThrow(), true, "the failed surge instance was deleted; "
+                  + p.replaces() + " stays on its image"));
+        } else {
+          next = p.settled(InstanceStage.REMOVED, now);
+        }
+        progressed();
         d.instances.put(id, next);
         return next;
       }
@@ -521,13 +669,13 @@ public final class RolloutEngine {
             ImageVersion from = p.previousImage().version().orElseThrow();
             emit(seq -> new InstanceUpgraded(seq, now, d.scaleSet, p.batch(), id, from, d.target));
             d.instances.put(id, next);
-            return observe(next, rollbacks);
+            return observe(next, rollbacks, deletes);
           }
           if (live.provisioningState() == ProvisioningState.FAILED) {
-            next = fail(p, live.health(), "the upgrade failed (provisioning state Failed)", rollbacks);
+            next = fail(p, live.health(), "the upgrade failed (provisioning state Failed)", rollbacks, deletes);
           } else if (overall) {
             next = fail(p, live.health(), "the upgrade did not complete within "
-                + options.instanceUpgradeTimeout(), rollbacks);
+                + options.instanceUpgradeTimeout(), rollbacks, deletes);
           }
         }
         case AWAITING_HEALTH -> {
@@ -537,12 +685,19 @@ public final class RolloutEngine {
             next = p.settled(InstanceStage.SUCCEEDED, now);
             Duration took = Duration.between(Objects.requireNonNull(d.batchStartedAt), now);
             emit(seq -> new InstanceHealthy(seq, now, d.scaleSet, p.batch(), id, took));
+            String old = p.replaces();
+            if (old != null) {
+              InstanceProgress replaced = Objects.requireNonNull(d.instances.get(old));
+              d.instances.put(old, replaced.settled(InstanceStage.REPLACED, now));
+              deletes.add(old);
+              emit(seq -> new InstanceReplaced(seq, now, d.scaleSet, p.batch(), old, id));
+            }
           } else if (h.countsAsUnhealthy() && !now.isBefore(upgraded.plus(options.healthTimeout()))) {
             next = fail(p, h, "still " + h + " " + options.healthTimeout() + " after the upgrade (health timeout)",
-                rollbacks);
+                rollbacks, deletes);
           } else if (overall) {
             next = fail(p, h, "not Healthy within the instance upgrade timeout " + options.instanceUpgradeTimeout()
-                + " (last state " + h + ")", rollbacks);
+                + " (last state " + h + ")", rollbacks, deletes);
           }
         }
         case ROLLING_BACK -> {
@@ -570,12 +725,24 @@ public final class RolloutEngine {
     }
 
     private InstanceProgress fail(InstanceProgress p, HealthState health, String reason,
-        Map<ImageReference, List<String>> rollbacks) {
+        Map<ImageReference, List<String>> rollbacks, List<String> deletes) {
+      String old = p.replaces();
+      if (old != null) {
+        // A failed surge instance is deleted; the instance it was to replace never changed and counts as failed.
+        InstanceProgress replaced = Objects.requireNonNull(d.instances.get(old));
+        d.instances.put(old, replaced.settled(InstanceStage.FAILED, now));
+        deletes.add(p.instanceId());
+        emit(seq -> new InstanceFailed(seq, now, d.scaleSet, p.batch(), p.instanceId(), health,
+            "surge instance replacing " + old + ": " + reason + "; it is deleted and " + old
+                + " stays on its image", true));
+        return new InstanceProgress(p.instanceId(), p.batch(), p.previousImage(), InstanceStage.ROLLING_BACK, now,
+            p.upgradedAt(), null, old);
+      }
       boolean rollBack = rollbackEnabled();
       InstanceProgress next;
       if (rollBack) {
         next = new InstanceProgress(p.instanceId(), p.batch(), p.previousImage(), InstanceStage.ROLLING_BACK, now,
-            p.upgradedAt(), null);
+            p.upgradedAt(), null, null);
         rollbacks.computeIfAbsent(p.previousImage(), k -> new ArrayList<>()).add(p.instanceId());
       } else {
         next = p.settled(InstanceStage.FAILED, now);
@@ -584,8 +751,14 @@ public final class RolloutEngine {
       return next;
     }
 
-    /** The next moment something can time out for this instance (always after now). */
-    private Instant deadlineOf(InstanceProgress p) {
+    /**
+     * The next moment something can time out for this instance, or null when nothing can (an instance being replaced
+     * waits on its surge instance, which has its own deadline).
+     */
+    private @Nullable Instant deadlineOf(InstanceProgress p) {
+      if (p.stage() == InstanceStage.REPLACING) {
+        return null;
+      }
       Instant overall = Objects.requireNonNull(p.requestedAt()).plus(options.instanceUpgradeTimeout());
       if (p.stage() == InstanceStage.AWAITING_HEALTH) {
         Instant health = Objects.requireNonNull(p.upgradedAt()).plus(options.healthTimeout());
@@ -632,7 +805,10 @@ public final class RolloutEngine {
      */
     private void breach(UpgradeError error) {
       List<InstanceProgress> toRestore = d.instances.values().stream()
-          .filter(p -> p.stage() == InstanceStage.FAILED).toList();
+          .filter(p -> p.stage() == InstanceStage.FAILED && !p.isSurge())
+          .filter(p -> obs != null && fleet().instance(p.instanceId())
+              .map(i -> !i.runs(p.previousImage().version().orElseThrow())).orElse(false))
+          .toList();
       if (!policy().rollbackFailedInstancesOnPolicyBreach() || toRestore.isEmpty()) {
         fault(error);
         return;
@@ -640,7 +816,7 @@ public final class RolloutEngine {
       Map<ImageReference, List<String>> byImage = new LinkedHashMap<>();
       for (InstanceProgress p : toRestore) {
         d.instances.put(p.instanceId(), new InstanceProgress(p.instanceId(), p.batch(), p.previousImage(),
-            InstanceStage.ROLLING_BACK, now, p.upgradedAt(), null));
+            InstanceStage.ROLLING_BACK, now, p.upgradedAt(), null, null));
         byImage.computeIfAbsent(p.previousImage(), k -> new ArrayList<>()).add(p.instanceId());
       }
       byImage.forEach((image, ids) -> act(new RolloutAction.RollBackInstances(ids, image)));
@@ -655,11 +831,13 @@ public final class RolloutEngine {
       Instant nextDeadline = null;
       for (InstanceProgress p : List.copyOf(d.instances.values())) {
         if (p.stage() == InstanceStage.ROLLING_BACK) {
-          InstanceProgress after = observe(p, new LinkedHashMap<>());
+          InstanceProgress after = observe(p, new LinkedHashMap<>(), new ArrayList<>());
           if (!after.stage().isSettled()) {
             settled = false;
             Instant deadline = deadlineOf(after);
-            nextDeadline = nextDeadline == null || deadline.isBefore(nextDeadline) ? deadline : nextDeadline;
+            if (deadline != null && deadline.isAfter(now)) {
+              nextDeadline = nextDeadline == null || deadline.isBefore(nextDeadline) ? deadline : nextDeadline;
+            }
           }
         }
       }
@@ -725,6 +903,9 @@ public final class RolloutEngine {
       Map<String, Boolean> upgraded = new HashMap<>();
       List<String> failed = new ArrayList<>();
       for (InstanceProgress p : d.instances.values()) {
+        if (p.isSurge()) {
+          continue;
+        }
         if (p.stage() != InstanceStage.PENDING && p.stage() != InstanceStage.REMOVED) {
           upgraded.put(p.instanceId(), Boolean.TRUE);
         }

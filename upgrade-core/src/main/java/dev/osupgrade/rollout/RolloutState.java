@@ -99,12 +99,15 @@ public record RolloutState(
     int inProgress = 0;
     int pending = 0;
     for (InstanceProgress p : instances.values()) {
+      if (p.isSurge()) {
+        continue; // a surge instance's outcome is its planned instance's
+      }
       InstanceStage s = p.stage();
-      if (s == InstanceStage.SUCCEEDED) {
+      if (s == InstanceStage.SUCCEEDED || s == InstanceStage.REPLACED) {
         ok++;
       } else if (s.isFailed()) {
         failed++;
-      } else if (s == InstanceStage.UPGRADING || s == InstanceStage.AWAITING_HEALTH) {
+      } else if (s == InstanceStage.UPGRADING || s == InstanceStage.AWAITING_HEALTH || s == InstanceStage.REPLACING) {
         inProgress++;
       } else if (s == InstanceStage.PENDING) {
         pending++;
@@ -122,6 +125,9 @@ public record RolloutState(
     int ok = 0;
     int failed = 0;
     for (InstanceProgress p : instances.values()) {
+      if (p.isSurge()) {
+        continue;
+      }
       if (p.stage() == InstanceStage.ROLLED_BACK) {
         ok++;
       } else if (p.stage() == InstanceStage.ROLLBACK_FAILED) {

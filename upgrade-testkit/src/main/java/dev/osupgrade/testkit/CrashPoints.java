@@ -6,6 +6,7 @@ import dev.osupgrade.fleet.ScaleSet;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.policy.UpgradePolicy;
+import dev.osupgrade.port.CapacityPort;
 import dev.osupgrade.port.Checkpoint;
 import dev.osupgrade.port.Lease;
 import dev.osupgrade.port.RolloutStore;
@@ -106,6 +107,32 @@ public final class CrashPoints {
       @Override
       public void rollBackInstances(ScaleSetId id, List<String> instanceIds, ImageReference previousImage) {
         run("rollBackInstances", () -> port.rollBackInstances(id, instanceIds, previousImage));
+      }
+    };
+  }
+
+  /**
+   * Wraps a capacity port (for max-surge rollouts; pass it to {@code Rollout.Builder.capacity}).
+   *
+   * @param port the port
+   * @return a port that crashes on schedule
+   */
+  public CapacityPort wrapCapacity(CapacityPort port) {
+    Require.nonNull(port, "port");
+    return new CapacityPort() {
+      @Override
+      public int headroom(ScaleSetId id) {
+        return call("headroom", () -> port.headroom(id));
+      }
+
+      @Override
+      public List<String> scaleOut(ScaleSetId id, int count) {
+        return call("scaleOut", () -> port.scaleOut(id, count));
+      }
+
+      @Override
+      public void deleteInstances(ScaleSetId id, List<String> instanceIds) {
+        run("deleteInstances", () -> port.deleteInstances(id, instanceIds));
       }
     };
   }

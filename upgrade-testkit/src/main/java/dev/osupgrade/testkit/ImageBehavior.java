@@ -4,16 +4,23 @@ import dev.osupgrade.Require;
 import java.time.Duration;
 
 /**
- * How instances behave after they boot a given image version in the simulated fleet.
+ * How instances behave after they boot: per image version ({@link SimulatedFleet#imageBehavior}) or for one
+ * instance's next reimage ({@link Faults#nextBoot}). Every behaviour starts after the usual boot (the health
+ * extension reports Initializing meanwhile) and, except {@link Kind#SLOW_INITIALIZING}, the usual settling.
  *
  * @param kind what happens
- * @param initializingFor for {@link Kind#SLOW_INITIALIZING}: how long the health extension stays Initializing
+ * @param duration the behaviour's one duration: how long the health extension stays Initializing
+ *     ({@link Kind#SLOW_INITIALIZING}), each half of a flapping cycle ({@link Kind#FLAPPING}), how long the instance
+ *     stays Unhealthy before it recovers ({@link Kind#RECOVERS_LATE}); zero for the others
  */
-public record ImageBehavior(Kind kind, Duration initializingFor) {
+public record ImageBehavior(Kind kind, Duration duration) {
   /** Validates the fields. */
   public ImageBehavior {
     Require.nonNull(kind, "kind");
-    Require.nonNegative("initializingFor", initializingFor);
+    Require.nonNegative("duration", duration);
+    if (kind == Kind.SLOW_INITIALIZING || kind == Kind.FLAPPING || kind == Kind.RECOVERS_LATE) {
+      Require.positive("duration", duration);
+    }
   }
 
   /** @return instances come up Healthy (the default for every version) */
@@ -41,6 +48,44 @@ public record ImageBehavior(Kind kind, Duration initializingFor) {
     return new ImageBehavior(Kind.SLOW_INITIALIZING, Require.positive("duration", duration));
   }
 
+  /**
+   * Health flaps: Healthy for {@code period}, then Unhealthy for {@code period}, and so on, until the instance is
+   * reimaged or its health is set by hand.
+   *
+   * @param period each half of the cycle
+   * @return the behaviour
+   */
+  public static ImageBehavior flapping(Duration period) {
+    return new ImageBehavior(Kind.FLAPPING, Require.positive("period", period));
+  }
+
+  /**
+   * The application comes up Unhealthy and recovers late: Unhealthy for {@code unhealthyFor}, then Healthy.
+   *
+   * @param unhealthyFor how long it stays Unhealthy after settling
+   * @return the behaviour
+   */
+  public static ImageBehavior recoversAfter(Duration unhealthyFor) {
+    return new ImageBehavior(Kind.RECOVERS_LATE, Require.positive("unhealthyFor", unhealthyFor));
+  }
+
+  /** @return for {@link Kind#SLOW_INITIALIZING}: how long the health extension stays Initializing */
+  public Duration initializingFor() {
+    return kind == Kind.SLOW_INITIALIZING ? duration : Duration.ZERO;
+  }
+
+  @Override
+  public String toString() {
+    return switch (kind) {
+      case HEALTHY -> "healthy";
+      case UNHEALTHY -> "comes up Unhealthy";
+      case BOOT_FAILURE -> "fails to boot";
+      case SLOW_INITIALIZING -> "Initializing for " + duration;
+      case FLAPPING -> "flapping every " + duration;
+      case RECOVERS_LATE -> "Unhealthy for " + duration + ", then Healthy";
+    };
+  }
+
   /** What happens after boot. */
   public enum Kind {
     /** Healthy after the usual settling. */
@@ -50,6 +95,10 @@ public record ImageBehavior(Kind kind, Duration initializingFor) {
     /** Unknown: the VM never answers. */
     BOOT_FAILURE,
     /** Initializing for a long time, then Healthy. */
-    SLOW_INITIALIZING
+    SLOW_INITIALIZING,
+    /** Healthy and Unhealthy in turn, each for the behaviour's duration. */
+    FLAPPING,
+    /** Unhealthy for the behaviour's duration, then Healthy. */
+    RECOVERS_LATE
   }
 }

@@ -1,8 +1,8 @@
 package dev.osupgrade.testkit;
 
+import dev.osupgrade.Region;
 import dev.osupgrade.Require;
 import dev.osupgrade.fleet.HealthMonitoring;
-import dev.osupgrade.fleet.Region;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.policy.AutomaticOsUpgradePolicy;
 import dev.osupgrade.policy.RollingUpgradePolicy;

@@ -5,6 +5,11 @@ import dev.osupgrade.fleet.PowerState;
 import dev.osupgrade.fleet.ProvisioningState;
 import dev.osupgrade.fleet.Zone;
 import dev.osupgrade.image.ImageReference;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /** One simulated instance's mutable state. */
 final class SimInstance {
@@ -15,6 +20,7 @@ final class SimInstance {
   ImageReference image;
   ProvisioningState provisioning = ProvisioningState.SUCCEEDED;
   PowerState power = PowerState.RUNNING;
+  /** The health the instance's own lifecycle gives it; overlays and flapping may hide it. */
   HealthState health = HealthState.HEALTHY;
   boolean protectedFromUpgrade;
   /** Bumped by every operation so that timers of a superseded operation do nothing. */
@@ -24,11 +30,54 @@ final class SimInstance {
   /** How many times the OS disk was replaced (upgrades and rollbacks). */
   int reimages;
 
+  /** While set, health alternates Healthy / Unhealthy every {@link #flapPeriod} from {@link #flapSince}. */
+  @Nullable Instant flapSince;
+  @Nullable Duration flapPeriod;
+  /** Health imposed from outside (zone outage, platform maintenance); the newest active one wins. */
+  final List<Overlay> overlays = new ArrayList<>();
+  /** Scripted faults taken by the next reimage. */
+  @Nullable ImageBehavior nextBoot;
+  boolean extensionFailureNext;
+  boolean allocationFailureNext;
+
   SimInstance(String id, Zone zone, int updateDomain, int faultDomain, ImageReference image) {
     this.id = id;
     this.zone = zone;
     this.updateDomain = updateDomain;
     this.faultDomain = faultDomain;
     this.image = image;
+  }
+
+  /**
+   * The health a health probe sees now.
+   *
+   * @param now the time
+   * @return the newest active overlay's health, else the flapping phase, else the lifecycle's health
+   */
+  HealthState effectiveHealth(Instant now) {
+    if (!overlays.isEmpty()) {
+      return overlays.get(overlays.size() - 1).health;
+    }
+    if (flapSince != null && flapPeriod != null && health == HealthState.HEALTHY) {
+      long half = Duration.between(flapSince, now).dividedBy(flapPeriod);
+      return half % 2 == 0 ? HealthState.HEALTHY : HealthState.UNHEALTHY;
+    }
+    return health;
+  }
+
+  void stopFlapping() {
+    flapSince = null;
+    flapPeriod = null;
+  }
+
+  /** A health imposed on the instance for a while. */
+  static final class Overlay {
+    final HealthState health;
+    final String why;
+
+    Overlay(HealthState health, String why) {
+      this.health = health;
+      this.why = why;
+    }
   }
 }

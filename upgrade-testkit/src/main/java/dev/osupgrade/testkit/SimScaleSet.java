@@ -1,8 +1,8 @@
 package dev.osupgrade.testkit;
 
+import dev.osupgrade.Region;
 import dev.osupgrade.fleet.HealthMonitoring;
 import dev.osupgrade.fleet.InstanceIds;
-import dev.osupgrade.fleet.Region;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.fleet.Zone;
 import dev.osupgrade.image.ImageReference;
@@ -16,17 +16,27 @@ final class SimScaleSet {
   final ScaleSetId id;
   final Region region;
   final List<Zone> zones;
+  final int updateDomains;
+  final int faultDomains;
   UpgradePolicy upgradePolicy;
   ImageReference modelImage;
   HealthMonitoring healthMonitoring;
   long etag = 1;
+  /** The id the next created instance gets: Azure never reuses instance ids. */
+  int nextInstanceId;
+  /** The most instances the scale set may have (core quota, in instances). */
+  int quota = Capacity.DEFAULT_QUOTA;
+  /** Scripted: how many of the next scale-outs fail with {@code AllocationFailed}. */
+  int scaleOutFailures;
   final SortedMap<String, SimInstance> instances = new TreeMap<>(InstanceIds.ORDER);
 
-  SimScaleSet(ScaleSetId id, Region region, List<Zone> zones, UpgradePolicy upgradePolicy, ImageReference modelImage,
-      HealthMonitoring healthMonitoring) {
+  SimScaleSet(ScaleSetId id, Region region, List<Zone> zones, int updateDomains, int faultDomains,
+      UpgradePolicy upgradePolicy, ImageReference modelImage, HealthMonitoring healthMonitoring) {
     this.id = id;
     this.region = region;
     this.zones = List.copyOf(zones);
+    this.updateDomains = updateDomains;
+    this.faultDomains = faultDomains;
     this.upgradePolicy = upgradePolicy;
     this.modelImage = modelImage;
     this.healthMonitoring = healthMonitoring;
@@ -34,5 +44,9 @@ final class SimScaleSet {
 
   String etagText() {
     return "\"" + etag + "\"";
+  }
+
+  boolean automaticOsUpgrade() {
+    return upgradePolicy.automaticOsUpgrade().enableAutomaticOSUpgrade();
   }
 }

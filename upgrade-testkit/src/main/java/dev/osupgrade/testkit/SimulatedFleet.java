@@ -1,54 +1,62 @@
 package dev.osupgrade.testkit;
 
 import dev.osupgrade.Require;
+import dev.osupgrade.event.RolloutEvent;
 import dev.osupgrade.fleet.HealthState;
 import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.InstanceIds;
-import dev.osupgrade.fleet.OrchestrationMode;
-import dev.osupgrade.fleet.PowerState;
 import dev.osupgrade.fleet.ProvisioningState;
 import dev.osupgrade.fleet.ScaleSet;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.fleet.Zone;
-import dev.osupgrade.image.ImageEligibility;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.image.ImageRelease;
 import dev.osupgrade.image.ImageVersion;
+import dev.osupgrade.image.ReplicationState;
+import dev.osupgrade.ops.RollingUpgradeStatus;
+import dev.osupgrade.ops.UpgradeHistoryEntry;
 import dev.osupgrade.policy.UpgradeMode;
 import dev.osupgrade.policy.UpgradePolicy;
+import dev.osupgrade.port.CapacityPort;
 import dev.osupgrade.port.ConflictException;
 import dev.osupgrade.port.ImageCatalog;
 import dev.osupgrade.port.InvalidModelException;
-import dev.osupgrade.port.ResourceNotFoundException;
+import dev.osupgrade.port.PlatformUpgradePort;
 import dev.osupgrade.port.ScaleSetPort;
 import dev.osupgrade.rollout.Rollout;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.SplittableRandom;
 import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 
 /**
  * A seeded, in-memory fleet of scale sets that behaves like Azure, on a {@link VirtualClock}. It implements the
- * ports ({@link ScaleSetPort}, {@link ImageCatalog}), so the same rollouts that run against Azure run here, and a
- * rollout of hours of fleet time finishes in milliseconds. The same seed gives the same behaviour every time.
+ * ports ({@link ScaleSetPort}, {@link ImageCatalog}, {@link PlatformUpgradePort}, {@link CapacityPort}), so the same
+ * rollouts that run against Azure run here, and a rollout of hours of fleet time finishes in milliseconds. The same
+ * seed gives the same behaviour, and the same {@link #log()}, every time.
  *
  * <p>What it models:
  * <ul>
  *   <li>the model image versus each instance's image, and {@code latestModelApplied};</li>
  *   <li>upgrades that take time ({@link SimulationProfile}): the instance is Updating, then runs the model's image
  *       (taken at the time of the request), boots, and its health extension goes Initializing, then Healthy;</li>
- *   <li>scripted faults: a version that fails to boot, comes up Unhealthy or initializes slowly
- *       ({@link #imageBehavior}); chosen instances unhealthy ({@link #setHealth});</li>
- *   <li>Azure's validation of model changes (pinned versions with automatic OS upgrade, health sources, etags).</li>
+ *   <li>per-version behaviour ({@link #imageBehavior}): a version that fails to boot, comes up Unhealthy,
+ *       initializes slowly, flaps or recovers late; chosen instances unhealthy ({@link #setHealth});</li>
+ *   <li>faults, scripted or seeded, all in {@link #faults()}: extension, application start-up and allocation
+ *       failures, replication lag and failure, zone outages, concurrent maintenance, throttling, server errors,
+ *       quota;</li>
+ *   <li>Azure's own automatic OS upgrade: when a scale set has {@code enableAutomaticOSUpgrade} and a newer
+ *       eligible release appears (published, replicated to its region, not excluded from latest), the platform
+ *       starts an OS rolling upgrade by Azure's rules, with rollback, deferral, cancel, the latest status and the
+ *       history (see {@link #startOsUpgrade});</li>
+ *   <li>capacity for surge ({@link #headroom}, {@link #scaleOut}, {@link #deleteInstances});</li>
+ *   <li>Azure's validation of model changes (pinned versions with automatic OS upgrade, health sources, etags,
+ *       gallery versions not replicated to the region).</li>
  * </ul>
  *
  * <pre>{@code
@@ -59,28 +67,34 @@ import org.jspecify.annotations.Nullable;
  * fleet.run(rollout);
  * }</pre>
  *
+ * <p><b>Driving the platform's upgrades.</b> They run on the fleet's clock: a test moves the clock
+ * ({@code fleet.clock().advance(Duration.ofHours(4))}) or lets it run until nothing is left to do
+ * ({@code fleet.clock().runUntilIdle()}, which ends because the platform only schedules a check when something
+ * it depends on changed, see {@link SimulationProfile}). A manual {@link #startOsUpgrade} takes its first step at
+ * once.
+ *
  * <p>Not thread-safe: one test thread drives it through its clock.
  */
-public final class SimulatedFleet implements ScaleSetPort, ImageCatalog {
+public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, PlatformUpgradePort, CapacityPort {
   /** The longest a {@link #run} may take in fleet time before it gives up. */
   public static final Duration MAX_RUN = Duration.ofDays(60);
 
-  private final long seed;
-  private final VirtualClock clock;
-  private final SplittableRandom random;
-  private final SimulationProfile profile;
-  private final Map<ScaleSetId, SimScaleSet> scaleSets = new LinkedHashMap<>();
-  private final Map<String, List<ImageRelease>> catalog = new TreeMap<>();
-  private final Map<ImageVersion, ImageBehavior> behaviors = new HashMap<>();
+  private final FleetContext ctx;
+  private final InstanceLifecycle lifecycle;
+  private final Throttle throttle;
+  private final PlatformUpgrades platform;
+  private final Capacity capacity;
+  private final Faults faults;
   private final Map<String, Integer> calls = new TreeMap<>();
-  private final List<String> log = new ArrayList<>();
   private final List<Rollout> rollouts = new ArrayList<>();
 
   private SimulatedFleet(long seed, VirtualClock clock, SimulationProfile profile) {
-    this.seed = seed;
-    this.clock = clock;
-    this.random = new SplittableRandom(seed);
-    this.profile = profile;
+    this.ctx = new FleetContext(seed, clock, profile);
+    this.lifecycle = new InstanceLifecycle(ctx);
+    this.throttle = new Throttle(ctx);
+    this.platform = new PlatformUpgrades(ctx, lifecycle);
+    this.capacity = new Capacity(ctx, lifecycle);
+    this.faults = new Faults(ctx, lifecycle, throttle, platform);
   }
 
   /**
@@ -107,23 +121,29 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog {
 
   /** @return the seed */
   public long seed() {
-    return seed;
+    return ctx.seed;
   }
 
   /** @return the fleet's clock */
   public VirtualClock clock() {
-    return clock;
+    return ctx.clock;
   }
 
   /** @return the timing profile */
   public SimulationProfile profile() {
-    return profile;
+    return ctx.profile;
+  }
+
+  /** @return every fault the fleet can inject, scripted or seeded */
+  public Faults faults() {
+    return faults;
   }
 
   // ---- building the fleet -------------------------------------------------------------------------------------
 
   /**
-   * Creates a scale set. Its image's release is added to the catalog if missing (published an hour ago).
+   * Creates a scale set. Its image's release is added to the catalog if missing (published an hour ago). With
+   * automatic OS upgrade enabled, the model follows {@code latest} and the platform's first check is scheduled.
    *
    * @param spec what to create
    * @return the new scale set's id
@@ -132,14 +152,14 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog {
     Require.nonNull(spec, "spec");
     ImageReference image = Require.nonNull(spec.image, "spec.image");
     ScaleSetId id = ScaleSetId.of(spec.resourceGroup, spec.name);
-    Require.that(!scaleSets.containsKey(id), "spec.name", "unique in the fleet", id);
+    Require.that(!ctx.scaleSets.containsKey(id), "spec.name", "unique in the fleet", id);
     List<Zone> zones = new ArrayList<>();
     for (int z = 1; z <= spec.zones; z++) {
       zones.add(Zone.of(String.valueOf(z)));
     }
-    SimScaleSet s = new SimScaleSet(id, spec.region, zones, spec.upgradePolicy,
-        spec.upgradePolicy.automaticOsUpgrade().enableAutomaticOSUpgrade() ? image.withLatest() : image,
-        spec.healthMonitoring);
+    boolean auto = spec.upgradePolicy.automaticOsUpgrade().enableAutomaticOSUpgrade();
+    SimScaleSet s = new SimScaleSet(id, spec.region, zones, spec.updateDomains, spec.faultDomains,
+        spec.upgradePolicy, auto ? image.withLatest() : image, spec.healthMonitoring);
     int[] perZone = new int[Math.max(1, spec.zones)];
     for (int k = 0; k < spec.instances; k++) {
       int zoneIndex = spec.zones == 0 ? 0 : k % spec.zones;
@@ -148,26 +168,30 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog {
       s.instances.put(String.valueOf(k), new SimInstance(String.valueOf(k), zone, j % spec.updateDomains,
           j % spec.faultDomains, image));
     }
-    scaleSets.put(id, s);
-    if (releaseOf(image).isEmpty()) {
-      publish(ImageRelease.marketplace(image, clock.instant().minus(Duration.ofHours(1))));
+    s.nextInstanceId = spec.instances;
+    ctx.scaleSets.put(id, s);
+    ctx.record(id, "created: " + spec.instances + " instances on " + image);
+    if (auto) {
+      platform.enabled(s);
     }
-    record(id, "created: " + spec.instances + " instances on " + image);
+    if (ctx.releaseOf(image).isEmpty()) {
+      publish(ImageRelease.marketplace(image, ctx.now().minus(Duration.ofHours(1))));
+    }
     return id;
   }
 
   /**
-   * Adds a release to the catalog.
+   * Adds a release to the catalog (replacing one of the same version).
    *
    * @param release the release
    */
   public void publish(ImageRelease release) {
     Require.nonNull(release, "release");
-    List<ImageRelease> releases = catalog.computeIfAbsent(release.image().imageKey(), k -> new ArrayList<>());
-    releases.removeIf(r -> r.version().equals(release.version()));
-    releases.add(release);
-    releases.sort(Comparator.comparing(ImageRelease::version));
-    log.add(clock.instant() + " catalog: published " + release.image());
+    ctx.putRelease(release);
+    ctx.note("catalog: published " + release.image()
+        + (release.replication().isEmpty() ? "" : ", replication " + release.replication())
+        + (release.excludedFromLatest() ? ", excluded from latest" : ""));
+    platform.wakeAll();
   }
 
   /**
@@ -177,7 +201,7 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog {
    * @return the release
    */
   public ImageRelease publish(ImageReference image) {
-    ImageRelease release = ImageRelease.marketplace(image, clock.instant());
+    ImageRelease release = ImageRelease.marketplace(image, ctx.now());
     publish(release);
     return release;
   }
@@ -189,21 +213,24 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog {
    * @param behavior the behaviour
    */
   public void imageBehavior(ImageVersion version, ImageBehavior behavior) {
-    behaviors.put(Require.nonNull(version, "version"), Require.nonNull(behavior, "behavior"));
+    ctx.behaviors.put(Require.nonNull(version, "version"), Require.nonNull(behavior, "behavior"));
   }
 
   /**
-   * Sets instances' health now (a later upgrade or rollback replaces it with the image's behaviour).
+   * Sets instances' health now (a later upgrade or rollback replaces it with the image's behaviour; an outage or
+   * maintenance in progress still hides it).
    *
    * @param id the scale set
    * @param health the health
    * @param instanceIds the instances
    */
   public void setHealth(ScaleSetId id, HealthState health, String... instanceIds) {
-    SimScaleSet s = require(id);
+    SimScaleSet s = ctx.require(id);
     for (String instanceId : instanceIds) {
-      instance(s, instanceId).health = Require.nonNull(health, "health");
-      record(id, "instance " + instanceId + " health set to " + health);
+      SimInstance i = ctx.instance(s, instanceId);
+      i.health = Require.nonNull(health, "health");
+      i.stopFlapping();
+      ctx.record(id, "instance " + instanceId + " health set to " + health);
     }
   }
 
@@ -215,9 +242,9 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog {
    * @param instanceIds the instances
    */
   public void protect(ScaleSetId id, boolean isProtected, String... instanceIds) {
-    SimScaleSet s = require(id);
+    SimScaleSet s = ctx.require(id);
     for (String instanceId : instanceIds) {
-      instance(s, instanceId).protectedFromUpgrade = isProtected;
+      ctx.instance(s, instanceId).protectedFromUpgrade = isProtected;
     }
   }
 
@@ -233,12 +260,12 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog {
   public Rollout run(Rollout rollout) {
     Require.nonNull(rollout, "rollout");
     track(rollout);
-    Instant deadline = clock.instant().plus(MAX_RUN);
+    Instant deadline = ctx.now().plus(MAX_RUN);
     for (Optional<Instant> next = rollout.advance(); next.isPresent(); next = rollout.advance()) {
       if (next.get().isAfter(deadline)) {
         throw new IllegalStateException("rollout still running after " + MAX_RUN + " of fleet time: " + rollout);
       }
-      clock.advanceTo(next.get());
+      ctx.clock.advanceTo(next.get());
     }
     return rollout;
   }
@@ -263,11 +290,12 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog {
 
   /** @return the ids of every scale set, in creation order */
   public List<ScaleSetId> scaleSetIds() {
-    return List.copyOf(scaleSets.keySet());
+    return List.copyOf(ctx.scaleSets.keySet());
   }
 
   /**
-   * Counts the calls made to one port method.
+   * Counts the calls made to one port method, including those a fault rejected
+   * ({@link Faults#rejectedCalls}).
    *
    * @param method e.g. {@code "upgradeInstances"}
    * @return how many times it was called
@@ -289,52 +317,79 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog {
    * @return the count
    */
   public int reimageCount(ScaleSetId id, String instanceId) {
-    return instance(require(id), instanceId).reimages;
+    return ctx.instance(ctx.require(id), instanceId).reimages;
   }
 
-  /** @return the fleet's own log: what happened to which instance, when */
+  /**
+   * The instances notified of a deferred platform OS upgrade ({@code Platform.PendingOSUpgrade}) and waiting for
+   * {@link #approveRollingUpgrade}.
+   *
+   * @param id the scale set
+   * @return their ids, in instance-id order
+   */
+  public List<String> pendingApproval(ScaleSetId id) {
+    return platform.pendingApproval(ctx.require(id));
+  }
+
+  /**
+   * The events of the platform's OS rolling upgrades of a scale set (automatic and manual), oldest first: the core
+   * engine runs them, so they read as any rollout's events.
+   *
+   * @param id the scale set
+   * @return the events
+   */
+  public List<RolloutEvent> platformEvents(ScaleSetId id) {
+    return platform.events(ctx.require(id));
+  }
+
+  /** @return the fleet's own log: what happened to which instance, when, and every fault */
   public List<String> log() {
-    return Collections.unmodifiableList(log);
+    return Collections.unmodifiableList(ctx.log);
   }
 
   // ---- ScaleSetPort -------------------------------------------------------------------------------------------
 
   @Override
   public ScaleSet get(ScaleSetId id) {
-    count("get");
-    SimScaleSet s = require(id);
-    return new ScaleSet(s.id, s.region, s.zones, OrchestrationMode.UNIFORM, s.upgradePolicy, s.modelImage,
-        s.healthMonitoring, s.etagText(), snapshot(s));
+    enter("get", id);
+    return ctx.view(ctx.require(id));
   }
 
   @Override
   public List<Instance> listInstances(ScaleSetId id) {
-    count("listInstances");
-    return snapshot(require(id));
+    enter("listInstances", id);
+    return ctx.snapshot(ctx.require(id));
   }
 
   @Override
   public void updateModelImage(ScaleSetId id, ImageReference image) {
-    count("updateModelImage");
-    SimScaleSet s = require(id);
+    enter("updateModelImage", id);
+    SimScaleSet s = ctx.require(id);
     Require.nonNull(image, "image");
-    if (s.upgradePolicy.automaticOsUpgrade().enableAutomaticOSUpgrade() && !image.isLatest()) {
+    if (s.automaticOsUpgrade() && !image.isLatest()) {
       throw latestRequired();
     }
-    if (!image.isLatest() && catalog.containsKey(image.imageKey()) && releaseOf(image).isEmpty()) {
-      throw new InvalidModelException(404, "ImageNotFound", "The image '" + image + "' is not available.", null);
+    if (!image.isLatest() && ctx.catalog.containsKey(image.imageKey())) {
+      ImageRelease release = ctx.releaseOf(image).orElseThrow(() -> new InvalidModelException(404, "ImageNotFound",
+          "The image '" + image + "' is not available.", null));
+      if (release.replicationIn(s.region) != ReplicationState.COMPLETED) {
+        throw new InvalidModelException(404, "GalleryImageNotFound", "The gallery image " + image + " is not "
+            + "available in " + s.region.name() + " region. Please contact image owner to replicate to this "
+            + "region, or change your requested region.", null);
+      }
     }
     if (!image.equals(s.modelImage)) {
-      record(id, "model image " + s.modelImage + " -> " + image);
+      ctx.record(id, "model image " + s.modelImage + " -> " + image);
       s.modelImage = image;
       s.etag++;
     }
+    platform.modelUpdated(s);
   }
 
   @Override
   public void updateUpgradePolicy(ScaleSetId id, UpgradePolicy policy, @Nullable String ifMatchEtag) {
-    count("updateUpgradePolicy");
-    SimScaleSet s = require(id);
+    enter("updateUpgradePolicy", id);
+    SimScaleSet s = ctx.require(id);
     Require.nonNull(policy, "policy");
     if (ifMatchEtag != null && !ifMatchEtag.equals(s.etagText())) {
       throw new ConflictException(412, "PreconditionFailed", "The etag " + ifMatchEtag
@@ -358,32 +413,38 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog {
     if (auto && !s.modelImage.isLatest()) {
       throw latestRequired();
     }
+    boolean wasAuto = s.automaticOsUpgrade();
     if (!policy.equals(s.upgradePolicy)) {
-      record(id, "upgrade policy -> " + policy.mode().azureName() + ", " + policy.automaticOsUpgrade()
+      ctx.record(id, "upgrade policy -> " + policy.mode().azureName() + ", " + policy.automaticOsUpgrade()
           + policy.rollingUpgradePolicy().map(p -> ", " + p).orElse(""));
       s.upgradePolicy = policy;
       s.etag++;
     }
+    if (auto && !wasAuto) {
+      platform.enabled(s);
+    }
+    platform.modelUpdated(s);
   }
 
   @Override
   public void upgradeInstances(ScaleSetId id, List<String> instanceIds) {
-    count("upgradeInstances");
-    SimScaleSet s = require(id);
+    enter("upgradeInstances", id);
+    SimScaleSet s = ctx.require(id);
     List<SimInstance> targets = resolve(s, instanceIds);
-    ImageReference image = resolveModelImage(s);
+    ImageReference image = ctx.resolveModelImage(s);
     for (SimInstance i : targets) {
       if (i.busy || (i.image.equals(image) && i.provisioning == ProvisioningState.SUCCEEDED)) {
         continue;
       }
-      reimage(s, i, image, "upgrade");
+      lifecycle.reimage(s, i, image, "upgrade");
     }
+    platform.wake(s);
   }
 
   @Override
   public void rollBackInstances(ScaleSetId id, List<String> instanceIds, ImageReference previousImage) {
-    count("rollBackInstances");
-    SimScaleSet s = require(id);
+    enter("rollBackInstances", id);
+    SimScaleSet s = ctx.require(id);
     Require.nonNull(previousImage, "previousImage");
     Require.that(!previousImage.isLatest(), "previousImage", "pinned to a version", previousImage);
     List<SimInstance> targets = resolve(s, instanceIds);
@@ -391,126 +452,135 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog {
       if (i.image.equals(previousImage) && i.provisioning == ProvisioningState.SUCCEEDED && !i.busy) {
         continue;
       }
-      reimage(s, i, previousImage, "rollback");
+      lifecycle.reimage(s, i, previousImage, "rollback");
     }
+    platform.wake(s);
   }
 
   // ---- ImageCatalog -------------------------------------------------------------------------------------------
 
   @Override
   public List<ImageRelease> listReleases(ImageReference image) {
-    count("listReleases");
-    return List.copyOf(catalog.getOrDefault(Require.nonNull(image, "image").imageKey(), List.of()));
+    enter("listReleases", null);
+    return List.copyOf(ctx.releases(Require.nonNull(image, "image")));
+  }
+
+  // ---- PlatformUpgradePort ------------------------------------------------------------------------------------
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>As Azure: the upgrade goes to what {@code latest} resolves to in the scale set's region, follows the scale
+   * set's rolling upgrade policy (Azure's defaults when it has none), and has no automatic rollback. It fails with
+   * {@link InvalidModelException} when the model's image is not {@code latest} or every instance is protected, and
+   * with {@link ConflictException} while a rolling upgrade is in progress. Its first step runs at once; automatic
+   * upgrades instead start on the platform's own checks, with {@code policyForAutomaticOsUpgrade()}, rollback
+   * unless {@code disableAutomaticRollback}, and deferral when {@code osRollingUpgradeDeferral}.
+   */
+  @Override
+  public void startOsUpgrade(ScaleSetId id) {
+    enter("startOsUpgrade", id);
+    platform.startManually(ctx.require(id));
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The batch in flight finishes (its instances are not called back), no new batch starts, and the upgrade ends
+   * {@code Cancelled} with last action {@code Cancel}. Instances still waiting for deferral approval are withdrawn:
+   * they are not upgraded and count as pending. With nothing running (Azure: 409 "There is no ongoing Rolling
+   * Upgrade to cancel.") it only writes the log.
+   */
+  @Override
+  public void cancelRollingUpgrade(ScaleSetId id) {
+    enter("cancelRollingUpgrade", id);
+    platform.cancel(ctx.require(id));
+  }
+
+  @Override
+  public Optional<RollingUpgradeStatus> latestRollingUpgrade(ScaleSetId id) {
+    enter("latestRollingUpgrade", id);
+    return platform.latest(ctx.require(id));
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>As Azure: the last five upgrades that started within two months (60 days), newest first, the running one
+   * included.
+   */
+  @Override
+  public List<UpgradeHistoryEntry> osUpgradeHistory(ScaleSetId id) {
+    enter("osUpgradeHistory", id);
+    return platform.history(ctx.require(id));
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>An empty list approves every instance waiting for approval (as ARM, where the body is optional). Named
+   * instances that are not waiting are noted in the log and otherwise ignored; unknown ids fail with
+   * {@link dev.osupgrade.port.ResourceNotFoundException}.
+   */
+  @Override
+  public void approveRollingUpgrade(ScaleSetId id, List<String> instanceIds) {
+    enter("approveRollingUpgrade", id);
+    platform.approve(ctx.require(id), List.copyOf(Require.nonNull(instanceIds, "instanceIds")));
+  }
+
+  // ---- CapacityPort -------------------------------------------------------------------------------------------
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The scale set's quota ({@link Faults#quota}, default 1000 instances) less its instances.
+   */
+  @Override
+  public int headroom(ScaleSetId id) {
+    enter("headroom", id);
+    return capacity.headroom(ctx.require(id));
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>New instances take the model's image as {@code latest} resolves now, go to the least-populated zone (the
+   * lowest on a tie), get ids after the highest ever used, and go through creation, boot and health like an
+   * upgrade. Beyond the headroom it fails with {@link ConflictException} {@code QuotaExceeded}; a scripted
+   * allocation failure fails it with code {@code AllocationFailed}. Either way nothing is created.
+   */
+  @Override
+  public List<String> scaleOut(ScaleSetId id, int count) {
+    enter("scaleOut", id);
+    return capacity.scaleOut(ctx.require(id), count);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Instances disappear at once; ids that are already gone are ignored.
+   */
+  @Override
+  public void deleteInstances(ScaleSetId id, List<String> instanceIds) {
+    enter("deleteInstances", id);
+    capacity.deleteInstances(ctx.require(id), instanceIds);
   }
 
   // ---- internals ----------------------------------------------------------------------------------------------
 
-  private void reimage(SimScaleSet s, SimInstance i, ImageReference image, String why) {
-    long generation = ++i.generation;
-    i.busy = true;
-    i.provisioning = ProvisioningState.UPDATING;
-    i.power = PowerState.STARTING;
-    i.health = HealthState.INITIALIZING;
-    Duration upgrade = draw(profile.upgradeMin(), profile.upgradeMax());
-    Duration boot = draw(profile.bootMin(), profile.bootMax());
-    Duration settle = draw(profile.settleMin(), profile.settleMax());
-    record(s.id, "instance " + i.id + " " + why + " to " + versionOf(image) + " started");
-    clock.schedule(upgrade, () -> {
-      if (i.generation != generation) {
-        return;
-      }
-      i.image = image;
-      i.reimages++;
-      i.busy = false;
-      i.provisioning = ProvisioningState.SUCCEEDED;
-      i.power = PowerState.RUNNING;
-      ImageBehavior behavior = behaviors.getOrDefault(versionOf(image), ImageBehavior.healthy());
-      record(s.id, "instance " + i.id + " runs " + versionOf(image) + ", booting");
-      switch (behavior.kind()) {
-        case BOOT_FAILURE -> {
-          i.health = HealthState.UNKNOWN;
-          record(s.id, "instance " + i.id + " does not boot " + versionOf(image) + ": health Unknown");
-        }
-        case UNHEALTHY -> settleLater(s, i, generation, boot.plus(settle), HealthState.UNHEALTHY);
-        case SLOW_INITIALIZING -> settleLater(s, i, generation, boot.plus(behavior.initializingFor()),
-            HealthState.HEALTHY);
-        case HEALTHY -> settleLater(s, i, generation, boot.plus(settle), HealthState.HEALTHY);
-      }
-    });
-  }
-
-  private void settleLater(SimScaleSet s, SimInstance i, long generation, Duration after, HealthState health) {
-    clock.schedule(after, () -> {
-      if (i.generation == generation) {
-        i.health = health;
-        record(s.id, "instance " + i.id + " health " + health);
-      }
-    });
-  }
-
-  private Duration draw(Duration min, Duration max) {
-    long span = max.toMillis() - min.toMillis();
-    return span <= 0 ? min : min.plusMillis(random.nextLong(span + 1));
-  }
-
-  private List<Instance> snapshot(SimScaleSet s) {
-    ImageReference model = resolveModelImage(s);
-    List<Instance> out = new ArrayList<>(s.instances.size());
-    for (SimInstance i : s.instances.values()) {
-      out.add(new Instance(i.id, i.zone, i.updateDomain, i.faultDomain, i.image, i.image.equals(model),
-          i.provisioning, i.power, i.health, i.protectedFromUpgrade));
-    }
-    return out;
-  }
-
-  /** The model's image with {@code latest} resolved as Azure would for this scale set's region. */
-  ImageReference resolveModelImage(SimScaleSet s) {
-    if (!s.modelImage.isLatest()) {
-      return s.modelImage;
-    }
-    ScaleSet view = new ScaleSet(s.id, s.region, s.zones, OrchestrationMode.UNIFORM, s.upgradePolicy, s.modelImage,
-        s.healthMonitoring, null, List.of());
-    List<ImageRelease> releases = catalog.getOrDefault(s.modelImage.imageKey(), List.of());
-    return ImageEligibility.newestEligible(releases, view, clock.instant()).map(ImageRelease::image)
-        .orElseGet(() -> s.instances.values().stream().map(i -> i.image)
-            .max(Comparator.comparing(SimulatedFleet::versionOf)).orElseThrow());
-  }
-
-  private Optional<ImageRelease> releaseOf(ImageReference image) {
-    return catalog.getOrDefault(image.imageKey(), List.of()).stream()
-        .filter(r -> image.version().map(v -> v.equals(r.version())).orElse(false)).findFirst();
-  }
-
-  private static ImageVersion versionOf(ImageReference image) {
-    return image.version().orElseThrow();
+  /** Counts the call, then lets a scripted or seeded fault reject it before anything changes. */
+  private void enter(String method, @Nullable ScaleSetId id) {
+    calls.merge(method, 1, Integer::sum);
+    throttle.check(method, id);
   }
 
   private List<SimInstance> resolve(SimScaleSet s, List<String> instanceIds) {
     Require.nonEmpty("instanceIds", Require.nonNull(instanceIds, "instanceIds"));
     List<SimInstance> out = new ArrayList<>();
     for (String instanceId : InstanceIds.sorted(instanceIds)) {
-      out.add(instance(s, instanceId));
+      out.add(ctx.instance(s, instanceId));
     }
     return out;
-  }
-
-  private SimInstance instance(SimScaleSet s, String instanceId) {
-    SimInstance i = s.instances.get(instanceId);
-    if (i == null) {
-      throw new ResourceNotFoundException(404, "NotFound", "The instance '" + instanceId
-          + "' does not exist in scale set " + s.id + ".", null);
-    }
-    return i;
-  }
-
-  SimScaleSet require(ScaleSetId id) {
-    SimScaleSet s = scaleSets.get(Require.nonNull(id, "id"));
-    if (s == null) {
-      throw new ResourceNotFoundException(404, "ResourceNotFound", "The Resource "
-          + "'Microsoft.Compute/virtualMachineScaleSets/" + id.name() + "' under resource group '"
-          + id.resourceGroup() + "' was not found.", null);
-    }
-    return s;
   }
 
   private static InvalidModelException latestRequired() {
@@ -518,16 +588,8 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog {
         + "enabled must use Platform or Gallery Image with version set to 'latest'.", null);
   }
 
-  private void count(String method) {
-    calls.merge(method, 1, Integer::sum);
-  }
-
-  private void record(ScaleSetId id, String what) {
-    log.add(clock.instant() + " " + id + " " + what);
-  }
-
   @Override
   public String toString() {
-    return "SimulatedFleet[seed " + seed + ", " + scaleSets.size() + " scale sets, " + clock + "]";
+    return "SimulatedFleet[seed " + ctx.seed + ", " + ctx.scaleSets.size() + " scale sets, " + ctx.clock + "]";
   }
 }

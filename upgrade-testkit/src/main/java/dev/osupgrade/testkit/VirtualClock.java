@@ -125,11 +125,15 @@ public final class VirtualClock extends Clock {
     }
   }
 
-  /** Runs timers, jumping from one to the next, until none remain. */
+  /** Runs timers, jumping from one to the next, until none remain (cancelled timers do not move the clock). */
   public void runUntilIdle() {
     int ran = 0;
     while (true) {
       Timer next = timers.peek();
+      while (next != null && next.cancelled) {
+        timers.poll();
+        next = timers.peek();
+      }
       if (next == null) {
         return;
       }

@@ -33,7 +33,11 @@ final class CrashSweepTest {
   @TempDir Path dir;
 
   /** A fleet of 51 instances in 3 zones; batch 2 of the bad-image scenario fails. */
-  private record Scenario(String name, ImageVersion target, boolean badImage) {}
+  private record Scenario(String name, ImageVersion target, boolean badImage, boolean surge) {
+    Scenario(String name, ImageVersion target, boolean badImage) {
+      this(name, target, badImage, false);
+    }
+  }
 
   /** The end of a run, as compared across crashes. */
   private record Outcome(String status, String progress, String model, Map<String, String> images,
@@ -90,15 +94,23 @@ final class CrashSweepTest {
 
   private static Rollout.Builder runner(SimulatedFleet fleet, dev.osupgrade.port.ScaleSetPort port,
       RolloutStore store, Scenario s) {
-    return Rollout.builder(port, fleet.scaleSetIds().get(0)).target(s.target()).clock(fleet.clock()).store(store);
+    Rollout.Builder b = Rollout.builder(port, fleet.scaleSetIds().get(0)).target(s.target()).clock(fleet.clock())
+        .store(store);
+    if (s.surge()) {
+      b.policy(dev.osupgrade.policy.RollingUpgradePolicy.builder().maxSurge(true).build());
+    }
+    return b;
+  }
+
+  private static Rollout.Builder runner(SimulatedFleet fleet, CrashPoints crash, RolloutStore store, Scenario s) {
+    return runner(fleet, crash.wrap(fleet), crash.wrap(store), s).capacity(crash.wrapCapacity(fleet));
   }
 
   private int sweep(Scenario s, Function<Integer, RolloutStore> storeForRun, int stride) {
     SimulatedFleet baselineFleet = fleet(s);
     CrashPoints counting = CrashPoints.never();
     RolloutStore baselineStore = storeForRun.apply(0);
-    Rollout baseline = baselineFleet.run(runner(baselineFleet, counting.wrap(baselineFleet), counting.wrap(
-        baselineStore), s).build());
+    Rollout baseline = baselineFleet.run(runner(baselineFleet, counting, baselineStore, s).build());
     Outcome expected = outcome(baselineFleet, baseline);
     long points = counting.points();
     assertThat(points).as("crash points of %s", s.name()).isGreaterThan(100);
@@ -110,7 +122,7 @@ final class CrashSweepTest {
       RolloutStore store = storeForRun.apply((int) n);
       CrashPoints crash = CrashPoints.at(n);
       try {
-        fleet.run(runner(fleet, crash.wrap(fleet), crash.wrap(store), s).build());
+        fleet.run(runner(fleet, crash, store, s).build());
         failures.add("point " + n + " did not crash");
         continue;
       } catch (SimulatedCrash expectedCrash) {
@@ -146,6 +158,13 @@ final class CrashSweepTest {
   @Test
   void sweep_faultingRolloutCrashedAtEveryPoint_endsFaultedWithTheSameRollbacks() {
     Scenario s = new Scenario("bad image", BAD, true);
+
+    sweep(s, n -> RolloutStore.inMemory(), 1);
+  }
+
+  @Test
+  void sweep_maxSurgeRolloutCrashedAtEveryPoint_neverCreatesSurgeInstancesTwice() {
+    Scenario s = new Scenario("max surge", V2, false, true);
 
     sweep(s, n -> RolloutStore.inMemory(), 1);
   }

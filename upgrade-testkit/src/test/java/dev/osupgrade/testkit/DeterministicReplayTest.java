@@ -41,4 +41,26 @@ final class DeterministicReplayTest {
   void run_differentSeeds_differentTimings() {
     assertThat(run(1)).isNotEqualTo(run(2));
   }
+
+  /** One run with every seeded fault on: random maintenance, extension failures, throttling, server errors. */
+  private static List<String> faultyRun(long seed) {
+    SimulatedFleet fleet = SimulatedFleet.create(seed);
+    ScaleSetId id = fleet.add(ScaleSetSpec.named("web").instances(24).zones(3).image(ubuntu(V1)));
+    fleet.publish(ubuntu(V2));
+    fleet.faults().randomMaintenance(id, Duration.ofMinutes(10), Duration.ofMinutes(5), 2)
+        .extensionFailureRate(0.05).throttleRate("upgradeInstances", 0.3).serverErrorRate("listInstances", 0.1);
+    Rollout r = fleet.run(Rollout.builder(fleet, id).target(V2).clock(fleet.clock()).build());
+    List<String> lines = new java.util.ArrayList<>(r.events().stream().map(Object::toString).toList());
+    lines.addAll(fleet.log());
+    return lines;
+  }
+
+  @Test
+  void run_sameSeedWithSeededFaults_identicalEventAndFleetLogs() {
+    List<String> first = faultyRun(77);
+
+    assertThat(faultyRun(77)).isEqualTo(first);
+    assertThat(first).anySatisfy(l -> assertThat(l).contains("rejected with 429"));
+    assertThat(faultyRun(78)).isNotEqualTo(first);
+  }
 }

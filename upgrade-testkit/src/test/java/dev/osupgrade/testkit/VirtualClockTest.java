@@ -28,6 +28,18 @@ final class VirtualClockTest {
   }
 
   @Test
+  void runUntilIdle_cancelledLastTimer_doesNotMoveTheClockToIt() {
+    VirtualClock clock = VirtualClock.create();
+    clock.schedule(Duration.ofMinutes(1), () -> { });
+    clock.schedule(Duration.ofHours(3), () -> { }).cancel();
+
+    clock.runUntilIdle();
+
+    assertThat(clock.instant()).isEqualTo(VirtualClock.DEFAULT_START.plus(Duration.ofMinutes(1)));
+    assertThat(clock.pendingTimers()).isZero();
+  }
+
+  @Test
   void schedule_sameInstant_runsInSchedulingOrder() {
     VirtualClock clock = VirtualClock.create();
     List<Integer> ran = new ArrayList<>();

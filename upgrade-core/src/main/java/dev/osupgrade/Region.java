@@ -1,4 +1,4 @@
-package dev.osupgrade.fleet;
+package dev.osupgrade;
 
 import dev.osupgrade.Require;
 import java.util.Locale;

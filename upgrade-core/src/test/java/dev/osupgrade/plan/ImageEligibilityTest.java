@@ -1,14 +1,19 @@
-package dev.osupgrade.image;
+package dev.osupgrade.plan;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.osupgrade.Fleets;
+import dev.osupgrade.Region;
 import dev.osupgrade.fleet.HealthMonitoring;
 import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.OrchestrationMode;
-import dev.osupgrade.fleet.Region;
 import dev.osupgrade.fleet.ScaleSet;
 import dev.osupgrade.fleet.Zone;
+import dev.osupgrade.image.Eligibility;
+import dev.osupgrade.image.ImageReference;
+import dev.osupgrade.image.ImageRelease;
+import dev.osupgrade.image.ImageVersion;
+import dev.osupgrade.image.ReplicationState;
 import dev.osupgrade.policy.UpgradePolicy;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,4 +1,4 @@
-package dev.osupgrade.fleet;
+package dev.osupgrade;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

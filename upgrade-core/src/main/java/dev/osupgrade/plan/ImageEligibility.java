@@ -1,8 +1,12 @@
-package dev.osupgrade.image;
+package dev.osupgrade.plan;
 
 import dev.osupgrade.Require;
 import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.ScaleSet;
+import dev.osupgrade.image.Eligibility;
+import dev.osupgrade.image.ImageRelease;
+import dev.osupgrade.image.ImageVersion;
+import dev.osupgrade.image.ReplicationState;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;

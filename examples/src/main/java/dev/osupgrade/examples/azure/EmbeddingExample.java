@@ -1,0 +1,97 @@
+package dev.osupgrade.examples.azure;
+
+import com.azure.core.credential.TokenCredential;
+import com.azure.core.management.AzureEnvironment;
+import com.azure.core.management.profile.AzureProfile;
+import com.azure.identity.DefaultAzureCredentialBuilder;
+import com.azure.resourcemanager.compute.ComputeManager;
+import dev.osupgrade.azure.AzureFleet;
+import dev.osupgrade.fleet.Instance;
+import dev.osupgrade.fleet.ScaleSet;
+import dev.osupgrade.fleet.ScaleSetId;
+import dev.osupgrade.image.ImageRelease;
+import dev.osupgrade.ops.UpgradeHistoryEntry;
+import dev.osupgrade.port.CloudException;
+import dev.osupgrade.port.ThrottledException;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * How a platform service wires the Azure adapter. The service owns the credential and the profile; the adapter only
+ * needs the {@link ComputeManager} built from them.
+ *
+ * <ol>
+ *   <li>{@code DefaultAzureCredential} finds a credential the usual way: environment variables
+ *       ({@code AZURE_CLIENT_ID}, {@code AZURE_TENANT_ID}, {@code AZURE_CLIENT_SECRET} or a federated token),
+ *       workload or managed identity, then developer logins (Azure CLI, …).</li>
+ *   <li>{@link AzureProfile} names the tenant, the default subscription and the cloud
+ *       ({@link AzureEnvironment#AZURE}; sovereign clouds have their own constants). Scale sets in other
+ *       subscriptions can still be named: the adapter reuses the same pipeline for them.</li>
+ *   <li>{@code ComputeManager.authenticate} builds the HTTP pipeline (azure-identity brings the Netty HTTP client).
+ *       Its retry policy does not matter: {@link AzureFleet} drops it and retries with its own settings, so the
+ *       SDK's and the adapter's retries never multiply.</li>
+ *   <li>{@link AzureFleet} is then the {@code ScaleSetPort}, {@code PlatformUpgradePort} and {@code ImageCatalog}
+ *       the engine is given.</li>
+ * </ol>
+ *
+ * <p>Compiled with the build, not run by it: running it needs an Azure subscription. Usage:
+ * {@code EmbeddingExample <subscriptionId> <resourceGroup> <scaleSetName>}, with {@code AZURE_TENANT_ID} set.
+ */
+public final class EmbeddingExample {
+  private EmbeddingExample() {}
+
+  /**
+   * Builds the adapter the way a platform service would.
+   *
+   * @param tenantId the Entra ID tenant
+   * @param subscriptionId the default subscription
+   * @return the adapter
+   */
+  public static AzureFleet connect(String tenantId, String subscriptionId) {
+    AzureProfile profile = new AzureProfile(tenantId, subscriptionId, AzureEnvironment.AZURE);
+    TokenCredential credential = new DefaultAzureCredentialBuilder()
+        .authorityHost(profile.getEnvironment().getActiveDirectoryEndpoint())
+        .build();
+    ComputeManager compute = ComputeManager.authenticate(credential, profile);
+    return AzureFleet.builder()
+        .computeManager(compute)
+        .retry(AzureFleet.RetrySettings.ofDefaults().withMaxRetryAfter(Duration.ofSeconds(30)))
+        .marketplaceRegion("westeurope")
+        .build();
+  }
+
+  /**
+   * Reads one scale set and prints what the engine would see.
+   *
+   * @param args subscription id, resource group, scale set name
+   */
+  public static void main(String[] args) {
+    if (args.length != 3) {
+      System.err.println("usage: EmbeddingExample <subscriptionId> <resourceGroup> <scaleSetName>");
+      return;
+    }
+    String tenant = System.getenv().getOrDefault("AZURE_TENANT_ID", "");
+    AzureFleet fleet = connect(tenant, args[0]);
+    ScaleSetId id = ScaleSetId.of(args[0], args[1], args[2]);
+    try {
+      ScaleSet scaleSet = fleet.get(id);
+      System.out.println(scaleSet);
+      for (Instance instance : scaleSet.instances()) {
+        System.out.println("  " + instance);
+      }
+      fleet.latestRollingUpgrade(id).ifPresentOrElse(
+          latest -> System.out.println("latest rolling upgrade: " + latest.status().azureName() + ", "
+              + latest.progress()),
+          () -> System.out.println("no rolling upgrade yet"));
+      List<UpgradeHistoryEntry> history = fleet.osUpgradeHistory(id);
+      history.forEach(h -> System.out.println("  " + h.startTime() + " " + h.status().azureName() + " by "
+          + h.startedBy() + " to " + h.targetImage()));
+      List<ImageRelease> releases = fleet.listReleases(scaleSet.modelImage());
+      System.out.println(releases.size() + " releases of " + scaleSet.modelImage().imageKey());
+    } catch (ThrottledException e) {
+      System.err.println("throttled by Azure: try again in " + e.retryAfter());
+    } catch (CloudException e) {
+      System.err.println("Azure said " + e.code() + " (HTTP " + e.httpStatus() + "): " + e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,508 @@
+package dev.osupgrade.azure;
+
+import com.azure.resourcemanager.compute.ComputeManager;
+import dev.osupgrade.InvalidValueException;
+import dev.osupgrade.Region;
+import dev.osupgrade.Require;
+import dev.osupgrade.azure.internal.AzureOperations;
+import dev.osupgrade.fleet.Instance;
+import dev.osupgrade.fleet.ScaleSet;
+import dev.osupgrade.fleet.ScaleSetId;
+import dev.osupgrade.image.ImageReference;
+import dev.osupgrade.image.ImageRelease;
+import dev.osupgrade.ops.RollingUpgradeStatus;
+import dev.osupgrade.ops.UpgradeHistoryEntry;
+import dev.osupgrade.policy.UpgradePolicy;
+import dev.osupgrade.port.ConflictException;
+import dev.osupgrade.port.ImageCatalog;
+import dev.osupgrade.port.InvalidModelException;
+import dev.osupgrade.port.PlatformUpgradePort;
+import dev.osupgrade.port.ScaleSetPort;
+import dev.osupgrade.port.ThrottledException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The ports of upgrade-core over Azure Resource Manager: one object that reads and changes scale sets
+ * ({@link ScaleSetPort}), drives Azure's own OS upgrades ({@link PlatformUpgradePort}) and lists image releases
+ * ({@link ImageCatalog}).
+ *
+ * <pre>{@code
+ * ComputeManager manager = ComputeManager.authenticate(credential, profile);   // the caller's credential
+ * AzureFleet fleet = AzureFleet.of(manager);
+ * ScaleSet web = fleet.get(ScaleSetId.of(subscriptionId, "rg-web", "vmss-web"));
+ * }</pre>
+ *
+ * <h2>Which layer retries</h2>
+ * The adapter is the only layer that retries. It takes the manager's HTTP pipeline (credential, HTTP client, logging,
+ * the caller's own policies) and drops the SDK's {@code RetryPolicy} from it, so that the SDK's three silent retries do
+ * not multiply with the adapter's. Each call is then wrapped in a resilience4j retry configured by
+ * {@link RetrySettings}:
+ * <ul>
+ *   <li>HTTP 429 waits exactly what {@code Retry-After} asks for, up to {@link RetrySettings#maxRetryAfter()}; a longer
+ *       wait is not spent on a blocked thread: the {@link ThrottledException} goes to the caller at once, with the
+ *       wait it asked for.</li>
+ *   <li>HTTP 408, 500, 502, 503, 504 (and connections that fail) wait an exponential backoff with jitter, bounded
+ *       by {@link RetrySettings#maxBackoff()}.</li>
+ *   <li>Only calls that are safe to repeat retry a 5xx: reads, {@code manualupgrade} (upgrading an instance that is
+ *       already on the model changes nothing), an unconditional PATCH (setting the same value twice is the same),
+ *       cancel and approve. A conditional PATCH ({@code If-Match}) and {@code osRollingUpgrade} retry only on 429,
+ *       which ARM guarantees it did not process: after a 5xx the first attempt may have been applied, so a repeat
+ *       would report a false conflict or start a second upgrade.</li>
+ *   <li>400, 403, 404, 409 and 412 are never retried.</li>
+ * </ul>
+ * A listing that spans several pages is retried as a whole. Waiting goes through a {@link Sleeper} (default: the
+ * calling thread sleeps), so tests can record the waits instead of spending them.
+ *
+ * <h2>Subscriptions</h2>
+ * Scale sets and gallery images in any subscription the credential can reach may be named: the adapter reuses the
+ * manager's pipeline and endpoint for each subscription named by a {@link ScaleSetId} or a gallery image id.
+ *
+ * <h2>Threading</h2>
+ * Instances are immutable and thread-safe; every call blocks the calling thread until ARM answers.
+ */
+public final class AzureFleet implements ScaleSetPort, PlatformUpgradePort, ImageCatalog {
+
+  private final AzureOperations operations;
+  private final RetrySettings retry;
+  private final @Nullable Region marketplaceRegion;
+
+  private AzureFleet(Builder b) {
+    this.retry = b.retry;
+    this.marketplaceRegion = b.marketplaceRegion;
+    this.operations = new AzureOperations(Require.nonNull(b.computeManager, "computeManager"), b.retry, b.sleeper,
+        b.clock);
+  }
+
+  /**
+   * Wraps a compute manager with the default retry settings, sleeping on the calling thread between retries.
+   *
+   * @param computeManager a manager the caller authenticated (credential and profile are the caller's business)
+   * @return the adapter
+   */
+  public static AzureFleet of(ComputeManager computeManager) {
+    return builder().computeManager(computeManager).build();
+  }
+
+  /** @return a builder; {@link Builder#computeManager} is the only required setting */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** @return the retry settings in force */
+  public RetrySettings retrySettings() {
+    return retry;
+  }
+
+  // ---------------------------------------------------------------------------------------------- ScaleSetPort
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Two requests at least: GET of the scale set, and the instance list with {@code $expand=instanceView}, following
+   * every {@code nextLink}. Health comes from {@code instanceView.vmHealth.status.code} ({@code HealthState/healthy},
+   * …; unknown codes read as {@code UNKNOWN}). When the scale set has the Application Health extension but an
+   * instance reports no health, the instance reads as {@code INITIALIZING} while it is being created or updated and as
+   * {@code UNKNOWN} otherwise (Azure: "health state not shown" means the instance is not on the latest model, so the
+   * extension is not running there). Without the extension Azure judges health by power and provisioning state, and
+   * so does the adapter: running and succeeded is {@code HEALTHY}, creating, updating or starting is
+   * {@code INITIALIZING}, anything else {@code UNHEALTHY}. A load-balancer probe's verdict is not visible through the
+   * Compute API.
+   */
+  @Override
+  public ScaleSet get(ScaleSetId id) {
+    return operations.get(id);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Once this adapter has read the scale set with {@link #get}, this is one request per page of instances: the
+   * health source and model image that reading instances needs come from that last read (and from
+   * {@link #updateModelImage}). Before that, it is a full {@link #get}.
+   */
+  @Override
+  public List<Instance> listInstances(ScaleSetId id) {
+    return operations.listInstances(id);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One PATCH of {@code virtualMachineProfile.storageProfile.imageReference}, waiting until ARM reports the model
+   * updated. A marketplace image is sent as publisher/offer/sku/version, a gallery image as its id (the definition id
+   * for {@code latest}, {@code …/versions/{v}} when pinned). ARM merges a PATCH into the model, so switching a scale
+   * set between a marketplace and a gallery image is not possible this way (ARM rejects it with a 400, surfaced as
+   * {@link InvalidModelException}). With automatic OS upgrade enabled ARM refuses a pinned version the same way.
+   */
+  @Override
+  public void updateModelImage(ScaleSetId id, ImageReference image) {
+    operations.updateModelImage(id, image);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>A null rolling policy leaves the scale set's rolling policy as it is: an ARM PATCH cannot remove it. HTTP 412
+   * (Precondition Failed) and 409 become {@link ConflictException}.
+   */
+  @Override
+  public void updateUpgradePolicy(ScaleSetId id, UpgradePolicy policy, @Nullable String ifMatchEtag) {
+    operations.updateUpgradePolicy(id, policy, ifMatchEtag);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Exactly one {@code POST manualupgrade} for the whole list (duplicates removed); an empty list sends nothing.
+   * Returns when ARM has accepted the request; it does not poll the long-running operation.
+   */
+  @Override
+  public void upgradeInstances(ScaleSetId id, List<String> instanceIds) {
+    operations.upgradeInstances(id, instanceIds);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <h4>How, on a Uniform scale set</h4>
+   * ARM has no call that puts one instance on an image other than the model's (a scale set instance's own model can
+   * only change data disks). The adapter therefore moves the model for the duration of the rollback:
+   * <ol>
+   *   <li>GET the scale set (model image {@code M}, etag, upgrade mode);</li>
+   *   <li>PATCH the model to {@code previousImage} with {@code If-Match};</li>
+   *   <li>{@code manualupgrade} the named instances in one call, and <b>wait</b> until it completes;</li>
+   *   <li>PATCH the model back to {@code M} with {@code If-Match} on the etag step 2 returned — in a {@code finally},
+   *       so it runs whether step 3 succeeded or not.</li>
+   * </ol>
+   * Afterwards the rolled-back instances run {@code previousImage} and show {@code latestModelApplied=false}.
+   *
+   * <h4>Risks, and how they are contained</h4>
+   * <ul>
+   *   <li>The upgrade mode must be {@code Manual}: in {@code Rolling} or {@code Automatic} mode Azure itself would roll
+   *       every instance to the previous image, then forward again. Anything else is refused with an
+   *       {@link InvalidModelException} (code {@code RollbackRequiresManualUpgradeMode}) before any change.</li>
+   *   <li>While the model points at the previous image (minutes: the length of the upgrade in step 3), instances that
+   *       Azure creates (scale-out, automatic repairs) or that anyone upgrades or reimages get the previous image.</li>
+   *   <li>A concurrent model change makes a PATCH fail with {@link ConflictException} instead of overwriting it. If
+   *       step 4 fails, the model is left on the previous image: the exception then has code
+   *       {@code RollbackModelNotRestored} and a message naming the image to restore.</li>
+   *   <li>With automatic OS upgrade enabled ARM refuses the pinned version in step 2 ({@link InvalidModelException}),
+   *       and nothing changes.</li>
+   * </ul>
+   * When the model already points at {@code previousImage}, only step 3 runs. An empty list sends nothing.
+   */
+  @Override
+  public void rollBackInstances(ScaleSetId id, List<String> instanceIds, ImageReference previousImage) {
+    operations.rollBackInstances(id, instanceIds, previousImage);
+  }
+
+  // ---------------------------------------------------------------------------------------- PlatformUpgradePort
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Returns when ARM has accepted the request: the long-running operation lasts as long as the whole rollout, so
+   * watch it with {@link #latestRollingUpgrade}. Retried only on 429.
+   */
+  @Override
+  public void startOsUpgrade(ScaleSetId id) {
+    operations.startOsUpgrade(id);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>ARM's 409 "There is no ongoing Rolling Upgrade to cancel." is the no-op. Returns when ARM has accepted the
+   * cancellation; the batch in flight still finishes.
+   */
+  @Override
+  public void cancelRollingUpgrade(ScaleSetId id) {
+    operations.cancelRollingUpgrade(id);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>A 404 is read as "never had one", unless ARM says the scale set or its resource group does not exist
+   * (codes {@code ResourceNotFound} naming the scale set, {@code ResourceGroupNotFound}), which is a
+   * {@link dev.osupgrade.port.ResourceNotFoundException}. A running-status code the adapter does not know (a newer API
+   * version's) reads as {@code RollingForward}.
+   */
+  @Override
+  public Optional<RollingUpgradeStatus> latestRollingUpgrade(ScaleSetId id) {
+    return operations.latestRollingUpgrade(id);
+  }
+
+  /** {@inheritDoc} */
+  @Override
+  public List<UpgradeHistoryEntry> osUpgradeHistory(ScaleSetId id) {
+    return operations.osUpgradeHistory(id);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>An empty list sends nothing (ARM would read a missing list as "every instance").
+   */
+  @Override
+  public void approveRollingUpgrade(ScaleSetId id, List<String> instanceIds) {
+    operations.approveRollingUpgrade(id, instanceIds);
+  }
+
+  // ----------------------------------------------------------------------------------------------- ImageCatalog
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p><b>Gallery images</b>: lists the image definition's versions, then reads each with
+   * {@code $expand=ReplicationStatus} (ARM's list has no replication status), so this costs one request per version
+   * plus the pages of the list. Per-region replication comes from the status summary; excluded-from-latest from the
+   * publishing profile (globally and per target region); end of life from {@code endOfLifeDate}.
+   *
+   * <p><b>Marketplace images</b> are listed in the builder's {@link Builder#marketplaceRegion marketplace region}; use
+   * {@link #listReleases(ImageReference, Region)} to name another. ARM reports no publish date for marketplace
+   * versions, so {@link ImageRelease#publishedAt()} is the time this adapter first saw the version (from its clock):
+   * never earlier than the truth, so soak-time rules err on the side of waiting, and a restarted service waits again.
+   *
+   * @throws IllegalStateException for a marketplace image when no marketplace region was configured
+   */
+  @Override
+  public List<ImageRelease> listReleases(ImageReference image) {
+    Require.nonNull(image, "image");
+    if (image instanceof ImageReference.Marketplace && marketplaceRegion == null) {
+      throw new IllegalStateException("marketplace releases are listed per region: set "
+          + "AzureFleet.builder().marketplaceRegion(...) or call listReleases(image, region)");
+    }
+    return operations.listReleases(image, marketplaceRegion);
+  }
+
+  /**
+   * Lists the releases of an image as seen in one region: for a marketplace image the versions offered there, for a
+   * gallery image the same as {@link #listReleases(ImageReference)}.
+   *
+   * @param image the image; its version is ignored
+   * @param region the region to list marketplace versions in
+   * @return the releases, oldest first
+   */
+  public List<ImageRelease> listReleases(ImageReference image, Region region) {
+    return operations.listReleases(Require.nonNull(image, "image"), Require.nonNull(region, "region"));
+  }
+
+  @Override
+  public String toString() {
+    List<String> parts = new ArrayList<>();
+    parts.add(operations.describe());
+    parts.add(retry.toString());
+    if (marketplaceRegion != null) {
+      parts.add("marketplace region " + marketplaceRegion);
+    }
+    return "AzureFleet[" + String.join(", ", parts) + "]";
+  }
+
+  // ---------------------------------------------------------------------------------------------- nested types
+
+  /**
+   * Waits between retries. The default sleeps on the calling thread; tests pass one that records the wait and returns
+   * at once.
+   */
+  @FunctionalInterface
+  public interface Sleeper {
+    /**
+     * Waits.
+     *
+     * @param duration how long, never negative
+     * @throws InterruptedException if the wait is interrupted; the call then fails instead of retrying
+     */
+    void sleep(Duration duration) throws InterruptedException;
+
+    /** @return a sleeper that blocks the calling thread */
+    static Sleeper onCallingThread() {
+      return duration -> TimeUnit.NANOSECONDS.sleep(duration.toNanos());
+    }
+  }
+
+  /**
+   * How the adapter retries a failed call.
+   *
+   * @param maxAttempts attempts per call, the first included (1 = no retry), in [1, 20]
+   * @param initialBackoff the backoff after the first 5xx, positive; it doubles per attempt, and each wait is drawn
+   *     uniformly from [half, all] of it (jitter)
+   * @param maxBackoff the largest backoff, at least {@code initialBackoff}
+   * @param maxRetryAfter the longest {@code Retry-After} the adapter waits out itself; a longer one fails at once with a
+   *     {@link ThrottledException} carrying the wait
+   */
+  public record RetrySettings(int maxAttempts, Duration initialBackoff, Duration maxBackoff, Duration maxRetryAfter) {
+
+    /** Validates the settings. */
+    public RetrySettings {
+      Require.inRange("maxAttempts", maxAttempts, 1, 20);
+      Require.positive("initialBackoff", initialBackoff);
+      Require.positive("maxBackoff", maxBackoff);
+      Require.nonNegative("maxRetryAfter", maxRetryAfter);
+      if (maxBackoff.compareTo(initialBackoff) < 0) {
+        throw new InvalidValueException("maxBackoff", "at least initialBackoff (" + initialBackoff + ")", maxBackoff);
+      }
+    }
+
+    /** @return 4 attempts, backoff 1 s doubling up to 30 s, {@code Retry-After} waited out up to 60 s */
+    public static RetrySettings ofDefaults() {
+      return new RetrySettings(4, Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(60));
+    }
+
+    /** @return a single attempt per call: every failure goes straight to the caller */
+    public static RetrySettings none() {
+      return new RetrySettings(1, Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ZERO);
+    }
+
+    /**
+     * Returns a copy with another attempt budget.
+     *
+     * @param attempts in [1, 20]
+     * @return the copy
+     */
+    public RetrySettings withMaxAttempts(int attempts) {
+      return new RetrySettings(attempts, initialBackoff, maxBackoff, maxRetryAfter);
+    }
+
+    /**
+     * Returns a copy with other backoff bounds.
+     *
+     * @param initial the first backoff
+     * @param max the largest backoff
+     * @return the copy
+     */
+    public RetrySettings withBackoff(Duration initial, Duration max) {
+      return new RetrySettings(maxAttempts, initial, max, maxRetryAfter);
+    }
+
+    /**
+     * Returns a copy with another {@code Retry-After} ceiling.
+     *
+     * @param max the longest wait the adapter spends itself
+     * @return the copy
+     */
+    public RetrySettings withMaxRetryAfter(Duration max) {
+      return new RetrySettings(maxAttempts, initialBackoff, maxBackoff, max);
+    }
+
+    @Override
+    public String toString() {
+      return maxAttempts == 1 ? "no retry"
+          : "retry " + maxAttempts + " attempts, backoff " + initialBackoff + ".." + maxBackoff
+              + ", Retry-After up to " + maxRetryAfter;
+    }
+  }
+
+  /**
+   * Accumulates the adapter's settings. Only {@link #computeManager} is required. Not thread-safe.
+   */
+  public static final class Builder {
+    private @Nullable ComputeManager computeManager;
+    private RetrySettings retry = RetrySettings.ofDefaults();
+    private Sleeper sleeper = Sleeper.onCallingThread();
+    private Clock clock = Clock.systemUTC();
+    private @Nullable Region marketplaceRegion;
+
+    private Builder() {}
+
+    /**
+     * Sets the compute manager to call ARM through. Its credential, HTTP client, endpoint and policies are used as
+     * they are; only its retry policy is dropped (see the class comment).
+     *
+     * @param manager the manager
+     * @return this builder
+     */
+    public Builder computeManager(ComputeManager manager) {
+      this.computeManager = Require.nonNull(manager, "computeManager");
+      return this;
+    }
+
+    /**
+     * Sets how calls are retried.
+     *
+     * @param settings the settings; {@link RetrySettings#none()} turns retries off
+     * @return this builder
+     */
+    public Builder retry(RetrySettings settings) {
+      this.retry = Require.nonNull(settings, "retry");
+      return this;
+    }
+
+    /**
+     * Sets how the adapter waits between retries.
+     *
+     * @param waiter the sleeper
+     * @return this builder
+     */
+    public Builder sleeper(Sleeper waiter) {
+      this.sleeper = Require.nonNull(waiter, "sleeper");
+      return this;
+    }
+
+    /**
+     * Sets the clock that stamps the first-seen time of marketplace versions.
+     *
+     * @param time the clock
+     * @return this builder
+     */
+    public Builder clock(Clock time) {
+      this.clock = Require.nonNull(time, "clock");
+      return this;
+    }
+
+    /**
+     * Sets the region in which {@link AzureFleet#listReleases(ImageReference)} lists marketplace versions.
+     *
+     * @param region the region
+     * @return this builder
+     */
+    public Builder marketplaceRegion(Region region) {
+      this.marketplaceRegion = Require.nonNull(region, "marketplaceRegion");
+      return this;
+    }
+
+    /**
+     * Same as {@link #marketplaceRegion(Region)}, in any of Azure's spellings.
+     *
+     * @param region e.g. {@code "westeurope"} or {@code "West Europe"}
+     * @return this builder
+     */
+    public Builder marketplaceRegion(String region) {
+      return marketplaceRegion(Region.of(region));
+    }
+
+    /**
+     * Builds the adapter.
+     *
+     * @return the adapter
+     * @throws IllegalStateException when no compute manager was set
+     */
+    public AzureFleet build() {
+      if (computeManager == null) {
+        throw new IllegalStateException("computeManager must be set: AzureFleet.builder().computeManager(manager)");
+      }
+      return new AzureFleet(this);
+    }
+
+    @Override
+    public String toString() {
+      List<String> parts = new ArrayList<>();
+      if (computeManager != null) {
+        parts.add("computeManager");
+      }
+      if (!retry.equals(RetrySettings.ofDefaults())) {
+        parts.add(retry.toString());
+      }
+      if (marketplaceRegion != null) {
+        parts.add("marketplaceRegion=" + marketplaceRegion);
+      }
+      return "AzureFleet.Builder{" + String.join(", ", parts) + "}";
+    }
+  }
+}

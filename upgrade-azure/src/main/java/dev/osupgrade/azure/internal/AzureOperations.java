@@ -1,0 +1,482 @@
+package dev.osupgrade.azure.internal;
+
+import com.azure.core.http.HttpPipeline;
+import com.azure.core.http.HttpPipelineBuilder;
+import com.azure.core.http.policy.HttpPipelinePolicy;
+import com.azure.core.http.policy.RetryPolicy;
+import com.azure.core.management.profile.AzureProfile;
+import com.azure.core.util.Context;
+import com.azure.resourcemanager.compute.ComputeManager;
+import com.azure.resourcemanager.compute.fluent.ComputeManagementClient;
+import com.azure.resourcemanager.compute.fluent.models.GalleryImageVersionInner;
+import com.azure.resourcemanager.compute.fluent.models.RollingUpgradeStatusInfoInner;
+import com.azure.resourcemanager.compute.fluent.models.UpgradeOperationHistoricalStatusInfoInner;
+import com.azure.resourcemanager.compute.fluent.models.VirtualMachineImageResourceInner;
+import com.azure.resourcemanager.compute.fluent.models.VirtualMachineScaleSetInner;
+import com.azure.resourcemanager.compute.fluent.models.VirtualMachineScaleSetVMInner;
+import com.azure.resourcemanager.compute.models.ReplicationStatusTypes;
+import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetUpdate;
+import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetUpdateStorageProfile;
+import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetUpdateVMProfile;
+import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetVMInstanceIDs;
+import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetVMInstanceRequiredIDs;
+import dev.osupgrade.Region;
+import dev.osupgrade.Require;
+import dev.osupgrade.azure.AzureFleet.RetrySettings;
+import dev.osupgrade.azure.AzureFleet.Sleeper;
+import dev.osupgrade.fleet.HealthMonitoring;
+import dev.osupgrade.fleet.Instance;
+import dev.osupgrade.fleet.ScaleSet;
+import dev.osupgrade.fleet.ScaleSetId;
+import dev.osupgrade.image.ImageReference;
+import dev.osupgrade.image.ImageRelease;
+import dev.osupgrade.image.ImageVersion;
+import dev.osupgrade.ops.RollingUpgradeStatus;
+import dev.osupgrade.ops.UpgradeHistoryEntry;
+import dev.osupgrade.policy.UpgradeMode;
+import dev.osupgrade.policy.UpgradePolicy;
+import dev.osupgrade.port.CloudException;
+import dev.osupgrade.port.ConflictException;
+import dev.osupgrade.port.InvalidModelException;
+import dev.osupgrade.port.ResourceNotFoundException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What {@code AzureFleet} does, call by call. Public only because the entry type lives in another package; not an
+ * API.
+ */
+public final class AzureOperations {
+  private static final Pattern GALLERY_ID = Pattern.compile("(?i)/subscriptions/([^/]+)/resourceGroups/([^/]+)"
+      + "/providers/Microsoft\\.Compute/galleries/([^/]+)/images/([^/]+)");
+  private static final System.Logger LOG = System.getLogger(AzureOperations.class.getName());
+
+  private final ComputeManager base;
+  private final HttpPipeline pipeline;
+  private final Map<String, ComputeManagementClient> clients = new ConcurrentHashMap<>();
+  private final Map<String, Instant> firstSeen = new ConcurrentHashMap<>();
+  /** What the last read of each scale set's model said: the image and the health source. */
+  private final Map<ScaleSetId, ModelFacts> models = new ConcurrentHashMap<>();
+  private final ArmRetry retry;
+  private final Clock clock;
+
+  /**
+   * Creates the operations.
+   *
+   * @param manager the caller's compute manager
+   * @param settings how to retry
+   * @param sleeper how to wait between retries
+   * @param clock stamps first-seen times of marketplace versions
+   */
+  public AzureOperations(ComputeManager manager, RetrySettings settings, Sleeper sleeper, Clock clock) {
+    this.base = manager;
+    this.pipeline = withoutSdkRetry(manager.httpPipeline());
+    this.retry = new ArmRetry(settings, sleeper);
+    this.clock = clock;
+  }
+
+  /**
+   * Copies a pipeline without its {@link RetryPolicy}: the adapter's resilience4j retry is the only retry layer.
+   */
+  private static HttpPipeline withoutSdkRetry(HttpPipeline original) {
+    List<HttpPipelinePolicy> kept = new ArrayList<>();
+    for (int i = 0; i < original.getPolicyCount(); i++) {
+      HttpPipelinePolicy p = original.getPolicy(i);
+      if (!(p instanceof RetryPolicy)) {
+        kept.add(p);
+      }
+    }
+    return new HttpPipelineBuilder().httpClient(original.getHttpClient()).tracer(original.getTracer())
+        .policies(kept.toArray(new HttpPipelinePolicy[0])).build();
+  }
+
+  private ComputeManagementClient client(String subscriptionId) {
+    return clients.computeIfAbsent(subscriptionId.toLowerCase(Locale.ROOT), s -> ComputeManager
+        .authenticate(pipeline, new AzureProfile(null, subscriptionId, base.environment())).serviceClient());
+  }
+
+  /** @return the subscription and endpoint, for {@code toString} */
+  public String describe() {
+    return "subscription " + base.subscriptionId() + " at " + base.environment().getResourceManagerEndpoint();
+  }
+
+  // ---------------------------------------------------------------------------------------------- scale sets
+
+  /**
+   * Reads a scale set and its instances.
+   *
+   * @param id the scale set
+   * @return the snapshot
+   */
+  public ScaleSet get(ScaleSetId id) {
+    Require.nonNull(id, "id");
+    VirtualMachineScaleSetInner vmss = getScaleSet(id);
+    List<VirtualMachineScaleSetVMInner> vms = listVms(id);
+    ScaleSet scaleSet = read("scale set " + id, () -> ModelMapper.scaleSet(id, vmss, vms));
+    models.put(id, new ModelFacts(scaleSet.modelImage(), scaleSet.healthMonitoring()));
+    return scaleSet;
+  }
+
+  /**
+   * Reads the instances: one listing when this adapter has read the scale set's model before (the model says which
+   * health source the scale set has, and which image an instance without its own image reference runs), else a full
+   * {@link #get}.
+   *
+   * @param id the scale set
+   * @return the instances
+   */
+  public List<Instance> listInstances(ScaleSetId id) {
+    Require.nonNull(id, "id");
+    ModelFacts facts = models.get(id);
+    if (facts == null) {
+      return get(id).instances();
+    }
+    List<VirtualMachineScaleSetVMInner> vms = listVms(id);
+    return read("instances of " + id, () -> ModelMapper.instances(vms, facts.image(), facts.health()));
+  }
+
+  /** The parts of a model that reading instances needs. */
+  private record ModelFacts(ImageReference image, HealthMonitoring health) {}
+
+  private VirtualMachineScaleSetInner getScaleSet(ScaleSetId id) {
+    return retry.call(CallKind.READ, "GET scale set " + id,
+        () -> client(id.subscriptionId()).getVirtualMachineScaleSets().getByResourceGroup(id.resourceGroup(),
+            id.name()));
+  }
+
+  private List<VirtualMachineScaleSetVMInner> listVms(ScaleSetId id) {
+    return retry.call(CallKind.READ, "list instances of " + id, () -> Pages.all(client(id.subscriptionId())
+        .getVirtualMachineScaleSetVMs().list(id.resourceGroup(), id.name(), null, null, "instanceView", Context.NONE),
+        "instances of " + id));
+  }
+
+  /**
+   * Points the model at another image.
+   *
+   * @param id the scale set
+   * @param image the image
+   */
+  public void updateModelImage(ScaleSetId id, ImageReference image) {
+    Require.nonNull(id, "id");
+    Require.nonNull(image, "image");
+    patchImage(id, image, null, "PATCH model image of " + id + " to " + image);
+    models.computeIfPresent(id, (k, facts) -> new ModelFacts(image, facts.health()));
+  }
+
+  private VirtualMachineScaleSetInner patchImage(ScaleSetId id, ImageReference image, @Nullable String ifMatch,
+      String operation) {
+    VirtualMachineScaleSetUpdate update = new VirtualMachineScaleSetUpdate()
+        .withVirtualMachineProfile(new VirtualMachineScaleSetUpdateVMProfile()
+            .withStorageProfile(new VirtualMachineScaleSetUpdateStorageProfile()
+                .withImageReference(ImageMapper.write(image))));
+    return retry.call(ifMatch == null ? CallKind.IDEMPOTENT_WRITE : CallKind.ONCE_ONLY_WRITE, operation,
+        () -> client(id.subscriptionId()).getVirtualMachineScaleSets()
+            .update(id.resourceGroup(), id.name(), update, ifMatch, null, Context.NONE));
+  }
+
+  /**
+   * Sets the upgrade policy.
+   *
+   * @param id the scale set
+   * @param policy the policy
+   * @param ifMatchEtag the etag, or null for an unconditional change
+   */
+  public void updateUpgradePolicy(ScaleSetId id, UpgradePolicy policy, @Nullable String ifMatchEtag) {
+    Require.nonNull(id, "id");
+    Require.nonNull(policy, "policy");
+    VirtualMachineScaleSetUpdate update = new VirtualMachineScaleSetUpdate().withUpgradePolicy(ModelMapper.write(policy));
+    retry.call(ifMatchEtag == null ? CallKind.IDEMPOTENT_WRITE : CallKind.ONCE_ONLY_WRITE,
+        "PATCH upgrade policy of " + id + (ifMatchEtag == null ? "" : " (If-Match " + ifMatchEtag + ")"),
+        () -> client(id.subscriptionId()).getVirtualMachineScaleSets()
+            .update(id.resourceGroup(), id.name(), update, ifMatchEtag, null, Context.NONE));
+  }
+
+  /**
+   * Upgrades instances to the model with one {@code manualupgrade}, returning once ARM accepted it.
+   *
+   * @param id the scale set
+   * @param instanceIds the instances
+   */
+  public void upgradeInstances(ScaleSetId id, List<String> instanceIds) {
+    Require.nonNull(id, "id");
+    List<String> ids = distinct(instanceIds);
+    if (ids.isEmpty()) {
+      return;
+    }
+    retry.run(CallKind.IDEMPOTENT_WRITE, "POST manualupgrade of " + ids.size() + " instance(s) of " + id,
+        () -> client(id.subscriptionId()).getVirtualMachineScaleSets().beginUpdateInstances(id.resourceGroup(),
+            id.name(), new VirtualMachineScaleSetVMInstanceRequiredIDs().withInstanceIds(ids), Context.NONE));
+  }
+
+  /**
+   * Rolls instances back by moving the model there and back (see {@code AzureFleet#rollBackInstances}).
+   *
+   * @param id the scale set
+   * @param instanceIds the instances
+   * @param previousImage the image to restore, pinned
+   */
+  public void rollBackInstances(ScaleSetId id, List<String> instanceIds, ImageReference previousImage) {
+    Require.nonNull(id, "id");
+    Require.nonNull(previousImage, "previousImage");
+    Require.that(!previousImage.isLatest(), "previousImage", "pinned to a concrete version", previousImage);
+    List<String> ids = distinct(instanceIds);
+    if (ids.isEmpty()) {
+      return;
+    }
+    VirtualMachineScaleSetInner vmss = getScaleSet(id);
+    ImageReference model = read("scale set " + id, () -> ModelMapper.modelImage(vmss));
+    UpgradeMode mode = read("scale set " + id, () -> ModelMapper.upgradePolicy(vmss.upgradePolicy(), false).mode());
+    if (mode != UpgradeMode.MANUAL) {
+      throw new InvalidModelException(0, "RollbackRequiresManualUpgradeMode", "Rolling back instances of " + id
+          + " moves the model to " + previousImage + " for the duration of the rollback; in upgrade mode "
+          + mode.azureName() + " Azure would move every instance there. Set the upgrade mode to Manual first.",
+          null);
+    }
+    if (model.equals(previousImage)) {
+      upgradeAndWait(id, ids);
+      return;
+    }
+    VirtualMachineScaleSetInner moved = patchImage(id, previousImage, vmss.etag(),
+        "PATCH model image of " + id + " to " + previousImage + " for rollback");
+    RuntimeException failure = null;
+    try {
+      upgradeAndWait(id, ids);
+    } catch (RuntimeException e) {
+      failure = e;
+    }
+    try {
+      patchImage(id, model, moved == null ? null : moved.etag(),
+          "PATCH model image of " + id + " back to " + model + " after rollback");
+    } catch (CloudException restore) {
+      CloudException left = new CloudException(restore.httpStatus(), "RollbackModelNotRestored",
+          "The model of " + id + " was left on " + previousImage + " after rolling back " + ids
+              + "; set it back to " + model + ". Cause: " + restore.code() + ": " + restore.getMessage(), restore);
+      if (failure != null) {
+        left.addSuppressed(failure);
+      }
+      throw left;
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  private void upgradeAndWait(ScaleSetId id, List<String> ids) {
+    retry.run(CallKind.IDEMPOTENT_WRITE, "POST manualupgrade of " + ids.size() + " instance(s) of " + id
+            + " (rollback, waiting for completion)",
+        () -> client(id.subscriptionId()).getVirtualMachineScaleSets().updateInstances(id.resourceGroup(), id.name(),
+            new VirtualMachineScaleSetVMInstanceRequiredIDs().withInstanceIds(ids), Context.NONE));
+  }
+
+  // ------------------------------------------------------------------------------------------ platform upgrade
+
+  /**
+   * Starts an OS rolling upgrade, returning once ARM accepted it.
+   *
+   * @param id the scale set
+   */
+  public void startOsUpgrade(ScaleSetId id) {
+    Require.nonNull(id, "id");
+    retry.run(CallKind.ONCE_ONLY_WRITE, "POST osRollingUpgrade of " + id,
+        () -> client(id.subscriptionId()).getVirtualMachineScaleSetRollingUpgrades()
+            .beginStartOSUpgrade(id.resourceGroup(), id.name(), Context.NONE));
+  }
+
+  /**
+   * Cancels the rolling upgrade in progress; nothing in progress is a no-op.
+   *
+   * @param id the scale set
+   */
+  public void cancelRollingUpgrade(ScaleSetId id) {
+    Require.nonNull(id, "id");
+    try {
+      retry.run(CallKind.IDEMPOTENT_WRITE, "POST rollingUpgrades/cancel of " + id,
+          () -> client(id.subscriptionId()).getVirtualMachineScaleSetRollingUpgrades()
+              .beginCancel(id.resourceGroup(), id.name(), Context.NONE));
+    } catch (ConflictException e) {
+      if (e.getMessage() == null
+          || !e.getMessage().toLowerCase(Locale.ROOT).contains("no ongoing rolling upgrade to cancel")) {
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * Reads the latest rolling upgrade.
+   *
+   * @param id the scale set
+   * @return the status, or empty when there never was one
+   */
+  public Optional<RollingUpgradeStatus> latestRollingUpgrade(ScaleSetId id) {
+    Require.nonNull(id, "id");
+    RollingUpgradeStatusInfoInner info;
+    try {
+      info = retry.call(CallKind.READ, "GET rollingUpgrades/latest of " + id,
+          () -> client(id.subscriptionId()).getVirtualMachineScaleSetRollingUpgrades()
+              .getLatestWithResponse(id.resourceGroup(), id.name(), Context.NONE).getValue());
+    } catch (ResourceNotFoundException e) {
+      if (scaleSetIsMissing(e, id)) {
+        throw e;
+      }
+      return Optional.empty();
+    }
+    if (info == null) {
+      return Optional.empty();
+    }
+    return Optional.of(read("rollingUpgrades/latest of " + id, () -> StatusMapper.latest(info)));
+  }
+
+  private static boolean scaleSetIsMissing(ResourceNotFoundException e, ScaleSetId id) {
+    if (e.code().equalsIgnoreCase("ResourceGroupNotFound")) {
+      return true;
+    }
+    String message = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
+    return e.code().equalsIgnoreCase("ResourceNotFound")
+        && message.contains("microsoft.compute/virtualmachinescalesets/" + id.name() + "'");
+  }
+
+  /**
+   * Reads the OS upgrade history, every page, newest first.
+   *
+   * @param id the scale set
+   * @return the entries
+   */
+  public List<UpgradeHistoryEntry> osUpgradeHistory(ScaleSetId id) {
+    Require.nonNull(id, "id");
+    List<UpgradeOperationHistoricalStatusInfoInner> items = retry.call(CallKind.READ,
+        "GET osUpgradeHistory of " + id, () -> Pages.all(client(id.subscriptionId()).getVirtualMachineScaleSets()
+            .getOSUpgradeHistory(id.resourceGroup(), id.name(), Context.NONE), "osUpgradeHistory of " + id));
+    return read("osUpgradeHistory of " + id, () -> items.stream().map(StatusMapper::history)
+        .sorted(Comparator.comparing(UpgradeHistoryEntry::startTime).reversed()).toList());
+  }
+
+  /**
+   * Approves deferred upgrades of instances.
+   *
+   * @param id the scale set
+   * @param instanceIds the instances; empty sends nothing
+   */
+  public void approveRollingUpgrade(ScaleSetId id, List<String> instanceIds) {
+    Require.nonNull(id, "id");
+    List<String> ids = distinct(instanceIds);
+    if (ids.isEmpty()) {
+      return;
+    }
+    retry.run(CallKind.IDEMPOTENT_WRITE, "POST approveRollingUpgrade of " + ids.size() + " instance(s) of " + id,
+        () -> client(id.subscriptionId()).getVirtualMachineScaleSets().beginApproveRollingUpgrade(
+            id.resourceGroup(), id.name(), new VirtualMachineScaleSetVMInstanceIDs().withInstanceIds(ids),
+            Context.NONE));
+  }
+
+  // ------------------------------------------------------------------------------------------------- images
+
+  /**
+   * Lists releases.
+   *
+   * @param image the image
+   * @param region the region for marketplace images (ignored for gallery images)
+   * @return the releases, oldest first
+   */
+  public List<ImageRelease> listReleases(ImageReference image, @Nullable Region region) {
+    if (image instanceof ImageReference.Gallery g) {
+      return galleryReleases(g.withLatest());
+    }
+    ImageReference.Marketplace m = ((ImageReference.Marketplace) image).withLatest();
+    if (region == null) {
+      throw new IllegalStateException("marketplace releases need a region");
+    }
+    List<VirtualMachineImageResourceInner> versions = retry.call(CallKind.READ,
+        "list marketplace versions of " + m.imageKey() + " in " + region,
+        () -> client(base.subscriptionId()).getVirtualMachineImages()
+            .list(region.name(), m.publisher(), m.offer(), m.sku()));
+    List<ImageRelease> out = new ArrayList<>();
+    for (VirtualMachineImageResourceInner v : versions == null ? List.<VirtualMachineImageResourceInner>of()
+        : versions) {
+      if (v == null || !ImageMapper.notBlank(v.name())) {
+        continue;
+      }
+      ImageVersion version;
+      try {
+        version = ImageVersion.parse(v.name());
+      } catch (IllegalArgumentException notAVersion) {
+        LOG.log(System.Logger.Level.WARNING, "skipping marketplace version ''{0}'' of {1}: not a version",
+            v.name(), m.imageKey());
+        continue;
+      }
+      ImageReference pinned = m.withVersion(version);
+      out.add(ImageRelease.marketplace(pinned, firstSeen(pinned)));
+    }
+    out.sort(Comparator.comparing(ImageRelease::version));
+    return out;
+  }
+
+  private List<ImageRelease> galleryReleases(ImageReference.Gallery definition) {
+    // parsed here rather than with Gallery.galleryName()/definitionName(): those take the first segment after
+    // "galleries"/"images", which is wrong for a resource group named "images"
+    Matcher m = GALLERY_ID.matcher(definition.imageDefinitionId());
+    if (!m.matches()) {
+      throw new IllegalArgumentException("not a gallery image definition id: " + definition.imageDefinitionId());
+    }
+    String subscription = m.group(1);
+    String resourceGroup = m.group(2);
+    String gallery = m.group(3);
+    String image = m.group(4);
+    List<String> names = retry.call(CallKind.READ, "list versions of gallery image " + gallery + "/" + image,
+        () -> Pages.all(client(subscription).getGalleryImageVersions()
+            .listByGalleryImage(resourceGroup, gallery, image, Context.NONE), "versions of " + gallery + "/" + image)
+            .stream().map(GalleryImageVersionInner::name).filter(ImageMapper::notBlank).toList());
+    List<ImageRelease> out = new ArrayList<>();
+    for (String name : names) {
+      GalleryImageVersionInner v = retry.call(CallKind.READ,
+          "GET gallery image version " + gallery + "/" + image + "/" + name + " with replication status",
+          () -> client(subscription).getGalleryImageVersions().getWithResponse(resourceGroup, gallery, image, name,
+              ReplicationStatusTypes.REPLICATION_STATUS, Context.NONE).getValue());
+      Instant seen = firstSeen(definition.withVersion(ImageVersion.parse(name)));
+      out.add(read("gallery image version " + name, () -> ImageMapper.galleryRelease(definition, v, seen)));
+    }
+    out.sort(Comparator.comparing(ImageRelease::version));
+    return out;
+  }
+
+  private Instant firstSeen(ImageReference pinned) {
+    return firstSeen.computeIfAbsent(pinned.toString().toLowerCase(Locale.ROOT), k -> clock.instant());
+  }
+
+  // ------------------------------------------------------------------------------------------------ helpers
+
+  private static List<String> distinct(List<String> instanceIds) {
+    Require.nonNull(instanceIds, "instanceIds");
+    LinkedHashSet<String> ids = new LinkedHashSet<>();
+    for (String i : instanceIds) {
+      ids.add(Require.nonBlank("instanceId", i));
+    }
+    return List.copyOf(ids);
+  }
+
+  /**
+   * Runs mapping code: whatever goes wrong reading a response (a missing field, a value out of range) becomes a
+   * {@link CloudException} naming what was read.
+   */
+  private static <T> T read(String what, Supplier<T> mapping) {
+    try {
+      return mapping.get();
+    } catch (CloudException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new CloudException(200, ErrorMapper.UNEXPECTED_RESPONSE,
+          "Azure's answer for " + what + " could not be read: " + e.getMessage(), e);
+    }
+  }
+}

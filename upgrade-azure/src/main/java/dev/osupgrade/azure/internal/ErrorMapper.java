@@ -1,0 +1,163 @@
+package dev.osupgrade.azure.internal;
+
+import com.azure.core.exception.HttpResponseException;
+import com.azure.core.http.HttpHeaderName;
+import com.azure.core.http.HttpHeaders;
+import com.azure.core.http.HttpResponse;
+import com.azure.core.management.exception.ManagementError;
+import com.azure.core.management.exception.ManagementException;
+import dev.osupgrade.port.CloudException;
+import dev.osupgrade.port.ConflictException;
+import dev.osupgrade.port.ForbiddenException;
+import dev.osupgrade.port.InvalidModelException;
+import dev.osupgrade.port.ResourceNotFoundException;
+import dev.osupgrade.port.ThrottledException;
+import dev.osupgrade.port.TransientCloudException;
+import java.io.IOException;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Turns what the SDK throws into the ports' {@link CloudException} family, keeping ARM's error code and message.
+ *
+ * <table>
+ *   <caption>Mapping</caption>
+ *   <tr><th>HTTP</th><th>exception</th></tr>
+ *   <tr><td>400, 422</td><td>{@link InvalidModelException}</td></tr>
+ *   <tr><td>401, 403</td><td>{@link ForbiddenException}</td></tr>
+ *   <tr><td>404</td><td>{@link ResourceNotFoundException}</td></tr>
+ *   <tr><td>409, 412</td><td>{@link ConflictException}</td></tr>
+ *   <tr><td>429</td><td>{@link ThrottledException} with {@code Retry-After}</td></tr>
+ *   <tr><td>408, 500, 502, 503, 504; failed connections</td><td>{@link TransientCloudException}</td></tr>
+ *   <tr><td>anything else, unreadable bodies</td><td>{@link CloudException}</td></tr>
+ * </table>
+ */
+final class ErrorMapper {
+  /** Code for a response the adapter could not read (a malformed or unexpected body). */
+  static final String UNEXPECTED_RESPONSE = "UnexpectedResponse";
+  /** Code for a connection that failed before ARM answered. */
+  static final String CONNECTION_FAILED = "ConnectionFailed";
+
+  private ErrorMapper() {}
+
+  /**
+   * Maps a failure of one SDK call.
+   *
+   * @param failure what the SDK threw
+   * @param operation what was being done, for the message, e.g. {@code "GET scale set rg/web"}
+   * @return the domain exception (the same object if it already is one)
+   */
+  static CloudException map(RuntimeException failure, String operation) {
+    if (failure instanceof CloudException c) {
+      return c;
+    }
+    if (failure instanceof HttpResponseException http && http.getResponse() != null) {
+      return fromResponse(http, http.getResponse(), operation);
+    }
+    if (isConnectionFailure(failure)) {
+      return new TransientCloudException(0, CONNECTION_FAILED,
+          operation + " failed before Azure answered: " + failure, failure);
+    }
+    return new CloudException(0, UNEXPECTED_RESPONSE,
+        operation + " failed: the response could not be read (" + failure + ")", failure);
+  }
+
+  private static CloudException fromResponse(HttpResponseException e, HttpResponse response, String operation) {
+    int status = response.getStatusCode();
+    @Nullable ManagementError error = e instanceof ManagementException m ? m.getValue() : null;
+    String code = error != null && notBlank(error.getCode()) ? error.getCode() : defaultCode(status);
+    String armMessage = error != null && notBlank(error.getMessage()) ? error.getMessage() : e.getMessage();
+    String message = armMessage + " (" + operation + ", HTTP " + status + ")";
+    if (status >= 200 && status < 300) {
+      // a long-running operation that ended Failed, or a success body the SDK could not read
+      return new CloudException(status, code, message, e);
+    }
+    return switch (status) {
+      case 400, 422 -> new InvalidModelException(status, code, message, e);
+      case 401, 403 -> new ForbiddenException(status, code, message, e);
+      case 404 -> new ResourceNotFoundException(status, code, message, e);
+      case 409, 412 -> new ConflictException(status, code, message, e);
+      case 429 -> new ThrottledException(code, message, retryAfter(response.getHeaders()), e);
+      case 408, 500, 502, 503, 504 -> new TransientCloudException(status, code, message, e);
+      default -> new CloudException(status, code, message, e);
+    };
+  }
+
+  /**
+   * Reads how long the server asked to wait: {@code x-ms-retry-after-ms}, {@code retry-after-ms}, then
+   * {@code Retry-After} in seconds or as an HTTP date.
+   *
+   * @param headers the response headers
+   * @return the wait; {@link Duration#ZERO} when the server named none
+   */
+  static Duration retryAfter(HttpHeaders headers) {
+    for (String ms : new String[] {"x-ms-retry-after-ms", "retry-after-ms"}) {
+      String v = headers.getValue(HttpHeaderName.fromString(ms));
+      if (v != null) {
+        try {
+          return Duration.ofMillis(Math.max(0, Long.parseLong(v.trim())));
+        } catch (NumberFormatException ignored) {
+          // fall through to the next header
+        }
+      }
+    }
+    String v = headers.getValue(HttpHeaderName.RETRY_AFTER);
+    if (v == null) {
+      return Duration.ZERO;
+    }
+    try {
+      return Duration.ofSeconds(Math.max(0, Long.parseLong(v.trim())));
+    } catch (NumberFormatException notSeconds) {
+      try {
+        ZonedDateTime at = ZonedDateTime.parse(v.trim(), DateTimeFormatter.RFC_1123_DATE_TIME);
+        Duration d = Duration.between(ZonedDateTime.now(at.getZone()), at);
+        return d.isNegative() ? Duration.ZERO : d;
+      } catch (DateTimeParseException notDate) {
+        return Duration.ZERO;
+      }
+    }
+  }
+
+  private static String defaultCode(int status) {
+    return switch (status) {
+      case 400 -> "BadRequest";
+      case 401 -> "Unauthorized";
+      case 403 -> "Forbidden";
+      case 404 -> "NotFound";
+      case 408 -> "RequestTimeout";
+      case 409 -> "Conflict";
+      case 412 -> "PreconditionFailed";
+      case 429 -> "TooManyRequests";
+      case 500 -> "InternalServerError";
+      case 502 -> "BadGateway";
+      case 503 -> "ServiceUnavailable";
+      case 504 -> "GatewayTimeout";
+      default -> "Http" + status;
+    };
+  }
+
+  private static boolean isConnectionFailure(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof SocketException || c instanceof SocketTimeoutException || c instanceof TimeoutException
+          || c instanceof SSLException || c.getClass().getSimpleName().contains("PrematureClose")
+          || (c instanceof IOException && String.valueOf(c.getMessage()).contains("Connection"))) {
+        return true;
+      }
+      if (c.getCause() == c) {
+        break;
+      }
+    }
+    return false;
+  }
+
+  private static boolean notBlank(@Nullable String s) {
+    return s != null && !s.isBlank();
+  }
+}

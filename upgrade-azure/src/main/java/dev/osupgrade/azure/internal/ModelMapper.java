@@ -1,0 +1,316 @@
+package dev.osupgrade.azure.internal;
+
+import com.azure.resourcemanager.compute.fluent.models.VirtualMachineScaleSetExtensionInner;
+import com.azure.resourcemanager.compute.fluent.models.VirtualMachineScaleSetInner;
+import com.azure.resourcemanager.compute.fluent.models.VirtualMachineScaleSetVMInner;
+import com.azure.resourcemanager.compute.fluent.models.VirtualMachineScaleSetVMInstanceViewInner;
+import com.azure.resourcemanager.compute.models.InstanceViewStatus;
+import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetVMProfile;
+import dev.osupgrade.Region;
+import dev.osupgrade.fleet.HealthMonitoring;
+import dev.osupgrade.fleet.HealthState;
+import dev.osupgrade.fleet.Instance;
+import dev.osupgrade.fleet.InstanceIds;
+import dev.osupgrade.fleet.OrchestrationMode;
+import dev.osupgrade.fleet.PowerState;
+import dev.osupgrade.fleet.ProvisioningState;
+import dev.osupgrade.fleet.ScaleSet;
+import dev.osupgrade.fleet.ScaleSetId;
+import dev.osupgrade.fleet.Zone;
+import dev.osupgrade.image.ImageReference;
+import dev.osupgrade.policy.AutomaticOsUpgradePolicy;
+import dev.osupgrade.policy.RollingUpgradePolicy;
+import dev.osupgrade.policy.UpgradeMode;
+import dev.osupgrade.policy.UpgradePolicy;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import org.jspecify.annotations.Nullable;
+
+/** Scale sets, instances and upgrade policies between ARM's models and the domain. */
+final class ModelMapper {
+  private static final String HEALTH_EXTENSION_PUBLISHER = "Microsoft.ManagedServices";
+
+  private ModelMapper() {}
+
+  /**
+   * Reads a scale set and its instances.
+   *
+   * @param id the scale set's id
+   * @param vmss the scale set as ARM returned it
+   * @param vms its instances as ARM listed them (with instance view)
+   * @return the snapshot
+   */
+  static ScaleSet scaleSet(ScaleSetId id, VirtualMachineScaleSetInner vmss, List<VirtualMachineScaleSetVMInner> vms) {
+    ImageReference model = modelImage(vmss);
+    HealthMonitoring health = healthMonitoring(vmss.virtualMachineProfile());
+    List<Zone> zones = vmss.zones() == null ? List.of()
+        : vmss.zones().stream().filter(ImageMapper::notBlank).map(z -> Zone.of(z.trim())).sorted().toList();
+    OrchestrationMode orchestration = vmss.orchestrationMode() != null
+        && "Flexible".equalsIgnoreCase(vmss.orchestrationMode().toString())
+        ? OrchestrationMode.FLEXIBLE : OrchestrationMode.UNIFORM;
+    String location = vmss.location();
+    if (!ImageMapper.notBlank(location)) {
+      throw new IllegalStateException("the scale set has no location");
+    }
+    return new ScaleSet(id, Region.of(location), zones, orchestration,
+        upgradePolicy(vmss.upgradePolicy(), true), model, health, vmss.etag(), instances(vms, model, health));
+  }
+
+  /**
+   * Reads the model's image.
+   *
+   * @param vmss the scale set
+   * @return the image the model points at
+   */
+  static ImageReference modelImage(VirtualMachineScaleSetInner vmss) {
+    VirtualMachineScaleSetVMProfile profile = vmss.virtualMachineProfile();
+    var ref = profile == null || profile.storageProfile() == null ? null : profile.storageProfile().imageReference();
+    return ImageMapper.read(ref, false).orElseThrow(() -> new IllegalStateException(
+        "the scale set model has no marketplace or gallery image reference this library supports"
+            + (ref == null ? "" : " (" + describe(ref) + ")")));
+  }
+
+  private static String describe(com.azure.resourcemanager.compute.models.ImageReference ref) {
+    if (ImageMapper.notBlank(ref.sharedGalleryImageId())) {
+      return "shared gallery image " + ref.sharedGalleryImageId();
+    }
+    if (ImageMapper.notBlank(ref.communityGalleryImageId())) {
+      return "community gallery image " + ref.communityGalleryImageId();
+    }
+    return "id " + ref.id();
+  }
+
+  /**
+   * Reads the instances, sorted by instance id.
+   *
+   * @param vms ARM's instances
+   * @param model the model's image (an instance without its own reference runs it)
+   * @param health the scale set's health source
+   * @return the instances
+   */
+  static List<Instance> instances(List<VirtualMachineScaleSetVMInner> vms, ImageReference model,
+      HealthMonitoring health) {
+    List<Instance> out = new ArrayList<>(vms.size());
+    for (VirtualMachineScaleSetVMInner vm : vms) {
+      out.add(instance(vm, model, health));
+    }
+    out.sort(Comparator.comparing(Instance::instanceId, InstanceIds.ORDER));
+    return out;
+  }
+
+  private static Instance instance(VirtualMachineScaleSetVMInner vm, ImageReference model, HealthMonitoring health) {
+    String instanceId = vm.instanceId();
+    if (!ImageMapper.notBlank(instanceId)) {
+      throw new IllegalStateException("an instance has no instanceId (name " + vm.name() + ")");
+    }
+    var ref = vm.storageProfile() == null ? null : vm.storageProfile().imageReference();
+    ImageReference image = ImageMapper.read(ref, true).orElse(model);
+    if (image.isLatest()) {
+      image = model.version().map(image::withVersion).orElseThrow(() -> new IllegalStateException(
+          "instance " + instanceId + " reports neither a version nor an exactVersion of its image"));
+    }
+    VirtualMachineScaleSetVMInstanceViewInner view = vm.instanceView();
+    Zone zone = vm.zones() == null || vm.zones().isEmpty() || !ImageMapper.notBlank(vm.zones().get(0))
+        ? Zone.REGIONAL : Zone.of(vm.zones().get(0).trim());
+    int updateDomain = view == null || view.platformUpdateDomain() == null ? 0 : view.platformUpdateDomain();
+    int faultDomain = view == null || view.platformFaultDomain() == null ? 0 : view.platformFaultDomain();
+    ProvisioningState provisioning = provisioningState(vm.provisioningState(), view);
+    PowerState power = powerState(view);
+    boolean isProtected = vm.protectionPolicy() != null
+        && Boolean.TRUE.equals(vm.protectionPolicy().protectFromScaleSetActions());
+    return new Instance(instanceId, zone, updateDomain, faultDomain, image,
+        Boolean.TRUE.equals(vm.latestModelApplied()), provisioning, power,
+        health(view, health, provisioning, power), isProtected);
+  }
+
+  /**
+   * The instance's health: the Application Health extension's report when there is one; else what Azure falls back
+   * to (see {@code AzureFleet#get}).
+   */
+  static HealthState health(@Nullable VirtualMachineScaleSetVMInstanceViewInner view, HealthMonitoring monitoring,
+      ProvisioningState provisioning, PowerState power) {
+    InstanceViewStatus reported = view == null || view.vmHealth() == null ? null : view.vmHealth().status();
+    if (reported != null && ImageMapper.notBlank(reported.code())) {
+      return HealthState.fromAzure(reported.code());
+    }
+    boolean settling = provisioning == ProvisioningState.CREATING || provisioning == ProvisioningState.UPDATING
+        || power == PowerState.STARTING;
+    if (monitoring.applicationHealthExtension()) {
+      return settling ? HealthState.INITIALIZING : HealthState.UNKNOWN;
+    }
+    if (settling) {
+      return HealthState.INITIALIZING;
+    }
+    return provisioning == ProvisioningState.SUCCEEDED && power == PowerState.RUNNING
+        ? HealthState.HEALTHY : HealthState.UNHEALTHY;
+  }
+
+  /**
+   * Reads a provisioning state: the property, else the instance view's {@code ProvisioningState/…} status. A value the
+   * adapter does not know, or none, reads as {@code UPDATING} (an operation in flight: a rollout waits rather than
+   * counting the instance done or failed).
+   */
+  static ProvisioningState provisioningState(@Nullable String property,
+      @Nullable VirtualMachineScaleSetVMInstanceViewInner view) {
+    String text = property;
+    if (!ImageMapper.notBlank(text) && view != null && view.statuses() != null) {
+      text = statusSuffix(view.statuses(), "ProvisioningState/");
+    }
+    if (!ImageMapper.notBlank(text)) {
+      return ProvisioningState.UPDATING;
+    }
+    String t = text.strip().toLowerCase(Locale.ROOT);
+    if (t.startsWith("failed")) {
+      return ProvisioningState.FAILED;
+    }
+    return switch (t) {
+      case "succeeded" -> ProvisioningState.SUCCEEDED;
+      case "creating" -> ProvisioningState.CREATING;
+      case "deleting" -> ProvisioningState.DELETING;
+      default -> ProvisioningState.UPDATING;
+    };
+  }
+
+  /** Reads the power state from the instance view's {@code PowerState/…} status. */
+  static PowerState powerState(@Nullable VirtualMachineScaleSetVMInstanceViewInner view) {
+    String text = view == null || view.statuses() == null ? null : statusSuffix(view.statuses(), "PowerState/");
+    if (text == null) {
+      return PowerState.UNKNOWN;
+    }
+    return switch (text.toLowerCase(Locale.ROOT)) {
+      case "running" -> PowerState.RUNNING;
+      case "starting" -> PowerState.STARTING;
+      case "stopped", "stopping" -> PowerState.STOPPED;
+      case "deallocated", "deallocating" -> PowerState.DEALLOCATED;
+      default -> PowerState.UNKNOWN;
+    };
+  }
+
+  private static @Nullable String statusSuffix(List<InstanceViewStatus> statuses, String prefix) {
+    for (InstanceViewStatus s : statuses) {
+      if (s != null && s.code() != null && s.code().regionMatches(true, 0, prefix, 0, prefix.length())) {
+        return s.code().substring(prefix.length());
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Says where the health signal comes from: {@code networkProfile.healthProbe} and/or the Application Health
+   * extension in {@code extensionProfile}.
+   */
+  static HealthMonitoring healthMonitoring(@Nullable VirtualMachineScaleSetVMProfile profile) {
+    if (profile == null) {
+      return HealthMonitoring.none();
+    }
+    boolean probe = profile.networkProfile() != null && profile.networkProfile().healthProbe() != null
+        && ImageMapper.notBlank(profile.networkProfile().healthProbe().id());
+    boolean extension = false;
+    if (profile.extensionProfile() != null && profile.extensionProfile().extensions() != null) {
+      for (VirtualMachineScaleSetExtensionInner e : profile.extensionProfile().extensions()) {
+        if (e != null && HEALTH_EXTENSION_PUBLISHER.equalsIgnoreCase(e.publisher())
+            && e.typePropertiesType() != null
+            && (e.typePropertiesType().equalsIgnoreCase("ApplicationHealthLinux")
+                || e.typePropertiesType().equalsIgnoreCase("ApplicationHealthWindows"))) {
+          extension = true;
+        }
+      }
+    }
+    return new HealthMonitoring(probe, extension);
+  }
+
+  /**
+   * Reads an upgrade policy. A missing or unknown mode reads as Manual (Azure's default, and the mode in which Azure
+   * changes nothing by itself); missing fields take Azure's defaults.
+   *
+   * @param policy ARM's policy, or null
+   * @param strict fail on an unreadable {@code pauseTimeBetweenBatches} (false: read it as zero)
+   * @return the policy
+   */
+  static UpgradePolicy upgradePolicy(com.azure.resourcemanager.compute.models.@Nullable UpgradePolicy policy,
+      boolean strict) {
+    if (policy == null) {
+      return UpgradePolicy.manual();
+    }
+    UpgradeMode mode = policy.mode() == null ? UpgradeMode.MANUAL : UpgradeMode.fromAzure(policy.mode().toString());
+    RollingUpgradePolicy rolling = policy.rollingUpgradePolicy() == null ? null
+        : rollingPolicy(policy.rollingUpgradePolicy(), strict);
+    var auto = policy.automaticOSUpgradePolicy();
+    AutomaticOsUpgradePolicy automatic = auto == null ? AutomaticOsUpgradePolicy.ofDefaults()
+        : new AutomaticOsUpgradePolicy(Boolean.TRUE.equals(auto.enableAutomaticOSUpgrade()),
+            Boolean.TRUE.equals(auto.disableAutomaticRollback()), Boolean.TRUE.equals(auto.useRollingUpgradePolicy()),
+            Boolean.TRUE.equals(auto.osRollingUpgradeDeferral()));
+    return new UpgradePolicy(mode, rolling, automatic);
+  }
+
+  /**
+   * Reads a rolling upgrade policy; missing fields take Azure's defaults.
+   *
+   * @param p ARM's policy
+   * @param strict fail on an unreadable pause (false: read it as zero)
+   * @return the policy
+   */
+  static RollingUpgradePolicy rollingPolicy(com.azure.resourcemanager.compute.models.RollingUpgradePolicy p,
+      boolean strict) {
+    RollingUpgradePolicy.Builder b = RollingUpgradePolicy.builder();
+    if (p.maxBatchInstancePercent() != null) {
+      b.maxBatchInstancePercent(p.maxBatchInstancePercent());
+    }
+    if (p.maxUnhealthyInstancePercent() != null) {
+      b.maxUnhealthyInstancePercent(p.maxUnhealthyInstancePercent());
+    }
+    if (p.maxUnhealthyUpgradedInstancePercent() != null) {
+      b.maxUnhealthyUpgradedInstancePercent(p.maxUnhealthyUpgradedInstancePercent());
+    }
+    if (ImageMapper.notBlank(p.pauseTimeBetweenBatches())) {
+      try {
+        b.pauseTimeBetweenBatches(Duration.parse(p.pauseTimeBetweenBatches().strip()));
+      } catch (DateTimeParseException e) {
+        if (strict) {
+          throw new IllegalStateException("pauseTimeBetweenBatches is not an ISO-8601 duration: '"
+              + p.pauseTimeBetweenBatches() + "'", e);
+        }
+      }
+    }
+    return b.prioritizeUnhealthyInstances(Boolean.TRUE.equals(p.prioritizeUnhealthyInstances()))
+        .enableCrossZoneUpgrade(Boolean.TRUE.equals(p.enableCrossZoneUpgrade()))
+        .rollbackFailedInstancesOnPolicyBreach(Boolean.TRUE.equals(p.rollbackFailedInstancesOnPolicyBreach()))
+        .maxSurge(Boolean.TRUE.equals(p.maxSurge()))
+        .build();
+  }
+
+  /**
+   * Writes an upgrade policy for a PATCH. Every field is sent, so the scale set ends up with exactly this policy
+   * (except a null rolling policy, which a PATCH cannot remove).
+   *
+   * @param policy the policy
+   * @return ARM's policy
+   */
+  static com.azure.resourcemanager.compute.models.UpgradePolicy write(UpgradePolicy policy) {
+    var out = new com.azure.resourcemanager.compute.models.UpgradePolicy()
+        .withMode(com.azure.resourcemanager.compute.models.UpgradeMode.fromString(policy.mode().azureName()));
+    RollingUpgradePolicy r = policy.rolling();
+    if (r != null) {
+      out.withRollingUpgradePolicy(new com.azure.resourcemanager.compute.models.RollingUpgradePolicy()
+          .withMaxBatchInstancePercent(r.maxBatchInstancePercent())
+          .withMaxUnhealthyInstancePercent(r.maxUnhealthyInstancePercent())
+          .withMaxUnhealthyUpgradedInstancePercent(r.maxUnhealthyUpgradedInstancePercent())
+          .withPauseTimeBetweenBatches(r.pauseTimeBetweenBatches().toString())
+          .withPrioritizeUnhealthyInstances(r.prioritizeUnhealthyInstances())
+          .withEnableCrossZoneUpgrade(r.enableCrossZoneUpgrade())
+          .withRollbackFailedInstancesOnPolicyBreach(r.rollbackFailedInstancesOnPolicyBreach())
+          .withMaxSurge(r.maxSurge()));
+    }
+    AutomaticOsUpgradePolicy a = policy.automaticOsUpgrade();
+    out.withAutomaticOSUpgradePolicy(new com.azure.resourcemanager.compute.models.AutomaticOSUpgradePolicy()
+        .withEnableAutomaticOSUpgrade(a.enableAutomaticOSUpgrade())
+        .withDisableAutomaticRollback(a.disableAutomaticRollback())
+        .withUseRollingUpgradePolicy(a.useRollingUpgradePolicy())
+        .withOsRollingUpgradeDeferral(a.osRollingUpgradeDeferral()));
+    return out;
+  }
+}

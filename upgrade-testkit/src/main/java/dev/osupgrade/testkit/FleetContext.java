@@ -1,0 +1,157 @@
+package dev.osupgrade.testkit;
+
+import dev.osupgrade.Require;
+import dev.osupgrade.fleet.Instance;
+import dev.osupgrade.fleet.OrchestrationMode;
+import dev.osupgrade.fleet.ScaleSet;
+import dev.osupgrade.fleet.ScaleSetId;
+import dev.osupgrade.image.Eligibility;
+import dev.osupgrade.plan.ImageEligibility;
+import dev.osupgrade.image.ImageReference;
+import dev.osupgrade.image.ImageRelease;
+import dev.osupgrade.image.ImageVersion;
+import dev.osupgrade.port.ResourceNotFoundException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+
+/**
+ * The simulation's shared state and the helpers every collaborator of {@link SimulatedFleet} needs: the clock, the
+ * two seeded random streams, the scale sets, the image catalog and the fleet log.
+ */
+final class FleetContext {
+  final long seed;
+  final VirtualClock clock;
+  final SimulationProfile profile;
+  /** Durations of upgrades, boots and settling, and the platform's first-check delay. */
+  final SplittableRandom timing;
+  /**
+   * Seeded fault draws (rates, random instances). A separate stream, so that scripting a fault does not shift the
+   * timings of everything else.
+   */
+  final SplittableRandom faults;
+  final Map<ScaleSetId, SimScaleSet> scaleSets = new LinkedHashMap<>();
+  final Map<String, List<ImageRelease>> catalog = new TreeMap<>();
+  final Map<ImageVersion, ImageBehavior> behaviors = new HashMap<>();
+  final List<String> log = new ArrayList<>();
+
+  FleetContext(long seed, VirtualClock clock, SimulationProfile profile) {
+    this.seed = seed;
+    this.clock = clock;
+    this.profile = profile;
+    this.timing = new SplittableRandom(seed);
+    this.faults = new SplittableRandom(seed).split();
+  }
+
+  Instant now() {
+    return clock.instant();
+  }
+
+  void record(ScaleSetId id, String what) {
+    log.add(clock.instant() + " " + id + " " + what);
+  }
+
+  void note(String what) {
+    log.add(clock.instant() + " " + what);
+  }
+
+  Duration draw(Duration min, Duration max) {
+    long span = max.toMillis() - min.toMillis();
+    return span <= 0 ? min : min.plusMillis(timing.nextLong(span + 1));
+  }
+
+  SimScaleSet require(ScaleSetId id) {
+    SimScaleSet s = scaleSets.get(Require.nonNull(id, "id"));
+    if (s == null) {
+      throw new ResourceNotFoundException(404, "ResourceNotFound", "The Resource "
+          + "'Microsoft.Compute/virtualMachineScaleSets/" + id.name() + "' under resource group '"
+          + id.resourceGroup() + "' was not found.", null);
+    }
+    return s;
+  }
+
+  SimInstance instance(SimScaleSet s, String instanceId) {
+    SimInstance i = s.instances.get(Require.nonNull(instanceId, "instanceId"));
+    if (i == null) {
+      throw new ResourceNotFoundException(404, "NotFound", "The instance '" + instanceId
+          + "' does not exist in scale set " + s.id + ".", null);
+    }
+    return i;
+  }
+
+  /** The instances as a health probe and ARM see them now. */
+  List<Instance> snapshot(SimScaleSet s) {
+    ImageReference model = resolveModelImage(s);
+    Instant now = clock.instant();
+    List<Instance> out = new ArrayList<>(s.instances.size());
+    for (SimInstance i : s.instances.values()) {
+      out.add(new Instance(i.id, i.zone, i.updateDomain, i.faultDomain, i.image, i.image.equals(model),
+          i.provisioning, i.power, i.effectiveHealth(now), i.protectedFromUpgrade));
+    }
+    return out;
+  }
+
+  /** The scale set with its instances, read without counting a port call. */
+  ScaleSet view(SimScaleSet s) {
+    return new ScaleSet(s.id, s.region, s.zones, OrchestrationMode.UNIFORM, s.upgradePolicy, s.modelImage,
+        s.healthMonitoring, s.etagText(), snapshot(s));
+  }
+
+  List<ImageRelease> releases(ImageReference image) {
+    return catalog.getOrDefault(image.imageKey(), List.of());
+  }
+
+  Optional<ImageRelease> releaseOf(ImageReference image) {
+    return releases(image).stream()
+        .filter(r -> image.version().map(v -> v.equals(r.version())).orElse(false)).findFirst();
+  }
+
+  /** Adds or replaces (by version) a release in the catalog. */
+  void putRelease(ImageRelease release) {
+    List<ImageRelease> releases = catalog.computeIfAbsent(release.image().imageKey(), k -> new ArrayList<>());
+    releases.removeIf(r -> r.version().equals(release.version()));
+    releases.add(release);
+    releases.sort(Comparator.comparing(ImageRelease::version));
+  }
+
+  /**
+   * What {@code latest} resolves to in the scale set's region now: the newest release of the model's image that is
+   * published, replicated to the region, not excluded from latest and not past end of life, whatever the instances
+   * run.
+   */
+  Optional<ImageRelease> latestAvailable(SimScaleSet s) {
+    ScaleSet view = new ScaleSet(s.id, s.region, s.zones, OrchestrationMode.UNIFORM, s.upgradePolicy, s.modelImage,
+        s.healthMonitoring, null, List.of());
+    Instant now = clock.instant();
+    return releases(s.modelImage).stream()
+        .filter(r -> {
+          Eligibility e = ImageEligibility.check(r, view, now);
+          return e.reasons().stream().allMatch(reason -> reason.code() == Eligibility.Code.NOT_NEWER);
+        })
+        .max(Comparator.comparing(ImageRelease::version));
+  }
+
+  /** The model's image with {@code latest} resolved as Azure would for this scale set's region. */
+  ImageReference resolveModelImage(SimScaleSet s) {
+    if (!s.modelImage.isLatest()) {
+      return s.modelImage;
+    }
+    return latestAvailable(s).map(ImageRelease::image)
+        .or(() -> s.instances.values().stream().map(i -> i.image).max(Comparator.comparing(FleetContext::versionOf)))
+        .orElseThrow(() -> new IllegalStateException("latest resolves to nothing for " + s.id
+            + ": no release of " + s.modelImage.imageKey() + " is available in " + s.region
+            + " and the scale set has no instances"));
+  }
+
+  static ImageVersion versionOf(ImageReference image) {
+    return image.version().orElseThrow();
+  }
+}
