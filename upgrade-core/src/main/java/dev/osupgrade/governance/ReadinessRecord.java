@@ -1,7 +1,7 @@
 package dev.osupgrade.governance;
 
+import dev.osupgrade.Region;
 import dev.osupgrade.Require;
-import dev.osupgrade.fleet.Region;
 import dev.osupgrade.fleet.ScaleSet;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.policy.Percent;

@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.osupgrade.Fleets;
 import dev.osupgrade.InvalidValueException;
+import dev.osupgrade.Region;
 import dev.osupgrade.fleet.HealthMonitoring;
 import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.OrchestrationMode;
-import dev.osupgrade.fleet.Region;
 import dev.osupgrade.fleet.ScaleSet;
 import dev.osupgrade.fleet.Zone;
 import dev.osupgrade.image.Eligibility;

@@ -4,16 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.osupgrade.Fleets;
+import dev.osupgrade.Region;
 import dev.osupgrade.fleet.HealthMonitoring;
-import dev.osupgrade.fleet.Region;
 import dev.osupgrade.fleet.ScaleSet;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.policy.AutomaticOsUpgradePolicy;
 import dev.osupgrade.policy.RollingUpgradePolicy;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.Test;
 
 final class ProductionReadinessTest {
   private static final ScaleSet FLEET = Fleets.scaleSet(10);

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.osupgrade.Fleets;
 import dev.osupgrade.InvalidValueException;
-import dev.osupgrade.fleet.Region;
+import dev.osupgrade.Region;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.port.Metric;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,7 @@
 package dev.osupgrade.governance.schedule;
 
+import dev.osupgrade.Region;
 import dev.osupgrade.Require;
-import dev.osupgrade.fleet.Region;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.osupgrade.governance.schedule;
 
+import dev.osupgrade.Region;
 import dev.osupgrade.Require;
-import dev.osupgrade.fleet.Region;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.image.ImageRelease;
 import java.time.Duration;
