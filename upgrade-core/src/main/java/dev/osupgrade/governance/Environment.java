@@ -1,6 +1,8 @@
 package dev.osupgrade.governance;
 
+import dev.osupgrade.InvalidValueException;
 import dev.osupgrade.Require;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -20,7 +22,7 @@ public enum Environment {
   PRODUCTION;
 
   /** The tag keys {@link #fromTags(Map)} looks at, in order. */
-  public static final java.util.List<String> TAG_KEYS = java.util.List.of("environment", "env", "stage");
+  public static final List<String> TAG_KEYS = List.of("environment", "env", "stage");
 
   /** @return true for {@link #PRODUCTION} */
   public boolean isProduction() {
@@ -34,7 +36,7 @@ public enum Environment {
    *
    * @param text the text
    * @return the environment
-   * @throws dev.osupgrade.InvalidValueException for anything else
+   * @throws InvalidValueException for anything else
    */
   public static Environment parse(String text) {
     Require.nonBlank("environment", text);
@@ -60,7 +62,7 @@ public enum Environment {
       case "sandbox":
         return DEVELOPMENT;
       default:
-        throw new dev.osupgrade.InvalidValueException("environment",
+        throw new InvalidValueException("environment",
             "one of prod/production/prd/live, staging/stage/preprod/uat, test/qa/ci, dev/development/sandbox", text);
     }
   }

@@ -9,6 +9,7 @@ import dev.osupgrade.plan.ImageEligibility;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -18,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Which image versions may reach a scale set: trusted marketplace publishers (optionally narrowed to offers and
@@ -54,11 +56,11 @@ public final class ImageTrustPolicy {
 
   private ImageTrustPolicy(Builder b) {
     this.publishers = List.copyOf(b.publishers);
-    this.galleries = java.util.Collections.unmodifiableSet(new TreeSet<>(b.galleries));
+    this.galleries = Collections.unmodifiableSet(new TreeSet<>(b.galleries));
     this.pinned = List.copyOf(b.pinned);
-    this.denied = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b.denied));
-    this.minimumAge = java.util.Collections.unmodifiableMap(new EnumMap<>(b.minimumAge));
-    this.validators = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b.validators));
+    this.denied = Collections.unmodifiableMap(new LinkedHashMap<>(b.denied));
+    this.minimumAge = Collections.unmodifiableMap(new EnumMap<>(b.minimumAge));
+    this.validators = Collections.unmodifiableMap(new LinkedHashMap<>(b.validators));
     this.quarantine = b.quarantine != null ? b.quarantine : Quarantine.create();
   }
 
@@ -193,6 +195,19 @@ public final class ImageTrustPolicy {
   }
 
   /**
+   * Azure's eligibility rule plus this policy for a scale set treated as production (the strictest rules), for
+   * callers that do not say which environment the scale set serves.
+   *
+   * @param release the release
+   * @param scaleSet the scale set it would reach
+   * @param now the current time
+   * @return the combined verdict
+   */
+  public Eligibility eligible(ImageRelease release, ScaleSet scaleSet, Instant now) {
+    return eligible(release, scaleSet, Environment.PRODUCTION, now);
+  }
+
+  /**
    * Picks the newest release that is both eligible and trusted: what a governed rollout may take.
    *
    * @param releases the catalog's releases of the scale set's image
@@ -307,8 +322,8 @@ public final class ImageTrustPolicy {
   }
 
   /** A trusted publisher, optionally narrowed to one offer and optionally one sku. */
-  private record MarketplaceScope(String publisher, @org.jspecify.annotations.Nullable String offer,
-      @org.jspecify.annotations.Nullable String sku) {
+  private record MarketplaceScope(String publisher, @Nullable String offer,
+      @Nullable String sku) {
     boolean covers(ImageReference.Marketplace m) {
       return publisher.equalsIgnoreCase(m.publisher())
           && (offer == null || offer.equalsIgnoreCase(m.offer()))
@@ -333,7 +348,7 @@ public final class ImageTrustPolicy {
     private final Map<ImageReference, String> denied = new LinkedHashMap<>();
     private final Map<Environment, Duration> minimumAge = new EnumMap<>(Environment.class);
     private final Map<String, ImageValidator> validators = new LinkedHashMap<>();
-    private @org.jspecify.annotations.Nullable Quarantine quarantine;
+    private @Nullable Quarantine quarantine;
 
     private Builder() {}
 

@@ -1,6 +1,7 @@
 package dev.osupgrade.governance;
 
 import dev.osupgrade.Require;
+import dev.osupgrade.health.GateVerdict;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.image.ImageVersion;
 import java.time.Instant;
@@ -51,6 +52,20 @@ public final class Quarantine {
     QuarantineEntry entry = new QuarantineEntry(image, by, at, why);
     QuarantineEntry earlier = entries.putIfAbsent(Key.of(image), entry);
     return earlier == null ? entry : earlier;
+  }
+
+  /**
+   * Quarantines a version because a gate failed on it (a ring's canary, a performance judgement).
+   *
+   * @param image the image, pinned to the failing version
+   * @param failure the failing verdict; its gate, code and reason become the why
+   * @param by who quarantines it, e.g. the ring and scale set
+   * @param at when
+   * @return the entry in force
+   */
+  public QuarantineEntry add(ImageReference image, GateVerdict.Fail failure, String by, Instant at) {
+    Require.nonNull(failure, "failure");
+    return add(image, by, at, "gate " + failure.gate() + " failed [" + failure.code() + "]: " + failure.reason());
   }
 
   /**

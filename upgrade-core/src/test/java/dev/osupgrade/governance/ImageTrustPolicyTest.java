@@ -332,6 +332,15 @@ final class ImageTrustPolicyTest {
   }
 
   @Test
+  void eligible_withoutEnvironment_treatedAsProduction() {
+    ImageTrustPolicy policy = ImageTrustPolicy.builder().trustGallery("golden").minimumAge(Duration.ofDays(7))
+        .build();
+
+    assertThat(policy.eligible(web("1.1.0", Duration.ofDays(1)), galleryFleet(), NOW).refusedBy(
+        Eligibility.Code.NOT_TRUSTED)).isTrue();
+  }
+
+  @Test
   void newestEligible_skipsNewestWhenUntrusted() {
     ImageTrustPolicy policy = ImageTrustPolicy.builder().trustGallery("golden")
         .deny(WEB.withVersion(ImageVersion.of("1.3.0")), "INC-2").build();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.osupgrade.Fleets;
 import dev.osupgrade.InvalidValueException;
+import dev.osupgrade.health.GateVerdict;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.image.ImageVersion;
 import java.time.Duration;
@@ -43,6 +44,17 @@ final class QuarantineTest {
 
     assertThat(q.contains(spelled)).isTrue();
     assertThat(q.contains(Fleets.OLD_IMAGE)).isFalse();
+  }
+
+  @Test
+  void add_failedGate_whyNamesGateCodeAndReason() {
+    Quarantine q = Quarantine.create();
+    GateVerdict.Fail fail = GateVerdict.fail("performance", "PerformanceRegression", "readiness-time +25%");
+
+    QuarantineEntry e = q.add(Fleets.NEW_IMAGE, fail, "ring canary (rg/web-canary)", Fleets.T0);
+
+    assertThat(e.why()).isEqualTo("gate performance failed [PerformanceRegression]: readiness-time +25%");
+    assertThat(e.by()).isEqualTo("ring canary (rg/web-canary)");
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.osupgrade.governance.performance;
 import dev.osupgrade.Require;
 import dev.osupgrade.governance.SignalThreshold;
 import dev.osupgrade.health.Measurement;
+import dev.osupgrade.port.Metric;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -18,6 +19,8 @@ import org.jspecify.annotations.Nullable;
  * @param upgradedSamples how many samples of upgraded instances there were
  * @param baselineValue the baseline's median (for a limit: the bound), NaN when there were no samples
  * @param upgradedValue the upgraded instances' median (for a limit: the observed percentile), NaN when none
+ * @param shift the Hodges-Lehmann estimate of how much the upgraded values exceed the baseline (the median of all
+ *     pairwise differences, in the metric's unit); NaN for a limit or when there were too few samples
  * @param test the decisive test (upgraded against the baseline moved by the tolerance), or null for a limit or
  *     when there were too few samples
  * @param reason the judgement in words, with the numbers
@@ -30,6 +33,7 @@ public record MetricJudgement(
     int upgradedSamples,
     double baselineValue,
     double upgradedValue,
+    double shift,
     @Nullable MannWhitneyResult test,
     String reason) {
 
@@ -54,12 +58,12 @@ public record MetricJudgement(
    * @return e.g. 0.25 for 25% worse; NaN for a limit or without a baseline
    */
   public double worseBy() {
-    if (comparison == Comparison.LIMIT || !(baselineValue != 0) || Double.isNaN(baselineValue)
+    if (comparison == Comparison.LIMIT || baselineValue == 0 || Double.isNaN(baselineValue)
         || Double.isNaN(upgradedValue)) {
       return Double.NaN;
     }
     double change = upgradedValue / baselineValue - 1;
-    return threshold.metric().worse() == dev.osupgrade.port.Metric.Direction.HIGHER_IS_WORSE ? change : -change;
+    return threshold.metric().worse() == Metric.Direction.HIGHER_IS_WORSE ? change : -change;
   }
 
   /**
@@ -79,7 +83,14 @@ public record MetricJudgement(
     }
   }
 
-  /** @return the numbers behind the judgement, named {@code <key>.<number>} */
+  /**
+   * The numbers behind the judgement, named {@code <key>.<number>}: {@code class} (0 pass, 1 marginal, 2 fail),
+   * then for a comparison {@code nBaseline}, {@code nUpgraded}, {@code baselineMedian}, {@code upgradedMedian},
+   * {@code worsePercent} and, when the test ran, {@code u}, {@code p} and {@code shift} (Hodges-Lehmann, upgraded minus
+   * baseline); for a limit {@code observed}, {@code bound} and {@code nUpgraded}.
+   *
+   * @return the measurements
+   */
   public List<Measurement> measurements() {
     List<Measurement> out = new ArrayList<>();
     String k = key();
@@ -98,7 +109,7 @@ public record MetricJudgement(
     if (test != null) {
       out.add(Measurement.of(k + ".u", test.uCandidate()));
       out.add(Measurement.of(k + ".p", test.pValue()));
-      out.add(Measurement.of(k + ".shift", test.shift()));
+      out.add(Measurement.of(k + ".shift", shift));
     }
     return out;
   }

@@ -256,7 +256,7 @@ public final class PerformanceGate implements HealthGate {
     String pName = "p" + Numbers.plain(limit.percentile());
     if (upgraded.length < minSamples) {
       return new MetricJudgement(limit, Comparison.LIMIT, Classification.MARGINAL, 0, upgraded.length,
-          limit.bound(), Double.NaN, null, "too few samples: " + upgraded.length + " from upgraded instances, need "
+          limit.bound(), Double.NaN, Double.NaN, null, "too few samples: " + upgraded.length + " from upgraded instances, need "
           + minSamples + " to judge " + limit);
     }
     double observed = MannWhitney.percentile(upgraded, limit.percentile());
@@ -264,7 +264,7 @@ public final class PerformanceGate implements HealthGate {
     String text = pName + " of upgraded instances is " + Numbers.plain(observed) + unit(metric) + ", limit "
         + limit + " (n=" + upgraded.length + ")";
     return new MetricJudgement(limit, Comparison.LIMIT, broken ? Classification.FAIL : Classification.PASS, 0,
-        upgraded.length, limit.bound(), observed, null, text);
+        upgraded.length, limit.bound(), observed, Double.NaN, null, text);
   }
 
   private MetricJudgement relative(SignalThreshold.Relative threshold, Comparison comparison, double[] baseline,
@@ -274,7 +274,7 @@ public final class PerformanceGate implements HealthGate {
     double upgradedMedian = upgraded.length == 0 ? Double.NaN : MannWhitney.median(upgraded);
     if (baseline.length < minSamples || upgraded.length < minSamples) {
       return new MetricJudgement(threshold, comparison, Classification.MARGINAL, baseline.length, upgraded.length,
-          baselineMedian, upgradedMedian, null, "too few samples: " + baseline.length + " baseline and "
+          baselineMedian, upgradedMedian, Double.NaN, null, "too few samples: " + baseline.length + " baseline and "
           + upgraded.length + " upgraded, need " + minSamples + " each");
     }
     double[] tolerated = new double[baseline.length];
@@ -284,8 +284,9 @@ public final class PerformanceGate implements HealthGate {
     boolean higherIsWorse = metric.worse() == Metric.Direction.HIGHER_IS_WORSE;
     MannWhitneyResult test = MannWhitney.test(tolerated, upgraded,
         higherIsWorse ? Alternative.GREATER : Alternative.LESS);
+    double shift = MannWhitney.hodgesLehmann(baseline, upgraded);
     MetricJudgement probe = new MetricJudgement(threshold, comparison, Classification.PASS, baseline.length,
-        upgraded.length, baselineMedian, upgradedMedian, test, "-");
+        upgraded.length, baselineMedian, upgradedMedian, shift, test, "-");
     double worseBy = probe.worseBy();
     String numbers = "median " + Numbers.plain(upgradedMedian) + unit(metric) + " vs "
         + Numbers.plain(baselineMedian) + unit(metric) + " (" + Numbers.signedPercent(higherIsWorse ? worseBy
@@ -304,7 +305,7 @@ public final class PerformanceGate implements HealthGate {
       reason = numbers + ": within the tolerance";
     }
     return new MetricJudgement(threshold, comparison, c, baseline.length, upgraded.length, baselineMedian,
-        upgradedMedian, test, reason + " (n=" + baseline.length + "/" + upgraded.length + ")");
+        upgradedMedian, shift, test, reason + " (n=" + baseline.length + "/" + upgraded.length + ")");
   }
 
   private static String unit(Metric metric) {

@@ -113,7 +113,8 @@ final class PerformanceGateTest {
     assertThat(v.measurement("readiness-time.nBaseline")).isEqualTo(30.0);
     assertThat(v.measurement("readiness-time.nUpgraded")).isEqualTo(30.0);
     assertThat(v.measurement("readiness-time.baselineMedian")).isBetween(54.0, 66.0);
-    assertThat(v.measurement("readiness-time.shift")).isPositive();
+    assertThat(v.measurement("readiness-time.shift")).isBetween(8.0, 22.0); // about 15 s of 60 s
+    assertThat(v.measurement("readiness-time.class")).isEqualTo(2.0);
     assertThat(v.measurement("readiness-time.u")).isPositive();
   }
 
@@ -345,6 +346,22 @@ final class PerformanceGateTest {
 
     assertThat(r.overall()).isEqualTo(Classification.PASS);
     assertThat(r.judgements().get(0).upgradedSamples()).isEqualTo(27);
+  }
+
+  @Test
+  void builder_thresholdsFromAReadinessRecord_judgedTogether() {
+    dev.osupgrade.governance.ReadinessRecord record = dev.osupgrade.governance.ReadinessRecord.builder()
+        .threshold(READINESS_10).threshold(SignalThreshold.percentile(Metric.READINESS_TIME, 95, 120)).build();
+    PerformanceGate gate = PerformanceGate.builder().source(readiness(4, 1.0))
+        .thresholds(record.expectedSignal().thresholds()).build();
+
+    PerformanceReport report = gate.judge(twentyWithTenUpgraded(), Fleets.NEW, Set.of(), STARTED, NOW);
+
+    assertThat(gate.thresholds()).isEqualTo(record.expectedSignal().thresholds());
+    assertThat(report.judgements()).extracting(MetricJudgement::comparison)
+        .containsExactly(Comparison.UPGRADED_VS_NOT_UPGRADED, Comparison.LIMIT);
+    assertThat(report.overall()).isEqualTo(Classification.PASS);
+    assertThat(report.score()).isEqualTo(100.0);
   }
 
   @Test
