@@ -1,0 +1,143 @@
+package dev.osupgrade.governance.schedule;
+
+import static dev.osupgrade.governance.schedule.MaintenanceWindowTest.berlin;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.osupgrade.Fleets;
+import dev.osupgrade.event.BatchStarted;
+import dev.osupgrade.event.GateEvaluated;
+import dev.osupgrade.fleet.ScaleSet;
+import dev.osupgrade.health.GateContext;
+import dev.osupgrade.health.GatePhase;
+import dev.osupgrade.health.GateVerdict;
+import dev.osupgrade.policy.RollingUpgradePolicy;
+import dev.osupgrade.rollout.Decision;
+import dev.osupgrade.rollout.Observation;
+import dev.osupgrade.rollout.RolloutEngine;
+import dev.osupgrade.rollout.RolloutOptions;
+import dev.osupgrade.rollout.RolloutState;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.Set;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+
+final class MaintenanceWindowGateTest {
+  private static final MaintenanceSchedule WEEKNIGHTS = MaintenanceSchedule.of(MaintenanceWindowTest.WEEKNIGHTS);
+  private static final MaintenanceWindowGate GATE = MaintenanceWindowGate.of(WEEKNIGHTS);
+
+  private static GateContext before(Instant now) {
+    return new GateContext(GatePhase.BEFORE_BATCH, 2, 5, Fleets.scaleSet(10), Fleets.NEW,
+        RollingUpgradePolicy.ofDefaults(), Set.of(), Set.of(), now.minus(Duration.ofHours(1)), now);
+  }
+
+  @Test
+  void evaluate_closed_waitsUntilTheNextOpening() {
+    GateVerdict v = GATE.evaluate(before(berlin("2026-01-06T12:00")));
+
+    assertThat(v).isInstanceOfSatisfying(GateVerdict.Wait.class, w -> {
+      assertThat(w.until()).isEqualTo(berlin("2026-01-06T22:00"));
+      assertThat(w.gate()).isEqualTo("maintenance-window");
+      assertThat(w.reason()).isEqualTo("maintenance window closed; next opening 2026-01-06T21:00:00Z "
+          + "(Tue 22:00 Europe/Berlin)");
+    });
+    assertThat(v.measurement("minutesUntilOpen")).isEqualTo(600.0);
+  }
+
+  @Test
+  void evaluate_exactlyAtOpening_passes() {
+    GateVerdict v = GATE.evaluate(berlin("2026-01-06T22:00"));
+
+    assertThat(v).isInstanceOf(GateVerdict.Pass.class);
+    assertThat(v.reason()).isEqualTo("maintenance window open until 2026-01-07T01:00:00Z (Wed 02:00 Europe/Berlin),"
+        + " 4h left");
+    assertThat(v.measurement("minutesLeft")).isEqualTo(240.0);
+  }
+
+  @Test
+  void evaluate_exactlyAtClose_waitsForTomorrow() {
+    assertThat(GATE.evaluate(berlin("2026-01-07T02:00"))).isInstanceOfSatisfying(GateVerdict.Wait.class,
+        w -> assertThat(w.until()).isEqualTo(berlin("2026-01-07T22:00")));
+  }
+
+  @Test
+  void evaluate_tooLittleTimeLeft_waitsForTheNextWindow() {
+    MaintenanceWindowGate gate = MaintenanceWindowGate.of(WEEKNIGHTS, Duration.ofMinutes(45));
+
+    GateVerdict v = gate.evaluate(berlin("2026-01-07T01:30"));
+
+    assertThat(v).isInstanceOfSatisfying(GateVerdict.Wait.class, w -> {
+      assertThat(w.until()).isEqualTo(berlin("2026-01-07T22:00"));
+      assertThat(w.reason()).isEqualTo("maintenance window closes at 2026-01-07T01:00:00Z (Wed 02:00 "
+          + "Europe/Berlin), in 30m, less than the 45m a batch needs; next opening 2026-01-07T21:00:00Z "
+          + "(Wed 22:00 Europe/Berlin)");
+    });
+    assertThat(gate.evaluate(berlin("2026-01-07T01:15"))).isInstanceOf(GateVerdict.Pass.class);
+  }
+
+  @Test
+  void evaluate_blackoutDate_skipsToTheNextWindow() {
+    MaintenanceWindowGate gate = MaintenanceWindowGate.of(MaintenanceSchedule.of(
+        MaintenanceWindowTest.WEEKNIGHTS.withBlackout(LocalDate.of(2026, 1, 6))));
+
+    assertThat(gate.evaluate(berlin("2026-01-06T12:00"))).isInstanceOfSatisfying(GateVerdict.Wait.class,
+        w -> assertThat(w.until()).isEqualTo(berlin("2026-01-07T22:00")));
+  }
+
+  @Test
+  void evaluate_alwaysOpen_passes() {
+    assertThat(MaintenanceWindowGate.of(MaintenanceSchedule.always()).evaluate(Instant.EPOCH))
+        .isInstanceOfSatisfying(GateVerdict.Pass.class,
+            p -> assertThat(p.reason()).isEqualTo("maintenance window open (always)"));
+  }
+
+  @Test
+  void appliesTo_beforeBatchOnly() {
+    assertThat(GATE.appliesTo(GatePhase.BEFORE_BATCH)).isTrue();
+    assertThat(GATE.appliesTo(GatePhase.AFTER_BATCH)).isFalse();
+    assertThat(GATE.name()).isEqualTo("maintenance-window");
+    assertThat(MaintenanceWindowGate.of(WEEKNIGHTS, Duration.ofMinutes(90))).hasToString("maintenance-window["
+        + "MaintenanceSchedule[MaintenanceWindow[MON-FRI 22:00-02:00 Europe/Berlin]], at least 1h 30m left]");
+  }
+
+  // With the real engine: a rollout asked to start at noon sends nothing until the window opens, then its batch.
+  // The progress deadline is set above the 10-hour wait; see the disabled test below for why.
+  @Test
+  void rollout_startedOutsideTheWindow_firstBatchStartsWhenTheWindowOpens() {
+    RolloutEngine engine = new RolloutEngine(RolloutOptions.builder().gate(GATE)
+        .progressDeadline(Duration.ofHours(24)).build());
+    ScaleSet fleet = Fleets.scaleSet(10);
+    Instant noon = berlin("2026-01-06T12:00");
+
+    Decision first = engine.decide(RolloutState.initial(Fleets.ID, Fleets.NEW), new Observation(noon, fleet));
+
+    assertThat(first.actions()).isEmpty();
+    assertThat(first.events()).noneMatch(e -> e instanceof BatchStarted);
+    assertThat(first.events()).filteredOn(e -> e instanceof GateEvaluated).last()
+        .satisfies(e -> assertThat(((GateEvaluated) e).verdict()).isInstanceOf(GateVerdict.Wait.class));
+    assertThat(first.nextLook()).contains(berlin("2026-01-06T22:00"));
+
+    Decision second = engine.decide(first.state(), new Observation(first.nextLook().orElseThrow(), fleet));
+
+    assertThat(second.events()).anyMatch(e -> e instanceof BatchStarted);
+    assertThat(second.events()).filteredOn(e -> e instanceof BatchStarted)
+        .allSatisfy(e -> assertThat(WEEKNIGHTS.isOpen(e.at())).isTrue());
+  }
+
+  // RolloutOptions says time waiting on a gate does not count toward the progress deadline, but the engine faults
+  // with RollingUpgradeTimeoutError when it comes back after a gate wait longer than the deadline (default 2 h).
+  // Reported to the lead with a proposed fix; enable once the engine restarts the deadline when a gate wait ends.
+  @Test
+  @Disabled("engine counts a gate's Wait toward progressDeadline (reported; fix belongs in rollout.RolloutEngine)")
+  void rollout_gateWaitLongerThanProgressDeadline_doesNotTimeOut() {
+    RolloutEngine engine = new RolloutEngine(RolloutOptions.builder().gate(GATE).build());
+    ScaleSet fleet = Fleets.scaleSet(10);
+
+    Decision first = engine.decide(RolloutState.initial(Fleets.ID, Fleets.NEW),
+        new Observation(berlin("2026-01-06T12:00"), fleet));
+    Decision second = engine.decide(first.state(), new Observation(first.nextLook().orElseThrow(), fleet));
+
+    assertThat(second.events()).anyMatch(e -> e instanceof BatchStarted);
+  }
+}
