@@ -1,5 +1,6 @@
 package dev.osupgrade.governance;
 
+import dev.osupgrade.ops.ErrorCodes;
 import dev.osupgrade.OsUpgradeException;
 import java.io.Serial;
 import java.util.List;
@@ -12,7 +13,7 @@ public final class ReadinessIncompleteException extends OsUpgradeException {
   @Serial private static final long serialVersionUID = 1L;
 
   /** The code of this failure. */
-  public static final String CODE = "ReadinessIncomplete";
+  public static final String CODE = ErrorCodes.READINESS_INCOMPLETE;
 
   private final transient ReadinessCheck check;
 

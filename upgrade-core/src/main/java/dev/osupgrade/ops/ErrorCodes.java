@@ -18,4 +18,14 @@ public final class ErrorCodes {
   public static final String GATE_FAILED = "GateFailed";
   /** A mutating call to the fleet was rejected and cannot be retried. */
   public static final String OPERATION_REJECTED = "OperationRejected";
+  /** A performance gate judged the new image slower or heavier than the old one. */
+  public static final String PERFORMANCE_REGRESSION = "PerformanceRegression";
+  /** A performance gate stayed marginal after its last wait and was told to fail then. */
+  public static final String PERFORMANCE_INCONCLUSIVE = "PerformanceInconclusive";
+  /** A maintenance schedule never opens again. */
+  public static final String NO_MAINTENANCE_WINDOW = "NoMaintenanceWindow";
+  /** The image trust policy refused the target image. */
+  public static final String IMAGE_NOT_TRUSTED = "ImageNotTrusted";
+  /** A production scale set lacks a complete readiness record. */
+  public static final String READINESS_INCOMPLETE = "ReadinessIncomplete";
 }

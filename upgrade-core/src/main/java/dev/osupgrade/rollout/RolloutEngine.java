@@ -498,8 +498,10 @@ public final class RolloutEngine {
           return;
         }
         if (verdict instanceof GateVerdict.Wait w) {
-          progressed();
-          waitUntil(w.until().isAfter(now) ? w.until() : now.plus(options.pollInterval()));
+          // Waiting on a gate (a closed maintenance window, more samples) is not a lack of progress.
+          Instant until = w.until().isAfter(now) ? w.until() : now.plus(options.pollInterval());
+          d.lastProgressAt = until;
+          waitUntil(until);
           return;
         }
       }
@@ -616,8 +618,10 @@ public final class RolloutEngine {
           return;
         }
         if (verdict instanceof GateVerdict.Wait w) {
-          progressed();
-          waitUntil(w.until().isAfter(now) ? w.until() : now.plus(options.pollInterval()));
+          // Waiting on a gate (a closed maintenance window, more samples) is not a lack of progress.
+          Instant until = w.until().isAfter(now) ? w.until() : now.plus(options.pollInterval());
+          d.lastProgressAt = until;
+          waitUntil(until);
           return;
         }
       }

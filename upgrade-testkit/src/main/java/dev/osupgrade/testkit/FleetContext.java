@@ -42,6 +42,7 @@ final class FleetContext {
   final Map<String, List<ImageRelease>> catalog = new TreeMap<>();
   final Map<ImageVersion, ImageBehavior> behaviors = new HashMap<>();
   final List<String> log = new ArrayList<>();
+  final SimMetrics metrics = new SimMetrics(this);
 
   FleetContext(long seed, VirtualClock clock, SimulationProfile profile) {
     this.seed = seed;

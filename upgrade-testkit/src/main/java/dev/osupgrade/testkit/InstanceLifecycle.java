@@ -71,6 +71,7 @@ final class InstanceLifecycle {
         return;
       }
       i.image = image;
+      ctx.metrics.runs(s.id, i.id, FleetContext.versionOf(image), ctx.now());
       if (replacesDisk) {
         i.reimages++;
       }
@@ -87,6 +88,10 @@ final class InstanceLifecycle {
       ctx.record(s.id, "instance " + i.id + " runs " + version + ", booting"
           + (override != null ? " (scripted: " + override + ")" : ""));
       Duration settled = boot.plus(settle);
+      if (behavior.kind() != ImageBehavior.Kind.BOOT_FAILURE) {
+        ctx.metrics.booted(s.id, i.id, version, behavior.kind() == ImageBehavior.Kind.SLOW_INITIALIZING
+            ? boot.plus(behavior.duration()) : settled, ctx.now().plus(settled));
+      }
       switch (behavior.kind()) {
         case BOOT_FAILURE -> {
           i.health = HealthState.UNKNOWN;

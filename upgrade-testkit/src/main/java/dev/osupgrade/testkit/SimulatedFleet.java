@@ -20,6 +20,9 @@ import dev.osupgrade.policy.UpgradePolicy;
 import dev.osupgrade.port.CapacityPort;
 import dev.osupgrade.port.ConflictException;
 import dev.osupgrade.port.ImageCatalog;
+import dev.osupgrade.port.Metric;
+import dev.osupgrade.port.MetricSample;
+import dev.osupgrade.port.MetricsSource;
 import dev.osupgrade.port.InvalidModelException;
 import dev.osupgrade.port.PlatformUpgradePort;
 import dev.osupgrade.port.ScaleSetPort;
@@ -75,7 +78,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Not thread-safe: one test thread drives it through its clock.
  */
-public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, PlatformUpgradePort, CapacityPort {
+public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, PlatformUpgradePort, CapacityPort,
+    MetricsSource {
   /** The longest a {@link #run} may take in fleet time before it gives up. */
   public static final Duration MAX_RUN = Duration.ofDays(60);
 
@@ -170,6 +174,7 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
     }
     s.nextInstanceId = spec.instances;
     ctx.scaleSets.put(id, s);
+    ctx.metrics.existing(id, List.copyOf(s.instances.keySet()), FleetContext.versionOf(image), ctx.now());
     ctx.record(id, "created: " + spec.instances + " instances on " + image);
     if (auto) {
       platform.enabled(s);
@@ -586,6 +591,31 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
   private static InvalidModelException latestRequired() {
     return new InvalidModelException(400, "InvalidParameter", "virtualMachineScaleSets with Automatic OS Upgrade "
         + "enabled must use Platform or Gallery Image with version set to 'latest'.", null);
+  }
+
+  /**
+   * Makes a version slower or heavier than the baseline for one metric (startup and readiness time, CPU, memory,
+   * disk and dependency latency, network throughput): the simulated samples of instances running it are scaled by
+   * {@code factor}. Health probes see nothing of it, which is the point.
+   *
+   * @param version the version
+   * @param metric the metric
+   * @param factor e.g. {@code 1.25} for 25% slower or heavier; must be positive
+   */
+  public void imagePerformance(ImageVersion version, Metric metric, double factor) {
+    Require.nonNull(version, "version");
+    Require.nonNull(metric, "metric");
+    Require.that(factor > 0 && Double.isFinite(factor), "factor", "positive and finite", factor);
+    ctx.metrics.factor(version, metric, factor);
+    ctx.log.add(ctx.now() + " metrics: " + version + " " + metric.name() + " x" + factor);
+  }
+
+  @Override
+  public List<MetricSample> samples(ScaleSetId scaleSet, Metric metric, Instant from, Instant to) {
+    ctx.require(scaleSet);
+    Require.nonNull(metric, "metric");
+    Require.that(!to.isBefore(from), "to", "not before from (" + from + ")", to);
+    return ctx.metrics.samples(scaleSet, metric, from, to);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.osupgrade.governance.performance;
 
+import dev.osupgrade.ops.ErrorCodes;
 import dev.osupgrade.Require;
 import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.ScaleSet;
@@ -65,9 +66,9 @@ public final class PerformanceGate implements HealthGate {
   /** The default name in events. */
   public static final String NAME = "performance";
   /** The stop code of a regression. */
-  public static final String CODE = "PerformanceRegression";
+  public static final String CODE = ErrorCodes.PERFORMANCE_REGRESSION;
   /** The stop code when a judgement stays marginal and {@code whenStillMarginal(FAIL)} is set. */
-  public static final String INCONCLUSIVE = "PerformanceInconclusive";
+  public static final String INCONCLUSIVE = ErrorCodes.PERFORMANCE_INCONCLUSIVE;
 
   /** What a judgement that is still marginal after the last wait becomes. */
   public enum StillMarginal {

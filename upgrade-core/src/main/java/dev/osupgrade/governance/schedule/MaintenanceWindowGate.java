@@ -1,5 +1,6 @@
 package dev.osupgrade.governance.schedule;
 
+import dev.osupgrade.ops.ErrorCodes;
 import dev.osupgrade.Require;
 import dev.osupgrade.health.GateContext;
 import dev.osupgrade.health.GatePhase;
@@ -26,7 +27,7 @@ public final class MaintenanceWindowGate implements HealthGate {
   /** The gate's name in events. */
   public static final String NAME = "maintenance-window";
   /** The stop code when no window ever opens again. */
-  public static final String NEVER_OPENS = "NoMaintenanceWindow";
+  public static final String NEVER_OPENS = ErrorCodes.NO_MAINTENANCE_WINDOW;
 
   private final MaintenanceSchedule schedule;
   private final Duration minimumRemaining;

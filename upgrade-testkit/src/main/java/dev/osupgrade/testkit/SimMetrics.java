@@ -1,0 +1,148 @@
+package dev.osupgrade.testkit;
+
+import dev.osupgrade.fleet.ScaleSetId;
+import dev.osupgrade.image.ImageVersion;
+import dev.osupgrade.port.Metric;
+import dev.osupgrade.port.MetricSample;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The simulated fleet's metrics: per-boot startup and readiness times, stamped when the instance settles, and
+ * continuous metrics scraped once a minute. Every value is a baseline times the running version's factor
+ * ({@link SimulatedFleet#imagePerformance}, 1 by default) times log-normal noise (σ = {@value #NOISE}) drawn from the
+ * fleet's seed, the instance, the metric and the minute, so the same seed gives the same samples.
+ *
+ * <table>
+ *   <caption>Baselines</caption>
+ *   <tr><th>metric</th><th>baseline</th></tr>
+ *   <tr><td>startup-time</td><td>20 s per boot</td></tr>
+ *   <tr><td>readiness-time</td><td>the simulated boot plus health settling, in seconds, per boot</td></tr>
+ *   <tr><td>cpu</td><td>35 %</td></tr>
+ *   <tr><td>memory</td><td>50 %</td></tr>
+ *   <tr><td>disk-latency</td><td>4 ms</td></tr>
+ *   <tr><td>network-throughput</td><td>900 Mbit/s</td></tr>
+ *   <tr><td>dependency-latency</td><td>25 ms</td></tr>
+ *   <tr><td>an application's own metric</td><td>100</td></tr>
+ * </table>
+ */
+final class SimMetrics {
+  static final double NOISE = 0.08;
+  private static final Duration SCRAPE = Duration.ofMinutes(1);
+
+  private final FleetContext ctx;
+  private final Map<ImageVersion, Map<String, Double>> factors = new HashMap<>();
+  /** Per scale set and instance: since when it ran which version (null once deleted). */
+  private final Map<ScaleSetId, Map<String, TreeMap<Instant, @Nullable ImageVersion>>> history = new HashMap<>();
+  private final Map<ScaleSetId, List<MetricSample>> boots = new HashMap<>();
+
+  SimMetrics(FleetContext ctx) {
+    this.ctx = ctx;
+  }
+
+  void factor(ImageVersion version, Metric metric, double factor) {
+    factors.computeIfAbsent(version, v -> new HashMap<>()).put(metric.name(), factor);
+  }
+
+  void runs(ScaleSetId id, String instanceId, @Nullable ImageVersion version, Instant since) {
+    history.computeIfAbsent(id, k -> new HashMap<>()).computeIfAbsent(instanceId, k -> new TreeMap<>())
+        .put(since, version);
+  }
+
+  /** An instance finished booting {@code version} and is settling; its per-boot samples are stamped at {@code at}. */
+  void booted(ScaleSetId id, String instanceId, ImageVersion version, Duration readiness, Instant at) {
+    List<MetricSample> list = boots.computeIfAbsent(id, k -> new ArrayList<>());
+    list.add(MetricSample.of(instanceId, Metric.STARTUP_TIME,
+        20.0 * factorOf(version, Metric.STARTUP_TIME) * noise(instanceId, Metric.STARTUP_TIME, at), at));
+    list.add(MetricSample.of(instanceId, Metric.READINESS_TIME, readiness.toMillis() / 1000.0
+        * factorOf(version, Metric.READINESS_TIME) * noise(instanceId, Metric.READINESS_TIME, at), at));
+  }
+
+  /**
+   * A new scale set's instances have been running {@code version} for a day, and each booted once within the last
+   * hour (so that "before" windows have per-boot samples to compare with).
+   */
+  void existing(ScaleSetId id, List<String> instanceIds, ImageVersion version, Instant now) {
+    long lo = ctx.profile.bootMin().plus(ctx.profile.settleMin()).toMillis();
+    long hi = ctx.profile.bootMax().plus(ctx.profile.settleMax()).toMillis();
+    for (String instanceId : instanceIds) {
+      runs(id, instanceId, version, now.minus(Duration.ofDays(1)));
+      SplittableRandom r = new SplittableRandom(ctx.seed ^ instanceId.hashCode() * 0x632BE59BD9B4E019L);
+      Instant bootedAt = now.minusSeconds(1 + r.nextInt(3600));
+      booted(id, instanceId, version, Duration.ofMillis(lo + (hi > lo ? r.nextLong(hi - lo) : 0)), bootedAt);
+    }
+  }
+
+  List<MetricSample> samples(ScaleSetId id, Metric metric, Instant from, Instant to) {
+    List<MetricSample> out = new ArrayList<>();
+    if (metric.equals(Metric.STARTUP_TIME) || metric.equals(Metric.READINESS_TIME)) {
+      for (MetricSample s : boots.getOrDefault(id, List.of())) {
+        if (s.metric().equals(metric) && !s.at().isBefore(from) && s.at().isBefore(to)) {
+          out.add(s);
+        }
+      }
+      return out;
+    }
+    long first = ceilMinute(from);
+    for (Map.Entry<String, TreeMap<Instant, @Nullable ImageVersion>> e : new TreeMap<>(
+        history.getOrDefault(id, Map.of())).entrySet()) {
+      for (long m = first; m < to.getEpochSecond(); m += SCRAPE.getSeconds()) {
+        Instant t = Instant.ofEpochSecond(m);
+        if (t.isBefore(from) || t.isAfter(ctx.now())) {
+          continue;
+        }
+        Map.Entry<Instant, @Nullable ImageVersion> running = e.getValue().floorEntry(t);
+        if (running == null || running.getValue() == null) {
+          continue;
+        }
+        ImageVersion version = running.getValue();
+        out.add(MetricSample.of(e.getKey(), metric, baseline(metric) * factorOf(version, metric)
+            * noise(e.getKey(), metric, t), t));
+      }
+    }
+    return out;
+  }
+
+  private static long ceilMinute(Instant from) {
+    long s = from.getEpochSecond();
+    long step = SCRAPE.getSeconds();
+    long floor = Math.floorDiv(s, step) * step;
+    return floor == s && from.getNano() == 0 ? floor : floor + step;
+  }
+
+  private double factorOf(ImageVersion version, Metric metric) {
+    return factors.getOrDefault(version, Map.of()).getOrDefault(metric.name(), 1.0);
+  }
+
+  private static double baseline(Metric metric) {
+    if (metric.equals(Metric.CPU)) {
+      return 35;
+    }
+    if (metric.equals(Metric.MEMORY)) {
+      return 50;
+    }
+    if (metric.equals(Metric.DISK_LATENCY)) {
+      return 4;
+    }
+    if (metric.equals(Metric.NETWORK_THROUGHPUT)) {
+      return 900;
+    }
+    if (metric.equals(Metric.DEPENDENCY_LATENCY)) {
+      return 25;
+    }
+    return 100;
+  }
+
+  private double noise(String instanceId, Metric metric, Instant at) {
+    long key = ctx.seed * 0x9E3779B97F4A7C15L + instanceId.hashCode() * 31L + metric.name().hashCode();
+    SplittableRandom r = new SplittableRandom(key ^ at.getEpochSecond() * 0xBF58476D1CE4E5B9L);
+    return Math.exp(NOISE * r.nextGaussian());
+  }
+}
