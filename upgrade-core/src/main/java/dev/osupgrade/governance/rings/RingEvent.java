@@ -1,0 +1,69 @@
+package dev.osupgrade.governance.rings;
+
+import dev.osupgrade.Require;
+import dev.osupgrade.fleet.ScaleSetId;
+import java.time.Instant;
+import java.util.Locale;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One line of a ring rollout's timeline.
+ *
+ * @param sequence numbered from 1
+ * @param at when, by the injected clock
+ * @param kind what happened
+ * @param ring the ring's name
+ * @param scaleSet the scale set it concerns, or null for the whole ring
+ * @param detail why, with the numbers
+ */
+public record RingEvent(long sequence, Instant at, Kind kind, String ring, @Nullable ScaleSetId scaleSet,
+    String detail) {
+
+  /** Validates the fields. */
+  public RingEvent {
+    Require.nonNull(at, "at");
+    Require.nonNull(kind, "kind");
+    Require.nonNull(ring, "ring");
+    Require.nonNull(detail, "detail");
+  }
+
+  /** What happened. */
+  public enum Kind {
+    /** The ring rollout began. */
+    STARTED,
+    /** A ring started: its scale sets passed trust and readiness. */
+    RING_STARTED,
+    /** A ring waits (replication not done, a gate asked to wait). */
+    RING_WAITING,
+    /** One scale set of a ring finished its upgrade. */
+    SCALE_SET_UPGRADED,
+    /** One scale set of a ring had nothing to do (already on the target). */
+    SCALE_SET_SKIPPED,
+    /** All scale sets of a ring are on the target; the soak began. */
+    SOAK_STARTED,
+    /** A gate was asked during the soak or before promotion. */
+    GATE_EVALUATED,
+    /** The ring soaked healthy; the next ring may start. */
+    RING_PROMOTED,
+    /** A ring was refused before any change (trust, readiness, replication failure). */
+    RING_REFUSED,
+    /** A ring failed: promotion stops. */
+    RING_FAILED,
+    /** The version was quarantined: no ring may take it. */
+    VERSION_QUARANTINED,
+    /** A failed ring's scale set is being rolled back to its previous version. */
+    ROLLBACK_STARTED,
+    /** A failed ring's scale set is back on its previous version (or the rollback ended otherwise). */
+    ROLLBACK_ENDED,
+    /** Every ring was promoted. */
+    COMPLETED,
+    /** The ring rollout stopped. */
+    STOPPED
+  }
+
+  @Override
+  public String toString() {
+    return String.format(Locale.ROOT, "#%03d %s [%s]%s %s: %s", sequence, at, ring,
+        scaleSet == null ? "" : " " + scaleSet, kind.name().toLowerCase(Locale.ROOT).replace('_', ' '), detail);
+  }
+}

@@ -1,0 +1,839 @@
+package dev.osupgrade.governance.rings;
+
+import dev.osupgrade.Require;
+import dev.osupgrade.event.RolloutListener;
+import dev.osupgrade.fleet.Instance;
+import dev.osupgrade.fleet.ScaleSet;
+import dev.osupgrade.fleet.ScaleSetId;
+import dev.osupgrade.governance.Environment;
+import dev.osupgrade.governance.GovernanceGate;
+import dev.osupgrade.governance.GovernedAction;
+import dev.osupgrade.governance.ImageTrustPolicy;
+import dev.osupgrade.governance.ProductionReadiness;
+import dev.osupgrade.governance.ReadinessCheck;
+import dev.osupgrade.governance.ReadinessRecord;
+import dev.osupgrade.governance.TrustDecision;
+import dev.osupgrade.governance.TrustRule;
+import dev.osupgrade.health.GateContext;
+import dev.osupgrade.health.GatePhase;
+import dev.osupgrade.health.GateVerdict;
+import dev.osupgrade.health.HealthGate;
+import dev.osupgrade.health.UpgradedUnhealthyGate;
+import dev.osupgrade.image.Eligibility;
+import dev.osupgrade.image.ImageRelease;
+import dev.osupgrade.image.ImageVersion;
+import dev.osupgrade.ops.ErrorCodes;
+import dev.osupgrade.ops.RollingUpgradeStatus;
+import dev.osupgrade.ops.RolloutStatus;
+import dev.osupgrade.ops.UpgradeError;
+import dev.osupgrade.plan.ImageEligibility;
+import dev.osupgrade.policy.AutomaticOsUpgradePolicy;
+import dev.osupgrade.policy.RollingUpgradePolicy;
+import dev.osupgrade.port.CloudException;
+import dev.osupgrade.port.ImageCatalog;
+import dev.osupgrade.port.PlatformUpgradePort;
+import dev.osupgrade.port.ScaleSetPort;
+import dev.osupgrade.rollout.Rollout;
+import dev.osupgrade.rollout.RolloutOptions;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Spreads one image version ring by ring. Before a ring starts, each of its scale sets must pass the image trust
+ * policy (including the quarantine), the production readiness record, and the release must be replicated to its
+ * region (the ring waits while replication lags). Then the ring is upgraded — by orchestrated {@link Rollout}s
+ * ({@link Mode#ORCHESTRATED}), or by enabling Azure's automatic OS upgrade on its scale sets and watching the
+ * platform's rolling upgrade ({@link Mode#GOVERNED_PLATFORM}) — and soaks: for the ring's soak time the upgraded
+ * instances must stay healthy ({@code maxUnhealthyUpgradedInstancePercent}) and every extra gate (a performance gate,
+ * a maintenance window for promotion) must pass. Only then is the next ring promoted.
+ *
+ * <p>A failure the image is to blame for (upgraded instances unhealthy, a performance regression, the platform's
+ * rolling upgrade faulted) stops promotion, <b>quarantines the version</b> in the trust policy's quarantine so that
+ * no ring (of this or any other ring rollout sharing the policy) takes it, and rolls the failed ring back as its
+ * readiness record says (orchestrated: a rollout back to the previous version; platform: cancel the platform's
+ * upgrade and disable automatic OS upgrade, Azure restoring failed instances). A refusal (trust, readiness,
+ * replication failure) or a failure that is not the image's (the fleet was already unhealthy) stops without a
+ * quarantine.
+ *
+ * <p>Like {@link Rollout}, it never sleeps: {@link #advance()} returns when to look again. Not thread-safe.
+ */
+public final class RingRollout {
+  /** The default time between looks while a ring runs or soaks: 5 minutes. */
+  public static final Duration DEFAULT_POLL = Duration.ofMinutes(5);
+
+  /** How rings are upgraded. */
+  public enum Mode {
+    /** The library upgrades each scale set with an orchestrated {@link Rollout} (model pinned, upgrade mode Manual). */
+    ORCHESTRATED,
+    /** Azure upgrades: the library enables automatic OS upgrade ring by ring and watches (model on {@code latest}). */
+    GOVERNED_PLATFORM
+  }
+
+  /** Where the ring rollout stands. */
+  public enum Status {
+    /** Nothing done yet. */
+    NOT_STARTED,
+    /** A ring is waiting, upgrading or soaking. */
+    RUNNING,
+    /** Every ring was promoted. */
+    COMPLETED,
+    /** A ring failed; promotion stopped (the version may be quarantined). */
+    FAILED,
+    /** A ring was refused before any change. */
+    REFUSED;
+
+    /** @return true once nothing more will happen */
+    public boolean isTerminal() {
+      return this == COMPLETED || this == FAILED || this == REFUSED;
+    }
+  }
+
+  private enum Phase { PENDING, WAITING, RUNNING, SOAKING, ROLLING_BACK, DONE }
+
+  private final RingPlan plan;
+  private final ScaleSetPort fleet;
+  private final ImageCatalog catalog;
+  private final @Nullable PlatformUpgradePort platform;
+  private final Mode mode;
+  private final Clock clock;
+  private final ImageVersion target;
+  private final ImageTrustPolicy trust;
+  private final Function<ScaleSetId, Environment> environments;
+  private final Map<ScaleSetId, ReadinessRecord> records;
+  private final List<HealthGate> gates;
+  private final RolloutOptions rolloutOptions;
+  private final Duration poll;
+  private final List<Consumer<RingEvent>> listeners;
+  private final List<RolloutListener> rolloutListeners;
+
+  private Status status = Status.NOT_STARTED;
+  private Phase phase = Phase.PENDING;
+  private int ringIndex;
+  private @Nullable Instant ringStartedAt;
+  private @Nullable Instant soakUntil;
+  private @Nullable UpgradeError failure;
+  private @Nullable ImageRelease release;
+  private String waitingFor = "";
+  private final Map<ScaleSetId, Rollout> rollouts = new LinkedHashMap<>();
+  private final Map<ScaleSetId, Rollout> rollbacks = new LinkedHashMap<>();
+  private final Map<ScaleSetId, ImageVersion> previous = new HashMap<>();
+  private final Map<ScaleSetId, String> toRollBack = new LinkedHashMap<>();
+  private final Set<ScaleSetId> done = new TreeSet<>((a, b) -> a.armId().compareTo(b.armId()));
+  private final List<RingEvent> events = new ArrayList<>();
+  private long sequence;
+
+  private RingRollout(Builder b, ImageVersion target) {
+    this.plan = b.plan;
+    this.fleet = b.fleet;
+    this.catalog = b.catalog;
+    this.platform = b.platform;
+    this.mode = b.platform == null ? Mode.ORCHESTRATED : Mode.GOVERNED_PLATFORM;
+    this.clock = Require.nonNull(b.clock, "clock");
+    this.target = target;
+    this.trust = Require.nonNull(b.trust, "trust");
+    this.environments = b.environments;
+    this.records = Map.copyOf(b.records);
+    this.gates = List.copyOf(b.gates);
+    this.rolloutOptions = b.rolloutOptions;
+    this.poll = b.poll;
+    this.listeners = List.copyOf(b.listeners);
+    this.rolloutListeners = List.copyOf(b.rolloutListeners);
+  }
+
+  /**
+   * Starts building a ring rollout.
+   *
+   * @param plan the rings
+   * @param fleet the scale sets (the Azure adapter or a simulated fleet)
+   * @param catalog where the target release is looked up (per region)
+   * @return a builder
+   */
+  public static Builder builder(RingPlan plan, ScaleSetPort fleet, ImageCatalog catalog) {
+    return new Builder(plan, fleet, catalog);
+  }
+
+  /**
+   * Moves the ring rollout on as far as it can now, and says when to look again.
+   *
+   * @return when to call again; empty once it has ended
+   */
+  public Optional<Instant> advance() {
+    Instant now = clock.instant();
+    if (status.isTerminal()) {
+      return Optional.empty();
+    }
+    if (status == Status.NOT_STARTED) {
+      status = Status.RUNNING;
+      emit(now, RingEvent.Kind.STARTED, "*", null, "rolling " + target + " out over " + plan.rings().size()
+          + " rings (" + mode.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + "): "
+          + String.join(" -> ", plan.rings().stream().map(Ring::name).toList()));
+    }
+    for (int guard = 0; guard < 1000; guard++) {
+      Ring ring = plan.rings().get(ringIndex);
+      Optional<Instant> next;
+      switch (phase) {
+        case PENDING, WAITING -> next = startRing(ring, now);
+        case RUNNING -> next = mode == Mode.ORCHESTRATED ? runOrchestrated(ring, now) : runPlatform(ring, now);
+        case SOAKING -> next = soak(ring, now);
+        case ROLLING_BACK -> next = rollBack(ring, now);
+        default -> next = Optional.empty();
+      }
+      if (next.isPresent() || status.isTerminal()) {
+        return status.isTerminal() ? Optional.empty() : next;
+      }
+    }
+    throw new IllegalStateException("ring rollout made no progress: " + this);
+  }
+
+  // ---- starting a ring ----------------------------------------------------------------------------------------
+
+  private Optional<Instant> startRing(Ring ring, Instant now) {
+    List<String> waits = new ArrayList<>();
+    Map<ScaleSetId, ScaleSet> sets = new LinkedHashMap<>();
+    for (ScaleSetId id : ring.scaleSets()) {
+      ScaleSet s;
+      try {
+        s = fleet.get(id);
+      } catch (CloudException e) {
+        if (e.isRetryable()) {
+          return Optional.of(now.plus(poll));
+        }
+        return refuse(ring, id, now, "cannot read the scale set: [" + e.code() + "] " + e.getMessage());
+      }
+      Optional<ImageRelease> found = catalog.listReleases(s.modelImage(), s.region()).stream()
+          .filter(r -> r.version().equals(target)).findFirst();
+      if (found.isEmpty()) {
+        return refuse(ring, id, now, target + " of " + s.modelImage().imageKey() + " is not in the catalog for "
+            + s.region());
+      }
+      ImageRelease r = found.get();
+      release = r;
+      Environment env = environments.apply(id);
+      TrustDecision decision = trust.evaluate(r, env, now);
+      if (!decision.isTrusted()) {
+        if (decision.refusedBy(TrustRule.QUARANTINE)) {
+          failure = new UpgradeError(ErrorCodes.IMAGE_NOT_TRUSTED, decision.toString());
+          emit(now, RingEvent.Kind.RING_FAILED, ring.name(), id, "the version is quarantined: " + decision);
+          return stop(Status.FAILED, ring, now);
+        }
+        return refuse(ring, id, now, decision.toString());
+      }
+      GovernedAction action = mode == Mode.ORCHESTRATED ? GovernedAction.START_ORCHESTRATED_ROLLOUT
+          : GovernedAction.ENABLE_AUTOMATIC_OS_UPGRADE;
+      ReadinessCheck readiness = ProductionReadiness.check(action, s, env, records.get(id));
+      if (!readiness.isAllowed()) {
+        return refuse(ring, id, now, readiness.toString());
+      }
+      if (mode == Mode.GOVERNED_PLATFORM && !s.modelImage().isLatest()) {
+        return refuse(ring, id, now, "governed platform upgrades need the model's image version set to 'latest', "
+            + "but it is " + s.modelImage());
+      }
+      Eligibility eligibility = ImageEligibility.check(r, s, now);
+      if (eligibility.refusedBy(Eligibility.Code.REPLICATION_FAILED)
+          || eligibility.refusedBy(Eligibility.Code.DIFFERENT_IMAGE)
+          || eligibility.refusedBy(Eligibility.Code.END_OF_LIFE)
+          || (mode == Mode.GOVERNED_PLATFORM && eligibility.refusedBy(Eligibility.Code.EXCLUDED_FROM_LATEST))) {
+        return refuse(ring, id, now, eligibility.toString());
+      }
+      if (eligibility.refusedBy(Eligibility.Code.NOT_YET_PUBLISHED)
+          || eligibility.refusedBy(Eligibility.Code.NOT_REPLICATED_TO_REGION)) {
+        waits.add(id + ": " + eligibility);
+      }
+      if (mode == Mode.GOVERNED_PLATFORM && eligibility.isEligible()) {
+        Optional<ImageRelease> newest = ImageEligibility.newestEligible(catalog.listReleases(s.modelImage(),
+            s.region()), s, now);
+        if (newest.isPresent() && !newest.get().version().equals(target)) {
+          return refuse(ring, id, now, "the platform would roll out " + newest.get().version() + ", not " + target
+              + ": exclude it from latest or make it the target");
+        }
+      }
+      sets.put(id, s);
+    }
+    if (!waits.isEmpty()) {
+      String why = String.join("; ", waits);
+      if (phase != Phase.WAITING || !why.equals(waitingFor)) {
+        emit(now, RingEvent.Kind.RING_WAITING, ring.name(), null, why);
+      }
+      phase = Phase.WAITING;
+      waitingFor = why;
+      return Optional.of(now.plus(poll));
+    }
+    ringStartedAt = now;
+    List<String> started = new ArrayList<>();
+    for (Map.Entry<ScaleSetId, ScaleSet> e : sets.entrySet()) {
+      ScaleSetId id = e.getKey();
+      ScaleSet s = e.getValue();
+      previous.put(id, s.modelImage().version().orElseGet(() -> newestRunning(s)));
+      if (s.instances().stream().allMatch(i -> i.runs(target))) {
+        done.add(id);
+        emit(now, RingEvent.Kind.SCALE_SET_SKIPPED, ring.name(), id, "every instance already runs " + target);
+        continue;
+      }
+      if (mode == Mode.ORCHESTRATED) {
+        Rollout.Builder rb = Rollout.builder(fleet, id).target(target).clock(clock).options(rolloutOptions)
+            .gate(GovernanceGate.of(environments.apply(id), trust, records.get(id),
+                Require.nonNull(release, "release")));
+        rolloutListeners.forEach(rb::listener);
+        rollouts.put(id, rb.build());
+      } else {
+        AutomaticOsUpgradePolicy auto = s.upgradePolicy().automaticOsUpgrade();
+        if (!auto.enableAutomaticOSUpgrade()) {
+          fleet.updateUpgradePolicy(id, s.upgradePolicy().withAutomaticOsUpgrade(
+              auto.withEnableAutomaticOSUpgrade(true)), s.etag());
+        }
+      }
+      started.add(id.toString());
+    }
+    phase = Phase.RUNNING;
+    emit(now, RingEvent.Kind.RING_STARTED, ring.name(), null, started.isEmpty() ? "nothing to upgrade"
+        : (mode == Mode.ORCHESTRATED ? "orchestrated rollouts of " : "automatic OS upgrade enabled on ")
+            + started + " (trust and readiness passed)");
+    return Optional.empty();
+  }
+
+  private static ImageVersion newestRunning(ScaleSet s) {
+    return s.instances().stream().map(Instance::imageVersion).max(ImageVersion::compareTo).orElseThrow();
+  }
+
+  // ---- upgrading a ring ---------------------------------------------------------------------------------------
+
+  private Optional<Instant> runOrchestrated(Ring ring, Instant now) {
+    Instant next = null;
+    for (ScaleSetId id : ring.scaleSets()) {
+      Rollout r = rollouts.get(id);
+      if (r == null || done.contains(id)) {
+        continue;
+      }
+      Optional<Instant> again = r.advance();
+      if (again.isPresent()) {
+        next = next == null || again.get().isBefore(next) ? again.get() : next;
+        continue;
+      }
+      if (r.status() == RolloutStatus.COMPLETED) {
+        done.add(id);
+        emit(now, RingEvent.Kind.SCALE_SET_UPGRADED, ring.name(), id, r.progress().toString());
+      } else if (r.status().isTerminal()) {
+        UpgradeError error = r.error().orElse(new UpgradeError(r.status().azureName(), "the rollout was "
+            + r.status()));
+        return fail(ring, id, now, error, blamesImage(error.code()));
+      } else {
+        return Optional.of(now.plus(poll)); // paused by someone: look again later
+      }
+    }
+    if (next != null) {
+      return Optional.of(next);
+    }
+    return startSoak(ring, now);
+  }
+
+  private Optional<Instant> runPlatform(Ring ring, Instant now) {
+    PlatformUpgradePort p = Require.nonNull(platform, "platform");
+    for (ScaleSetId id : ring.scaleSets()) {
+      if (done.contains(id)) {
+        continue;
+      }
+      ScaleSet s = fleet.get(id);
+      Optional<RollingUpgradeStatus> latest = p.latestRollingUpgrade(id);
+      Instant started = Require.nonNull(ringStartedAt, "ringStartedAt");
+      if (latest.isPresent() && !latest.get().startTime().isBefore(started)
+          && latest.get().status() == RolloutStatus.FAULTED) {
+        UpgradeError error = latest.get().errorIfAny().orElse(new UpgradeError("Faulted",
+            "the platform's rolling upgrade faulted"));
+        return fail(ring, id, now, error, blamesImage(error.code()));
+      }
+      Optional<GateVerdict.Fail> gateFailure = checkGates(ring, s, now, false).failure;
+      if (gateFailure.isPresent()) {
+        p.cancelRollingUpgrade(id);
+        return fail(ring, id, now, new UpgradeError(gateFailure.get().code(), gateFailure.get().reason()), true);
+      }
+      boolean running = latest.isPresent() && latest.get().isRunning();
+      if (!running && s.instances().stream().allMatch(i -> i.runs(target))) {
+        done.add(id);
+        emit(now, RingEvent.Kind.SCALE_SET_UPGRADED, ring.name(), id, "the platform upgraded every instance to "
+            + target + latest.map(l -> " (" + l.progress() + ")").orElse(""));
+      }
+    }
+    if (ring.scaleSets().stream().allMatch(done::contains)) {
+      return startSoak(ring, now);
+    }
+    return Optional.of(now.plus(poll));
+  }
+
+  private Optional<Instant> startSoak(Ring ring, Instant now) {
+    phase = Phase.SOAKING;
+    soakUntil = now.plus(ring.soak());
+    emit(now, RingEvent.Kind.SOAK_STARTED, ring.name(), null, "every scale set runs " + target + "; soaking for "
+        + ring.soak() + " until " + soakUntil);
+    return Optional.empty();
+  }
+
+  // ---- soaking and promotion ----------------------------------------------------------------------------------
+
+  private Optional<Instant> soak(Ring ring, Instant now) {
+    Instant until = Require.nonNull(soakUntil, "soakUntil");
+    boolean ended = !now.isBefore(until);
+    Instant waitUntil = null;
+    List<String> verdicts = new ArrayList<>();
+    for (ScaleSetId id : ring.scaleSets()) {
+      ScaleSet s = fleet.get(id);
+      Gates g = checkGates(ring, s, now, ended);
+      if (g.failure.isPresent()) {
+        GateVerdict.Fail f = g.failure.get();
+        emit(now, RingEvent.Kind.GATE_EVALUATED, ring.name(), id, f.toString());
+        return fail(ring, id, now, new UpgradeError(f.code(), f.reason()), true);
+      }
+      if (g.waitUntil != null) {
+        waitUntil = waitUntil == null || g.waitUntil.isBefore(waitUntil) ? g.waitUntil : waitUntil;
+      }
+      verdicts.addAll(g.summaries);
+    }
+    if (!ended) {
+      Instant next = now.plus(poll);
+      return Optional.of(next.isBefore(until) ? next : until);
+    }
+    if (waitUntil != null) {
+      String why = "promotion waits until " + waitUntil + ": " + String.join("; ", verdicts);
+      if (!why.equals(waitingFor)) {
+        emit(now, RingEvent.Kind.RING_WAITING, ring.name(), null, why);
+        waitingFor = why;
+      }
+      return Optional.of(waitUntil.isAfter(now) ? waitUntil : now.plus(poll));
+    }
+    emit(now, RingEvent.Kind.GATE_EVALUATED, ring.name(), null, String.join("; ", verdicts));
+    emit(now, RingEvent.Kind.RING_PROMOTED, ring.name(), null, "healthy on " + target + " for " + ring.soak()
+        + (ringIndex + 1 < plan.rings().size() ? "; next: " + plan.rings().get(ringIndex + 1).name()
+            : "; that was the last ring"));
+    ringIndex++;
+    waitingFor = "";
+    if (ringIndex >= plan.rings().size()) {
+      emit(now, RingEvent.Kind.COMPLETED, "*", null, target + " reached every ring");
+      return stop(Status.COMPLETED, ring, now);
+    }
+    phase = Phase.PENDING;
+    return Optional.empty();
+  }
+
+  /** The outcome of asking the soak gates for one scale set. */
+  private record Gates(Optional<GateVerdict.Fail> failure, @Nullable Instant waitUntil, List<String> summaries) {}
+
+  /**
+   * Asks the soak gates about one scale set: the after-batch gates (health of the upgraded instances, performance)
+   * always, and the before-batch gates (a maintenance window) too when {@code promoting}.
+   */
+  private Gates checkGates(Ring ring, ScaleSet s, Instant now, boolean promoting) {
+    Set<String> upgraded = new TreeSet<>();
+    for (Instance i : s.instances()) {
+      if (i.runs(target)) {
+        upgraded.add(i.instanceId());
+      }
+    }
+    RollingUpgradePolicy policy = rolloutOptions.explicitPolicy().orElse(mode == Mode.ORCHESTRATED
+        ? s.upgradePolicy().rollingOrDefaults() : s.upgradePolicy().policyForAutomaticOsUpgrade());
+    Instant started = Require.nonNull(ringStartedAt, "ringStartedAt");
+    GateContext after = new GateContext(GatePhase.AFTER_BATCH, 1, 1, s, target, policy, upgraded, Set.of(),
+        started, now);
+    GateContext before = new GateContext(GatePhase.BEFORE_BATCH, 1, 1, s, target, policy, upgraded, Set.of(),
+        started, now);
+    List<HealthGate> all = new ArrayList<>();
+    all.add(new UpgradedUnhealthyGate());
+    all.addAll(gates);
+    Instant wait = null;
+    List<String> summaries = new ArrayList<>();
+    for (HealthGate gate : all) {
+      List<GateContext> asks = new ArrayList<>();
+      if (gate.appliesTo(GatePhase.AFTER_BATCH)) {
+        asks.add(after);
+      }
+      if (promoting && gate.appliesTo(GatePhase.BEFORE_BATCH)) {
+        asks.add(before);
+      }
+      for (GateContext ctx : asks) {
+        GateVerdict v = gate.evaluate(ctx);
+        if (v instanceof GateVerdict.Fail f) {
+          return new Gates(Optional.of(f), null, summaries);
+        }
+        if (v instanceof GateVerdict.Wait w) {
+          wait = wait == null || w.until().isBefore(wait) ? w.until() : wait;
+        }
+        summaries.add(s.id() + " " + v);
+      }
+    }
+    return new Gates(Optional.empty(), wait, summaries);
+  }
+
+  // ---- failure and rollback -----------------------------------------------------------------------------------
+
+  private static boolean blamesImage(String code) {
+    return code.equals(ErrorCodes.MAX_UNHEALTHY_UPGRADED) || code.equals(ErrorCodes.PERFORMANCE_REGRESSION)
+        || code.equals(ErrorCodes.PERFORMANCE_INCONCLUSIVE);
+  }
+
+  private Optional<Instant> fail(Ring ring, ScaleSetId id, Instant now, UpgradeError error, boolean imageToBlame) {
+    failure = error;
+    emit(now, RingEvent.Kind.RING_FAILED, ring.name(), id, "[" + error.code() + "] " + error.message());
+    ImageRelease r = Require.nonNull(release, "release");
+    if (imageToBlame) {
+      trust.quarantine().add(r.image(), "ring " + ring.name(), now, "[" + error.code() + "] " + error.message());
+      emit(now, RingEvent.Kind.VERSION_QUARANTINED, ring.name(), id, r.image() + " is quarantined: no ring may take "
+          + "it (trust rule 'quarantine')");
+    }
+    for (ScaleSetId sid : ring.scaleSets()) {
+      ReadinessRecord record = records.get(sid);
+      boolean automatic = record == null || !Boolean.FALSE.equals(record.rollback().automaticRollback());
+      String runbook = record == null || record.rollback().runbookStep() == null ? ""
+          : "; runbook: " + record.rollback().runbookStep();
+      Rollout current = rollouts.get(sid);
+      if (current != null && !current.isDone()) {
+        current.cancel();
+      }
+      if (mode == Mode.GOVERNED_PLATFORM) {
+        PlatformUpgradePort p = Require.nonNull(platform, "platform");
+        p.cancelRollingUpgrade(sid);
+        ScaleSet s = fleet.get(sid);
+        AutomaticOsUpgradePolicy auto = s.upgradePolicy().automaticOsUpgrade();
+        if (auto.enableAutomaticOSUpgrade()) {
+          fleet.updateUpgradePolicy(sid, s.upgradePolicy().withAutomaticOsUpgrade(
+              auto.withEnableAutomaticOSUpgrade(false)), s.etag());
+        }
+        emit(now, RingEvent.Kind.ROLLBACK_ENDED, ring.name(), sid, "the platform's rolling upgrade was cancelled and "
+            + "automatic OS upgrade disabled; Azure's automatic rollback restores failed instances" + runbook);
+        continue;
+      }
+      if (!automatic) {
+        emit(now, RingEvent.Kind.ROLLBACK_ENDED, ring.name(), sid, "no automatic rollback (readiness record)"
+            + runbook);
+        continue;
+      }
+      if (previous.containsKey(sid)) {
+        toRollBack.put(sid, runbook);
+      }
+    }
+    if (toRollBack.isEmpty()) {
+      return stop(Status.FAILED, ring, now);
+    }
+    phase = Phase.ROLLING_BACK;
+    return Optional.empty();
+  }
+
+  /**
+   * Lets the failed ring's cancelled rollouts finish their batch in flight, then rolls each scale set that has
+   * instances on the target back to its previous version.
+   */
+  private Optional<Instant> rollBack(Ring ring, Instant now) {
+    Instant next = null;
+    for (Map.Entry<ScaleSetId, String> e : toRollBack.entrySet()) {
+      ScaleSetId sid = e.getKey();
+      Rollout draining = rollouts.get(sid);
+      Rollout back = rollbacks.get(sid);
+      Optional<Instant> again = Optional.empty();
+      if (back == null && draining != null && !draining.isDone()) {
+        again = draining.advance();
+      } else if (back == null) {
+        ScaleSet s = fleet.get(sid);
+        if (s.instances().stream().noneMatch(i -> i.runs(target))) {
+          continue;
+        }
+        ImageVersion version = previous.get(sid);
+        Rollout.Builder rb = Rollout.builder(fleet, sid).target(version).clock(clock).startOver();
+        rolloutOptions.explicitPolicy().ifPresent(rb::policy);
+        rolloutListeners.forEach(rb::listener);
+        back = rb.build();
+        rollbacks.put(sid, back);
+        emit(now, RingEvent.Kind.ROLLBACK_STARTED, ring.name(), sid, "rolling back to " + version + e.getValue());
+        again = back.advance();
+      } else if (!back.isDone()) {
+        again = back.advance();
+      } else {
+        continue;
+      }
+      if (again.isPresent()) {
+        next = next == null || again.get().isBefore(next) ? again.get() : next;
+      } else if (back != null && back.isDone()) {
+        emit(now, RingEvent.Kind.ROLLBACK_ENDED, ring.name(), sid, "rollback to " + previous.get(sid) + " "
+            + back.status() + ": " + back.progress());
+      } else {
+        next = next == null ? now : next;
+      }
+    }
+    if (next != null) {
+      return Optional.of(next.isAfter(now) ? next : now.plusSeconds(1));
+    }
+    return stop(Status.FAILED, ring, now);
+  }
+
+  private Optional<Instant> refuse(Ring ring, ScaleSetId id, Instant now, String why) {
+    failure = new UpgradeError("RingRefused", why);
+    emit(now, RingEvent.Kind.RING_REFUSED, ring.name(), id, why + " (nothing was changed in this ring)");
+    return stop(Status.REFUSED, ring, now);
+  }
+
+  private Optional<Instant> stop(Status end, Ring ring, Instant now) {
+    status = end;
+    phase = Phase.DONE;
+    if (end != Status.COMPLETED) {
+      emit(now, RingEvent.Kind.STOPPED, ring.name(), null, "promotion stopped at ring " + ring.name() + " ("
+          + end + ")" + (failure == null ? "" : ": " + failure.code()));
+    }
+    return Optional.empty();
+  }
+
+  private void emit(Instant at, RingEvent.Kind kind, String ring, @Nullable ScaleSetId id, String detail) {
+    RingEvent e = new RingEvent(++sequence, at, kind, ring, id, detail);
+    events.add(e);
+    listeners.forEach(l -> l.accept(e));
+  }
+
+  // ---- reading ------------------------------------------------------------------------------------------------
+
+  /** @return where the ring rollout stands */
+  public Status status() {
+    return status;
+  }
+
+  /** @return how rings are upgraded */
+  public Mode mode() {
+    return mode;
+  }
+
+  /** @return the version being spread */
+  public ImageVersion target() {
+    return target;
+  }
+
+  /** @return the ring being worked on (the last one once completed) */
+  public Ring currentRing() {
+    return plan.rings().get(Math.min(ringIndex, plan.rings().size() - 1));
+  }
+
+  /** @return how many rings were promoted */
+  public int promotedRings() {
+    return ringIndex;
+  }
+
+  /** @return why it stopped, if it did */
+  public Optional<UpgradeError> failure() {
+    return Optional.ofNullable(failure);
+  }
+
+  /** @return the orchestrated rollouts started so far, by scale set */
+  public Map<ScaleSetId, Rollout> rollouts() {
+    return Collections.unmodifiableMap(rollouts);
+  }
+
+  /** @return the rollback rollouts started so far, by scale set */
+  public Map<ScaleSetId, Rollout> rollbacks() {
+    return Collections.unmodifiableMap(rollbacks);
+  }
+
+  /** @return every event so far */
+  public List<RingEvent> events() {
+    return Collections.unmodifiableList(events);
+  }
+
+  /** @return the timeline: one line per event */
+  public String timeline() {
+    StringBuilder b = new StringBuilder();
+    events.forEach(e -> b.append(e).append('\n'));
+    return b.toString();
+  }
+
+  @Override
+  public String toString() {
+    return "RingRollout[" + target + ", " + mode + ", " + status + ", ring " + currentRing().name() + ", "
+        + promotedRings() + "/" + plan.rings().size() + " promoted"
+        + (failure == null ? "" : ", " + failure.code()) + "]";
+  }
+
+  /** Builds a {@link RingRollout}. Not thread-safe. */
+  public static final class Builder {
+    private final RingPlan plan;
+    private final ScaleSetPort fleet;
+    private final ImageCatalog catalog;
+    private @Nullable PlatformUpgradePort platform;
+    private @Nullable Clock clock;
+    private @Nullable ImageVersion target;
+    private @Nullable ImageTrustPolicy trust;
+    private Function<ScaleSetId, Environment> environments = id -> Environment.PRODUCTION;
+    private final Map<ScaleSetId, ReadinessRecord> records = new HashMap<>();
+    private final List<HealthGate> gates = new ArrayList<>();
+    private RolloutOptions rolloutOptions = RolloutOptions.ofDefaults();
+    private Duration poll = DEFAULT_POLL;
+    private final List<Consumer<RingEvent>> listeners = new ArrayList<>();
+    private final List<RolloutListener> rolloutListeners = new ArrayList<>();
+
+    private Builder(RingPlan plan, ScaleSetPort fleet, ImageCatalog catalog) {
+      this.plan = Require.nonNull(plan, "plan");
+      this.fleet = Require.nonNull(fleet, "fleet");
+      this.catalog = Require.nonNull(catalog, "catalog");
+    }
+
+    /**
+     * Sets the version to spread (required).
+     *
+     * @param version the version
+     * @return this builder
+     */
+    public Builder target(ImageVersion version) {
+      this.target = Require.nonNull(version, "target");
+      return this;
+    }
+
+    /**
+     * Sets the version to spread (required).
+     *
+     * @param version e.g. {@code "22.04.202410010"}
+     * @return this builder
+     */
+    public Builder target(String version) {
+      return target(ImageVersion.parse(version));
+    }
+
+    /**
+     * Sets the clock (required).
+     *
+     * @param value the clock
+     * @return this builder
+     */
+    public Builder clock(Clock value) {
+      this.clock = Require.nonNull(value, "clock");
+      return this;
+    }
+
+    /**
+     * Sets the image trust policy (required); its quarantine receives versions that fail in a ring.
+     *
+     * @param value the policy
+     * @return this builder
+     */
+    public Builder trust(ImageTrustPolicy value) {
+      this.trust = Require.nonNull(value, "trust");
+      return this;
+    }
+
+    /**
+     * Upgrades rings through the platform: enables Azure's automatic OS upgrade ring by ring and watches it.
+     * Without this, rings are upgraded by orchestrated rollouts.
+     *
+     * @param value the platform port
+     * @return this builder
+     */
+    public Builder governedPlatform(PlatformUpgradePort value) {
+      this.platform = Require.nonNull(value, "platform");
+      return this;
+    }
+
+    /**
+     * Says which environment each scale set is in (default: production for every one, the safe assumption).
+     *
+     * @param value the mapping
+     * @return this builder
+     */
+    public Builder environments(Function<ScaleSetId, Environment> value) {
+      this.environments = Require.nonNull(value, "environments");
+      return this;
+    }
+
+    /**
+     * Gives a scale set its readiness record.
+     *
+     * @param id the scale set
+     * @param record the record
+     * @return this builder
+     */
+    public Builder readiness(ScaleSetId id, ReadinessRecord record) {
+      records.put(Require.nonNull(id, "id"), Require.nonNull(record, "record"));
+      return this;
+    }
+
+    /**
+     * Gives every scale set of the plan the same readiness record.
+     *
+     * @param record the record
+     * @return this builder
+     */
+    public Builder readiness(ReadinessRecord record) {
+      plan.scaleSets().forEach(id -> readiness(id, record));
+      return this;
+    }
+
+    /**
+     * Adds a gate asked during every ring's soak (as after a batch) and before promotion (as before a batch): a
+     * performance gate, a maintenance window.
+     *
+     * @param gate the gate
+     * @return this builder
+     */
+    public Builder gate(HealthGate gate) {
+      gates.add(Require.nonNull(gate, "gate"));
+      return this;
+    }
+
+    /**
+     * Sets the options of each orchestrated rollout (policy, timeouts, their own gates).
+     *
+     * @param value the options
+     * @return this builder
+     */
+    public Builder rolloutOptions(RolloutOptions value) {
+      this.rolloutOptions = Require.nonNull(value, "rolloutOptions");
+      return this;
+    }
+
+    /**
+     * Sets how often to look while a ring runs or soaks (default 5 minutes).
+     *
+     * @param value positive
+     * @return this builder
+     */
+    public Builder pollInterval(Duration value) {
+      this.poll = Require.positive("pollInterval", value);
+      return this;
+    }
+
+    /**
+     * Adds a listener for the ring timeline.
+     *
+     * @param listener the listener
+     * @return this builder
+     */
+    public Builder listener(Consumer<RingEvent> listener) {
+      listeners.add(Require.nonNull(listener, "listener"));
+      return this;
+    }
+
+    /**
+     * Adds a listener for the events of every orchestrated rollout the rings start.
+     *
+     * @param listener the listener
+     * @return this builder
+     */
+    public Builder rolloutListener(RolloutListener listener) {
+      rolloutListeners.add(Require.nonNull(listener, "listener"));
+      return this;
+    }
+
+    /** @return the ring rollout, not yet started */
+    public RingRollout build() {
+      if (target == null) {
+        throw new IllegalStateException("target must be set before build()");
+      }
+      if (trust == null) {
+        throw new IllegalStateException("trust must be set before build(): rings refuse untrusted images");
+      }
+      return new RingRollout(this, target);
+    }
+  }
+}

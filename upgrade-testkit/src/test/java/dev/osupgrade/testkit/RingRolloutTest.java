@@ -1,0 +1,276 @@
+package dev.osupgrade.testkit;
+
+import static dev.osupgrade.testkit.Images.V1;
+import static dev.osupgrade.testkit.Images.V2;
+import static dev.osupgrade.testkit.Images.ubuntu;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.osupgrade.Region;
+import dev.osupgrade.fleet.Instance;
+import dev.osupgrade.fleet.ScaleSetId;
+import dev.osupgrade.governance.Environment;
+import dev.osupgrade.governance.HealthSource;
+import dev.osupgrade.governance.ImageTrustPolicy;
+import dev.osupgrade.governance.ReadinessItem;
+import dev.osupgrade.governance.ReadinessRecord;
+import dev.osupgrade.governance.SignalThreshold;
+import dev.osupgrade.governance.TrustRule;
+import dev.osupgrade.governance.performance.PerformanceGate;
+import dev.osupgrade.governance.rings.Ring;
+import dev.osupgrade.governance.rings.RingEvent;
+import dev.osupgrade.governance.rings.RingPlan;
+import dev.osupgrade.governance.rings.RingRollout;
+import dev.osupgrade.governance.schedule.MaintenanceSchedule;
+import dev.osupgrade.governance.schedule.MaintenanceWindow;
+import dev.osupgrade.governance.schedule.MaintenanceWindowGate;
+import dev.osupgrade.image.ImageReference;
+import dev.osupgrade.image.ImageRelease;
+import dev.osupgrade.image.ImageVersion;
+import dev.osupgrade.image.ReplicationState;
+import dev.osupgrade.ops.ErrorCodes;
+import dev.osupgrade.policy.AutomaticOsUpgradePolicy;
+import dev.osupgrade.policy.RollingUpgradePolicy;
+import dev.osupgrade.policy.UpgradeMode;
+import dev.osupgrade.port.Metric;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Rings across scale sets and regions on the simulated fleet. */
+final class RingRolloutTest {
+  @RegisterExtension static final SimulatorExtension SIM = SimulatorExtension.withSeed(41);
+
+  /** A multi-region fleet: canary in westeurope, early in westeurope + northeurope, broad in three regions. */
+  private record World(SimulatedFleet fleet, ScaleSetId canary, ScaleSetId early1, ScaleSetId early2,
+      ScaleSetId broad1, ScaleSetId broad2, ScaleSetId broad3, RingPlan plan) {}
+
+  private static World world(SimulatedFleet fleet) {
+    ScaleSetId canary = fleet.add(ScaleSetSpec.named("web-canary").region("westeurope").instances(5)
+        .image(ubuntu(V1)));
+    ScaleSetId early1 = fleet.add(ScaleSetSpec.named("web-weu").region("westeurope").instances(10).zones(2)
+        .image(ubuntu(V1)));
+    ScaleSetId early2 = fleet.add(ScaleSetSpec.named("web-neu").region("northeurope").instances(10).zones(2)
+        .image(ubuntu(V1)));
+    ScaleSetId broad1 = fleet.add(ScaleSetSpec.named("api-weu").region("westeurope").instances(20).zones(3)
+        .image(ubuntu(V1)));
+    ScaleSetId broad2 = fleet.add(ScaleSetSpec.named("api-neu").region("northeurope").instances(20).zones(3)
+        .image(ubuntu(V1)));
+    ScaleSetId broad3 = fleet.add(ScaleSetSpec.named("api-eus").region("eastus").instances(20).zones(3)
+        .image(ubuntu(V1)));
+    fleet.publish(ubuntu(V2));
+    RingPlan plan = RingPlan.of(
+        Ring.of("canary", Duration.ofHours(1), canary),
+        Ring.of("early", Duration.ofHours(2), early1, early2),
+        Ring.of("broad", Duration.ZERO, broad1, broad2, broad3));
+    return new World(fleet, canary, early1, early2, broad1, broad2, broad3, plan);
+  }
+
+  private static ReadinessRecord record(RingPlan plan) {
+    return ReadinessRecord.builder().owner("team-web", "web-oncall@example.com")
+        .healthSource(HealthSource.APPLICATION_HEALTH_EXTENSION)
+        .threshold(SignalThreshold.relative(Metric.CPU, 0.10))
+        .scaleSets(plan.scaleSets().toArray(new ScaleSetId[0])).atMostPercentAtOnce(20)
+        .rings("canary", "early", "broad").automaticRollback(true)
+        .runbookStep("page web-oncall; roll the ring back with osupgrade to the previous version").build();
+  }
+
+  private static RingRollout.Builder rings(World w, ImageTrustPolicy trust) {
+    return RingRollout.builder(w.plan(), w.fleet(), w.fleet()).target(V2).clock(w.fleet().clock()).trust(trust)
+        .readiness(record(w.plan()));
+  }
+
+  private static RingRollout run(SimulatedFleet fleet, RingRollout r) {
+    Instant deadline = fleet.clock().instant().plus(Duration.ofDays(30));
+    for (Optional<Instant> next = r.advance(); next.isPresent(); next = r.advance()) {
+      assertThat(next.get()).as(r.timeline()).isBefore(deadline);
+      fleet.clock().advanceTo(next.get());
+    }
+    return r;
+  }
+
+  private static List<RingEvent.Kind> kinds(RingRollout r) {
+    return r.events().stream().map(RingEvent::kind).toList();
+  }
+
+  private static void untouched(SimulatedFleet fleet, ScaleSetId id) {
+    assertThat(fleet.get(id).modelImage()).as("model of %s", id).isEqualTo(ubuntu(V1));
+    for (Instance i : fleet.get(id).instances()) {
+      assertThat(fleet.reimageCount(id, i.instanceId())).as("%s/%s", id, i.instanceId()).isZero();
+    }
+  }
+
+  @Test
+  void rings_healthyImage_promoteRingByRingAfterEachSoak(SimulatedFleet fleet) {
+    World w = world(fleet);
+
+    RingRollout r = run(fleet, rings(w, ImageTrustPolicy.trustingPublishers("Canonical")).build());
+
+    assertThat(r.status()).as(r.timeline()).isEqualTo(RingRollout.Status.COMPLETED);
+    assertThat(r.promotedRings()).isEqualTo(3);
+    for (ScaleSetId id : w.plan().scaleSets()) {
+      assertThat(fleet.get(id).instances()).allSatisfy(i -> assertThat(i.runs(V2)).isTrue());
+    }
+    Instant canaryPromoted = at(r, RingEvent.Kind.RING_PROMOTED, "canary");
+    Instant canarySoak = at(r, RingEvent.Kind.SOAK_STARTED, "canary");
+    Instant earlyStarted = at(r, RingEvent.Kind.RING_STARTED, "early");
+    assertThat(Duration.between(canarySoak, canaryPromoted)).isEqualTo(Duration.ofHours(1));
+    assertThat(earlyStarted).isAfterOrEqualTo(canaryPromoted);
+    assertThat(Duration.between(at(r, RingEvent.Kind.SOAK_STARTED, "early"), at(r, RingEvent.Kind.RING_PROMOTED,
+        "early"))).isEqualTo(Duration.ofHours(2));
+    assertThat(r.timeline()).contains("[canary]", "[early]", "[broad]", "reached every ring");
+  }
+
+  private static Instant at(RingRollout r, RingEvent.Kind kind, String ring) {
+    return r.events().stream().filter(e -> e.kind() == kind && e.ring().equals(ring)).map(RingEvent::at)
+        .findFirst().orElseThrow(() -> new AssertionError(kind + " of " + ring + " missing:\n" + r.timeline()));
+  }
+
+  @Test
+  void rings_badImage_caughtInCanaryQuarantinedRolledBackAndLaterRingsUntouched(SimulatedFleet fleet) {
+    World w = world(fleet);
+    fleet.imageBehavior(V2, ImageBehavior.comesUpUnhealthy());
+    ImageTrustPolicy trust = ImageTrustPolicy.trustingPublishers("Canonical");
+
+    RingRollout r = run(fleet, rings(w, trust).build());
+
+    assertThat(r.status()).as(r.timeline()).isEqualTo(RingRollout.Status.FAILED);
+    assertThat(r.failure().orElseThrow().code()).isEqualTo(ErrorCodes.MAX_UNHEALTHY_UPGRADED);
+    assertThat(kinds(r)).contains(RingEvent.Kind.RING_FAILED, RingEvent.Kind.VERSION_QUARANTINED)
+        .doesNotContain(RingEvent.Kind.RING_PROMOTED);
+    assertThat(trust.quarantine().contains(ubuntu(V2))).isTrue();
+    assertThat(fleet.get(w.canary()).instances()).allSatisfy(i -> assertThat(i.runs(V1)).isTrue());
+    for (ScaleSetId later : List.of(w.early1(), w.early2(), w.broad1(), w.broad2(), w.broad3())) {
+      untouched(fleet, later);
+    }
+
+    // Any later ring rollout sharing the trust policy is stopped by the quarantine before it changes anything.
+    RingRollout again = run(fleet, rings(w, trust).build());
+    assertThat(again.status()).isEqualTo(RingRollout.Status.FAILED);
+    assertThat(again.timeline()).contains("quarantine");
+    untouched(fleet, w.early1());
+  }
+
+  @Test
+  void rings_heavierImage_performanceGateFailsTheCanarySoakThatHealthAlonePasses(SimulatedFleet fleet) {
+    World w = world(fleet);
+    fleet.imagePerformance(V2, Metric.CPU, 1.3);
+    ImageTrustPolicy trust = ImageTrustPolicy.trustingPublishers("Canonical");
+    // Within a ring every instance is upgraded, so the soak compares each scale set with itself before the ring.
+    PerformanceGate perf = PerformanceGate.builder().source(fleet)
+        .threshold(SignalThreshold.relative(Metric.CPU, 0.10)).beforeVsAfter(true).build();
+
+    RingRollout r = run(fleet, rings(w, trust).gate(perf).build());
+
+    assertThat(r.status()).as(r.timeline()).isEqualTo(RingRollout.Status.FAILED);
+    assertThat(r.failure().orElseThrow().code()).isEqualTo(ErrorCodes.PERFORMANCE_REGRESSION);
+    assertThat(r.currentRing().name()).isEqualTo("canary");
+    assertThat(trust.quarantine().contains(ubuntu(V2))).isTrue();
+    assertThat(fleet.get(w.canary()).instances()).allSatisfy(i -> assertThat(i.runs(V1)).isTrue());
+    untouched(fleet, w.early1());
+  }
+
+  @Test
+  void rings_untrustedPublisher_refusedBeforeAnyChange(SimulatedFleet fleet) {
+    World w = world(fleet);
+
+    RingRollout r = run(fleet, rings(w, ImageTrustPolicy.trustingPublishers("MicrosoftWindowsServer")).build());
+
+    assertThat(r.status()).isEqualTo(RingRollout.Status.REFUSED);
+    assertThat(r.timeline()).contains(TrustRule.TRUSTED_PUBLISHER.toString(), "nothing was changed");
+    assertThat(fleet.calls("updateModelImage") + fleet.calls("upgradeInstances")).isZero();
+  }
+
+  @Test
+  void rings_productionScaleSetWithoutReadinessRecord_refusedListingWhatIsMissing(SimulatedFleet fleet) {
+    World w = world(fleet);
+
+    RingRollout r = run(fleet, RingRollout.builder(w.plan(), fleet, fleet).target(V2).clock(fleet.clock())
+        .trust(ImageTrustPolicy.trustingPublishers("Canonical")).build());
+
+    assertThat(r.status()).isEqualTo(RingRollout.Status.REFUSED);
+    assertThat(r.failure().orElseThrow().message()).contains("owning team", "rollback");
+    assertThat(fleet.calls("updateModelImage") + fleet.calls("upgradeInstances")).isZero();
+    assertThat(ReadinessRecord.empty().missing()).extracting(g -> g.item()).contains(ReadinessItem.OWNER_TEAM);
+  }
+
+  @Test
+  void rings_testEnvironmentWithoutRecord_allowed(SimulatedFleet fleet) {
+    World w = world(fleet);
+
+    RingRollout r = run(fleet, RingRollout.builder(w.plan(), fleet, fleet).target(V2).clock(fleet.clock())
+        .trust(ImageTrustPolicy.trustingPublishers("Canonical")).environments(id -> Environment.TEST).build());
+
+    assertThat(r.status()).as(r.timeline()).isEqualTo(RingRollout.Status.COMPLETED);
+  }
+
+  @Test
+  void rings_promotionOutsideTheMaintenanceWindow_waitsForTheNextWindow(SimulatedFleet fleet) {
+    World w = world(fleet);
+    // The clock starts Monday 00:00 UTC; promotions only Monday-Friday 22:00-23:59 UTC.
+    MaintenanceSchedule window = MaintenanceSchedule.of(MaintenanceWindow.parse("MON-FRI 22:00-23:59 UTC"));
+
+    RingRollout r = run(fleet, rings(w, ImageTrustPolicy.trustingPublishers("Canonical"))
+        .gate(MaintenanceWindowGate.of(window)).build());
+
+    assertThat(r.status()).as(r.timeline()).isEqualTo(RingRollout.Status.COMPLETED);
+    for (RingEvent e : r.events()) {
+      if (e.kind() == RingEvent.Kind.RING_PROMOTED) {
+        assertThat(window.isOpen(e.at())).as("promotion at %s", e.at()).isTrue();
+      }
+    }
+    assertThat(kinds(r)).contains(RingEvent.Kind.RING_WAITING);
+  }
+
+  @Test
+  void rings_galleryReplicationLagging_ringWaitsForItsRegion(SimulatedFleet fleet) {
+    ImageReference gallery = ImageReference.gallery("/subscriptions/00000000-0000-0000-0000-000000000000/"
+        + "resourceGroups/images/providers/Microsoft.Compute/galleries/shared/images/web", "1.0.0");
+    ScaleSetId weu = fleet.add(ScaleSetSpec.named("weu").region("westeurope").instances(5).image(gallery));
+    ScaleSetId eus = fleet.add(ScaleSetSpec.named("eus").region("eastus").instances(5).image(gallery));
+    Instant now = fleet.clock().instant();
+    ImageReference next = gallery.withVersion(ImageVersion.parse("1.1.0"));
+    fleet.publish(ImageRelease.gallery(next, now, Map.of(Region.of("westeurope"), ReplicationState.COMPLETED,
+        Region.of("eastus"), ReplicationState.REPLICATING)));
+    fleet.faults().replication(next, "eastus", ReplicationState.COMPLETED, Duration.ofHours(6));
+    RingPlan plan = RingPlan.of(Ring.of("first", Duration.ofMinutes(30), weu), Ring.of("second", Duration.ZERO,
+        eus));
+
+    RingRollout r = run(fleet, RingRollout.builder(plan, fleet, fleet).target("1.1.0").clock(fleet.clock())
+        .trust(ImageTrustPolicy.builder().trustGallery("shared").build()).environments(id -> Environment.TEST)
+        .build());
+
+    assertThat(r.status()).as(r.timeline()).isEqualTo(RingRollout.Status.COMPLETED);
+    Instant secondStarted = at(r, RingEvent.Kind.RING_STARTED, "second");
+    assertThat(secondStarted).isAfterOrEqualTo(now.plus(Duration.ofHours(6)));
+    assertThat(r.timeline()).contains("NOT_REPLICATED_TO_REGION");
+  }
+
+  @Test
+  void rings_governedPlatform_enablesAutomaticOsUpgradeRingByRingAndWatchesThePlatform(SimulatedFleet fleet) {
+    AutomaticOsUpgradePolicy off = AutomaticOsUpgradePolicy.ofDefaults().withUseRollingUpgradePolicy(true);
+    ScaleSetId a = fleet.add(ScaleSetSpec.named("a").instances(5).image(ubuntu(V1)).mode(UpgradeMode.ROLLING)
+        .rollingPolicy(RollingUpgradePolicy.ofDefaults()).automaticOsUpgrade(off));
+    ScaleSetId b = fleet.add(ScaleSetSpec.named("b").instances(10).image(ubuntu(V1)).mode(UpgradeMode.ROLLING)
+        .rollingPolicy(RollingUpgradePolicy.ofDefaults()).automaticOsUpgrade(off));
+    // The platform needs the model on 'latest': set it the way an operator would.
+    fleet.updateModelImage(a, ubuntu(V1).withLatest());
+    fleet.updateModelImage(b, ubuntu(V1).withLatest());
+    fleet.publish(ubuntu(V2));
+    RingPlan plan = RingPlan.of(Ring.of("canary", Duration.ofHours(1), a), Ring.of("rest", Duration.ZERO, b));
+
+    RingRollout r = run(fleet, RingRollout.builder(plan, fleet, fleet).target(V2).clock(fleet.clock())
+        .trust(ImageTrustPolicy.trustingPublishers("Canonical")).environments(id -> Environment.TEST)
+        .governedPlatform(fleet).build());
+
+    assertThat(r.status()).as(r.timeline()).isEqualTo(RingRollout.Status.COMPLETED);
+    assertThat(fleet.get(a).upgradePolicy().automaticOsUpgrade().enableAutomaticOSUpgrade()).isTrue();
+    assertThat(fleet.get(b).instances()).allSatisfy(i -> assertThat(i.runs(V2)).isTrue());
+    assertThat(fleet.osUpgradeHistory(b)).isNotEmpty();
+    assertThat(at(r, RingEvent.Kind.RING_STARTED, "rest")).isAfterOrEqualTo(at(r, RingEvent.Kind.RING_PROMOTED,
+        "canary"));
+  }
+}
