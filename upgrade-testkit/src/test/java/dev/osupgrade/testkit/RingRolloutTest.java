@@ -273,4 +273,59 @@ final class RingRolloutTest {
     assertThat(at(r, RingEvent.Kind.RING_STARTED, "rest")).isAfterOrEqualTo(at(r, RingEvent.Kind.RING_PROMOTED,
         "canary"));
   }
+
+  private static ScaleSetId platformSet(SimulatedFleet fleet, String name, int instances,
+      AutomaticOsUpgradePolicy auto) {
+    ScaleSetId id = fleet.add(ScaleSetSpec.named(name).instances(instances).image(ubuntu(V1))
+        .mode(UpgradeMode.ROLLING).rollingPolicy(RollingUpgradePolicy.ofDefaults()).automaticOsUpgrade(auto));
+    fleet.updateModelImage(id, ubuntu(V1).withLatest());
+    return id;
+  }
+
+  @Test
+  void rings_governedPlatformBadImage_platformFaultsVersionQuarantinedAndUpgradesDisabled(SimulatedFleet fleet) {
+    AutomaticOsUpgradePolicy off = AutomaticOsUpgradePolicy.ofDefaults().withUseRollingUpgradePolicy(true);
+    ScaleSetId a = platformSet(fleet, "a", 5, off);
+    ScaleSetId b = platformSet(fleet, "b", 10, off);
+    fleet.publish(ubuntu(V2));
+    fleet.imageBehavior(V2, ImageBehavior.comesUpUnhealthy());
+    ImageTrustPolicy trust = ImageTrustPolicy.trustingPublishers("Canonical");
+    RingPlan plan = RingPlan.of(Ring.of("canary", Duration.ofHours(1), a), Ring.of("rest", Duration.ZERO, b));
+
+    RingRollout r = run(fleet, RingRollout.builder(plan, fleet, fleet).target(V2).clock(fleet.clock()).trust(trust)
+        .environments(id -> Environment.TEST).governedPlatform(fleet).build());
+
+    assertThat(r.status()).as(r.timeline()).isEqualTo(RingRollout.Status.FAILED);
+    assertThat(r.failure().orElseThrow().code()).isEqualTo(ErrorCodes.MAX_UNHEALTHY_UPGRADED);
+    assertThat(trust.quarantine().contains(ubuntu(V2))).isTrue();
+    assertThat(fleet.get(a).upgradePolicy().automaticOsUpgrade().enableAutomaticOSUpgrade()).isFalse();
+    fleet.clock().advance(Duration.ofHours(1)); // Azure's own rollback of the failed instance finishes
+    assertThat(fleet.get(a).instances()).as(String.join("\n", fleet.log()))
+        .allSatisfy(i -> assertThat(i.runs(V1)).isTrue());
+    assertThat(fleet.get(b).upgradePolicy().automaticOsUpgrade().enableAutomaticOSUpgrade()).isFalse();
+    assertThat(fleet.get(b).instances()).allSatisfy(i -> assertThat(fleet.reimageCount(b, i.instanceId())).isZero());
+  }
+
+  @Test
+  void rings_governedPlatformWithDeferral_approvesOnlyInsideTheMaintenanceWindow(SimulatedFleet fleet) {
+    AutomaticOsUpgradePolicy deferred = AutomaticOsUpgradePolicy.ofDefaults().withUseRollingUpgradePolicy(true)
+        .withOsRollingUpgradeDeferral(true);
+    ScaleSetId a = platformSet(fleet, "a", 5, deferred);
+    fleet.publish(ubuntu(V2));
+    MaintenanceSchedule nights = MaintenanceSchedule.of(MaintenanceWindow.parse("MON-SUN 20:00-23:00 UTC"));
+    RingPlan plan = RingPlan.of(Ring.of("only", Duration.ZERO, a));
+
+    RingRollout r = run(fleet, RingRollout.builder(plan, fleet, fleet).target(V2).clock(fleet.clock())
+        .trust(ImageTrustPolicy.trustingPublishers("Canonical")).environments(id -> Environment.TEST)
+        .governedPlatform(fleet).deferralApprovals(dev.osupgrade.governance.schedule.DeferralApprovals.builder()
+            .schedule(nights).build()).build());
+
+    assertThat(r.status()).as(r.timeline()).isEqualTo(RingRollout.Status.COMPLETED);
+    List<RingEvent> approvals = r.events().stream().filter(e -> e.kind() == RingEvent.Kind.DEFERRAL_APPROVED)
+        .toList();
+    assertThat(approvals).as(r.timeline()).isNotEmpty()
+        .allSatisfy(e -> assertThat(nights.isOpen(e.at())).as("approved at %s", e.at()).isTrue());
+    assertThat(kinds(r)).contains(RingEvent.Kind.DEFERRAL_HELD);
+    assertThat(fleet.get(a).instances()).allSatisfy(i -> assertThat(i.runs(V2)).isTrue());
+  }
 }

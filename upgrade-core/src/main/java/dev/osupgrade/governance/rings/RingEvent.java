@@ -35,6 +35,12 @@ public record RingEvent(long sequence, Instant at, Kind kind, String ring, @Null
     RING_STARTED,
     /** A ring waits (replication not done, a gate asked to wait). */
     RING_WAITING,
+    /** Deferred platform upgrades were approved ({@code osRollingUpgradeDeferral}). */
+    DEFERRAL_APPROVED,
+    /** Deferred platform upgrades are held (outside a window, a gate waits). */
+    DEFERRAL_HELD,
+    /** An instance has waited for approval longer than the maximum deferral: someone must decide. */
+    DEFERRAL_OVERDUE,
     /** One scale set of a ring finished its upgrade. */
     SCALE_SET_UPGRADED,
     /** One scale set of a ring had nothing to do (already on the target). */

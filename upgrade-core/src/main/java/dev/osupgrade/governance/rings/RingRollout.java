@@ -14,6 +14,9 @@ import dev.osupgrade.governance.ReadinessCheck;
 import dev.osupgrade.governance.ReadinessRecord;
 import dev.osupgrade.governance.TrustDecision;
 import dev.osupgrade.governance.TrustRule;
+import dev.osupgrade.governance.schedule.DeferralApprovals;
+import dev.osupgrade.governance.schedule.DeferralDecision;
+import dev.osupgrade.governance.schedule.PendingUpgrade;
 import dev.osupgrade.health.GateContext;
 import dev.osupgrade.health.GatePhase;
 import dev.osupgrade.health.GateVerdict;
@@ -118,6 +121,7 @@ public final class RingRollout {
   private final Duration poll;
   private final List<Consumer<RingEvent>> listeners;
   private final List<RolloutListener> rolloutListeners;
+  private final @Nullable DeferralApprovals deferrals;
 
   private Status status = Status.NOT_STARTED;
   private Phase phase = Phase.PENDING;
@@ -131,6 +135,7 @@ public final class RingRollout {
   private final Map<ScaleSetId, Rollout> rollbacks = new LinkedHashMap<>();
   private final Map<ScaleSetId, ImageVersion> previous = new HashMap<>();
   private final Map<ScaleSetId, String> toRollBack = new LinkedHashMap<>();
+  private final Map<ScaleSetId, String> heldFor = new HashMap<>();
   private final Set<ScaleSetId> done = new TreeSet<>((a, b) -> a.armId().compareTo(b.armId()));
   private final List<RingEvent> events = new ArrayList<>();
   private long sequence;
@@ -151,6 +156,7 @@ public final class RingRollout {
     this.poll = b.poll;
     this.listeners = List.copyOf(b.listeners);
     this.rolloutListeners = List.copyOf(b.rolloutListeners);
+    this.deferrals = b.deferrals;
   }
 
   /**
@@ -360,6 +366,9 @@ public final class RingRollout {
         return fail(ring, id, now, new UpgradeError(gateFailure.get().code(), gateFailure.get().reason()), true);
       }
       boolean running = latest.isPresent() && latest.get().isRunning();
+      if (running && deferrals != null && s.upgradePolicy().automaticOsUpgrade().osRollingUpgradeDeferral()) {
+        approveDeferred(ring, s, latest.get(), now);
+      }
       if (!running && s.instances().stream().allMatch(i -> i.runs(target))) {
         done.add(id);
         emit(now, RingEvent.Kind.SCALE_SET_UPGRADED, ring.name(), id, "the platform upgraded every instance to "
@@ -370,6 +379,36 @@ public final class RingRollout {
       return startSoak(ring, now);
     }
     return Optional.of(now.plus(poll));
+  }
+
+  /**
+   * With {@code osRollingUpgradeDeferral} each instance waits for an approval: grant it only when the window and the
+   * approval gates allow, and say loudly when an instance has waited past the maximum deferral. ARM does not list
+   * which instances hold a notice, so every instance not yet on the target while the platform's upgrade runs counts
+   * as pending since that upgrade started.
+   */
+  private void approveDeferred(Ring ring, ScaleSet s, RollingUpgradeStatus latest, Instant now) {
+    DeferralApprovals approvals = Require.nonNull(deferrals, "deferrals");
+    List<PendingUpgrade> pending = new ArrayList<>();
+    for (Instance i : s.instances()) {
+      if (!i.runs(target)) {
+        pending.add(PendingUpgrade.of(i.instanceId(), latest.startTime()));
+      }
+    }
+    if (pending.isEmpty()) {
+      return;
+    }
+    DeferralDecision decision = approvals.decide(s, target, pending, now);
+    for (var overdue : decision.overdue()) {
+      emit(now, RingEvent.Kind.DEFERRAL_OVERDUE, ring.name(), s.id(), overdue.toString());
+    }
+    if (decision instanceof DeferralDecision.Approve approve && !approve.instanceIds().isEmpty()) {
+      Require.nonNull(platform, "platform").approveRollingUpgrade(s.id(), approve.instanceIds());
+      emit(now, RingEvent.Kind.DEFERRAL_APPROVED, ring.name(), s.id(), approve.toString());
+    } else if (decision instanceof DeferralDecision.Hold hold && !hold.reason().equals(heldFor.get(s.id()))) {
+      heldFor.put(s.id(), hold.reason());
+      emit(now, RingEvent.Kind.DEFERRAL_HELD, ring.name(), s.id(), hold.toString());
+    }
   }
 
   private Optional<Instant> startSoak(Ring ring, Instant now) {
@@ -673,6 +712,7 @@ public final class RingRollout {
     private Duration poll = DEFAULT_POLL;
     private final List<Consumer<RingEvent>> listeners = new ArrayList<>();
     private final List<RolloutListener> rolloutListeners = new ArrayList<>();
+    private @Nullable DeferralApprovals deferrals;
 
     private Builder(RingPlan plan, ScaleSetPort fleet, ImageCatalog catalog) {
       this.plan = Require.nonNull(plan, "plan");
@@ -732,6 +772,18 @@ public final class RingRollout {
      */
     public Builder governedPlatform(PlatformUpgradePort value) {
       this.platform = Require.nonNull(value, "platform");
+      return this;
+    }
+
+    /**
+     * Grants {@code osRollingUpgradeDeferral} approvals in governed platform mode, only when its window and gates
+     * allow (without it, deferred instances wait for someone else to approve them).
+     *
+     * @param value the approval policy
+     * @return this builder
+     */
+    public Builder deferralApprovals(DeferralApprovals value) {
+      this.deferrals = Require.nonNull(value, "deferralApprovals");
       return this;
     }
 
