@@ -1,0 +1,121 @@
+package dev.osupgrade.examples;
+
+import dev.osupgrade.fleet.ScaleSetId;
+import dev.osupgrade.governance.HealthSource;
+import dev.osupgrade.governance.ImageTrustPolicy;
+import dev.osupgrade.governance.ReadinessRecord;
+import dev.osupgrade.governance.SignalThreshold;
+import dev.osupgrade.governance.performance.PerformanceGate;
+import dev.osupgrade.governance.rings.Ring;
+import dev.osupgrade.governance.rings.RingPlan;
+import dev.osupgrade.governance.rings.RingRollout;
+import dev.osupgrade.governance.schedule.MaintenanceSchedule;
+import dev.osupgrade.governance.schedule.MaintenanceWindow;
+import dev.osupgrade.governance.schedule.MaintenanceWindowGate;
+import dev.osupgrade.image.ImageReference;
+import dev.osupgrade.image.ImageVersion;
+import dev.osupgrade.port.Metric;
+import dev.osupgrade.testkit.ScaleSetSpec;
+import dev.osupgrade.testkit.SimulatedFleet;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * A governed three-ring rollout on a simulated fleet of six scale sets in three regions: canary, early, broad, with
+ * a soak after each ring, a performance gate (CPU vs. before the ring) and promotions only inside a nightly
+ * maintenance window. First a good image goes everywhere; then an image that is healthy to probes but 30% heavier
+ * on CPU is caught in the canary ring, quarantined and rolled back, and the other rings are never touched.
+ */
+public final class RingsDemo {
+  static final ImageReference UBUNTU = Demo.UBUNTU;
+
+  private RingsDemo() {}
+
+  /**
+   * Runs the demo.
+   *
+   * @param args optional: the seed (default 42)
+   */
+  public static void main(String[] args) {
+    run(args.length > 0 ? Long.parseLong(args[0]) : 42, System.out);
+  }
+
+  /**
+   * Runs both ring rollouts and prints their timelines.
+   *
+   * @param seed the simulator's seed
+   * @param out where to print
+   * @return the two ring rollouts, good image first
+   */
+  public static RingRollout[] run(long seed, PrintStream out) {
+    SimulatedFleet fleet = SimulatedFleet.create(seed);
+    ScaleSetId canary = fleet.add(ScaleSetSpec.named("web-canary").resourceGroup("shop-prod")
+        .region("westeurope").instances(6).image(UBUNTU.withVersion(Demo.RUNNING)));
+    ScaleSetId webWeu = fleet.add(ScaleSetSpec.named("web-weu").resourceGroup("shop-prod").region("westeurope")
+        .instances(20).zones(3).image(UBUNTU.withVersion(Demo.RUNNING)));
+    ScaleSetId webNeu = fleet.add(ScaleSetSpec.named("web-neu").resourceGroup("shop-prod").region("northeurope")
+        .instances(20).zones(3).image(UBUNTU.withVersion(Demo.RUNNING)));
+    ScaleSetId apiWeu = fleet.add(ScaleSetSpec.named("api-weu").resourceGroup("shop-prod").region("westeurope")
+        .instances(30).zones(3).image(UBUNTU.withVersion(Demo.RUNNING)));
+    ScaleSetId apiNeu = fleet.add(ScaleSetSpec.named("api-neu").resourceGroup("shop-prod").region("northeurope")
+        .instances(30).zones(3).image(UBUNTU.withVersion(Demo.RUNNING)));
+    ScaleSetId apiEus = fleet.add(ScaleSetSpec.named("api-eus").resourceGroup("shop-prod").region("eastus")
+        .instances(30).zones(3).image(UBUNTU.withVersion(Demo.RUNNING)));
+    RingPlan plan = RingPlan.of(
+        Ring.of("canary", Duration.ofHours(2), canary),
+        Ring.of("early", Duration.ofHours(4), webWeu, webNeu),
+        Ring.of("broad", Duration.ofHours(1), apiWeu, apiNeu, apiEus));
+    ReadinessRecord record = ReadinessRecord.builder().owner("team-shop", "shop-oncall@example.com")
+        .healthSource(HealthSource.APPLICATION_HEALTH_EXTENSION)
+        .threshold(SignalThreshold.relative(Metric.CPU, 0.10))
+        .scaleSets(plan.scaleSets().toArray(new ScaleSetId[0])).atMostPercentAtOnce(20)
+        .rings("canary", "early", "broad").automaticRollback(true)
+        .runbookStep("page shop-oncall; if a ring failed, confirm the rollback finished and file the image bug")
+        .build();
+    ImageTrustPolicy trust = ImageTrustPolicy.trustingPublishers("Canonical");
+    MaintenanceSchedule nights = MaintenanceSchedule.of(MaintenanceWindow.parse("MON-FRI 20:00-23:30 UTC"));
+
+    out.println("== osupgrade rings demo (seed " + seed + ") ==");
+    out.println(plan);
+    out.println();
+    out.println(record.toRunbook());
+    out.println("promotions only inside: " + nights);
+    out.println();
+
+    out.println("== 1. " + Demo.GOOD + ": healthy and as fast as before ==");
+    fleet.publish(UBUNTU.withVersion(Demo.GOOD));
+    RingRollout good = drive(fleet, rings(plan, fleet, Demo.GOOD, trust, record, nights), out);
+    out.println("=> " + good + "\n");
+
+    out.println("== 2. " + Demo.BAD + ": healthy to probes, but 30% more CPU ==");
+    fleet.publish(UBUNTU.withVersion(Demo.BAD));
+    fleet.imagePerformance(Demo.BAD, Metric.CPU, 1.3);
+    RingRollout bad = drive(fleet, rings(plan, fleet, Demo.BAD, trust, record, nights), out);
+    out.println("=> " + bad);
+    out.println("   quarantine: " + trust.quarantine().entries());
+    for (ScaleSetId id : plan.scaleSets()) {
+      long onBad = fleet.get(id).instances().stream().filter(i -> i.runs(Demo.BAD)).count();
+      out.println("   " + id + ": model " + fleet.get(id).modelImage().version().orElseThrow() + ", "
+          + onBad + " instances on " + Demo.BAD);
+    }
+    return new RingRollout[] {good, bad};
+  }
+
+  private static RingRollout rings(RingPlan plan, SimulatedFleet fleet, ImageVersion target, ImageTrustPolicy trust,
+      ReadinessRecord record, MaintenanceSchedule nights) {
+    PerformanceGate cpu = PerformanceGate.builder().source(fleet)
+        .threshold(SignalThreshold.relative(Metric.CPU, 0.10)).beforeVsAfter(true).build();
+    return RingRollout.builder(plan, fleet, fleet).target(target).clock(fleet.clock()).trust(trust)
+        .readiness(record).gate(cpu).gate(MaintenanceWindowGate.of(nights)).build();
+  }
+
+  private static RingRollout drive(SimulatedFleet fleet, RingRollout rings, PrintStream out) {
+    for (Optional<Instant> next = rings.advance(); next.isPresent(); next = rings.advance()) {
+      fleet.clock().advanceTo(next.get());
+    }
+    out.print(rings.timeline());
+    return rings;
+  }
+}

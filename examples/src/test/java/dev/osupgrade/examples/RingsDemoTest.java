@@ -1,0 +1,26 @@
+package dev.osupgrade.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.osupgrade.governance.rings.RingRollout;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+final class RingsDemoTest {
+
+  @Test
+  void ringsDemo_goodImageReachesEveryRing_heavyImageStoppedInCanaryAndQuarantined() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+
+    RingRollout[] rings = RingsDemo.run(42, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+
+    String out = bytes.toString(StandardCharsets.UTF_8);
+    assertThat(rings[0].status()).as(out).isEqualTo(RingRollout.Status.COMPLETED);
+    assertThat(rings[1].status()).as(out).isEqualTo(RingRollout.Status.FAILED);
+    assertThat(rings[1].currentRing().name()).isEqualTo("canary");
+    assertThat(out).contains("ring promoted", "reached every ring", "PerformanceRegression", "version quarantined",
+        "rollback started", "api-eus: model 22.04.202410010, 0 instances on 22.04.202411010");
+  }
+}
