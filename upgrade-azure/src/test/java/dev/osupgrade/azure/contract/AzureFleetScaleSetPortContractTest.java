@@ -8,7 +8,7 @@ import dev.osupgrade.testkit.contract.ScaleSetPortContract;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The Azure adapter passes the scale-set contract, over the ARM emulator serving the contract's world. */
-final class AzureFleetScaleSetPortTest extends ScaleSetPortContract {
+final class AzureFleetScaleSetPortContractTest extends ScaleSetPortContract {
   static final ArmEmulator EMULATOR = ArmEmulator.create().vmPageSize(4);
   @RegisterExtension static final WireMockExtension ARM = EMULATOR.extension();
 

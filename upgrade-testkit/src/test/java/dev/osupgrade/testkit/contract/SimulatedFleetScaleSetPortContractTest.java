@@ -4,7 +4,7 @@ import dev.osupgrade.port.ScaleSetPort;
 import dev.osupgrade.testkit.SimulatedFleet;
 
 /** The simulator passes its own scale-set contract. */
-final class SimulatedFleetScaleSetPortTest extends ScaleSetPortContract {
+final class SimulatedFleetScaleSetPortContractTest extends ScaleSetPortContract {
   @Override
   protected ScaleSetPort portOver(SimulatedFleet world) {
     return world;
