@@ -33,6 +33,7 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509ExtendedTrustManager;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -102,20 +103,24 @@ final class ArmEmulatorTest {
   }
 
   @Test
-  void patchImage_staleIfMatch_412AndNothingChanged() {
+  void patch_staleIfMatch_412AndNothingChanged() throws Exception {
     ScaleSetId web = world.add(ScaleSetSpec.named("web").instances(2).image(V1));
     world.publish(V2);
     AzureFleet azure = EMULATOR.connect(ARM, world);
-    world.updateUpgradePolicy(web, UpgradePolicy.manual(), null); // no change: etag stays "1"
-    azure.get(web);
-    world.updateModelImage(web, V2); // etag "2"
+    world.updateModelImage(web, V2); // etag "1" -> "2"
 
-    // rollBackInstances PATCHes the model with If-Match: the etag its own GET read, so it succeeds; a stale one fails
-    assertThat(world.peek(web).etag()).isEqualTo("\"2\"");
     assertThatThrownBy(() -> azure.updateUpgradePolicy(web, UpgradePolicy.manual(), "\"1\""))
         .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.httpStatus()).isEqualTo(412));
-    ARM.verify(1, patchRequestedFor(urlPathMatching(".*/web")));
+    HttpResponse<String> image = send("PATCH", ARM.getRuntimeInfo().getHttpsBaseUrl() + web.armId()
+        + "?api-version=2025-04-01", "{\"properties\": {\"virtualMachineProfile\": {\"storageProfile\": "
+        + "{\"imageReference\": {\"publisher\": \"Canonical\", \"offer\": \"0001-com-ubuntu-server-jammy\", "
+        + "\"sku\": \"22_04-lts-gen2\", \"version\": \"22.04.202407010\"}}}}}", "\"1\"");
+
+    assertThat(image.statusCode()).isEqualTo(412);
+    assertThat(ArmJson.read(image.body()).at("/error/code").asText()).isEqualTo("PreconditionFailed");
+    ARM.verify(2, patchRequestedFor(urlPathMatching(".*/web")));
     assertThat(world.peek(web).modelImage()).isEqualTo(V2);
+    assertThat(world.peek(web).etag()).isEqualTo("\"2\"");
   }
 
   @Test
@@ -193,6 +198,13 @@ final class ArmEmulatorTest {
 
   /** A plain GET that trusts WireMock's certificate. */
   private static String get(String url) throws Exception {
+    return send("GET", url, null, null).body();
+  }
+
+  /** A plain request that trusts WireMock's certificate. */
+  private static HttpResponse<String> send(String method, String url, @Nullable String body,
+      @Nullable String ifMatch)
+      throws Exception {
     // an extended trust manager that checks nothing also skips the host name check of the self-signed certificate
     X509ExtendedTrustManager trustAll = new X509ExtendedTrustManager() {
       @Override
@@ -221,7 +233,11 @@ final class ArmEmulatorTest {
     SSLContext ssl = SSLContext.getInstance("TLS");
     ssl.init(null, new TrustManager[] {trustAll}, new SecureRandom());
     HttpClient client = HttpClient.newBuilder().sslContext(ssl).build();
-    return client.send(HttpRequest.newBuilder(URI.create(url)).GET().build(), HttpResponse.BodyHandlers.ofString())
-        .body();
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    if (ifMatch != null) {
+      request.header("If-Match", ifMatch);
+    }
+    return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 }
