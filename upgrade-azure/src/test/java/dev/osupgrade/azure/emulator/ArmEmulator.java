@@ -102,8 +102,11 @@ import org.jspecify.annotations.Nullable;
  *       as ARM's list is</td></tr>
  *   <tr><td>GET marketplace versions of a region</td><td>{@code listReleases}</td><td>200, the versions published by
  *       now (a release published in the future is not offered yet)</td></tr>
+ *   <tr><td>GET resource SKUs ({@code $filter=location eq '…'})</td><td>(none)</td><td>200, a few VM sizes of the
+ *       region, among them the scale sets' {@code Standard_D2s_v3} (2 vCPUs, {@code standardDSv3Family})</td></tr>
  *   <tr><td>GET compute usages of a region</td><td>{@code headroom}</td><td>200, {@code cores} and the VM family's
- *       cores, with a limit that leaves exactly the simulator's headroom</td></tr>
+ *       cores, with a limit that leaves exactly the simulator's headroom (the smallest of the region's scale sets:
+ *       the simulator's quota is per scale set, Azure's per region)</td></tr>
  *   <tr><td>GET an {@code Azure-AsyncOperation} / {@code Location}</td><td>(the instances it waits for)</td>
  *       <td>{@code InProgress} / 202 until done; each poll that finds it still running moves the simulator's clock by
  *       {@link #pollAdvance} (a client that polls is a client that waits)</td></tr>
@@ -148,6 +151,8 @@ public final class ArmEmulator implements ResponseDefinitionTransformerV2 {
       + "/versions$");
   private static final Pattern OPERATION = Pattern.compile("(?i)^/subscriptions/([^/]+)/providers/"
       + "Microsoft\\.Compute/locations/([^/]+)/operations/([^/]+)$");
+  private static final Pattern SKUS = Pattern.compile("(?i)^/subscriptions/([^/]+)/providers/"
+      + "Microsoft\\.Compute/skus$");
   private static final Pattern USAGES = Pattern.compile("(?i)^/subscriptions/([^/]+)/providers/"
       + "Microsoft\\.Compute/locations/([^/]+)/usages$");
 
@@ -418,6 +423,10 @@ public final class ArmEmulator implements ResponseDefinitionTransformerV2 {
     if (m.matches() && call.is(RequestMethod.GET)) {
       return marketplaceVersions(w, m.group(1), Region.of(m.group(2)),
           ImageReference.marketplace(m.group(3), m.group(4), m.group(5), "latest"));
+    }
+    m = SKUS.matcher(call.path);
+    if (m.matches() && call.is(RequestMethod.GET)) {
+      return ok(ArmJson.resourceSkus(call.query("$filter")));
     }
     m = USAGES.matcher(call.path);
     if (m.matches() && call.is(RequestMethod.GET)) {

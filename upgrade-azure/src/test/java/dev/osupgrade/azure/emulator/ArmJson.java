@@ -463,6 +463,46 @@ final class ArmJson {
 
   // -------------------------------------------------------------------------------------------- capacity
 
+  /**
+   * {@code ResourceSkus_List} for a region: a few VM sizes (the emulated scale sets' size among them).
+   *
+   * @param filter the {@code $filter}, e.g. {@code location eq 'westeurope'}
+   */
+  static ObjectNode resourceSkus(@Nullable String filter) {
+    String location = "westeurope";
+    if (filter != null) {
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)location\\s+eq\\s+'([^']+)'").matcher(filter);
+      if (m.find()) {
+        location = m.group(1);
+      }
+    }
+    ObjectNode root = MAPPER.createObjectNode();
+    ArrayNode value = root.putArray("value");
+    value.add(vmSku(location, "Standard_B2s", "B2s", "standardBSFamily", 2, 4));
+    value.add(vmSku(location, VM_SIZE, "D2s_v3", VM_FAMILY, VM_CORES, 8));
+    value.add(vmSku(location, "Standard_D4s_v3", "D4s_v3", VM_FAMILY, 4, 16));
+    return root;
+  }
+
+  private static ObjectNode vmSku(String location, String name, String size, String family, int cores, int memory) {
+    ObjectNode n = MAPPER.createObjectNode();
+    n.put("resourceType", "virtualMachines");
+    n.put("name", name);
+    n.put("tier", "Standard");
+    n.put("size", size);
+    n.put("family", family);
+    n.putArray("locations").add(location);
+    ObjectNode info = n.putArray("locationInfo").addObject();
+    info.put("location", location);
+    info.putArray("zones").add("1").add("2").add("3");
+    ArrayNode caps = n.putArray("capabilities");
+    caps.addObject().put("name", "vCPUs").put("value", String.valueOf(cores));
+    caps.addObject().put("name", "MemoryGB").put("value", String.valueOf(memory));
+    caps.addObject().put("name", "PremiumIO").put("value", "True");
+    n.putArray("restrictions");
+    return n;
+  }
+
   /** One item of {@code Usage_List}. */
   static ObjectNode usage(String name, String localized, long current, long limit) {
     ObjectNode n = MAPPER.createObjectNode();
