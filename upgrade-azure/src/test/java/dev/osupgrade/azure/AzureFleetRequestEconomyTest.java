@@ -120,6 +120,15 @@ final class AzureFleetRequestEconomyTest {
     if (path.contains("/manualupgrade")) {
       return "POST manualupgrade";
     }
+    if (path.contains("/delete?") || path.endsWith("/delete")) {
+      return "POST delete";
+    }
+    if (path.contains("/usages")) {
+      return "GET usages";
+    }
+    if (path.contains("/providers/microsoft.compute/skus")) {
+      return "GET resource SKUs";
+    }
     if (path.matches(".*/virtualmachinescalesets/[^/?]+(\\?.*)?")) {
       return method + " scale set";
     }
@@ -158,6 +167,38 @@ final class AzureFleetRequestEconomyTest {
 
     assertExactCounts(e);
     assertThat(e.batches()).isGreaterThan(5); // a batch never spans two zones
+  }
+
+  /**
+   * A max-surge rollout through the adapter as its own {@link dev.osupgrade.port.CapacityPort}: per batch a headroom
+   * check, a scale-out, and a delete of the replaced instances once the new ones are healthy.
+   */
+  @Test
+  void rollout_maxSurge_scalesOutAndDeletesPerBatch() {
+    EMULATOR.vmPageSize(ArmEmulator.DEFAULT_VM_PAGE_SIZE);
+    SimulatedFleet world = SimulatedFleet.create(SEED);
+    ScaleSetId web = world.add(ScaleSetSpec.named("web").instances(10).image(UBUNTU.withVersion(V1)));
+    world.publish(ImageRelease.marketplace(UBUNTU.withVersion(V2), world.clock().instant().minus(Duration.ofDays(1))));
+    AzureFleet azure = EMULATOR.connect(ARM, world);
+    Rollout rollout = Rollout.builder(azure, web).target(V2).clock(world.clock())
+        .policy(dev.osupgrade.policy.RollingUpgradePolicy.builder().maxSurge(true).build()).build();
+
+    for (Optional<Instant> next = rollout.advance(); next.isPresent(); next = rollout.advance()) {
+      Instant at = next.get();
+      EMULATOR.locked(() -> world.clock().advanceTo(at));
+    }
+
+    assertThat(rollout.status()).isEqualTo(RolloutStatus.COMPLETED);
+    assertThat(world.peek(web).instances()).hasSize(10).extracting(Instance::imageVersion).containsOnly(V2);
+    assertThat(world.peek(web).instances()).extracting(Instance::instanceId).doesNotContain("0", "9");
+    Map<String, Integer> requests = journal();
+    System.out.println("request economy: 10 instances, max surge, " + requests.values().stream()
+        .mapToInt(Integer::intValue).sum() + " requests: " + requests);
+    assertThat(requests.get("POST manualupgrade")).as("surge replaces instances instead of upgrading them").isNull();
+    assertThat(requests.get("PATCH scale set")).as("the model, then sku.capacity once per batch of 2").isEqualTo(6);
+    assertThat(requests.get("GET resource SKUs")).as("the VM size is read once").isEqualTo(1);
+    // the engine deletes each old instance once its replacement is healthy: one POST per instance or pair
+    assertThat(requests.get("POST delete")).isBetween(5, 10);
   }
 
   @Test
