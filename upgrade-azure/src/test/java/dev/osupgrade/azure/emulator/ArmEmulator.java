@@ -124,8 +124,12 @@ import org.jspecify.annotations.Nullable;
  *       exist; the simulator cannot tell the two apart).</li>
  *   <li>Instance health ({@code vmHealth}) is rendered only for scale sets with the Application Health extension,
  *       as Azure reports it; a load-balancer probe's verdict is not visible through the Compute API.</li>
- *   <li>An operation that fails after it was accepted (the simulator's status 0, e.g. {@code AllocationFailed})
- *       becomes a long-running operation that ends {@code Failed} with that error.</li>
+ *   <li>A failure the simulator reports without an HTTP status (status 0, e.g. {@code AllocationFailed}) becomes,
+ *       on a scale-out PATCH, a long-running operation that ends {@code Failed} with that error, and elsewhere a
+ *       409 with its code.</li>
+ *   <li>A {@code manualupgrade} operation ends when none of its instances is still being created or updated (the
+ *       emulator's own error code {@code VMProvisioningFailed} if one failed); a PATCH's operation ends at once, as the
+ *       simulator applies the change at once, except a scale-out, which ends when the new instances are created.</li>
  * </ul>
  *
  * <p>Thread-safety: requests are answered one at a time, holding the world's monitor; test code that moves the

@@ -34,6 +34,9 @@ import org.junit.jupiter.api.Test;
  *   <li>The publish time of a marketplace version: ARM reports none, so the Azure adapter reports when it first saw
  *       the version; the simulator reports the real time. Guaranteed: never before the real time, never after the
  *       listing, and the same on every listing.</li>
+ *   <li>Listing a marketplace image without naming a region: ARM lists marketplace versions per region, so the
+ *       Azure adapter needs a configured marketplace region for {@link ImageCatalog#listReleases(ImageReference)}
+ *       (else {@link IllegalStateException}). The cases name the region.</li>
  *   <li>Releases whose publish time is still ahead: the simulator lists them (its catalog knows the future), Azure
  *       does not offer them yet. The cases publish in the past only.</li>
  *   <li>An image definition that does not exist: the simulator lists nothing; ARM would answer 404. Not a case.</li>

@@ -1,14 +1,15 @@
 package dev.osupgrade.testkit.contract;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.image.ImageVersion;
-import dev.osupgrade.port.CloudException;
+import dev.osupgrade.port.ResourceNotFoundException;
 import dev.osupgrade.testkit.SimulatedFleet;
 import java.time.Duration;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
-
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Images, versions and clock moves shared by the contracts. */
 final class Worlds {
@@ -44,14 +45,9 @@ final class Worlds {
 
   /** Asserts that a call on an unknown scale set fails as ARM does: 404, code {@code ResourceNotFound}. */
   static void assertNotFound(ThrowingCallable call) {
-    assertThatThrownBy(call).isInstanceOfSatisfying(dev.osupgrade.port.ResourceNotFoundException.class, e -> {
-      org.assertj.core.api.Assertions.assertThat(e.httpStatus()).isEqualTo(404);
-      org.assertj.core.api.Assertions.assertThat(e.code()).isEqualTo("ResourceNotFound");
+    assertThatThrownBy(call).isInstanceOfSatisfying(ResourceNotFoundException.class, e -> {
+      assertThat(e.httpStatus()).isEqualTo(404);
+      assertThat(e.code()).isEqualTo("ResourceNotFound");
     });
-  }
-
-  /** @return the exception's status and code, for messages */
-  static String describe(CloudException e) {
-    return e.httpStatus() + " " + e.code();
   }
 }
