@@ -13,6 +13,7 @@ import dev.osupgrade.image.ImageRelease;
 import dev.osupgrade.ops.RollingUpgradeStatus;
 import dev.osupgrade.ops.UpgradeHistoryEntry;
 import dev.osupgrade.policy.UpgradePolicy;
+import dev.osupgrade.port.CapacityPort;
 import dev.osupgrade.port.ConflictException;
 import dev.osupgrade.port.ImageCatalog;
 import dev.osupgrade.port.InvalidModelException;
@@ -29,8 +30,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The ports of upgrade-core over Azure Resource Manager: one object that reads and changes scale sets
- * ({@link ScaleSetPort}), drives Azure's own OS upgrades ({@link PlatformUpgradePort}) and lists image releases
- * ({@link ImageCatalog}).
+ * ({@link ScaleSetPort}), drives Azure's own OS upgrades ({@link PlatformUpgradePort}), lists image releases
+ * ({@link ImageCatalog}) and adds and removes instances for surge rollouts ({@link CapacityPort}).
  *
  * <pre>{@code
  * ComputeManager manager = ComputeManager.authenticate(credential, profile);   // the caller's credential
@@ -66,7 +67,9 @@ import org.jspecify.annotations.Nullable;
  * <h2>Threading</h2>
  * Instances are immutable and thread-safe; every call blocks the calling thread until ARM answers.
  */
-public final class AzureFleet implements ScaleSetPort, PlatformUpgradePort, ImageCatalog {
+public final class AzureFleet implements ScaleSetPort, PlatformUpgradePort, ImageCatalog, CapacityPort {
+  /** Azure's largest Uniform scale set on a platform or gallery image: the default of the builder's limit. */
+  public static final int MAX_SCALE_SET_CAPACITY = 1000;
 
   private final AzureOperations operations;
   private final RetrySettings retry;
@@ -76,7 +79,7 @@ public final class AzureFleet implements ScaleSetPort, PlatformUpgradePort, Imag
     this.retry = b.retry;
     this.marketplaceRegion = b.marketplaceRegion;
     this.operations = new AzureOperations(Require.nonNull(b.computeManager, "computeManager"), b.retry, b.sleeper,
-        b.clock);
+        b.clock, b.maxCapacity);
   }
 
   /**
@@ -255,6 +258,49 @@ public final class AzureFleet implements ScaleSetPort, PlatformUpgradePort, Imag
     operations.approveRollingUpgrade(id, instanceIds);
   }
 
+  // ----------------------------------------------------------------------------------------------- CapacityPort
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The least of: what the scale set's own limit leaves ({@link Builder#maxScaleSetCapacity}, default 1000, and
+   * 100 in a single placement group) over its {@code sku.capacity}; and what the region's vCPU quota ({@code cores})
+   * and the VM size's family quota leave, divided by the size's vCPUs. Three requests: GET of the scale set, the
+   * region's compute usages, and once per VM size and region the resource SKUs of the region (for vCPUs and family;
+   * cached). Regional capacity that Azure has not got (allocation failures) is not visible beforehand.
+   */
+  @Override
+  public int headroom(ScaleSetId id) {
+    return operations.headroom(id);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Lists the instances, GETs the scale set, PATCHes {@code sku.capacity} up by {@code count} with
+   * {@code If-Match} on the etag just read (a concurrent change fails with {@link ConflictException} instead of being
+   * overwritten; retried only on 429), waits until ARM reports the scale set updated, and lists the instances again:
+   * the new ids are those present after and not before (instances someone else created meanwhile count too). A
+   * failure after ARM accepted the change (for example {@code AllocationFailed}) is a {@link
+   * dev.osupgrade.port.CloudException} with ARM's code; ARM may then have created some of the instances, which a
+   * later {@link #get} shows.
+   */
+  @Override
+  public List<String> scaleOut(ScaleSetId id, int count) {
+    return operations.scaleOut(id, count);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Lists the instances first and leaves out ids that are already gone (nothing more is sent when none is left),
+   * then one {@code POST delete} for the rest, waiting until ARM reports them deleted. An empty list sends nothing.
+   */
+  @Override
+  public void deleteInstances(ScaleSetId id, List<String> instanceIds) {
+    operations.deleteInstances(id, instanceIds);
+  }
+
   // ----------------------------------------------------------------------------------------------- ImageCatalog
 
   /**
@@ -408,6 +454,7 @@ public final class AzureFleet implements ScaleSetPort, PlatformUpgradePort, Imag
     private Sleeper sleeper = Sleeper.onCallingThread();
     private Clock clock = Clock.systemUTC();
     private @Nullable Region marketplaceRegion;
+    private int maxCapacity = MAX_SCALE_SET_CAPACITY;
 
     private Builder() {}
 
@@ -478,6 +525,19 @@ public final class AzureFleet implements ScaleSetPort, PlatformUpgradePort, Imag
     }
 
     /**
+     * Sets the largest scale set the adapter counts on for {@link AzureFleet#headroom}: Azure's limit is 1000
+     * instances for platform and gallery images and 600 for managed images, and 100 in a single placement group
+     * (which the adapter reads from the scale set).
+     *
+     * @param instances in [1, 1000]
+     * @return this builder
+     */
+    public Builder maxScaleSetCapacity(int instances) {
+      this.maxCapacity = Require.inRange("maxScaleSetCapacity", instances, 1, MAX_SCALE_SET_CAPACITY);
+      return this;
+    }
+
+    /**
      * Builds the adapter.
      *
      * @return the adapter
@@ -501,6 +561,9 @@ public final class AzureFleet implements ScaleSetPort, PlatformUpgradePort, Imag
       }
       if (marketplaceRegion != null) {
         parts.add("marketplaceRegion=" + marketplaceRegion);
+      }
+      if (maxCapacity != MAX_SCALE_SET_CAPACITY) {
+        parts.add("maxScaleSetCapacity=" + maxCapacity);
       }
       return "AzureFleet.Builder{" + String.join(", ", parts) + "}";
     }

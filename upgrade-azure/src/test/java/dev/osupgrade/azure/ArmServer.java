@@ -10,6 +10,7 @@ import com.azure.core.management.AzureEnvironment;
 import com.azure.core.management.profile.AzureProfile;
 import com.azure.resourcemanager.compute.ComputeManager;
 import com.azure.resourcemanager.resources.fluentcore.utils.ResourceManagerUtils;
+import com.github.tomakehurst.wiremock.extension.Extension;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import dev.osupgrade.fleet.ScaleSetId;
 import io.netty.handler.ssl.SslContext;
@@ -40,11 +41,11 @@ import reactor.core.publisher.Mono;
  *   <li>the SDK's long-running-operation poll delay cut to a millisecond (a process-wide SDK setting).</li>
  * </ul>
  */
-final class ArmServer {
+public final class ArmServer {
   /** The subscription every test scale set lives in. */
-  static final String SUBSCRIPTION = "00000000-0000-0000-0000-000000000001";
+  public static final String SUBSCRIPTION = "00000000-0000-0000-0000-000000000001";
   /** The scale set most tests use: resource group {@code rg}, name {@code web}. */
-  static final ScaleSetId WEB = ScaleSetId.of(SUBSCRIPTION, "rg", "web");
+  public static final ScaleSetId WEB = ScaleSetId.of(SUBSCRIPTION, "rg", "web");
 
   static {
     ResourceManagerUtils.InternalRuntimeContext.setDelayProvider(d -> Duration.ofMillis(1));
@@ -53,9 +54,21 @@ final class ArmServer {
   private ArmServer() {}
 
   /** @return a JUnit 5 extension running WireMock on a dynamic HTTPS port, reset before each test */
-  static WireMockExtension extension() {
+  public static WireMockExtension extension() {
     return WireMockExtension.newInstance()
         .options(wireMockConfig().httpDisabled(true).dynamicHttpsPort())
+        .build();
+  }
+
+  /**
+   * Same as {@link #extension()}, with WireMock extensions (for example a response transformer) registered.
+   *
+   * @param extensions the extensions
+   * @return the JUnit 5 extension
+   */
+  public static WireMockExtension extension(Extension... extensions) {
+    return WireMockExtension.newInstance()
+        .options(wireMockConfig().httpDisabled(true).dynamicHttpsPort().extensions(extensions))
         .build();
   }
 
@@ -66,7 +79,7 @@ final class ArmServer {
    * @param server the server
    * @return the manager
    */
-  static ComputeManager computeManager(WireMockExtension server) {
+  public static ComputeManager computeManager(WireMockExtension server) {
     String endpoint = server.getRuntimeInfo().getHttpsBaseUrl() + "/";
     Map<String, String> endpoints = new HashMap<>(AzureEnvironment.AZURE.getEndpoints());
     endpoints.put("resourceManagerEndpointUrl", endpoint);
@@ -158,7 +171,7 @@ final class ArmServer {
   }
 
   /** @return the HTTPS base URL of the server */
-  static String base(WireMockExtension server) {
+  public static String base(WireMockExtension server) {
     return server.getRuntimeInfo().getHttpsBaseUrl();
   }
 }

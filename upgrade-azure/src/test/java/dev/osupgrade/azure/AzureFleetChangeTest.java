@@ -241,6 +241,22 @@ final class AzureFleetChangeTest {
         .hasMessageContaining("must use Platform or Gallery Image with version set to 'latest'");
   }
 
+  /** A 404 about the image the PATCH names is a bad model change, not a missing scale set. */
+  @Test
+  void updateModelImage_galleryVersionNotInRegion404_throwsInvalidModelNotResourceNotFound() {
+    arm.stubFor(patch(urlPathEqualTo(webPath())).willReturn(aResponse().withStatus(404)
+        .withHeader("Content-Type", "application/json").withBody(error("GalleryImageNotFound", "The gallery image "
+            + "/subscriptions/x/resourceGroups/images/providers/Microsoft.Compute/galleries/corp/images/web/versions/"
+            + "1.1.0 is not available in westeurope region."))));
+
+    assertThatThrownBy(() -> fleet.updateModelImage(WEB, JAMMY))
+        .isInstanceOfSatisfying(InvalidModelException.class, e -> {
+          assertThat(e.httpStatus()).isEqualTo(404);
+          assertThat(e.code()).isEqualTo("GalleryImageNotFound");
+        });
+    arm.verify(exactly(1), patchRequestedFor(urlPathEqualTo(webPath())));
+  }
+
   @Test
   void updateModelImage_lroEndsFailed_throwsCloudExceptionWithOperationError() {
     arm.stubFor(patch(urlPathEqualTo(webPath())).willReturn(okJson(manualModel("4", "22.04.202407010")

@@ -293,6 +293,18 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
 
   // ---- inspection ---------------------------------------------------------------------------------------------
 
+  /**
+   * Reads a scale set as {@link #get} would, without counting a port call and without letting a scripted or seeded
+   * fault reject the read: for assertions, and for test doubles that answer from this fleet (an ARM emulator).
+   *
+   * @param id the scale set
+   * @return the snapshot, with its instances
+   * @throws dev.osupgrade.port.ResourceNotFoundException for an unknown scale set
+   */
+  public ScaleSet peek(ScaleSetId id) {
+    return ctx.view(ctx.require(id));
+  }
+
   /** @return the ids of every scale set, in creation order */
   public List<ScaleSetId> scaleSetIds() {
     return List.copyOf(ctx.scaleSets.keySet());

@@ -9,12 +9,15 @@ import com.azure.core.util.Context;
 import com.azure.resourcemanager.compute.ComputeManager;
 import com.azure.resourcemanager.compute.fluent.ComputeManagementClient;
 import com.azure.resourcemanager.compute.fluent.models.GalleryImageVersionInner;
+import com.azure.resourcemanager.compute.fluent.models.ResourceSkuInner;
 import com.azure.resourcemanager.compute.fluent.models.RollingUpgradeStatusInfoInner;
 import com.azure.resourcemanager.compute.fluent.models.UpgradeOperationHistoricalStatusInfoInner;
+import com.azure.resourcemanager.compute.fluent.models.UsageInner;
 import com.azure.resourcemanager.compute.fluent.models.VirtualMachineImageResourceInner;
 import com.azure.resourcemanager.compute.fluent.models.VirtualMachineScaleSetInner;
 import com.azure.resourcemanager.compute.fluent.models.VirtualMachineScaleSetVMInner;
 import com.azure.resourcemanager.compute.models.ReplicationStatusTypes;
+import com.azure.resourcemanager.compute.models.Sku;
 import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetUpdate;
 import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetUpdateStorageProfile;
 import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetUpdateVMProfile;
@@ -26,6 +29,7 @@ import dev.osupgrade.azure.AzureFleet.RetrySettings;
 import dev.osupgrade.azure.AzureFleet.Sleeper;
 import dev.osupgrade.fleet.HealthMonitoring;
 import dev.osupgrade.fleet.Instance;
+import dev.osupgrade.fleet.InstanceIds;
 import dev.osupgrade.fleet.ScaleSet;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.image.ImageReference;
@@ -43,11 +47,13 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
@@ -71,6 +77,9 @@ public final class AzureOperations {
   private final Map<ScaleSetId, ModelFacts> models = new ConcurrentHashMap<>();
   private final ArmRetry retry;
   private final Clock clock;
+  private final int maxCapacity;
+  /** VM sizes by subscription, region and name: they do not change. */
+  private final Map<String, CapacityMapper.VmSize> vmSizes = new ConcurrentHashMap<>();
 
   /**
    * Creates the operations.
@@ -79,12 +88,15 @@ public final class AzureOperations {
    * @param settings how to retry
    * @param sleeper how to wait between retries
    * @param clock stamps first-seen times of marketplace versions
+   * @param maxCapacity the largest scale set the caller allows, for {@link #headroom}
    */
-  public AzureOperations(ComputeManager manager, RetrySettings settings, Sleeper sleeper, Clock clock) {
+  public AzureOperations(ComputeManager manager, RetrySettings settings, Sleeper sleeper, Clock clock,
+      int maxCapacity) {
     this.base = manager;
     this.pipeline = withoutSdkRetry(manager.httpPipeline());
     this.retry = new ArmRetry(settings, sleeper);
     this.clock = clock;
+    this.maxCapacity = maxCapacity;
   }
 
   /**
@@ -378,6 +390,99 @@ public final class AzureOperations {
         () -> client(id.subscriptionId()).getVirtualMachineScaleSets().beginApproveRollingUpgrade(
             id.resourceGroup(), id.name(), new VirtualMachineScaleSetVMInstanceIDs().withInstanceIds(ids),
             Context.NONE));
+  }
+
+  // ----------------------------------------------------------------------------------------------- capacity
+
+  /**
+   * Says how many more instances fit (see {@code AzureFleet#headroom}).
+   *
+   * @param id the scale set
+   * @return zero or more
+   */
+  public int headroom(ScaleSetId id) {
+    Require.nonNull(id, "id");
+    VirtualMachineScaleSetInner vmss = getScaleSet(id);
+    String sizeName = read("scale set " + id, () -> {
+      if (vmss.sku() == null || !ImageMapper.notBlank(vmss.sku().name()) || !ImageMapper.notBlank(vmss.location())) {
+        throw new IllegalStateException("the scale set has no sku.name or location");
+      }
+      return vmss.sku().name();
+    });
+    Region region = Region.of(vmss.location());
+    CapacityMapper.VmSize size = vmSize(id.subscriptionId(), region, sizeName);
+    List<UsageInner> usages = retry.call(CallKind.READ, "list compute usages in " + region,
+        () -> Pages.all(client(id.subscriptionId()).getUsages().list(region.name(), Context.NONE),
+            "compute usages in " + region));
+    return read("compute usages in " + region, () -> CapacityMapper.headroom(vmss, size, usages, maxCapacity));
+  }
+
+  private CapacityMapper.VmSize vmSize(String subscription, Region region, String name) {
+    String key = (subscription + "/" + region.name() + "/" + name).toLowerCase(Locale.ROOT);
+    CapacityMapper.VmSize known = vmSizes.get(key);
+    if (known != null) {
+      return known;
+    }
+    List<ResourceSkuInner> skus = retry.call(CallKind.READ, "list resource SKUs in " + region,
+        () -> Pages.all(client(subscription).getResourceSkus().list("location eq '" + region.name() + "'", null,
+            Context.NONE), "resource SKUs in " + region));
+    CapacityMapper.VmSize size = read("resource SKUs in " + region, () -> CapacityMapper.vmSize(skus, name));
+    vmSizes.put(key, size);
+    return size;
+  }
+
+  /**
+   * Adds instances by raising {@code sku.capacity} (conditional on the etag just read), waits until ARM reports the
+   * scale set updated, and returns the instances present after and not before.
+   *
+   * @param id the scale set
+   * @param count how many, at least one
+   * @return the new instances' ids, in instance-id order
+   */
+  public List<String> scaleOut(ScaleSetId id, int count) {
+    Require.nonNull(id, "id");
+    Require.atLeast("count", count, 1);
+    Set<String> before = new HashSet<>();
+    listVms(id).forEach(vm -> before.add(vm.instanceId()));
+    VirtualMachineScaleSetInner vmss = getScaleSet(id);
+    long capacity = vmss.sku() == null || vmss.sku().capacity() == null ? before.size() : vmss.sku().capacity();
+    VirtualMachineScaleSetUpdate update = new VirtualMachineScaleSetUpdate()
+        .withSku(new Sku().withCapacity(capacity + count));
+    retry.call(CallKind.ONCE_ONLY_WRITE, "PATCH sku.capacity of " + id + " " + capacity + " -> " + (capacity + count)
+            + " (If-Match " + vmss.etag() + ")",
+        () -> client(id.subscriptionId()).getVirtualMachineScaleSets()
+            .update(id.resourceGroup(), id.name(), update, vmss.etag(), null, Context.NONE));
+    List<String> created = new ArrayList<>();
+    for (VirtualMachineScaleSetVMInner vm : listVms(id)) {
+      if (vm.instanceId() != null && !before.contains(vm.instanceId())) {
+        created.add(vm.instanceId());
+      }
+    }
+    return InstanceIds.sorted(created);
+  }
+
+  /**
+   * Deletes instances with one {@code POST delete}, waiting until ARM reports them gone. Instances that are already
+   * gone are left out of the request; when none is left, nothing is sent but the listing.
+   *
+   * @param id the scale set
+   * @param instanceIds the instances
+   */
+  public void deleteInstances(ScaleSetId id, List<String> instanceIds) {
+    Require.nonNull(id, "id");
+    List<String> ids = distinct(instanceIds);
+    if (ids.isEmpty()) {
+      return;
+    }
+    Set<String> present = new HashSet<>();
+    listVms(id).forEach(vm -> present.add(vm.instanceId()));
+    List<String> existing = ids.stream().filter(present::contains).toList();
+    if (existing.isEmpty()) {
+      return;
+    }
+    retry.run(CallKind.IDEMPOTENT_WRITE, "POST delete of " + existing.size() + " instance(s) of " + id,
+        () -> client(id.subscriptionId()).getVirtualMachineScaleSets().deleteInstances(id.resourceGroup(), id.name(),
+            new VirtualMachineScaleSetVMInstanceRequiredIDs().withInstanceIds(existing), null, Context.NONE));
   }
 
   // ------------------------------------------------------------------------------------------------- images

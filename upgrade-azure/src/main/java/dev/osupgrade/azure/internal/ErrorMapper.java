@@ -32,7 +32,10 @@ import org.jspecify.annotations.Nullable;
  *   <tr><th>HTTP</th><th>exception</th></tr>
  *   <tr><td>400, 422</td><td>{@link InvalidModelException}</td></tr>
  *   <tr><td>401, 403</td><td>{@link ForbiddenException}</td></tr>
- *   <tr><td>404</td><td>{@link ResourceNotFoundException}</td></tr>
+ *   <tr><td>404 naming a missing image ({@code ImageNotFound}, {@code GalleryImageNotFound},
+ *       {@code PlatformImageNotFound}, …)</td><td>{@link InvalidModelException}: the scale set exists, the model
+ *       change is what cannot be made</td></tr>
+ *   <tr><td>other 404</td><td>{@link ResourceNotFoundException}</td></tr>
  *   <tr><td>409, 412</td><td>{@link ConflictException}</td></tr>
  *   <tr><td>429</td><td>{@link ThrottledException} with {@code Retry-After}</td></tr>
  *   <tr><td>408, 500, 502, 503, 504; failed connections</td><td>{@link TransientCloudException}</td></tr>
@@ -82,7 +85,8 @@ final class ErrorMapper {
     return switch (status) {
       case 400, 422 -> new InvalidModelException(status, code, message, e);
       case 401, 403 -> new ForbiddenException(status, code, message, e);
-      case 404 -> new ResourceNotFoundException(status, code, message, e);
+      case 404 -> namesMissingImage(code) ? new InvalidModelException(status, code, message, e)
+          : new ResourceNotFoundException(status, code, message, e);
       case 409, 412 -> new ConflictException(status, code, message, e);
       case 429 -> new ThrottledException(code, message, retryAfter(response.getHeaders()), e);
       case 408, 500, 502, 503, 504 -> new TransientCloudException(status, code, message, e);
@@ -123,6 +127,16 @@ final class ErrorMapper {
         return Duration.ZERO;
       }
     }
+  }
+
+  /**
+   * Says whether a 404's code is about an image the request names (a model PATCH to a version that does not exist or
+   * is not replicated to the region) rather than about the resource addressed: the port reserves
+   * {@link ResourceNotFoundException} for an unknown scale set.
+   */
+  private static boolean namesMissingImage(String code) {
+    String c = code.toLowerCase(java.util.Locale.ROOT);
+    return c.endsWith("imagenotfound") || c.endsWith("imageversionnotfound");
   }
 
   private static String defaultCode(int status) {

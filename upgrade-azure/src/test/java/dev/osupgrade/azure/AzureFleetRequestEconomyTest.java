@@ -1,0 +1,226 @@
+package dev.osupgrade.azure;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import dev.osupgrade.azure.emulator.ArmEmulator;
+import dev.osupgrade.event.BatchStarted;
+import dev.osupgrade.event.RolloutEvent;
+import dev.osupgrade.fleet.Instance;
+import dev.osupgrade.fleet.ScaleSetId;
+import dev.osupgrade.image.ImageReference;
+import dev.osupgrade.image.ImageRelease;
+import dev.osupgrade.image.ImageVersion;
+import dev.osupgrade.ops.RolloutStatus;
+import dev.osupgrade.rollout.Rollout;
+import dev.osupgrade.testkit.ScaleSetSpec;
+import dev.osupgrade.testkit.SimulatedFleet;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * How many ARM requests a full orchestrated rollout costs, counted in WireMock's journal while {@link AzureFleet}
+ * drives a real {@link Rollout} against the ARM emulator, on the simulator's virtual clock (the runner's
+ * {@code advance()} says when to look again; the clock jumps there).
+ *
+ * <p>What a rollout with the default policy (batches of 20%, Manual upgrade mode, model pinned to the target) costs:
+ * <ul>
+ *   <li>the first look: one GET of the scale set and one listing of its instances;</li>
+ *   <li>the model: one PATCH, which CRP answers {@code Updating} with an {@code Azure-AsyncOperation}, so the SDK
+ *       polls the operation once and then GETs the scale set (the emulator completes the operation at once);</li>
+ *   <li>one {@code manualupgrade} per batch, not polled;</li>
+ *   <li>one listing of the instances per look of the runner (every 30 s of fleet time while a batch is in flight),
+ *       one GET per page of {@link ArmEmulator#vmPageSize} instances.</li>
+ * </ul>
+ * So the cost grows with batches and looks, and with instances only through the pages of the listing.
+ */
+final class AzureFleetRequestEconomyTest {
+  private static final ArmEmulator EMULATOR = ArmEmulator.create();
+  @RegisterExtension static final WireMockExtension ARM = EMULATOR.extension();
+
+  private static final ImageReference UBUNTU =
+      ImageReference.marketplace("Canonical", "0001-com-ubuntu-server-jammy", "22_04-lts-gen2", "latest");
+  private static final ImageVersion V1 = ImageVersion.parse("22.04.202407010");
+  private static final ImageVersion V2 = ImageVersion.parse("22.04.202410010");
+  private static final long SEED = 42;
+
+  /** The counts of one rollout. */
+  private record Economy(int instances, int zones, int pageSize, int batches, int looks,
+      Map<String, Integer> requests) {
+    int total() {
+      return requests.values().stream().mapToInt(Integer::intValue).sum();
+    }
+
+    int count(String operation) {
+      return requests.getOrDefault(operation, 0);
+    }
+
+    int pagesPerListing() {
+      return Math.max(1, (instances + pageSize - 1) / pageSize);
+    }
+
+    String summary() {
+      return String.format(Locale.ROOT, "request economy: %d instances%s, %d batches, %d requests: %s "
+          + "(%d looks x %d page(s) of %d)", instances, zones == 0 ? "" : " in " + zones + " zones", batches,
+          total(), requests, looks, pagesPerListing(), pageSize);
+    }
+  }
+
+  private Economy rollout(int instances, int zones, int pageSize) {
+    EMULATOR.vmPageSize(pageSize);
+    SimulatedFleet world = SimulatedFleet.create(SEED);
+    ScaleSetId web = world.add(ScaleSetSpec.named("web").instances(instances).zones(zones)
+        .image(UBUNTU.withVersion(V1)));
+    world.publish(ImageRelease.marketplace(UBUNTU.withVersion(V2), world.clock().instant().minus(Duration.ofDays(1))));
+    AzureFleet azure = EMULATOR.connect(ARM, world);
+    List<RolloutEvent> events = new ArrayList<>();
+    Rollout rollout = Rollout.builder(azure, web).target(V2).clock(world.clock()).listener(events::add).build();
+
+    int looks = 1;
+    for (Optional<Instant> next = rollout.advance(); next.isPresent(); next = rollout.advance()) {
+      Instant at = next.get();
+      EMULATOR.locked(() -> world.clock().advanceTo(at));
+      looks++;
+    }
+
+    assertThat(rollout.status()).isEqualTo(RolloutStatus.COMPLETED);
+    assertThat(world.peek(web).instances()).extracting(Instance::imageVersion).containsOnly(V2);
+    int batches = (int) events.stream().filter(e -> e instanceof BatchStarted).count();
+    return new Economy(instances, zones, pageSize, batches, looks, journal());
+  }
+
+  /** Counts the journal's requests per operation. */
+  private static Map<String, Integer> journal() {
+    Map<String, Integer> counts = new TreeMap<>();
+    for (ServeEvent e : ARM.getAllServeEvents()) {
+      counts.merge(operation(e.getRequest()), 1, Integer::sum);
+    }
+    return counts;
+  }
+
+  private static String operation(LoggedRequest r) {
+    String path = r.getUrl().toLowerCase(Locale.ROOT);
+    String method = r.getMethod().getName();
+    if (path.contains("/operations/")) {
+      return "GET operation status";
+    }
+    if (path.contains("/virtualmachines?") || path.endsWith("/virtualmachines")) {
+      return path.contains("$skiptoken") ? "GET instances (next page)" : "GET instances";
+    }
+    if (path.contains("/manualupgrade")) {
+      return "POST manualupgrade";
+    }
+    if (path.contains("/delete?") || path.endsWith("/delete")) {
+      return "POST delete";
+    }
+    if (path.contains("/usages")) {
+      return "GET usages";
+    }
+    if (path.contains("/providers/microsoft.compute/skus")) {
+      return "GET resource SKUs";
+    }
+    if (path.matches(".*/virtualmachinescalesets/[^/?]+(\\?.*)?")) {
+      return method + " scale set";
+    }
+    return method + " " + r.getUrl();
+  }
+
+  private static void assertExactCounts(Economy e) {
+    assertThat(e.count("GET scale set")).as("GET scale set: the first look, and the SDK's GET after the PATCH")
+        .isEqualTo(2);
+    assertThat(e.count("PATCH scale set")).as("one PATCH for the model").isEqualTo(1);
+    assertThat(e.count("GET operation status")).as("the PATCH's operation, polled once").isEqualTo(1);
+    assertThat(e.count("POST manualupgrade")).as("one manualupgrade per batch").isEqualTo(e.batches());
+    assertThat(e.count("GET instances")).as("one listing per look of the runner").isEqualTo(e.looks());
+    assertThat(e.count("GET instances (next page)")).as("further pages of each listing")
+        .isEqualTo(e.looks() * (e.pagesPerListing() - 1));
+    assertThat(e.requests().keySet()).as("nothing else").isSubsetOf("GET scale set", "PATCH scale set",
+        "GET operation status", "POST manualupgrade", "GET instances", "GET instances (next page)");
+    assertThat(e.total()).isEqualTo(4 + e.batches() + e.looks() * e.pagesPerListing());
+  }
+
+  @Test
+  void rollout_100RegionalInstances_exactRequestsPerOperation() {
+    Economy e = rollout(100, 0, ArmEmulator.DEFAULT_VM_PAGE_SIZE);
+    System.out.println(e.summary());
+
+    assertThat(e.batches()).isEqualTo(5);
+    assertExactCounts(e);
+    assertThat(e.looks()).as("looks are bounded by batches and the time a batch takes, not by instances")
+        .isLessThanOrEqualTo(e.batches() * 16 + 2);
+  }
+
+  @Test
+  void rollout_100InstancesIn3Zones_oneManualUpgradePerBatch() {
+    Economy e = rollout(100, 3, ArmEmulator.DEFAULT_VM_PAGE_SIZE);
+    System.out.println(e.summary());
+
+    assertExactCounts(e);
+    assertThat(e.batches()).isGreaterThan(5); // a batch never spans two zones
+  }
+
+  /**
+   * A max-surge rollout through the adapter as its own {@link dev.osupgrade.port.CapacityPort}: per batch a headroom
+   * check, a scale-out, and a delete of the replaced instances once the new ones are healthy.
+   */
+  @Test
+  void rollout_maxSurge_scalesOutAndDeletesPerBatch() {
+    EMULATOR.vmPageSize(ArmEmulator.DEFAULT_VM_PAGE_SIZE);
+    SimulatedFleet world = SimulatedFleet.create(SEED);
+    ScaleSetId web = world.add(ScaleSetSpec.named("web").instances(10).image(UBUNTU.withVersion(V1)));
+    world.publish(ImageRelease.marketplace(UBUNTU.withVersion(V2), world.clock().instant().minus(Duration.ofDays(1))));
+    AzureFleet azure = EMULATOR.connect(ARM, world);
+    Rollout rollout = Rollout.builder(azure, web).target(V2).clock(world.clock())
+        .policy(dev.osupgrade.policy.RollingUpgradePolicy.builder().maxSurge(true).build()).build();
+
+    for (Optional<Instant> next = rollout.advance(); next.isPresent(); next = rollout.advance()) {
+      Instant at = next.get();
+      EMULATOR.locked(() -> world.clock().advanceTo(at));
+    }
+
+    assertThat(rollout.status()).isEqualTo(RolloutStatus.COMPLETED);
+    assertThat(world.peek(web).instances()).hasSize(10).extracting(Instance::imageVersion).containsOnly(V2);
+    assertThat(world.peek(web).instances()).extracting(Instance::instanceId).doesNotContain("0", "9");
+    Map<String, Integer> requests = journal();
+    System.out.println("request economy: 10 instances, max surge, " + requests.values().stream()
+        .mapToInt(Integer::intValue).sum() + " requests: " + requests);
+    assertThat(requests.get("POST manualupgrade")).as("surge replaces instances instead of upgrading them").isNull();
+    assertThat(requests.get("PATCH scale set")).as("the model, then sku.capacity once per batch of 2").isEqualTo(6);
+    assertThat(requests.get("GET resource SKUs")).as("the VM size is read once").isEqualTo(1);
+    // the engine deletes each old instance once its replacement is healthy: one POST per instance or pair
+    assertThat(requests.get("POST delete")).isBetween(5, 10);
+  }
+
+  @Test
+  void rollout_200Instances_growsWithPagesNotWithInstances() {
+    Economy hundred = rollout(100, 0, ArmEmulator.DEFAULT_VM_PAGE_SIZE);
+    ARM.resetRequests();
+    Economy twoHundred = rollout(200, 0, ArmEmulator.DEFAULT_VM_PAGE_SIZE);
+    ARM.resetRequests();
+    Economy onePage = rollout(200, 0, 1000);
+    System.out.println(twoHundred.summary());
+    System.out.println(onePage.summary());
+
+    assertExactCounts(twoHundred);
+    assertExactCounts(onePage);
+    assertThat(twoHundred.batches()).isEqualTo(hundred.batches());
+    // the same batches take about as many looks: the longest upgrade in a batch of 40 vs one of 20
+    assertThat(twoHundred.looks()).isBetween(hundred.looks() - hundred.batches(),
+        hundred.looks() + 2 * hundred.batches());
+    // every request but the listing's pages costs the same
+    assertThat(twoHundred.total() - twoHundred.count("GET instances") - twoHundred.count("GET instances (next page)"))
+        .isEqualTo(hundred.total() - hundred.count("GET instances") - hundred.count("GET instances (next page)"));
+    // with the whole set on one page, twice the instances cost about the same number of requests
+    assertThat((double) onePage.total()).isBetween(hundred.total() * 0.8, hundred.total() * 1.2);
+  }
+}

@@ -1,0 +1,19 @@
+package dev.osupgrade.azure.contract;
+
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import dev.osupgrade.azure.emulator.ArmEmulator;
+import dev.osupgrade.port.ScaleSetPort;
+import dev.osupgrade.testkit.SimulatedFleet;
+import dev.osupgrade.testkit.contract.ScaleSetPortContract;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The Azure adapter passes the scale-set contract, over the ARM emulator serving the contract's world. */
+final class AzureFleetScaleSetPortContractTest extends ScaleSetPortContract {
+  static final ArmEmulator EMULATOR = ArmEmulator.create().vmPageSize(4);
+  @RegisterExtension static final WireMockExtension ARM = EMULATOR.extension();
+
+  @Override
+  protected ScaleSetPort portOver(SimulatedFleet world) {
+    return EMULATOR.connect(ARM, world);
+  }
+}

@@ -1,0 +1,875 @@
+package dev.osupgrade.azure.emulator;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.tomakehurst.wiremock.extension.ResponseDefinitionTransformerV2;
+import com.github.tomakehurst.wiremock.http.HttpHeader;
+import com.github.tomakehurst.wiremock.http.HttpHeaders;
+import com.github.tomakehurst.wiremock.http.QueryParameter;
+import com.github.tomakehurst.wiremock.http.RequestMethod;
+import com.github.tomakehurst.wiremock.http.ResponseDefinition;
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import dev.osupgrade.Region;
+import dev.osupgrade.azure.ArmServer;
+import dev.osupgrade.azure.AzureFleet;
+import dev.osupgrade.fleet.Instance;
+import dev.osupgrade.fleet.InstanceIds;
+import dev.osupgrade.fleet.ProvisioningState;
+import dev.osupgrade.fleet.ScaleSet;
+import dev.osupgrade.fleet.ScaleSetId;
+import dev.osupgrade.image.ImageReference;
+import dev.osupgrade.image.ImageRelease;
+import dev.osupgrade.image.ImageVersion;
+import dev.osupgrade.image.ReplicationState;
+import dev.osupgrade.ops.RollingUpgradeStatus;
+import dev.osupgrade.ops.RolloutStatus;
+import dev.osupgrade.ops.UpgradeError;
+import dev.osupgrade.ops.UpgradeHistoryEntry;
+import dev.osupgrade.port.CloudException;
+import dev.osupgrade.port.ThrottledException;
+import dev.osupgrade.testkit.SimulatedFleet;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A stateful Azure Resource Manager for tests: a WireMock response transformer that answers the calls
+ * {@link AzureFleet} makes from a {@link SimulatedFleet}'s state. Each ARM request is translated into the simulator's
+ * port methods (a GET of the scale set is {@code get}, {@code manualupgrade} is {@code upgradeInstances}, …), so the
+ * simulator stays the single source of truth, and its answer is rendered as ARM JSON shaped like Microsoft's examples.
+ * The simulator's {@link CloudException}s become ARM errors ({@code {"error": {"code", "message"}}}) with their HTTP
+ * status and code; a {@link ThrottledException} carries its {@code Retry-After}.
+ *
+ * <pre>{@code
+ * static final ArmEmulator emulator = ArmEmulator.create();
+ * @RegisterExtension static final WireMockExtension arm = emulator.extension();
+ *
+ * SimulatedFleet world = SimulatedFleet.create(42);
+ * ScaleSetId web = world.add(ScaleSetSpec.named("web").instances(10).image(v1));
+ * AzureFleet azure = emulator.connect(arm, world);   // the adapter, over HTTPS, on the world's clock
+ * }</pre>
+ *
+ * <h2>What it answers</h2>
+ * <table>
+ *   <caption>Routes</caption>
+ *   <tr><th>ARM call</th><th>simulator</th><th>answer</th></tr>
+ *   <tr><td>GET scale set</td><td>{@code get}</td><td>200, model with {@code upgradePolicy}, image reference,
+ *       health extension or {@code networkProfile.healthProbe}, {@code zones}, {@code sku.capacity}, {@code etag}</td></tr>
+ *   <tr><td>PATCH scale set (image, upgrade policy, {@code sku.capacity})</td><td>{@code updateModelImage},
+ *       {@code updateUpgradePolicy}, {@code scaleOut}</td><td>{@code If-Match} checked (412
+ *       {@code PreconditionFailed}); 200 with {@code provisioningState: Updating} and {@code Azure-AsyncOperation}
+ *       ({@link LroAnswer#ACCEPTED}, the default, as CRP answers) or 200 {@code Succeeded}
+ *       ({@link LroAnswer#DONE})</td></tr>
+ *   <tr><td>GET {@code virtualMachines?$expand=instanceView}</td><td>{@code listInstances} (first page)</td><td>200,
+ *       {@link #vmPageSize} instances per page with {@code nextLink} ({@code $skiptoken} = last instance id)</td></tr>
+ *   <tr><td>POST {@code manualupgrade}</td><td>{@code upgradeInstances}</td><td>202 with {@code Azure-AsyncOperation}
+ *       and {@code Location} ({@link LroAnswer#ACCEPTED}, default) or 200 ({@link LroAnswer#DONE})</td></tr>
+ *   <tr><td>POST {@code osRollingUpgrade}</td><td>{@code startOsUpgrade}</td><td>202 with
+ *       {@code Azure-AsyncOperation}</td></tr>
+ *   <tr><td>POST {@code rollingUpgrades/cancel}</td><td>{@code cancelRollingUpgrade}</td><td>202; 409
+ *       {@code OperationNotAllowed} "There is no ongoing Rolling Upgrade to cancel." when nothing runs</td></tr>
+ *   <tr><td>GET {@code rollingUpgrades/latest}</td><td>{@code latestRollingUpgrade}</td><td>200; 404
+ *       {@code NotFound} when there never was one</td></tr>
+ *   <tr><td>GET {@code osUpgradeHistory}</td><td>{@code osUpgradeHistory}</td><td>200, paged
+ *       ({@link #listPageSize})</td></tr>
+ *   <tr><td>POST {@code approveRollingUpgrade}</td><td>{@code approveRollingUpgrade}</td><td>202 with
+ *       {@code Location}</td></tr>
+ *   <tr><td>POST {@code delete}</td><td>{@code deleteInstances}</td><td>202 with {@code Azure-AsyncOperation}</td></tr>
+ *   <tr><td>GET gallery image versions (list; one with {@code $expand=ReplicationStatus})</td>
+ *       <td>{@code listReleases}</td><td>200; the list paged ({@link #listPageSize}) and without replication status,
+ *       as ARM's list is</td></tr>
+ *   <tr><td>GET marketplace versions of a region</td><td>{@code listReleases}</td><td>200, the versions published by
+ *       now (a release published in the future is not offered yet)</td></tr>
+ *   <tr><td>GET resource SKUs ({@code $filter=location eq '…'})</td><td>(none)</td><td>200, a few VM sizes of the
+ *       region, among them the scale sets' {@code Standard_D2s_v3} (2 vCPUs, {@code standardDSv3Family})</td></tr>
+ *   <tr><td>GET compute usages of a region</td><td>{@code headroom}</td><td>200, {@code cores} and the VM family's
+ *       cores, with a limit that leaves exactly the simulator's headroom (the smallest of the region's scale sets:
+ *       the simulator's quota is per scale set, Azure's per region)</td></tr>
+ *   <tr><td>GET an {@code Azure-AsyncOperation} / {@code Location}</td><td>(the instances it waits for)</td>
+ *       <td>{@code InProgress} / 202 until done; each poll that finds it still running moves the simulator's clock by
+ *       {@link #pollAdvance} (a client that polls is a client that waits)</td></tr>
+ * </table>
+ * Anything else is answered 501 {@code NotEmulated}, so that a call the emulator does not know fails loudly (and is
+ * not retried).
+ *
+ * <h2>Choices the emulator makes where Azure's behaviour is not documented</h2>
+ * <ul>
+ *   <li>Page size of the instance list: {@value #DEFAULT_VM_PAGE_SIZE} by default. Azure does not document it; set
+ *       another with {@link #vmPageSize}.</li>
+ *   <li>A gallery release that names no region (the simulator's "everywhere") is rendered with one target region, the
+ *       {@link #galleryRegion gallery's region}.</li>
+ *   <li>A gallery image without versions lists empty (Azure would answer 404 for a definition that does not
+ *       exist; the simulator cannot tell the two apart).</li>
+ *   <li>Instance health ({@code vmHealth}) is rendered only for scale sets with the Application Health extension,
+ *       as Azure reports it; a load-balancer probe's verdict is not visible through the Compute API.</li>
+ *   <li>A failure the simulator reports without an HTTP status (status 0, e.g. {@code AllocationFailed}) becomes,
+ *       on a scale-out PATCH, a long-running operation that ends {@code Failed} with that error, and elsewhere a
+ *       409 with its code.</li>
+ *   <li>A {@code manualupgrade} operation ends when none of its instances is still being created or updated (the
+ *       emulator's own error code {@code VMProvisioningFailed} if one failed); a PATCH's operation ends at once, as the
+ *       simulator applies the change at once, except a scale-out, which ends when the new instances are created.</li>
+ * </ul>
+ *
+ * <p>Thread-safety: requests are answered one at a time, holding the world's monitor; test code that moves the
+ * world's clock while the adapter may be calling should do it through {@link #locked(Runnable)}.
+ */
+public final class ArmEmulator implements ResponseDefinitionTransformerV2 {
+  /** The transformer's name. */
+  public static final String NAME = "arm-emulator";
+  /** Instances per page of the instance list, unless set otherwise. */
+  public static final int DEFAULT_VM_PAGE_SIZE = 100;
+  /** Items per page of the other listings (history, gallery versions), unless set otherwise. */
+  public static final int DEFAULT_LIST_PAGE_SIZE = 50;
+  /** How far one poll of a running operation moves the clock, unless set otherwise. */
+  public static final Duration DEFAULT_POLL_ADVANCE = Duration.ofSeconds(15);
+
+  private static final String COMPUTE_API = "2025-04-01";
+  private static final Pattern SCALE_SET = Pattern.compile("(?i)^/subscriptions/([^/]+)/resourceGroups/([^/]+)"
+      + "/providers/Microsoft\\.Compute/virtualMachineScaleSets/([^/]+)(/.*)?$");
+  private static final Pattern GALLERY = Pattern.compile("(?i)^/subscriptions/([^/]+)/resourceGroups/([^/]+)"
+      + "/providers/Microsoft\\.Compute/galleries/([^/]+)/images/([^/]+)/versions(?:/([^/]+))?$");
+  private static final Pattern MARKETPLACE = Pattern.compile("(?i)^/subscriptions/([^/]+)/providers/"
+      + "Microsoft\\.Compute/locations/([^/]+)/publishers/([^/]+)/artifacttypes/vmimage/offers/([^/]+)/skus/([^/]+)"
+      + "/versions$");
+  private static final Pattern OPERATION = Pattern.compile("(?i)^/subscriptions/([^/]+)/providers/"
+      + "Microsoft\\.Compute/locations/([^/]+)/operations/([^/]+)$");
+  private static final Pattern SKUS = Pattern.compile("(?i)^/subscriptions/([^/]+)/providers/"
+      + "Microsoft\\.Compute/skus$");
+  private static final Pattern USAGES = Pattern.compile("(?i)^/subscriptions/([^/]+)/providers/"
+      + "Microsoft\\.Compute/locations/([^/]+)/usages$");
+
+  /** How a long-running call is answered. */
+  public enum LroAnswer {
+    /** Finished in the first answer (200, {@code provisioningState: Succeeded}): the SDK does not poll. */
+    DONE,
+    /** Accepted, with an {@code Azure-AsyncOperation} to poll (CRP's usual answer). */
+    ACCEPTED
+  }
+
+  private volatile @Nullable SimulatedFleet world;
+  private volatile int vmPageSize = DEFAULT_VM_PAGE_SIZE;
+  private volatile int listPageSize = DEFAULT_LIST_PAGE_SIZE;
+  private volatile LroAnswer patchAnswer = LroAnswer.ACCEPTED;
+  private volatile LroAnswer manualUpgradeAnswer = LroAnswer.ACCEPTED;
+  private volatile Duration pollAdvance = DEFAULT_POLL_ADVANCE;
+  private volatile Region galleryRegion = Region.of("westeurope");
+  private final Map<String, Operation> operations = new ConcurrentHashMap<>();
+  private final AtomicInteger operationCount = new AtomicInteger();
+
+  private ArmEmulator() {}
+
+  /** @return an emulator with the defaults; {@link #connect} gives it a world */
+  public static ArmEmulator create() {
+    return new ArmEmulator();
+  }
+
+  /**
+   * Sets the page size of the instance list.
+   *
+   * @param size instances per page, at least 1
+   * @return this emulator
+   */
+  public ArmEmulator vmPageSize(int size) {
+    if (size < 1) {
+      throw new IllegalArgumentException("vmPageSize must be at least 1, but was " + size);
+    }
+    this.vmPageSize = size;
+    return this;
+  }
+
+  /**
+   * Sets the page size of the history and gallery version listings.
+   *
+   * @param size items per page, at least 1
+   * @return this emulator
+   */
+  public ArmEmulator listPageSize(int size) {
+    if (size < 1) {
+      throw new IllegalArgumentException("listPageSize must be at least 1, but was " + size);
+    }
+    this.listPageSize = size;
+    return this;
+  }
+
+  /**
+   * Sets how a scale set PATCH is answered.
+   *
+   * @param answer done at once, or accepted with an operation to poll
+   * @return this emulator
+   */
+  public ArmEmulator patchAnswer(LroAnswer answer) {
+    this.patchAnswer = answer;
+    return this;
+  }
+
+  /**
+   * Sets how {@code manualupgrade} is answered.
+   *
+   * @param answer done at once, or accepted with an operation to poll
+   * @return this emulator
+   */
+  public ArmEmulator manualUpgradeAnswer(LroAnswer answer) {
+    this.manualUpgradeAnswer = answer;
+    return this;
+  }
+
+  /**
+   * Sets how far the clock moves when a poll finds an operation still running.
+   *
+   * @param advance a positive duration
+   * @return this emulator
+   */
+  public ArmEmulator pollAdvance(Duration advance) {
+    if (advance.isNegative() || advance.isZero()) {
+      throw new IllegalArgumentException("pollAdvance must be positive, but was " + advance);
+    }
+    this.pollAdvance = advance;
+    return this;
+  }
+
+  /**
+   * Sets the region of the galleries (the location of their image versions).
+   *
+   * @param region the region
+   * @return this emulator
+   */
+  public ArmEmulator galleryRegion(String region) {
+    this.galleryRegion = Region.of(region);
+    return this;
+  }
+
+  /** @return the page size of the instance list */
+  public int vmPageSize() {
+    return vmPageSize;
+  }
+
+  /** @return the page size of the other listings */
+  public int listPageSize() {
+    return listPageSize;
+  }
+
+  /** @return how far the clock moves per poll of a running operation */
+  public Duration pollAdvance() {
+    return pollAdvance;
+  }
+
+  /** @return the galleries' region */
+  public Region galleryRegion() {
+    return galleryRegion;
+  }
+
+  /** @return a JUnit 5 WireMock extension (HTTPS, dynamic port) with this emulator registered */
+  public WireMockExtension extension() {
+    return ArmServer.extension(this);
+  }
+
+  /**
+   * Points the emulator at a world and the server at the emulator (a catch-all stub; WireMock's extension removes
+   * stubs before each test, so call this in each test).
+   *
+   * @param server the server running this emulator
+   * @param fleet the world to answer from
+   */
+  public void serve(WireMockExtension server, SimulatedFleet fleet) {
+    this.world = fleet;
+    operations.clear();
+    server.stubFor(any(anyUrl()).atPriority(100).willReturn(aResponse().withTransformers(NAME)));
+  }
+
+  /**
+   * Serves a world and returns the adapter over it: the SDK pointed at the server, the adapter's clock the world's
+   * clock, and its retry waits spent on the world's clock instead of the calling thread.
+   *
+   * @param server the server running this emulator
+   * @param fleet the world
+   * @return the adapter
+   */
+  public AzureFleet connect(WireMockExtension server, SimulatedFleet fleet) {
+    serve(server, fleet);
+    return AzureFleet.builder()
+        .computeManager(ArmServer.computeManager(server))
+        .clock(fleet.clock())
+        .sleeper(d -> locked(() -> fleet.clock().advance(d)))
+        .build();
+  }
+
+  /**
+   * Runs something while no request is being answered (for example moving the world's clock).
+   *
+   * @param action the action
+   */
+  public void locked(Runnable action) {
+    synchronized (requireWorld()) {
+      action.run();
+    }
+  }
+
+  private SimulatedFleet requireWorld() {
+    SimulatedFleet w = world;
+    if (w == null) {
+      throw new IllegalStateException("the emulator serves no world: call connect(server, world) first");
+    }
+    return w;
+  }
+
+  @Override
+  public String getName() {
+    return NAME;
+  }
+
+  @Override
+  public boolean applyGlobally() {
+    return false;
+  }
+
+  @Override
+  public ResponseDefinition transform(ServeEvent event) {
+    LoggedRequest request = event.getRequest();
+    SimulatedFleet w = world;
+    if (w == null) {
+      return answer(501, ArmJson.error("NotEmulated", "the ARM emulator serves no world"));
+    }
+    synchronized (w) {
+      try {
+        return route(new Call(request), w);
+      } catch (CloudException e) {
+        return error(e);
+      } catch (IllegalArgumentException e) {
+        return answer(400, ArmJson.error("InvalidParameter", String.valueOf(e.getMessage())));
+      } catch (RuntimeException e) {
+        return answer(501, ArmJson.error("EmulatorFailure", "the ARM emulator failed on " + request.getMethod()
+            + " " + request.getUrl() + ": " + e));
+      }
+    }
+  }
+
+  // --------------------------------------------------------------------------------------------------- routing
+
+  /** One request, decoded. */
+  private static final class Call {
+    final RequestMethod method;
+    final String path;
+    final String base;
+    final LoggedRequest request;
+
+    Call(LoggedRequest request) {
+      this.request = request;
+      this.method = request.getMethod();
+      URI uri = URI.create(request.getAbsoluteUrl());
+      this.path = uri.getPath();
+      this.base = uri.getScheme() + "://" + uri.getAuthority();
+    }
+
+    @Nullable String query(String name) {
+      QueryParameter q = request.queryParameter(name);
+      return q == null || !q.isPresent() ? null : q.firstValue();
+    }
+
+    String apiVersion() {
+      String v = query("api-version");
+      return v == null ? COMPUTE_API : v;
+    }
+
+    @Nullable String header(String name) {
+      return request.containsHeader(name) ? request.getHeader(name) : null;
+    }
+
+    JsonNode body() {
+      return ArmJson.read(request.getBodyAsString());
+    }
+
+    boolean is(RequestMethod m) {
+      return method.equals(m);
+    }
+  }
+
+  private ResponseDefinition route(Call call, SimulatedFleet w) {
+    Matcher m = SCALE_SET.matcher(call.path);
+    if (m.matches()) {
+      ScaleSetId id = ScaleSetId.of(m.group(1), m.group(2), m.group(3));
+      String suffix = m.group(4) == null ? "" : m.group(4).toLowerCase(Locale.ROOT);
+      return scaleSet(call, w, id, suffix);
+    }
+    m = OPERATION.matcher(call.path);
+    if (m.matches() && call.is(RequestMethod.GET)) {
+      return operation(call, w, m.group(3));
+    }
+    m = GALLERY.matcher(call.path);
+    if (m.matches() && call.is(RequestMethod.GET)) {
+      String definition = "/subscriptions/" + m.group(1) + "/resourceGroups/" + m.group(2)
+          + "/providers/Microsoft.Compute/galleries/" + m.group(3) + "/images/" + m.group(4);
+      return m.group(5) == null ? galleryVersions(call, w, definition) : galleryVersion(call, w, definition,
+          m.group(5));
+    }
+    m = MARKETPLACE.matcher(call.path);
+    if (m.matches() && call.is(RequestMethod.GET)) {
+      return marketplaceVersions(w, m.group(1), Region.of(m.group(2)),
+          ImageReference.marketplace(m.group(3), m.group(4), m.group(5), "latest"));
+    }
+    m = SKUS.matcher(call.path);
+    if (m.matches() && call.is(RequestMethod.GET)) {
+      return ok(ArmJson.resourceSkus(call.query("$filter")));
+    }
+    m = USAGES.matcher(call.path);
+    if (m.matches() && call.is(RequestMethod.GET)) {
+      return usages(w, Region.of(m.group(2)));
+    }
+    return notEmulated(call);
+  }
+
+  private ResponseDefinition scaleSet(Call call, SimulatedFleet w, ScaleSetId id, String suffix) {
+    switch (suffix) {
+      case "", "/" -> {
+        if (call.is(RequestMethod.GET)) {
+          return ok(ArmJson.scaleSet(w.get(id), "Succeeded"));
+        }
+        if (call.is(RequestMethod.PATCH)) {
+          return patch(call, w, id);
+        }
+      }
+      case "/virtualmachines" -> {
+        if (call.is(RequestMethod.GET)) {
+          return listInstances(call, w, id);
+        }
+      }
+      case "/manualupgrade" -> {
+        if (call.is(RequestMethod.POST)) {
+          return manualUpgrade(call, w, id);
+        }
+      }
+      case "/osrollingupgrade" -> {
+        if (call.is(RequestMethod.POST)) {
+          w.startOsUpgrade(id);
+          return accepted(call, w, id, new Operation("osRollingUpgrade", w.clock().instant(), () -> {
+            Optional<RollingUpgradeStatus> latest = w.latestRollingUpgrade(id);
+            if (latest.isEmpty() || latest.get().isRunning()) {
+              return OpState.running();
+            }
+            return latest.get().status() == RolloutStatus.COMPLETED ? OpState.succeeded()
+                : latest.get().status() == RolloutStatus.CANCELLED ? OpState.canceled()
+                    : OpState.failed(latest.get().errorIfAny().orElse(new UpgradeError("RollingUpgradeFailed",
+                        "The rolling upgrade ended " + latest.get().status().azureName())));
+          }), false);
+        }
+      }
+      case "/rollingupgrades/cancel" -> {
+        if (call.is(RequestMethod.POST)) {
+          Optional<RollingUpgradeStatus> latest = w.latestRollingUpgrade(id);
+          if (latest.isEmpty() || !latest.get().isRunning()) {
+            return answer(409, ArmJson.error("OperationNotAllowed", "There is no ongoing Rolling Upgrade to cancel."));
+          }
+          w.cancelRollingUpgrade(id);
+          return accepted(call, w, id, Operation.done("cancel", w.clock().instant()), false);
+        }
+      }
+      case "/rollingupgrades/latest" -> {
+        if (call.is(RequestMethod.GET)) {
+          Optional<RollingUpgradeStatus> latest = w.latestRollingUpgrade(id);
+          if (latest.isEmpty()) {
+            return answer(404, ArmJson.error("NotFound", "The entity was not found in this Azure location."));
+          }
+          return ok(ArmJson.latest(w.peek(id), latest.get()));
+        }
+      }
+      case "/osupgradehistory" -> {
+        if (call.is(RequestMethod.GET)) {
+          String token = call.query("$skiptoken");
+          List<UpgradeHistoryEntry> entries = w.osUpgradeHistory(id);
+          ScaleSet s = w.peek(id);
+          return page(call, entries, token, listPageSize, e -> ArmJson.history(s, e), "");
+        }
+      }
+      case "/approverollingupgrade" -> {
+        if (call.is(RequestMethod.POST)) {
+          List<String> ids = ArmJson.instanceIds(call.body());
+          w.approveRollingUpgrade(id, ids == null ? List.of() : ids);
+          return acceptedWithLocation(call, w, id, Operation.done("approveRollingUpgrade", w.clock().instant()));
+        }
+      }
+      case "/delete" -> {
+        if (call.is(RequestMethod.POST)) {
+          List<String> ids = ArmJson.instanceIds(call.body());
+          if (ids == null || ids.isEmpty()) {
+            return answer(400, ArmJson.error("InvalidParameter", "Deleting every instance of a scale set is not "
+                + "emulated: name the instances in 'instanceIds'."));
+          }
+          w.deleteInstances(id, ids);
+          return accepted(call, w, id, Operation.done("delete", w.clock().instant()), true);
+        }
+      }
+      default -> {
+        // falls through to 501
+      }
+    }
+    return notEmulated(call);
+  }
+
+  // -------------------------------------------------------------------------------------------- scale set ops
+
+  private ResponseDefinition patch(Call call, SimulatedFleet w, ScaleSetId id) {
+    JsonNode body = call.body();
+    ScaleSet before = w.peek(id);
+    String ifMatch = call.header("If-Match");
+    if (ifMatch != null && !ifMatch.equals("*") && !ifMatch.equals(before.etag())) {
+      return answer(412, ArmJson.error("PreconditionFailed", "The specified precondition 'If-Match = " + ifMatch
+          + "' failed. The current etag of '" + id.name() + "' is " + before.etag() + "."));
+    }
+    JsonNode props = body.path("properties");
+    JsonNode image = props.path("virtualMachineProfile").path("storageProfile").path("imageReference");
+    JsonNode policy = props.path("upgradePolicy");
+    JsonNode capacity = body.path("sku").path("capacity");
+    if (!image.isMissingNode()) {
+      w.updateModelImage(id, ArmJson.readImage(image));
+    }
+    if (!policy.isMissingNode()) {
+      // the simulator checks If-Match itself when the image did not change the etag first
+      w.updateUpgradePolicy(id, ArmJson.mergePolicy(w.peek(id).upgradePolicy(), policy),
+          image.isMissingNode() ? ifMatch : null);
+    }
+    Operation op = Operation.done("patch", w.clock().instant());
+    if (!capacity.isMissingNode()) {
+      op = scaleTo(w, id, capacity.asInt());
+    }
+    if (patchAnswer == LroAnswer.DONE && op.state().status.equals("Succeeded")) {
+      return ok(ArmJson.scaleSet(w.peek(id), "Succeeded"));
+    }
+    String name = register(op);
+    return answer(200, ArmJson.write(ArmJson.scaleSet(w.peek(id), "Updating")),
+        new HttpHeader("Azure-AsyncOperation", operationUrl(call, w, id, name, false)));
+  }
+
+  /** Raises {@code sku.capacity}: the new instances are those present after and not before. */
+  private static Operation scaleTo(SimulatedFleet w, ScaleSetId id, int capacity) {
+    Instant start = w.clock().instant();
+    int now = w.peek(id).instanceCount();
+    if (capacity < now) {
+      throw new UnsupportedOperationException("scale-in by lowering sku.capacity is not emulated ("
+          + now + " -> " + capacity + "); delete instances by id instead");
+    }
+    if (capacity == now) {
+      return Operation.done("patch", start);
+    }
+    List<String> created;
+    try {
+      created = w.scaleOut(id, capacity - now);
+    } catch (CloudException e) {
+      if (e.httpStatus() != 0) {
+        throw e;
+      }
+      // accepted, then failed: ARM reports it through the operation
+      UpgradeError error = new UpgradeError(e.code(), String.valueOf(e.getMessage()));
+      return new Operation("patch", start, () -> OpState.failed(error));
+    }
+    return new Operation("patch", start, () -> settled(w, id, created));
+  }
+
+  private ResponseDefinition listInstances(Call call, SimulatedFleet w, ScaleSetId id) {
+    String token = call.query("$skiptoken");
+    ScaleSet model = w.peek(id);
+    List<Instance> instances = token == null ? w.listInstances(id) : model.instances();
+    String expand = call.query("$expand");
+    boolean withView = expand != null && expand.toLowerCase(Locale.ROOT).contains("instanceview");
+    return page(call, instances.stream().sorted((a, b) -> InstanceIds.ORDER.compare(a.instanceId(),
+        b.instanceId())).toList(), token, vmPageSize, i -> {
+          ObjectNode vm = ArmJson.instance(model, i);
+          if (!withView) {
+            ((ObjectNode) vm.get("properties")).remove("instanceView");
+          }
+          return vm;
+        }, expand == null ? "" : "$expand=" + expand);
+  }
+
+  private ResponseDefinition manualUpgrade(Call call, SimulatedFleet w, ScaleSetId id) {
+    List<String> ids = ArmJson.instanceIds(call.body());
+    if (ids == null) {
+      return answer(400, ArmJson.error("InvalidParameter", "Required parameter 'instanceIds' is missing (null)."));
+    }
+    w.upgradeInstances(id, ids);
+    if (manualUpgradeAnswer == LroAnswer.DONE) {
+      return answer(200, "");
+    }
+    return accepted(call, w, id, new Operation("manualupgrade", w.clock().instant(), () -> settled(w, id, ids)),
+        true);
+  }
+
+  /** Done when none of the named instances is still being created or updated. */
+  private static OpState settled(SimulatedFleet w, ScaleSetId id, List<String> ids) {
+    Set<String> named = new HashSet<>(ids);
+    boolean failed = false;
+    for (Instance i : w.peek(id).instances()) {
+      if (!named.contains(i.instanceId())) {
+        continue;
+      }
+      if (i.provisioningState() == ProvisioningState.UPDATING
+          || i.provisioningState() == ProvisioningState.CREATING) {
+        return OpState.running();
+      }
+      failed |= i.provisioningState() == ProvisioningState.FAILED;
+    }
+    return failed ? OpState.failed(new UpgradeError("VMProvisioningFailed", "One or more instances of " + id.name()
+        + " failed to update (emulator's code).")) : OpState.succeeded();
+  }
+
+  // ------------------------------------------------------------------------------------------------- images
+
+  private ResponseDefinition galleryVersions(Call call, SimulatedFleet w, String definition) {
+    String token = call.query("$skiptoken");
+    List<ImageRelease> releases = w.listReleases(ImageReference.gallery(definition, "latest"));
+    Region home = galleryRegion;
+    return page(call, releases, token, listPageSize, r -> ArmJson.galleryVersion(r, home, false), "");
+  }
+
+  private ResponseDefinition galleryVersion(Call call, SimulatedFleet w, String definition, String version) {
+    ImageVersion v = ImageVersion.parse(version);
+    String expand = call.query("$expand");
+    boolean withReplication = expand != null && expand.equalsIgnoreCase("ReplicationStatus");
+    for (ImageRelease r : w.listReleases(ImageReference.gallery(definition, "latest"))) {
+      if (r.version().equals(v)) {
+        return ok(ArmJson.galleryVersion(r, galleryRegion, withReplication));
+      }
+    }
+    String[] parts = definition.split("/");
+    return answer(404, ArmJson.error("ResourceNotFound", "The Resource 'Microsoft.Compute/galleries/"
+        + parts[8] + "/images/" + parts[10] + "/versions/" + version + "' under resource group '" + parts[4]
+        + "' was not found."));
+  }
+
+  private static ResponseDefinition marketplaceVersions(SimulatedFleet w, String subscription, Region region,
+      ImageReference.Marketplace image) {
+    Instant now = w.clock().instant();
+    ArrayNode out = ArmJson.MAPPER.createArrayNode();
+    for (ImageRelease r : w.listReleases(image)) {
+      if (!r.publishedAt().isAfter(now) && r.replicationIn(region) == ReplicationState.COMPLETED) {
+        out.add(ArmJson.marketplaceVersion(subscription, region, (ImageReference.Marketplace) r.image()));
+      }
+    }
+    return ok(out);
+  }
+
+  // ----------------------------------------------------------------------------------------------- capacity
+
+  /**
+   * Compute usages of a region, built so that the cores left divided by the VM size's cores is exactly the smallest
+   * simulator headroom of the region's scale sets.
+   */
+  private static ResponseDefinition usages(SimulatedFleet w, Region region) {
+    long instances = 0;
+    long room = Long.MAX_VALUE;
+    for (ScaleSetId id : w.scaleSetIds()) {
+      ScaleSet s = w.peek(id);
+      if (s.region().equals(region)) {
+        instances += s.instanceCount();
+        room = Math.min(room, w.headroom(id));
+      }
+    }
+    if (room == Long.MAX_VALUE) {
+      room = 1000;
+    }
+    long used = instances * ArmJson.VM_CORES;
+    long limit = used + room * ArmJson.VM_CORES;
+    ObjectNode root = ArmJson.MAPPER.createObjectNode();
+    ArrayNode value = root.putArray("value");
+    value.add(ArmJson.usage("availabilitySets", "Availability Sets", 0, 2500));
+    value.add(ArmJson.usage("cores", "Total Regional vCPUs", used, limit));
+    value.add(ArmJson.usage("virtualMachines", "Virtual Machines", instances, 25000));
+    value.add(ArmJson.usage("virtualMachineScaleSets", "Virtual Machine Scale Sets", w.scaleSetIds().size(), 2500));
+    value.add(ArmJson.usage(ArmJson.VM_FAMILY, "Standard DSv3 Family vCPUs", used, limit));
+    return ok(root);
+  }
+
+  // --------------------------------------------------------------------------------------------- operations
+
+  /** A status of a long-running operation. */
+  private record OpState(String status, @Nullable UpgradeError error) {
+    static OpState running() {
+      return new OpState("InProgress", null);
+    }
+
+    static OpState succeeded() {
+      return new OpState("Succeeded", null);
+    }
+
+    static OpState canceled() {
+      return new OpState("Canceled", null);
+    }
+
+    static OpState failed(UpgradeError error) {
+      return new OpState("Failed", error);
+    }
+
+    boolean isRunning() {
+      return status.equals("InProgress");
+    }
+  }
+
+  /** A long-running operation the emulator accepted. */
+  private static final class Operation {
+    final String kind;
+    final Instant start;
+    final Supplier<OpState> probe;
+    @Nullable Instant end;
+    @Nullable OpState last;
+
+    Operation(String kind, Instant start, Supplier<OpState> probe) {
+      this.kind = kind;
+      this.start = start;
+      this.probe = probe;
+    }
+
+    static Operation done(String kind, Instant start) {
+      return new Operation(kind, start, OpState::succeeded);
+    }
+
+    /** Probes until the operation has ended; an ended operation stays ended. */
+    OpState state() {
+      if (last != null && !last.isRunning()) {
+        return last;
+      }
+      last = probe.get();
+      return last;
+    }
+  }
+
+  private String register(Operation op) {
+    String name = String.format(Locale.ROOT, "%08d-0000-4000-8000-%012d", operationCount.incrementAndGet(),
+        op.start.getEpochSecond());
+    operations.put(name, op);
+    return name;
+  }
+
+  private static String operationUrl(Call call, SimulatedFleet w, ScaleSetId id, String name, boolean monitor) {
+    Region region = w.peek(id).region();
+    return call.base + "/subscriptions/" + id.subscriptionId() + "/providers/Microsoft.Compute/locations/"
+        + region.name() + "/operations/" + name + "?" + (monitor ? "monitor=true&" : "") + "api-version="
+        + enc(call.apiVersion());
+  }
+
+  /** 202 with {@code Azure-AsyncOperation} (and {@code Location} when asked), as CRP answers its POST actions. */
+  private ResponseDefinition accepted(Call call, SimulatedFleet w, ScaleSetId id, Operation op, boolean location) {
+    String name = register(op);
+    List<HttpHeader> headers = new ArrayList<>();
+    headers.add(new HttpHeader("Azure-AsyncOperation", operationUrl(call, w, id, name, false)));
+    if (location) {
+      headers.add(new HttpHeader("Location", operationUrl(call, w, id, name, true)));
+    }
+    return answer(202, "", headers.toArray(new HttpHeader[0]));
+  }
+
+  /** 202 with {@code Location} only, as the spec's example of {@code approveRollingUpgrade} shows. */
+  private ResponseDefinition acceptedWithLocation(Call call, SimulatedFleet w, ScaleSetId id, Operation op) {
+    String name = register(op);
+    return answer(202, "", new HttpHeader("Location", operationUrl(call, w, id, name, true)));
+  }
+
+  private ResponseDefinition operation(Call call, SimulatedFleet w, String name) {
+    Operation op = operations.get(name);
+    if (op == null) {
+      return answer(404, ArmJson.error("NotFound", "The operation '" + name + "' was not found."));
+    }
+    OpState state = op.state();
+    if (state.isRunning()) {
+      w.clock().advance(pollAdvance);
+      state = op.state();
+    }
+    if (!state.isRunning() && op.end == null) {
+      op.end = w.clock().instant();
+    }
+    boolean monitor = "true".equalsIgnoreCase(call.query("monitor"));
+    if (monitor) {
+      // Location polling: 202 while running, 200 when done (a failure is reported with its error body)
+      if (state.isRunning()) {
+        return answer(202, "", new HttpHeader("Location", call.base + call.request.getUrl()));
+      }
+      return state.error() == null ? answer(200, "") : answer(200, ArmJson.write(ArmJson.operation(name,
+          state.status(), op.start, op.end, state.error())));
+    }
+    return ok(ArmJson.operation(name, state.status(), op.start, op.end, state.error()));
+  }
+
+  // ------------------------------------------------------------------------------------------------- paging
+
+  private static <T> ResponseDefinition page(Call call, List<T> items, @Nullable String token, int size,
+      java.util.function.Function<T, ObjectNode> render, String keepQuery) {
+    int from = 0;
+    if (token != null) {
+      from = Integer.parseInt(token);
+    }
+    int to = Math.min(items.size(), from + size);
+    ObjectNode root = ArmJson.MAPPER.createObjectNode();
+    ArrayNode value = root.putArray("value");
+    for (T item : items.subList(Math.min(from, items.size()), to)) {
+      value.add(render.apply(item));
+    }
+    if (to < items.size()) {
+      root.put("nextLink", call.base + call.path + "?" + (keepQuery.isEmpty() ? "" : enc(keepQuery) + "&")
+          + "$skiptoken=" + to + "&api-version=" + enc(call.apiVersion()));
+    }
+    return ok(root);
+  }
+
+  private static String enc(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("%3D", "=").replace("%24", "$");
+  }
+
+  // ------------------------------------------------------------------------------------------------ answers
+
+  private static ResponseDefinition ok(JsonNode body) {
+    return answer(200, ArmJson.write(body));
+  }
+
+  private static ResponseDefinition notEmulated(Call call) {
+    return answer(501, ArmJson.error("NotEmulated", "the ARM emulator does not answer " + call.method + " "
+        + call.path));
+  }
+
+  private static ResponseDefinition error(CloudException e) {
+    int status = e.httpStatus() == 0 ? 409 : e.httpStatus();
+    String body = ArmJson.error(e.code(), String.valueOf(e.getMessage()));
+    if (e instanceof ThrottledException t) {
+      long seconds = (t.retryAfter().toMillis() + 999) / 1000;
+      return answer(status, body, new HttpHeader("Retry-After", String.valueOf(seconds)));
+    }
+    return answer(status, body);
+  }
+
+  private static ResponseDefinition answer(int status, String body, HttpHeader... headers) {
+    List<HttpHeader> all = new ArrayList<>(List.of(headers));
+    all.add(new HttpHeader("x-ms-request-id", java.util.UUID.randomUUID().toString()));
+    if (!body.isEmpty()) {
+      all.add(new HttpHeader("Content-Type", "application/json; charset=utf-8"));
+    }
+    return new com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder()
+        .withStatus(status)
+        .withHeaders(new HttpHeaders(all))
+        .withBody(body)
+        .build();
+  }
+
+  @Override
+  public String toString() {
+    return "ArmEmulator[vm page " + vmPageSize + ", list page " + listPageSize + ", PATCH " + patchAnswer
+        + ", manualupgrade " + manualUpgradeAnswer + ", poll advance " + pollAdvance + "]";
+  }
+}

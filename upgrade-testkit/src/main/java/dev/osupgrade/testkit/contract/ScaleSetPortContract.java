@@ -1,0 +1,394 @@
+package dev.osupgrade.testkit.contract;
+
+import static dev.osupgrade.testkit.contract.Worlds.MISSING;
+import static dev.osupgrade.testkit.contract.Worlds.UBUNTU;
+import static dev.osupgrade.testkit.contract.Worlds.V1;
+import static dev.osupgrade.testkit.contract.Worlds.V2;
+import static dev.osupgrade.testkit.contract.Worlds.assertNotFound;
+import static dev.osupgrade.testkit.contract.Worlds.settle;
+import static dev.osupgrade.testkit.contract.Worlds.ubuntu;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.osupgrade.Region;
+import dev.osupgrade.fleet.HealthMonitoring;
+import dev.osupgrade.fleet.HealthState;
+import dev.osupgrade.fleet.Instance;
+import dev.osupgrade.fleet.OrchestrationMode;
+import dev.osupgrade.fleet.PowerState;
+import dev.osupgrade.fleet.ProvisioningState;
+import dev.osupgrade.fleet.ScaleSet;
+import dev.osupgrade.fleet.ScaleSetId;
+import dev.osupgrade.fleet.Zone;
+import dev.osupgrade.image.ImageReference;
+import dev.osupgrade.image.ImageRelease;
+import dev.osupgrade.image.ImageVersion;
+import dev.osupgrade.image.ReplicationState;
+import dev.osupgrade.policy.AutomaticOsUpgradePolicy;
+import dev.osupgrade.policy.RollingUpgradePolicy;
+import dev.osupgrade.policy.UpgradeMode;
+import dev.osupgrade.policy.UpgradePolicy;
+import dev.osupgrade.port.ConflictException;
+import dev.osupgrade.port.InvalidModelException;
+import dev.osupgrade.port.ScaleSetPort;
+import dev.osupgrade.testkit.ScaleSetSpec;
+import dev.osupgrade.testkit.SimulatedFleet;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every {@link ScaleSetPort} guarantees. The world of most cases is one Uniform scale set {@code rg/web} in
+ * West Europe: six instances over zones 1–3 on {@code V1} (instance {@code k} in zone {@code k % 3 + 1}, update and
+ * fault domain = its index within the zone), upgrade mode Manual, the Application Health extension, instance
+ * {@code 4} protected from scale-set actions and instance {@code 5} unhealthy.
+ *
+ * <h2>What the contract leaves to the implementation</h2>
+ * <ul>
+ *   <li>{@link ScaleSetPort#updateUpgradePolicy} with a policy whose rolling policy is null: the simulator removes
+ *       the rolling policy, ARM (a PATCH) keeps it. The cases always send one.</li>
+ *   <li>Health of scale sets without the Application Health extension: the simulator reports the health it models,
+ *       the Azure adapter what the Compute API shows (power and provisioning state). The cases use the extension.</li>
+ *   <li>{@link ScaleSetPort#rollBackInstances} returns once the rollback is accepted (simulator) or once it has
+ *       completed (Azure adapter, which moves the model there and back and needs upgrade mode Manual). The case
+ *       checks the outcome after the clock has run.</li>
+ *   <li>How long an upgrade takes, and the etag's form: the cases only compare etags with each other.</li>
+ * </ul>
+ */
+public abstract class ScaleSetPortContract {
+
+  /** Creates the contract. */
+  protected ScaleSetPortContract() {}
+
+  /**
+   * Returns the port under test, answering from the world: the simulator itself, or an adapter over an emulator that
+   * serves the world. Called once per case, after the case has built its world.
+   *
+   * @param world the world the case built
+   * @return the port
+   */
+  protected abstract ScaleSetPort portOver(SimulatedFleet world);
+
+  /** @return a fresh, empty world; override to use another seed or profile */
+  protected SimulatedFleet newWorld() {
+    return SimulatedFleet.create(Worlds.SEED);
+  }
+
+  private static final ScaleSetId WEB = ScaleSetId.of("rg", "web");
+
+  private SimulatedFleet world;
+  private ScaleSetId web = WEB;
+
+  /** Starts each case with a fresh, empty world. */
+  @BeforeEach
+  void createWorld() {
+    world = newWorld();
+  }
+
+  /** Builds the usual world: see the class comment. */
+  private ScaleSetPort given() {
+    web = world.add(ScaleSetSpec.named("web").region("westeurope").instances(6).zones(3).image(ubuntu(V1)));
+    world.protect(web, true, "4");
+    world.setHealth(web, HealthState.UNHEALTHY, "5");
+    return portOver(world);
+  }
+
+  /** Moves the model to V2 and upgrades instance 0 there, in the world itself (part of a "given"). */
+  private void givenInstanceZeroOnV2() {
+    world.publish(ubuntu(V2));
+    world.updateModelImage(web, ubuntu(V2));
+    world.upgradeInstances(web, List.of("0"));
+    settle(world);
+  }
+
+  // ----------------------------------------------------------------------------------------------------- get
+
+  /** {@code get} returns the model (region, zones, orchestration, policy, image, health source, etag). */
+  @Test
+  void get_scaleSet_returnsModel() {
+    ScaleSetPort port = given();
+
+    ScaleSet s = port.get(web);
+
+    assertThat(s.id()).isEqualTo(web);
+    assertThat(s.region()).isEqualTo(Region.of("westeurope"));
+    assertThat(s.zones()).containsExactly(Zone.of("1"), Zone.of("2"), Zone.of("3"));
+    assertThat(s.orchestrationMode()).isEqualTo(OrchestrationMode.UNIFORM);
+    assertThat(s.upgradePolicy()).isEqualTo(UpgradePolicy.manual());
+    assertThat(s.modelImage()).isEqualTo(ubuntu(V1));
+    assertThat(s.healthMonitoring()).isEqualTo(HealthMonitoring.extension());
+    assertThat(s.etag()).isNotBlank();
+  }
+
+  /**
+   * {@code get} returns every instance in instance-id order with its zone, domains, exact image version, health,
+   * {@code latestModelApplied} and protection.
+   */
+  @Test
+  void get_mixedInstances_returnsEveryInstanceAsItIs() {
+    ScaleSetPort port = given();
+    givenInstanceZeroOnV2();
+
+    List<Instance> instances = port.get(web).instances();
+
+    assertThat(instances).extracting(Instance::instanceId).containsExactly("0", "1", "2", "3", "4", "5");
+    assertThat(instances).extracting(i -> i.zone().name()).containsExactly("1", "2", "3", "1", "2", "3");
+    assertThat(instances).extracting(Instance::updateDomain).containsExactly(0, 0, 0, 1, 1, 1);
+    assertThat(instances).extracting(Instance::faultDomain).containsExactly(0, 0, 0, 1, 1, 1);
+    assertThat(instances).extracting(Instance::imageVersion).containsExactly(V2, V1, V1, V1, V1, V1);
+    assertThat(instances).extracting(Instance::image).allMatch(i -> i.sameImageAs(UBUNTU));
+    assertThat(instances).extracting(Instance::latestModelApplied)
+        .containsExactly(true, false, false, false, false, false);
+    assertThat(instances).extracting(Instance::protectedFromUpgrade)
+        .containsExactly(false, false, false, false, true, false);
+    assertThat(instances).extracting(Instance::health).containsExactly(HealthState.HEALTHY, HealthState.HEALTHY,
+        HealthState.HEALTHY, HealthState.HEALTHY, HealthState.HEALTHY, HealthState.UNHEALTHY);
+    assertThat(instances).extracting(Instance::provisioningState).containsOnly(ProvisioningState.SUCCEEDED);
+    assertThat(instances).extracting(Instance::powerState).containsOnly(PowerState.RUNNING);
+  }
+
+  /** {@code get} reports the world exactly as the simulator itself sees it, record for record. */
+  @Test
+  void get_anyTime_equalsTheWorld() {
+    ScaleSetPort port = given();
+    givenInstanceZeroOnV2();
+    world.upgradeInstances(web, List.of("1", "2"));
+    Worlds.advance(world, Duration.ofSeconds(30)); // 1 and 2 are being updated now
+
+    assertThat(port.get(web)).isEqualTo(world.peek(web));
+  }
+
+  /** {@code listInstances} returns the same instances as {@code get}. */
+  @Test
+  void listInstances_afterGet_equalsInstancesOfGet() {
+    ScaleSetPort port = given();
+    givenInstanceZeroOnV2();
+
+    ScaleSet s = port.get(web);
+
+    assertThat(port.listInstances(web)).isEqualTo(s.instances());
+  }
+
+  /** {@code listInstances} works without an earlier {@code get}. */
+  @Test
+  void listInstances_first_returnsEveryInstance() {
+    ScaleSetPort port = given();
+
+    assertThat(port.listInstances(web)).isEqualTo(world.peek(web).instances());
+  }
+
+  // --------------------------------------------------------------------------------------- updateModelImage
+
+  /**
+   * {@code updateModelImage} moves the model; existing instances keep their image and now show
+   * {@code latestModelApplied=false}; the etag changes.
+   */
+  @Test
+  void updateModelImage_newVersion_oldInstancesNoLongerOnLatestModel() {
+    ScaleSetPort port = given();
+    world.publish(ubuntu(V2));
+    String etag = port.get(web).etag();
+
+    port.updateModelImage(web, ubuntu(V2));
+
+    ScaleSet after = port.get(web);
+    assertThat(after.modelImage()).isEqualTo(ubuntu(V2));
+    assertThat(after.instances()).extracting(Instance::imageVersion).containsOnly(V1);
+    assertThat(after.instances()).extracting(Instance::latestModelApplied).containsOnly(false);
+    assertThat(after.etag()).isNotEqualTo(etag);
+  }
+
+  /** Setting the model to the image it already has changes nothing, not even the etag. */
+  @Test
+  void updateModelImage_sameImage_changesNothing() {
+    ScaleSetPort port = given();
+    ScaleSet before = port.get(web);
+
+    port.updateModelImage(web, ubuntu(V1));
+    port.updateModelImage(web, ubuntu(V1));
+
+    assertThat(port.get(web)).isEqualTo(before);
+  }
+
+  /**
+   * A gallery version not replicated to the scale set's region is refused with {@link InvalidModelException}
+   * (Azure: 404 {@code GalleryImageNotFound}), and the model stays where it was.
+   */
+  @Test
+  void updateModelImage_galleryVersionNotInRegion_refusedAndNothingChanged() {
+    ImageReference gallery = ImageReference.gallery("/subscriptions/" + ScaleSetId.LOCAL_SUBSCRIPTION
+        + "/resourceGroups/rg-images/providers/Microsoft.Compute/galleries/corp/images/web-base", "1.0.0");
+    web = world.add(ScaleSetSpec.named("web").instances(2).image(gallery));
+    ImageReference next = gallery.withVersion(ImageVersion.parse("1.1.0"));
+    world.publish(ImageRelease.gallery(next, world.clock().instant(), Map.of(Region.of("westeurope"),
+        ReplicationState.REPLICATING, Region.of("northeurope"), ReplicationState.COMPLETED)));
+    ScaleSetPort port = portOver(world);
+    ScaleSet before = port.get(web);
+
+    assertThatThrownBy(() -> port.updateModelImage(web, next)).isInstanceOfSatisfying(InvalidModelException.class,
+        e -> {
+          assertThat(e.httpStatus()).isEqualTo(404);
+          assertThat(e.code()).isEqualTo("GalleryImageNotFound");
+        });
+    assertThat(port.get(web)).isEqualTo(before);
+  }
+
+  /**
+   * With automatic OS upgrade enabled a pinned version is refused with {@link InvalidModelException} (Azure: 400
+   * {@code InvalidParameter}), and nothing changes.
+   */
+  @Test
+  void updateModelImage_pinnedWithAutomaticOsUpgrade_refusedAndNothingChanged() {
+    web = world.add(ScaleSetSpec.named("web").instances(2).image(ubuntu(V1))
+        .automaticOsUpgrade(AutomaticOsUpgradePolicy.enabled()));
+    world.publish(ubuntu(V2));
+    ScaleSetPort port = portOver(world);
+    ScaleSet before = port.get(web);
+
+    assertThatThrownBy(() -> port.updateModelImage(web, ubuntu(V2)))
+        .isInstanceOfSatisfying(InvalidModelException.class, e -> {
+          assertThat(e.httpStatus()).isEqualTo(400);
+          assertThat(e.code()).isEqualTo("InvalidParameter");
+        });
+    assertThat(port.get(web)).isEqualTo(before);
+  }
+
+  // ------------------------------------------------------------------------------------- updateUpgradePolicy
+
+  private static UpgradePolicy rolling() {
+    return UpgradePolicy.manual().withMode(UpgradeMode.ROLLING).withRolling(RollingUpgradePolicy.builder()
+        .maxBatchInstancePercent(34).maxUnhealthyInstancePercent(50).maxUnhealthyUpgradedInstancePercent(10)
+        .pauseTimeBetweenBatches(Duration.ofMinutes(2)).prioritizeUnhealthyInstances(true).build());
+  }
+
+  /** {@code updateUpgradePolicy} with the current etag sets exactly that policy and changes the etag. */
+  @Test
+  void updateUpgradePolicy_currentEtag_setsPolicy() {
+    ScaleSetPort port = given();
+    String etag = port.get(web).etag();
+
+    port.updateUpgradePolicy(web, rolling(), etag);
+
+    ScaleSet after = port.get(web);
+    assertThat(after.upgradePolicy()).isEqualTo(rolling());
+    assertThat(after.etag()).isNotEqualTo(etag);
+  }
+
+  /** {@code updateUpgradePolicy} without an etag overwrites unconditionally. */
+  @Test
+  void updateUpgradePolicy_noEtag_setsPolicy() {
+    ScaleSetPort port = given();
+    port.updateModelImage(web, ubuntu(V1)); // no change
+
+    port.updateUpgradePolicy(web, rolling(), null);
+
+    assertThat(port.get(web).upgradePolicy()).isEqualTo(rolling());
+  }
+
+  /**
+   * A stale etag is refused with {@link ConflictException} (Azure: 412 {@code PreconditionFailed}) and nothing
+   * changes.
+   */
+  @Test
+  void updateUpgradePolicy_staleEtag_conflictAndNothingChanged() {
+    ScaleSetPort port = given();
+    String stale = port.get(web).etag();
+    world.publish(ubuntu(V2));
+    world.updateModelImage(web, ubuntu(V2)); // someone else changed the model
+    ScaleSet before = port.get(web);
+
+    assertThatThrownBy(() -> port.updateUpgradePolicy(web, rolling(), stale))
+        .isInstanceOfSatisfying(ConflictException.class, e -> {
+          assertThat(e.httpStatus()).isEqualTo(412);
+          assertThat(e.code()).isEqualTo("PreconditionFailed");
+        });
+    assertThat(port.get(web)).isEqualTo(before);
+  }
+
+  // ---------------------------------------------------------------------------------------- upgradeInstances
+
+  /** {@code upgradeInstances} brings exactly the named instances to the model, once the clock has run. */
+  @Test
+  void upgradeInstances_namedIds_upgradesExactlyThose() {
+    ScaleSetPort port = given();
+    world.publish(ubuntu(V2));
+    port.updateModelImage(web, ubuntu(V2));
+
+    port.upgradeInstances(web, List.of("3", "1"));
+    settle(world);
+
+    List<Instance> after = port.listInstances(web);
+    assertThat(after).extracting(Instance::imageVersion).containsExactly(V1, V2, V1, V2, V1, V1);
+    assertThat(after).extracting(Instance::latestModelApplied).containsExactly(false, true, false, true, false, false);
+    assertThat(after).filteredOn(i -> List.of("1", "3").contains(i.instanceId()))
+        .extracting(Instance::health).containsOnly(HealthState.HEALTHY);
+  }
+
+  /**
+   * Repeating {@code upgradeInstances} (while the first call is in progress, and after it finished) is harmless: each
+   * named instance's disk is replaced once.
+   */
+  @Test
+  void upgradeInstances_repeated_replacesEachDiskOnce() {
+    ScaleSetPort port = given();
+    world.publish(ubuntu(V2));
+    port.updateModelImage(web, ubuntu(V2));
+
+    port.upgradeInstances(web, List.of("0", "2"));
+    port.upgradeInstances(web, List.of("2", "0"));
+    settle(world);
+    port.upgradeInstances(web, List.of("0", "2"));
+    settle(world);
+
+    assertThat(world.reimageCount(web, "0")).isEqualTo(1);
+    assertThat(world.reimageCount(web, "2")).isEqualTo(1);
+    assertThat(world.reimageCount(web, "1")).isZero();
+    assertThat(port.listInstances(web)).extracting(Instance::imageVersion)
+        .containsExactly(V2, V1, V2, V1, V1, V1);
+  }
+
+  // ------------------------------------------------------------------------------------------------ rollback
+
+  /**
+   * {@code rollBackInstances} restores the named instances to the previous image and leaves the model where it is:
+   * they then show {@code latestModelApplied=false}.
+   */
+  @Test
+  void rollBackInstances_named_restoresPreviousImageAndKeepsModel() {
+    ScaleSetPort port = given();
+    world.publish(ubuntu(V2));
+    port.updateModelImage(web, ubuntu(V2));
+    port.upgradeInstances(web, List.of("0", "1"));
+    settle(world);
+
+    port.rollBackInstances(web, List.of("0"), ubuntu(V1));
+    settle(world);
+
+    ScaleSet after = port.get(web);
+    assertThat(after.modelImage()).isEqualTo(ubuntu(V2));
+    assertThat(after.instances()).extracting(Instance::imageVersion).containsExactly(V1, V2, V1, V1, V1, V1);
+    assertThat(after.instances()).extracting(Instance::latestModelApplied)
+        .containsExactly(false, true, false, false, false, false);
+    assertThat(after).isEqualTo(world.peek(web));
+  }
+
+  // ------------------------------------------------------------------------------------------- not found
+
+  /**
+   * Every method fails on an unknown scale set with {@link dev.osupgrade.port.ResourceNotFoundException}, HTTP 404
+   * and code {@code ResourceNotFound}, as ARM does.
+   */
+  @Test
+  void anyMethod_unknownScaleSet_resourceNotFound() {
+    ScaleSetPort port = given();
+
+    assertNotFound(() -> port.get(MISSING));
+    assertNotFound(() -> port.listInstances(MISSING));
+    assertNotFound(() -> port.updateModelImage(MISSING, ubuntu(V1)));
+    assertNotFound(() -> port.updateUpgradePolicy(MISSING, rolling(), null));
+    assertNotFound(() -> port.upgradeInstances(MISSING, List.of("0")));
+    assertNotFound(() -> port.rollBackInstances(MISSING, List.of("0"), ubuntu(V1)));
+  }
+}
