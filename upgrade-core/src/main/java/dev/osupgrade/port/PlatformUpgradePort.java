@@ -45,7 +45,9 @@ public interface PlatformUpgradePort {
   List<UpgradeHistoryEntry> osUpgradeHistory(ScaleSetId id);
 
   /**
-   * Approves deferred OS upgrades of the named instances (ARM: POST {@code approveRollingUpgrade}).
+   * Approves deferred OS upgrades of the named instances (ARM: POST {@code approveRollingUpgrade}). An empty list
+   * approves nothing: ARM would approve every instance when the ids are omitted, and the port never does that by
+   * accident.
    *
    * @param id the scale set
    * @param instanceIds the instances

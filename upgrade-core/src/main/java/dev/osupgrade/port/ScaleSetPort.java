@@ -36,7 +36,9 @@ public interface ScaleSetPort {
 
   /**
    * Points the scale set model at another image (ARM: PATCH the model's image reference). Existing instances keep
-   * their image and now show {@code latestModelApplied=false}; instances created from now on take the new image.
+   * their image and now show {@code latestModelApplied=false}; instances created from now on take the new image. An
+   * image version that does not exist, or is not replicated to the scale set's region, is an
+   * {@link InvalidModelException} (not a {@link ResourceNotFoundException}, which means the scale set is unknown).
    *
    * @param id the scale set
    * @param image the new model image
@@ -44,7 +46,8 @@ public interface ScaleSetPort {
   void updateModelImage(ScaleSetId id, ImageReference image);
 
   /**
-   * Sets the scale set's upgrade policy (ARM: PATCH {@code upgradePolicy} with {@code If-Match}).
+   * Sets the scale set's upgrade policy (ARM: PATCH {@code upgradePolicy} with {@code If-Match}). A policy without a
+   * rolling upgrade policy leaves the scale set's rolling policy as it is (ARM keeps it).
    *
    * @param id the scale set
    * @param policy the new policy

@@ -324,8 +324,14 @@ public final class Rollout {
       return null;
     }
     RolloutState.Phase phase = state.phase();
-    if (phase != RolloutState.Phase.NOT_STARTED && phase != RolloutState.Phase.BEFORE_BATCH
-        && phase != RolloutState.Phase.PAUSING && phase != RolloutState.Phase.IN_BATCH) {
+    boolean batchMayStart = phase == RolloutState.Phase.NOT_STARTED || phase == RolloutState.Phase.BEFORE_BATCH
+        || (phase == RolloutState.Phase.PAUSING && state.pauseUntil() != null
+            && !clock.instant().isBefore(state.pauseUntil()))
+        // in a batch, only once no instance of it is still being upgraded or replaced: it may end this step
+        || (phase == RolloutState.Phase.IN_BATCH && state.instances().values().stream()
+            .filter(p -> p.batch() == state.batch())
+            .noneMatch(p -> p.stage() == InstanceStage.UPGRADING || p.stage() == InstanceStage.REPLACING));
+    if (!batchMayStart) {
       return null;
     }
     RollingUpgradePolicy policy = state.policy() != null ? state.policy()

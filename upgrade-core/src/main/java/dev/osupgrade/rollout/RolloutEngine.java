@@ -600,6 +600,15 @@ public final class RolloutEngine {
           }
         }
       }
+      if (allSettled) {
+        // Max surge: every old instance replaced by a healthy new one goes in one call, once the batch has settled.
+        for (InstanceProgress p : d.instances.values()) {
+          if (p.batch() == d.batch && p.stage() == InstanceStage.REPLACED
+              && fleet().instance(p.instanceId()).isPresent()) {
+            deletes.add(p.instanceId());
+          }
+        }
+      }
       rollbacks.forEach((image, ids) -> act(new RolloutAction.RollBackInstances(ids, image)));
       if (!deletes.isEmpty()) {
         act(new RolloutAction.DeleteInstances(deletes));
@@ -691,9 +700,9 @@ public final class RolloutEngine {
             emit(seq -> new InstanceHealthy(seq, now, d.scaleSet, p.batch(), id, took));
             String old = p.replaces();
             if (old != null) {
+              // Replaced now; the old instance is deleted with the others of its batch when the batch ends.
               InstanceProgress replaced = Objects.requireNonNull(d.instances.get(old));
               d.instances.put(old, replaced.settled(InstanceStage.REPLACED, now));
-              deletes.add(old);
               emit(seq -> new InstanceReplaced(seq, now, d.scaleSet, p.batch(), old, id));
             }
           } else if (h.countsAsUnhealthy() && !now.isBefore(upgraded.plus(options.healthTimeout()))) {

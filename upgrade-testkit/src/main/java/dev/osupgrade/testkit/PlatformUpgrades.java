@@ -240,13 +240,17 @@ final class PlatformUpgrades {
 
   void approve(SimScaleSet s, List<String> instanceIds) {
     instanceIds.forEach(id -> ctx.instance(s, id));
+    if (instanceIds.isEmpty()) {
+      ctx.record(s.id, "approve: no instance named; nothing approved (the port never approves all by omission)");
+      return;
+    }
     Run run = state(s).current;
     if (run == null || run.held.isEmpty()) {
-      ctx.record(s.id, "approve " + (instanceIds.isEmpty() ? "all" : InstanceIds.format(instanceIds))
+      ctx.record(s.id, "approve " + InstanceIds.format(instanceIds)
           + ": no OS upgrade is pending approval; nothing to do");
       return;
     }
-    run.approve(instanceIds.isEmpty() ? List.copyOf(run.held) : instanceIds);
+    run.approve(instanceIds);
   }
 
   List<String> pendingApproval(SimScaleSet s) {

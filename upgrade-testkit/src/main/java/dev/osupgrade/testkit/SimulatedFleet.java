@@ -431,6 +431,9 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
       throw latestRequired();
     }
     boolean wasAuto = s.automaticOsUpgrade();
+    if (policy.rolling() == null && s.upgradePolicy.rolling() != null) {
+      policy = policy.withRolling(s.upgradePolicy.rolling()); // ARM keeps a rolling policy the PATCH leaves out
+    }
     if (!policy.equals(s.upgradePolicy)) {
       ctx.record(id, "upgrade policy -> " + policy.mode().azureName() + ", " + policy.automaticOsUpgrade()
           + policy.rollingUpgradePolicy().map(p -> ", " + p).orElse(""));

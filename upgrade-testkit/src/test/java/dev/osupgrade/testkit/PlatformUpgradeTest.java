@@ -426,7 +426,7 @@ final class PlatformUpgradeTest {
     assertThat(events(fleet, id, BatchCompleted.class)).as("batch 1 waits for instance 5").isEmpty();
 
     for (int round = 0; round < 10 && fleet.latestRollingUpgrade(id).orElseThrow().isRunning(); round++) {
-      fleet.approveRollingUpgrade(id, List.of());
+      fleet.approveRollingUpgrade(id, fleet.pendingApproval(id));
       clock.advance(Duration.ofMinutes(10));
     }
 
@@ -443,7 +443,7 @@ final class PlatformUpgradeTest {
     clock.advance(Duration.ofHours(4));
     clock.advance(Duration.ofDays(2));
 
-    fleet.approveRollingUpgrade(id, List.of());
+    fleet.approveRollingUpgrade(id, fleet.pendingApproval(id));
     clock.advance(Duration.ofMinutes(10));
 
     assertThat(events(fleet, id, InstanceFailed.class)).isEmpty();

@@ -39,8 +39,6 @@ import org.junit.jupiter.api.Test;
  *
  * <h2>What the contract leaves to the implementation</h2>
  * <ul>
- *   <li>{@link PlatformUpgradePort#approveRollingUpgrade} with an empty list: the simulator approves every instance
- *       waiting (ARM's meaning of a missing list), the Azure adapter sends nothing. The cases name the instances.</li>
  *   <li>Cancelling an upgrade whose cancellation was already requested: a no-op in both, but Azure may answer either
  *       way; the case cancels once.</li>
  * </ul>
@@ -287,6 +285,22 @@ public abstract class PlatformUpgradePortContract {
     port.approveRollingUpgrade(WEB, List.of("0", "1"));
 
     assertThat(port.latestRollingUpgrade(WEB)).isEmpty();
+    assertThat(world.peek(WEB).instances()).extracting(Instance::imageVersion).containsOnly(V1);
+  }
+
+  /** An empty list approves nothing (ARM would approve every instance if the ids were omitted). */
+  @Test
+  void approveRollingUpgrade_emptyList_approvesNothing() {
+    world.add(ScaleSetSpec.named("web").instances(5).image(ubuntu(V1))
+        .automaticOsUpgrade(AutomaticOsUpgradePolicy.enabled().withOsRollingUpgradeDeferral(true)));
+    PlatformUpgradePort port = portOver(world);
+    world.publish(ubuntu(V2));
+    List<String> pending = waitForPendingApproval();
+
+    port.approveRollingUpgrade(WEB, List.of());
+    Worlds.advance(world, world.profile().slowestUpgrade().plus(Duration.ofMinutes(5)));
+
+    assertThat(world.pendingApproval(WEB)).isEqualTo(pending);
     assertThat(world.peek(WEB).instances()).extracting(Instance::imageVersion).containsOnly(V1);
   }
 

@@ -47,8 +47,6 @@ import org.junit.jupiter.api.Test;
  *
  * <h2>What the contract leaves to the implementation</h2>
  * <ul>
- *   <li>{@link ScaleSetPort#updateUpgradePolicy} with a policy whose rolling policy is null: the simulator removes
- *       the rolling policy, ARM (a PATCH) keeps it. The cases always send one.</li>
  *   <li>Health of scale sets without the Application Health extension: the simulator reports the health it models,
  *       the Azure adapter what the Compute API shows (power and provisioning state). The cases use the extension.</li>
  *   <li>{@link ScaleSetPort#rollBackInstances} returns once the rollback is accepted (simulator) or once it has
@@ -285,6 +283,19 @@ public abstract class ScaleSetPortContract {
     port.updateUpgradePolicy(web, rolling(), null);
 
     assertThat(port.get(web).upgradePolicy()).isEqualTo(rolling());
+  }
+
+  /** A policy without a rolling policy leaves the scale set's rolling policy as it is (a PATCH keeps it). */
+  @Test
+  void updateUpgradePolicy_withoutRollingPolicy_keepsTheCurrentOne() {
+    ScaleSetPort port = given();
+    port.updateUpgradePolicy(web, rolling(), null);
+
+    port.updateUpgradePolicy(web, rolling().withRolling(null).withMode(UpgradeMode.MANUAL), null);
+
+    UpgradePolicy after = port.get(web).upgradePolicy();
+    assertThat(after.mode()).isEqualTo(UpgradeMode.MANUAL);
+    assertThat(after.rolling()).isEqualTo(rolling().rolling());
   }
 
   /**
