@@ -1,5 +1,6 @@
 package dev.osupgrade.governance;
 
+import dev.osupgrade.Durations;
 import dev.osupgrade.Require;
 import dev.osupgrade.fleet.ScaleSet;
 import dev.osupgrade.image.Eligibility;
@@ -146,8 +147,8 @@ public final class ImageTrustPolicy {
       Duration age = Duration.between(release.publishedAt(), now);
       if (age.compareTo(needed) < 0) {
         refusals.add(new TrustDecision.Refusal(TrustRule.MINIMUM_AGE, "published " + release.publishedAt()
-            + ", " + describe(age.isNegative() ? Duration.ZERO : age) + " old; " + environment
-            + " needs " + describe(needed) + ", so not before " + release.publishedAt().plus(needed)));
+            + ", " + Durations.words(age.isNegative() ? Duration.ZERO : age) + " old; " + environment
+            + " needs " + Durations.words(needed) + ", so not before " + release.publishedAt().plus(needed)));
       }
     }
     if (image instanceof ImageReference.Gallery) {
@@ -275,27 +276,6 @@ public final class ImageTrustPolicy {
     return result.passed() ? Optional.empty() : Optional.of("validator " + name + " failed: " + result.reason());
   }
 
-  static String describe(Duration d) {
-    long minutes = d.toMinutes();
-    if (minutes == 0) {
-      return d.toSeconds() + "s";
-    }
-    long days = minutes / (24 * 60);
-    long hours = minutes / 60 % 24;
-    long mins = minutes % 60;
-    StringBuilder sb = new StringBuilder();
-    if (days > 0) {
-      sb.append(days).append('d');
-    }
-    if (hours > 0) {
-      sb.append(sb.length() > 0 ? " " : "").append(hours).append('h');
-    }
-    if (mins > 0) {
-      sb.append(sb.length() > 0 ? " " : "").append(mins).append('m');
-    }
-    return sb.toString();
-  }
-
   @Override
   public String toString() {
     List<String> parts = new ArrayList<>();
@@ -311,7 +291,7 @@ public final class ImageTrustPolicy {
     if (!denied.isEmpty()) {
       parts.add("denied " + denied.keySet());
     }
-    minimumAge.forEach((env, age) -> parts.add("minimumAge " + env + " " + describe(age)));
+    minimumAge.forEach((env, age) -> parts.add("minimumAge " + env + " " + Durations.words(age)));
     if (!validators.isEmpty()) {
       parts.add("validators " + validators.keySet());
     }

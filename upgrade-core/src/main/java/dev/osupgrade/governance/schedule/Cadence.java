@@ -1,5 +1,6 @@
 package dev.osupgrade.governance.schedule;
 
+import dev.osupgrade.Durations;
 import dev.osupgrade.Require;
 import java.time.Duration;
 import java.time.Instant;
@@ -152,8 +153,8 @@ public sealed interface Cadence permits Cadence.Monthly, Cadence.Every {
 
     @Override
     public String describe() {
-      return "every " + MaintenanceWindowGate.words(period) + " from " + anchor
-          + (spread.isZero() ? "" : " (±" + MaintenanceWindowGate.words(spread) + ")");
+      return "every " + Durations.words(period) + " from " + anchor
+          + (spread.isZero() ? "" : " (±" + Durations.words(spread) + ")");
     }
   }
 }

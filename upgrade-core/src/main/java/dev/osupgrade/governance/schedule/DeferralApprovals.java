@@ -1,5 +1,6 @@
 package dev.osupgrade.governance.schedule;
 
+import dev.osupgrade.Durations;
 import dev.osupgrade.Require;
 import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.InstanceIds;
@@ -140,7 +141,7 @@ public final class DeferralApprovals {
   @Override
   public String toString() {
     return "DeferralApprovals[" + window + ", gates " + gates.stream().map(HealthGate::name).toList()
-        + ", maximum deferral " + MaintenanceWindowGate.words(maximumDeferral)
+        + ", maximum deferral " + Durations.words(maximumDeferral)
         + (maxAtOnce > 0 ? ", at most " + maxAtOnce + " at once" : "") + "]";
   }
 

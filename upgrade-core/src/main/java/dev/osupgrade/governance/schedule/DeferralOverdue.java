@@ -1,5 +1,6 @@
 package dev.osupgrade.governance.schedule;
 
+import dev.osupgrade.Durations;
 import dev.osupgrade.Require;
 import dev.osupgrade.fleet.ScaleSetId;
 import java.time.Duration;
@@ -38,7 +39,7 @@ public record DeferralOverdue(ScaleSetId scaleSet, String instanceId, Instant pe
   @Override
   public String toString() {
     return at + " " + scaleSet + " DEFERRAL OVERDUE: instance " + instanceId + " has deferred its OS upgrade for "
-        + MaintenanceWindowGate.words(deferredFor) + " (pending since " + pendingSince + "), more than the maximum "
-        + "of " + MaintenanceWindowGate.words(maximum) + "; escalate: approve it, or find what blocks it";
+        + Durations.words(deferredFor) + " (pending since " + pendingSince + "), more than the maximum "
+        + "of " + Durations.words(maximum) + "; escalate: approve it, or find what blocks it";
   }
 }

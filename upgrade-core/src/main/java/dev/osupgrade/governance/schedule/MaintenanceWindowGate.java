@@ -1,12 +1,13 @@
 package dev.osupgrade.governance.schedule;
 
-import dev.osupgrade.ops.ErrorCodes;
+import dev.osupgrade.Durations;
 import dev.osupgrade.Require;
 import dev.osupgrade.health.GateContext;
 import dev.osupgrade.health.GatePhase;
 import dev.osupgrade.health.GateVerdict;
 import dev.osupgrade.health.HealthGate;
 import dev.osupgrade.health.Measurement;
+import dev.osupgrade.ops.ErrorCodes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -96,11 +97,11 @@ public final class MaintenanceWindowGate implements HealthGate {
       Measurement minutesLeft = Measurement.of("minutesLeft", left.toMinutes());
       if (left.compareTo(minimumRemaining) >= 0) {
         return GateVerdict.pass(NAME, "maintenance window open until " + schedule.describe(closes.get()) + ", "
-            + words(left) + " left", minutesLeft);
+            + Durations.words(left) + " left", minutesLeft);
       }
       Optional<Instant> next = schedule.nextOpening(closes.get());
-      String tooShort = "maintenance window closes at " + schedule.describe(closes.get()) + ", in " + words(left)
-          + ", less than the " + words(minimumRemaining) + " a batch needs";
+      String tooShort = "maintenance window closes at " + schedule.describe(closes.get()) + ", in " + Durations.words(left)
+          + ", less than the " + Durations.words(minimumRemaining) + " a batch needs";
       return next.<GateVerdict>map(n -> GateVerdict.waitUntil(NAME, tooShort + "; next opening "
               + schedule.describe(n), n, minutesLeft, Measurement.of("minutesUntilOpen",
               Duration.between(now, n).toMinutes())))
@@ -116,30 +117,9 @@ public final class MaintenanceWindowGate implements HealthGate {
         next.get(), Measurement.of("minutesUntilOpen", Duration.between(now, next.get()).toMinutes()));
   }
 
-  static String words(Duration d) {
-    long minutes = d.toMinutes();
-    if (minutes < 1) {
-      return d.toSeconds() + "s";
-    }
-    long days = minutes / (24 * 60);
-    long hours = minutes / 60 % 24;
-    long mins = minutes % 60;
-    StringBuilder sb = new StringBuilder();
-    if (days > 0) {
-      sb.append(days).append('d');
-    }
-    if (hours > 0) {
-      sb.append(sb.length() > 0 ? " " : "").append(hours).append('h');
-    }
-    if (mins > 0) {
-      sb.append(sb.length() > 0 ? " " : "").append(mins).append('m');
-    }
-    return sb.toString();
-  }
-
   @Override
   public String toString() {
-    return NAME + "[" + schedule + (minimumRemaining.isZero() ? "" : ", at least " + words(minimumRemaining)
+    return NAME + "[" + schedule + (minimumRemaining.isZero() ? "" : ", at least " + Durations.words(minimumRemaining)
         + " left") + "]";
   }
 }

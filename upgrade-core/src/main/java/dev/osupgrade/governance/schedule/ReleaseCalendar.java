@@ -1,5 +1,6 @@
 package dev.osupgrade.governance.schedule;
 
+import dev.osupgrade.Durations;
 import dev.osupgrade.Region;
 import dev.osupgrade.Require;
 import dev.osupgrade.image.ImageReference;
@@ -111,7 +112,7 @@ public final class ReleaseCalendar {
       List<String> parts = new ArrayList<>();
       delays.forEach((region, delay) -> {
         available.put(region, o.expected().plus(delay));
-        parts.add(region + " +" + MaintenanceWindowGate.words(delay) + " (" + o.expected().plus(delay) + ")");
+        parts.add(region + " +" + Durations.words(delay) + " (" + o.expected().plus(delay) + ")");
       });
       why.add((gallery ? "Gallery replication: " : "Platform rollout: ") + String.join(", ", parts) + ".");
     }
