@@ -685,7 +685,9 @@ public final class RolloutEngine {
             return observe(next, rollbacks, deletes);
           }
           if (live.provisioningState() == ProvisioningState.FAILED) {
-            next = fail(p, live.health(), "the upgrade failed (provisioning state Failed)", rollbacks, deletes);
+            next = fail(p, live.health(), "the upgrade failed (provisioning state Failed, "
+                + (live.runs(d.target) ? "the new image is on its disk" : "still on " + live.imageVersion())
+                + ", power " + live.powerState() + ")", rollbacks, deletes);
           } else if (overall) {
             next = fail(p, live.health(), "the upgrade did not complete within "
                 + options.instanceUpgradeTimeout(), rollbacks, deletes);
