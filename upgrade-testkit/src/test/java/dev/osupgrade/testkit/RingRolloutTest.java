@@ -328,4 +328,34 @@ final class RingRolloutTest {
     assertThat(kinds(r)).contains(RingEvent.Kind.DEFERRAL_HELD);
     assertThat(fleet.get(a).instances()).allSatisfy(i -> assertThat(i.runs(V2)).isTrue());
   }
+
+  @Test
+  void rings_processDiesMidRing_rebuiltRingRolloutResumesFromTheStoreAndUpgradesEachInstanceOnce(
+      SimulatedFleet fleet) {
+    World w = world(fleet);
+    ImageTrustPolicy trust = ImageTrustPolicy.trustingPublishers("Canonical");
+    dev.osupgrade.port.RolloutStore store = dev.osupgrade.port.RolloutStore.inMemory();
+    RingRollout first = rings(w, trust).store(store, "replica-a").build();
+    // Drive the first process until the "early" ring is half-way through its rollouts, then drop it.
+    for (Optional<Instant> next = first.advance(); next.isPresent(); next = first.advance()) {
+      fleet.clock().advanceTo(next.get());
+      boolean earlyUnderway = first.rollouts().containsKey(w.early1())
+          && first.rollouts().get(w.early1()).progress().successful() > 0;
+      if (earlyUnderway) {
+        break;
+      }
+    }
+    assertThat(first.status()).isEqualTo(RingRollout.Status.RUNNING);
+
+    RingRollout second = run(fleet, rings(w, trust).store(store, "replica-a").build());
+
+    assertThat(second.status()).as(second.timeline()).isEqualTo(RingRollout.Status.COMPLETED);
+    for (ScaleSetId id : w.plan().scaleSets()) {
+      for (Instance i : fleet.get(id).instances()) {
+        assertThat(i.runs(V2)).isTrue();
+        assertThat(fleet.reimageCount(id, i.instanceId())).as("%s/%s", id, i.instanceId()).isEqualTo(1);
+      }
+    }
+    assertThat(second.timeline()).contains("[canary]").contains("every instance already runs");
+  }
 }

@@ -35,6 +35,7 @@ import dev.osupgrade.policy.RollingUpgradePolicy;
 import dev.osupgrade.port.CloudException;
 import dev.osupgrade.port.ImageCatalog;
 import dev.osupgrade.port.PlatformUpgradePort;
+import dev.osupgrade.port.RolloutStore;
 import dev.osupgrade.port.ScaleSetPort;
 import dev.osupgrade.rollout.Rollout;
 import dev.osupgrade.rollout.RolloutOptions;
@@ -122,6 +123,8 @@ public final class RingRollout {
   private final List<Consumer<RingEvent>> listeners;
   private final List<RolloutListener> rolloutListeners;
   private final @Nullable DeferralApprovals deferrals;
+  private final RolloutStore store;
+  private final String owner;
 
   private Status status = Status.NOT_STARTED;
   private Phase phase = Phase.PENDING;
@@ -157,6 +160,8 @@ public final class RingRollout {
     this.listeners = List.copyOf(b.listeners);
     this.rolloutListeners = List.copyOf(b.rolloutListeners);
     this.deferrals = b.deferrals;
+    this.store = b.store;
+    this.owner = b.owner;
   }
 
   /**
@@ -290,6 +295,7 @@ public final class RingRollout {
       }
       if (mode == Mode.ORCHESTRATED) {
         Rollout.Builder rb = Rollout.builder(fleet, id).target(target).clock(clock).options(rolloutOptions)
+            .store(store).owner(owner)
             .gate(GovernanceGate.of(environments.apply(id), trust, records.get(id),
                 Require.nonNull(release, "release")));
         rolloutListeners.forEach(rb::listener);
@@ -586,7 +592,8 @@ public final class RingRollout {
           continue;
         }
         ImageVersion version = previous.get(sid);
-        Rollout.Builder rb = Rollout.builder(fleet, sid).target(version).clock(clock).startOver();
+        Rollout.Builder rb = Rollout.builder(fleet, sid).target(version).clock(clock).startOver().store(store)
+            .owner(owner);
         rolloutOptions.explicitPolicy().ifPresent(rb::policy);
         rolloutListeners.forEach(rb::listener);
         back = rb.build();
@@ -713,6 +720,8 @@ public final class RingRollout {
     private final List<Consumer<RingEvent>> listeners = new ArrayList<>();
     private final List<RolloutListener> rolloutListeners = new ArrayList<>();
     private @Nullable DeferralApprovals deferrals;
+    private RolloutStore store = RolloutStore.inMemory();
+    private String owner = "local";
 
     private Builder(RingPlan plan, ScaleSetPort fleet, ImageCatalog catalog) {
       this.plan = Require.nonNull(plan, "plan");
@@ -772,6 +781,21 @@ public final class RingRollout {
      */
     public Builder governedPlatform(PlatformUpgradePort value) {
       this.platform = Require.nonNull(value, "platform");
+      return this;
+    }
+
+    /**
+     * Keeps the checkpoints of the rings' orchestrated rollouts in this store, under this replica's name, so that a
+     * ring rollout rebuilt after a crash resumes each scale set's rollout where it stopped (rings already on the
+     * target are found so again and soak once more before promotion).
+     *
+     * @param value the store
+     * @param replica this replica's name for the scale sets' leases
+     * @return this builder
+     */
+    public Builder store(RolloutStore value, String replica) {
+      this.store = Require.nonNull(value, "store");
+      this.owner = Require.nonBlank("replica", replica);
       return this;
     }
 
