@@ -5,6 +5,7 @@ import dev.osupgrade.fleet.InstanceIds;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.image.ImageVersion;
 import dev.osupgrade.policy.RollingUpgradePolicy;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -42,6 +43,21 @@ public record RolloutPlan(
     batches = List.copyOf(batches);
     skipped = List.copyOf(skipped);
     Require.nonNull(estimate, "estimate");
+  }
+
+  /**
+   * The extra cost of max surge: instance-hours of the new instances that run beside the old ones while each batch
+   * upgrades (each batch's size times its expected time). Zero without {@code maxSurge}.
+   *
+   * @return the extra instance-hours, expected
+   */
+  public double surgeInstanceHours() {
+    if (!policy.maxSurge() || batches.isEmpty()) {
+      return 0;
+    }
+    Duration pauses = policy.pauseTimeBetweenBatches().multipliedBy(batches.size() - 1L);
+    double hoursPerBatch = estimate.fleetTime().minus(pauses).toSeconds() / 3600.0 / batches.size();
+    return instancesToUpgrade() * hoursPerBatch;
   }
 
   /** @return the number of instances the plan upgrades */
@@ -104,6 +120,9 @@ public record RolloutPlan(
     }
     out.append("skipped: ").append(skips.isEmpty() ? "none" : String.join(", ", skips)).append('\n');
     out.append("estimate: ").append(estimate);
+    if (policy.maxSurge() && !batches.isEmpty()) {
+      out.append(String.format(Locale.ROOT, ", ~%.1f extra instance-hours for surge", surgeInstanceHours()));
+    }
     return out.toString();
   }
 }

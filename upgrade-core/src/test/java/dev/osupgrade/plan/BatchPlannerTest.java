@@ -610,4 +610,16 @@ final class BatchPlannerTest {
     assertThat(fromReversed).isEqualTo(first);
     assertThat(Objects.hash(again.toString())).isEqualTo(Objects.hash(first.toString()));
   }
+
+  @Test
+  void surgeInstanceHours_maxSurgeTenInstances_batchTimesSizes() {
+    RolloutPlan plan = BatchPlanner.plan(Fleets.scaleSet(10),
+        RollingUpgradePolicy.builder().maxSurge(true).pauseTimeBetweenBatches("PT10M").build(), Fleets.NEW);
+
+    // 10 instances, each surge instance alive for one 6-minute batch: 1 instance-hour.
+    assertThat(plan.surgeInstanceHours()).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(plan.toString()).contains("~1.0 extra instance-hours for surge");
+    assertThat(BatchPlanner.plan(Fleets.scaleSet(10), RollingUpgradePolicy.ofDefaults(), Fleets.NEW)
+        .surgeInstanceHours()).isZero();
+  }
 }
