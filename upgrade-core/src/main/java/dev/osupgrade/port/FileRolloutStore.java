@@ -34,6 +34,7 @@ final class FileRolloutStore implements RolloutStore {
   private static final Map<Path, Object> JVM_LOCKS = new ConcurrentHashMap<>();
 
   private final Path directory;
+  private final Map<Path, ScaleSetId> ids = new ConcurrentHashMap<>();
 
   FileRolloutStore(Path directory) {
     this.directory = Require.nonNull(directory, "directory").toAbsolutePath().normalize();
@@ -91,10 +92,30 @@ final class FileRolloutStore implements RolloutStore {
 
   // ---- files ------------------------------------------------------------------------------------------------
 
+  /** One file per scale set; each part is percent-encoded so that different ids never share a file. */
   private Path fileOf(ScaleSetId id) {
-    String name = (id.subscriptionId() + "_" + id.resourceGroup() + "_" + id.name())
-        .replaceAll("[^A-Za-z0-9._-]", "-");
-    return directory.resolve(name + ".checkpoint");
+    String name = encode(id.subscriptionId().toLowerCase(java.util.Locale.ROOT)) + "_" + encode(id.resourceGroup())
+        + "_" + encode(id.name());
+    Path file = directory.resolve(name + ".checkpoint");
+    ids.put(file, id);
+    return file;
+  }
+
+  private @Nullable ScaleSetId expectedIdOf(Path file) {
+    return ids.get(file);
+  }
+
+  private static String encode(String part) {
+    StringBuilder b = new StringBuilder();
+    for (byte x : part.getBytes(StandardCharsets.UTF_8)) {
+      char c = (char) (x & 0xff);
+      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-') {
+        b.append(c);
+      } else {
+        b.append('%').append(String.format(java.util.Locale.ROOT, "%02X", x & 0xff));
+      }
+    }
+    return b.toString();
   }
 
   private <T> T locked(ScaleSetId id, Function<Content, T> change) {
@@ -138,6 +159,11 @@ final class FileRolloutStore implements RolloutStore {
     Content c = new Content();
     try {
       ScaleSetId id = ScaleSetId.parse(header.get("scaleSet"));
+      ScaleSetId expected = expectedIdOf(file);
+      if (expected != null && !id.equals(expected)) {
+        throw new OsUpgradeException("CheckpointCorrupt", file + " holds the checkpoint of " + id + ", not of "
+            + expected);
+      }
       if (header.containsKey("lease.owner")) {
         c.lease = new Lease(id, header.get("lease.owner"), Long.parseLong(header.get("lease.token")),
             Instant.parse(header.get("lease.expiresAt")));
@@ -146,6 +172,8 @@ final class FileRolloutStore implements RolloutStore {
         c.checkpoint = new Checkpoint(id, Long.parseLong(header.get("version")), header.get("owner"),
             Instant.parse(header.get("savedAt")), text.substring(split + 2));
       }
+    } catch (OsUpgradeException e) {
+      throw e;
     } catch (RuntimeException e) {
       throw new OsUpgradeException("CheckpointCorrupt", file + " has an unreadable header: " + e.getMessage(), e);
     }

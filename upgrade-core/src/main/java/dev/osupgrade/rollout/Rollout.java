@@ -1,5 +1,6 @@
 package dev.osupgrade.rollout;
 
+import dev.osupgrade.OsUpgradeException;
 import dev.osupgrade.Require;
 import dev.osupgrade.event.RolloutEvent;
 import dev.osupgrade.event.RolloutListener;
@@ -65,6 +66,8 @@ public final class Rollout {
   private final String owner;
   private final Duration leaseDuration;
   private final boolean startOver;
+  private boolean cancelRequested;
+  private @Nullable Boolean pauseControl;
   private final @Nullable CapacityPort capacity;
   private RolloutState state;
   private @Nullable ScaleSet model;
@@ -125,7 +128,8 @@ public final class Rollout {
     if (notLeader.isPresent()) {
       return notLeader;
     }
-    if (state.status() == RolloutStatus.PAUSED && state.pauseRequested()) {
+    applyControl();
+    if (state.status() == RolloutStatus.PAUSED && state.pauseRequested() && !state.cancelRequested()) {
       return Optional.empty();
     }
     Optional<Instant> blocked = flushOutbox(now);
@@ -182,17 +186,35 @@ public final class Rollout {
 
   /** Asks the rollout to cancel: the batch in flight finishes, then it ends {@code Cancelled}. */
   public void cancel() {
-    state = RolloutEngine.requestCancel(state);
+    cancelRequested = true;
+    applyControl();
   }
 
   /** Asks the rollout to pause before its next batch; {@link #resume()} lets it go on. */
   public void pause() {
-    state = RolloutEngine.requestPause(state);
+    pauseControl = Boolean.TRUE;
+    applyControl();
   }
 
   /** Lets a paused rollout go on. */
   public void resume() {
-    state = RolloutEngine.resume(state);
+    pauseControl = Boolean.FALSE;
+    applyControl();
+  }
+
+  /**
+   * The caller's requests stick to this runner until they are in the state it saves: reloading a checkpoint (after a
+   * lease lapsed during a long wait, or when resuming another process's rollout) must not lose a cancel.
+   */
+  private void applyControl() {
+    if (cancelRequested && !state.cancelRequested()) {
+      state = RolloutEngine.requestCancel(state);
+    }
+    if (Boolean.TRUE.equals(pauseControl) && !state.pauseRequested()) {
+      state = RolloutEngine.requestPause(state);
+    } else if (Boolean.FALSE.equals(pauseControl) && state.pauseRequested()) {
+      state = RolloutEngine.resume(state);
+    }
   }
 
   /** @return the scale set being upgraded */
@@ -295,6 +317,11 @@ public final class Rollout {
     }
     checkpointVersion = saved.get().version();
     RolloutState stored = RolloutState.decode(saved.get().data());
+    if (!stored.scaleSet().equals(state.scaleSet())) {
+      releaseLease();
+      throw new OsUpgradeException("CheckpointCorrupt", "the store returned the checkpoint of " + stored.scaleSet()
+          + " for " + state.scaleSet() + "; refusing to drive either from it");
+    }
     if (!stored.target().equals(state.target())) {
       if (stored.status().isTerminal()) {
         return; // an earlier rollout to another version ended: this one starts afresh and overwrites its checkpoint
@@ -309,6 +336,7 @@ public final class Rollout {
     }
     state = stored;
     model = null;
+    applyControl();
   }
 
   private void releaseLease() {
@@ -393,12 +421,16 @@ public final class Rollout {
         }
         execute(action);
       } catch (CloudException e) {
-        if (e.isRetryable()) {
+        if (e.isRetryable() && !progressDeadlinePassed(now)) {
           return Optional.of(now.plus(retryDelay(e)));
         }
         RolloutState dropped = RolloutEngine.dropOutbox(state);
-        Decision fault = engine.fault(dropped, now, new UpgradeError(ErrorCodes.OPERATION_REJECTED,
-            action + " was rejected: [" + e.code() + "] " + e.getMessage()), model);
+        UpgradeError error = e.isRetryable()
+            ? new UpgradeError(ErrorCodes.TIMEOUT, action + " could not be carried out for "
+                + engine.options().progressDeadline() + "; last error: [" + e.code() + "] " + e.getMessage())
+            : new UpgradeError(ErrorCodes.OPERATION_REJECTED, action + " was rejected: [" + e.code() + "] "
+                + e.getMessage());
+        Decision fault = engine.fault(dropped, now, error, model);
         if (!commit(fault, now)) {
           return Optional.of(now.plus(engine.options().pollInterval()));
         }
@@ -467,7 +499,7 @@ public final class Rollout {
     private final ScaleSetId scaleSet;
     private @Nullable ImageVersion target;
     private @Nullable Clock clock;
-    private final RolloutOptions.Builder options = RolloutOptions.builder();
+    private RolloutOptions.Builder options = RolloutOptions.builder();
     private final List<RolloutListener> listeners = new ArrayList<>();
     private RolloutStore store = RolloutStore.inMemory();
     private String owner = "local";
@@ -567,12 +599,7 @@ public final class Rollout {
      * @return this builder
      */
     public Builder options(RolloutOptions value) {
-      RolloutOptions o = Require.nonNull(value, "options");
-      o.explicitPolicy().ifPresent(options::policy);
-      options.healthTimeout(o.healthTimeout()).instanceUpgradeTimeout(o.instanceUpgradeTimeout())
-          .pollInterval(o.pollInterval()).automaticRollback(o.automaticRollback())
-          .revertModelOnFault(o.revertModelOnFault()).modelHandling(o.modelHandling()).planOptions(o.planOptions());
-      o.gates().forEach(options::gate);
+      this.options = Require.nonNull(value, "options").toBuilder();
       return this;
     }
 

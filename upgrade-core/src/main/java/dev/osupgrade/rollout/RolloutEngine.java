@@ -17,6 +17,7 @@ import dev.osupgrade.event.RolloutFaulted;
 import dev.osupgrade.event.RolloutPaused;
 import dev.osupgrade.event.RolloutResumed;
 import dev.osupgrade.event.InstanceReplaced;
+import dev.osupgrade.event.PlanExtended;
 import dev.osupgrade.event.RolloutStarted;
 import dev.osupgrade.event.SurgeFallback;
 import dev.osupgrade.event.SurgeInstancesCreated;
@@ -24,6 +25,7 @@ import dev.osupgrade.fleet.HealthState;
 import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.ProvisioningState;
 import dev.osupgrade.fleet.ScaleSet;
+import dev.osupgrade.fleet.Zone;
 import dev.osupgrade.health.FleetUnhealthyGate;
 import dev.osupgrade.health.GateContext;
 import dev.osupgrade.health.GatePhase;
@@ -49,6 +51,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.function.LongFunction;
 import org.jspecify.annotations.Nullable;
 
@@ -447,7 +450,11 @@ public final class RolloutEngine {
       RolloutPlan plan = BatchPlanner.plan(fleet, policy, d.target, options.planOptions());
       d.policy = policy;
       d.plan = plan;
-      d.previousModelImage = fleet.modelImage();
+      // The model to go back to on a fault is pinned: 'latest' might resolve to the failing version by then.
+      d.previousModelImage = fleet.modelImage().isLatest() && !fleet.instances().isEmpty()
+          ? fleet.modelImage().withVersion(fleet.instances().stream().map(Instance::imageVersion)
+              .max(ImageVersion::compareTo).orElseThrow())
+          : fleet.modelImage();
       d.startedAt = now;
       d.lastProgressAt = now;
       d.status = RolloutStatus.ROLLING_FORWARD;
@@ -468,7 +475,9 @@ public final class RolloutEngine {
     private void beforeBatch() {
       RolloutPlan plan = plan();
       if (d.batch > plan.batches().size()) {
-        complete();
+        if (!extendPlan()) {
+          complete();
+        }
         return;
       }
       if (d.cancelRequested) {
@@ -810,7 +819,56 @@ public final class RolloutEngine {
       }
     }
 
+    /**
+     * Before completing, looks for instances the plan never knew (created by a scale-out while the rollout ran) that
+     * do not run the target, and adds batches for them, by the same batch size and zone rule.
+     *
+     * @return true if batches were added
+     */
+    private boolean extendPlan() {
+      RolloutPlan plan = plan();
+      List<Instance> stragglers = fleet().instances().stream()
+          .filter(i -> !d.instances.containsKey(i.instanceId()) && !i.runs(d.target) && !i.protectedFromUpgrade())
+          .toList();
+      if (stragglers.isEmpty()) {
+        return false;
+      }
+      int size = policy().batchSizeFor(fleet().instanceCount());
+      Map<Zone, List<Instance>> groups = new TreeMap<>();
+      for (Instance i : stragglers) {
+        groups.computeIfAbsent(policy().enableCrossZoneUpgrade() ? Zone.REGIONAL : i.zone(), z -> new ArrayList<>())
+            .add(i);
+      }
+      List<Batch> batches = new ArrayList<>(plan.batches());
+      for (List<Instance> group : groups.values()) {
+        for (int from = 0; from < group.size(); from += size) {
+          List<Instance> chunk = group.subList(from, Math.min(group.size(), from + size));
+          int number = batches.size() + 1;
+          batches.add(new Batch(number, chunk.stream().map(Instance::instanceId).toList(),
+              chunk.stream().map(Instance::zone).distinct().sorted().toList(),
+              chunk.stream().map(Instance::updateDomain).distinct().sorted().toList(), false));
+          for (Instance i : chunk) {
+            d.instances.put(i.instanceId(), InstanceProgress.pending(i.instanceId(), number, i.image()));
+          }
+        }
+      }
+      int added = batches.size() - plan.batches().size();
+      d.plan = new RolloutPlan(plan.scaleSet(), plan.target(), plan.policy(), plan.instanceCount(), plan.batchSize(),
+          batches, plan.skipped(), plan.estimate());
+      List<String> ids = stragglers.stream().map(Instance::instanceId).toList();
+      emit(seq -> new PlanExtended(seq, now, d.scaleSet, added, ids));
+      return true;
+    }
+
     private void complete() {
+      ImageReference model = currentModel();
+      ImageReference targetModel = model.withVersion(d.target);
+      if (pinsModel() && !targetModel.equals(model)) {
+        // Every instance already ran the target, so no batch moved the model: move it now, or scale-outs would not.
+        act(new RolloutAction.UpdateModelImage(targetModel));
+        emit(seq -> new ModelImageChanged(seq, now, d.scaleSet, model, targetModel,
+            "the rollout ends with the model on its target, so that new instances take it too"));
+      }
       end(RolloutStatus.COMPLETED, null);
     }
 
@@ -919,9 +977,14 @@ public final class RolloutEngine {
       List<String> failed = new ArrayList<>();
       for (InstanceProgress p : d.instances.values()) {
         if (p.isSurge()) {
+          // A healthy surge instance stands for the one it replaced (deleted by now): its health is what counts.
+          if (p.stage() == InstanceStage.SUCCEEDED) {
+            upgraded.put(p.instanceId(), Boolean.TRUE);
+          }
           continue;
         }
-        if (p.stage() != InstanceStage.PENDING && p.stage() != InstanceStage.REMOVED) {
+        if (p.stage() != InstanceStage.PENDING && p.stage() != InstanceStage.REMOVED
+            && p.stage() != InstanceStage.REPLACED && p.stage() != InstanceStage.REPLACING) {
           upgraded.put(p.instanceId(), Boolean.TRUE);
         }
         if (p.stage().isFailed()) {

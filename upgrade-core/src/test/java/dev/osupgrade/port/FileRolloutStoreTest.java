@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.osupgrade.OsUpgradeException;
+import dev.osupgrade.fleet.ScaleSetId;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -78,6 +79,20 @@ final class FileRolloutStoreTest extends RolloutStoreContract {
     }
     // A temporary file may be left by the kill; it is never mistaken for the checkpoint.
     assertThat(leftovers.size()).isLessThanOrEqualTo(1);
+  }
+
+  @Test
+  void file_idsThatOnlyDifferInPunctuation_neverShareAFile() {
+    ScaleSetId a = ScaleSetId.of("rg_a", "b");
+    ScaleSetId b = ScaleSetId.of("rg", "a_b");
+    Lease la = store().tryAcquire(a, "x", T0, TTL).orElseThrow();
+    store().save(la, 0, "of a", T0);
+
+    assertThat(store().load(b)).isEmpty();
+    Lease lb = store().tryAcquire(b, "y", T0, TTL).orElseThrow();
+    store().save(lb, 0, "of b", T0);
+    assertThat(store().load(a).orElseThrow().data()).isEqualTo("of a");
+    assertThat(store().load(b).orElseThrow().data()).isEqualTo("of b");
   }
 
   /** The writer process of the kill test: saves forever, each checkpoint a recognisable, self-checking text. */

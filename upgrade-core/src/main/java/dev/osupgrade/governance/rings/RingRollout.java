@@ -38,6 +38,9 @@ import dev.osupgrade.port.PlatformUpgradePort;
 import dev.osupgrade.port.RolloutStore;
 import dev.osupgrade.port.ScaleSetPort;
 import dev.osupgrade.rollout.Rollout;
+import dev.osupgrade.rollout.RolloutEngine;
+import dev.osupgrade.rollout.RolloutRefusedException;
+import dev.osupgrade.rollout.RolloutState;
 import dev.osupgrade.rollout.RolloutOptions;
 import java.time.Clock;
 import java.time.Duration;
@@ -248,6 +251,13 @@ public final class RingRollout {
       if (!readiness.isAllowed()) {
         return refuse(ring, id, now, readiness.toString());
       }
+      if (mode == Mode.ORCHESTRATED) {
+        try {
+          RolloutEngine.checkCanStart(s, target);
+        } catch (RolloutRefusedException e) {
+          return refuse(ring, id, now, "[" + e.code() + "] " + e.getMessage());
+        }
+      }
       if (mode == Mode.GOVERNED_PLATFORM && !s.modelImage().isLatest()) {
         return refuse(ring, id, now, "governed platform upgrades need the model's image version set to 'latest', "
             + "but it is " + s.modelImage());
@@ -287,7 +297,7 @@ public final class RingRollout {
     for (Map.Entry<ScaleSetId, ScaleSet> e : sets.entrySet()) {
       ScaleSetId id = e.getKey();
       ScaleSet s = e.getValue();
-      previous.put(id, s.modelImage().version().orElseGet(() -> newestRunning(s)));
+      previous.put(id, previousVersion(s));
       if (s.instances().stream().allMatch(i -> i.runs(target))) {
         done.add(id);
         emit(now, RingEvent.Kind.SCALE_SET_SKIPPED, ring.name(), id, "every instance already runs " + target);
@@ -316,8 +326,24 @@ public final class RingRollout {
     return Optional.empty();
   }
 
-  private static ImageVersion newestRunning(ScaleSet s) {
-    return s.instances().stream().map(Instance::imageVersion).max(ImageVersion::compareTo).orElseThrow();
+  /**
+   * The version a failed ring goes back to: what the model had before this version's rollout began — read from the
+   * rollout's checkpoint when a rebuilt ring rollout resumes one (the model may already be on the target), else the
+   * model's version (or the newest version the instances run, when the model follows {@code latest}).
+   */
+  private ImageVersion previousVersion(ScaleSet s) {
+    Optional<ImageVersion> fromCheckpoint = store.load(s.id()).map(c -> RolloutState.decode(c.data()))
+        .filter(st -> st.target().equals(target)).map(RolloutState::previousModelImage)
+        .flatMap(img -> img == null ? Optional.empty() : img.version());
+    if (fromCheckpoint.isPresent()) {
+      return fromCheckpoint.get();
+    }
+    Optional<ImageVersion> model = s.modelImage().version().filter(v -> !v.equals(target));
+    if (model.isPresent()) {
+      return model.get();
+    }
+    return s.instances().stream().map(Instance::imageVersion).filter(v -> !v.equals(target))
+        .max(ImageVersion::compareTo).orElse(target);
   }
 
   // ---- upgrading a ring ---------------------------------------------------------------------------------------
@@ -329,7 +355,14 @@ public final class RingRollout {
       if (r == null || done.contains(id)) {
         continue;
       }
-      Optional<Instant> again = r.advance();
+      Optional<Instant> again;
+      try {
+        again = r.advance();
+      } catch (RolloutRefusedException | CloudException e) {
+        String errorCode = e instanceof RolloutRefusedException x ? x.code() : ((CloudException) e).code();
+        return fail(ring, id, now, new UpgradeError(errorCode, e.getMessage() == null ? errorCode : e.getMessage()),
+            false);
+      }
       if (again.isPresent()) {
         next = next == null || again.get().isBefore(next) ? again.get() : next;
         continue;
@@ -369,7 +402,8 @@ public final class RingRollout {
       Optional<GateVerdict.Fail> gateFailure = checkGates(ring, s, now, false).failure;
       if (gateFailure.isPresent()) {
         p.cancelRollingUpgrade(id);
-        return fail(ring, id, now, new UpgradeError(gateFailure.get().code(), gateFailure.get().reason()), true);
+        return fail(ring, id, now, new UpgradeError(gateFailure.get().code(), gateFailure.get().reason()),
+            blamesImage(gateFailure.get().code()));
       }
       boolean running = latest.isPresent() && latest.get().isRunning();
       if (running && deferrals != null && s.upgradePolicy().automaticOsUpgrade().osRollingUpgradeDeferral()) {
@@ -438,7 +472,7 @@ public final class RingRollout {
       if (g.failure.isPresent()) {
         GateVerdict.Fail f = g.failure.get();
         emit(now, RingEvent.Kind.GATE_EVALUATED, ring.name(), id, f.toString());
-        return fail(ring, id, now, new UpgradeError(f.code(), f.reason()), true);
+        return fail(ring, id, now, new UpgradeError(f.code(), f.reason()), blamesImage(f.code()));
       }
       if (g.waitUntil != null) {
         waitUntil = waitUntil == null || g.waitUntil.isBefore(waitUntil) ? g.waitUntil : waitUntil;
@@ -521,9 +555,13 @@ public final class RingRollout {
 
   // ---- failure and rollback -----------------------------------------------------------------------------------
 
+  /**
+   * The failures that are the image's fault and quarantine it: upgraded instances unhealthy, or a measured
+   * performance regression. An inconclusive measurement, a maintenance freeze, an unhealthy fleet or a refusal stop
+   * the ring without a quarantine.
+   */
   private static boolean blamesImage(String code) {
-    return code.equals(ErrorCodes.MAX_UNHEALTHY_UPGRADED) || code.equals(ErrorCodes.PERFORMANCE_REGRESSION)
-        || code.equals(ErrorCodes.PERFORMANCE_INCONCLUSIVE);
+    return code.equals(ErrorCodes.MAX_UNHEALTHY_UPGRADED) || code.equals(ErrorCodes.PERFORMANCE_REGRESSION);
   }
 
   private Optional<Instant> fail(Ring ring, ScaleSetId id, Instant now, UpgradeError error, boolean imageToBlame) {
@@ -592,6 +630,11 @@ public final class RingRollout {
           continue;
         }
         ImageVersion version = previous.get(sid);
+        if (version == null || version.equals(target)) {
+          emit(now, RingEvent.Kind.ROLLBACK_ENDED, ring.name(), sid, "no earlier version is known to roll back to; "
+              + "the operator decides" + e.getValue());
+          continue;
+        }
         Rollout.Builder rb = Rollout.builder(fleet, sid).target(version).clock(clock).startOver().store(store)
             .owner(owner);
         rolloutOptions.explicitPolicy().ifPresent(rb::policy);

@@ -99,7 +99,7 @@ public final class MaintenanceWindowGate implements HealthGate {
         return GateVerdict.pass(NAME, "maintenance window open until " + schedule.describe(closes.get()) + ", "
             + Durations.words(left) + " left", minutesLeft);
       }
-      Optional<Instant> next = schedule.nextOpening(closes.get());
+      Optional<Instant> next = nextUsableOpening(closes.get());
       String tooShort = "maintenance window closes at " + schedule.describe(closes.get()) + ", in " + Durations.words(left)
           + ", less than the " + Durations.words(minimumRemaining) + " a batch needs";
       return next.<GateVerdict>map(n -> GateVerdict.waitUntil(NAME, tooShort + "; next opening "
@@ -108,13 +108,32 @@ public final class MaintenanceWindowGate implements HealthGate {
           .orElseGet(() -> GateVerdict.fail(NAME, NEVER_OPENS, tooShort + ", and no window opens again",
               minutesLeft));
     }
-    Optional<Instant> next = schedule.nextOpening(now);
+    Optional<Instant> next = nextUsableOpening(now);
     if (next.isEmpty()) {
-      return GateVerdict.fail(NAME, NEVER_OPENS, "maintenance window closed, and no window opens again: check "
-          + "the windows and blackout dates of " + schedule);
+      return GateVerdict.fail(NAME, NEVER_OPENS, "maintenance window closed, and no window"
+          + (minimumRemaining.isZero() ? "" : " of at least " + Durations.words(minimumRemaining))
+          + " opens again: check the windows and blackout dates of " + schedule);
     }
     return GateVerdict.waitUntil(NAME, "maintenance window closed; next opening " + schedule.describe(next.get()),
         next.get(), Measurement.of("minutesUntilOpen", Duration.between(now, next.get()).toMinutes()));
+  }
+
+  /** The next opening that stays open at least {@code minimumRemaining}; empty if none comes within a year. */
+  private Optional<Instant> nextUsableOpening(Instant from) {
+    Instant horizon = from.plus(Duration.ofDays(366));
+    Instant t = from;
+    while (t.isBefore(horizon)) {
+      Optional<Instant> opening = schedule.nextOpening(t);
+      if (opening.isEmpty() || opening.get().isAfter(horizon)) {
+        return Optional.empty();
+      }
+      Optional<Instant> closes = schedule.closesAt(opening.get());
+      if (closes.isEmpty() || Duration.between(opening.get(), closes.get()).compareTo(minimumRemaining) >= 0) {
+        return opening;
+      }
+      t = closes.get();
+    }
+    return Optional.empty();
   }
 
   @Override

@@ -138,4 +138,27 @@ final class MaintenanceWindowGateTest {
 
     assertThat(second.events()).anyMatch(e -> e instanceof BatchStarted);
   }
+
+  @Test
+  void evaluate_everyWindowShorterThanTheMinimum_failsInsteadOfWaitingForever() {
+    MaintenanceWindowGate gate = MaintenanceWindowGate.of(
+        MaintenanceSchedule.of(MaintenanceWindow.parse("DAILY 20:00-21:00 UTC")), java.time.Duration.ofHours(2));
+
+    GateVerdict verdict = gate.evaluate(java.time.Instant.parse("2026-01-05T12:00:00Z"));
+
+    assertThat(verdict).isInstanceOf(GateVerdict.Fail.class);
+    assertThat(verdict.reason()).contains("of at least 2h");
+  }
+
+  @Test
+  void evaluate_shortWindowsThenALongOne_waitsForTheLongOne() {
+    MaintenanceWindowGate gate = MaintenanceWindowGate.of(MaintenanceSchedule.of(
+        MaintenanceWindow.parse("MON-FRI 20:00-21:00 UTC"), MaintenanceWindow.parse("SAT 08:00-14:00 UTC")),
+        java.time.Duration.ofHours(2));
+
+    GateVerdict verdict = gate.evaluate(java.time.Instant.parse("2026-01-05T12:00:00Z"));
+
+    assertThat(verdict).isInstanceOfSatisfying(GateVerdict.Wait.class,
+        w -> assertThat(w.until()).isEqualTo(java.time.Instant.parse("2026-01-10T08:00:00Z")));
+  }
 }
