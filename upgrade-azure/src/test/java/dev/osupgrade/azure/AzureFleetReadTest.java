@@ -189,6 +189,19 @@ final class AzureFleetReadTest {
   }
 
   @Test
+  void get_instanceWithoutExactVersionAndNotOnTheModel_unknownVersionIsAnErrorNotAGuess() {
+    arm.stubFor(get(urlPathEqualTo(webPath())).willReturn(okJson(body("vmss-web-rolling.json"))));
+    arm.stubFor(get(urlPathEqualTo(webPath() + "/virtualMachines")).willReturn(okJson("{\"value\": [ {"
+        + "\"instanceId\": \"0\", \"properties\": { \"latestModelApplied\": false,"
+        + " \"provisioningState\": \"Succeeded\", \"storageProfile\": { \"imageReference\": {"
+        + " \"publisher\": \"Canonical\", \"offer\": \"0001-com-ubuntu-server-jammy\","
+        + " \"sku\": \"22_04-lts-gen2\", \"version\": \"latest\" } } } } ] }")));
+
+    assertThatThrownBy(() -> fleet.get(WEB)).isInstanceOfSatisfying(CloudException.class,
+        e -> assertThat(e.getMessage()).contains("instance 0", "not on the latest model"));
+  }
+
+  @Test
   void get_microsoftExamples_readAutomaticModeAndPinnedImage() {
     arm.stubFor(get(urlPathEqualTo(webPath())).willReturn(okJson(body("vmss-get-with-user-data.json"))));
     arm.stubFor(get(urlPathEqualTo(webPath() + "/virtualMachines"))

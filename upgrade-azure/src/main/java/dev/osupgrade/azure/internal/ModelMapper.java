@@ -108,10 +108,19 @@ final class ModelMapper {
       throw new IllegalStateException("an instance has no instanceId (name " + vm.name() + ")");
     }
     var ref = vm.storageProfile() == null ? null : vm.storageProfile().imageReference();
-    ImageReference image = ImageMapper.read(ref, true).orElse(model);
+    java.util.Optional<ImageReference> own = ImageMapper.read(ref, true);
+    ImageReference image = own.orElse(model);
     if (image.isLatest()) {
-      image = model.version().map(image::withVersion).orElseThrow(() -> new IllegalStateException(
-          "instance " + instanceId + " reports neither a version nor an exactVersion of its image"));
+      // Only an instance on the latest model is known to run the model's (pinned) version; guessing otherwise could
+      // count an instance as upgraded that was never touched.
+      boolean onModel = Boolean.TRUE.equals(vm.latestModelApplied());
+      image = model.version().filter(v -> onModel).map(image::withVersion).orElseThrow(
+          () -> new IllegalStateException("instance " + instanceId + " reports neither a version nor an "
+              + "exactVersion of its image" + (onModel ? ", and the model follows 'latest'"
+                  : ", and it is not on the latest model")));
+    } else if (own.isEmpty() && !Boolean.TRUE.equals(vm.latestModelApplied())) {
+      throw new IllegalStateException("instance " + instanceId + " reports no image reference and is not on the "
+          + "latest model: its image version is unknown");
     }
     VirtualMachineScaleSetVMInstanceViewInner view = vm.instanceView();
     Zone zone = vm.zones() == null || vm.zones().isEmpty() || !ImageMapper.notBlank(vm.zones().get(0))
@@ -224,8 +233,9 @@ final class ModelMapper {
   }
 
   /**
-   * Reads an upgrade policy. A missing or unknown mode reads as Manual (Azure's default, and the mode in which Azure
-   * changes nothing by itself); missing fields take Azure's defaults.
+   * Reads an upgrade policy. A missing mode reads as Manual (Azure's default, and the mode in which Azure changes
+   * nothing by itself); note that the SDK (a plain Java enum) also reports a mode value it does not know as missing.
+   * Missing fields take Azure's defaults.
    *
    * @param policy ARM's policy, or null
    * @param strict fail on an unreadable {@code pauseTimeBetweenBatches} (false: read it as zero)

@@ -29,8 +29,8 @@ import java.util.TreeSet;
  *
  * <p>Daylight saving time follows the wall clock: a window 01:00–05:00 in Europe/Berlin lasts three hours on the
  * day clocks spring forward and five on the day they fall back. A start or end inside the spring-forward gap moves
- * forward by the gap (02:30 becomes 03:30), so a window lying wholly inside the gap does not open that day; a time
- * inside the fall-back overlap uses the earlier offset.
+ * forward by the gap (02:30 becomes 03:30), so a window lying wholly inside the gap moves with it (02:00–02:30 opens
+ * 03:00–03:30 local time that day); a time inside the fall-back overlap uses the earlier offset.
  *
  * <p>Intervals are half-open: the window is open at its opening instant and closed at its closing instant.
  *
