@@ -5,10 +5,13 @@ import dev.osupgrade.Require;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.policy.UpgradePolicy;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -23,6 +26,7 @@ import org.jspecify.annotations.Nullable;
  * @param healthMonitoring where the health signal comes from
  * @param etag the model's entity tag for optimistic concurrency, or null if unknown
  * @param instances the instances, in instance-id order
+ * @param tags the scale set's Azure tags (for example {@code environment=production}, an owner, a ring)
  */
 public record ScaleSet(
     ScaleSetId id,
@@ -33,7 +37,8 @@ public record ScaleSet(
     ImageReference modelImage,
     HealthMonitoring healthMonitoring,
     @Nullable String etag,
-    List<Instance> instances) {
+    List<Instance> instances,
+    Map<String, String> tags) {
 
   /** Validates the fields and copies the lists. */
   public ScaleSet {
@@ -45,10 +50,43 @@ public record ScaleSet(
     Require.nonNull(modelImage, "modelImage");
     Require.nonNull(healthMonitoring, "healthMonitoring");
     instances = List.copyOf(Require.nonNull(instances, "instances"));
+    tags = Collections.unmodifiableMap(new TreeMap<>(Require.nonNull(tags, "tags")));
     Set<String> seen = new HashSet<>();
     for (Instance i : instances) {
       Require.that(seen.add(i.instanceId()), "instances", "unique by instance id", i.instanceId());
     }
+  }
+
+  /**
+   * A scale set without tags.
+   *
+   * @param id the scale set's id
+   * @param region its region
+   * @param zones the zones it spans
+   * @param orchestrationMode Uniform or Flexible
+   * @param upgradePolicy mode, rolling policy and automatic OS upgrade policy
+   * @param modelImage the image the model points at
+   * @param healthMonitoring where the health signal comes from
+   * @param etag the model's entity tag, or null
+   * @param instances the instances
+   */
+  public ScaleSet(ScaleSetId id, Region region, List<Zone> zones, OrchestrationMode orchestrationMode,
+      UpgradePolicy upgradePolicy, ImageReference modelImage, HealthMonitoring healthMonitoring,
+      @Nullable String etag, List<Instance> instances) {
+    this(id, region, zones, orchestrationMode, upgradePolicy, modelImage, healthMonitoring, etag, instances,
+        Map.of());
+  }
+
+  /**
+   * Returns one tag's value.
+   *
+   * @param key the tag's name (Azure tag names compare case-insensitively)
+   * @return its value, if the scale set has the tag
+   */
+  public Optional<String> tag(String key) {
+    Require.nonNull(key, "key");
+    return tags.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(key)).map(Map.Entry::getValue)
+        .findFirst();
   }
 
   /** @return the number of instances */
@@ -84,7 +122,7 @@ public record ScaleSet(
    */
   public ScaleSet withInstances(List<Instance> newInstances) {
     return new ScaleSet(id, region, zones, orchestrationMode, upgradePolicy, modelImage, healthMonitoring, etag,
-        newInstances);
+        newInstances, tags);
   }
 
   /**
@@ -94,7 +132,8 @@ public record ScaleSet(
    * @return the copy
    */
   public ScaleSet withUpgradePolicy(UpgradePolicy policy) {
-    return new ScaleSet(id, region, zones, orchestrationMode, policy, modelImage, healthMonitoring, etag, instances);
+    return new ScaleSet(id, region, zones, orchestrationMode, policy, modelImage, healthMonitoring, etag, instances,
+        tags);
   }
 
   /**
@@ -105,7 +144,7 @@ public record ScaleSet(
    */
   public ScaleSet withModelImage(ImageReference image) {
     return new ScaleSet(id, region, zones, orchestrationMode, upgradePolicy, image, healthMonitoring, etag,
-        instances);
+        instances, tags);
   }
 
   @Override
@@ -121,6 +160,9 @@ public record ScaleSet(
       parts.add("automatic OS upgrade");
     }
     parts.add("health " + healthMonitoring);
+    if (!tags.isEmpty()) {
+      parts.add("tags " + tags);
+    }
     return "ScaleSet[" + String.join(", ", parts) + "]";
   }
 }

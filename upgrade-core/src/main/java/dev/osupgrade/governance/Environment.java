@@ -21,6 +21,16 @@ public enum Environment {
   /** Serving customers. */
   PRODUCTION;
 
+  /**
+   * The environment a scale set is marked with by its tags ({@link #fromTags(Map)}); unmarked means production.
+   *
+   * @param scaleSet the scale set
+   * @return its environment
+   */
+  public static Environment of(dev.osupgrade.fleet.ScaleSet scaleSet) {
+    return fromTags(scaleSet.tags());
+  }
+
   /** The tag keys {@link #fromTags(Map)} looks at, in order. */
   public static final List<String> TAG_KEYS = List.of("environment", "env", "stage");
 

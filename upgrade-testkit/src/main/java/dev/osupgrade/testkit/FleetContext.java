@@ -103,7 +103,7 @@ final class FleetContext {
   /** The scale set with its instances, read without counting a port call. */
   ScaleSet view(SimScaleSet s) {
     return new ScaleSet(s.id, s.region, s.zones, OrchestrationMode.UNIFORM, s.upgradePolicy, s.modelImage,
-        s.healthMonitoring, s.etagText(), snapshot(s));
+        s.healthMonitoring, s.etagText(), snapshot(s), s.tags);
   }
 
   List<ImageRelease> releases(ImageReference image) {

@@ -29,6 +29,7 @@ public final class ScaleSetSpec {
   @Nullable ImageReference image;
   UpgradePolicy upgradePolicy = UpgradePolicy.manual();
   HealthMonitoring healthMonitoring = HealthMonitoring.extension();
+  final java.util.Map<String, String> tags = new java.util.TreeMap<>();
 
   private ScaleSetSpec(String name) {
     this.name = Require.nonBlank("name", name);
@@ -175,6 +176,18 @@ public final class ScaleSetSpec {
    */
   public ScaleSetSpec healthMonitoring(HealthMonitoring value) {
     this.healthMonitoring = Require.nonNull(value, "healthMonitoring");
+    return this;
+  }
+
+  /**
+   * Adds an Azure tag, e.g. {@code tag("environment", "production")}.
+   *
+   * @param key the tag's name
+   * @param value its value
+   * @return this spec
+   */
+  public ScaleSetSpec tag(String key, String value) {
+    tags.put(Require.nonBlank("key", key), Require.nonNull(value, "value"));
     return this;
   }
 

@@ -22,6 +22,8 @@ final class SimScaleSet {
   ImageReference modelImage;
   HealthMonitoring healthMonitoring;
   long etag = 1;
+  /** The scale set's Azure tags. */
+  final java.util.Map<String, String> tags = new java.util.TreeMap<>();
   /** The id the next created instance gets: Azure never reuses instance ids. */
   int nextInstanceId;
   /** The most instances the scale set may have (core quota, in instances). */

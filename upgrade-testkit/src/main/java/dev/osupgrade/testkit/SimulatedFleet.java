@@ -164,6 +164,7 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
     boolean auto = spec.upgradePolicy.automaticOsUpgrade().enableAutomaticOSUpgrade();
     SimScaleSet s = new SimScaleSet(id, spec.region, zones, spec.updateDomains, spec.faultDomains,
         spec.upgradePolicy, auto ? image.withLatest() : image, spec.healthMonitoring);
+    s.tags.putAll(spec.tags);
     int[] perZone = new int[Math.max(1, spec.zones)];
     for (int k = 0; k < spec.instances; k++) {
       int zoneIndex = spec.zones == 0 ? 0 : k % spec.zones;

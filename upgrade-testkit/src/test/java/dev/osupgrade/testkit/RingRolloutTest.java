@@ -358,4 +358,22 @@ final class RingRolloutTest {
     }
     assertThat(second.timeline()).contains("[canary]").contains("every instance already runs");
   }
+
+  @Test
+  void rings_scaleSetsTaggedAsTest_needNoReadinessRecord_untaggedProductionDoes(SimulatedFleet fleet) {
+    ScaleSetId tagged = fleet.add(ScaleSetSpec.named("web-test").instances(5).image(ubuntu(V1))
+        .tag("environment", "test"));
+    ScaleSetId untagged = fleet.add(ScaleSetSpec.named("web-prod").instances(5).image(ubuntu(V1)));
+    fleet.publish(ubuntu(V2));
+    ImageTrustPolicy trust = ImageTrustPolicy.trustingPublishers("Canonical");
+
+    RingRollout testOnly = run(fleet, RingRollout.builder(RingPlan.of(Ring.of("test", Duration.ZERO, tagged)),
+        fleet, fleet).target(V2).clock(fleet.clock()).trust(trust).build());
+    RingRollout prod = run(fleet, RingRollout.builder(RingPlan.of(Ring.of("prod", Duration.ZERO, untagged)),
+        fleet, fleet).target(V2).clock(fleet.clock()).trust(trust).build());
+
+    assertThat(testOnly.status()).as(testOnly.timeline()).isEqualTo(RingRollout.Status.COMPLETED);
+    assertThat(prod.status()).isEqualTo(RingRollout.Status.REFUSED);
+    assertThat(prod.timeline()).contains("PRODUCTION", "no readiness record");
+  }
 }

@@ -56,8 +56,16 @@ final class ModelMapper {
     if (!ImageMapper.notBlank(location)) {
       throw new IllegalStateException("the scale set has no location");
     }
+    java.util.Map<String, String> tags = new java.util.TreeMap<>();
+    if (vmss.tags() != null) {
+      vmss.tags().forEach((k, v) -> {
+        if (k != null && v != null) {
+          tags.put(k, v);
+        }
+      });
+    }
     return new ScaleSet(id, Region.of(location), zones, orchestration,
-        upgradePolicy(vmss.upgradePolicy(), true), model, health, vmss.etag(), instances(vms, model, health));
+        upgradePolicy(vmss.upgradePolicy(), true), model, health, vmss.etag(), instances(vms, model, health), tags);
   }
 
   /**

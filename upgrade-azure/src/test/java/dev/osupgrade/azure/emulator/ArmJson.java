@@ -93,6 +93,10 @@ final class ArmJson {
     if (s.etag() != null) {
       root.put("etag", s.etag());
     }
+    if (!s.tags().isEmpty()) {
+      ObjectNode tags = root.putObject("tags");
+      s.tags().forEach(tags::put);
+    }
     if (s.isZonal()) {
       ArrayNode zones = root.putArray("zones");
       s.zones().forEach(z -> zones.add(z.name()));

@@ -118,7 +118,8 @@ public final class RingRollout {
   private final Clock clock;
   private final ImageVersion target;
   private final ImageTrustPolicy trust;
-  private final Function<ScaleSetId, Environment> environments;
+  private final @Nullable Function<ScaleSetId, Environment> environments;
+  private final Map<ScaleSetId, Environment> environmentOf = new HashMap<>();
   private final Map<ScaleSetId, ReadinessRecord> records;
   private final List<HealthGate> gates;
   private final RolloutOptions rolloutOptions;
@@ -235,7 +236,8 @@ public final class RingRollout {
       }
       ImageRelease r = found.get();
       release = r;
-      Environment env = environments.apply(id);
+      Environment env = environments != null ? environments.apply(id) : Environment.of(s);
+      environmentOf.put(id, env);
       TrustDecision decision = trust.evaluate(r, env, now);
       if (!decision.isTrusted()) {
         if (decision.refusedBy(TrustRule.QUARANTINE)) {
@@ -306,7 +308,7 @@ public final class RingRollout {
       if (mode == Mode.ORCHESTRATED) {
         Rollout.Builder rb = Rollout.builder(fleet, id).target(target).clock(clock).options(rolloutOptions)
             .store(store).owner(owner)
-            .gate(GovernanceGate.of(environments.apply(id), trust, records.get(id),
+            .gate(GovernanceGate.of(environmentOf.get(id), trust, records.get(id),
                 Require.nonNull(release, "release")));
         rolloutListeners.forEach(rb::listener);
         rollouts.put(id, rb.build());
@@ -755,7 +757,7 @@ public final class RingRollout {
     private @Nullable Clock clock;
     private @Nullable ImageVersion target;
     private @Nullable ImageTrustPolicy trust;
-    private Function<ScaleSetId, Environment> environments = id -> Environment.PRODUCTION;
+    private @Nullable Function<ScaleSetId, Environment> environments;
     private final Map<ScaleSetId, ReadinessRecord> records = new HashMap<>();
     private final List<HealthGate> gates = new ArrayList<>();
     private RolloutOptions rolloutOptions = RolloutOptions.ofDefaults();
@@ -855,7 +857,8 @@ public final class RingRollout {
     }
 
     /**
-     * Says which environment each scale set is in (default: production for every one, the safe assumption).
+     * Says which environment each scale set is in (default: what its tags say, {@link Environment#of}; a scale set
+     * without an environment tag counts as production, the safe assumption).
      *
      * @param value the mapping
      * @return this builder

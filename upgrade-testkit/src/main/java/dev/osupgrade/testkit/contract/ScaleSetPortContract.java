@@ -87,7 +87,8 @@ public abstract class ScaleSetPortContract {
 
   /** Builds the usual world: see the class comment. */
   private ScaleSetPort given() {
-    web = world.add(ScaleSetSpec.named("web").region("westeurope").instances(6).zones(3).image(ubuntu(V1)));
+    web = world.add(ScaleSetSpec.named("web").region("westeurope").instances(6).zones(3).image(ubuntu(V1))
+        .tag("environment", "production").tag("owner", "team-web"));
     world.protect(web, true, "4");
     world.setHealth(web, HealthState.UNHEALTHY, "5");
     return portOver(world);
@@ -118,6 +119,7 @@ public abstract class ScaleSetPortContract {
     assertThat(s.modelImage()).isEqualTo(ubuntu(V1));
     assertThat(s.healthMonitoring()).isEqualTo(HealthMonitoring.extension());
     assertThat(s.etag()).isNotBlank();
+    assertThat(s.tags()).containsEntry("environment", "production").containsEntry("owner", "team-web");
   }
 
   /**
