@@ -45,7 +45,6 @@ final class EngineRegressionTest {
     Rollout r = Rollout.builder(fleet, id).target(V2).clock(clock).gate(window).build();
     clock.schedule(Duration.ofHours(1), () -> fleet.scaleOut(id, 3)); // autoscale while waiting for the window
     fleet.run(r);
-    System.out.println(r);
     assertThat(r.status()).isEqualTo(RolloutStatus.COMPLETED);
     assertThat(fleet.peek(id).instances()).as("every instance on V2 after Completed")
         .allSatisfy(i -> assertThat(i.runs(V2)).as(i.instanceId()).isTrue());
@@ -59,7 +58,6 @@ final class EngineRegressionTest {
     fleet.imageBehavior(V2, ImageBehavior.comesUpUnhealthy());
     Rollout r = fleet.run(Rollout.builder(fleet, id).target(V2).clock(clock).build());
     assertThat(r.status()).isEqualTo(RolloutStatus.FAULTED);
-    System.out.println("model after fault: " + fleet.peek(id).modelImage());
     List<String> added = fleet.scaleOut(id, 1);
     clock.advance(Duration.ofMinutes(10));
     Instance fresh = fleet.peek(id).instance(added.get(0)).orElseThrow();
@@ -93,7 +91,6 @@ final class EngineRegressionTest {
       if (next.isEmpty()) break;
       clock.advanceTo(next.get());
     }
-    System.out.println("after " + Duration.between(start, clock.instant()) + ": " + r);
     assertThat(r.status()).as("faulted by the 2 h progress deadline").isEqualTo(RolloutStatus.FAULTED);
   }
 
@@ -104,7 +101,6 @@ final class EngineRegressionTest {
     fleet.run(Rollout.builder(fleet, id).target(V2).clock(clock).build());
     fleet.updateModelImage(id, ubuntu(V1));   // e.g. an IaC re-apply put the old version back in the model
     Rollout r = fleet.run(Rollout.builder(fleet, id).target(V2).clock(clock).startOver().build());
-    System.out.println(r + " model " + fleet.peek(id).modelImage());
     assertThat(r.status()).isEqualTo(RolloutStatus.COMPLETED);
     assertThat(fleet.peek(id).modelImage()).as("model after a Completed rollout to V2").isEqualTo(ubuntu(V2));
   }

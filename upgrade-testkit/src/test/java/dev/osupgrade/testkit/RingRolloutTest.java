@@ -23,6 +23,10 @@ import dev.osupgrade.governance.rings.RingRollout;
 import dev.osupgrade.governance.schedule.MaintenanceSchedule;
 import dev.osupgrade.governance.schedule.MaintenanceWindow;
 import dev.osupgrade.governance.schedule.MaintenanceWindowGate;
+import dev.osupgrade.health.GateContext;
+import dev.osupgrade.health.GatePhase;
+import dev.osupgrade.health.GateVerdict;
+import dev.osupgrade.health.HealthGate;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.image.ImageRelease;
 import dev.osupgrade.image.ImageVersion;
@@ -32,6 +36,7 @@ import dev.osupgrade.policy.AutomaticOsUpgradePolicy;
 import dev.osupgrade.policy.RollingUpgradePolicy;
 import dev.osupgrade.policy.UpgradeMode;
 import dev.osupgrade.port.Metric;
+import dev.osupgrade.port.RolloutStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -334,7 +339,7 @@ final class RingRolloutTest {
       SimulatedFleet fleet) {
     World w = world(fleet);
     ImageTrustPolicy trust = ImageTrustPolicy.trustingPublishers("Canonical");
-    dev.osupgrade.port.RolloutStore store = dev.osupgrade.port.RolloutStore.inMemory();
+    RolloutStore store = RolloutStore.inMemory();
     RingRollout first = rings(w, trust).store(store, "replica-a").build();
     // Drive the first process until the "early" ring is half-way through its rollouts, then drop it.
     for (Optional<Instant> next = first.advance(); next.isPresent(); next = first.advance()) {
@@ -375,5 +380,75 @@ final class RingRolloutTest {
     assertThat(testOnly.status()).as(testOnly.timeline()).isEqualTo(RingRollout.Status.COMPLETED);
     assertThat(prod.status()).isEqualTo(RingRollout.Status.REFUSED);
     assertThat(prod.timeline()).contains("PRODUCTION", "no readiness record");
+  }
+
+  @Test
+  void rings_rebuiltAfterCrashMidCanary_soakFailureRollsTheCanaryBackToTheVersionBefore(SimulatedFleet fleet) {
+    World w = world(fleet);
+    fleet.imagePerformance(V2, Metric.CPU, 1.3);
+    ImageTrustPolicy trust = ImageTrustPolicy.trustingPublishers("Canonical");
+    PerformanceGate perf = PerformanceGate.builder().source(fleet)
+        .threshold(SignalThreshold.relative(Metric.CPU, 0.10)).beforeVsAfter(true).build();
+    RolloutStore store = RolloutStore.inMemory();
+    RingRollout first = rings(w, trust).gate(perf).store(store, "replica-a").build();
+    for (Optional<Instant> next = first.advance(); next.isPresent(); next = first.advance()) {
+      fleet.clock().advanceTo(next.get());
+      if (first.rollouts().containsKey(w.canary()) && first.rollouts().get(w.canary()).progress().successful() > 0) {
+        break; // the process dies with the canary's model already on the new version
+      }
+    }
+
+    RingRollout second = run(fleet, rings(w, trust).gate(perf).store(store, "replica-a").build());
+
+    assertThat(second.failure().orElseThrow().code()).as(second.timeline())
+        .isEqualTo(ErrorCodes.PERFORMANCE_REGRESSION);
+    assertThat(fleet.get(w.canary()).modelImage()).isEqualTo(ubuntu(V1));
+    assertThat(fleet.get(w.canary()).instances()).allSatisfy(i -> assertThat(i.runs(V1)).isTrue());
+  }
+
+  @Test
+  void rings_secondScaleSetInRollingMode_refusedBeforeAnyChange(SimulatedFleet fleet) {
+    ScaleSetId a = fleet.add(ScaleSetSpec.named("a").instances(5).image(ubuntu(V1)));
+    ScaleSetId b = fleet.add(ScaleSetSpec.named("b").instances(5).image(ubuntu(V1)).mode(UpgradeMode.ROLLING));
+    fleet.publish(ubuntu(V2));
+    RingPlan plan = RingPlan.of(Ring.of("canary", Duration.ofHours(1), a, b));
+
+    RingRollout r = run(fleet, RingRollout.builder(plan, fleet, fleet).target(V2).clock(fleet.clock())
+        .trust(ImageTrustPolicy.trustingPublishers("Canonical")).environments(id -> Environment.TEST).build());
+
+    assertThat(r.status()).as(r.timeline()).isEqualTo(RingRollout.Status.REFUSED);
+    assertThat(r.timeline()).contains("UpgradeModeNotManual");
+    untouched(fleet, a);
+  }
+
+  @Test
+  void rings_soakGateFailingForAnotherReason_stopsWithoutQuarantine(SimulatedFleet fleet) {
+    World w = world(fleet);
+    ImageTrustPolicy trust = ImageTrustPolicy.trustingPublishers("Canonical");
+    Instant freezeBegins = VirtualClock.DEFAULT_START.plus(Duration.ofMinutes(40));
+    HealthGate freeze = new HealthGate() {
+      @Override
+      public String name() {
+        return "change-freeze";
+      }
+
+      @Override
+      public boolean appliesTo(GatePhase phase) {
+        return phase == GatePhase.AFTER_BATCH;
+      }
+
+      @Override
+      public GateVerdict evaluate(GateContext context) {
+        return context.now().isAfter(freezeBegins)
+            ? GateVerdict.fail(name(), "ChangeFreeze", "a change freeze began")
+            : GateVerdict.pass(name(), "no freeze");
+      }
+    };
+
+    RingRollout r = run(fleet, rings(w, trust).gate(freeze).build());
+
+    assertThat(r.status()).as(r.timeline()).isEqualTo(RingRollout.Status.FAILED);
+    assertThat(r.failure().orElseThrow().code()).isEqualTo("ChangeFreeze");
+    assertThat(trust.quarantine().contains(ubuntu(V2))).as("not the image's fault: no quarantine").isFalse();
   }
 }

@@ -27,7 +27,6 @@ final class StoreRegressionTest {
     fleet.run(Rollout.builder(fleet, a).target(V2).clock(clock).store(store).build());
     Rollout rb = fleet.run(Rollout.builder(fleet, b).target(V2).clock(clock).store(store).build());
 
-    System.out.println("rollout for " + b + " reports " + rb + " and its scaleSet() is " + rb.scaleSet());
     assertThat(fleet.peek(b).instances()).as("every instance of " + b + " on V2")
         .allSatisfy(i -> assertThat(i.runs(V2)).isTrue());
   }
