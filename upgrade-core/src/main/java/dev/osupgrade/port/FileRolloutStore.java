@@ -63,6 +63,17 @@ final class FileRolloutStore implements RolloutStore {
   }
 
   @Override
+  public Lease renew(Lease lease, Instant now, Duration ttl) {
+    Require.nonNull(lease, "lease");
+    return locked(lease.scaleSet(), content -> {
+      Lease renewed = StoreRules.renew(content.lease, lease, now, ttl);
+      content.lease = renewed;
+      write(fileOf(lease.scaleSet()), content);
+      return renewed;
+    });
+  }
+
+  @Override
   public Checkpoint save(Lease lease, long expectedVersion, String data, Instant now) {
     Require.nonNull(lease, "lease");
     return locked(lease.scaleSet(), content -> {

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
@@ -25,6 +26,14 @@ final class InMemoryRolloutStore implements RolloutStore {
     Optional<Lease> lease = StoreRules.acquire(e.lease, scaleSet, owner, now, ttl);
     lease.ifPresent(l -> e.lease = l);
     return lease;
+  }
+
+  @Override
+  public synchronized Lease renew(Lease lease, Instant now, Duration ttl) {
+    Entry e = entries.get(Require.nonNull(lease, "lease").scaleSet());
+    Lease renewed = StoreRules.renew(e == null ? null : e.lease, lease, now, ttl);
+    Objects.requireNonNull(e).lease = renewed;
+    return renewed;
   }
 
   @Override

@@ -37,6 +37,20 @@ public interface RolloutStore {
   Optional<Lease> tryAcquire(ScaleSetId scaleSet, String owner, Instant now, Duration ttl);
 
   /**
+   * Proves that the caller still holds a lease and extends it: the fencing check a runner makes immediately before
+   * every mutating call to the fleet. Unlike {@link #tryAcquire}, it never grants a new holding: a lease that expired
+   * (even if nobody took it since), was released, or passed to another replica fails, so a replica that stalled past
+   * its lease makes no call until it has taken the lease anew and reloaded the checkpoint.
+   *
+   * @param lease the lease the caller holds
+   * @param now the caller's current time
+   * @param ttl how long the lease lasts from now unless renewed again
+   * @return the renewed lease (same owner and token, later expiry)
+   * @throws LeaseLostException if the lease is no longer the caller's
+   */
+  Lease renew(Lease lease, Instant now, Duration ttl);
+
+  /**
    * Saves a checkpoint if the caller still holds the lease and the stored version is the expected one.
    *
    * @param lease the caller's lease

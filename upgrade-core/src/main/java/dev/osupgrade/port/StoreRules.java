@@ -24,6 +24,28 @@ final class StoreRules {
     return Optional.of(new Lease(scaleSet, owner, token, now.plus(ttl)));
   }
 
+  /**
+   * Renews a lease only if it is exactly the one on record (same owner and token) and has not expired: an expired
+   * lease is never revived, even when nobody took it, because its holder may have been overtaken meanwhile.
+   */
+  static Lease renew(@Nullable Lease current, Lease lease, Instant now, Duration ttl) {
+    Require.nonNull(lease, "lease");
+    Require.nonNull(now, "now");
+    Require.positive("ttl", ttl);
+    if (current == null || current.token() != lease.token() || !current.owner().equals(lease.owner())
+        || !current.isValidAt(now)) {
+      throw lost(current, lease);
+    }
+    return new Lease(lease.scaleSet(), lease.owner(), lease.token(), now.plus(ttl));
+  }
+
+  private static LeaseLostException lost(@Nullable Lease current, Lease lease) {
+    return new LeaseLostException(lease.owner() + " no longer holds the lease of " + lease.scaleSet()
+        + (current == null ? " (no lease is held)"
+            : " (held by " + current.owner() + " with token " + current.token() + " until "
+                + current.expiresAt() + ")"));
+  }
+
   /** A released lease stays on record, expired, so that the next holder's token is still higher. */
   static Lease released(Lease lease) {
     return new Lease(lease.scaleSet(), lease.owner(), lease.token(), Instant.MIN);
@@ -35,10 +57,7 @@ final class StoreRules {
     Require.nonNull(now, "now");
     if (current == null || current.token() != lease.token() || !current.owner().equals(lease.owner())
         || !current.isValidAt(now)) {
-      throw new LeaseLostException(lease.owner() + " no longer holds the lease of " + lease.scaleSet()
-          + (current == null ? " (no lease is held)"
-              : " (held by " + current.owner() + " with token " + current.token() + " until "
-                  + current.expiresAt() + ")"));
+      throw lost(current, lease);
     }
     long found = stored == null ? 0 : stored.version();
     if (found != expectedVersion) {

@@ -51,6 +51,54 @@ abstract class RolloutStoreContract {
   }
 
   @Test
+  void renew_heldLease_extendsItWithTheSameToken() {
+    RolloutStore store = store();
+    Lease lease = store.tryAcquire(WEB, "a", T0, TTL).orElseThrow();
+
+    Lease renewed = store.renew(lease, T0.plus(Duration.ofMinutes(4)), TTL);
+
+    assertThat(renewed.token()).isEqualTo(lease.token());
+    assertThat(renewed.expiresAt()).isEqualTo(T0.plus(Duration.ofMinutes(9)));
+    assertThat(store.tryAcquire(WEB, "b", T0.plus(Duration.ofMinutes(8)), TTL)).isEmpty();
+  }
+
+  @Test
+  void renew_expiredEvenIfNobodyTookIt_leaseLostAndNotRevived() {
+    RolloutStore store = store();
+    Lease lease = store.tryAcquire(WEB, "a", T0, TTL).orElseThrow();
+
+    assertThatThrownBy(() -> store.renew(lease, T0.plus(TTL), TTL)).isInstanceOf(LeaseLostException.class)
+        .hasMessageContaining("no longer holds the lease of " + WEB);
+    assertThat(store.tryAcquire(WEB, "b", T0.plus(TTL), TTL)).isPresent();
+  }
+
+  @Test
+  void renew_takenOverByAnother_leaseLost() {
+    RolloutStore store = store();
+    Lease a = store.tryAcquire(WEB, "a", T0, TTL).orElseThrow();
+    Lease b = store.tryAcquire(WEB, "b", T0.plus(TTL), TTL).orElseThrow();
+
+    assertThatThrownBy(() -> store.renew(a, T0.plus(TTL), TTL)).isInstanceOf(LeaseLostException.class)
+        .hasMessageContaining("held by b with token " + b.token());
+  }
+
+  @Test
+  void renew_released_leaseLost() {
+    RolloutStore store = store();
+    Lease a = store.tryAcquire(WEB, "a", T0, TTL).orElseThrow();
+    store.release(a);
+
+    assertThatThrownBy(() -> store.renew(a, T0, TTL)).isInstanceOf(LeaseLostException.class);
+  }
+
+  @Test
+  void renew_neverAcquired_leaseLost() {
+    Lease forged = new Lease(WEB, "a", 1, T0.plus(TTL));
+
+    assertThatThrownBy(() -> store().renew(forged, T0, TTL)).isInstanceOf(LeaseLostException.class);
+  }
+
+  @Test
   void tryAcquire_heldByAnother_emptyUntilItExpires() {
     RolloutStore store = store();
     Lease a = store.tryAcquire(WEB, "a", T0, TTL).orElseThrow();

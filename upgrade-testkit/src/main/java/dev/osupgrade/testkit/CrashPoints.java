@@ -157,6 +157,11 @@ public final class CrashPoints {
       }
 
       @Override
+      public Lease renew(Lease lease, Instant now, Duration ttl) {
+        return call("store.renew", () -> store.renew(lease, now, ttl));
+      }
+
+      @Override
       public Checkpoint save(Lease lease, long expectedVersion, String data, Instant now) {
         return call("store.save", () -> store.save(lease, expectedVersion, data, now));
       }
