@@ -35,4 +35,16 @@ public class CloudException extends OsUpgradeException {
   public boolean isRetryable() {
     return false;
   }
+
+  /**
+   * Says whether the cloud refused the request itself, so that repeating it unchanged can never succeed (a malformed
+   * request, an image version that does not exist). A rollout ends on a rejection; every other cloud failure
+   * (throttling, server errors, a conflicting operation, a lost credential, an unreadable answer) is an
+   * infrastructure failure that stalls it, resumably, until the cause is gone or its progress deadline passes.
+   *
+   * @return true for a rejection of the request as such
+   */
+  public boolean isRejection() {
+    return false;
+  }
 }

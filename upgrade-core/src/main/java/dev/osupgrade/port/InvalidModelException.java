@@ -18,4 +18,10 @@ public class InvalidModelException extends CloudException {
   public InvalidModelException(int httpStatus, String code, String message, @Nullable Throwable cause) {
     super(httpStatus, code, message, cause);
   }
+
+  /** @return true: the request as such is refused */
+  @Override
+  public boolean isRejection() {
+    return true;
+  }
 }
