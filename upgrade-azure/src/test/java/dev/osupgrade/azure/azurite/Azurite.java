@@ -31,7 +31,8 @@ import org.jspecify.annotations.Nullable;
 public final class Azurite implements AutoCloseable {
   /** The emulator's well-known development account (public, documented by Microsoft; not a secret). */
   public static final String ACCOUNT = "devstoreaccount1";
-  private static final String KEY =
+  /** The development account's key, published with the emulator. */
+  public static final String KEY =
       "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
   private static final Pattern LISTENING = Pattern.compile("successfully listens on (http://[0-9.]+:(\\d+))");
   private static final AtomicInteger CONTAINERS = new AtomicInteger();
