@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 
@@ -66,7 +67,7 @@ record BlobRecord(@Nullable Lease lease, long version, @Nullable String savedBy,
     }
     if (version > 0) {
       m.put("version", Long.toString(version));
-      m.put("savedby", BlobNames.value(java.util.Objects.requireNonNull(savedBy)));
+      m.put("savedby", BlobNames.value(Objects.requireNonNull(savedBy)));
       m.put("savedat", String.valueOf(savedAt));
       m.put("datasha256", String.valueOf(dataSha256));
     }
@@ -90,8 +91,11 @@ record BlobRecord(@Nullable Lease lease, long version, @Nullable String savedBy,
           : "is not an osupgrade checkpoint blob (its metadata has no '" + FORMAT + "' entry)");
     }
     String id = m.get("scaleset");
+    if (id == null) {
+      throw corrupt(blob, "names no scale set in its metadata");
+    }
     if (!BlobNames.idOf(scaleSet).equals(id)) {
-      throw corrupt(blob, "holds the checkpoint of " + id + ", not of " + scaleSet.armId());
+      throw corrupt(blob, "holds the checkpoint of " + id + ", not of " + BlobNames.idOf(scaleSet));
     }
     try {
       Lease lease = m.containsKey("leaseowner") ? new Lease(scaleSet, BlobNames.text(m.get("leaseowner")),
@@ -125,8 +129,8 @@ record BlobRecord(@Nullable Lease lease, long version, @Nullable String savedBy,
       throw corrupt(blob, "has a body of " + body.length + " bytes whose SHA-256 is " + found + ", not the "
           + dataSha256 + " its checkpoint " + version + " was saved with");
     }
-    return new Checkpoint(scaleSet, version, java.util.Objects.requireNonNull(savedBy),
-        java.util.Objects.requireNonNull(savedAt), new String(body, StandardCharsets.UTF_8));
+    return new Checkpoint(scaleSet, version, Objects.requireNonNull(savedBy),
+        Objects.requireNonNull(savedAt), new String(body, StandardCharsets.UTF_8));
   }
 
   /**

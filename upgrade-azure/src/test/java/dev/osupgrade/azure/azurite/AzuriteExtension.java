@@ -1,5 +1,6 @@
 package dev.osupgrade.azure.azurite;
 
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  */
 public final class AzuriteExtension implements BeforeAllCallback, ParameterResolver {
   private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(Azurite.class);
+  private static final AtomicBoolean TOLD = new AtomicBoolean();
 
   /** Creates the extension. */
   public AzuriteExtension() {}
@@ -28,7 +30,11 @@ public final class AzuriteExtension implements BeforeAllCallback, ParameterResol
       if ("true".equalsIgnoreCase(System.getenv("CI"))) {
         throw new IllegalStateException("CI must run the blob store tests, but " + why);
       }
-      Assumptions.abort("blob store tests skipped: " + why);
+      String message = "blob store tests skipped: " + why;
+      if (!TOLD.getAndSet(true)) {
+        System.err.println("[WARNING] " + message); // surefire reports a skipped class only as "Tests run: 0"
+      }
+      Assumptions.abort(message);
     });
     azurite(context);
   }
