@@ -183,9 +183,7 @@ public final class BlobRolloutStore implements RolloutStore {
   @Override
   public Optional<Lease> tryAcquire(ScaleSetId scaleSet, String owner, Instant now, Duration ttl) {
     Require.nonNull(scaleSet, "scaleSet");
-    Require.nonBlank("owner", owner);
-    Require.nonNull(now, "now");
-    Require.positive("ttl", ttl);
+    StoreRules.acquire(null, scaleSet, owner, now, ttl); // checks the arguments before any request; pure
     String blob = blobNameOf(scaleSet);
     String operation = "tryAcquire " + scaleSet + " for " + owner;
     Seen view = seen.get(blob);

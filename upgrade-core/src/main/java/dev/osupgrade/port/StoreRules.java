@@ -22,7 +22,7 @@ public final class StoreRules {
    *
    * @param current the lease on record, or null if there never was one
    * @param scaleSet the scale set
-   * @param owner the replica asking
+   * @param owner the replica asking: not blank, no control characters (a store may keep it on a line of text)
    * @param now the caller's current time
    * @param ttl how long the lease lasts
    * @return the lease to record, or empty if another owner holds it
@@ -30,6 +30,7 @@ public final class StoreRules {
   public static Optional<Lease> acquire(@Nullable Lease current, ScaleSetId scaleSet, String owner, Instant now,
       Duration ttl) {
     Require.nonBlank("owner", owner);
+    Require.that(owner.chars().noneMatch(Character::isISOControl), "owner", "free of control characters", owner);
     Require.nonNull(now, "now");
     Require.positive("ttl", ttl);
     if (current != null && current.isValidAt(now) && !current.owner().equals(owner)) {

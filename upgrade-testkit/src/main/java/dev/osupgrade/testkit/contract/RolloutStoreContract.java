@@ -260,6 +260,8 @@ public abstract class RolloutStoreContract {
     RolloutStore store = openReplica();
 
     assertThatThrownBy(() -> store.tryAcquire(WEB, " ", T0, TTL)).isInstanceOf(InvalidValueException.class);
+    assertThatThrownBy(() -> store.tryAcquire(WEB, "a\nlease.owner=b", T0, TTL))
+        .isInstanceOf(InvalidValueException.class).hasMessageContaining("owner must be free of control characters");
     assertThatThrownBy(() -> store.tryAcquire(WEB, "a", T0, Duration.ZERO))
         .isInstanceOf(InvalidValueException.class);
     assertThatThrownBy(() -> store.tryAcquire(WEB, "a", T0, Duration.ofSeconds(-1)))
