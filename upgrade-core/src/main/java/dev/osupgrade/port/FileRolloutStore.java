@@ -77,7 +77,8 @@ final class FileRolloutStore implements RolloutStore {
   public Checkpoint save(Lease lease, long expectedVersion, String data, Instant now) {
     Require.nonNull(lease, "lease");
     return locked(lease.scaleSet(), content -> {
-      Checkpoint saved = StoreRules.save(content.lease, content.checkpoint, lease, expectedVersion, data, now);
+      long stored = content.checkpoint == null ? 0 : content.checkpoint.version();
+      Checkpoint saved = StoreRules.save(content.lease, stored, lease, expectedVersion, data, now);
       content.checkpoint = saved;
       write(fileOf(lease.scaleSet()), content);
       return saved;
@@ -88,10 +89,10 @@ final class FileRolloutStore implements RolloutStore {
   public void release(Lease lease) {
     Require.nonNull(lease, "lease");
     locked(lease.scaleSet(), content -> {
-      if (content.lease != null && content.lease.token() == lease.token()) {
-        content.lease = StoreRules.released(content.lease);
+      StoreRules.release(content.lease, lease).ifPresent(released -> {
+        content.lease = released;
         write(fileOf(lease.scaleSet()), content);
-      }
+      });
       return Boolean.TRUE;
     });
   }

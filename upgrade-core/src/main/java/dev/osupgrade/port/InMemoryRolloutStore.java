@@ -39,7 +39,8 @@ final class InMemoryRolloutStore implements RolloutStore {
   @Override
   public synchronized Checkpoint save(Lease lease, long expectedVersion, String data, Instant now) {
     Entry e = entries.computeIfAbsent(Require.nonNull(lease, "lease").scaleSet(), k -> new Entry());
-    Checkpoint saved = StoreRules.save(e.lease, e.checkpoint, lease, expectedVersion, data, now);
+    long stored = e.checkpoint == null ? 0 : e.checkpoint.version();
+    Checkpoint saved = StoreRules.save(e.lease, stored, lease, expectedVersion, data, now);
     e.checkpoint = saved;
     return saved;
   }
@@ -47,8 +48,8 @@ final class InMemoryRolloutStore implements RolloutStore {
   @Override
   public synchronized void release(Lease lease) {
     Entry e = entries.get(Require.nonNull(lease, "lease").scaleSet());
-    if (e != null && e.lease != null && e.lease.token() == lease.token()) {
-      e.lease = StoreRules.released(e.lease);
+    if (e != null) {
+      StoreRules.release(e.lease, lease).ifPresent(released -> e.lease = released);
     }
   }
 

@@ -12,8 +12,10 @@ import java.util.Optional;
  * wall clock.
  *
  * <p>Two implementations ship with the library: {@link #inMemory()} (one JVM; lost on exit) and {@link #file(Path)}
- * (durable: atomic writes, survives a JVM kill; the default for a single-machine embedding). A store shared between
- * machines (a blob with ETags, the scale set's own tags) implements the same contract.
+ * (durable: atomic writes, survives a JVM kill; the default for a single-machine embedding). Replicas on several
+ * machines share {@code dev.osupgrade.azure.BlobRolloutStore} (upgrade-azure, one blob per scale set on Azure Blob
+ * Storage). Another store applies {@link StoreRules} and passes the testkit's
+ * {@code dev.osupgrade.testkit.contract.RolloutStoreContract}.
  */
 public interface RolloutStore {
 

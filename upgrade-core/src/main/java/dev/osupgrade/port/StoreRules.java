@@ -7,13 +7,30 @@ import java.time.Instant;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
-/** The lease and compare-and-set rules every {@link RolloutStore} in the library applies the same way. */
-final class StoreRules {
+/**
+ * The lease and compare-and-set rules every {@link RolloutStore} applies the same way, for implementers of the port:
+ * a store reads what it holds (the lease on record and the latest checkpoint), asks these rules for the outcome, and
+ * writes the outcome only if what it read is still what it holds (under a lock, or conditionally on a version or
+ * ETag). The rules never read the wall clock: {@code now} is the caller's.
+ */
+public final class StoreRules {
   private StoreRules() {}
 
-  static Optional<Lease> acquire(@Nullable Lease current, ScaleSetId scaleSet, String owner, Instant now,
+  /**
+   * Decides a {@link RolloutStore#tryAcquire}: a free, expired or released lease passes to {@code owner} with a
+   * higher token; the owner's own valid lease is renewed with the same token; another owner's valid lease is kept.
+   *
+   * @param current the lease on record, or null if there never was one
+   * @param scaleSet the scale set
+   * @param owner the replica asking: not blank, no control characters (a store may keep it on a line of text)
+   * @param now the caller's current time
+   * @param ttl how long the lease lasts
+   * @return the lease to record, or empty if another owner holds it
+   */
+  public static Optional<Lease> acquire(@Nullable Lease current, ScaleSetId scaleSet, String owner, Instant now,
       Duration ttl) {
     Require.nonBlank("owner", owner);
+    Require.that(owner.chars().noneMatch(Character::isISOControl), "owner", "free of control characters", owner);
     Require.nonNull(now, "now");
     Require.positive("ttl", ttl);
     if (current != null && current.isValidAt(now) && !current.owner().equals(owner)) {
@@ -25,10 +42,18 @@ final class StoreRules {
   }
 
   /**
-   * Renews a lease only if it is exactly the one on record (same owner and token) and has not expired: an expired
-   * lease is never revived, even when nobody took it, because its holder may have been overtaken meanwhile.
+   * Decides a {@link RolloutStore#renew}: a lease is renewed only if it is exactly the one on record (same owner and
+   * token) and has not expired; an expired lease is never revived, even when nobody took it, because its holder may
+   * have been overtaken meanwhile.
+   *
+   * @param current the lease on record, or null if there never was one
+   * @param lease the lease the caller holds
+   * @param now the caller's current time
+   * @param ttl how long the renewed lease lasts from now
+   * @return the lease to record
+   * @throws LeaseLostException if the caller does not hold the lease
    */
-  static Lease renew(@Nullable Lease current, Lease lease, Instant now, Duration ttl) {
+  public static Lease renew(@Nullable Lease current, Lease lease, Instant now, Duration ttl) {
     Require.nonNull(lease, "lease");
     Require.nonNull(now, "now");
     Require.positive("ttl", ttl);
@@ -46,12 +71,40 @@ final class StoreRules {
                 + current.expiresAt() + ")"));
   }
 
+  /**
+   * Decides a {@link RolloutStore#release}: only the holding on record (same token) is released, and it stays on
+   * record, expired, so that the next holder's token is still higher.
+   *
+   * @param current the lease on record, or null if there never was one
+   * @param lease the lease the caller gives up
+   * @return the lease to record, or empty if {@code lease} is no longer the one on record (nothing to do)
+   */
+  public static Optional<Lease> release(@Nullable Lease current, Lease lease) {
+    Require.nonNull(lease, "lease");
+    return current != null && current.token() == lease.token() ? Optional.of(released(current))
+        : Optional.empty();
+  }
+
   /** A released lease stays on record, expired, so that the next holder's token is still higher. */
   static Lease released(Lease lease) {
     return new Lease(lease.scaleSet(), lease.owner(), lease.token(), Instant.MIN);
   }
 
-  static Checkpoint save(@Nullable Lease current, @Nullable Checkpoint stored, Lease lease, long expectedVersion,
+  /**
+   * Decides a {@link RolloutStore#save}: the caller must hold the lease on record, unexpired, and the stored version
+   * must be the expected one.
+   *
+   * @param current the lease on record, or null if there never was one
+   * @param storedVersion the version of the latest stored checkpoint; 0 if none was ever saved
+   * @param lease the caller's lease
+   * @param expectedVersion the version the caller expects
+   * @param data the encoded state
+   * @param now the caller's current time
+   * @return the checkpoint to store, with the next version
+   * @throws LeaseLostException if the caller does not hold the lease
+   * @throws CheckpointConflictException if the stored version is not the expected one
+   */
+  public static Checkpoint save(@Nullable Lease current, long storedVersion, Lease lease, long expectedVersion,
       String data, Instant now) {
     Require.nonNull(data, "data");
     Require.nonNull(now, "now");
@@ -59,7 +112,7 @@ final class StoreRules {
         || !current.isValidAt(now)) {
       throw lost(current, lease);
     }
-    long found = stored == null ? 0 : stored.version();
+    long found = storedVersion;
     if (found != expectedVersion) {
       throw new CheckpointConflictException("checkpoint of " + lease.scaleSet() + " is at version " + found
           + ", not the expected " + expectedVersion);

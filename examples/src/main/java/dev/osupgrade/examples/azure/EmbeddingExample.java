@@ -5,13 +5,17 @@ import com.azure.core.management.AzureEnvironment;
 import com.azure.core.management.profile.AzureProfile;
 import com.azure.identity.DefaultAzureCredentialBuilder;
 import com.azure.resourcemanager.compute.ComputeManager;
+import com.azure.storage.blob.BlobContainerClient;
+import com.azure.storage.blob.BlobContainerClientBuilder;
 import dev.osupgrade.azure.AzureFleet;
+import dev.osupgrade.azure.BlobRolloutStore;
 import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.ScaleSet;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.image.ImageRelease;
 import dev.osupgrade.ops.UpgradeHistoryEntry;
 import dev.osupgrade.port.CloudException;
+import dev.osupgrade.port.RolloutStore;
 import dev.osupgrade.port.ThrottledException;
 import java.time.Duration;
 import java.util.List;
@@ -58,6 +62,21 @@ public final class EmbeddingExample {
         .retry(AzureFleet.RetrySettings.ofDefaults().withMaxRetryAfter(Duration.ofSeconds(30)))
         .marketplaceRegion("westeurope")
         .build();
+  }
+
+  /**
+   * The store replicas on several machines share: one blob per scale set in an existing container (the README's
+   * wiring for {@code BlobRolloutStore}).
+   *
+   * @param accountUrl the storage account's blob endpoint, e.g. {@code https://myaccount.blob.core.windows.net}
+   * @param containerName an existing container
+   * @return the store to pass to {@code Rollout.builder(...).store(...)}, with the replica's name as owner
+   */
+  public static RolloutStore sharedStore(String accountUrl, String containerName) {
+    BlobContainerClient container = new BlobContainerClientBuilder()
+        .endpoint(accountUrl).containerName(containerName)
+        .credential(new DefaultAzureCredentialBuilder().build()).buildClient();
+    return BlobRolloutStore.of(container);
   }
 
   /**
