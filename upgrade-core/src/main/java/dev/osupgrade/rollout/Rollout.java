@@ -519,6 +519,7 @@ public final class Rollout {
     }
     RolloutState.Phase phase = state.phase();
     boolean batchMayStart = phase == RolloutState.Phase.NOT_STARTED || phase == RolloutState.Phase.BEFORE_BATCH
+        || phase == RolloutState.Phase.VERIFYING // the final read may find instances that need another batch
         || (phase == RolloutState.Phase.PAUSING && state.pauseUntil() != null
             && !clock.instant().isBefore(state.pauseUntil()))
         // in a batch, only once no instance of it is still being upgraded or replaced: it may end this step
