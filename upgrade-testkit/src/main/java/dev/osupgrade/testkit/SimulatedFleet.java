@@ -60,7 +60,9 @@ import org.jspecify.annotations.Nullable;
  *       history (see {@link #startOsUpgrade});</li>
  *   <li>capacity for surge ({@link #headroom}, {@link #scaleOut}, {@link #deleteInstances});</li>
  *   <li>Azure's validation of model changes (pinned versions with automatic OS upgrade, health sources, etags,
- *       gallery versions not replicated to the region).</li>
+ *       gallery versions not replicated to the region);</li>
+ *   <li>the client-side fencing check the Azure adapter makes: every mutating method first calls
+ *       {@link dev.osupgrade.port.Fencing#check()}, so a caller whose lease is lost sends (and counts) nothing.</li>
  * </ul>
  *
  * <pre>{@code
