@@ -36,11 +36,15 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * <p>What a rollout with the default policy (batches of 20%, Manual upgrade mode, model pinned to the target) costs:
  * <ul>
  *   <li>the first look: one GET of the scale set and one listing of its instances;</li>
+ *   <li>before the first change: one listing of the image's versions in the region, to refuse a target that is not
+ *       published;</li>
  *   <li>the model: one PATCH, which CRP answers {@code Updating} with an {@code Azure-AsyncOperation}, so the SDK
  *       polls the operation once and then GETs the scale set (the emulator completes the operation at once);</li>
  *   <li>one {@code manualupgrade} per batch, not polled;</li>
  *   <li>one listing of the instances per look of the runner (every 30 s of fleet time while a batch is in flight),
- *       one GET per page of {@link ArmEmulator#vmPageSize} instances.</li>
+ *       one GET per page of {@link ArmEmulator#vmPageSize} instances;</li>
+ *   <li>the last look: a full read (GET of the scale set and a listing) that confirms the model and every instance on
+ *       the target before the rollout says {@code Completed}.</li>
  * </ul>
  * So the cost grows with batches and looks, and with instances only through the pages of the listing.
  */
@@ -123,6 +127,9 @@ final class AzureFleetRequestEconomyTest {
     if (path.contains("/delete?") || path.endsWith("/delete")) {
       return "POST delete";
     }
+    if (path.contains("/artifacttypes/vmimage/") && path.contains("/versions")) {
+      return "GET image versions";
+    }
     if (path.contains("/usages")) {
       return "GET usages";
     }
@@ -136,8 +143,10 @@ final class AzureFleetRequestEconomyTest {
   }
 
   private static void assertExactCounts(Economy e) {
-    assertThat(e.count("GET scale set")).as("GET scale set: the first look, and the SDK's GET after the PATCH")
-        .isEqualTo(2);
+    assertThat(e.count("GET scale set")).as("GET scale set: the first look, the SDK's GET after the PATCH, and the "
+        + "final full read that confirms the outcome").isEqualTo(3);
+    assertThat(e.count("GET image versions")).as("the target checked in the catalog before the first change")
+        .isEqualTo(1);
     assertThat(e.count("PATCH scale set")).as("one PATCH for the model").isEqualTo(1);
     assertThat(e.count("GET operation status")).as("the PATCH's operation, polled once").isEqualTo(1);
     assertThat(e.count("POST manualupgrade")).as("one manualupgrade per batch").isEqualTo(e.batches());
@@ -145,8 +154,9 @@ final class AzureFleetRequestEconomyTest {
     assertThat(e.count("GET instances (next page)")).as("further pages of each listing")
         .isEqualTo(e.looks() * (e.pagesPerListing() - 1));
     assertThat(e.requests().keySet()).as("nothing else").isSubsetOf("GET scale set", "PATCH scale set",
-        "GET operation status", "POST manualupgrade", "GET instances", "GET instances (next page)");
-    assertThat(e.total()).isEqualTo(4 + e.batches() + e.looks() * e.pagesPerListing());
+        "GET operation status", "POST manualupgrade", "GET instances", "GET instances (next page)",
+        "GET image versions");
+    assertThat(e.total()).isEqualTo(6 + e.batches() + e.looks() * e.pagesPerListing());
   }
 
   @Test

@@ -2,12 +2,15 @@ package dev.osupgrade.event;
 
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.image.ImageVersion;
+import dev.osupgrade.ops.FleetVerification;
 import dev.osupgrade.ops.UpgradeProgress;
 import java.time.Duration;
 import java.time.Instant;
 
 /**
- * The rollout handled every planned instance.
+ * The rollout handled every planned instance, and a final full read of the scale set (model and instances together)
+ * confirmed it: the model on the target when the rollout pins it, and every instance on the target and Healthy or
+ * explained in {@link #verification()}.
  *
  * @param sequence the event number
  * @param at when
@@ -15,12 +18,14 @@ import java.time.Instant;
  * @param target the version rolled out
  * @param progress the final counts
  * @param took fleet time from start to end
+ * @param verification what the final read showed
  */
 public record RolloutCompleted(long sequence, Instant at, ScaleSetId scaleSet, ImageVersion target,
-    UpgradeProgress progress, Duration took) implements RolloutEvent {
+    UpgradeProgress progress, Duration took, FleetVerification verification) implements RolloutEvent {
   @Override
   public String toString() {
     return EventText.line(this, "rollout to " + target + " COMPLETED in " + EventText.duration(took) + ": "
-        + progress);
+        + progress
+        + "; verified: " + verification);
   }
 }

@@ -13,7 +13,7 @@ import java.time.Instant;
 public sealed interface RolloutEvent permits RolloutStarted, ModelImageChanged, GateEvaluated, BatchStarted,
     BatchSkipped, InstanceUpgraded, InstanceHealthy, InstanceFailed, InstanceRolledBack, BatchCompleted,
     RolloutCompleted, RolloutFaulted, RolloutCancelled, RolloutPaused, RolloutResumed, SurgeFallback,
-    SurgeInstancesCreated, InstanceReplaced, PlanExtended {
+    SurgeInstancesCreated, InstanceReplaced, PlanExtended, RolloutStalled, RolloutStallCleared {
 
   /** @return the event's number within its rollout, from 1 */
   long sequence();

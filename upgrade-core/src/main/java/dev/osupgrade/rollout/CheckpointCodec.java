@@ -6,6 +6,7 @@ import dev.osupgrade.fleet.Zone;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.image.ImageVersion;
 import dev.osupgrade.ops.RolloutStatus;
+import dev.osupgrade.ops.Stall;
 import dev.osupgrade.ops.UpgradeError;
 import dev.osupgrade.plan.Batch;
 import dev.osupgrade.plan.PlanEstimate;
@@ -55,6 +56,17 @@ final class CheckpointCodec {
     out.put("lastSequence", String.valueOf(s.lastSequence()));
     out.put("cancelRequested", String.valueOf(s.cancelRequested()));
     out.put("pauseRequested", String.valueOf(s.pauseRequested()));
+    Stall stall = s.stall();
+    if (stall != null) {
+      out.put("stall.code", stall.code());
+      out.put("stall.message", stall.message());
+      out.put("stall.httpStatus", String.valueOf(stall.httpStatus()));
+      out.put("stall.during", stall.during());
+      out.put("stall.since", stall.since().toString());
+      out.put("stall.attempts", String.valueOf(stall.attempts()));
+    }
+    put(out, "intendedModel", s.intendedModel(), Object::toString);
+    s.missingSince().forEach((id, since) -> out.put("missing." + id, since.toString()));
     RolloutPlan plan = s.plan();
     if (plan != null) {
       out.put("plan.instanceCount", String.valueOf(plan.instanceCount()));
@@ -149,6 +161,18 @@ final class CheckpointCodec {
     for (int k = 0; in.containsKey("outbox." + k); k++) {
       outbox.add(action(in.get("outbox." + k)));
     }
+    SortedMap<String, Instant> missing = new TreeMap<>();
+    in.forEach((key, value) -> {
+      if (key.startsWith("missing.")) {
+        missing.put(key.substring("missing.".length()), Instant.parse(value));
+      }
+    });
+    // Checkpoints written before stalls, intended models and missing instances were recorded have none of them.
+    Stall stall = in.containsKey("stall.code")
+        ? new Stall(req(in, "stall.code"), in.getOrDefault("stall.message", ""),
+            Integer.parseInt(req(in, "stall.httpStatus")), req(in, "stall.during"),
+            Instant.parse(req(in, "stall.since")), Integer.parseInt(req(in, "stall.attempts")))
+        : null;
     UpgradeError error = in.containsKey("error.code")
         ? new UpgradeError(in.get("error.code"), in.getOrDefault("error.message", "")) : null;
     return new RolloutState(scaleSet, target, RolloutStatus.valueOf(req(in, "status")),
@@ -157,7 +181,8 @@ final class CheckpointCodec {
         get(in, "endedAt", Instant::parse), Integer.parseInt(req(in, "batch")), get(in, "batchStartedAt",
             Instant::parse), get(in, "pauseUntil", Instant::parse), get(in, "lastProgressAt", Instant::parse),
         instances, outbox, error, Long.parseLong(req(in, "lastSequence")),
-        Boolean.parseBoolean(req(in, "cancelRequested")), Boolean.parseBoolean(req(in, "pauseRequested")));
+        Boolean.parseBoolean(req(in, "cancelRequested")), Boolean.parseBoolean(req(in, "pauseRequested")), stall,
+        get(in, "intendedModel", ImageReference::parse), missing);
   }
 
   // ---- pieces -------------------------------------------------------------------------------------------------

@@ -11,8 +11,11 @@ import org.jspecify.annotations.Nullable;
  * @param now the time, from the injected clock
  * @param fleet the scale set snapshot
  * @param headroom how many instances the scale set could add now (read only before a max-surge batch), or null
+ * @param fullRead true when the model and the instances were read together just now (a
+ *     {@link dev.osupgrade.port.ScaleSetPort#get get}); false when only the instances were listed and the model is the
+ *     runner's copy. A rollout says {@code Completed} only on a full read.
  */
-public record Observation(Instant now, ScaleSet fleet, @Nullable Integer headroom) {
+public record Observation(Instant now, ScaleSet fleet, @Nullable Integer headroom, boolean fullRead) {
   /** Validates the fields. */
   public Observation {
     Require.nonNull(now, "now");
@@ -20,12 +23,23 @@ public record Observation(Instant now, ScaleSet fleet, @Nullable Integer headroo
   }
 
   /**
-   * An observation without capacity information.
+   * A full read with capacity information.
    *
    * @param now the time
-   * @param fleet the scale set snapshot
+   * @param fleet the scale set snapshot, model and instances read together
+   * @param headroom how many instances the scale set could add now, or null
+   */
+  public Observation(Instant now, ScaleSet fleet, @Nullable Integer headroom) {
+    this(now, fleet, headroom, true);
+  }
+
+  /**
+   * A full read without capacity information.
+   *
+   * @param now the time
+   * @param fleet the scale set snapshot, model and instances read together
    */
   public Observation(Instant now, ScaleSet fleet) {
-    this(now, fleet, null);
+    this(now, fleet, null, true);
   }
 }

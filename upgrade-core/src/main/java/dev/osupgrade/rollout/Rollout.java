@@ -14,10 +14,15 @@ import dev.osupgrade.ops.UpgradeError;
 import dev.osupgrade.ops.UpgradeProgress;
 import dev.osupgrade.plan.RolloutPlan;
 import dev.osupgrade.policy.RollingUpgradePolicy;
+import dev.osupgrade.image.ImageReference;
+import dev.osupgrade.image.ImageRelease;
+import dev.osupgrade.ops.Stall;
 import dev.osupgrade.port.CapacityPort;
 import dev.osupgrade.port.Checkpoint;
 import dev.osupgrade.port.CheckpointConflictException;
 import dev.osupgrade.port.CloudException;
+import dev.osupgrade.port.Fencing;
+import dev.osupgrade.port.ImageCatalog;
 import dev.osupgrade.port.Lease;
 import dev.osupgrade.port.LeaseLostException;
 import dev.osupgrade.port.RolloutStore;
@@ -51,6 +56,31 @@ import org.jspecify.annotations.Nullable;
  * }
  * }</pre>
  *
+ * <p><b>What ends a rollout, and what only stalls it.</b> A rollout ends on Azure's stop rules and the gates
+ * ({@code Faulted}), a {@linkplain #cancel() cancel} ({@code Cancelled}), a {@linkplain RolloutRefusedException refusal}
+ * before it changes anything, a call the cloud {@linkplain CloudException#isRejection() rejects} as such
+ * ({@code Faulted OperationRejected}), and its progress deadline ({@code Faulted RollingUpgradeTimeoutError}). Every
+ * other failure of a call — reads and writes alike: throttling, server errors, connection failures, a conflicting
+ * operation (409) or a changed ETag (412), a lost credential (401/403), a scale set not found, an answer that cannot be
+ * read, a listing with no instance while the rollout expects some — <em>stalls</em> it: the action stays in the
+ * checkpoint, the cause is in {@link #stall()} and in a {@link dev.osupgrade.event.RolloutStalled} event (one per change
+ * of cause), and {@link #advance()} returns when to try again (the cloud's {@code Retry-After}, else a back-off from
+ * the poll interval up to {@link RolloutEngine#MAX_STALL_BACKOFF}). The next {@code advance()} goes on by itself once
+ * the cause is gone ({@link dev.osupgrade.event.RolloutStallCleared}). The progress deadline is one rule, the engine's
+ * ({@link RolloutEngine#progressDeadline}): time paused by the caller, the pause between batches and waits on a gate
+ * never count.
+ *
+ * <p><b>Once only.</b> An action decided in an earlier {@code advance()} (its answer lost, or the runner crashed after
+ * sending it) is reconciled with a fresh read of the scale set before it is sent again
+ * ({@link RolloutEngine#remainder}); after a rollback or a model write whose outcome is unknown the next look reads the
+ * model afresh, and the engine points the model back where the rollout intends it. {@code Completed} is said only after
+ * a final full read confirms it ({@link dev.osupgrade.event.RolloutCompleted#verification()}).
+ *
+ * <p><b>Fenced.</b> Immediately before every mutating call the runner renews its lease in the store
+ * ({@link RolloutStore#renew}), and makes the call {@linkplain Fencing#under under a fence} that renews it again, so a
+ * port checks it before each attempt. A replica that stalled past its lease sends nothing: it forgets its lease and its
+ * state, and the next {@code advance()} takes the lease anew and reloads the checkpoint.
+ *
  * <p>Not thread-safe: drive one rollout from one thread at a time.
  */
 public final class Rollout {
@@ -69,10 +99,16 @@ public final class Rollout {
   private boolean cancelRequested;
   private @Nullable Boolean pauseControl;
   private final @Nullable CapacityPort capacity;
+  private final @Nullable ImageCatalog catalog;
   private RolloutState state;
   private @Nullable ScaleSet model;
+  /** The model copy may be wrong (a rollback ran, a write failed): the next look reads it afresh. */
+  private boolean modelStale;
+  private boolean targetChecked;
   private @Nullable Lease lease;
   private long checkpointVersion;
+  /** What the runner is doing, in words, for the stall it may cause. */
+  private String doing = "reading the scale set";
 
   private Rollout(Builder b, ImageVersion target) {
     this.fleet = b.fleet;
@@ -84,6 +120,7 @@ public final class Rollout {
     this.leaseDuration = b.leaseDuration;
     this.startOver = b.startOver;
     this.capacity = b.capacity != null ? b.capacity : b.fleet instanceof CapacityPort c ? c : null;
+    this.catalog = b.catalog != null ? b.catalog : b.fleet instanceof ImageCatalog c ? c : null;
     this.state = RolloutState.initial(b.scaleSet, target);
   }
 
@@ -114,13 +151,18 @@ public final class Rollout {
   }
 
   /**
-   * Looks at the fleet, decides, acts, and says when to look again.
+   * Looks at the fleet, decides, acts, and says when to look again. Failures of the cloud's calls other than a
+   * rejection stall the rollout instead of ending it (see the class description): the call returns when to try again,
+   * and {@link #stall()} says why.
    *
-   * @return when to call again; empty once the rollout has ended (or while it is paused, when only {@link #resume()}
-   *     moves it on)
-   * @throws RolloutRefusedException on the first call, when the scale set cannot be driven (nothing is changed)
-   * @throws CloudException on the first call, when the scale set cannot be read for a reason that will not pass
-   *     (not found, forbidden); nothing is changed. Throttling and transient errors are retried.
+   * @return when to call again (while stalled: when to try again); empty once the rollout has ended (or while it is
+   *     paused, when only {@link #resume()} moves it on)
+   * @throws RolloutRefusedException on the first call, when the scale set cannot be driven or the target version is
+   *     not published in the scale set's region ({@link RolloutRefusedException#TARGET_VERSION_NOT_PUBLISHED});
+   *     nothing is changed
+   * @throws CloudException on the first call, when the cloud rejects a read as such ({@link CloudException#isRejection()});
+   *     nothing is changed. Every other cloud failure, before the start too, stalls the rollout (status
+   *     {@code NotStarted} until it can start) and is retried.
    */
   public Optional<Instant> advance() {
     Instant now = clock.instant();
@@ -128,58 +170,110 @@ public final class Rollout {
     if (notLeader.isPresent()) {
       return notLeader;
     }
-    applyControl();
+    applyControl(now);
     if (state.status() == RolloutStatus.PAUSED && state.pauseRequested() && !state.cancelRequested()) {
       return Optional.empty();
     }
-    Optional<Instant> blocked = flushOutbox(now);
-    if (blocked.isPresent()) {
-      return blocked;
-    }
-    if (state.status().isTerminal()) {
-      releaseLease();
-      return Optional.empty();
-    }
-    ScaleSet observed;
     try {
-      observed = observe();
+      return step(now);
+    } catch (LeaseLostException e) {
+      // The fence failed before a mutating call: nothing was sent. Another replica may drive now; forget everything.
+      forget();
+      return Optional.of(now.plus(leaseWait()));
     } catch (CloudException e) {
-      if (state.status() == RolloutStatus.NOT_STARTED) {
-        if (e.isRetryable()) {
-          return Optional.of(now.plus(retryDelay(e))); // nothing has changed yet: simply look again
-        }
-        throw e;
-      }
-      if (e.isRetryable() && !progressDeadlinePassed(now)) {
-        return Optional.of(now.plus(retryDelay(e)));
-      }
-      UpgradeError error = e.isRetryable()
-          ? new UpgradeError(ErrorCodes.TIMEOUT, "the scale set could not be read for "
-              + engine.options().progressDeadline() + "; last error: [" + e.code() + "] " + e.getMessage())
-          : new UpgradeError(e.code(), "reading the scale set failed: " + e.getMessage());
-      if (!commit(engine.fault(state, now, error, model), now)) {
+      return stall(now, e);
+    }
+  }
+
+  private Optional<Instant> step(Instant now) {
+    // 1. Actions decided in an earlier advance (a failed call, a crash): reconcile with a fresh read, send the rest.
+    if (!state.outbox().isEmpty()) {
+      ScaleSet fresh = read();
+      if (!flush(now, fresh)) {
         return Optional.of(now.plus(engine.options().pollInterval()));
       }
-      flushOutbox(now);
-      return Optional.empty();
+    }
+    if (state.status().isTerminal()) {
+      return ended(now);
+    }
+    // 2. Look, decide.
+    boolean full = model == null || modelStale || state.phase() == RolloutState.Phase.VERIFYING;
+    ScaleSet observed = full ? read() : list();
+    Optional<String> failedLook = RolloutEngine.failedLook(state, observed);
+    if (failedLook.isPresent()) {
+      model = null; // read the model afresh too next time
+      return stalled(now, new Stall(Stall.EMPTY_LISTING, failedLook.get(), 0, doing, now, 1), Duration.ZERO);
     }
     if (state.status() == RolloutStatus.NOT_STARTED
         && engine.options().modelHandling() == RolloutOptions.ModelHandling.PIN_TARGET) {
       RolloutEngine.checkCanStart(observed, state.target());
+      checkTargetPublished(observed);
     }
-    Decision decision = engine.decide(state, new Observation(now, observed, headroomIfSurging(observed)));
+    Decision decision = engine.decide(state, new Observation(now, observed, headroomIfSurging(observed), full));
     if (!commit(decision, now)) {
       return Optional.of(now.plus(engine.options().pollInterval()));
     }
-    Optional<Instant> retry = flushOutbox(now);
-    if (retry.isPresent()) {
-      return retry;
+    // 3. The actions just decided, from this look: nothing to reconcile.
+    if (!flush(now, null)) {
+      return Optional.of(now.plus(engine.options().pollInterval()));
     }
-    if (state.status() == RolloutStatus.PAUSED || state.status().isTerminal()) {
-      if (state.status().isTerminal()) {
-        releaseLease();
-      }
+    if (state.status().isTerminal()) {
+      return ended(now);
+    }
+    if (!clearStall(now)) {
+      return Optional.of(now.plus(engine.options().pollInterval()));
+    }
+    if (state.status() == RolloutStatus.PAUSED) {
       return Optional.empty();
+    }
+    return decision.nextLook().or(() -> Optional.of(now.plus(engine.options().pollInterval())));
+  }
+
+  /** The rollout has ended and its outbox is empty: the stall (if any) is over, and the lease goes. */
+  private Optional<Instant> ended(Instant now) {
+    if (!clearStall(now)) {
+      return Optional.of(now.plus(engine.options().pollInterval()));
+    }
+    releaseLease();
+    return Optional.empty();
+  }
+
+  private boolean clearStall(Instant now) {
+    return state.stall() == null || commit(RolloutEngine.stallCleared(state, now), now);
+  }
+
+  /**
+   * A call failed. A rejection of the request as such ends the rollout (or, before it started, is thrown: nothing has
+   * changed); everything else stalls it.
+   */
+  private Optional<Instant> stall(Instant now, CloudException e) {
+    if (e.isRejection()) {
+      if (state.status() == RolloutStatus.NOT_STARTED) {
+        throw e;
+      }
+      Decision fault = engine.fault(RolloutEngine.dropOutbox(state), now, new UpgradeError(
+          ErrorCodes.OPERATION_REJECTED, doing + " was rejected: [" + e.code() + "] " + e.getMessage()), model);
+      if (!commit(fault, now)) {
+        return Optional.of(now.plus(engine.options().pollInterval()));
+      }
+      return Optional.of(now); // carry out the fault's own actions (the model pointed back) at once
+    }
+    Duration retryAfter = e instanceof ThrottledException t ? t.retryAfter() : Duration.ZERO;
+    String message = e.getMessage() == null ? e.code() : e.getMessage();
+    return stalled(now, new Stall(e.code(), message, e.httpStatus(), doing, now, 1), retryAfter);
+  }
+
+  private Optional<Instant> stalled(Instant now, Stall failure, Duration retryAfter) {
+    Decision decision = engine.stalled(state, now, failure, retryAfter, model);
+    if (!commit(decision, now)) {
+      return Optional.of(now.plus(engine.options().pollInterval()));
+    }
+    if (state.status().isTerminal()) {
+      if (state.outbox().isEmpty()) {
+        releaseLease();
+        return Optional.empty();
+      }
+      return Optional.of(now); // faulted by the deadline: carry out the fault's own actions at once
     }
     return decision.nextLook().or(() -> Optional.of(now.plus(engine.options().pollInterval())));
   }
@@ -187,33 +281,36 @@ public final class Rollout {
   /** Asks the rollout to cancel: the batch in flight finishes, then it ends {@code Cancelled}. */
   public void cancel() {
     cancelRequested = true;
-    applyControl();
+    applyControl(clock.instant());
   }
 
   /** Asks the rollout to pause before its next batch; {@link #resume()} lets it go on. */
   public void pause() {
     pauseControl = Boolean.TRUE;
-    applyControl();
+    applyControl(clock.instant());
   }
 
-  /** Lets a paused rollout go on. */
+  /**
+   * Lets a paused rollout go on. The time it was paused never counts toward its progress deadline. (A stalled
+   * rollout needs no call to go on: the next {@link #advance()} tries again.)
+   */
   public void resume() {
     pauseControl = Boolean.FALSE;
-    applyControl();
+    applyControl(clock.instant());
   }
 
   /**
    * The caller's requests stick to this runner until they are in the state it saves: reloading a checkpoint (after a
    * lease lapsed during a long wait, or when resuming another process's rollout) must not lose a cancel.
    */
-  private void applyControl() {
+  private void applyControl(Instant now) {
     if (cancelRequested && !state.cancelRequested()) {
       state = RolloutEngine.requestCancel(state);
     }
     if (Boolean.TRUE.equals(pauseControl) && !state.pauseRequested()) {
       state = RolloutEngine.requestPause(state);
     } else if (Boolean.FALSE.equals(pauseControl) && state.pauseRequested()) {
-      state = RolloutEngine.resume(state);
+      state = RolloutEngine.resume(state, now);
     }
   }
 
@@ -230,6 +327,16 @@ public final class Rollout {
   /** @return where the rollout stands */
   public RolloutStatus status() {
     return state.status();
+  }
+
+  /**
+   * Says why the rollout cannot go on for now, if it is stalled: an infrastructure failure it keeps retrying. A
+   * stalled rollout has not ended; its {@link #status()} is where it stands.
+   *
+   * @return the cause (code, message, what the rollout was doing, since when), or empty when it is not stalled
+   */
+  public Optional<Stall> stall() {
+    return state.stallIfAny();
   }
 
   /** @return true once the rollout has ended (completed, faulted or cancelled) */
@@ -277,16 +384,53 @@ public final class Rollout {
   @Override
   public String toString() {
     return "Rollout[" + state.scaleSet() + " -> " + state.target() + ", " + state.status() + ", " + progress()
-        + state.errorIfAny().map(e -> ", " + e.code()).orElse("") + "]";
+        + state.errorIfAny().map(e -> ", " + e.code()).orElse("")
+        + state.stallIfAny().map(st -> ", stalled [" + st.code() + "]").orElse("") + "]";
   }
 
-  private ScaleSet observe() {
-    if (model == null) {
-      model = fleet.get(state.scaleSet());
-      return model;
-    }
+  /** A full read: the model and the instances together. */
+  private ScaleSet read() {
+    doing = "reading the scale set";
+    ScaleSet read = fleet.get(state.scaleSet());
+    model = read;
+    modelStale = false;
+    return read;
+  }
+
+  /** A listing of the instances, with the model as last read or written. */
+  private ScaleSet list() {
+    doing = "reading the scale set";
     List<Instance> instances = fleet.listInstances(state.scaleSet());
-    return model.withInstances(instances);
+    return Require.nonNull(model, "model").withInstances(instances);
+  }
+
+  /**
+   * Before the first change: the target must be a version the catalog has published in the scale set's region (a
+   * typo is refused here, not by the cloud's answer to the model change). Without a catalog there is no check.
+   */
+  private void checkTargetPublished(ScaleSet observed) {
+    if (targetChecked || catalog == null) {
+      return;
+    }
+    ImageReference wanted = observed.modelImage().withVersion(state.target());
+    doing = "checking that " + state.target() + " is published";
+    if (catalog.find(wanted, observed.region()).isEmpty()) {
+      ImageVersion below = null;
+      ImageVersion above = null;
+      for (ImageRelease r : catalog.listReleases(wanted, observed.region())) {
+        ImageVersion v = r.version();
+        if (v.compareTo(state.target()) < 0 && (below == null || v.compareTo(below) > 0)) {
+          below = v;
+        } else if (v.compareTo(state.target()) > 0 && (above == null || v.compareTo(above) < 0)) {
+          above = v;
+        }
+      }
+      throw new RolloutRefusedException(RolloutRefusedException.TARGET_VERSION_NOT_PUBLISHED, "version "
+          + state.target() + " of " + wanted.withLatest() + " is not published in " + observed.region().name()
+          + "; the nearest published versions are " + (below == null ? "none below" : below + " below") + " and "
+          + (above == null ? "none above" : above + " above") + ". Nothing was changed.");
+    }
+    targetChecked = true;
   }
 
   /**
@@ -297,9 +441,7 @@ public final class Rollout {
     Optional<Lease> taken = store.tryAcquire(state.scaleSet(), owner, now, leaseDuration);
     if (taken.isEmpty()) {
       lease = null;
-      Duration wait = leaseDuration.compareTo(engine.options().pollInterval()) < 0 ? leaseDuration
-          : engine.options().pollInterval();
-      return Optional.of(now.plus(wait));
+      return Optional.of(now.plus(leaseWait()));
     }
     boolean newHolding = lease == null || lease.token() != taken.get().token();
     lease = taken.get();
@@ -309,8 +451,21 @@ public final class Rollout {
     return Optional.empty();
   }
 
+  private Duration leaseWait() {
+    return leaseDuration.compareTo(engine.options().pollInterval()) < 0 ? leaseDuration
+        : engine.options().pollInterval();
+  }
+
+  /** The lease is lost: forget it and everything read under it; the next holding reloads the checkpoint. */
+  private void forget() {
+    lease = null;
+    model = null;
+    modelStale = false;
+  }
+
   private void reload() {
     Optional<Checkpoint> saved = store.load(state.scaleSet());
+    model = null;
     if (saved.isEmpty()) {
       checkpointVersion = 0;
       return;
@@ -335,8 +490,7 @@ public final class Rollout {
       return; // the caller restarts an ended rollout: only what is not on the target yet will be upgraded
     }
     state = stored;
-    model = null;
-    applyControl();
+    applyControl(clock.instant());
   }
 
   private void releaseLease() {
@@ -346,6 +500,18 @@ public final class Rollout {
     }
   }
 
+  /**
+   * The fence of every mutating call: renews the lease, so that a replica whose lease expired (even if nobody took
+   * it since) sends nothing.
+   */
+  private void renewLease() {
+    Lease held = lease;
+    if (held == null) {
+      throw new LeaseLostException(owner + " holds no lease of " + state.scaleSet());
+    }
+    lease = store.renew(held, clock.instant(), leaseDuration);
+  }
+
   /** Reads the capacity headroom only when the next step may start a max-surge batch (one extra read). */
   private @Nullable Integer headroomIfSurging(ScaleSet observed) {
     if (capacity == null) {
@@ -353,6 +519,7 @@ public final class Rollout {
     }
     RolloutState.Phase phase = state.phase();
     boolean batchMayStart = phase == RolloutState.Phase.NOT_STARTED || phase == RolloutState.Phase.BEFORE_BATCH
+        || phase == RolloutState.Phase.VERIFYING // the final read may find instances that need another batch
         || (phase == RolloutState.Phase.PAUSING && state.pauseUntil() != null
             && !clock.instant().isBefore(state.pauseUntil()))
         // in a batch, only once no instance of it is still being upgraded or replaced: it may end this step
@@ -364,12 +531,11 @@ public final class Rollout {
     }
     RollingUpgradePolicy policy = state.policy() != null ? state.policy()
         : engine.options().explicitPolicy().orElse(observed.upgradePolicy().rollingOrDefaults());
-    return policy.maxSurge() ? capacity.headroom(state.scaleSet()) : null;
-  }
-
-  private boolean progressDeadlinePassed(Instant now) {
-    Instant last = state.lastProgressAt();
-    return last != null && !now.isBefore(last.plus(engine.options().progressDeadline()));
+    if (!policy.maxSurge()) {
+      return null;
+    }
+    doing = "reading the capacity headroom";
+    return capacity.headroom(state.scaleSet());
   }
 
   /** Saves the decision's state (compare-and-set, under the lease), then hands its events to the listeners. */
@@ -394,88 +560,110 @@ public final class Rollout {
       return true;
     } catch (LeaseLostException | CheckpointConflictException e) {
       // Another replica took over: forget the in-memory state; the next advance reloads if it gets the lease back.
-      lease = null;
+      forget();
       return false;
     }
   }
 
-  /** Runs the outbox in order; returns a retry time if a call must be repeated later. */
-  private Optional<Instant> flushOutbox(Instant now) {
+  /**
+   * Runs the outbox in order. With {@code fresh} (a read made in this advance, for actions decided in an earlier
+   * one), each action is first reconciled with it and only what the fleet still needs is sent. A rejection ends the
+   * rollout; any other cloud failure is thrown, and stalls it with the action kept.
+   *
+   * @return false when the checkpoint could not be saved (the lease is lost)
+   */
+  private boolean flush(Instant now, @Nullable ScaleSet fresh) {
+    ScaleSet seen = fresh;
     while (!state.outbox().isEmpty()) {
       RolloutAction action = state.outbox().get(0);
-      try {
-        if (action instanceof RolloutAction.ScaleOut out) {
-          Decision next;
-          try {
-            next = engine.acknowledgeScaleOut(state, out, scaleOut(out), clock.instant());
-          } catch (CloudException e) {
-            if (e.isRetryable()) {
-              throw e;
-            }
-            next = engine.surgeRejected(state, out, "[" + e.code() + "] " + e.getMessage(), clock.instant());
-          }
-          if (!commit(next, now)) {
-            return Optional.of(now.plus(engine.options().pollInterval()));
-          }
-          continue;
-        }
-        execute(action);
-      } catch (CloudException e) {
-        if (e.isRetryable() && !progressDeadlinePassed(now)) {
-          return Optional.of(now.plus(retryDelay(e)));
-        }
-        RolloutState dropped = RolloutEngine.dropOutbox(state);
-        UpgradeError error = e.isRetryable()
-            ? new UpgradeError(ErrorCodes.TIMEOUT, action + " could not be carried out for "
-                + engine.options().progressDeadline() + "; last error: [" + e.code() + "] " + e.getMessage())
-            : new UpgradeError(ErrorCodes.OPERATION_REJECTED, action + " was rejected: [" + e.code() + "] "
-                + e.getMessage());
-        Decision fault = engine.fault(dropped, now, error, model);
-        if (!commit(fault, now)) {
-          return Optional.of(now.plus(engine.options().pollInterval()));
+      if (action instanceof RolloutAction.ScaleOut out) {
+        if (!commit(scaleOut(out), now)) {
+          return false;
         }
         continue;
       }
+      Optional<RolloutAction> send = seen == null ? Optional.of(action)
+          : RolloutEngine.remainder(action, seen, state.target());
+      if (send.isPresent()) {
+        try {
+          execute(send.get());
+        } catch (CloudException e) {
+          if (!e.isRejection()) {
+            throw e;
+          }
+          UpgradeError error = new UpgradeError(ErrorCodes.OPERATION_REJECTED, action + " was rejected: ["
+              + e.code() + "] " + e.getMessage());
+          if (!commit(engine.fault(RolloutEngine.dropOutbox(state), now, error, model), now)) {
+            return false;
+          }
+          continue;
+        }
+        if (seen != null && send.get() instanceof RolloutAction.UpdateModelImage u) {
+          seen = seen.withModelImage(u.image());
+        }
+      }
       if (!save(RolloutEngine.acknowledge(state, action, clock.instant()), now)) {
-        return Optional.of(now.plus(engine.options().pollInterval()));
+        return false;
       }
     }
-    return Optional.empty();
+    return true;
   }
 
+  /** One mutating call, fenced: the lease is renewed right before it, and again by the port before each attempt. */
   private void execute(RolloutAction action) {
     ScaleSetId id = state.scaleSet();
-    if (action instanceof RolloutAction.UpdateModelImage u) {
-      fleet.updateModelImage(id, u.image());
-      if (model != null) {
-        model = model.withModelImage(u.image());
+    doing = action.toString();
+    try {
+      if (action instanceof RolloutAction.UpdateModelImage u) {
+        Fencing.run(this::renewLease, () -> fleet.updateModelImage(id, u.image()));
+        if (model != null) {
+          model = model.withModelImage(u.image());
+        }
+      } else if (action instanceof RolloutAction.UpgradeInstances u) {
+        Fencing.run(this::renewLease, () -> fleet.upgradeInstances(id, u.instanceIds()));
+      } else if (action instanceof RolloutAction.RollBackInstances r) {
+        modelStale = true; // a rollback may move the model (Azure's does, for a moment): read it afresh next
+        Fencing.run(this::renewLease, () -> fleet.rollBackInstances(id, r.instanceIds(), r.image()));
+      } else if (action instanceof RolloutAction.DeleteInstances del) {
+        CapacityPort port = requireCapacity();
+        Fencing.run(this::renewLease, () -> port.deleteInstances(id, del.instanceIds()));
       }
-    } else if (action instanceof RolloutAction.UpgradeInstances u) {
-      fleet.upgradeInstances(id, u.instanceIds());
-    } else if (action instanceof RolloutAction.RollBackInstances r) {
-      fleet.rollBackInstances(id, r.instanceIds(), r.image());
-    } else if (action instanceof RolloutAction.DeleteInstances del) {
-      requireCapacity().deleteInstances(id, del.instanceIds());
+    } catch (CloudException e) {
+      modelStale = true; // the outcome is unknown: the next look reads the model afresh
+      throw e;
     }
   }
 
   /**
    * Creates the surge instances, counting those a crashed predecessor already created (instances that exist now but
    * were neither in the scale set when the action was decided nor known to the rollout), so a repeat creates no more.
+   * A scale-out refused for another reason than throttling or a server error (quota, allocation) falls back to
+   * in-place upgrades, as Azure does; throttling and server errors stall.
    */
-  private List<String> scaleOut(RolloutAction.ScaleOut out) {
+  private Decision scaleOut(RolloutAction.ScaleOut out) {
     java.util.Set<String> before = new java.util.HashSet<>(out.existingIds());
     before.addAll(state.instances().keySet());
     List<String> created = new ArrayList<>();
+    doing = "reading the scale set";
     for (Instance i : fleet.listInstances(state.scaleSet())) {
       if (!before.contains(i.instanceId())) {
         created.add(i.instanceId());
       }
     }
     if (created.size() < out.count()) {
-      created.addAll(requireCapacity().scaleOut(state.scaleSet(), out.count() - created.size()));
+      CapacityPort port = requireCapacity();
+      int missing = out.count() - created.size();
+      doing = out.toString();
+      try {
+        created.addAll(Fencing.under(this::renewLease, () -> port.scaleOut(state.scaleSet(), missing)));
+      } catch (CloudException e) {
+        if (e.isRetryable()) {
+          throw e;
+        }
+        return engine.surgeRejected(state, out, "[" + e.code() + "] " + e.getMessage(), clock.instant());
+      }
     }
-    return dev.osupgrade.fleet.InstanceIds.sorted(created);
+    return engine.acknowledgeScaleOut(state, out, dev.osupgrade.fleet.InstanceIds.sorted(created), clock.instant());
   }
 
   private CapacityPort requireCapacity() {
@@ -483,14 +671,6 @@ public final class Rollout {
       throw new IllegalStateException("a max-surge action needs a CapacityPort: pass one with capacity(...)");
     }
     return capacity;
-  }
-
-  private Duration retryDelay(CloudException e) {
-    Duration poll = engine.options().pollInterval();
-    if (e instanceof ThrottledException t && t.retryAfter().compareTo(poll) > 0) {
-      return t.retryAfter();
-    }
-    return poll;
   }
 
   /** Builds a {@link Rollout}. Not thread-safe. */
@@ -507,6 +687,7 @@ public final class Rollout {
     private boolean resume;
     private boolean startOver;
     private @Nullable CapacityPort capacity;
+    private @Nullable ImageCatalog catalog;
 
     private Builder(ScaleSetPort fleet, ScaleSetId scaleSet) {
       this.fleet = Require.nonNull(fleet, "fleet");
@@ -667,6 +848,21 @@ public final class Rollout {
      */
     public Builder capacity(CapacityPort value) {
       this.capacity = Require.nonNull(value, "capacity");
+      return this;
+    }
+
+    /**
+     * Sets the catalog the target version is checked in before the first change (by default the fleet itself, when
+     * it implements {@link ImageCatalog}, as the simulated fleet and the Azure adapter do). A version the catalog has
+     * never published in the scale set's region is refused with
+     * {@link RolloutRefusedException#TARGET_VERSION_NOT_PUBLISHED} before anything changes. Without a catalog there is
+     * no such check: the cloud's answer to the model change is the first word on the version.
+     *
+     * @param value the catalog
+     * @return this builder
+     */
+    public Builder catalog(ImageCatalog value) {
+      this.catalog = Require.nonNull(value, "catalog");
       return this;
     }
 

@@ -18,6 +18,8 @@ import dev.osupgrade.event.RolloutPaused;
 import dev.osupgrade.event.RolloutResumed;
 import dev.osupgrade.event.InstanceReplaced;
 import dev.osupgrade.event.PlanExtended;
+import dev.osupgrade.event.RolloutStallCleared;
+import dev.osupgrade.event.RolloutStalled;
 import dev.osupgrade.event.RolloutStarted;
 import dev.osupgrade.event.SurgeFallback;
 import dev.osupgrade.event.SurgeInstancesCreated;
@@ -35,8 +37,10 @@ import dev.osupgrade.health.UpgradedUnhealthyGate;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.image.ImageVersion;
 import dev.osupgrade.ops.ErrorCodes;
+import dev.osupgrade.ops.FleetVerification;
 import dev.osupgrade.ops.RollbackInfo;
 import dev.osupgrade.ops.RolloutStatus;
+import dev.osupgrade.ops.Stall;
 import dev.osupgrade.ops.UpgradeError;
 import dev.osupgrade.plan.Batch;
 import dev.osupgrade.plan.BatchPlanner;
@@ -51,6 +55,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.LongFunction;
 import org.jspecify.annotations.Nullable;
@@ -75,9 +80,22 @@ import org.jspecify.annotations.Nullable;
  * <p>A stopped rollout is {@code Faulted} with Azure's code; by default the model is pointed back at its previous
  * image so that new instances do not take the failing one (instances upgraded successfully keep the new image and
  * then show {@code latestModelApplied=false}).
+ *
+ * <p>What the engine never takes from one look: an instance missing from a listing is only dropped when a later look,
+ * at least a poll interval on, still misses it; a listing with no instance at all while the rollout expects some is a
+ * failed look ({@link #failedLook}); the model is compared with the one the rollout intends on every look and pointed
+ * back when it is found elsewhere; and {@code Completed} is said only on a full read (model and instances together)
+ * that shows the model on the target and every instance on the target and healthy, or explains each one that is not
+ * ({@link FleetVerification}).
+ *
+ * <p>Infrastructure failures of the runner's calls are not the engine's to judge one by one: the runner reports each
+ * through {@link #stalled}, which keeps the rollout resumable and applies the one progress deadline
+ * ({@link #progressDeadline}).
  */
 public final class RolloutEngine {
   private static final int MAX_TRANSITIONS_PER_STEP = 10_000;
+  /** The longest wait between two attempts of a stalled rollout, unless the cloud asks for longer (Retry-After). */
+  public static final Duration MAX_STALL_BACKOFF = Duration.ofMinutes(5);
 
   private final RolloutOptions options;
   private final List<HealthGate> beforeGates;
@@ -285,15 +303,227 @@ public final class RolloutEngine {
   }
 
   /**
-   * Lets a paused rollout go on.
+   * Lets a paused rollout go on from a moment: the progress deadline counts again from then, so the time the caller
+   * held the rollout never counts as a lack of progress.
    *
    * @param state the state
+   * @param now when the caller resumed it
    * @return the new state
    */
-  public static RolloutState resume(RolloutState state) {
+  public static RolloutState resume(RolloutState state, Instant now) {
+    Require.nonNull(now, "now");
     RolloutState.Draft d = new RolloutState.Draft(state);
+    if (d.pauseRequested && d.status == RolloutStatus.PAUSED) {
+      d.lastProgressAt = now;
+    }
     d.pauseRequested = false;
     return d.build();
+  }
+
+  /**
+   * When the rollout's progress deadline passes, by the one rule every part of the library applies: the deadline
+   * counts from the last progress (an instance settled, a batch started, the rollout resumed), and the time the rollout
+   * waits on purpose never counts — paused by the caller, pausing between batches until {@code pauseTimeBetweenBatches}
+   * is over, waiting on a gate (a closed maintenance window). Before a rollout has started it counts from the start of
+   * a stall; once it has ended, from its end (for actions it could not carry out yet).
+   *
+   * @param state the state
+   * @return the moment, or empty while nothing counts (paused by the caller, or not started and not stalled)
+   */
+  public Optional<Instant> progressDeadline(RolloutState state) {
+    Require.nonNull(state, "state");
+    return Optional.ofNullable(deadlineAt(state.status(), state.phase(), state.pauseRequested(),
+        state.lastProgressAt(), state.pauseUntil(), state.stall(), state.endedAt()));
+  }
+
+  private @Nullable Instant deadlineAt(RolloutStatus status, RolloutState.Phase phase, boolean pauseRequested,
+      @Nullable Instant lastProgressAt, @Nullable Instant pauseUntil, @Nullable Stall stall,
+      @Nullable Instant endedAt) {
+    Duration deadline = options.progressDeadline();
+    if (status.isTerminal()) {
+      Instant from = endedAt != null ? endedAt : stall != null ? stall.since() : null;
+      return from == null ? null : from.plus(deadline);
+    }
+    if (status == RolloutStatus.PAUSED && pauseRequested) {
+      return null;
+    }
+    if (status == RolloutStatus.NOT_STARTED || lastProgressAt == null) {
+      return stall == null ? null : stall.since().plus(deadline);
+    }
+    Instant from = lastProgressAt;
+    if (phase == RolloutState.Phase.PAUSING && pauseUntil != null && pauseUntil.isAfter(from)) {
+      from = pauseUntil;
+    }
+    return from.plus(deadline);
+  }
+
+  /**
+   * Records that a call of the runner failed for a reason that may pass (anything but a rejection of the request as
+   * such): the rollout stays as it is, resumable, with the cause in {@link RolloutState#stall()}, and is looked at
+   * again after a back-off — the cloud's {@code Retry-After} when it named one, else the poll interval doubling per
+   * attempt up to {@link #MAX_STALL_BACKOFF}. A {@link RolloutStalled} event is emitted when the stall begins and
+   * when its cause changes, not on every retry. Once the {@linkplain #progressDeadline progress deadline} has passed,
+   * the rollout faults with {@code RollingUpgradeTimeoutError} instead (the actions not carried out are dropped and the
+   * model pointed back, as on any fault); a rollout that had already ended gives up the actions it could not carry
+   * out, with a {@link RolloutStallCleared} event naming them.
+   *
+   * @param state the state
+   * @param now the time
+   * @param failure the failure ({@link Stall#since()} and {@link Stall#attempts()} are taken from the stall in
+   *     progress, if any)
+   * @param retryAfter how long the cloud asked to wait, or {@link Duration#ZERO}
+   * @param lastKnown the last snapshot of the scale set the runner has, used to point the model back on a fault; null
+   *     if none
+   * @return the new state, its events and when to try again (none once the rollout has ended)
+   */
+  public Decision stalled(RolloutState state, Instant now, Stall failure, Duration retryAfter,
+      @Nullable ScaleSet lastKnown) {
+    Require.nonNull(state, "state");
+    Require.nonNull(now, "now");
+    Require.nonNull(failure, "failure");
+    Require.nonNegative("retryAfter", retryAfter);
+    Stall previous = state.stall();
+    Stall merged = previous == null
+        ? new Stall(failure.code(), failure.message(), failure.httpStatus(), failure.during(), now, 1)
+        : new Stall(failure.code(), failure.message(), failure.httpStatus(), failure.during(), previous.since(),
+            previous.attempts() + 1);
+    RolloutState.Draft d = new RolloutState.Draft(state);
+    d.stall = merged;
+    RolloutState stalled = d.build();
+    Instant deadline = progressDeadline(stalled).orElse(null);
+    if (deadline != null && !now.isBefore(deadline)) {
+      return giveUp(stalled, merged, now, lastKnown);
+    }
+    List<RolloutEvent> events = new ArrayList<>();
+    if (previous == null || !previous.sameCause(merged)) {
+      d.lastSequence++;
+      events.add(new RolloutStalled(d.lastSequence, now, d.scaleSet, merged));
+    }
+    Instant retry = now.plus(backoff(merged.attempts(), retryAfter));
+    if (deadline != null && deadline.isAfter(now) && deadline.isBefore(retry)) {
+      retry = deadline; // be there when the deadline passes
+    }
+    return new Decision(d.build(), List.of(), events, retry);
+  }
+
+  private Decision giveUp(RolloutState stalled, Stall cause, Instant now, @Nullable ScaleSet lastKnown) {
+    RolloutState.Draft d = new RolloutState.Draft(dropOutbox(stalled));
+    d.stall = null;
+    if (stalled.status().isTerminal()) {
+      String undone = stalled.outbox().stream().map(Object::toString).reduce((a, b) -> a + "; " + b)
+          .orElse("nothing");
+      d.lastSequence++;
+      RolloutEvent event = new RolloutStallCleared(d.lastSequence, now, d.scaleSet, cause, cause.duration(now),
+          "gave up after the progress deadline of " + options.progressDeadline() + "; not carried out: " + undone);
+      return new Decision(d.build(), List.of(), List.of(event), null);
+    }
+    UpgradeError error = new UpgradeError(ErrorCodes.TIMEOUT, "The rolling upgrade made no progress for "
+        + options.progressDeadline() + ": stalled since " + cause.since() + " " + cause.during() + " ("
+        + cause.attempts() + " failed attempt(s); last error: [" + cause.code() + "] " + cause.message() + ").");
+    return fault(d.build(), now, error, lastKnown);
+  }
+
+  private Duration backoff(int attempts, Duration retryAfter) {
+    Duration poll = options.pollInterval();
+    if (!retryAfter.isZero()) {
+      return retryAfter.compareTo(poll) > 0 ? retryAfter : poll;
+    }
+    Duration cap = poll.compareTo(MAX_STALL_BACKOFF) > 0 ? poll : MAX_STALL_BACKOFF;
+    Duration wait = poll;
+    for (int k = 1; k < attempts && wait.compareTo(cap) < 0; k++) {
+      wait = wait.multipliedBy(2);
+    }
+    return wait.compareTo(cap) > 0 ? cap : wait;
+  }
+
+  /**
+   * Records that the calls go through again after a stall.
+   *
+   * @param state the state
+   * @param now the time
+   * @return the state without its stall and a {@link RolloutStallCleared} event; the state as it is when it was not
+   *     stalled
+   */
+  public static Decision stallCleared(RolloutState state, Instant now) {
+    Require.nonNull(state, "state");
+    Require.nonNull(now, "now");
+    Stall stall = state.stall();
+    if (stall == null) {
+      return new Decision(state, List.of(), List.of(), null);
+    }
+    RolloutState.Draft d = new RolloutState.Draft(state);
+    d.stall = null;
+    d.lastSequence++;
+    RolloutEvent event = new RolloutStallCleared(d.lastSequence, now, d.scaleSet, stall, stall.duration(now),
+        "the calls go through again; the rollout goes on");
+    return new Decision(d.build(), List.of(), List.of(event), null);
+  }
+
+  /**
+   * Says whether a look is to be trusted: a look that lists no instance at all while the rollout still expects some
+   * is a failed look (an empty page, a glitch), never "every instance was removed".
+   *
+   * @param state the state
+   * @param observed what the look showed
+   * @return why the look failed, or empty when it can be used
+   */
+  public static Optional<String> failedLook(RolloutState state, ScaleSet observed) {
+    Require.nonNull(state, "state");
+    Require.nonNull(observed, "observed");
+    if (!observed.instances().isEmpty()) {
+      return Optional.empty();
+    }
+    long expected = state.instances().values().stream()
+        .filter(p -> p.isSurge() ? !p.stage().isSettled()
+            : p.stage() != InstanceStage.REMOVED && p.stage() != InstanceStage.REPLACED)
+        .count();
+    return expected == 0 ? Optional.empty() : Optional.of("the look listed no instance of " + state.scaleSet()
+        + " while the rollout expects " + expected + "; an empty listing is not taken as every instance removed");
+  }
+
+  /**
+   * Reconciles an action decided in an earlier step (its previous attempt may have been applied with the answer lost,
+   * or the runner crashed after sending it) with a fresh read of the scale set, so that a repeat sends only what the
+   * fleet still needs: a model change only if the model is not already on the image, an upgrade only to instances not
+   * already on the target and not being updated, a rollback only to instances not already on their previous image and
+   * not being updated, a delete only of instances that still exist.
+   *
+   * @param action the action
+   * @param fresh the scale set as just read (model and instances)
+   * @param target the rollout's target version
+   * @return what is still to be sent, or empty when nothing is
+   */
+  public static Optional<RolloutAction> remainder(RolloutAction action, ScaleSet fresh, ImageVersion target) {
+    Require.nonNull(action, "action");
+    Require.nonNull(fresh, "fresh");
+    Require.nonNull(target, "target");
+    if (action instanceof RolloutAction.UpdateModelImage u) {
+      return fresh.modelImage().equals(u.image()) ? Optional.empty() : Optional.of(u);
+    }
+    if (action instanceof RolloutAction.UpgradeInstances u) {
+      List<String> ids = u.instanceIds().stream().filter(id -> fresh.instance(id)
+          .map(i -> !i.runs(target) && !busy(i)).orElse(false)).toList();
+      return ids.isEmpty() ? Optional.empty()
+          : Optional.of(ids.size() == u.instanceIds().size() ? u : new RolloutAction.UpgradeInstances(ids));
+    }
+    if (action instanceof RolloutAction.RollBackInstances r) {
+      ImageVersion previous = r.image().version().orElseThrow();
+      List<String> ids = r.instanceIds().stream().filter(id -> fresh.instance(id)
+          .map(i -> !i.runs(previous) && !busy(i)).orElse(false)).toList();
+      return ids.isEmpty() ? Optional.empty()
+          : Optional.of(ids.size() == r.instanceIds().size() ? r : new RolloutAction.RollBackInstances(ids, r.image()));
+    }
+    if (action instanceof RolloutAction.DeleteInstances del) {
+      List<String> ids = del.instanceIds().stream().filter(id -> fresh.instance(id).isPresent()).toList();
+      return ids.isEmpty() ? Optional.empty()
+          : Optional.of(ids.size() == del.instanceIds().size() ? del : new RolloutAction.DeleteInstances(ids));
+    }
+    return Optional.of(action); // a scale-out counts the instances a previous attempt created (see ScaleOut)
+  }
+
+  private static boolean busy(Instance i) {
+    ProvisioningState s = i.provisioningState();
+    return s == ProvisioningState.UPDATING || s == ProvisioningState.CREATING || s == ProvisioningState.DELETING;
   }
 
   /**
@@ -362,12 +592,15 @@ public final class RolloutEngine {
       if (d.status.isTerminal()) {
         return;
       }
+      // An instance that was missing from an earlier look and is back was never gone.
+      d.missingSince.keySet().removeIf(id -> fleet().instance(id).isPresent());
+      ensureModel();
       int guard = 0;
       while (!yield && d.phase != RolloutState.Phase.DONE) {
         if (++guard > MAX_TRANSITIONS_PER_STEP) {
           throw new IllegalStateException("rollout engine made no progress in " + guard + " transitions");
         }
-        if (progressDeadlinePassed()) {
+        if (d.status != RolloutStatus.NOT_STARTED && progressDeadlinePassed()) {
           fault(new UpgradeError(ErrorCodes.TIMEOUT, "The rolling upgrade made no progress for "
               + options.progressDeadline() + " (no instance settled and no batch started since "
               + d.lastProgressAt + ")."));
@@ -378,6 +611,7 @@ public final class RolloutEngine {
           case BEFORE_BATCH -> beforeBatch();
           case IN_BATCH -> inBatch();
           case PAUSING -> pausing();
+          case VERIFYING -> verifying();
           case ROLLING_BACK -> rollingBack();
           default -> yield = true;
         }
@@ -392,10 +626,49 @@ public final class RolloutEngine {
       return new Decision(d.build(), actions, events, wakeAt);
     }
 
+    /** The one deadline rule ({@link RolloutEngine#progressDeadline}), on the step's state. */
     private boolean progressDeadlinePassed() {
-      return d.lastProgressAt != null && d.status == RolloutStatus.ROLLING_FORWARD
-          && (d.phase == RolloutState.Phase.BEFORE_BATCH || d.phase == RolloutState.Phase.IN_BATCH)
-          && !now.isBefore(d.lastProgressAt.plus(options.progressDeadline()));
+      Instant at = deadlineAt(d.status, d.phase, d.pauseRequested, d.lastProgressAt, d.pauseUntil, null, d.endedAt);
+      return at != null && !now.isBefore(at);
+    }
+
+    /** Looks again at once (a full read the runner makes next), not after a poll interval. */
+    private void lookAgainNow() {
+      wakeAt = now;
+      yield = true;
+    }
+
+    /**
+     * Compares the model with the one the rollout intends, on every look: a model write whose answer was lost, a
+     * rollback that moved the model and failed midway, or someone else's change is found here and undone.
+     */
+    private void ensureModel() {
+      ImageReference intended = d.intendedModel;
+      if (!pinsModel() || intended == null) {
+        return;
+      }
+      ImageReference found = currentModel();
+      if (found.equals(intended)) {
+        return;
+      }
+      act(new RolloutAction.UpdateModelImage(intended));
+      emit(seq -> new ModelImageChanged(seq, now, d.scaleSet, found, intended, "the model was found on "
+          + found.version().map(Object::toString).orElse("latest") + " where the rollout keeps it on "
+          + intended.version().map(Object::toString).orElse("latest") + " (a model write whose answer was lost, a "
+          + "rollback that moved the model, or a change from outside): pointing it back"));
+    }
+
+    /**
+     * Says whether an instance missing from this look is gone for good: the first look that misses it only marks it;
+     * a look at least a poll interval later that still misses it confirms it.
+     */
+    private boolean confirmedGone(String id) {
+      Instant since = d.missingSince.computeIfAbsent(id, k -> now);
+      if (now.isBefore(since.plus(options.pollInterval()))) {
+        return false;
+      }
+      d.missingSince.remove(id);
+      return true;
     }
 
     private void progressed() {
@@ -498,6 +771,21 @@ public final class RolloutEngine {
         emit(seq -> new RolloutResumed(seq, now, d.scaleSet, d.batch));
       }
       d.status = RolloutStatus.ROLLING_FORWARD;
+      Instant confirmAt = null;
+      for (String id : plan.batch(d.batch).instanceIds()) {
+        InstanceProgress p = d.instances.get(id);
+        if (p != null && p.stage() == InstanceStage.PENDING && fleet().instance(id).isEmpty()) {
+          Instant at = d.missingSince.computeIfAbsent(id, k -> now).plus(options.pollInterval());
+          if (now.isBefore(at)) {
+            confirmAt = confirmAt == null || at.isBefore(confirmAt) ? at : confirmAt;
+          }
+        }
+      }
+      if (confirmAt != null) {
+        // An instance of the batch is missing from this look: a later look confirms it gone before the batch goes.
+        waitUntil(confirmAt);
+        return;
+      }
       GateContext ctx = gateContext(GatePhase.BEFORE_BATCH);
       for (HealthGate gate : beforeGates) {
         GateVerdict verdict = gate.evaluate(ctx);
@@ -524,6 +812,7 @@ public final class RolloutEngine {
           continue;
         }
         if (live == null) {
+          d.missingSince.remove(id); // confirmed above: missing from two looks a poll interval apart
           d.instances.put(id, p.settled(InstanceStage.REMOVED, now));
           notSent.add(id + " gone");
         } else if (live.runs(d.target)) {
@@ -564,6 +853,7 @@ public final class RolloutEngine {
         if (pinsModel() && !targetModel.equals(model)) {
           // The model moves only when the first batch is about to go, so a stop before it changes nothing.
           act(new RolloutAction.UpdateModelImage(targetModel));
+          d.intendedModel = targetModel;
           emit(seq -> new ModelImageChanged(seq, now, d.scaleSet, model, targetModel,
               "orchestrated rollout: the model takes the target, then instances are upgraded to it batch by batch"));
         }
@@ -675,8 +965,10 @@ public final class RolloutEngine {
           emit(seq -> new InstanceRolledBack(seq, now, d.scaleSet, p.batch(), id,
               p.previousImage().version().orElseThrow(), true, "the failed surge instance was deleted; "
                   + p.replaces() + " stays on its image"));
-        } else {
+        } else if (confirmedGone(id)) {
           next = p.settled(InstanceStage.REMOVED, now);
+        } else {
+          return p; // missing from this look only: a later look decides
         }
         progressed();
         d.instances.put(id, next);
@@ -827,8 +1119,14 @@ public final class RolloutEngine {
      */
     private boolean extendPlan() {
       RolloutPlan plan = plan();
+      // Instances the plan never knew, and instances it let go (protected then, or once missing) that are here,
+      // unprotected and off the target now.
       List<Instance> stragglers = fleet().instances().stream()
-          .filter(i -> !d.instances.containsKey(i.instanceId()) && !i.runs(d.target) && !i.protectedFromUpgrade())
+          .filter(i -> !i.runs(d.target) && !i.protectedFromUpgrade())
+          .filter(i -> {
+            InstanceProgress known = d.instances.get(i.instanceId());
+            return known == null || known.stage() == InstanceStage.REMOVED;
+          })
           .toList();
       if (stragglers.isEmpty()) {
         return false;
@@ -860,16 +1158,83 @@ public final class RolloutEngine {
       return true;
     }
 
+    /** Every batch is done: a full read confirms the outcome, or adds batches for instances that need them. */
+    private void verifying() {
+      if (extendPlan()) {
+        d.phase = RolloutState.Phase.BEFORE_BATCH;
+        return;
+      }
+      complete();
+    }
+
+    /**
+     * The truth rule: {@code Completed} only on a full read (model and instances read together) that shows the model
+     * on the target, when the rollout pins it; each instance not on the target and healthy is explained in the
+     * {@link RolloutCompleted} event.
+     */
     private void complete() {
-      ImageReference model = currentModel();
-      ImageReference targetModel = model.withVersion(d.target);
-      if (pinsModel() && !targetModel.equals(model)) {
-        // Every instance already ran the target, so no batch moved the model: move it now, or scale-outs would not.
-        act(new RolloutAction.UpdateModelImage(targetModel));
-        emit(seq -> new ModelImageChanged(seq, now, d.scaleSet, model, targetModel,
-            "the rollout ends with the model on its target, so that new instances take it too"));
+      if (!obs().fullRead()) {
+        d.phase = RolloutState.Phase.VERIFYING;
+        lookAgainNow();
+        return;
+      }
+      ImageReference read = fleet().modelImage();
+      ImageReference targetModel = read.withVersion(d.target);
+      if (pinsModel() && !targetModel.equals(read)) {
+        ImageReference pending = currentModel();
+        if (!pending.equals(targetModel)) {
+          // No batch moved the model (every instance already ran the target), or it was moved away: move it now.
+          act(new RolloutAction.UpdateModelImage(targetModel));
+          emit(seq -> new ModelImageChanged(seq, now, d.scaleSet, read, targetModel,
+              "the rollout ends with the model on its target, so that new instances take it too"));
+        }
+        d.intendedModel = targetModel;
+        d.phase = RolloutState.Phase.VERIFYING;
+        lookAgainNow(); // and confirm it on the next full read
+        return;
       }
       end(RolloutStatus.COMPLETED, null);
+    }
+
+    /** What the final full read shows, instance by instance. */
+    private FleetVerification verification() {
+      ScaleSet fleet = fleet();
+      int ok = 0;
+      List<FleetVerification.Explained> explained = new ArrayList<>();
+      for (Instance i : fleet.instances()) {
+        String id = i.instanceId();
+        InstanceProgress p = d.instances.get(id);
+        if (i.runs(d.target)) {
+          if (i.health() == HealthState.HEALTHY) {
+            ok++;
+          } else {
+            explained.add(new FleetVerification.Explained(id, FleetVerification.Reason.UNHEALTHY_ON_TARGET,
+                "runs " + d.target + ", health " + i.health()));
+          }
+        } else if (p != null && p.stage().isFailed()) {
+          String how = switch (p.stage()) {
+            case ROLLED_BACK -> "failed on " + d.target + ", rolled back";
+            case ROLLBACK_FAILED -> "failed on " + d.target + ", and its rollback failed";
+            case ROLLING_BACK -> "failed on " + d.target + ", rollback in flight";
+            default -> "failed on " + d.target + ", left as it was (automatic rollback off)";
+          };
+          explained.add(new FleetVerification.Explained(id, FleetVerification.Reason.FAILED,
+              how + "; runs " + i.imageVersion()));
+        } else if (i.protectedFromUpgrade()) {
+          explained.add(new FleetVerification.Explained(id, FleetVerification.Reason.PROTECTED,
+              "protected from scale-set actions; runs " + i.imageVersion()));
+        } else if (p != null && p.stage() == InstanceStage.SUCCEEDED) {
+          explained.add(new FleetVerification.Explained(id, FleetVerification.Reason.DRIFTED,
+              "upgraded and healthy" + (p.settledAt() == null ? "" : " at " + p.settledAt()) + ", runs "
+                  + i.imageVersion() + " now"));
+        } else {
+          explained.add(new FleetVerification.Explained(id, FleetVerification.Reason.NOT_UPGRADED,
+              "runs " + i.imageVersion() + (p == null ? ", unknown to the rollout" : ", " + p.stage())));
+        }
+      }
+      ImageReference model = fleet.modelImage();
+      boolean modelOnTarget = model.isLatest() || model.version().map(d.target::equals).orElse(false);
+      return new FleetVerification(model, modelOnTarget, fleet.instances().size(), ok, explained);
     }
 
     /**
@@ -893,6 +1258,7 @@ public final class RolloutEngine {
         byImage.computeIfAbsent(p.previousImage(), k -> new ArrayList<>()).add(p.instanceId());
       }
       byImage.forEach((image, ids) -> act(new RolloutAction.RollBackInstances(ids, image)));
+      progressed(); // the rollback has its own timeouts; the deadline counts from here
       d.error = error;
       d.status = RolloutStatus.ROLLING_BACK;
       d.phase = RolloutState.Phase.ROLLING_BACK;
@@ -926,6 +1292,7 @@ public final class RolloutEngine {
       if (pinsModel() && options.revertModelOnFault() && d.previousModelImage != null && obs != null) {
         ImageReference current = currentModel();
         ImageReference previous = d.previousModelImage;
+        d.intendedModel = previous;
         if (!current.equals(previous)) {
           act(new RolloutAction.UpdateModelImage(previous));
           emit(seq -> new ModelImageChanged(seq, now, d.scaleSet, current, previous,
@@ -944,7 +1311,8 @@ public final class RolloutEngine {
       d.pauseUntil = null;
       if (status == RolloutStatus.COMPLETED) {
         Duration took = Duration.between(Objects.requireNonNull(d.startedAt), now);
-        emit(seq -> new RolloutCompleted(seq, now, d.scaleSet, d.target, progress(), took));
+        FleetVerification verified = verification();
+        emit(seq -> new RolloutCompleted(seq, now, d.scaleSet, d.target, progress(), took, verified));
       } else if (status == RolloutStatus.FAULTED) {
         UpgradeError e = Objects.requireNonNull(error);
         RollbackInfo rollback = d.build().rollbackInfo();

@@ -16,6 +16,11 @@ public final class RolloutRefusedException extends OsUpgradeException {
   public static final String UPGRADE_MODE_NOT_MANUAL = "UpgradeModeNotManual";
   /** Another rollout of the same scale set, to another target, is in progress in the store. */
   public static final String ROLLOUT_IN_PROGRESS = "RolloutInProgress";
+  /**
+   * The target version is not published in the scale set's region (a typo, a version not yet released or
+   * replicated there): the message names the nearest published versions below and above.
+   */
+  public static final String TARGET_VERSION_NOT_PUBLISHED = "TargetVersionNotPublished";
 
   /**
    * Creates the exception.

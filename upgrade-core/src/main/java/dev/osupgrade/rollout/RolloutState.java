@@ -6,6 +6,7 @@ import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.image.ImageVersion;
 import dev.osupgrade.ops.RolloutStatus;
+import dev.osupgrade.ops.Stall;
 import dev.osupgrade.ops.UpgradeError;
 import dev.osupgrade.ops.UpgradeProgress;
 import dev.osupgrade.plan.RolloutPlan;
@@ -45,6 +46,12 @@ import org.jspecify.annotations.Nullable;
  * @param lastSequence the sequence number of the last event emitted
  * @param cancelRequested the caller asked to cancel
  * @param pauseRequested the caller asked to pause
+ * @param stall why the rollout cannot go on for now (an infrastructure failure it retries), or null
+ * @param intendedModel the image the rollout means the model to have (set when it decides a model change: the target
+ *     while it rolls forward, the pinned previous image after a fault), or null while it has not moved the model;
+ *     every look compares the model with it
+ * @param missingSince instances the rollout expects that were missing from a look, with when they were first missed:
+ *     one look never settles an instance as gone, a later one at least a poll interval on confirms it
  */
 public record RolloutState(
     ScaleSetId scaleSet,
@@ -65,7 +72,10 @@ public record RolloutState(
     @Nullable UpgradeError error,
     long lastSequence,
     boolean cancelRequested,
-    boolean pauseRequested) {
+    boolean pauseRequested,
+    @Nullable Stall stall,
+    @Nullable ImageReference intendedModel,
+    SortedMap<String, Instant> missingSince) {
 
   /** Validates and copies. */
   public RolloutState {
@@ -78,6 +88,9 @@ public record RolloutState(
     copy.putAll(Require.nonNull(instances, "instances"));
     instances = Collections.unmodifiableSortedMap(copy);
     outbox = List.copyOf(Require.nonNull(outbox, "outbox"));
+    SortedMap<String, Instant> missing = new TreeMap<>(InstanceIds.ORDER);
+    missing.putAll(Require.nonNull(missingSince, "missingSince"));
+    missingSince = Collections.unmodifiableSortedMap(missing);
   }
 
   /**
@@ -89,7 +102,7 @@ public record RolloutState(
    */
   public static RolloutState initial(ScaleSetId scaleSet, ImageVersion target) {
     return new RolloutState(scaleSet, target, RolloutStatus.NOT_STARTED, Phase.NOT_STARTED, null, null, null, null,
-        null, 0, null, null, null, new TreeMap<>(), List.of(), null, 0, false, false);
+        null, 0, null, null, null, new TreeMap<>(), List.of(), null, 0, false, false, null, null, new TreeMap<>());
   }
 
   /** @return Azure's four progress counts */
@@ -142,6 +155,11 @@ public record RolloutState(
     return Optional.ofNullable(plan);
   }
 
+  /** @return why the rollout cannot go on for now, if it is stalled */
+  public Optional<Stall> stallIfAny() {
+    return Optional.ofNullable(stall);
+  }
+
   /** @return the error, if the rollout stopped with one */
   public Optional<UpgradeError> errorIfAny() {
     return Optional.ofNullable(error);
@@ -183,6 +201,11 @@ public record RolloutState(
     /** Pausing between batches until {@link #pauseUntil()}. */
     PAUSING,
     /**
+     * Every batch is done: the rollout waits for a full read of the scale set (model and instances together) to
+     * confirm the outcome before it says {@code Completed}.
+     */
+    VERIFYING,
+    /**
      * A policy breach stopped the rollout and {@code rollbackFailedInstancesOnPolicyBreach} is restoring the failed
      * instances; it ends {@code Faulted} with {@link #error()} once they settle.
      */
@@ -212,6 +235,9 @@ public record RolloutState(
     long lastSequence;
     boolean cancelRequested;
     boolean pauseRequested;
+    @Nullable Stall stall;
+    @Nullable ImageReference intendedModel;
+    final SortedMap<String, Instant> missingSince = new TreeMap<>(InstanceIds.ORDER);
 
     Draft(RolloutState s) {
       scaleSet = s.scaleSet;
@@ -233,12 +259,15 @@ public record RolloutState(
       lastSequence = s.lastSequence;
       cancelRequested = s.cancelRequested;
       pauseRequested = s.pauseRequested;
+      stall = s.stall;
+      intendedModel = s.intendedModel;
+      missingSince.putAll(s.missingSince);
     }
 
     RolloutState build() {
       return new RolloutState(scaleSet, target, status, phase, policy, plan, previousModelImage, startedAt, endedAt,
           batch, batchStartedAt, pauseUntil, lastProgressAt, instances, outbox, error, lastSequence, cancelRequested,
-          pauseRequested);
+          pauseRequested, stall, intendedModel, missingSince);
     }
   }
 }

@@ -630,7 +630,7 @@ final class RolloutEngineTest {
         .satisfies(p -> assertThat(p.nextBatch()).isEqualTo(2));
 
     // resume() only lifts the request; the next step says so and goes on.
-    Decision resumed = new Decision(RolloutEngine.resume(stillPaused.state()), List.of(), List.of(), null);
+    Decision resumed = new Decision(RolloutEngine.resume(stillPaused.state(), at(Duration.ofHours(2))), List.of(), List.of(), null);
     assertThat(resumed.state().pauseRequested()).isFalse();
     Decision s3 = step(DEFAULT_ENGINE, resumed, Duration.ofHours(2), batchOneDone);
     assertThat(s3.state().status()).isEqualTo(RolloutStatus.ROLLING_FORWARD);

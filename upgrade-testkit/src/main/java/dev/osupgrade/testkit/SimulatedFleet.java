@@ -19,6 +19,7 @@ import dev.osupgrade.policy.UpgradeMode;
 import dev.osupgrade.policy.UpgradePolicy;
 import dev.osupgrade.port.CapacityPort;
 import dev.osupgrade.port.ConflictException;
+import dev.osupgrade.port.Fencing;
 import dev.osupgrade.port.ImageCatalog;
 import dev.osupgrade.port.Metric;
 import dev.osupgrade.port.MetricSample;
@@ -59,7 +60,9 @@ import org.jspecify.annotations.Nullable;
  *       history (see {@link #startOsUpgrade});</li>
  *   <li>capacity for surge ({@link #headroom}, {@link #scaleOut}, {@link #deleteInstances});</li>
  *   <li>Azure's validation of model changes (pinned versions with automatic OS upgrade, health sources, etags,
- *       gallery versions not replicated to the region).</li>
+ *       gallery versions not replicated to the region);</li>
+ *   <li>the client-side fencing check the Azure adapter makes: every mutating method first calls
+ *       {@link dev.osupgrade.port.Fencing#check()}, so a caller whose lease is lost sends (and counts) nothing.</li>
  * </ul>
  *
  * <pre>{@code
@@ -381,6 +384,7 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
 
   @Override
   public void updateModelImage(ScaleSetId id, ImageReference image) {
+    Fencing.check();
     enter("updateModelImage", id);
     SimScaleSet s = ctx.require(id);
     Require.nonNull(image, "image");
@@ -406,6 +410,7 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
 
   @Override
   public void updateUpgradePolicy(ScaleSetId id, UpgradePolicy policy, @Nullable String ifMatchEtag) {
+    Fencing.check();
     enter("updateUpgradePolicy", id);
     SimScaleSet s = ctx.require(id);
     Require.nonNull(policy, "policy");
@@ -449,6 +454,7 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
 
   @Override
   public void upgradeInstances(ScaleSetId id, List<String> instanceIds) {
+    Fencing.check();
     enter("upgradeInstances", id);
     SimScaleSet s = ctx.require(id);
     List<SimInstance> targets = resolve(s, instanceIds);
@@ -464,6 +470,7 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
 
   @Override
   public void rollBackInstances(ScaleSetId id, List<String> instanceIds, ImageReference previousImage) {
+    Fencing.check();
     enter("rollBackInstances", id);
     SimScaleSet s = ctx.require(id);
     Require.nonNull(previousImage, "previousImage");
@@ -500,6 +507,7 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
    */
   @Override
   public void startOsUpgrade(ScaleSetId id) {
+    Fencing.check();
     enter("startOsUpgrade", id);
     platform.startManually(ctx.require(id));
   }
@@ -514,6 +522,7 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
    */
   @Override
   public void cancelRollingUpgrade(ScaleSetId id) {
+    Fencing.check();
     enter("cancelRollingUpgrade", id);
     platform.cancel(ctx.require(id));
   }
@@ -545,6 +554,7 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
    */
   @Override
   public void approveRollingUpgrade(ScaleSetId id, List<String> instanceIds) {
+    Fencing.check();
     enter("approveRollingUpgrade", id);
     platform.approve(ctx.require(id), List.copyOf(Require.nonNull(instanceIds, "instanceIds")));
   }
@@ -572,6 +582,7 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
    */
   @Override
   public List<String> scaleOut(ScaleSetId id, int count) {
+    Fencing.check();
     enter("scaleOut", id);
     return capacity.scaleOut(ctx.require(id), count);
   }
@@ -583,13 +594,18 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
    */
   @Override
   public void deleteInstances(ScaleSetId id, List<String> instanceIds) {
+    Fencing.check();
     enter("deleteInstances", id);
     capacity.deleteInstances(ctx.require(id), instanceIds);
   }
 
   // ---- internals ----------------------------------------------------------------------------------------------
 
-  /** Counts the call, then lets a scripted or seeded fault reject it before anything changes. */
+  /**
+   * Counts the call, then lets a scripted or seeded fault reject it before anything changes. Mutating methods first
+   * make the client-side fencing check ({@link Fencing#check()}) the Azure adapter makes before it sends anything: a
+   * caller whose fence fails (a replica that lost its lease) sends nothing, so the call is not counted either.
+   */
   private void enter(String method, @Nullable ScaleSetId id) {
     calls.merge(method, 1, Integer::sum);
     throttle.check(method, id);

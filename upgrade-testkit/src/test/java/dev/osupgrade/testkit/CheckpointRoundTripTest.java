@@ -12,7 +12,9 @@ import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.policy.RollingUpgradePolicy;
 import dev.osupgrade.rollout.Rollout;
 import dev.osupgrade.rollout.RolloutState;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.stream.LongStream;
@@ -41,6 +43,13 @@ final class CheckpointRoundTripTest {
     if (draw.nextBoolean()) {
       fleet.setHealth(id, HealthState.UNKNOWN, "0");
     }
+    if (draw.nextBoolean()) {
+      fleet.faults().serverErrorRate("listInstances", 0.2).throttleRate("upgradeInstances", 0.2); // stalls
+    }
+    if (draw.nextBoolean()) {
+      fleet.clock().schedule(Duration.ofMinutes(draw.nextInt(1, 20)),   // missing, then removed
+          () -> fleet.deleteInstances(id, List.of(fleet.peek(id).instances().get(0).instanceId())));
+    }
     RollingUpgradePolicy policy = RollingUpgradePolicy.builder().maxBatchInstancePercent(draw.nextInt(5, 101))
         .pauseTimeBetweenBatches("PT" + draw.nextInt(0, 10) + "M")
         .prioritizeUnhealthyInstances(draw.nextBoolean())
@@ -51,11 +60,59 @@ final class CheckpointRoundTripTest {
     for (Optional<Instant> next = r.advance(); next.isPresent(); next = r.advance()) {
       RolloutState s = r.state();
       assertThat(RolloutState.decode(s.encode())).isEqualTo(s);
+      SEEN[0] |= s.stall() != null;
+      SEEN[1] |= s.intendedModel() != null;
+      SEEN[2] |= !s.missingSince().isEmpty();
       states++;
       fleet.clock().advanceTo(next.get());
     }
     assertThat(RolloutState.decode(r.state().encode())).isEqualTo(r.state());
     assertThat(states).isPositive();
+  }
+
+  /** Which of the newer fields the seeded runs put in a checkpoint: stall, intended model, missing instances. */
+  private static final boolean[] SEEN = new boolean[3];
+
+  @org.junit.jupiter.api.AfterAll
+  static void everyNewerFieldWasRoundTripped() {
+    assertThat(SEEN).as("some seeded state had a stall, an intended model and a missing instance")
+        .containsOnly(true);
+  }
+
+  @Test
+  void decode_checkpointWrittenBeforeStallsIntendedModelsAndMissingInstances_readsThemAsNone() {
+    SimulatedFleet fleet = SimulatedFleet.create(3);
+    ScaleSetId id = fleet.add(ScaleSetSpec.named("web").instances(10).image(ubuntu(V1)));
+    fleet.publish(ubuntu(V2));
+    fleet.faults().throttle("upgradeInstances", 1);
+    Rollout r = Rollout.builder(fleet, id).target(V2).clock(fleet.clock()).build();
+    r.advance();
+    RolloutState now = r.state();
+    assertThat(now.stall()).isNotNull();
+    assertThat(now.intendedModel()).isNotNull();
+    String older = now.encode().lines()
+        .filter(l -> !l.startsWith("stall.") && !l.startsWith("intendedModel=") && !l.startsWith("missing."))
+        .collect(java.util.stream.Collectors.joining("\n", "", "\n"));
+
+    RolloutState decoded = RolloutState.decode(older);
+
+    assertThat(decoded.stall()).isNull();
+    assertThat(decoded.intendedModel()).isNull();
+    assertThat(decoded.missingSince()).isEmpty();
+    assertThat(decoded.instances()).isEqualTo(now.instances());
+    assertThat(decoded.outbox()).isEqualTo(now.outbox());
+    assertThat(decoded.status()).isEqualTo(now.status());
+    // and a rollout resumed from it goes on to the end
+    dev.osupgrade.port.RolloutStore store = dev.osupgrade.port.RolloutStore.inMemory();
+    var lease = store.tryAcquire(id, "old", fleet.clock().instant(), Duration.ofMinutes(1)).orElseThrow();
+    store.save(lease, 0, older, fleet.clock().instant());
+    store.release(lease);
+    Rollout resumed = fleet.run(Rollout.resuming(fleet, id, store).clock(fleet.clock()).build());
+    assertThat(resumed.status().name()).isEqualTo("COMPLETED");
+    assertThat(fleet.peek(id).instances()).allSatisfy(i -> {
+      assertThat(i.runs(V2)).isTrue();
+      assertThat(fleet.reimageCount(id, i.instanceId())).isEqualTo(1);
+    });
   }
 
   @Test

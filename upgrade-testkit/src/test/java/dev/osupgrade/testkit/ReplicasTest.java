@@ -139,4 +139,53 @@ final class ReplicasTest {
     assertThat(fleet.get(id).instances()).allSatisfy(i -> assertThat(fleet.reimageCount(id, i.instanceId()))
         .isEqualTo(1));
   }
+
+  /**
+   * The zombie leader: replica a stalls inside its first {@code upgradeInstances} (a long GC pause, a long
+   * {@code Retry-After}) past its lease; replica b takes over and drives the rollout to its end; then a's call goes on.
+   * It must send nothing: the fence renews a's lease right before the send, and an expired lease is never revived.
+   */
+  @Test
+  void zombieLeader_stalledInsideUpgradePastItsLease_sendsNothingAndTheOtherFinishes() {
+    SimulatedFleet fleet = SimulatedFleet.create(13);
+    ScaleSetId id = fleet.add(ScaleSetSpec.named("web").instances(20).zones(2).image(ubuntu(V1)));
+    fleet.publish(ubuntu(V2));
+    RolloutStore store = RolloutStore.inMemory();
+    Rollout b = Rollout.builder(new CountingPort(fleet), id).target(V2).clock(fleet.clock()).store(store).owner("b")
+        .build();
+    HookedPort portA = new HookedPort(fleet);
+    List<Throwable> aCall = new java.util.ArrayList<>();
+    portA.upgradeInstances = (scaleSet, ids) -> {
+      if (aCall.isEmpty()) {
+        aCall.add(new AssertionError("a's call went on"));
+        fleet.clock().advance(Rollout.DEFAULT_LEASE.plusMinutes(1)); // a stalls past its lease
+        fleet.run(b);                                                // b takes over and finishes
+        int sentBefore = fleet.calls("upgradeInstances");
+        try {
+          fleet.upgradeInstances(scaleSet, ids);                     // a wakes up and goes on into the real call
+        } catch (RuntimeException e) {
+          aCall.set(0, e);
+          assertThat(fleet.calls("upgradeInstances")).as("a's call reached the fleet").isEqualTo(sentBefore);
+          throw e;
+        }
+        return;
+      }
+      fleet.upgradeInstances(scaleSet, ids);
+    };
+    Rollout a = Rollout.builder(portA, id).target(V2).clock(fleet.clock()).store(store).owner("a").build();
+
+    fleet.run(a);
+
+    assertThat(aCall).singleElement().isInstanceOf(dev.osupgrade.port.LeaseLostException.class);
+    assertThat(b.status().name()).isEqualTo("COMPLETED");
+    assertThat(a.status().name()).as("a reloads and adopts b's outcome").isEqualTo("COMPLETED");
+    int batches = b.plan().orElseThrow().batches().size();
+    assertThat(portA.calls("upgradeInstances")).as("a tried once").isEqualTo(1);
+    assertThat(fleet.calls("upgradeInstances")).as("only b's calls reached the fleet: one per batch")
+        .isEqualTo(batches);
+    assertThat(fleet.peek(id).instances()).allSatisfy(i -> {
+      assertThat(i.runs(V2)).isTrue();
+      assertThat(fleet.reimageCount(id, i.instanceId())).as("reimages of %s", i.instanceId()).isEqualTo(1);
+    });
+  }
 }

@@ -129,6 +129,39 @@ final class RingRolloutTest {
     assertThat(r.timeline()).contains("[canary]", "[early]", "[broad]", "reached every ring");
   }
 
+  @Test
+  void rings_canaryRolloutStalledByServerErrors_ringWaitsNeitherFailedNorPromotedThenGoesOn(SimulatedFleet fleet) {
+    World w = world(fleet);
+    fleet.faults().serverErrors("upgradeInstances", 6, 503);
+    RingRollout r = rings(w, ImageTrustPolicy.trustingPublishers("Canonical")).build();
+    Instant start = fleet.clock().instant();
+
+    boolean sawStall = false;
+    for (Optional<Instant> next = r.advance(); next.isPresent(); next = r.advance()) {
+      var canary = r.rollouts().get(w.canary());
+      if (canary != null && canary.stall().isPresent()) {
+        sawStall = true;
+        assertThat(r.status()).as("a stalled rollout is not finished").isEqualTo(RingRollout.Status.RUNNING);
+        assertThat(r.promotedRings()).isZero();
+      }
+      fleet.clock().advanceTo(next.get());
+    }
+
+    assertThat(sawStall).isTrue();
+    assertThat(r.status()).as(r.timeline()).isEqualTo(RingRollout.Status.COMPLETED);
+    assertThat(r.promotedRings()).isEqualTo(3);
+    assertThat(r.rollouts().get(w.canary()).events())
+        .filteredOn(dev.osupgrade.event.RolloutStalled.class::isInstance).hasSize(1);
+    assertThat(fleet.faults().rejectedCalls("upgradeInstances")).isEqualTo(6);
+    for (ScaleSetId id : w.plan().scaleSets()) {
+      assertThat(fleet.peek(id).instances()).allSatisfy(i -> {
+        assertThat(i.runs(V2)).isTrue();
+        assertThat(fleet.reimageCount(id, i.instanceId())).isEqualTo(1);
+      });
+    }
+    assertThat(at(r, RingEvent.Kind.RING_PROMOTED, "canary")).isAfter(start.plus(Duration.ofMinutes(10)));
+  }
+
   private static Instant at(RingRollout r, RingEvent.Kind kind, String ring) {
     return r.events().stream().filter(e -> e.kind() == kind && e.ring().equals(ring)).map(RingEvent::at)
         .findFirst().orElseThrow(() -> new AssertionError(kind + " of " + ring + " missing:\n" + r.timeline()));

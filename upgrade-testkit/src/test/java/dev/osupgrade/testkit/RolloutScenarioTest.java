@@ -66,7 +66,10 @@ final class RolloutScenarioTest {
 
     assertThat(fleet.calls("upgradeInstances")).isEqualTo(5);
     assertThat(fleet.calls("updateModelImage")).isEqualTo(1);
-    assertThat(fleet.calls("get")).isEqualTo(1);
+    // One full read at the start, one at the end to confirm the outcome before saying Completed.
+    assertThat(fleet.calls("get")).isEqualTo(2);
+    assertThat(fleet.calls("listReleases")).as("the target is checked in the catalog once, before any change")
+        .isEqualTo(1);
     for (Instance i : fleet.get(id).instances()) {
       assertThat(fleet.reimageCount(id, i.instanceId())).as("reimages of %s", i.instanceId()).isEqualTo(1);
     }

@@ -12,6 +12,8 @@ import dev.osupgrade.event.RolloutCancelled;
 import dev.osupgrade.event.RolloutFaulted;
 import dev.osupgrade.event.RolloutPaused;
 import dev.osupgrade.event.RolloutResumed;
+import dev.osupgrade.event.RolloutStallCleared;
+import dev.osupgrade.event.RolloutStalled;
 import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.ScaleSet;
 import dev.osupgrade.fleet.ScaleSetId;
@@ -21,6 +23,7 @@ import dev.osupgrade.ops.RolloutStatus;
 import dev.osupgrade.policy.RollingUpgradePolicy;
 import dev.osupgrade.policy.UpgradePolicy;
 import dev.osupgrade.port.ConflictException;
+import dev.osupgrade.port.InvalidModelException;
 import dev.osupgrade.port.ScaleSetPort;
 import dev.osupgrade.port.ThrottledException;
 import dev.osupgrade.port.TransientCloudException;
@@ -198,29 +201,69 @@ final class RunnerControlTest {
       VirtualClock clock) {
     ScaleSetId id = web(fleet);
     Instant outage = VirtualClock.DEFAULT_START.plus(Duration.ofMinutes(3));
-    FailingPort port = new FailingPort(fleet, m -> m.equals("listInstances") && !clock.instant().isBefore(outage),
+    FailingPort port = new FailingPort(fleet, m -> (m.equals("listInstances") || m.equals("get"))
+        && !clock.instant().isBefore(outage),
         new TransientCloudException(503, "ServiceUnavailable", "The service is unavailable.", null));
 
     Rollout r = fleet.run(Rollout.builder(port, id).target(V2).clock(clock).build());
 
     assertThat(r).faultedWith(ErrorCodes.TIMEOUT);
-    assertThat(r.error().orElseThrow().message()).contains("could not be read for PT2H", "ServiceUnavailable");
+    assertThat(r.error().orElseThrow().message()).contains("no progress for PT2H", "reading the scale set",
+        "ServiceUnavailable");
     assertThat(clock.instant()).isAfterOrEqualTo(VirtualClock.DEFAULT_START.plus(Duration.ofHours(2)));
+    // One cause all along: one stall event, however many retries.
+    assertThat(r.events()).filteredOn(RolloutStalled.class::isInstance).hasSize(1);
+    assertThat(port.failures).isGreaterThan(20);
+    assertThat(r.stall()).as("a rollout that ended is no longer stalled").isEmpty();
   }
 
   @Test
   void rejectedUpgradeCall_faultsAndDropsTheRestOfTheIntents(SimulatedFleet fleet) {
     ScaleSetId id = web(fleet);
     FailingPort port = new FailingPort(fleet, m -> m.equals("upgradeInstances"),
-        new ConflictException(409, "OperationNotAllowed", "Operation 'manualUpgrade' is not allowed since the "
-            + "Virtual Machine Scale Set is in the process of being deleted.", null));
+        new InvalidModelException(400, "InvalidParameter", "The value of parameter instanceIds is invalid.", null));
 
     Rollout r = fleet.run(Rollout.builder(port, id).target(V2).clock(fleet.clock()).build());
 
     assertThat(r).faultedWith(ErrorCodes.OPERATION_REJECTED);
-    assertThat(r.error().orElseThrow().message()).contains("OperationNotAllowed", "being deleted");
+    assertThat(r.error().orElseThrow().message()).contains("InvalidParameter", "instanceIds is invalid");
     assertThat(r.state().outbox()).isEmpty();
     assertThat(fleet.get(id).modelImage()).as("model pointed back").isEqualTo(ubuntu(V1));
     assertThat(fleet.get(id).instances()).allSatisfy(i -> assertThat(i.runs(V1)).isTrue());
+  }
+
+  @Test
+  void conflictingOperationOnUpgradeCall_stallsKeepingTheBatchThenGoesOnWhenItIsGone(SimulatedFleet fleet,
+      VirtualClock clock) {
+    ScaleSetId id = web(fleet);
+    Instant over = VirtualClock.DEFAULT_START.plus(Duration.ofMinutes(20));
+    FailingPort port = new FailingPort(fleet, m -> m.equals("upgradeInstances") && clock.instant().isBefore(over),
+        new ConflictException(409, "OperationNotAllowed", "Operation 'manualUpgrade' is not allowed since the "
+            + "Virtual Machine Scale Set is in the process of being deleted.", null));
+    Rollout r = Rollout.builder(port, id).target(V2).clock(clock).build();
+
+    Optional<Instant> next = r.advance();
+
+    assertThat(r.status()).isEqualTo(RolloutStatus.ROLLING_FORWARD);
+    assertThat(r.stall()).hasValueSatisfying(st -> {
+      assertThat(st.code()).isEqualTo("OperationNotAllowed");
+      assertThat(st.httpStatus()).isEqualTo(409);
+      assertThat(st.during()).isEqualTo("upgrade [0, 5]");
+    });
+    assertThat(r.state().outbox()).as("the batch is kept, not dropped").hasSize(1);
+    assertThat(next).contains(VirtualClock.DEFAULT_START.plus(Duration.ofSeconds(30)));
+    assertThat(fleet.get(id).instances()).allSatisfy(i -> assertThat(i.runs(V1)).isTrue());
+
+    fleet.run(r);
+
+    assertThat(r).isCompleted().hadBatches(5).hasProgress(10, 0, 0, 0);
+    assertThat(r.stall()).isEmpty();
+    assertThat(r.events()).filteredOn(RolloutStalled.class::isInstance).hasSize(1);
+    assertThat(r.events()).filteredOn(RolloutStallCleared.class::isInstance).hasSize(1);
+    assertThat(fleet.get(id).instances()).allSatisfy(i -> {
+      assertThat(i.runs(V2)).isTrue();
+      assertThat(fleet.reimageCount(id, i.instanceId())).isEqualTo(1);
+    });
+    assertThat(port.failures).as("retried with a back-off: 30s, 1m, 2m, 4m, 5m, 5m, 5m").isEqualTo(7);
   }
 }

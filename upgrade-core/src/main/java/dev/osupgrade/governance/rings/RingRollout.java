@@ -75,6 +75,9 @@ import org.jspecify.annotations.Nullable;
  * replication failure) or a failure that is not the image's (the fleet was already unhealthy) stops without a
  * quarantine.
  *
+ * <p>A ring's orchestrated rollout that is stalled by an infrastructure failure ({@link Rollout#stall()}) has not
+ * finished: the ring waits for it, neither failed nor promoted, until it goes on or its progress deadline ends it.
+ *
  * <p>Like {@link Rollout}, it never sleeps: {@link #advance()} returns when to look again. Not thread-safe.
  */
 public final class RingRollout {

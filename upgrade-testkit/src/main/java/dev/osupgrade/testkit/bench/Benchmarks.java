@@ -63,6 +63,7 @@ public final class Benchmarks {
 
     SimulatedFleet big = SimulatedFleet.create(1);
     ScaleSetId bigId = big.add(ScaleSetSpec.named("big").instances(1000).zones(3).image(IMAGE));
+    big.publish(IMAGE.withVersion(TARGET)); // a rollout refuses a target the catalog has not published
     ScaleSet snapshot = big.get(bigId);
     RollingUpgradePolicy policy = RollingUpgradePolicy.ofDefaults();
     long planNanos = median(200, () -> {
