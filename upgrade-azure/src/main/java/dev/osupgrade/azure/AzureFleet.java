@@ -11,6 +11,7 @@ import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.image.ImageRelease;
 import dev.osupgrade.ops.RollingUpgradeStatus;
+import dev.osupgrade.ops.RolloutStatus;
 import dev.osupgrade.ops.UpgradeHistoryEntry;
 import dev.osupgrade.policy.UpgradePolicy;
 import dev.osupgrade.port.CapacityPort;
@@ -242,9 +243,31 @@ public final class AzureFleet implements ScaleSetPort, PlatformUpgradePort, Imag
     return operations.latestRollingUpgrade(id);
   }
 
-  /** {@inheritDoc} */
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Every page, read from Azure's text: an entry's end time is {@code runningStatus.endTime} or, as recorded
+   * responses send it, {@code runningStatus.completedTime}; a running-status code or invoker the library does not
+   * know is kept ({@link RolloutStatus#UNKNOWN} with {@link UpgradeHistoryEntry#statusCode()}, an unknown
+   * {@link dev.osupgrade.ops.StartedBy}). An entry that cannot be read (empty, no start time, not an object) is left
+   * out with a warning in the log instead of failing the history; {@link #readOsUpgradeHistory} says which and why.
+   * A page without a {@code value} array is a malformed answer (a retryable {@link dev.osupgrade.port.CloudException}
+   * with code {@code UnexpectedResponse}), not an empty history.
+   */
   @Override
   public List<UpgradeHistoryEntry> osUpgradeHistory(ScaleSetId id) {
+    return readOsUpgradeHistory(id).entries();
+  }
+
+  /**
+   * Reads the OS upgrade history like {@link #osUpgradeHistory}, and also says which entries were left out because
+   * they could not be read. Returned per call rather than kept in the adapter, so that the count belongs to exactly
+   * this read (the adapter is shared by threads and scale sets).
+   *
+   * @param id the scale set
+   * @return the readable entries, newest first, and a line per entry left out
+   */
+  public OsUpgradeHistory readOsUpgradeHistory(ScaleSetId id) {
     return operations.osUpgradeHistory(id);
   }
 
@@ -340,6 +363,21 @@ public final class AzureFleet implements ScaleSetPort, PlatformUpgradePort, Imag
     return operations.listReleases(Require.nonNull(image, "image"), Require.nonNull(region, "region"));
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One request: a marketplace image's version is read in the region ({@code GET …/locations/{region}/publishers/
+   * …/skus/{sku}/versions/{version}}), a gallery image's version with its replication status
+   * ({@code $expand=ReplicationStatus}). A 404 is "never published": empty. As with {@link #listReleases}, a
+   * marketplace release's {@link ImageRelease#publishedAt()} is when this adapter first saw it.
+   */
+  @Override
+  public Optional<ImageRelease> find(ImageReference image, Region region) {
+    Require.nonNull(image, "image");
+    Require.nonNull(region, "region");
+    return operations.find(image, region);
+  }
+
   @Override
   public String toString() {
     List<String> parts = new ArrayList<>();
@@ -352,6 +390,30 @@ public final class AzureFleet implements ScaleSetPort, PlatformUpgradePort, Imag
   }
 
   // ---------------------------------------------------------------------------------------------- nested types
+
+  /**
+   * An OS upgrade history as read: the entries that could be read, and the ones left out.
+   *
+   * @param entries the readable entries, newest first
+   * @param unreadable one line per entry left out: where it was (page and position) and why it could not be read
+   */
+  public record OsUpgradeHistory(List<UpgradeHistoryEntry> entries, List<String> unreadable) {
+    /** Copies the lists. */
+    public OsUpgradeHistory {
+      entries = List.copyOf(Require.nonNull(entries, "entries"));
+      unreadable = List.copyOf(Require.nonNull(unreadable, "unreadable"));
+    }
+
+    /** @return how many entries were left out */
+    public int skipped() {
+      return unreadable.size();
+    }
+
+    /** @return true when every entry Azure sent could be read */
+    public boolean isComplete() {
+      return unreadable.isEmpty();
+    }
+  }
 
   /**
    * Waits between retries. The default sleeps on the calling thread; tests pass one that records the wait and returns

@@ -33,6 +33,7 @@ import dev.osupgrade.policy.UpgradeMode;
 import dev.osupgrade.policy.UpgradePolicy;
 import dev.osupgrade.port.CloudException;
 import dev.osupgrade.port.ConflictException;
+import dev.osupgrade.port.ForbiddenException;
 import dev.osupgrade.port.InvalidModelException;
 import dev.osupgrade.port.TransientCloudException;
 import java.time.Duration;
@@ -326,7 +327,9 @@ final class AzureFleetChangeTest {
     arm.stubFor(patch(urlPathEqualTo(webPath())).withHeader("If-Match", equalTo("\"4\""))
         .willReturn(restoreStatus.equals("200") ? okJson(manualModel("5", "22.04.202407010"))
             : aResponse().withStatus(Integer.parseInt(restoreStatus)).withHeader("Content-Type", "application/json")
-                .withBody(error("PreconditionFailed", "The specified precondition 'If-Match' failed."))));
+                .withBody(restoreStatus.equals("403") ? error("AuthorizationFailed", "The client does not have "
+                    + "authorization to perform action 'Microsoft.Compute/virtualMachineScaleSets/write'.")
+                    : error("PreconditionFailed", "The specified precondition 'If-Match' failed."))));
     arm.stubFor(post(urlPathEqualTo(webPath() + "/manualupgrade")).willReturn(aResponse().withStatus(202)
         .withHeader("Location", base(arm) + "/operations/rb-1")));
     arm.stubFor(get(urlPathEqualTo("/operations/rb-1")).inScenario("rb").whenScenarioStateIs(Scenario.STARTED)
@@ -383,13 +386,14 @@ final class AzureFleetChangeTest {
   }
 
   @Test
-  void rollBackInstances_restoreRejected_reportsModelLeftOnPreviousImage() {
-    stubRollback("412");
+  void rollBackInstances_restoreRefused_reportsModelLeftOnPreviousImageNotAsARejection() {
+    stubRollback("403");
 
     assertThatThrownBy(() -> fleet.rollBackInstances(WEB, List.of("3"), PREVIOUS))
         .isInstanceOfSatisfying(CloudException.class, e -> {
           assertThat(e.code()).isEqualTo("RollbackModelNotRestored");
-          assertThat(e.getCause()).isInstanceOf(ConflictException.class);
+          assertThat(e.isRejection()).isFalse();
+          assertThat(e.getCause()).isInstanceOf(ForbiddenException.class);
         })
         .hasMessageContaining("was left on " + PREVIOUS)
         .hasMessageContaining("set it back to " + JAMMY);
