@@ -444,6 +444,18 @@ final class ArmJson {
     return n;
   }
 
+  /** {@code VirtualMachineImages_Get}: one version with its properties. */
+  static ObjectNode marketplaceImage(String subscription, Region region, ImageReference.Marketplace image) {
+    ObjectNode n = marketplaceVersion(subscription, region, image);
+    ObjectNode p = n.putObject("properties");
+    p.putObject("osDiskImage").put("operatingSystem", "Linux");
+    p.putArray("dataDiskImages");
+    p.put("hyperVGeneration", "V2");
+    p.put("architecture", "x64");
+    p.putArray("features");
+    return n;
+  }
+
   // ------------------------------------------------------------------------------------------- long-running ops
 
   /** The body of an {@code Azure-AsyncOperation} status. */
