@@ -190,7 +190,13 @@ final class ModelMapper {
   static List<Instance> instances(List<Vm> vms, ImageReference model, HealthMonitoring health) {
     List<Instance> out = new ArrayList<>(vms.size());
     for (Vm vm : vms) {
-      out.add(instance(vm.instanceId(), vm.inner(), model, health));
+      try {
+        out.add(instance(vm.instanceId(), vm.inner(), model, health));
+      } catch (RuntimeException e) {
+        String message = String.valueOf(e.getMessage());
+        throw new IllegalStateException(message.contains("instance " + vm.instanceId()) ? message
+            : "instance " + vm.instanceId() + ": " + message, e);
+      }
     }
     out.sort(Comparator.comparing(Instance::instanceId, InstanceIds.ORDER));
     return out;
