@@ -87,6 +87,22 @@ final class AzureFleetFindTest {
   }
 
   @Test
+  void find_galleryReplicationStatesFromANewerApi_keptWithAzuresSpellingNotReadAsCompleted() {
+    arm.stubFor(get(urlPathEqualTo(DEFINITION + "/versions/1.10.0")).withQueryParam("$expand",
+        equalTo("ReplicationStatus")).willReturn(okJson(body("gallery-version-1.10.0-replicating.json")
+            .replace("\"state\": \"Replicating\"", "\"state\": \"Paused\"")
+            .replace("\"aggregatedState\": \"InProgress\"", "\"aggregatedState\": \"PartiallyPaused\""))));
+
+    ImageRelease found = fleet.find(ImageReference.gallery(DEFINITION, "1.10.0"), WEST_EUROPE).orElseThrow();
+
+    ReplicationState west = found.replicationIn(WEST_EUROPE);
+    assertThat(west.isKnown()).isFalse();
+    assertThat(west.azureName()).isEqualTo("Paused");
+    assertThat(west).isNotEqualTo(ReplicationState.COMPLETED);
+    assertThat(found.replicationIn(Region.of("northeurope"))).isEqualTo(ReplicationState.COMPLETED);
+  }
+
+  @Test
   void find_galleryVersionMissing_404IsEmpty() {
     arm.stubFor(get(urlPathEqualTo(DEFINITION + "/versions/1.10.9")).willReturn(aResponse().withStatus(404)
         .withHeader("Content-Type", "application/json").withBody(ArmJournal.error("ResourceNotFound",
