@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
-/** What WireMock's journal says the adapter sent, in the words the tests compare. */
+/** What WireMock's journal says the adapter sent, in the words the tests compare; and the bodies they send back. */
 final class ArmJournal {
   private ArmJournal() {}
 
@@ -34,6 +34,20 @@ final class ArmJournal {
   /** @return the requests that could change something (anything but GET) */
   static List<String> changes(WireMockExtension arm) {
     return requests(arm).stream().filter(r -> !r.startsWith("GET ")).toList();
+  }
+
+  /**
+   * The web scale set ({@code vmss-web-rolling.json}) in Manual mode, without automatic OS upgrade, its model pinned.
+   *
+   * @param etag the etag, without quotes
+   * @param version the model's image version
+   * @return the body
+   */
+  static String manualModel(String etag, String version) {
+    return ArmServer.body("vmss-web-rolling.json").replace("\"mode\": \"Rolling\"", "\"mode\": \"Manual\"")
+        .replace("\"etag\": \"\\\"3\\\"\"", "\"etag\": \"\\\"" + etag + "\\\"\"")
+        .replace("\"version\": \"latest\"", "\"version\": \"" + version + "\"")
+        .replace("\"enableAutomaticOSUpgrade\": true", "\"enableAutomaticOSUpgrade\": false");
   }
 
   /** @return ARM's error body ({@code CloudError}) */

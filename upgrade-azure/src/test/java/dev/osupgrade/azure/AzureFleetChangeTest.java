@@ -25,7 +25,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
-import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.policy.AutomaticOsUpgradePolicy;
 import dev.osupgrade.policy.RollingUpgradePolicy;
@@ -37,7 +36,6 @@ import dev.osupgrade.port.ForbiddenException;
 import dev.osupgrade.port.InvalidModelException;
 import dev.osupgrade.port.TransientCloudException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -53,29 +51,16 @@ final class AzureFleetChangeTest {
   private final AzureFleet fleet = ArmServer.fleet(arm);
 
   private static String manualModel(String etag, String version) {
-    return body("vmss-web-rolling.json").replace("\"mode\": \"Rolling\"", "\"mode\": \"Manual\"")
-        .replace("\"etag\": \"\\\"3\\\"\"", "\"etag\": \"\\\"" + etag + "\\\"\"")
-        .replace("\"version\": \"latest\"", "\"version\": \"" + version + "\"")
-        .replace("\"enableAutomaticOSUpgrade\": true", "\"enableAutomaticOSUpgrade\": false");
+    return ArmJournal.manualModel(etag, version);
   }
 
   private static String error(String code, String message) {
-    return "{\"error\": {\"code\": \"" + code + "\", \"message\": \"" + message.replace("\"", "\\\"") + "\"}}";
+    return ArmJournal.error(code, message);
   }
 
   /** @return the requests the server saw, oldest first, as "METHOD path", without LRO polls */
   private static List<String> changes() {
-    List<String> out = new ArrayList<>();
-    List<ServeEvent> events = new ArrayList<>(arm.getAllServeEvents());
-    java.util.Collections.reverse(events);
-    for (ServeEvent e : events) {
-      String url = e.getRequest().getUrl();
-      String path = url.contains("?") ? url.substring(0, url.indexOf('?')) : url;
-      if (!path.startsWith("/operations/")) {
-        out.add(e.getRequest().getMethod() + " " + path.substring(webPath().length()));
-      }
-    }
-    return out;
+    return ArmJournal.requests(arm);
   }
 
   // ------------------------------------------------------------------------------------------ upgrade policy

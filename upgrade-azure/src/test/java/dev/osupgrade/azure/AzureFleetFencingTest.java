@@ -7,7 +7,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static dev.osupgrade.azure.ArmServer.WEB;
-import static dev.osupgrade.azure.ArmServer.body;
 import static dev.osupgrade.azure.ArmServer.webPath;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -61,9 +60,7 @@ final class AzureFleetFencingTest {
   }
 
   private static String manualModel() {
-    return body("vmss-web-rolling.json").replace("\"mode\": \"Rolling\"", "\"mode\": \"Manual\"")
-        .replace("\"enableAutomaticOSUpgrade\": true", "\"enableAutomaticOSUpgrade\": false")
-        .replace("\"version\": \"latest\"", "\"version\": \"22.04.202407010\"");
+    return ArmJournal.manualModel("3", "22.04.202407010");
   }
 
   @Test

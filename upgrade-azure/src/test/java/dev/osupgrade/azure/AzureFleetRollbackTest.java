@@ -11,7 +11,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.patchRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static dev.osupgrade.azure.ArmServer.WEB;
-import static dev.osupgrade.azure.ArmServer.body;
 import static dev.osupgrade.azure.ArmServer.webPath;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -47,10 +46,7 @@ final class AzureFleetRollbackTest {
   private final AzureFleet fleet = ArmServer.fleet(arm);
 
   private static String model(String etag, String version) {
-    return body("vmss-web-rolling.json").replace("\"mode\": \"Rolling\"", "\"mode\": \"Manual\"")
-        .replace("\"etag\": \"\\\"3\\\"\"", "\"etag\": \"\\\"" + etag + "\\\"\"")
-        .replace("\"version\": \"latest\"", "\"version\": \"" + version + "\"")
-        .replace("\"enableAutomaticOSUpgrade\": true", "\"enableAutomaticOSUpgrade\": false");
+    return ArmJournal.manualModel(etag, version);
   }
 
   private static ResponseDefinitionBuilder status(int code, String armCode) {
