@@ -234,7 +234,9 @@ public final class AzureFleet implements ScaleSetPort, PlatformUpgradePort, Imag
    * the PATCH wanted it, that step is done; if it still is where it was, the PATCH is sent again with the new etag (at
    * most three PATCHes per step); if someone else moved it elsewhere, that change is not overwritten
    * ({@link ConflictException}, code {@code ModelChangedConcurrently}). Refusals ARM guarantees changed nothing
-   * (400, 401/403, 404, 409, 429) are not repeated.
+   * (400, 401/403, 404, 409, 429) are not repeated. If the GET that reconciles a failed PATCH fails too, the call
+   * fails with that failure (the PATCH's attached as suppressed) and the model may be on either image: read it before
+   * deciding again.
    *
    * <h4>Risks, and how they are contained</h4>
    * <ul>
