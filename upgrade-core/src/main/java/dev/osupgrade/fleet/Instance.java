@@ -1,5 +1,6 @@
 package dev.osupgrade.fleet;
 
+import dev.osupgrade.ExpandableValue;
 import dev.osupgrade.Require;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.image.ImageVersion;
@@ -47,6 +48,7 @@ public record Instance(
     Require.nonNull(powerState, "powerState");
     Require.nonNull(health, "health");
     if (healthCode != null) {
+      ExpandableValue.azureText("healthCode", healthCode);
       Require.that(health == HealthState.UNKNOWN && !HealthState.recognizes(healthCode), "healthCode",
           "a health code the library does not know, on an instance whose health is UNKNOWN", healthCode);
     }
