@@ -11,6 +11,7 @@ import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.image.ImageRelease;
 import dev.osupgrade.ops.RollingUpgradeStatus;
+import dev.osupgrade.ops.RolloutStatus;
 import dev.osupgrade.ops.UpgradeHistoryEntry;
 import dev.osupgrade.policy.UpgradePolicy;
 import dev.osupgrade.port.CapacityPort;
@@ -55,10 +56,39 @@ import org.jspecify.annotations.Nullable;
  *       cancel and approve. A conditional PATCH ({@code If-Match}) and {@code osRollingUpgrade} retry only on 429,
  *       which ARM guarantees it did not process: after a 5xx the first attempt may have been applied, so a repeat
  *       would report a false conflict or start a second upgrade.</li>
- *   <li>400, 403, 404, 409 and 412 are never retried.</li>
+ *   <li>400, 401, 403, 404, 409 and 412 are never retried.</li>
+ *   <li>A 2xx whose body cannot be read (truncated, not JSON, a listing without {@code value}, an empty
+ *       {@code rollingUpgrades/latest}) is a {@link dev.osupgrade.port.TransientCloudException} with code
+ *       {@code UnexpectedResponse}: reads retry it like a 5xx; it is never read as "nothing there".</li>
  * </ul>
  * A listing that spans several pages is retried as a whole. Waiting goes through a {@link Sleeper} (default: the
  * calling thread sleeps), so tests can record the waits instead of spending them.
+ *
+ * <h2>What the failures mean</h2>
+ * Only {@link InvalidModelException} (HTTP 400/422, or a 404 naming an image that does not exist) is a rejection
+ * ({@link dev.osupgrade.port.CloudException#isRejection()}): repeating the request unchanged cannot succeed. 401 and
+ * 403 are {@link dev.osupgrade.port.ForbiddenException}, 409 and 412 {@link ConflictException}, 404 for the scale set
+ * {@link dev.osupgrade.port.ResourceNotFoundException}, 429 {@link ThrottledException}, 408/5xx, failed connections and
+ * unreadable answers {@link dev.osupgrade.port.TransientCloudException}: none of them is a rejection, so a rollout
+ * stalls on them (resumably) instead of ending.
+ *
+ * <h2>Fencing</h2>
+ * Every attempt of a call that changes the fleet (a PATCH, {@code manualupgrade}, each step of a rollback,
+ * {@code osRollingUpgrade}, cancel, approve, scale-out, delete) is preceded by {@link dev.osupgrade.port.Fencing#check()},
+ * and so is every backoff or {@code Retry-After} wait before a next attempt. A runner that drives the scale set under
+ * a lease binds its fence with {@code Fencing.under}; when the fence fails, its {@link
+ * dev.osupgrade.port.LeaseLostException} leaves the call unchanged (not mapped, not retried) and nothing more is sent,
+ * so a replica that stalled past its lease cannot change a scale set another replica took over. Reads are not fenced.
+ * Outside a fence (a script, a test) nothing is checked.
+ *
+ * <h2>Reading Azure's answers</h2>
+ * Scale sets, their instances, the latest rolling upgrade and the OS upgrade history are read from the text Azure
+ * sent (through the same HTTP pipeline), with the SDK's models for what they read well. That keeps what the models
+ * drop: an upgrade mode, running-status code or invoker from a newer API version (the SDK's plain Java enums turn them
+ * into null) is kept as an unknown value with Azure's spelling, never read as a known one (an unknown upgrade mode is
+ * not Manual; an unknown running status is not RollingForward); a history entry's {@code runningStatus.completedTime}
+ * is read; a listing without {@code value} is malformed rather than empty; one unreadable history entry is left out
+ * and reported rather than failing the history.
  *
  * <h2>Subscriptions</h2>
  * Scale sets and gallery images in any subscription the credential can reach may be named: the adapter reuses the
@@ -108,8 +138,15 @@ public final class AzureFleet implements ScaleSetPort, PlatformUpgradePort, Imag
    * {@inheritDoc}
    *
    * <p>Two requests at least: GET of the scale set, and the instance list with {@code $expand=instanceView}, following
-   * every {@code nextLink}. Health comes from {@code instanceView.vmHealth.status.code} ({@code HealthState/healthy},
-   * …; unknown codes read as {@code UNKNOWN}). When the scale set has the Application Health extension but an
+   * every {@code nextLink}. The upgrade mode is Azure's text: a mode the library does not know is kept
+   * ({@link dev.osupgrade.policy.UpgradeMode#isKnown()} false), and a rollout refuses it. An instance without
+   * {@code instanceId} takes the id its resource id ({@code …/virtualMachines/{id}}) or name ({@code {scaleSet}_{id}})
+   * carries; an item that names no instance fails the read as malformed, naming the item, and so does a page without a
+   * {@code value} array (retried first: see the class comment). Health comes from
+   * {@code instanceView.vmHealth.status.code} ({@code HealthState/healthy}, …; a code the library does not know reads
+   * as {@code UNKNOWN}, with the code kept in {@link Instance#healthCode()}). An instance without an instance view
+   * reads health {@code UNKNOWN} and power state {@code UNKNOWN}: there is nothing to judge it by, and
+   * {@code UNKNOWN} counts as unhealthy, as Azure counts it. When the scale set has the Application Health extension but an
    * instance reports no health, the instance reads as {@code INITIALIZING} while it is being created or updated and as
    * {@code UNKNOWN} otherwise (Azure: "health state not shown" means the instance is not on the latest model, so the
    * extension is not running there). Without the extension Azure judges health by power and provisioning state, and
@@ -127,7 +164,9 @@ public final class AzureFleet implements ScaleSetPort, PlatformUpgradePort, Imag
    *
    * <p>Once this adapter has read the scale set with {@link #get}, this is one request per page of instances: the
    * health source and model image that reading instances needs come from that last read (and from
-   * {@link #updateModelImage}). Before that, it is a full {@link #get}.
+   * {@link #updateModelImage}). Before that, it is a full {@link #get}. Instances are read as {@link #get} reads them:
+   * ids derived when {@code instanceId} is missing, malformed items and pages failing the read (never an empty or
+   * shortened list), no instance view read as health and power {@code UNKNOWN}.
    */
   @Override
   public List<Instance> listInstances(ScaleSetId id) {
@@ -152,7 +191,10 @@ public final class AzureFleet implements ScaleSetPort, PlatformUpgradePort, Imag
    * {@inheritDoc}
    *
    * <p>A null rolling policy leaves the scale set's rolling policy as it is: an ARM PATCH cannot remove it. HTTP 412
-   * (Precondition Failed) and 409 become {@link ConflictException}.
+   * (Precondition Failed) and 409 become {@link ConflictException}. A mode the library does not know cannot be sent
+   * (the SDK could not write it): it is refused as bad input before any request.
+   *
+   * @throws dev.osupgrade.InvalidValueException when the policy's mode is not one Azure documents
    */
   @Override
   public void updateUpgradePolicy(ScaleSetId id, UpgradePolicy policy, @Nullable String ifMatchEtag) {
@@ -180,10 +222,21 @@ public final class AzureFleet implements ScaleSetPort, PlatformUpgradePort, Imag
    *   <li>GET the scale set (model image {@code M}, etag, upgrade mode);</li>
    *   <li>PATCH the model to {@code previousImage} with {@code If-Match};</li>
    *   <li>{@code manualupgrade} the named instances in one call, and <b>wait</b> until it completes;</li>
-   *   <li>PATCH the model back to {@code M} with {@code If-Match} on the etag step 2 returned — in a {@code finally},
-   *       so it runs whether step 3 succeeded or not.</li>
+   *   <li>PATCH the model back to {@code M} with {@code If-Match} on the etag step 2 returned — whether step 3
+   *       succeeded or not, also when its outcome is unknown.</li>
    * </ol>
    * Afterwards the rolled-back instances run {@code previousImage} and show {@code latestModelApplied=false}.
+   *
+   * <h4>Every repeat decided from a fresh read</h4>
+   * The two PATCHes are once-only writes: the adapter never repeats one blindly. When one fails with a 412 (the etag
+   * moved on) or with an unknown outcome (a 5xx, a connection lost after ARM may have applied it, an unreadable answer,
+   * a long-running operation that ended failed), the adapter GETs the scale set first: if the model already is where
+   * the PATCH wanted it, that step is done; if it still is where it was, the PATCH is sent again with the new etag (at
+   * most three PATCHes per step); if someone else moved it elsewhere, that change is not overwritten
+   * ({@link ConflictException}, code {@code ModelChangedConcurrently}). Refusals ARM guarantees changed nothing
+   * (400, 401/403, 404, 409, 429) are not repeated. If the GET that reconciles a failed PATCH fails too, the call
+   * fails with that failure (the PATCH's attached as suppressed) and the model may be on either image: read it before
+   * deciding again.
    *
    * <h4>Risks, and how they are contained</h4>
    * <ul>
@@ -192,13 +245,24 @@ public final class AzureFleet implements ScaleSetPort, PlatformUpgradePort, Imag
    *       {@link InvalidModelException} (code {@code RollbackRequiresManualUpgradeMode}) before any change.</li>
    *   <li>While the model points at the previous image (minutes: the length of the upgrade in step 3), instances that
    *       Azure creates (scale-out, automatic repairs) or that anyone upgrades or reimages get the previous image.</li>
-   *   <li>A concurrent model change makes a PATCH fail with {@link ConflictException} instead of overwriting it. If
-   *       step 4 fails, the model is left on the previous image: the exception then has code
-   *       {@code RollbackModelNotRestored} and a message naming the image to restore.</li>
+   *   <li>A concurrent model change makes the call fail with {@link ConflictException} instead of overwriting it. If
+   *       step 4 cannot be completed, the model is left on the previous image: the exception then has code
+   *       {@code RollbackModelNotRestored} (not a rejection) and a message naming the image to restore; the failure
+   *       of step 3, if any, is attached as suppressed.</li>
+   *   <li>Every PATCH and {@code manualupgrade} attempt is fenced (see the class comment). A lease lost after step 2
+   *       leaves the model on the previous image (nothing may be sent without the lease): the
+   *       {@link dev.osupgrade.port.LeaseLostException} propagates and a warning names the image to restore; the
+   *       replica that holds the lease now must set it back.</li>
    *   <li>With automatic OS upgrade enabled ARM refuses the pinned version in step 2 ({@link InvalidModelException}),
    *       and nothing changes.</li>
    * </ul>
-   * When the model already points at {@code previousImage}, only step 3 runs. An empty list sends nothing.
+   * <h4>Calling it again</h4>
+   * When the model already points at {@code previousImage} on entry, only step 3 runs: the instances are upgraded and
+   * the model is <b>not</b> moved. This is what a repeated call sees after a first call that moved the model and then
+   * failed before restoring it, and the adapter cannot tell that case from a model someone pointed at
+   * {@code previousImage} on purpose: it does not know the model the first call started from. A caller that repeats
+   * a failed rollback must therefore read the model afterwards and set it to the image it intends (a rollout does
+   * this after every rollback). An empty list sends nothing.
    */
   @Override
   public void rollBackInstances(ScaleSetId id, List<String> instanceIds, ImageReference previousImage) {
@@ -234,17 +298,43 @@ public final class AzureFleet implements ScaleSetPort, PlatformUpgradePort, Imag
    *
    * <p>A 404 is read as "never had one", unless ARM says the scale set or its resource group does not exist
    * (codes {@code ResourceNotFound} naming the scale set, {@code ResourceGroupNotFound}), which is a
-   * {@link dev.osupgrade.port.ResourceNotFoundException}. A running-status code the adapter does not know (a newer API
-   * version's) reads as {@code RollingForward}.
+   * {@link dev.osupgrade.port.ResourceNotFoundException}. A 200 without a body, or without
+   * {@code properties.runningStatus} (for example {@code {}}), is not "never had one" either: it is an unreadable
+   * answer (a retryable {@link dev.osupgrade.port.TransientCloudException}, code {@code UnexpectedResponse}). A
+   * running-status code the adapter does not know (a newer API version's) reads as {@link RolloutStatus#UNKNOWN},
+   * with Azure's code in {@link RollingUpgradeStatus#statusCode()}: neither running nor ended, so a caller polling for
+   * an end looks again.
    */
   @Override
   public Optional<RollingUpgradeStatus> latestRollingUpgrade(ScaleSetId id) {
     return operations.latestRollingUpgrade(id);
   }
 
-  /** {@inheritDoc} */
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Every page, read from Azure's text: an entry's end time is {@code runningStatus.endTime} or, as recorded
+   * responses send it, {@code runningStatus.completedTime}; a running-status code or invoker the library does not
+   * know is kept ({@link RolloutStatus#UNKNOWN} with {@link UpgradeHistoryEntry#statusCode()}, an unknown
+   * {@link dev.osupgrade.ops.StartedBy}). An entry that cannot be read (empty, no start time, not an object) is left
+   * out with a warning in the log instead of failing the history; {@link #readOsUpgradeHistory} says which and why.
+   * A page without a {@code value} array is a malformed answer (a retryable {@link dev.osupgrade.port.CloudException}
+   * with code {@code UnexpectedResponse}), not an empty history.
+   */
   @Override
   public List<UpgradeHistoryEntry> osUpgradeHistory(ScaleSetId id) {
+    return readOsUpgradeHistory(id).entries();
+  }
+
+  /**
+   * Reads the OS upgrade history like {@link #osUpgradeHistory}, and also says which entries were left out because
+   * they could not be read. Returned per call rather than kept in the adapter, so that the count belongs to exactly
+   * this read (the adapter is shared by threads and scale sets).
+   *
+   * @param id the scale set
+   * @return the readable entries, newest first, and a line per entry left out
+   */
+  public OsUpgradeHistory readOsUpgradeHistory(ScaleSetId id) {
     return operations.osUpgradeHistory(id);
   }
 
@@ -340,6 +430,21 @@ public final class AzureFleet implements ScaleSetPort, PlatformUpgradePort, Imag
     return operations.listReleases(Require.nonNull(image, "image"), Require.nonNull(region, "region"));
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One request: a marketplace image's version is read in the region ({@code GET …/locations/{region}/publishers/
+   * …/skus/{sku}/versions/{version}}), a gallery image's version with its replication status
+   * ({@code $expand=ReplicationStatus}). A 404 is "never published": empty. As with {@link #listReleases}, a
+   * marketplace release's {@link ImageRelease#publishedAt()} is when this adapter first saw it.
+   */
+  @Override
+  public Optional<ImageRelease> find(ImageReference image, Region region) {
+    Require.nonNull(image, "image");
+    Require.nonNull(region, "region");
+    return operations.find(image, region);
+  }
+
   @Override
   public String toString() {
     List<String> parts = new ArrayList<>();
@@ -352,6 +457,30 @@ public final class AzureFleet implements ScaleSetPort, PlatformUpgradePort, Imag
   }
 
   // ---------------------------------------------------------------------------------------------- nested types
+
+  /**
+   * An OS upgrade history as read: the entries that could be read, and the ones left out.
+   *
+   * @param entries the readable entries, newest first
+   * @param unreadable one line per entry left out: where it was (page and position) and why it could not be read
+   */
+  public record OsUpgradeHistory(List<UpgradeHistoryEntry> entries, List<String> unreadable) {
+    /** Copies the lists. */
+    public OsUpgradeHistory {
+      entries = List.copyOf(Require.nonNull(entries, "entries"));
+      unreadable = List.copyOf(Require.nonNull(unreadable, "unreadable"));
+    }
+
+    /** @return how many entries were left out */
+    public int skipped() {
+      return unreadable.size();
+    }
+
+    /** @return true when every entry Azure sent could be read */
+    public boolean isComplete() {
+      return unreadable.isEmpty();
+    }
+  }
 
   /**
    * Waits between retries. The default sleeps on the calling thread; tests pass one that records the wait and returns

@@ -25,7 +25,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
-import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.policy.AutomaticOsUpgradePolicy;
 import dev.osupgrade.policy.RollingUpgradePolicy;
@@ -33,10 +32,10 @@ import dev.osupgrade.policy.UpgradeMode;
 import dev.osupgrade.policy.UpgradePolicy;
 import dev.osupgrade.port.CloudException;
 import dev.osupgrade.port.ConflictException;
+import dev.osupgrade.port.ForbiddenException;
 import dev.osupgrade.port.InvalidModelException;
 import dev.osupgrade.port.TransientCloudException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -52,29 +51,16 @@ final class AzureFleetChangeTest {
   private final AzureFleet fleet = ArmServer.fleet(arm);
 
   private static String manualModel(String etag, String version) {
-    return body("vmss-web-rolling.json").replace("\"mode\": \"Rolling\"", "\"mode\": \"Manual\"")
-        .replace("\"etag\": \"\\\"3\\\"\"", "\"etag\": \"\\\"" + etag + "\\\"\"")
-        .replace("\"version\": \"latest\"", "\"version\": \"" + version + "\"")
-        .replace("\"enableAutomaticOSUpgrade\": true", "\"enableAutomaticOSUpgrade\": false");
+    return ArmJournal.manualModel(etag, version);
   }
 
   private static String error(String code, String message) {
-    return "{\"error\": {\"code\": \"" + code + "\", \"message\": \"" + message.replace("\"", "\\\"") + "\"}}";
+    return ArmJournal.error(code, message);
   }
 
   /** @return the requests the server saw, oldest first, as "METHOD path", without LRO polls */
   private static List<String> changes() {
-    List<String> out = new ArrayList<>();
-    List<ServeEvent> events = new ArrayList<>(arm.getAllServeEvents());
-    java.util.Collections.reverse(events);
-    for (ServeEvent e : events) {
-      String url = e.getRequest().getUrl();
-      String path = url.contains("?") ? url.substring(0, url.indexOf('?')) : url;
-      if (!path.startsWith("/operations/")) {
-        out.add(e.getRequest().getMethod() + " " + path.substring(webPath().length()));
-      }
-    }
-    return out;
+    return ArmJournal.requests(arm);
   }
 
   // ------------------------------------------------------------------------------------------ upgrade policy
@@ -326,7 +312,9 @@ final class AzureFleetChangeTest {
     arm.stubFor(patch(urlPathEqualTo(webPath())).withHeader("If-Match", equalTo("\"4\""))
         .willReturn(restoreStatus.equals("200") ? okJson(manualModel("5", "22.04.202407010"))
             : aResponse().withStatus(Integer.parseInt(restoreStatus)).withHeader("Content-Type", "application/json")
-                .withBody(error("PreconditionFailed", "The specified precondition 'If-Match' failed."))));
+                .withBody(restoreStatus.equals("403") ? error("AuthorizationFailed", "The client does not have "
+                    + "authorization to perform action 'Microsoft.Compute/virtualMachineScaleSets/write'.")
+                    : error("PreconditionFailed", "The specified precondition 'If-Match' failed."))));
     arm.stubFor(post(urlPathEqualTo(webPath() + "/manualupgrade")).willReturn(aResponse().withStatus(202)
         .withHeader("Location", base(arm) + "/operations/rb-1")));
     arm.stubFor(get(urlPathEqualTo("/operations/rb-1")).inScenario("rb").whenScenarioStateIs(Scenario.STARTED)
@@ -383,13 +371,14 @@ final class AzureFleetChangeTest {
   }
 
   @Test
-  void rollBackInstances_restoreRejected_reportsModelLeftOnPreviousImage() {
-    stubRollback("412");
+  void rollBackInstances_restoreRefused_reportsModelLeftOnPreviousImageNotAsARejection() {
+    stubRollback("403");
 
     assertThatThrownBy(() -> fleet.rollBackInstances(WEB, List.of("3"), PREVIOUS))
         .isInstanceOfSatisfying(CloudException.class, e -> {
           assertThat(e.code()).isEqualTo("RollbackModelNotRestored");
-          assertThat(e.getCause()).isInstanceOf(ConflictException.class);
+          assertThat(e.isRejection()).isFalse();
+          assertThat(e.getCause()).isInstanceOf(ForbiddenException.class);
         })
         .hasMessageContaining("was left on " + PREVIOUS)
         .hasMessageContaining("set it back to " + JAMMY);

@@ -178,14 +178,18 @@ final class AzureFleetPlatformUpgradeTest {
   }
 
   @Test
-  void latestRollingUpgrade_unknownStatusCodeFromNewerApi_readsRollingForward() {
+  void latestRollingUpgrade_unknownStatusCodeFromNewerApi_readsUnknownWithTheRawCodeNeitherRunningNorEnded() {
     arm.stubFor(get(urlPathEqualTo(webPath() + "/rollingUpgrades/latest")).willReturn(okJson("{\"properties\": {"
         + "\"runningStatus\": {\"code\": \"RollingBackward\", \"startTime\": \"2024-01-12T20:20:04Z\","
         + " \"lastAction\": \"Pause\"}}}")));
 
     RollingUpgradeStatus latest = fleet.latestRollingUpgrade(WEB).orElseThrow();
 
-    assertThat(latest.status()).isEqualTo(RolloutStatus.ROLLING_FORWARD);
+    assertThat(latest.status()).isEqualTo(RolloutStatus.UNKNOWN);
+    assertThat(latest.statusCode()).isEqualTo("RollingBackward");
+    assertThat(latest.isKnown()).isFalse();
+    assertThat(latest.isRunning()).isFalse();
+    assertThat(latest.hasEnded()).isFalse();
     assertThat(latest.lastAction()).isNull();
     assertThat(latest.progress()).isEqualTo(UpgradeProgress.none());
   }
@@ -246,7 +250,9 @@ final class AzureFleetPlatformUpgradeTest {
     UpgradeHistoryEntry faulted = history.get(1);
     assertThat(faulted.error()).isNotNull();
     assertThat(faulted.error().code()).isEqualTo("MaxUnhealthyUpgradedInstancePercentExceededInRollingUpgrade");
-    assertThat(faulted.startedBy()).isEqualTo(StartedBy.UNKNOWN); // "SomeoneNew" from a newer API version
+    assertThat(faulted.startedBy().isKnown()).isFalse(); // "SomeoneNew" from a newer API version, kept
+    assertThat(faulted.startedBy().azureName()).isEqualTo("SomeoneNew");
+    assertThat(faulted.startedBy()).isNotEqualTo(StartedBy.UNKNOWN);
     assertThat(faulted.targetImage()).isEqualTo(ImageReference.marketplace("Canonical",
         "0001-com-ubuntu-server-jammy", "22_04-lts-gen2", "22.04.202406140"));
     assertThat(faulted.rollbackInfo()).isEqualTo(new RollbackInfo(3, 0, null));

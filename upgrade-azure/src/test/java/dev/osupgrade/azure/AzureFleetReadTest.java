@@ -242,13 +242,15 @@ final class AzureFleetReadTest {
   }
 
   @Test
-  void get_unknownModeAndOrchestrationFromNewerApi_readsManualAndUniform() {
+  void get_unknownModeAndOrchestrationFromNewerApi_keepsTheModeAsUnknownNotManual() {
     stubWeb(body("vmss-web-rolling.json").replace("\"mode\": \"Rolling\"", "\"mode\": \"Eventually\"")
         .replace("\"orchestrationMode\": \"Uniform\"", "\"orchestrationMode\": \"Elastic\""));
 
     ScaleSet web = fleet.get(WEB);
 
-    assertThat(web.upgradePolicy().mode()).isEqualTo(UpgradeMode.MANUAL);
+    assertThat(web.upgradePolicy().mode()).isNotEqualTo(UpgradeMode.MANUAL);
+    assertThat(web.upgradePolicy().mode().isKnown()).isFalse();
+    assertThat(web.upgradePolicy().mode().azureName()).isEqualTo("Eventually");
     assertThat(web.orchestrationMode()).isEqualTo(OrchestrationMode.UNIFORM);
   }
 

@@ -181,12 +181,26 @@ final class AzureFleetRetryTest {
   }
 
   @Test
-  void get_malformedBody_isNotRetried() {
+  void get_truncatedBody_isRetriedAsAnUnreadableAnswerNotARejection() {
+    scaleSetAnswers(okJson("{\"location\": \"westeurope\", \"properties\": {\"upgradePolicy\": [1, 2"),
+        okJson(body("vmss-web-rolling.json")));
+
+    assertThat(fleet.get(WEB).instanceCount()).isZero();
+
+    arm.verify(exactly(2), getRequestedFor(urlPathEqualTo(webPath())));
+    assertThat(waits).hasSize(1);
+  }
+
+  @Test
+  void get_truncatedBodyEveryTime_failsRetryableUnexpectedResponseAfterTheBudget() {
     scaleSetAnswers(okJson("{\"location\": \"westeurope\", \"properties\": {\"upgradePolicy\": [1, 2"));
 
-    assertThatThrownBy(() -> fleet.get(WEB)).isInstanceOf(CloudException.class)
-        .isNotInstanceOf(TransientCloudException.class);
-    arm.verify(exactly(1), getRequestedFor(urlPathEqualTo(webPath())));
+    assertThatThrownBy(() -> fleet.get(WEB)).isInstanceOfSatisfying(TransientCloudException.class, e -> {
+      assertThat(e.code()).isEqualTo("UnexpectedResponse");
+      assertThat(e.isRejection()).isFalse();
+      assertThat(e.isRetryable()).isTrue();
+    });
+    arm.verify(exactly(4), getRequestedFor(urlPathEqualTo(webPath())));
   }
 
   @Test

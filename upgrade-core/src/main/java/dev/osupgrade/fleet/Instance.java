@@ -1,8 +1,10 @@
 package dev.osupgrade.fleet;
 
+import dev.osupgrade.ExpandableValue;
 import dev.osupgrade.Require;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.image.ImageVersion;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One scale set instance as the fleet reports it at a moment.
@@ -17,6 +19,9 @@ import dev.osupgrade.image.ImageVersion;
  * @param powerState its power state
  * @param health its application health
  * @param protectedFromUpgrade protected from scale-set actions: upgrades leave it alone
+ * @param healthCode Azure's health code when it is one the library does not know (for example
+ *     {@code "HealthState/degraded"} from a newer API version; {@code health} is then {@link HealthState#UNKNOWN}),
+ *     else null
  */
 public record Instance(
     String instanceId,
@@ -28,7 +33,8 @@ public record Instance(
     ProvisioningState provisioningState,
     PowerState powerState,
     HealthState health,
-    boolean protectedFromUpgrade) {
+    boolean protectedFromUpgrade,
+    @Nullable String healthCode) {
 
   /** Validates the fields. */
   public Instance {
@@ -41,6 +47,32 @@ public record Instance(
     Require.nonNull(provisioningState, "provisioningState");
     Require.nonNull(powerState, "powerState");
     Require.nonNull(health, "health");
+    if (healthCode != null) {
+      ExpandableValue.azureText("healthCode", healthCode);
+      Require.that(health == HealthState.UNKNOWN && !HealthState.recognizes(healthCode), "healthCode",
+          "a health code the library does not know, on an instance whose health is UNKNOWN", healthCode);
+    }
+  }
+
+  /**
+   * Creates an instance whose health is one of the known states (no raw health code).
+   *
+   * @param instanceId the instance id
+   * @param zone its availability zone
+   * @param updateDomain its platform update domain
+   * @param faultDomain its platform fault domain
+   * @param image the image its OS disk runs, pinned
+   * @param latestModelApplied whether the instance matches the scale set's current model
+   * @param provisioningState the last operation's state
+   * @param powerState its power state
+   * @param health its application health
+   * @param protectedFromUpgrade protected from scale-set actions
+   */
+  public Instance(String instanceId, Zone zone, int updateDomain, int faultDomain, ImageReference image,
+      boolean latestModelApplied, ProvisioningState provisioningState, PowerState powerState, HealthState health,
+      boolean protectedFromUpgrade) {
+    this(instanceId, zone, updateDomain, faultDomain, image, latestModelApplied, provisioningState, powerState, health,
+        protectedFromUpgrade, null);
   }
 
   /**
@@ -73,7 +105,7 @@ public record Instance(
   }
 
   /**
-   * Returns a copy with another health state.
+   * Returns a copy with another health state (and no raw health code).
    *
    * @param newHealth the state
    * @return the copy
@@ -92,7 +124,7 @@ public record Instance(
    */
   public Instance withImage(ImageReference newImage, boolean newLatestModelApplied) {
     return new Instance(instanceId, zone, updateDomain, faultDomain, newImage, newLatestModelApplied,
-        provisioningState, powerState, health, protectedFromUpgrade);
+        provisioningState, powerState, health, protectedFromUpgrade, healthCode);
   }
 
   /**
@@ -103,7 +135,7 @@ public record Instance(
    */
   public Instance withProvisioningState(ProvisioningState state) {
     return new Instance(instanceId, zone, updateDomain, faultDomain, image, latestModelApplied, state, powerState,
-        health, protectedFromUpgrade);
+        health, protectedFromUpgrade, healthCode);
   }
 
   /**
@@ -114,13 +146,14 @@ public record Instance(
    */
   public Instance withProtectedFromUpgrade(boolean isProtected) {
     return new Instance(instanceId, zone, updateDomain, faultDomain, image, latestModelApplied, provisioningState,
-        powerState, health, isProtected);
+        powerState, health, isProtected, healthCode);
   }
 
   @Override
   public String toString() {
     return "Instance[" + instanceId + ", " + zone + ", UD " + updateDomain + ", FD " + faultDomain + ", "
         + imageVersion() + (latestModelApplied ? "" : " (not latest model)") + ", " + health
+        + (healthCode == null ? "" : " (" + healthCode + ")")
         + (provisioningState == ProvisioningState.SUCCEEDED ? "" : ", " + provisioningState)
         + (powerState == PowerState.RUNNING ? "" : ", " + powerState)
         + (protectedFromUpgrade ? ", protected" : "") + "]";

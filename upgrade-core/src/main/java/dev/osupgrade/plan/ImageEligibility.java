@@ -48,10 +48,10 @@ public final class ImageEligibility {
           "publishes at " + release.publishedAt()));
     }
     ReplicationState state = release.replicationIn(scaleSet.region());
-    if (state == ReplicationState.FAILED) {
+    if (ReplicationState.FAILED.equals(state)) {
       reasons.add(new Eligibility.Reason(Eligibility.Code.REPLICATION_FAILED,
           "replication to " + scaleSet.region() + " failed"));
-    } else if (state != ReplicationState.COMPLETED) {
+    } else if (!ReplicationState.COMPLETED.equals(state)) {
       reasons.add(new Eligibility.Reason(Eligibility.Code.NOT_REPLICATED_TO_REGION,
           "replication to " + scaleSet.region() + " is " + state));
     }

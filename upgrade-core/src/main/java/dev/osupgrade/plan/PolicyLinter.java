@@ -53,7 +53,7 @@ public final class PolicyLinter {
     Require.nonNull(policy, "policy");
     List<LintFinding> out = new ArrayList<>();
     AutomaticOsUpgradePolicy auto = scaleSet.upgradePolicy().automaticOsUpgrade();
-    boolean rollingMode = scaleSet.upgradePolicy().mode() == UpgradeMode.ROLLING;
+    boolean rollingMode = UpgradeMode.ROLLING.equals(scaleSet.upgradePolicy().mode());
     int count = scaleSet.instanceCount();
 
     if ((auto.enableAutomaticOSUpgrade() || rollingMode) && scaleSet.healthMonitoring().loadBalancerProbe()

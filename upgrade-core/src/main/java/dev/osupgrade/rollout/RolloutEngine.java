@@ -137,7 +137,14 @@ public final class RolloutEngine {
               + "rollout would fight it. Disable enableAutomaticOSUpgrade first, or govern the platform upgrade "
               + "instead.");
     }
-    if (fleet.upgradePolicy().mode() != UpgradeMode.MANUAL) {
+    UpgradeMode mode = fleet.upgradePolicy().mode();
+    if (!mode.isKnown()) {
+      throw new RolloutRefusedException(RolloutRefusedException.UPGRADE_MODE_UNKNOWN,
+          fleet.id() + " has upgrade mode '" + mode.azureName() + "', which this library does not know; Azure may "
+              + "apply a model change to its instances by itself in it. Set upgradePolicy.mode to Manual for an "
+              + "orchestrated rollout.");
+    }
+    if (!mode.equals(UpgradeMode.MANUAL)) {
       throw new RolloutRefusedException(RolloutRefusedException.UPGRADE_MODE_NOT_MANUAL,
           fleet.id() + " has upgrade mode " + fleet.upgradePolicy().mode().azureName() + ", so Azure would apply "
               + "the model change to its instances by itself. Set upgradePolicy.mode to Manual for an orchestrated "

@@ -14,6 +14,11 @@ public final class RolloutRefusedException extends OsUpgradeException {
   public static final String AUTOMATIC_OS_UPGRADE_ENABLED = "AutomaticOsUpgradeEnabled";
   /** The scale set's upgrade mode would apply the model change by itself. */
   public static final String UPGRADE_MODE_NOT_MANUAL = "UpgradeModeNotManual";
+  /**
+   * The scale set's upgrade mode is one this library does not know (a newer API version's): unknown is not Manual,
+   * so nothing is changed.
+   */
+  public static final String UPGRADE_MODE_UNKNOWN = "UpgradeModeUnknown";
   /** Another rollout of the same scale set, to another target, is in progress in the store. */
   public static final String ROLLOUT_IN_PROGRESS = "RolloutInProgress";
   /**

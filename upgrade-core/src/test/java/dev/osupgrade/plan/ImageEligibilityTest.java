@@ -133,7 +133,7 @@ final class ImageEligibilityTest {
 
     assertThat(e.reasons()).extracting(Eligibility.Reason::code)
         .containsExactly(Eligibility.Code.NOT_REPLICATED_TO_REGION);
-    assertThat(e.reasons().get(0).detail()).isEqualTo("replication to westeurope is REPLICATING");
+    assertThat(e.reasons().get(0).detail()).isEqualTo("replication to westeurope is Replicating");
   }
 
   @Test

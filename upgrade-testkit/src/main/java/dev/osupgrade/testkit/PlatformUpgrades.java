@@ -33,7 +33,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -281,7 +280,7 @@ final class PlatformUpgrades {
     st.current = run;
     st.runs.add(run);
     ctx.record(s.id, "OS rolling upgrade to " + FleetContext.versionOf(target) + " (started by "
-        + by.name().charAt(0) + by.name().substring(1).toLowerCase(Locale.ROOT) + "): " + policy
+        + by.azureName() + "): " + policy
         + ", automatic rollback " + (rollback ? "on" : "off") + (deferral ? ", deferral on" : ""));
     run.step();
   }

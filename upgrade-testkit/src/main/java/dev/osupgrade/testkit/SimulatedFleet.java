@@ -394,7 +394,7 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
     if (!image.isLatest() && ctx.catalog.containsKey(image.imageKey())) {
       ImageRelease release = ctx.releaseOf(image).orElseThrow(() -> new InvalidModelException(404, "ImageNotFound",
           "The image '" + image + "' is not available.", null));
-      if (release.replicationIn(s.region) != ReplicationState.COMPLETED) {
+      if (!ReplicationState.COMPLETED.equals(release.replicationIn(s.region))) {
         throw new InvalidModelException(404, "GalleryImageNotFound", "The gallery image " + image + " is not "
             + "available in " + s.region.name() + " region. Please contact image owner to replicate to this "
             + "region, or change your requested region.", null);
@@ -419,7 +419,7 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
           + " does not match the current etag " + s.etagText() + " of " + id + ".", null);
     }
     boolean auto = policy.automaticOsUpgrade().enableAutomaticOSUpgrade();
-    if (auto || policy.mode() == UpgradeMode.ROLLING) {
+    if (auto || UpgradeMode.ROLLING.equals(policy.mode())) {
       if (s.healthMonitoring.loadBalancerProbe() && s.healthMonitoring.applicationHealthExtension()) {
         throw new InvalidModelException(400, "BadRequest", "Automatic OS Upgrade is not supported for this Virtual "
             + "Machine Scale Set because both a health probe and a health extension were provided. Remove the "

@@ -102,7 +102,7 @@ final class ReplicationFaultTest {
     assertThat(e.refusedBy(Eligibility.Code.REPLICATION_FAILED)).isTrue();
     assertThat(fleet.latestRollingUpgrade(id)).isEmpty();
     assertThat(fleet.log()).anySatisfy(l -> assertThat(l).contains("replication of " + api("1.1.0")
-        + " to westeurope is FAILED"));
+        + " to westeurope is Failed"));
   }
 
   @Test

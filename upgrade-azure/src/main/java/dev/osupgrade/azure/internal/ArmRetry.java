@@ -3,6 +3,8 @@ package dev.osupgrade.azure.internal;
 import dev.osupgrade.azure.AzureFleet.RetrySettings;
 import dev.osupgrade.azure.AzureFleet.Sleeper;
 import dev.osupgrade.port.CloudException;
+import dev.osupgrade.port.Fencing;
+import dev.osupgrade.port.LeaseLostException;
 import dev.osupgrade.port.ThrottledException;
 import io.github.resilience4j.core.IntervalBiFunction;
 import io.github.resilience4j.core.functions.Either;
@@ -16,12 +18,19 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The adapter's only retry layer: one resilience4j {@link Retry} per {@link CallKind}, waiting through an
  * {@link InlineScheduler} so that the {@link Sleeper} decides how time passes. Every attempt's failure is mapped to a
  * {@link CloudException} first; the retry decides on the mapped failure.
+ *
+ * <p>Every attempt of a call that changes the fleet ({@link CallKind#IDEMPOTENT_WRITE},
+ * {@link CallKind#ONCE_ONLY_WRITE}) is fenced: {@link Fencing#check()} runs immediately before the request is sent,
+ * and again before a backoff or {@code Retry-After} wait is spent on the next attempt. A failed check ends the call
+ * with the fence's own exception ({@link LeaseLostException}), unmapped and not retried, and nothing more is sent.
  */
 final class ArmRetry {
   private final RetrySettings settings;
@@ -52,15 +61,34 @@ final class ArmRetry {
    * @throws CloudException the mapped failure of the last attempt
    */
   <T> T call(CallKind kind, String operation, Supplier<T> call) {
+    boolean mutating = kind != CallKind.READ;
+    AtomicInteger attempts = new AtomicInteger();
     Supplier<CompletionStage<T>> attempt = () -> {
+      int number = attempts.incrementAndGet();
       if (Thread.currentThread().isInterrupted()) {
         return CompletableFuture.failedFuture(new CloudException(0, "Interrupted",
             operation + " was interrupted while waiting to retry", null));
       }
+      if (mutating) {
+        RuntimeException fenced = fence();
+        if (fenced != null) {
+          return CompletableFuture.failedFuture(fenced);
+        }
+      }
       try {
         return CompletableFuture.completedFuture(call.get());
+      } catch (LeaseLostException e) {
+        return CompletableFuture.failedFuture(e);
       } catch (RuntimeException e) {
-        return CompletableFuture.failedFuture(ErrorMapper.map(e, operation));
+        CloudException mapped = ErrorMapper.map(e, operation);
+        if (mutating && number < settings.maxAttempts() && kind.mayRetry(mapped) && withinCeiling(mapped)) {
+          // a wait follows: prove the right to change the fleet before spending it, not only after
+          RuntimeException fenced = fence();
+          if (fenced != null) {
+            return CompletableFuture.failedFuture(fenced);
+          }
+        }
+        return CompletableFuture.failedFuture(mapped);
       }
     };
     CompletableFuture<T> result = retries.get(kind).executeCompletionStage(scheduler, attempt).toCompletableFuture();
@@ -87,6 +115,19 @@ final class ArmRetry {
       call.run();
       return Boolean.TRUE;
     });
+  }
+
+  /**
+   * Checks the caller's fence ({@link Fencing#check()}); whatever it throws ({@link LeaseLostException}, or a failure
+   * of the store behind it) is returned unchanged, to end the call without another request.
+   */
+  private static @Nullable RuntimeException fence() {
+    try {
+      Fencing.check();
+      return null;
+    } catch (RuntimeException e) {
+      return e;
+    }
   }
 
   private boolean withinCeiling(CloudException c) {

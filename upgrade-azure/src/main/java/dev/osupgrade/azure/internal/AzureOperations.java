@@ -15,7 +15,6 @@ import com.azure.resourcemanager.compute.fluent.models.UpgradeOperationHistorica
 import com.azure.resourcemanager.compute.fluent.models.UsageInner;
 import com.azure.resourcemanager.compute.fluent.models.VirtualMachineImageResourceInner;
 import com.azure.resourcemanager.compute.fluent.models.VirtualMachineScaleSetInner;
-import com.azure.resourcemanager.compute.fluent.models.VirtualMachineScaleSetVMInner;
 import com.azure.resourcemanager.compute.models.ReplicationStatusTypes;
 import com.azure.resourcemanager.compute.models.Sku;
 import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetUpdate;
@@ -25,6 +24,7 @@ import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetVMInstance
 import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetVMInstanceRequiredIDs;
 import dev.osupgrade.Region;
 import dev.osupgrade.Require;
+import dev.osupgrade.azure.AzureFleet.OsUpgradeHistory;
 import dev.osupgrade.azure.AzureFleet.RetrySettings;
 import dev.osupgrade.azure.AzureFleet.Sleeper;
 import dev.osupgrade.fleet.HealthMonitoring;
@@ -41,8 +41,11 @@ import dev.osupgrade.policy.UpgradeMode;
 import dev.osupgrade.policy.UpgradePolicy;
 import dev.osupgrade.port.CloudException;
 import dev.osupgrade.port.ConflictException;
+import dev.osupgrade.port.ForbiddenException;
 import dev.osupgrade.port.InvalidModelException;
+import dev.osupgrade.port.LeaseLostException;
 import dev.osupgrade.port.ResourceNotFoundException;
+import dev.osupgrade.port.ThrottledException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -68,6 +71,8 @@ public final class AzureOperations {
   private static final Pattern GALLERY_ID = Pattern.compile("(?i)/subscriptions/([^/]+)/resourceGroups/([^/]+)"
       + "/providers/Microsoft\\.Compute/galleries/([^/]+)/images/([^/]+)");
   private static final System.Logger LOG = System.getLogger(AzureOperations.class.getName());
+  /** How many PATCHes a model move may send, each decided from a fresh read. */
+  private static final int MODEL_ROUNDS = 3;
 
   private final ComputeManager base;
   private final HttpPipeline pipeline;
@@ -76,6 +81,7 @@ public final class AzureOperations {
   /** What the last read of each scale set's model said: the image and the health source. */
   private final Map<ScaleSetId, ModelFacts> models = new ConcurrentHashMap<>();
   private final ArmRetry retry;
+  private final ArmReads reads;
   private final Clock clock;
   private final int maxCapacity;
   /** VM sizes by subscription, region and name: they do not change. */
@@ -95,6 +101,7 @@ public final class AzureOperations {
     this.base = manager;
     this.pipeline = withoutSdkRetry(manager.httpPipeline());
     this.retry = new ArmRetry(settings, sleeper);
+    this.reads = new ArmReads(pipeline, manager.environment().getResourceManagerEndpoint());
     this.clock = clock;
     this.maxCapacity = maxCapacity;
   }
@@ -134,8 +141,8 @@ public final class AzureOperations {
    */
   public ScaleSet get(ScaleSetId id) {
     Require.nonNull(id, "id");
-    VirtualMachineScaleSetInner vmss = getScaleSet(id);
-    List<VirtualMachineScaleSetVMInner> vms = listVms(id);
+    ModelMapper.Vmss vmss = getScaleSet(id);
+    List<ModelMapper.Vm> vms = listVms(id);
     ScaleSet scaleSet = read("scale set " + id, () -> ModelMapper.scaleSet(id, vmss, vms));
     models.put(id, new ModelFacts(scaleSet.modelImage(), scaleSet.healthMonitoring()));
     return scaleSet;
@@ -155,23 +162,40 @@ public final class AzureOperations {
     if (facts == null) {
       return get(id).instances();
     }
-    List<VirtualMachineScaleSetVMInner> vms = listVms(id);
+    List<ModelMapper.Vm> vms = listVms(id);
     return read("instances of " + id, () -> ModelMapper.instances(vms, facts.image(), facts.health()));
   }
 
   /** The parts of a model that reading instances needs. */
   private record ModelFacts(ImageReference image, HealthMonitoring health) {}
 
-  private VirtualMachineScaleSetInner getScaleSet(ScaleSetId id) {
-    return retry.call(CallKind.READ, "GET scale set " + id,
-        () -> client(id.subscriptionId()).getVirtualMachineScaleSets().getByResourceGroup(id.resourceGroup(),
-            id.name()));
+  private ModelMapper.Vmss getScaleSet(ScaleSetId id) {
+    String what = "GET scale set " + id;
+    return retry.call(CallKind.READ, what, () -> {
+      ArmReads.Answer answer = reads.object(reads.url(id, "", ""), what);
+      VirtualMachineScaleSetInner inner;
+      try {
+        inner = Json.model(answer.text(), VirtualMachineScaleSetInner::fromJson);
+      } catch (IllegalArgumentException e) {
+        throw ArmReads.unreadable(what, String.valueOf(e.getMessage()), e);
+      }
+      return new ModelMapper.Vmss(inner, Json.string(answer.fields(), "properties", "upgradePolicy", "mode"));
+    });
   }
 
-  private List<VirtualMachineScaleSetVMInner> listVms(ScaleSetId id) {
-    return retry.call(CallKind.READ, "list instances of " + id, () -> Pages.all(client(id.subscriptionId())
-        .getVirtualMachineScaleSetVMs().list(id.resourceGroup(), id.name(), null, null, "instanceView", Context.NONE),
-        "instances of " + id));
+  /**
+   * Lists the instances, every page; an instance without {@code instanceId} gets the id its resource id or name
+   * carries, and an item that is not an instance fails the listing as malformed, naming it.
+   */
+  private List<ModelMapper.Vm> listVms(ScaleSetId id) {
+    String what = "list instances of " + id;
+    return retry.call(CallKind.READ, what, () -> {
+      List<ModelMapper.Vm> vms = new ArrayList<>();
+      for (ArmReads.Item item : reads.list(reads.url(id, "/virtualMachines", "$expand=instanceView"), what)) {
+        vms.add(ModelMapper.vm(item, id.name(), what));
+      }
+      return vms;
+    });
   }
 
   /**
@@ -208,6 +232,8 @@ public final class AzureOperations {
   public void updateUpgradePolicy(ScaleSetId id, UpgradePolicy policy, @Nullable String ifMatchEtag) {
     Require.nonNull(id, "id");
     Require.nonNull(policy, "policy");
+    Require.that(policy.mode().isKnown(), "policy.mode", "a mode Azure documents (Automatic, Manual or Rolling)",
+        policy.mode());
     VirtualMachineScaleSetUpdate update = new VirtualMachineScaleSetUpdate().withUpgradePolicy(ModelMapper.write(policy));
     retry.call(ifMatchEtag == null ? CallKind.IDEMPOTENT_WRITE : CallKind.ONCE_ONLY_WRITE,
         "PATCH upgrade policy of " + id + (ifMatchEtag == null ? "" : " (If-Match " + ifMatchEtag + ")"),
@@ -247,30 +273,38 @@ public final class AzureOperations {
     if (ids.isEmpty()) {
       return;
     }
-    VirtualMachineScaleSetInner vmss = getScaleSet(id);
-    ImageReference model = read("scale set " + id, () -> ModelMapper.modelImage(vmss));
-    UpgradeMode mode = read("scale set " + id, () -> ModelMapper.upgradePolicy(vmss.upgradePolicy(), false).mode());
-    if (mode != UpgradeMode.MANUAL) {
+    ModelMapper.Vmss vmss = getScaleSet(id);
+    ImageReference model = read("scale set " + id, () -> ModelMapper.modelImage(vmss.inner()));
+    UpgradeMode mode = read("scale set " + id,
+        () -> ModelMapper.upgradePolicy(vmss.inner().upgradePolicy(), vmss.rawMode(), false).mode());
+    if (!UpgradeMode.MANUAL.equals(mode)) {
       throw new InvalidModelException(0, "RollbackRequiresManualUpgradeMode", "Rolling back instances of " + id
           + " moves the model to " + previousImage + " for the duration of the rollback; in upgrade mode "
-          + mode.azureName() + " Azure would move every instance there. Set the upgrade mode to Manual first.",
-          null);
+          + mode.azureName() + (mode.isKnown() ? "" : " (a mode this library does not know)")
+          + " Azure could move every instance there. Set the upgrade mode to Manual first.", null);
     }
     if (model.equals(previousImage)) {
+      // re-entry (or a model someone left there): the model already says previousImage, so only the upgrade runs
       upgradeAndWait(id, ids);
       return;
     }
-    VirtualMachineScaleSetInner moved = patchImage(id, previousImage, vmss.etag(),
-        "PATCH model image of " + id + " to " + previousImage + " for rollback");
+    String etag = moveModel(id, model, previousImage, vmss.etag(), "for rollback");
     RuntimeException failure = null;
     try {
       upgradeAndWait(id, ids);
+    } catch (LeaseLostException lost) {
+      LOG.log(System.Logger.Level.WARNING, "rollback of {0} lost its lease: the model of {1} stays on {2}; whoever "
+          + "holds the lease now must set it back to {3}", ids, id, previousImage, model);
+      throw lost;
     } catch (RuntimeException e) {
       failure = e;
     }
     try {
-      patchImage(id, model, moved == null ? null : moved.etag(),
-          "PATCH model image of " + id + " back to " + model + " after rollback");
+      moveModel(id, previousImage, model, etag, "back after rollback");
+    } catch (LeaseLostException lost) {
+      LOG.log(System.Logger.Level.WARNING, "rollback of {0} lost its lease before restoring the model: the model of "
+          + "{1} stays on {2}; whoever holds the lease now must set it back to {3}", ids, id, previousImage, model);
+      throw lost;
     } catch (CloudException restore) {
       CloudException left = new CloudException(restore.httpStatus(), "RollbackModelNotRestored",
           "The model of " + id + " was left on " + previousImage + " after rolling back " + ids
@@ -283,6 +317,72 @@ public final class AzureOperations {
     if (failure != null) {
       throw failure;
     }
+  }
+
+  /**
+   * Moves the model from one image to another with {@code If-Match}, deciding every repeat from a fresh read: a 412
+   * (the etag moved on) and a failure whose outcome is unknown (5xx, a lost connection, an unreadable answer, an
+   * operation that ended failed) are followed by a GET. If the model already is where the PATCH wanted it, the move is
+   * done (the lost answer was a success, or someone made the same change); if it still is where it was, the PATCH is
+   * sent again with the new etag, at most {@value #MODEL_ROUNDS} times in all; if it is somewhere else, someone else
+   * changed it, and that change is not overwritten.
+   *
+   * @return the etag after the move (null when ARM sent none)
+   * @throws CloudException a refusal (400, 401/403, 404, 409, 429 past the retries) as it came, or
+   *     {@link ConflictException} when the model was changed by someone else, or the last failure when the rounds
+   *     are spent
+   */
+  private @Nullable String moveModel(ScaleSetId id, ImageReference from, ImageReference to, @Nullable String etag,
+      String purpose) {
+    String ifMatch = etag;
+    CloudException last = null;
+    for (int round = 1; round <= MODEL_ROUNDS; round++) {
+      try {
+        VirtualMachineScaleSetInner moved = patchImage(id, to, ifMatch, "PATCH model image of " + id + " to " + to
+            + " " + purpose + (ifMatch == null ? "" : " (If-Match " + ifMatch + ")"));
+        return moved == null ? null : moved.etag();
+      } catch (CloudException e) {
+        if (!outcomeToReconcile(e)) {
+          throw e;
+        }
+        last = e;
+      }
+      ModelMapper.Vmss now;
+      try {
+        now = getScaleSet(id);
+      } catch (CloudException unread) {
+        unread.addSuppressed(last);
+        throw unread;
+      }
+      ImageReference current = read("scale set " + id, () -> ModelMapper.modelImage(now.inner()));
+      if (current.equals(to)) {
+        LOG.log(System.Logger.Level.INFO, "the model of {0} already is {1} after {2}: the PATCH {3} is done",
+            id, to, last.code(), purpose);
+        return now.etag();
+      }
+      if (!current.equals(from)) {
+        throw new ConflictException(last.httpStatus(), "ModelChangedConcurrently", "The model of " + id
+            + " was changed to " + current + " by someone else while this adapter moved it from " + from + " to "
+            + to + " " + purpose + "; that change is not overwritten.", last);
+      }
+      ifMatch = now.etag();
+    }
+    throw Require.nonNull(last, "last");
+  }
+
+  /**
+   * Says whether a failed PATCH must be reconciled from a fresh read: a 412, or a failure whose outcome is unknown.
+   * A refusal that ARM guarantees changed nothing (400, 401/403, 404, 409, 429) is not.
+   */
+  private static boolean outcomeToReconcile(CloudException e) {
+    if (e instanceof ThrottledException || e instanceof InvalidModelException || e instanceof ForbiddenException
+        || e instanceof ResourceNotFoundException) {
+      return false;
+    }
+    if (e instanceof ConflictException) {
+      return e.httpStatus() == 412;
+    }
+    return true;
   }
 
   private void upgradeAndWait(ScaleSetId id, List<String> ids) {
@@ -333,21 +433,27 @@ public final class AzureOperations {
    */
   public Optional<RollingUpgradeStatus> latestRollingUpgrade(ScaleSetId id) {
     Require.nonNull(id, "id");
+    String what = "GET rollingUpgrades/latest of " + id;
+    ArmReads.Answer answer;
     RollingUpgradeStatusInfoInner info;
     try {
-      info = retry.call(CallKind.READ, "GET rollingUpgrades/latest of " + id,
-          () -> client(id.subscriptionId()).getVirtualMachineScaleSetRollingUpgrades()
-              .getLatestWithResponse(id.resourceGroup(), id.name(), Context.NONE).getValue());
+      answer = retry.call(CallKind.READ, what, () -> {
+        ArmReads.Answer a = reads.object(reads.url(id, "/rollingUpgrades/latest", ""), what);
+        if (!(Json.at(a.fields(), "properties", "runningStatus") instanceof Map)) {
+          // an answer without a running status is not "never had one" (that is a 404): it cannot be read
+          throw ArmReads.unreadable(what, "it has no properties.runningStatus (" + Json.abbreviate(a.text()) + ")",
+              null);
+        }
+        return a;
+      });
     } catch (ResourceNotFoundException e) {
       if (scaleSetIsMissing(e, id)) {
         throw e;
       }
       return Optional.empty();
     }
-    if (info == null) {
-      return Optional.empty();
-    }
-    return Optional.of(read("rollingUpgrades/latest of " + id, () -> StatusMapper.latest(info)));
+    info = read(what, () -> Json.model(answer.text(), RollingUpgradeStatusInfoInner::fromJson));
+    return Optional.of(read(what, () -> StatusMapper.latest(info, answer.fields())));
   }
 
   private static boolean scaleSetIsMissing(ResourceNotFoundException e, ScaleSetId id) {
@@ -360,18 +466,39 @@ public final class AzureOperations {
   }
 
   /**
-   * Reads the OS upgrade history, every page, newest first.
+   * Reads the OS upgrade history, every page, newest first. An entry that cannot be read is left out and reported
+   * (a warning in the log, and a line in {@link OsUpgradeHistory#unreadable()}); it does not fail the history.
    *
    * @param id the scale set
-   * @return the entries
+   * @return the entries and what was left out
    */
-  public List<UpgradeHistoryEntry> osUpgradeHistory(ScaleSetId id) {
+  public OsUpgradeHistory osUpgradeHistory(ScaleSetId id) {
     Require.nonNull(id, "id");
-    List<UpgradeOperationHistoricalStatusInfoInner> items = retry.call(CallKind.READ,
-        "GET osUpgradeHistory of " + id, () -> Pages.all(client(id.subscriptionId()).getVirtualMachineScaleSets()
-            .getOSUpgradeHistory(id.resourceGroup(), id.name(), Context.NONE), "osUpgradeHistory of " + id));
-    return read("osUpgradeHistory of " + id, () -> items.stream().map(StatusMapper::history)
-        .sorted(Comparator.comparing(UpgradeHistoryEntry::startTime).reversed()).toList());
+    String what = "GET osUpgradeHistory of " + id;
+    List<ArmReads.Item> items = retry.call(CallKind.READ, what,
+        () -> reads.list(reads.url(id, "/osUpgradeHistory", ""), what));
+    List<UpgradeHistoryEntry> entries = new ArrayList<>();
+    List<String> unreadable = new ArrayList<>();
+    for (ArmReads.Item item : items) {
+      String json = item.json();
+      String why;
+      if (json == null) {
+        why = "it is " + item.kind() + ", not an entry";
+      } else {
+        try {
+          entries.add(StatusMapper.history(Json.model(json, UpgradeOperationHistoricalStatusInfoInner::fromJson),
+              Json.object(json)));
+          continue;
+        } catch (RuntimeException e) {
+          why = String.valueOf(e.getMessage());
+        }
+      }
+      String line = item.where() + ": " + why;
+      unreadable.add(line);
+      LOG.log(System.Logger.Level.WARNING, "left out an unreadable entry of {0}: {1}", what, line);
+    }
+    entries.sort(Comparator.comparing(UpgradeHistoryEntry::startTime).reversed());
+    return new OsUpgradeHistory(entries, unreadable);
   }
 
   /**
@@ -402,7 +529,7 @@ public final class AzureOperations {
    */
   public int headroom(ScaleSetId id) {
     Require.nonNull(id, "id");
-    VirtualMachineScaleSetInner vmss = getScaleSet(id);
+    VirtualMachineScaleSetInner vmss = getScaleSet(id).inner();
     String sizeName = read("scale set " + id, () -> {
       if (vmss.sku() == null || !ImageMapper.notBlank(vmss.sku().name()) || !ImageMapper.notBlank(vmss.location())) {
         throw new IllegalStateException("the scale set has no sku.name or location");
@@ -444,7 +571,7 @@ public final class AzureOperations {
     Require.atLeast("count", count, 1);
     Set<String> before = new HashSet<>();
     listVms(id).forEach(vm -> before.add(vm.instanceId()));
-    VirtualMachineScaleSetInner vmss = getScaleSet(id);
+    VirtualMachineScaleSetInner vmss = getScaleSet(id).inner();
     long capacity = vmss.sku() == null || vmss.sku().capacity() == null ? before.size() : vmss.sku().capacity();
     VirtualMachineScaleSetUpdate update = new VirtualMachineScaleSetUpdate()
         .withSku(new Sku().withCapacity(capacity + count));
@@ -453,8 +580,8 @@ public final class AzureOperations {
         () -> client(id.subscriptionId()).getVirtualMachineScaleSets()
             .update(id.resourceGroup(), id.name(), update, vmss.etag(), null, Context.NONE));
     List<String> created = new ArrayList<>();
-    for (VirtualMachineScaleSetVMInner vm : listVms(id)) {
-      if (vm.instanceId() != null && !before.contains(vm.instanceId())) {
+    for (ModelMapper.Vm vm : listVms(id)) {
+      if (!before.contains(vm.instanceId())) {
         created.add(vm.instanceId());
       }
     }
@@ -527,21 +654,83 @@ public final class AzureOperations {
     return out;
   }
 
-  private List<ImageRelease> galleryReleases(ImageReference.Gallery definition) {
+  /**
+   * Finds one pinned release with one request: a GET of the marketplace version in the region, or of the gallery
+   * version with its replication status. A 404 means the catalog never published it.
+   *
+   * @param image the image, pinned
+   * @param region the region (where marketplace versions are offered)
+   * @return the release, or empty
+   */
+  public Optional<ImageRelease> find(ImageReference image, Region region) {
+    ImageVersion version = image.version().orElseThrow(() -> new dev.osupgrade.InvalidValueException("image",
+        "pinned to a version (not 'latest')", image));
+    try {
+      if (image instanceof ImageReference.Gallery g) {
+        GalleryVersion at = galleryVersion(g.withLatest(), version.toString());
+        GalleryImageVersionInner v = retry.call(CallKind.READ, "GET gallery image version " + at.describe()
+            + " with replication status", () -> client(at.subscription()).getGalleryImageVersions().getWithResponse(
+                at.resourceGroup(), at.gallery(), at.image(), at.version(), ReplicationStatusTypes.REPLICATION_STATUS,
+                Context.NONE).getValue());
+        if (v == null) {
+          throw ArmReads.unreadable("gallery image version " + at.describe(), "the answer is empty", null);
+        }
+        Instant seen = firstSeen(image);
+        return Optional.of(read("gallery image version " + at.describe(),
+            () -> ImageMapper.galleryRelease(g.withLatest(), v, seen)));
+      }
+      ImageReference.Marketplace m = (ImageReference.Marketplace) image;
+      var v = retry.call(CallKind.READ, "GET marketplace version " + image + " in " + region,
+          () -> client(base.subscriptionId()).getVirtualMachineImages().getWithResponse(region.name(),
+              m.publisher(), m.offer(), m.sku(), version.toString(), Context.NONE).getValue());
+      if (v == null) {
+        throw ArmReads.unreadable("marketplace version " + image + " in " + region, "the answer is empty", null);
+      }
+      return Optional.of(ImageRelease.marketplace(image, firstSeen(image)));
+    } catch (CloudException e) {
+      if (e.httpStatus() == 404) {
+        return Optional.empty();
+      }
+      throw e;
+    }
+  }
+
+  /** Where a gallery image version lives. */
+  private record GalleryVersion(String subscription, String resourceGroup, String gallery, String image,
+      String version) {
+    String describe() {
+      return gallery + "/" + image + "/" + version;
+    }
+  }
+
+  private static GalleryVersion galleryVersion(ImageReference.Gallery definition, String version) {
     // parsed here rather than with Gallery.galleryName()/definitionName(): those take the first segment after
     // "galleries"/"images", which is wrong for a resource group named "images"
     Matcher m = GALLERY_ID.matcher(definition.imageDefinitionId());
     if (!m.matches()) {
       throw new IllegalArgumentException("not a gallery image definition id: " + definition.imageDefinitionId());
     }
-    String subscription = m.group(1);
-    String resourceGroup = m.group(2);
-    String gallery = m.group(3);
-    String image = m.group(4);
-    List<String> names = retry.call(CallKind.READ, "list versions of gallery image " + gallery + "/" + image,
-        () -> Pages.all(client(subscription).getGalleryImageVersions()
-            .listByGalleryImage(resourceGroup, gallery, image, Context.NONE), "versions of " + gallery + "/" + image)
-            .stream().map(GalleryImageVersionInner::name).filter(ImageMapper::notBlank).toList());
+    return new GalleryVersion(m.group(1), m.group(2), m.group(3), m.group(4), version);
+  }
+
+  private List<ImageRelease> galleryReleases(ImageReference.Gallery definition) {
+    GalleryVersion at = galleryVersion(definition, "");
+    String subscription = at.subscription();
+    String resourceGroup = at.resourceGroup();
+    String gallery = at.gallery();
+    String image = at.image();
+    String what = "list versions of gallery image " + gallery + "/" + image;
+    List<ArmReads.Item> items = retry.call(CallKind.READ, what,
+        () -> reads.list(reads.url(definition.imageDefinitionId() + "/versions", "", ArmReads.GALLERY_API), what));
+    List<String> names = new ArrayList<>();
+    for (ArmReads.Item item : items) {
+      String name = item.json() == null ? null : Json.string(Json.object(item.json()), "name");
+      if (ImageMapper.notBlank(name)) {
+        names.add(name);
+      } else {
+        LOG.log(System.Logger.Level.WARNING, "left out {0} of {1}: it names no version", item.where(), what);
+      }
+    }
     List<ImageRelease> out = new ArrayList<>();
     for (String name : names) {
       GalleryImageVersionInner v = retry.call(CallKind.READ,

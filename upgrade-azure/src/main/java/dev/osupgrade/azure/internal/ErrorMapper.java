@@ -39,8 +39,14 @@ import org.jspecify.annotations.Nullable;
  *   <tr><td>409, 412</td><td>{@link ConflictException}</td></tr>
  *   <tr><td>429</td><td>{@link ThrottledException} with {@code Retry-After}</td></tr>
  *   <tr><td>408, 500, 502, 503, 504; failed connections</td><td>{@link TransientCloudException}</td></tr>
- *   <tr><td>anything else, unreadable bodies</td><td>{@link CloudException}</td></tr>
+ *   <tr><td>2xx whose body cannot be read (truncated, malformed)</td><td>{@link TransientCloudException}, code
+ *       {@value #UNEXPECTED_RESPONSE}</td></tr>
+ *   <tr><td>2xx from a long-running operation that ended {@code Failed}</td><td>{@link CloudException} with the
+ *       operation's code</td></tr>
+ *   <tr><td>anything else</td><td>{@link CloudException}</td></tr>
  * </table>
+ * Only {@link InvalidModelException} is a rejection ({@link CloudException#isRejection()}); every other failure stalls
+ * a rollout instead of ending it.
  */
 final class ErrorMapper {
   /** Code for a response the adapter could not read (a malformed or unexpected body). */
@@ -79,7 +85,12 @@ final class ErrorMapper {
     String armMessage = error != null && notBlank(error.getMessage()) ? error.getMessage() : e.getMessage();
     String message = armMessage + " (" + operation + ", HTTP " + status + ")";
     if (status >= 200 && status < 300) {
-      // a long-running operation that ended Failed, or a success body the SDK could not read
+      if (error == null || !notBlank(error.getCode())) {
+        // a success whose body the SDK could not read (truncated, malformed): not a refusal; a read may repeat it
+        return new TransientCloudException(status, UNEXPECTED_RESPONSE, operation + " answered HTTP " + status
+            + " with a body that could not be read (" + e.getMessage() + ")", e);
+      }
+      // a long-running operation that ended Failed, with ARM's error
       return new CloudException(status, code, message, e);
     }
     return switch (status) {

@@ -115,7 +115,8 @@ final class ImageMapper {
       for (RegionalReplicationStatus s : status.summary()) {
         if (s != null && notBlank(s.region())) {
           replication.put(Region.of(s.region()),
-              s.state() == null ? ReplicationState.UNKNOWN : ReplicationState.fromAzure(s.state().toString()));
+              s.state() == null || !notBlank(s.state().toString()) ? ReplicationState.UNKNOWN
+                  : ReplicationState.fromAzure(s.state().toString()));
         }
       }
     }
@@ -143,7 +144,8 @@ final class ImageMapper {
     if (AggregatedReplicationState.IN_PROGRESS.equals(state)) {
       return ReplicationState.REPLICATING;
     }
-    return ReplicationState.UNKNOWN;
+    // Unknown, or a state a newer API version added: kept with Azure's spelling, never read as Completed
+    return notBlank(state.toString()) ? ReplicationState.fromAzure(state.toString()) : ReplicationState.UNKNOWN;
   }
 
   static boolean notBlank(@Nullable String s) {

@@ -22,29 +22,115 @@ import dev.osupgrade.policy.AutomaticOsUpgradePolicy;
 import dev.osupgrade.policy.RollingUpgradePolicy;
 import dev.osupgrade.policy.UpgradeMode;
 import dev.osupgrade.policy.UpgradePolicy;
+import dev.osupgrade.port.CloudException;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /** Scale sets, instances and upgrade policies between ARM's models and the domain. */
 final class ModelMapper {
   private static final String HEALTH_EXTENSION_PUBLISHER = "Microsoft.ManagedServices";
+  private static final Pattern VM_ID = Pattern.compile("(?i)/virtualMachineScaleSets/([^/]+)/virtualMachines/([^/]+)$");
 
   private ModelMapper() {}
+
+  /**
+   * A scale set as read, with its upgrade mode exactly as Azure spelled it: the SDK's {@code UpgradeMode} is a plain
+   * Java enum that turns a mode it does not know into null, which would read as Manual.
+   *
+   * @param inner the SDK's model
+   * @param rawMode {@code properties.upgradePolicy.mode} as sent, or null when absent
+   */
+  record Vmss(VirtualMachineScaleSetInner inner, @Nullable String rawMode) {
+    /** @return the etag */
+    @Nullable String etag() {
+      return inner.etag();
+    }
+  }
+
+  /**
+   * An instance as listed, with its instance id (derived when ARM left {@code instanceId} out).
+   *
+   * @param instanceId the id
+   * @param inner the SDK's model
+   */
+  record Vm(String instanceId, VirtualMachineScaleSetVMInner inner) {}
+
+  /**
+   * Reads one item of the instance listing.
+   *
+   * @param item the item as Azure sent it
+   * @param scaleSetName the scale set's name (instance names are {@code {scaleSet}_{instanceId}})
+   * @param what what is listed, for messages
+   * @return the instance
+   * @throws CloudException (code {@code UnexpectedResponse}) naming the item when it is not an instance, or has no
+   *     instance id that can be derived
+   */
+  static Vm vm(ArmReads.Item item, String scaleSetName, String what) {
+    String json = item.json();
+    if (json == null) {
+      throw malformed(what, item.where() + " is " + item.kind() + ", not an instance");
+    }
+    VirtualMachineScaleSetVMInner inner;
+    try {
+      inner = Json.model(json, VirtualMachineScaleSetVMInner::fromJson);
+    } catch (IllegalArgumentException e) {
+      throw malformed(what, item.where() + " is not a readable instance: " + e.getMessage());
+    }
+    String instanceId = instanceId(inner, scaleSetName);
+    if (instanceId == null) {
+      throw malformed(what, item.where() + " has no instanceId, and neither its id (" + inner.id()
+          + ") nor its name (" + inner.name() + ") names one");
+    }
+    return new Vm(instanceId, inner);
+  }
+
+  /**
+   * An instance's id: {@code instanceId}; when ARM left it out, the last segment of the resource id
+   * ({@code …/virtualMachineScaleSets/{scaleSet}/virtualMachines/{instanceId}}), else the name's suffix
+   * ({@code {scaleSet}_{instanceId}}).
+   *
+   * @return the id, or null when none of the three names one
+   */
+  static @Nullable String instanceId(VirtualMachineScaleSetVMInner vm, String scaleSetName) {
+    if (ImageMapper.notBlank(vm.instanceId())) {
+      return vm.instanceId().strip();
+    }
+    if (ImageMapper.notBlank(vm.id())) {
+      Matcher m = VM_ID.matcher(vm.id().strip());
+      if (m.find() && m.group(1).equalsIgnoreCase(scaleSetName)) {
+        return m.group(2);
+      }
+    }
+    String name = vm.name() == null ? "" : vm.name().strip();
+    String prefix = scaleSetName + "_";
+    if (name.length() > prefix.length() && name.regionMatches(true, 0, prefix, 0, prefix.length())) {
+      return name.substring(prefix.length());
+    }
+    return null;
+  }
+
+  private static CloudException malformed(String what, String why) {
+    return new CloudException(200, ErrorMapper.UNEXPECTED_RESPONSE,
+        "Azure's answer for " + what + " is malformed: " + why, null);
+  }
 
   /**
    * Reads a scale set and its instances.
    *
    * @param id the scale set's id
-   * @param vmss the scale set as ARM returned it
+   * @param read the scale set as ARM returned it
    * @param vms its instances as ARM listed them (with instance view)
    * @return the snapshot
    */
-  static ScaleSet scaleSet(ScaleSetId id, VirtualMachineScaleSetInner vmss, List<VirtualMachineScaleSetVMInner> vms) {
+  static ScaleSet scaleSet(ScaleSetId id, Vmss read, List<Vm> vms) {
+    VirtualMachineScaleSetInner vmss = read.inner();
     ImageReference model = modelImage(vmss);
     HealthMonitoring health = healthMonitoring(vmss.virtualMachineProfile());
     List<Zone> zones = vmss.zones() == null ? List.of()
@@ -65,7 +151,8 @@ final class ModelMapper {
       });
     }
     return new ScaleSet(id, Region.of(location), zones, orchestration,
-        upgradePolicy(vmss.upgradePolicy(), true), model, health, vmss.etag(), instances(vms, model, health), tags);
+        upgradePolicy(vmss.upgradePolicy(), read.rawMode(), true), model, health, vmss.etag(),
+        instances(vms, model, health), tags);
   }
 
   /**
@@ -100,21 +187,23 @@ final class ModelMapper {
    * @param health the scale set's health source
    * @return the instances
    */
-  static List<Instance> instances(List<VirtualMachineScaleSetVMInner> vms, ImageReference model,
-      HealthMonitoring health) {
+  static List<Instance> instances(List<Vm> vms, ImageReference model, HealthMonitoring health) {
     List<Instance> out = new ArrayList<>(vms.size());
-    for (VirtualMachineScaleSetVMInner vm : vms) {
-      out.add(instance(vm, model, health));
+    for (Vm vm : vms) {
+      try {
+        out.add(instance(vm.instanceId(), vm.inner(), model, health));
+      } catch (RuntimeException e) {
+        String message = String.valueOf(e.getMessage());
+        throw new IllegalStateException(message.contains("instance " + vm.instanceId()) ? message
+            : "instance " + vm.instanceId() + ": " + message, e);
+      }
     }
     out.sort(Comparator.comparing(Instance::instanceId, InstanceIds.ORDER));
     return out;
   }
 
-  private static Instance instance(VirtualMachineScaleSetVMInner vm, ImageReference model, HealthMonitoring health) {
-    String instanceId = vm.instanceId();
-    if (!ImageMapper.notBlank(instanceId)) {
-      throw new IllegalStateException("an instance has no instanceId (name " + vm.name() + ")");
-    }
+  private static Instance instance(String instanceId, VirtualMachineScaleSetVMInner vm, ImageReference model,
+      HealthMonitoring health) {
     var ref = vm.storageProfile() == null ? null : vm.storageProfile().imageReference();
     java.util.Optional<ImageReference> own = ImageMapper.read(ref, true);
     ImageReference image = own.orElse(model);
@@ -139,20 +228,30 @@ final class ModelMapper {
     PowerState power = powerState(view);
     boolean isProtected = vm.protectionPolicy() != null
         && Boolean.TRUE.equals(vm.protectionPolicy().protectFromScaleSetActions());
+    String code = healthCode(view);
+    String unknownCode = code != null && !HealthState.recognizes(code) ? code.strip() : null;
     return new Instance(instanceId, zone, updateDomain, faultDomain, image,
         Boolean.TRUE.equals(vm.latestModelApplied()), provisioning, power,
-        health(view, health, provisioning, power), isProtected);
+        health(view, health, provisioning, power), isProtected, unknownCode);
+  }
+
+  private static @Nullable String healthCode(@Nullable VirtualMachineScaleSetVMInstanceViewInner view) {
+    InstanceViewStatus reported = view == null || view.vmHealth() == null ? null : view.vmHealth().status();
+    return reported != null && ImageMapper.notBlank(reported.code()) ? reported.code() : null;
   }
 
   /**
-   * The instance's health: the Application Health extension's report when there is one; else what Azure falls back
-   * to (see {@code AzureFleet#get}).
+   * The instance's health: the Application Health extension's report when there is one; without an instance view,
+   * {@code UNKNOWN} (nothing to judge by); else what Azure falls back to (see {@code AzureFleet#get}).
    */
   static HealthState health(@Nullable VirtualMachineScaleSetVMInstanceViewInner view, HealthMonitoring monitoring,
       ProvisioningState provisioning, PowerState power) {
-    InstanceViewStatus reported = view == null || view.vmHealth() == null ? null : view.vmHealth().status();
-    if (reported != null && ImageMapper.notBlank(reported.code())) {
-      return HealthState.fromAzure(reported.code());
+    String code = healthCode(view);
+    if (code != null) {
+      return HealthState.fromAzure(code);
+    }
+    if (view == null) {
+      return HealthState.UNKNOWN;
     }
     boolean settling = provisioning == ProvisioningState.CREATING || provisioning == ProvisioningState.UPDATING
         || power == PowerState.STARTING;
@@ -241,20 +340,22 @@ final class ModelMapper {
   }
 
   /**
-   * Reads an upgrade policy. A missing mode reads as Manual (Azure's default, and the mode in which Azure changes
-   * nothing by itself); note that the SDK (a plain Java enum) also reports a mode value it does not know as missing.
-   * Missing fields take Azure's defaults.
+   * Reads an upgrade policy. The mode is read from Azure's text ({@code rawMode}), because the SDK's plain Java enum
+   * reports a mode it does not know as missing: an unknown mode is kept as such, never read as Manual. Only a missing
+   * mode reads as Manual (Azure's default). Missing fields take Azure's defaults.
    *
    * @param policy ARM's policy, or null
+   * @param rawMode {@code upgradePolicy.mode} as Azure sent it, or null when absent
    * @param strict fail on an unreadable {@code pauseTimeBetweenBatches} (false: read it as zero)
    * @return the policy
    */
   static UpgradePolicy upgradePolicy(com.azure.resourcemanager.compute.models.@Nullable UpgradePolicy policy,
-      boolean strict) {
+      @Nullable String rawMode, boolean strict) {
+    UpgradeMode mode = rawMode != null ? UpgradeMode.fromAzure(rawMode)
+        : policy == null || policy.mode() == null ? UpgradeMode.MANUAL : UpgradeMode.fromAzure(policy.mode().toString());
     if (policy == null) {
-      return UpgradePolicy.manual();
+      return UpgradePolicy.manual().withMode(mode);
     }
-    UpgradeMode mode = policy.mode() == null ? UpgradeMode.MANUAL : UpgradeMode.fromAzure(policy.mode().toString());
     RollingUpgradePolicy rolling = policy.rollingUpgradePolicy() == null ? null
         : rollingPolicy(policy.rollingUpgradePolicy(), strict);
     var auto = policy.automaticOSUpgradePolicy();

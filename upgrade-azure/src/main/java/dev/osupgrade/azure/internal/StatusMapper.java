@@ -20,12 +20,16 @@ import dev.osupgrade.ops.UpgradeProgress;
 import dev.osupgrade.policy.RollingUpgradePolicy;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Rolling upgrade status and OS upgrade history between ARM's models and the domain. Enum values the SDK does not
- * know arrive as null and read as the safest known value: {@code RollingForward} for a running status (something may
- * still be happening), {@code Unknown} for who started it.
+ * Rolling upgrade status and OS upgrade history between ARM's answers and the domain. The SDK's models read the
+ * typed fields; the running status code and the invoker come from Azure's text (the SDK's plain Java enums turn a
+ * value they do not know into null), and so does an OS upgrade's {@code runningStatus.completedTime}, which the SDK's
+ * model does not declare. A code the library does not know reads as {@link RolloutStatus#UNKNOWN} with the code kept;
+ * an invoker it does not know is kept with Azure's spelling.
  */
 final class StatusMapper {
   private StatusMapper() {}
@@ -34,12 +38,13 @@ final class StatusMapper {
    * Reads {@code rollingUpgrades/latest}.
    *
    * @param info ARM's status
+   * @param raw the same answer as Azure sent it
    * @return the status
    */
-  static RollingUpgradeStatus latest(RollingUpgradeStatusInfoInner info) {
+  static RollingUpgradeStatus latest(RollingUpgradeStatusInfoInner info, Map<String, Object> raw) {
     RollingUpgradeRunningStatus running = info.runningStatus();
-    RolloutStatus status = running == null || running.code() == null ? RolloutStatus.ROLLING_FORWARD
-        : RolloutStatus.fromAzure(running.code().toString());
+    String code = code(raw, "the rolling upgrade");
+    RolloutStatus status = RolloutStatus.fromAzure(code);
     Instant start = instant(running == null ? null : running.startTime());
     Instant lastActionTime = instant(running == null ? null : running.lastActionTime());
     if (start == null) {
@@ -56,28 +61,35 @@ final class StatusMapper {
     RollingUpgradePolicy policy = info.policy() == null ? RollingUpgradePolicy.ofDefaults()
         : ModelMapper.rollingPolicy(info.policy(), false);
     return new RollingUpgradeStatus(status, start, action, lastActionTime, progress(info.progress()), policy,
-        error(info.error()));
+        error(info.error()), code.strip());
   }
 
   /**
    * Reads one {@code osUpgradeHistory} entry.
    *
    * @param item ARM's entry
+   * @param raw the same entry as Azure sent it
    * @return the entry
+   * @throws RuntimeException when the entry cannot be read (the caller leaves it out and reports it)
    */
-  static UpgradeHistoryEntry history(UpgradeOperationHistoricalStatusInfoInner item) {
+  static UpgradeHistoryEntry history(UpgradeOperationHistoricalStatusInfoInner item, Map<String, Object> raw) {
     UpgradeOperationHistoricalStatusInfoProperties p = item.properties();
     if (p == null) {
-      throw new IllegalStateException("an osUpgradeHistory entry has no properties");
+      throw new IllegalStateException("the entry has no properties");
     }
     UpgradeOperationHistoryStatus running = p.runningStatus();
-    RolloutStatus status = running == null || running.code() == null ? RolloutStatus.ROLLING_FORWARD
-        : RolloutStatus.fromAzure(running.code().toString());
+    String code = code(raw, "the entry");
+    RolloutStatus status = RolloutStatus.fromAzure(code);
     Instant start = instant(running == null ? null : running.startTime());
     if (start == null) {
-      throw new IllegalStateException("an osUpgradeHistory entry has no runningStatus.startTime");
+      throw new IllegalStateException("the entry has no runningStatus.startTime");
     }
-    StartedBy startedBy = p.startedBy() == null ? StartedBy.UNKNOWN : StartedBy.fromAzure(p.startedBy().toString());
+    Instant end = instant(running == null ? null : running.endTime());
+    if (end == null) {
+      end = completedTime(raw);
+    }
+    String invoker = Json.string(raw, "properties", "startedBy");
+    StartedBy startedBy = invoker == null ? StartedBy.UNKNOWN : StartedBy.fromAzure(invoker);
     ImageReference target;
     try {
       target = ImageMapper.read(p.targetImageReference(), true).orElse(null);
@@ -88,8 +100,33 @@ final class StatusMapper {
     RollbackInfo rollback = rb == null ? RollbackInfo.none()
         : new RollbackInfo(count(rb.successfullyRolledbackInstanceCount(), "successfullyRolledbackInstanceCount"),
             count(rb.failedRolledbackInstanceCount(), "failedRolledbackInstanceCount"), error(rb.rollbackError()));
-    return new UpgradeHistoryEntry(status, start, instant(running.endTime()), progress(p.progress()),
-        error(p.error()), startedBy, target, rollback);
+    return new UpgradeHistoryEntry(status, start, end, progress(p.progress()), error(p.error()), startedBy, target,
+        rollback, code.strip());
+  }
+
+  /** Azure's running status code, as sent. */
+  private static String code(Map<String, Object> raw, String what) {
+    String code = Json.string(raw, "properties", "runningStatus", "code");
+    if (code == null || code.isBlank()) {
+      throw new IllegalStateException(what + " has no runningStatus.code");
+    }
+    return code;
+  }
+
+  /**
+   * The end of an OS upgrade as recorded responses send it ({@code runningStatus.completedTime}, where the API
+   * specification and the SDK have {@code endTime}).
+   */
+  private static @Nullable Instant completedTime(Map<String, Object> raw) {
+    String text = Json.string(raw, "properties", "runningStatus", "completedTime");
+    if (text == null || text.isBlank()) {
+      return null;
+    }
+    try {
+      return OffsetDateTime.parse(text.strip()).toInstant();
+    } catch (DateTimeParseException e) {
+      throw new IllegalStateException("runningStatus.completedTime is not a time: '" + text + "'", e);
+    }
   }
 
   private static UpgradeProgress progress(@Nullable RollingUpgradeProgressInfo p) {

@@ -102,6 +102,8 @@ import org.jspecify.annotations.Nullable;
  *       as ARM's list is</td></tr>
  *   <tr><td>GET marketplace versions of a region</td><td>{@code listReleases}</td><td>200, the versions published by
  *       now (a release published in the future is not offered yet)</td></tr>
+ *   <tr><td>GET one marketplace version of a region</td><td>{@code listReleases}</td><td>200 with the image's
+ *       properties when offered there by now; else 404 {@code NotFound} "Artifact: VMImage was not found."</td></tr>
  *   <tr><td>GET resource SKUs ({@code $filter=location eq '…'})</td><td>(none)</td><td>200, a few VM sizes of the
  *       region, among them the scale sets' {@code Standard_D2s_v3} (2 vCPUs, {@code standardDSv3Family})</td></tr>
  *   <tr><td>GET compute usages of a region</td><td>{@code headroom}</td><td>200, {@code cores} and the VM family's
@@ -153,6 +155,9 @@ public final class ArmEmulator implements ResponseDefinitionTransformerV2 {
   private static final Pattern MARKETPLACE = Pattern.compile("(?i)^/subscriptions/([^/]+)/providers/"
       + "Microsoft\\.Compute/locations/([^/]+)/publishers/([^/]+)/artifacttypes/vmimage/offers/([^/]+)/skus/([^/]+)"
       + "/versions$");
+  private static final Pattern MARKETPLACE_VERSION = Pattern.compile("(?i)^/subscriptions/([^/]+)/providers/"
+      + "Microsoft\\.Compute/locations/([^/]+)/publishers/([^/]+)/artifacttypes/vmimage/offers/([^/]+)/skus/([^/]+)"
+      + "/versions/([^/]+)$");
   private static final Pattern OPERATION = Pattern.compile("(?i)^/subscriptions/([^/]+)/providers/"
       + "Microsoft\\.Compute/locations/([^/]+)/operations/([^/]+)$");
   private static final Pattern SKUS = Pattern.compile("(?i)^/subscriptions/([^/]+)/providers/"
@@ -428,6 +433,11 @@ public final class ArmEmulator implements ResponseDefinitionTransformerV2 {
       return marketplaceVersions(w, m.group(1), Region.of(m.group(2)),
           ImageReference.marketplace(m.group(3), m.group(4), m.group(5), "latest"));
     }
+    m = MARKETPLACE_VERSION.matcher(call.path);
+    if (m.matches() && call.is(RequestMethod.GET)) {
+      return marketplaceVersion(w, m.group(1), Region.of(m.group(2)),
+          ImageReference.marketplace(m.group(3), m.group(4), m.group(5), m.group(6)));
+    }
     m = SKUS.matcher(call.path);
     if (m.matches() && call.is(RequestMethod.GET)) {
       return ok(ArmJson.resourceSkus(call.query("$filter")));
@@ -661,11 +671,24 @@ public final class ArmEmulator implements ResponseDefinitionTransformerV2 {
     Instant now = w.clock().instant();
     ArrayNode out = ArmJson.MAPPER.createArrayNode();
     for (ImageRelease r : w.listReleases(image)) {
-      if (!r.publishedAt().isAfter(now) && r.replicationIn(region) == ReplicationState.COMPLETED) {
+      if (!r.publishedAt().isAfter(now) && ReplicationState.COMPLETED.equals(r.replicationIn(region))) {
         out.add(ArmJson.marketplaceVersion(subscription, region, (ImageReference.Marketplace) r.image()));
       }
     }
     return ok(out);
+  }
+
+  /** One marketplace version, as {@code VirtualMachineImages_Get} answers: offered in the region, or 404. */
+  private static ResponseDefinition marketplaceVersion(SimulatedFleet w, String subscription, Region region,
+      ImageReference.Marketplace pinned) {
+    Instant now = w.clock().instant();
+    for (ImageRelease r : w.listReleases(pinned.withLatest())) {
+      if (r.image().equals(pinned) && !r.publishedAt().isAfter(now)
+          && ReplicationState.COMPLETED.equals(r.replicationIn(region))) {
+        return ok(ArmJson.marketplaceImage(subscription, region, pinned));
+      }
+    }
+    return answer(404, ArmJson.error("NotFound", "Artifact: VMImage was not found."));
   }
 
   // ----------------------------------------------------------------------------------------------- capacity

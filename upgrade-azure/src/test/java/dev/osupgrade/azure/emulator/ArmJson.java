@@ -15,7 +15,6 @@ import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.image.ImageRelease;
 import dev.osupgrade.image.ReplicationState;
 import dev.osupgrade.ops.RollingUpgradeStatus;
-import dev.osupgrade.ops.StartedBy;
 import dev.osupgrade.ops.UpgradeError;
 import dev.osupgrade.ops.UpgradeHistoryEntry;
 import dev.osupgrade.ops.UpgradeProgress;
@@ -266,7 +265,7 @@ final class ArmJson {
     if (s.healthMonitoring().applicationHealthExtension()) {
       ObjectNode status = view.putObject("vmHealth").putObject("status");
       String health = i.health().name().toLowerCase(Locale.ROOT);
-      status.put("code", "HealthState/" + health);
+      status.put("code", i.healthCode() != null ? i.healthCode() : "HealthState/" + health);
       status.put("level", i.health() == HealthState.HEALTHY || i.health() == HealthState.INITIALIZING ? "Info"
           : "Warning");
       status.put("displayStatus", "The VM health is " + health);
@@ -300,7 +299,7 @@ final class ArmJson {
     ObjectNode p = root.putObject("properties");
     p.set("policy", rollingPolicy(status.policy()));
     ObjectNode running = p.putObject("runningStatus");
-    running.put("code", status.status().azureCode());
+    running.put("code", status.statusCode());
     running.put("startTime", status.startTime().toString());
     if (status.lastAction() != null) {
       running.put("lastAction", status.lastAction() == RollingUpgradeStatus.Action.CANCEL ? "Cancel" : "Start");
@@ -320,7 +319,7 @@ final class ArmJson {
     ObjectNode item = MAPPER.createObjectNode();
     ObjectNode p = item.putObject("properties");
     ObjectNode running = p.putObject("runningStatus");
-    running.put("code", entry.status().azureCode());
+    running.put("code", entry.statusCode());
     running.put("startTime", entry.startTime().toString());
     if (entry.endTime() != null) {
       running.put("endTime", entry.endTime().toString());
@@ -329,8 +328,7 @@ final class ArmJson {
     if (entry.error() != null) {
       p.set("error", apiError(entry.error()));
     }
-    p.put("startedBy", entry.startedBy() == StartedBy.PLATFORM ? "Platform"
-        : entry.startedBy() == StartedBy.USER ? "User" : "Unknown");
+    p.put("startedBy", entry.startedBy().azureName());
     if (entry.targetImage() != null) {
       p.set("targetImageReference", modelImage(entry.targetImage()));
     }
@@ -409,8 +407,8 @@ final class ArmJson {
         s.put("region", e.getKey().name());
         s.put("state", replicationState(e.getValue()));
         s.put("details", "");
-        s.put("progress", e.getValue() == ReplicationState.COMPLETED ? 100
-            : e.getValue() == ReplicationState.REPLICATING ? 50 : 0);
+        s.put("progress", ReplicationState.COMPLETED.equals(e.getValue()) ? 100
+            : ReplicationState.REPLICATING.equals(e.getValue()) ? 50 : 0);
       }
     }
     p.put("provisioningState", "Succeeded");
@@ -418,7 +416,7 @@ final class ArmJson {
   }
 
   private static String aggregated(Map<Region, ReplicationState> replication) {
-    if (replication.values().stream().allMatch(s -> s == ReplicationState.COMPLETED)) {
+    if (replication.values().stream().allMatch(ReplicationState.COMPLETED::equals)) {
       return "Completed";
     }
     if (replication.containsValue(ReplicationState.FAILED)) {
@@ -431,8 +429,7 @@ final class ArmJson {
   }
 
   private static String replicationState(ReplicationState state) {
-    String n = state.name().toLowerCase(Locale.ROOT);
-    return Character.toUpperCase(n.charAt(0)) + n.substring(1);
+    return state.azureName();
   }
 
   /** One item of {@code VirtualMachineImages_List}. */
@@ -444,6 +441,18 @@ final class ArmJson {
     n.put("id", "/Subscriptions/" + subscription + "/Providers/Microsoft.Compute/Locations/" + region.name()
         + "/Publishers/" + image.publisher() + "/ArtifactTypes/VMImage/Offers/" + image.offer() + "/Skus/"
         + image.sku() + "/Versions/" + version);
+    return n;
+  }
+
+  /** {@code VirtualMachineImages_Get}: one version with its properties. */
+  static ObjectNode marketplaceImage(String subscription, Region region, ImageReference.Marketplace image) {
+    ObjectNode n = marketplaceVersion(subscription, region, image);
+    ObjectNode p = n.putObject("properties");
+    p.putObject("osDiskImage").put("operatingSystem", "Linux");
+    p.putArray("dataDiskImages");
+    p.put("hyperVGeneration", "V2");
+    p.put("architecture", "x64");
+    p.putArray("features");
     return n;
   }
 
