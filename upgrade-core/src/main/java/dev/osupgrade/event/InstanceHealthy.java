@@ -1,5 +1,6 @@
 package dev.osupgrade.event;
 
+import dev.osupgrade.Require;
 import dev.osupgrade.fleet.ScaleSetId;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,6 +17,13 @@ import java.time.Instant;
  */
 public record InstanceHealthy(long sequence, Instant at, ScaleSetId scaleSet, int batch, String instanceId,
     Duration took) implements RolloutEvent {
+  /** Validates the fields. */
+  public InstanceHealthy {
+    EventText.require(at, scaleSet);
+    Require.nonNull(instanceId, "instanceId");
+    Require.nonNull(took, "took");
+  }
+
   @Override
   public String toString() {
     return EventText.line(this, "instance " + instanceId + " healthy after " + EventText.duration(took));

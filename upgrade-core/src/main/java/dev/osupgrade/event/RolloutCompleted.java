@@ -1,5 +1,6 @@
 package dev.osupgrade.event;
 
+import dev.osupgrade.Require;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.image.ImageVersion;
 import dev.osupgrade.ops.UpgradeProgress;
@@ -18,6 +19,14 @@ import java.time.Instant;
  */
 public record RolloutCompleted(long sequence, Instant at, ScaleSetId scaleSet, ImageVersion target,
     UpgradeProgress progress, Duration took) implements RolloutEvent {
+  /** Validates the fields. */
+  public RolloutCompleted {
+    EventText.require(at, scaleSet);
+    Require.nonNull(target, "target");
+    Require.nonNull(progress, "progress");
+    Require.nonNull(took, "took");
+  }
+
   @Override
   public String toString() {
     return EventText.line(this, "rollout to " + target + " COMPLETED in " + EventText.duration(took) + ": "
