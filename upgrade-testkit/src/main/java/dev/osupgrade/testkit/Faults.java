@@ -52,6 +52,8 @@ import java.util.Set;
  *       {@code Retry-After} (default {@link #DEFAULT_RETRY_AFTER}); nothing changes</td></tr>
  *   <tr><td>transient server errors</td><td>{@link #serverErrors}, {@link #serverErrorRate}</td><td>HTTP 500
  *       {@code InternalExecutionError} or 503 {@code ServiceUnavailable}; nothing changes</td></tr>
+ *   <tr><td>any cloud error</td><td>{@link #cloudError}</td><td>the HTTP status, code and message given, as the
+ *       adapter's exception for that status; nothing changes</td></tr>
  * </table>
  *
  * <p>Instance faults ({@link #nextBoot}, {@link #applicationStartupFailure}, {@link #extensionFailure},
@@ -398,6 +400,36 @@ public final class Faults {
   public Faults serverErrorRate(String method, double probability) {
     throttle.serverErrorRate(method, probability(probability));
     ctx.note("fault scripted: " + method + " calls fail with HTTP 503 with probability " + probability);
+    return this;
+  }
+
+  /**
+   * Cloud errors as a server sends them: the next {@code times} calls of {@code method} fail with this HTTP status,
+   * code and message, changing nothing. The exception is the one the Azure adapter maps the status to: 400 and 422
+   * {@link dev.osupgrade.port.InvalidModelException}, 401 and 403 {@link dev.osupgrade.port.ForbiddenException},
+   * 404 {@link dev.osupgrade.port.ResourceNotFoundException} (an {@code …ImageNotFound} code:
+   * {@code InvalidModelException}), 409 and 412 {@link dev.osupgrade.port.ConflictException}, 429
+   * {@link dev.osupgrade.port.ThrottledException} with {@link #DEFAULT_RETRY_AFTER}, 408, 500, 502, 503 and 504
+   * {@link dev.osupgrade.port.TransientCloudException}, anything else {@link dev.osupgrade.port.CloudException}.
+   * The message is kept as the server wrote it (masked like every exception message, see
+   * {@link dev.osupgrade.Redaction}), e.g. to show that an echoed token never reaches a checkpoint.
+   *
+   * @param method a name from {@link #METHODS}, or {@code "*"}
+   * @param times how many calls, at least one
+   * @param httpStatus in [400, 599]
+   * @param code the error code, e.g. {@code InvalidParameter}: a name of at most 256 characters
+   * @param message the error message, at most {@value Require#MAX_TEXT} characters
+   * @return this
+   */
+  public Faults cloudError(String method, int times, int httpStatus, String code, String message) {
+    Throttle.method(Require.nonNull(method, "method"));
+    Require.atLeast("times", times, 1);
+    Require.inRange("httpStatus", httpStatus, 400, 599);
+    Require.name("code", code, 256);
+    Require.text("message", message);
+    throttle.script(method, times, x -> Throttle.cloudError(httpStatus, code, message));
+    ctx.note("fault scripted: the next " + times + " " + method + " call(s) fail with HTTP " + httpStatus + " "
+        + code);
     return this;
   }
 
