@@ -18,10 +18,11 @@ import org.jspecify.annotations.Nullable;
  *       <td>{@code Authorization: Bearer eyJ0…}</td><td>{@code Authorization: Bearer ***}</td></tr>
  *   <tr><td>a bearer token anywhere</td><td>{@code bearer 2YotnFZFEjr1zCsicMWpAA…}</td>
  *       <td>{@code bearer ***}</td></tr>
- *   <tr><td>a JSON Web Token (three base64url parts, the first {@code eyJ…})</td><td>{@code eyJhbGci….eyJzdWIi….sig}</td>
- *       <td>{@code eyJ***}</td></tr>
+ *   <tr><td>a JSON Web Token (three base64url parts, the first {@code eyJ…})</td>
+ *       <td>{@code eyJhbGci….eyJzdWIi….sig}</td><td>{@code eyJ***}</td></tr>
  *   <tr><td>a SAS signature ({@code sig}); the other SAS parameters ({@code sv}, {@code se}, {@code sp}, …) stay
- *       readable</td><td>{@code ?sv=2022-11-02&se=…&sig=abc%2B}</td><td>{@code ?sv=2022-11-02&se=…&sig=***}</td></tr>
+ *       readable</td><td>{@code ?sv=2022-11-02&se=…&sig=abc%2B}</td>
+ *       <td>{@code ?sv=2022-11-02&se=…&sig=***}</td></tr>
  *   <tr><td>connection-string keys and credentials in {@code key=value} or JSON form: {@code AccountKey},
  *       {@code SharedAccessKey}, {@code client_secret}, {@code password}, {@code pwd}, {@code access_token},
  *       {@code refresh_token}, {@code id_token}, {@code api_key}, {@code client_assertion}</td>

@@ -13,15 +13,22 @@ import org.jspecify.annotations.Nullable;
  */
 public final class Require {
   /**
-   * The earliest instant the library accepts: {@code 1970-01-01T00:00:00Z}. Times before it (and {@link Instant#MIN})
-   * are rejected rather than carried into arithmetic that overflows.
+   * The earliest instant the library accepts: {@code 0001-01-01T00:00:00Z}, the start of the range of .NET's
+   * {@code DateTime} that ARM's dates come from. Times before it (and {@link Instant#MIN}) are rejected rather than
+   * carried into arithmetic that overflows.
    */
-  public static final Instant EARLIEST = Instant.EPOCH;
+  public static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
   /**
-   * The latest instant the library accepts: {@code 9999-12-31T23:59:59Z}, far enough from {@link Instant#MAX} that
-   * adding any bounded duration of the library cannot overflow.
+   * The latest instant the library accepts: {@code 9999-12-31T23:59:59.999999999Z}, the end of the range of .NET's
+   * {@code DateTime}; far enough from {@link Instant#MAX} that adding any bounded duration of the library cannot
+   * overflow.
    */
-  public static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
+  public static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999999Z");
+  /**
+   * The longest time between two instants the library accepts ({@link #EARLIEST} to {@link #LATEST}): the bound of
+   * durations measured between them (how long something took).
+   */
+  public static final Duration MAX_SPAN = Duration.between(EARLIEST, LATEST);
   /** The longest text the library accepts for a name, an id or a free-text field: 4,096 characters. */
   public static final int MAX_TEXT = 4096;
 
@@ -107,6 +114,8 @@ public final class Require {
    * @return the value
    */
   public static Duration duration(String parameter, @Nullable Duration value, Duration min, Duration max) {
+    nonNull(min, "min");
+    nonNull(max, "max");
     nonNull(value, parameter);
     if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
       throw new InvalidValueException(parameter, "between " + words(min) + " and " + words(max), value);
@@ -123,9 +132,10 @@ public final class Require {
    * @return the value
    */
   public static Duration positive(String parameter, @Nullable Duration value, Duration max) {
+    nonNull(max, "max");
     positive(parameter, value);
     if (value.compareTo(max) > 0) {
-      throw new InvalidValueException(parameter, "positive and at most " + words(max), value);
+      throw new InvalidValueException(parameter, "at most " + words(max), value);
     }
     return value;
   }
@@ -139,7 +149,12 @@ public final class Require {
    * @return the value
    */
   public static Duration nonNegative(String parameter, @Nullable Duration value, Duration max) {
-    return duration(parameter, value, Duration.ZERO, max);
+    nonNull(max, "max");
+    nonNegative(parameter, value);
+    if (value.compareTo(max) > 0) {
+      throw new InvalidValueException(parameter, "at most " + words(max), value);
+    }
+    return value;
   }
 
   /**
@@ -293,7 +308,7 @@ public final class Require {
   }
 
   /**
-   * Requires a non-empty collection.
+   * Requires a non-empty collection without null elements.
    *
    * @param parameter the parameter's name
    * @param value the collection
@@ -301,7 +316,7 @@ public final class Require {
    * @return the collection
    */
   public static <C extends Collection<?>> C nonEmpty(String parameter, @Nullable C value) {
-    nonNull(value, parameter);
+    noNulls(parameter, value);
     if (value.isEmpty()) {
       throw new InvalidValueException(parameter, "non-empty", value);
     }

@@ -13,7 +13,7 @@ import java.time.Instant;
  * @param scaleSet the scale set
  * @param batch the batch, 1-based
  * @param instanceId the instance
- * @param took time from the batch's start to healthy
+ * @param took time from the batch's start to healthy, at most {@link dev.osupgrade.Require#MAX_SPAN} either way
  */
 public record InstanceHealthy(long sequence, Instant at, ScaleSetId scaleSet, int batch, String instanceId,
     Duration took) implements RolloutEvent {
@@ -21,7 +21,7 @@ public record InstanceHealthy(long sequence, Instant at, ScaleSetId scaleSet, in
   public InstanceHealthy {
     EventText.require(at, scaleSet);
     Require.nonNull(instanceId, "instanceId");
-    Require.nonNull(took, "took");
+    Require.duration("took", took, Require.MAX_SPAN.negated(), Require.MAX_SPAN);
   }
 
   @Override

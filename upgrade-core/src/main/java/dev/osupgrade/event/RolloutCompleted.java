@@ -15,7 +15,7 @@ import java.time.Instant;
  * @param scaleSet the scale set
  * @param target the version rolled out
  * @param progress the final counts
- * @param took fleet time from start to end
+ * @param took fleet time from start to end, at most {@link dev.osupgrade.Require#MAX_SPAN} either way
  */
 public record RolloutCompleted(long sequence, Instant at, ScaleSetId scaleSet, ImageVersion target,
     UpgradeProgress progress, Duration took) implements RolloutEvent {
@@ -24,7 +24,7 @@ public record RolloutCompleted(long sequence, Instant at, ScaleSetId scaleSet, I
     EventText.require(at, scaleSet);
     Require.nonNull(target, "target");
     Require.nonNull(progress, "progress");
-    Require.nonNull(took, "took");
+    Require.duration("took", took, Require.MAX_SPAN.negated(), Require.MAX_SPAN);
   }
 
   @Override

@@ -105,7 +105,7 @@ public sealed interface GateVerdict permits GateVerdict.Pass, GateVerdict.Wait, 
       Require.nonBlank("gate", gate);
       Require.nonNull(reason, "reason");
       Require.instant("until", until);
-      measurements = List.copyOf(measurements);
+      measurements = List.copyOf(Require.noNulls("measurements", measurements));
     }
 
     @Override

@@ -9,13 +9,44 @@ import org.jspecify.annotations.Nullable;
 
 /** The lease and compare-and-set rules every {@link RolloutStore} in the library applies the same way. */
 final class StoreRules {
+  /** The longest lease a store grants: 1 day (a crashed replica blocks its scale set no longer than this). */
+  static final Duration MAX_TTL = Duration.ofDays(1);
+  /** The longest replica name: 256 characters. */
+  static final int MAX_OWNER = 256;
+
   private StoreRules() {}
+
+  /** Checks the arguments of {@link RolloutStore#tryAcquire} before a store touches anything. */
+  static void checkAcquire(ScaleSetId scaleSet, String owner, Instant now, Duration ttl) {
+    Require.nonNull(scaleSet, "scaleSet");
+    owner(owner);
+    Require.instant("now", now);
+    Require.positive("ttl", ttl, MAX_TTL);
+  }
+
+  /** Checks the arguments of {@link RolloutStore#renew} before a store touches anything. */
+  static void checkRenew(Lease lease, Instant now, Duration ttl) {
+    Require.nonNull(lease, "lease");
+    Require.instant("now", now);
+    Require.positive("ttl", ttl, MAX_TTL);
+  }
+
+  /** Checks the arguments of {@link RolloutStore#save} before a store touches anything. */
+  static void checkSave(Lease lease, long expectedVersion, String data, Instant now) {
+    Require.nonNull(lease, "lease");
+    Require.that(expectedVersion >= 0, "expectedVersion", ">= 0", expectedVersion);
+    Require.nonNull(data, "data");
+    Require.instant("now", now);
+  }
+
+  /** A replica's name: one line of at most {@value #MAX_OWNER} characters, as it goes into a store's header. */
+  static String owner(String owner) {
+    return Require.name("owner", owner, MAX_OWNER);
+  }
 
   static Optional<Lease> acquire(@Nullable Lease current, ScaleSetId scaleSet, String owner, Instant now,
       Duration ttl) {
-    Require.nonBlank("owner", owner);
-    Require.nonNull(now, "now");
-    Require.positive("ttl", ttl);
+    checkAcquire(scaleSet, owner, now, ttl);
     if (current != null && current.isValidAt(now) && !current.owner().equals(owner)) {
       return Optional.empty();
     }
@@ -29,9 +60,7 @@ final class StoreRules {
    * lease is never revived, even when nobody took it, because its holder may have been overtaken meanwhile.
    */
   static Lease renew(@Nullable Lease current, Lease lease, Instant now, Duration ttl) {
-    Require.nonNull(lease, "lease");
-    Require.nonNull(now, "now");
-    Require.positive("ttl", ttl);
+    checkRenew(lease, now, ttl);
     if (current == null || current.token() != lease.token() || !current.owner().equals(lease.owner())
         || !current.isValidAt(now)) {
       throw lost(current, lease);
@@ -53,8 +82,7 @@ final class StoreRules {
 
   static Checkpoint save(@Nullable Lease current, @Nullable Checkpoint stored, Lease lease, long expectedVersion,
       String data, Instant now) {
-    Require.nonNull(data, "data");
-    Require.nonNull(now, "now");
+    checkSave(lease, expectedVersion, data, now);
     if (current == null || current.token() != lease.token() || !current.owner().equals(lease.owner())
         || !current.isValidAt(now)) {
       throw lost(current, lease);

@@ -171,6 +171,8 @@ public final class RolloutEngine {
    * @return the new state
    */
   public static RolloutState acknowledge(RolloutState state, RolloutAction action) {
+    Require.nonNull(state, "state");
+    Require.nonNull(action, "action");
     RolloutState.Draft d = new RolloutState.Draft(state);
     d.outbox.remove(action);
     return d.build();
@@ -186,6 +188,9 @@ public final class RolloutEngine {
    * @return the new state
    */
   public static RolloutState acknowledge(RolloutState state, RolloutAction action, Instant acceptedAt) {
+    Require.nonNull(state, "state");
+    Require.nonNull(action, "action");
+    Require.nonNull(acceptedAt, "acceptedAt");
     RolloutState.Draft d = new RolloutState.Draft(state);
     d.outbox.remove(action);
     List<String> ids = action instanceof RolloutAction.UpgradeInstances u ? u.instanceIds()
@@ -213,6 +218,14 @@ public final class RolloutEngine {
    */
   public Decision acknowledgeScaleOut(RolloutState state, RolloutAction.ScaleOut action, List<String> created,
       Instant now) {
+    Require.nonNull(state, "state");
+    Require.nonNull(action, "action");
+    Require.noNulls("created", created);
+    Require.nonNull(now, "now");
+    for (String replaced : action.replacing()) {
+      Require.that(state.instances().containsKey(replaced), "action", "replacing instances of this rollout",
+          replaced);
+    }
     Require.that(created.size() >= action.count(), "created", "at least " + action.count() + " instance ids",
         created);
     RolloutState.Draft d = new RolloutState.Draft(state);
@@ -242,6 +255,10 @@ public final class RolloutEngine {
    * @return the new state, an {@link RolloutAction.UpgradeInstances} for the batch, and a {@link SurgeFallback}
    */
   public Decision surgeRejected(RolloutState state, RolloutAction.ScaleOut action, String reason, Instant now) {
+    Require.nonNull(state, "state");
+    Require.nonNull(action, "action");
+    Require.nonNull(reason, "reason");
+    Require.nonNull(now, "now");
     RolloutState.Draft d = new RolloutState.Draft(state);
     d.outbox.remove(action);
     int batch = d.batch;
@@ -267,6 +284,7 @@ public final class RolloutEngine {
    * @return the new state
    */
   public static RolloutState requestCancel(RolloutState state) {
+    Require.nonNull(state, "state");
     RolloutState.Draft d = new RolloutState.Draft(state);
     d.cancelRequested = true;
     return d.build();
@@ -279,6 +297,7 @@ public final class RolloutEngine {
    * @return the new state
    */
   public static RolloutState requestPause(RolloutState state) {
+    Require.nonNull(state, "state");
     RolloutState.Draft d = new RolloutState.Draft(state);
     d.pauseRequested = true;
     return d.build();
@@ -291,6 +310,7 @@ public final class RolloutEngine {
    * @return the new state
    */
   public static RolloutState resume(RolloutState state) {
+    Require.nonNull(state, "state");
     RolloutState.Draft d = new RolloutState.Draft(state);
     d.pauseRequested = false;
     return d.build();
@@ -304,6 +324,7 @@ public final class RolloutEngine {
    * @return the new state with an empty outbox
    */
   public static RolloutState dropOutbox(RolloutState state) {
+    Require.nonNull(state, "state");
     RolloutState.Draft d = new RolloutState.Draft(state);
     for (RolloutAction a : d.outbox) {
       // Instances whose call is dropped were never touched: they go back to where they were.

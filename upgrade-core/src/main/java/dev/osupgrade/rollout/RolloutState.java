@@ -75,9 +75,9 @@ public record RolloutState(
     Require.nonNull(phase, "phase");
     Require.atLeast("batch", batch, 0);
     SortedMap<String, InstanceProgress> copy = new TreeMap<>(InstanceIds.ORDER);
-    copy.putAll(Require.nonNull(instances, "instances"));
+    copy.putAll(Require.noNulls("instances", instances));
     instances = Collections.unmodifiableSortedMap(copy);
-    outbox = List.copyOf(Require.nonNull(outbox, "outbox"));
+    outbox = List.copyOf(Require.noNulls("outbox", outbox));
   }
 
   /**

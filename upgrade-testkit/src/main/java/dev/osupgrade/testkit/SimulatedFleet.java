@@ -232,11 +232,15 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
    */
   public void setHealth(ScaleSetId id, HealthState health, String... instanceIds) {
     SimScaleSet s = ctx.require(id);
-    for (String instanceId : instanceIds) {
-      SimInstance i = ctx.instance(s, instanceId);
-      i.health = Require.nonNull(health, "health");
+    Require.nonNull(health, "health");
+    List<SimInstance> chosen = new ArrayList<>();
+    for (String instanceId : Require.noNulls("instanceIds", instanceIds)) {
+      chosen.add(ctx.instance(s, instanceId));
+    }
+    for (SimInstance i : chosen) {
+      i.health = health;
       i.stopFlapping();
-      ctx.record(id, "instance " + instanceId + " health set to " + health);
+      ctx.record(id, "instance " + i.id + " health set to " + health);
     }
   }
 
@@ -249,9 +253,11 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
    */
   public void protect(ScaleSetId id, boolean isProtected, String... instanceIds) {
     SimScaleSet s = ctx.require(id);
-    for (String instanceId : instanceIds) {
-      ctx.instance(s, instanceId).protectedFromUpgrade = isProtected;
+    List<SimInstance> chosen = new ArrayList<>();
+    for (String instanceId : Require.noNulls("instanceIds", instanceIds)) {
+      chosen.add(ctx.instance(s, instanceId));
     }
+    chosen.forEach(i -> i.protectedFromUpgrade = isProtected);
   }
 
   // ---- driving rollouts ---------------------------------------------------------------------------------------
@@ -319,6 +325,7 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
    * @return how many times it was called
    */
   public int calls(String method) {
+    Require.nonNull(method, "method");
     return calls.getOrDefault(method, 0);
   }
 
@@ -546,7 +553,7 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
   @Override
   public void approveRollingUpgrade(ScaleSetId id, List<String> instanceIds) {
     enter("approveRollingUpgrade", id);
-    platform.approve(ctx.require(id), List.copyOf(Require.nonNull(instanceIds, "instanceIds")));
+    platform.approve(ctx.require(id), List.copyOf(Require.noNulls("instanceIds", instanceIds)));
   }
 
   // ---- CapacityPort -------------------------------------------------------------------------------------------
@@ -630,6 +637,8 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
   public List<MetricSample> samples(ScaleSetId scaleSet, Metric metric, Instant from, Instant to) {
     ctx.require(scaleSet);
     Require.nonNull(metric, "metric");
+    Require.instant("from", from);
+    Require.instant("to", to);
     Require.that(!to.isBefore(from), "to", "not before from (" + from + ")", to);
     return ctx.metrics.samples(scaleSet, metric, from, to);
   }

@@ -1,6 +1,7 @@
 package dev.osupgrade.testkit;
 
 import dev.osupgrade.InvalidValueException;
+import dev.osupgrade.Require;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.port.CloudException;
 import dev.osupgrade.port.ConflictException;
@@ -44,6 +45,7 @@ final class Throttle {
   }
 
   static String method(String method) {
+    Require.nonNull(method, "method");
     if (!method.equals(ANY) && !METHODS.contains(method)) {
       throw new InvalidValueException("method", "one of " + METHODS + " or \"*\"", method);
     }
