@@ -329,8 +329,10 @@ public record ReadinessRecord(Owner owner, ExpectedSignal expectedSignal, Rollou
      * @return this builder
      */
     public Builder owner(String teamName, String contactInfo) {
-      this.team = Require.nonBlank("team", teamName);
-      this.contact = Require.nonBlank("contact", contactInfo);
+      Require.nonBlank("team", teamName);
+      Require.nonBlank("contact", contactInfo);
+      this.team = teamName;
+      this.contact = contactInfo;
       return this;
     }
 

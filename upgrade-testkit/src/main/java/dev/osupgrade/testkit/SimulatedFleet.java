@@ -318,7 +318,7 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
   }
 
   /**
-   * Counts the calls made to one port method, including those a fault rejected
+   * Counts the calls made to one port method, including those a fault (or bad input) rejected
    * ({@link Faults#rejectedCalls}).
    *
    * @param method e.g. {@code "upgradeInstances"}

@@ -73,7 +73,9 @@ public final class VirtualClock extends Clock {
    * @return a handle that can cancel it
    */
   public Cancellable schedule(Instant at, Runnable task) {
-    Timer t = new Timer(Require.nonNull(at, "at"), nextTimerSeq++, Require.nonNull(task, "task"));
+    Require.nonNull(at, "at");
+    Require.nonNull(task, "task");
+    Timer t = new Timer(at, nextTimerSeq++, task);
     timers.add(t);
     return t;
   }

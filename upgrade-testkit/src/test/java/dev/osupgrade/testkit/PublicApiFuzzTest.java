@@ -46,7 +46,7 @@ import org.junit.jupiter.api.Test;
  * empty and null-holding collections.
  *
  * <p>A call may succeed, or fail with {@link InvalidValueException} (bad input; then the receiver must be unchanged,
- * compared by its {@code toString()}), or with a documented typed failure: {@link IllegalStateException} (builder
+ * compared by its {@code toString()} and its fields), or with a documented typed failure: {@link IllegalStateException} (builder
  * order), an {@link OsUpgradeException} ({@code RolloutRefusedException}, {@code CloudException}, …), an
  * {@link AssertionError} from the testkit's AssertJ assertions, {@link SimulatedCrash} from {@link CrashPoints}.
  * Anything else (a {@code NullPointerException}, {@code ArithmeticException}, {@code DateTimeException}, a plain
@@ -92,6 +92,14 @@ final class PublicApiFuzzTest {
       "dev.osupgrade.port.ThrottledException.<init>", "clamps a server's Retry-After to "
           + "ThrottledException.MAX_RETRY_AFTER instead of rejecting it: the value comes from a server, and building "
           + "the exception of an error path must not fail (ThrottledExceptionTest checks the clamp)");
+
+  /**
+   * Fields left out when checking that a rejected call changed nothing, each with the reason; everything else a
+   * receiver holds is compared.
+   */
+  static final Map<String, String> NOT_STATE = Map.of(
+      "dev.osupgrade.testkit.SimulatedFleet.calls", "a request counter: the fleet counts every port call made, "
+          + "rejected ones included, as a server's request log does (documented on SimulatedFleet.calls)");
 
   private static final ExecutorService[] RUNNER = {newRunner()};
   private static final Duration CALL_TIMEOUT = Duration.ofSeconds(20);
@@ -320,8 +328,7 @@ final class PublicApiFuzzTest {
       throw new NoSample((i < params.length ? params[i].getParameterizedType().getTypeName() + " " + params[i].getName()
           : "the receiver") + " (making the sample threw " + bad + ")");
     }
-    boolean printable = receiver != null && overridesToString(receiver.getClass());
-    String before = printable ? String.valueOf(receiver) : null;
+    String before = receiver == null ? null : snapshot(receiver);
     Object result;
     try {
       if (e instanceof Constructor<?> k) {
@@ -330,7 +337,7 @@ final class PublicApiFuzzTest {
         result = ((Method) e).invoke(receiver, args);
       }
     } catch (InvocationTargetException ite) {
-      String after = printable ? String.valueOf(receiver) : null;
+      String after = receiver == null ? null : snapshot(receiver);
       return new Outcome(ite.getCause(), before, after, null);
     } catch (ReflectiveOperationException roe) {
       throw new IllegalStateException(roe);
@@ -344,12 +351,38 @@ final class PublicApiFuzzTest {
     }
   }
 
-  private static boolean overridesToString(Class<?> c) {
+  /**
+   * What a receiver holds, to tell whether a rejected call changed it: its {@code toString()} when it has its own,
+   * and every instance field of its class (collections and maps print their contents).
+   */
+  private static String snapshot(Object receiver) {
+    StringBuilder b = new StringBuilder();
     try {
-      return c.getMethod("toString").getDeclaringClass() != Object.class;
-    } catch (NoSuchMethodException e) {
-      return false;
+      if (receiver.getClass().getMethod("toString").getDeclaringClass() != Object.class) {
+        b.append(receiver).append(" | ");
+      }
+    } catch (NoSuchMethodException impossible) {
+      throw new IllegalStateException(impossible);
     }
+    for (Class<?> k = receiver.getClass(); k != null && k != Object.class; k = k.getSuperclass()) {
+      if (k.getName().startsWith("org.assertj.")) {
+        break; // AssertJ's own state (descriptions, representations) is not ours to check
+      }
+      for (java.lang.reflect.Field f : k.getDeclaredFields()) {
+        if (Modifier.isStatic(f.getModifiers()) || NOT_STATE.containsKey(k.getName() + "." + f.getName())) {
+          continue;
+        }
+        try {
+          f.setAccessible(true);
+          Object v = f.get(receiver);
+          b.append(f.getName()).append('=')
+              .append(v instanceof Object[] a ? Arrays.deepToString(a) : String.valueOf(v)).append("; ");
+        } catch (ReflectiveOperationException | RuntimeException inaccessible) {
+          b.append(f.getName()).append("=?; ");
+        }
+      }
+    }
+    return b.toString();
   }
 
   private static Outcome run(Supplier<Outcome> call) {
