@@ -1,7 +1,6 @@
 package dev.osupgrade;
 
 import java.io.Serial;
-import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -9,10 +8,16 @@ import org.jspecify.annotations.Nullable;
  * {@code <parameter> must be <rule>, but was <value>}, and the three parts are available separately so that a
  * caller (or a UI) can point at the offending field.
  *
- * <p>Thrown at construction time by every domain value and builder; nothing is changed when it is thrown.
+ * <p>Thrown at construction time by every domain value and builder, and by every public method for a null,
+ * out-of-range or absurd argument; nothing is changed when it is thrown. The value is shown {@linkplain Redaction
+ * redacted}, with control characters escaped and cut after {@value #SHOWN} characters, so that a hostile value
+ * cannot forge a log line or flood it.
  */
 public final class InvalidValueException extends IllegalArgumentException {
   @Serial private static final long serialVersionUID = 1L;
+
+  /** How many characters of a rejected value the message shows. */
+  public static final int SHOWN = 200;
 
   private final String parameter;
   private final String rule;
@@ -24,20 +29,50 @@ public final class InvalidValueException extends IllegalArgumentException {
    * @param parameter the name of the parameter or field, as the user spells it
    * @param rule what the value must be, e.g. {@code "in [5, 100]"}
    * @param value the rejected value, rendered as text ({@code null} when it was null)
+   * @throws InvalidValueException naming {@code parameter} or {@code rule} if either is null
    */
-  public InvalidValueException(String parameter, String rule, @Nullable Object value) {
-    super(Objects.requireNonNull(parameter, "parameter") + " must be " + Objects.requireNonNull(rule, "rule")
-        + ", but was " + render(value));
+  public InvalidValueException(@Nullable String parameter, @Nullable String rule, @Nullable Object value) {
+    super(message(parameter, rule, value));
     this.parameter = parameter;
     this.rule = rule;
-    this.value = value == null ? null : String.valueOf(value);
+    this.value = value == null ? null : Redaction.redact(String.valueOf(value));
+  }
+
+  private static String message(@Nullable String parameter, @Nullable String rule, @Nullable Object value) {
+    if (parameter == null) {
+      throw new InvalidValueException("parameter", "non-null", null);
+    }
+    if (rule == null) {
+      throw new InvalidValueException("rule", "non-null", null);
+    }
+    return Redaction.redact(parameter) + " must be " + Redaction.redact(rule) + ", but was " + render(value);
   }
 
   private static String render(@Nullable Object value) {
     if (value == null) {
       return "null";
     }
-    return value instanceof CharSequence ? "'" + value + "'" : String.valueOf(value);
+    String text = Redaction.redact(String.valueOf(value));
+    StringBuilder b = new StringBuilder(Math.min(text.length(), SHOWN) + 24);
+    for (int i = 0; i < text.length() && i < SHOWN; i++) {
+      char c = text.charAt(i);
+      switch (c) {
+        case '\n' -> b.append("\\n");
+        case '\r' -> b.append("\\r");
+        case '\t' -> b.append("\\t");
+        default -> {
+          if (Character.isISOControl(c)) {
+            b.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
+          } else {
+            b.append(c);
+          }
+        }
+      }
+    }
+    if (text.length() > SHOWN) {
+      b.append("…(").append(text.length()).append(" characters)");
+    }
+    return value instanceof CharSequence ? "'" + b + "'" : b.toString();
   }
 
   /** @return the name of the parameter that was rejected */
@@ -50,7 +85,7 @@ public final class InvalidValueException extends IllegalArgumentException {
     return rule;
   }
 
-  /** @return the rejected value as text, or {@code null} if it was null */
+  /** @return the rejected value as text ({@linkplain Redaction redacted}), or {@code null} if it was null */
   public @Nullable String value() {
     return value;
   }

@@ -35,9 +35,9 @@ final class AzureFleetBuilderTest {
 
   @Test
   void builder_nullSettings_areRejected() {
-    assertThatThrownBy(() -> AzureFleet.builder().retry(null)).isInstanceOf(NullPointerException.class)
+    assertThatThrownBy(() -> AzureFleet.builder().retry(null)).isInstanceOf(InvalidValueException.class)
         .hasMessageContaining("retry");
-    assertThatThrownBy(() -> AzureFleet.builder().sleeper(null)).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> AzureFleet.builder().sleeper(null)).isInstanceOf(InvalidValueException.class);
   }
 
   @Test

@@ -16,8 +16,8 @@ public record Diagnosis(Cause cause, String summary, List<String> evidence, List
   public Diagnosis {
     Require.nonNull(cause, "cause");
     Require.nonNull(summary, "summary");
-    evidence = List.copyOf(evidence);
-    nextSteps = List.copyOf(nextSteps);
+    evidence = List.copyOf(Require.noNulls("evidence", evidence));
+    nextSteps = List.copyOf(Require.noNulls("nextSteps", nextSteps));
   }
 
   /** The likely causes, as the seed's operations guidance names them. */

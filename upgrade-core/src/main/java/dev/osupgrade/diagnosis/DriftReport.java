@@ -25,9 +25,9 @@ public record DriftReport(ScaleSet scaleSet, Map<ImageVersion, List<String>> byV
   /** Copies the collections. */
   public DriftReport {
     Require.nonNull(scaleSet, "scaleSet");
-    byVersion = Map.copyOf(byVersion);
-    protectedDrifting = List.copyOf(protectedDrifting);
-    steps = List.copyOf(steps);
+    byVersion = Map.copyOf(Require.noNulls("byVersion", byVersion));
+    protectedDrifting = List.copyOf(Require.noNulls("protectedDrifting", protectedDrifting));
+    steps = List.copyOf(Require.noNulls("steps", steps));
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.osupgrade.event;
 
+import dev.osupgrade.Require;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.ops.UpgradeProgress;
 import java.time.Instant;
@@ -18,6 +19,12 @@ import java.time.Instant;
  */
 public record BatchCompleted(long sequence, Instant at, ScaleSetId scaleSet, int batch, int totalBatches,
     int succeeded, int failed, UpgradeProgress progress) implements RolloutEvent {
+  /** Validates the fields. */
+  public BatchCompleted {
+    EventText.require(at, scaleSet);
+    Require.nonNull(progress, "progress");
+  }
+
   @Override
   public String toString() {
     return EventText.line(this, "batch " + batch + "/" + totalBatches + " completed: " + succeeded + " healthy, "

@@ -15,6 +15,12 @@ import java.time.Instant;
  */
 public record BatchSkipped(long sequence, Instant at, ScaleSetId scaleSet, int batch, int totalBatches, String reason)
     implements RolloutEvent {
+  /** Validates the fields and masks secrets in the free text. */
+  public BatchSkipped {
+    EventText.require(at, scaleSet);
+    reason = EventText.text("reason", reason);
+  }
+
   @Override
   public String toString() {
     return EventText.line(this, "batch " + batch + "/" + totalBatches + " skipped: " + reason);

@@ -1,5 +1,6 @@
 package dev.osupgrade.event;
 
+import dev.osupgrade.Require;
 import dev.osupgrade.fleet.InstanceIds;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.fleet.Zone;
@@ -21,9 +22,11 @@ import java.util.List;
  */
 public record BatchStarted(long sequence, Instant at, ScaleSetId scaleSet, int batch, int totalBatches, Zone zone,
     List<String> instanceIds, int unhealthyInstances, int totalInstances) implements RolloutEvent {
-  /** Copies the ids. */
+  /** Validates the fields; copies the lists. */
   public BatchStarted {
-    instanceIds = List.copyOf(instanceIds);
+    EventText.require(at, scaleSet);
+    Require.nonNull(zone, "zone");
+    instanceIds = List.copyOf(Require.noNulls("instanceIds", instanceIds));
   }
 
   @Override

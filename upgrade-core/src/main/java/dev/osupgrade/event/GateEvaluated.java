@@ -1,5 +1,6 @@
 package dev.osupgrade.event;
 
+import dev.osupgrade.Require;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.health.GatePhase;
 import dev.osupgrade.health.GateVerdict;
@@ -18,6 +19,13 @@ import java.util.Locale;
  */
 public record GateEvaluated(long sequence, Instant at, ScaleSetId scaleSet, GatePhase phase, int batch,
     GateVerdict verdict) implements RolloutEvent {
+  /** Validates the fields. */
+  public GateEvaluated {
+    EventText.require(at, scaleSet);
+    Require.nonNull(phase, "phase");
+    Require.nonNull(verdict, "verdict");
+  }
+
   @Override
   public String toString() {
     String when = (phase == GatePhase.BEFORE_BATCH ? "before" : "after") + " batch " + batch;

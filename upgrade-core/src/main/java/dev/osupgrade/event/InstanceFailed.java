@@ -1,5 +1,6 @@
 package dev.osupgrade.event;
 
+import dev.osupgrade.Require;
 import dev.osupgrade.fleet.HealthState;
 import dev.osupgrade.fleet.ScaleSetId;
 import java.time.Instant;
@@ -19,6 +20,14 @@ import java.time.Instant;
  */
 public record InstanceFailed(long sequence, Instant at, ScaleSetId scaleSet, int batch, String instanceId,
     HealthState health, String reason, boolean rollingBack) implements RolloutEvent {
+  /** Validates the fields and masks secrets in the free text. */
+  public InstanceFailed {
+    EventText.require(at, scaleSet);
+    Require.nonNull(instanceId, "instanceId");
+    Require.nonNull(health, "health");
+    reason = EventText.text("reason", reason);
+  }
+
   @Override
   public String toString() {
     return EventText.line(this, "instance " + instanceId + " FAILED (" + health + "): " + reason

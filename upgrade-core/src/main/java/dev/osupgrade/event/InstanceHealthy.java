@@ -1,5 +1,6 @@
 package dev.osupgrade.event;
 
+import dev.osupgrade.Require;
 import dev.osupgrade.fleet.ScaleSetId;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,10 +13,17 @@ import java.time.Instant;
  * @param scaleSet the scale set
  * @param batch the batch, 1-based
  * @param instanceId the instance
- * @param took time from the batch's start to healthy
+ * @param took time from the batch's start to healthy, at most {@link dev.osupgrade.Require#MAX_SPAN} either way
  */
 public record InstanceHealthy(long sequence, Instant at, ScaleSetId scaleSet, int batch, String instanceId,
     Duration took) implements RolloutEvent {
+  /** Validates the fields. */
+  public InstanceHealthy {
+    EventText.require(at, scaleSet);
+    Require.nonNull(instanceId, "instanceId");
+    Require.duration("took", took, Require.MAX_SPAN.negated(), Require.MAX_SPAN);
+  }
+
   @Override
   public String toString() {
     return EventText.line(this, "instance " + instanceId + " healthy after " + EventText.duration(took));

@@ -1,5 +1,6 @@
 package dev.osupgrade.event;
 
+import dev.osupgrade.Require;
 import dev.osupgrade.fleet.ScaleSetId;
 import java.time.Instant;
 
@@ -15,6 +16,13 @@ import java.time.Instant;
  */
 public record InstanceReplaced(long sequence, Instant at, ScaleSetId scaleSet, int batch, String replaced, String by)
     implements RolloutEvent {
+  /** Validates the fields. */
+  public InstanceReplaced {
+    EventText.require(at, scaleSet);
+    Require.nonNull(replaced, "replaced");
+    Require.nonNull(by, "by");
+  }
+
   @Override
   public String toString() {
     return EventText.line(this, "instance " + replaced + " replaced by healthy " + by + " and deleted");

@@ -1,5 +1,6 @@
 package dev.osupgrade.event;
 
+import dev.osupgrade.Require;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.image.ImageVersion;
 import java.time.Instant;
@@ -18,6 +19,14 @@ import java.time.Instant;
  */
 public record InstanceRolledBack(long sequence, Instant at, ScaleSetId scaleSet, int batch, String instanceId,
     ImageVersion to, boolean succeeded, String detail) implements RolloutEvent {
+  /** Validates the fields and masks secrets in the free text. */
+  public InstanceRolledBack {
+    EventText.require(at, scaleSet);
+    Require.nonNull(instanceId, "instanceId");
+    Require.nonNull(to, "to");
+    detail = EventText.text("detail", detail);
+  }
+
   @Override
   public String toString() {
     return EventText.line(this, "instance " + instanceId + (succeeded ? " rolled back to " : " FAILED to roll back to ")

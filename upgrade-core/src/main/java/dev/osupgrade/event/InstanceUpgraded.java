@@ -1,5 +1,6 @@
 package dev.osupgrade.event;
 
+import dev.osupgrade.Require;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.image.ImageVersion;
 import java.time.Instant;
@@ -17,6 +18,14 @@ import java.time.Instant;
  */
 public record InstanceUpgraded(long sequence, Instant at, ScaleSetId scaleSet, int batch, String instanceId,
     ImageVersion from, ImageVersion to) implements RolloutEvent {
+  /** Validates the fields. */
+  public InstanceUpgraded {
+    EventText.require(at, scaleSet);
+    Require.nonNull(instanceId, "instanceId");
+    Require.nonNull(from, "from");
+    Require.nonNull(to, "to");
+  }
+
   @Override
   public String toString() {
     return EventText.line(this, "instance " + instanceId + " upgraded " + from + " -> " + to

@@ -1,5 +1,6 @@
 package dev.osupgrade.event;
 
+import dev.osupgrade.Require;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.image.ImageReference;
 import java.time.Instant;
@@ -16,6 +17,14 @@ import java.time.Instant;
  */
 public record ModelImageChanged(long sequence, Instant at, ScaleSetId scaleSet, ImageReference from,
     ImageReference to, String reason) implements RolloutEvent {
+  /** Validates the fields and masks secrets in the free text. */
+  public ModelImageChanged {
+    EventText.require(at, scaleSet);
+    Require.nonNull(from, "from");
+    Require.nonNull(to, "to");
+    reason = EventText.text("reason", reason);
+  }
+
   @Override
   public String toString() {
     return EventText.line(this, "model image " + from.version().map(Object::toString).orElse("latest") + " -> "

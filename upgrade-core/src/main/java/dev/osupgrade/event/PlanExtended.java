@@ -1,5 +1,6 @@
 package dev.osupgrade.event;
 
+import dev.osupgrade.Require;
 import dev.osupgrade.fleet.InstanceIds;
 import dev.osupgrade.fleet.ScaleSetId;
 import java.time.Instant;
@@ -17,9 +18,10 @@ import java.util.List;
  */
 public record PlanExtended(long sequence, Instant at, ScaleSetId scaleSet, int addedBatches, List<String> instanceIds)
     implements RolloutEvent {
-  /** Copies the ids. */
+  /** Validates the fields; copies the lists. */
   public PlanExtended {
-    instanceIds = List.copyOf(instanceIds);
+    EventText.require(at, scaleSet);
+    instanceIds = List.copyOf(Require.noNulls("instanceIds", instanceIds));
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.osupgrade.event;
 
+import dev.osupgrade.Require;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.ops.UpgradeProgress;
 import java.time.Instant;
@@ -15,6 +16,12 @@ import java.time.Instant;
  */
 public record RolloutCancelled(long sequence, Instant at, ScaleSetId scaleSet, int batchesDone,
     UpgradeProgress progress) implements RolloutEvent {
+  /** Validates the fields. */
+  public RolloutCancelled {
+    EventText.require(at, scaleSet);
+    Require.nonNull(progress, "progress");
+  }
+
   @Override
   public String toString() {
     return EventText.line(this, "rollout CANCELLED by the caller after " + batchesDone

@@ -1,5 +1,6 @@
 package dev.osupgrade.event;
 
+import dev.osupgrade.Require;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.image.ImageVersion;
 import dev.osupgrade.ops.FleetVerification;
@@ -17,11 +18,20 @@ import java.time.Instant;
  * @param scaleSet the scale set
  * @param target the version rolled out
  * @param progress the final counts
- * @param took fleet time from start to end
+ * @param took fleet time from start to end, at most {@link dev.osupgrade.Require#MAX_SPAN} either way
  * @param verification what the final read showed
  */
 public record RolloutCompleted(long sequence, Instant at, ScaleSetId scaleSet, ImageVersion target,
     UpgradeProgress progress, Duration took, FleetVerification verification) implements RolloutEvent {
+  /** Validates the fields. */
+  public RolloutCompleted {
+    EventText.require(at, scaleSet);
+    Require.nonNull(target, "target");
+    Require.nonNull(progress, "progress");
+    Require.duration("took", took, Require.MAX_SPAN.negated(), Require.MAX_SPAN);
+    Require.nonNull(verification, "verification");
+  }
+
   @Override
   public String toString() {
     return EventText.line(this, "rollout to " + target + " COMPLETED in " + EventText.duration(took) + ": "

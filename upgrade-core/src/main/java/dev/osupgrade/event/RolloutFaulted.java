@@ -1,5 +1,6 @@
 package dev.osupgrade.event;
 
+import dev.osupgrade.Require;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.ops.RollbackInfo;
 import dev.osupgrade.ops.UpgradeError;
@@ -18,6 +19,14 @@ import java.time.Instant;
  */
 public record RolloutFaulted(long sequence, Instant at, ScaleSetId scaleSet, UpgradeError error,
     UpgradeProgress progress, RollbackInfo rollback) implements RolloutEvent {
+  /** Validates the fields. */
+  public RolloutFaulted {
+    EventText.require(at, scaleSet);
+    Require.nonNull(error, "error");
+    Require.nonNull(progress, "progress");
+    Require.nonNull(rollback, "rollback");
+  }
+
   @Override
   public String toString() {
     String rolledBack = rollback.successfullyRolledBack() + rollback.failedToRollBack() == 0 ? ""

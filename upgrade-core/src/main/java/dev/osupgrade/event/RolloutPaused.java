@@ -12,6 +12,11 @@ import java.time.Instant;
  * @param nextBatch the batch that will start on resume
  */
 public record RolloutPaused(long sequence, Instant at, ScaleSetId scaleSet, int nextBatch) implements RolloutEvent {
+  /** Validates the fields. */
+  public RolloutPaused {
+    EventText.require(at, scaleSet);
+  }
+
   @Override
   public String toString() {
     return EventText.line(this, "rollout PAUSED by the caller before batch " + nextBatch);

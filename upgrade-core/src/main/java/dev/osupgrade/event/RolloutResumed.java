@@ -12,6 +12,11 @@ import java.time.Instant;
  * @param nextBatch the batch it resumes with
  */
 public record RolloutResumed(long sequence, Instant at, ScaleSetId scaleSet, int nextBatch) implements RolloutEvent {
+  /** Validates the fields. */
+  public RolloutResumed {
+    EventText.require(at, scaleSet);
+  }
+
   @Override
   public String toString() {
     return EventText.line(this, "rollout RESUMED with batch " + nextBatch);

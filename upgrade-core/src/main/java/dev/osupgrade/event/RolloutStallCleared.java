@@ -1,5 +1,6 @@
 package dev.osupgrade.event;
 
+import dev.osupgrade.Require;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.ops.Stall;
 import java.time.Duration;
@@ -18,6 +19,14 @@ import java.time.Instant;
  */
 public record RolloutStallCleared(long sequence, Instant at, ScaleSetId scaleSet, Stall stall, Duration stalledFor,
     String resolution) implements RolloutEvent {
+  /** Validates the fields and masks secrets in the free text. */
+  public RolloutStallCleared {
+    EventText.require(at, scaleSet);
+    Require.nonNull(stall, "stall");
+    Require.duration("stalledFor", stalledFor, Duration.ZERO, Require.MAX_SPAN);
+    resolution = EventText.text("resolution", resolution);
+  }
+
   @Override
   public String toString() {
     return EventText.line(this, "stall cleared after " + EventText.duration(stalledFor) + " (" + stall.attempts()

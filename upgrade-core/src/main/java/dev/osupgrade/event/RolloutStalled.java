@@ -1,5 +1,6 @@
 package dev.osupgrade.event;
 
+import dev.osupgrade.Require;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.ops.Stall;
 import java.time.Instant;
@@ -15,6 +16,12 @@ import java.time.Instant;
  * @param stall the cause
  */
 public record RolloutStalled(long sequence, Instant at, ScaleSetId scaleSet, Stall stall) implements RolloutEvent {
+  /** Validates the fields. */
+  public RolloutStalled {
+    EventText.require(at, scaleSet);
+    Require.nonNull(stall, "stall");
+  }
+
   @Override
   public String toString() {
     return EventText.line(this, "rollout STALLED " + stall.during() + ": [" + stall.code()

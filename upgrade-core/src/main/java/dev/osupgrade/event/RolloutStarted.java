@@ -1,5 +1,6 @@
 package dev.osupgrade.event;
 
+import dev.osupgrade.Require;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.image.ImageVersion;
 import dev.osupgrade.policy.RollingUpgradePolicy;
@@ -19,6 +20,13 @@ import java.time.Instant;
  */
 public record RolloutStarted(long sequence, Instant at, ScaleSetId scaleSet, ImageVersion target, int plannedBatches,
     int toUpgrade, int skipped, RollingUpgradePolicy policy) implements RolloutEvent {
+  /** Validates the fields. */
+  public RolloutStarted {
+    EventText.require(at, scaleSet);
+    Require.nonNull(target, "target");
+    Require.nonNull(policy, "policy");
+  }
+
   @Override
   public String toString() {
     return EventText.line(this, "rollout to " + target + " started: " + toUpgrade + " instances in "

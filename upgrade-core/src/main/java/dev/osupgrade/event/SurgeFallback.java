@@ -17,6 +17,12 @@ import java.time.Instant;
  */
 public record SurgeFallback(long sequence, Instant at, ScaleSetId scaleSet, int batch, int needed, int headroom,
     String reason) implements RolloutEvent {
+  /** Validates the fields and masks secrets in the free text. */
+  public SurgeFallback {
+    EventText.require(at, scaleSet);
+    reason = EventText.text("reason", reason);
+  }
+
   @Override
   public String toString() {
     return EventText.line(this, "batch " + batch + ": max surge falls back to in-place upgrade: " + reason);

@@ -1,5 +1,6 @@
 package dev.osupgrade.event;
 
+import dev.osupgrade.Require;
 import dev.osupgrade.fleet.InstanceIds;
 import dev.osupgrade.fleet.ScaleSetId;
 import java.time.Instant;
@@ -18,10 +19,11 @@ import java.util.List;
  */
 public record SurgeInstancesCreated(long sequence, Instant at, ScaleSetId scaleSet, int batch, List<String> created,
     List<String> replacing) implements RolloutEvent {
-  /** Copies the lists. */
+  /** Validates the fields; copies the lists. */
   public SurgeInstancesCreated {
-    created = List.copyOf(created);
-    replacing = List.copyOf(replacing);
+    EventText.require(at, scaleSet);
+    created = List.copyOf(Require.noNulls("created", created));
+    replacing = List.copyOf(Require.noNulls("replacing", replacing));
   }
 
   @Override

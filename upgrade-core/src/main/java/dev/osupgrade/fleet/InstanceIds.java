@@ -1,5 +1,6 @@
 package dev.osupgrade.fleet;
 
+import dev.osupgrade.Require;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
@@ -15,17 +16,17 @@ public final class InstanceIds {
   /**
    * Sorts ids naturally.
    *
-   * @param ids the ids
+   * @param ids the ids, none null
    * @return a new sorted, unmodifiable list
    */
   public static List<String> sorted(Collection<String> ids) {
-    return ids.stream().sorted(ORDER).toList();
+    return Require.noNulls("ids", ids).stream().sorted(ORDER).toList();
   }
 
   /**
    * Formats ids compactly for log lines: {@code [0, 1, 2, …+7]} beyond eight ids.
    *
-   * @param ids the ids
+   * @param ids the ids, none null
    * @return the text
    */
   public static String format(Collection<String> ids) {

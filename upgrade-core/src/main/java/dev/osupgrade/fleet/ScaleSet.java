@@ -44,13 +44,13 @@ public record ScaleSet(
   public ScaleSet {
     Require.nonNull(id, "id");
     Require.nonNull(region, "region");
-    zones = List.copyOf(Require.nonNull(zones, "zones"));
+    zones = List.copyOf(Require.noNulls("zones", zones));
     Require.nonNull(orchestrationMode, "orchestrationMode");
     Require.nonNull(upgradePolicy, "upgradePolicy");
     Require.nonNull(modelImage, "modelImage");
     Require.nonNull(healthMonitoring, "healthMonitoring");
-    instances = List.copyOf(Require.nonNull(instances, "instances"));
-    tags = Collections.unmodifiableMap(new TreeMap<>(Require.nonNull(tags, "tags")));
+    instances = List.copyOf(Require.noNulls("instances", instances));
+    tags = Collections.unmodifiableMap(new TreeMap<>(Require.noNulls("tags", tags)));
     Set<String> seen = new HashSet<>();
     for (Instance i : instances) {
       Require.that(seen.add(i.instanceId()), "instances", "unique by instance id", i.instanceId());

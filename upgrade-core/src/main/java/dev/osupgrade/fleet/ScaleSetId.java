@@ -10,9 +10,9 @@ import java.util.regex.Pattern;
  * Names one virtual machine scale set: subscription, resource group and name. Resource group and name compare
  * case-insensitively, as ARM does.
  *
- * @param subscriptionId the Azure subscription id
- * @param resourceGroup the resource group
- * @param name the scale set's name
+ * @param subscriptionId the Azure subscription id (at most 64 characters)
+ * @param resourceGroup the resource group (at most 90 characters)
+ * @param name the scale set's name (at most 64 characters)
  */
 public record ScaleSetId(String subscriptionId, String resourceGroup, String name) {
   private static final Pattern ARM_ID = Pattern.compile(
@@ -21,15 +21,30 @@ public record ScaleSetId(String subscriptionId, String resourceGroup, String nam
   /** The placeholder subscription used by the simulator and examples. */
   public static final String LOCAL_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000";
 
-  /** Validates the three parts and normalizes case of the resource group and name. */
+  /**
+   * Validates the three parts (ARM's limits: a subscription id of at most 64 characters, a resource group of at most
+   * 90, a scale set name of at most 64; none blank, none with {@code '/'}, {@code '\\'}, white space or control
+   * characters, none ending in {@code '.'}, so {@code "."} and {@code ".."} are refused) and normalizes the case of
+   * the resource group and name.
+   */
   public ScaleSetId {
-    Require.nonBlank("subscriptionId", subscriptionId);
-    Require.nonBlank("resourceGroup", resourceGroup);
-    Require.nonBlank("name", name);
-    Require.that(!resourceGroup.contains("/"), "resourceGroup", "free of '/'", resourceGroup);
-    Require.that(!name.contains("/"), "name", "free of '/'", name);
+    part("subscriptionId", subscriptionId, 64);
+    part("resourceGroup", resourceGroup, 90);
+    part("name", name, 64);
     resourceGroup = resourceGroup.toLowerCase(Locale.ROOT);
     name = name.toLowerCase(Locale.ROOT);
+  }
+
+  private static void part(String parameter, String value, int maxLength) {
+    Require.name(parameter, value, maxLength);
+    Require.that(value.indexOf('/') < 0, parameter, "free of '/'", value);
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c == '\\' || Character.isWhitespace(c)) {
+        throw new InvalidValueException(parameter, "free of '\\' and white space", value);
+      }
+    }
+    Require.that(!value.endsWith("."), parameter, "a name that does not end in '.' (so not '.' or '..')", value);
   }
 
   /**

@@ -28,7 +28,7 @@ public enum Environment {
    * @return its environment
    */
   public static Environment of(dev.osupgrade.fleet.ScaleSet scaleSet) {
-    return fromTags(scaleSet.tags());
+    return fromTags(Require.nonNull(scaleSet, "scaleSet").tags());
   }
 
   /** The tag keys {@link #fromTags(Map)} looks at, in order. */
@@ -85,7 +85,7 @@ public enum Environment {
    * @return the environment
    */
   public static Environment fromTags(Map<String, String> tags) {
-    Require.nonNull(tags, "tags");
+    Require.noNulls("tags", tags);
     for (String key : TAG_KEYS) {
       for (Map.Entry<String, String> e : tags.entrySet()) {
         if (e.getKey().strip().equalsIgnoreCase(key) && e.getValue() != null && !e.getValue().isBlank()) {

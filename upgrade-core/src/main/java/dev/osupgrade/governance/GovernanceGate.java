@@ -65,6 +65,7 @@ public final class GovernanceGate implements HealthGate {
 
   @Override
   public GateVerdict evaluate(GateContext context) {
+    Require.nonNull(context, "context");
     if (!release.version().equals(context.target())) {
       return GateVerdict.fail(NAME, ErrorCodes.IMAGE_NOT_TRUSTED, "the gate was given release "
           + release.version() + " but the rollout's target is " + context.target());

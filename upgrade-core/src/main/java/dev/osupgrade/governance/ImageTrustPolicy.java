@@ -51,6 +51,9 @@ public final class ImageTrustPolicy {
   private final Set<String> galleries;
   private final List<ImageReference> pinned;
   private final Map<ImageReference, String> denied;
+  /** The longest minimum age a policy accepts: 366 days. */
+  public static final Duration MAX_MINIMUM_AGE = Duration.ofDays(366);
+
   private final Map<Environment, Duration> minimumAge;
   private final Map<String, ImageValidator> validators;
   private final Quarantine quarantine;
@@ -73,12 +76,12 @@ public final class ImageTrustPolicy {
   /**
    * A policy that trusts every image of these marketplace publishers and nothing else.
    *
-   * @param publishers e.g. {@code "Canonical"}, {@code "MicrosoftWindowsServer"}
+   * @param publishers e.g. {@code "Canonical"}, {@code "MicrosoftWindowsServer"}; none null
    * @return the policy
    */
   public static ImageTrustPolicy trustingPublishers(String... publishers) {
     Builder b = builder();
-    for (String p : publishers) {
+    for (String p : Require.noNulls("publishers", publishers)) {
       b.trustPublisher(p);
     }
     return b.build();
@@ -123,7 +126,7 @@ public final class ImageTrustPolicy {
   public TrustDecision evaluate(ImageRelease release, Environment environment, Instant now) {
     Require.nonNull(release, "release");
     Require.nonNull(environment, "environment");
-    Require.nonNull(now, "now");
+    Require.instant("now", now);
     List<TrustDecision.Refusal> refusals = new ArrayList<>();
     ImageReference image = release.image();
     if (image instanceof ImageReference.Marketplace m) {
@@ -427,7 +430,7 @@ public final class ImageTrustPolicy {
      * Sets how long after publishing a version may reach production (a soak time: let others find its problems
      * first).
      *
-     * @param age zero or positive
+     * @param age zero or positive, at most {@link ImageTrustPolicy#MAX_MINIMUM_AGE} (366 days)
      * @return this builder
      */
     public Builder minimumAge(Duration age) {
@@ -438,11 +441,12 @@ public final class ImageTrustPolicy {
      * Sets how long after publishing a version may reach an environment.
      *
      * @param environment the environment
-     * @param age zero or positive
+     * @param age zero or positive, at most {@link ImageTrustPolicy#MAX_MINIMUM_AGE} (366 days)
      * @return this builder
      */
     public Builder minimumAge(Environment environment, Duration age) {
-      minimumAge.put(Require.nonNull(environment, "environment"), Require.nonNegative("minimumAge", age));
+      Require.nonNull(environment, "environment");
+      minimumAge.put(environment, Require.nonNegative("minimumAge", age, MAX_MINIMUM_AGE));
       return this;
     }
 

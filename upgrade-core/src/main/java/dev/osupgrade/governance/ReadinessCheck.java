@@ -22,7 +22,7 @@ public record ReadinessCheck(GovernedAction action, ScaleSetId scaleSet, Environ
     Require.nonNull(action, "action");
     Require.nonNull(scaleSet, "scaleSet");
     Require.nonNull(environment, "environment");
-    gaps = List.copyOf(Require.nonNull(gaps, "gaps"));
+    gaps = List.copyOf(Require.noNulls("gaps", gaps));
   }
 
   /** @return true when the action may go ahead: not production, or nothing missing */

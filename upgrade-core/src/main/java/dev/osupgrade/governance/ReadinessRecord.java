@@ -6,6 +6,7 @@ import dev.osupgrade.fleet.ScaleSet;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.policy.Percent;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -203,7 +204,7 @@ public record ReadinessRecord(Owner owner, ExpectedSignal expectedSignal, Rollou
   public record ExpectedSignal(@Nullable HealthSource healthSource, List<SignalThreshold> thresholds) {
     /** Copies the thresholds. */
     public ExpectedSignal {
-      thresholds = List.copyOf(Require.nonNull(thresholds, "thresholds"));
+      thresholds = List.copyOf(Require.noNulls("thresholds", thresholds));
     }
   }
 
@@ -220,8 +221,8 @@ public record ReadinessRecord(Owner owner, ExpectedSignal expectedSignal, Rollou
     /** Copies the collections. */
     public RolloutBoundary {
       scaleSets = Collections.unmodifiableSet(new LinkedHashSet<>(Require.nonNull(scaleSets, "scaleSets")));
-      regions = Collections.unmodifiableSet(new TreeSet<>(Require.nonNull(regions, "regions")));
-      ringOrder = List.copyOf(Require.nonNull(ringOrder, "ringOrder"));
+      regions = Collections.unmodifiableSet(new TreeSet<>(Require.noNulls("regions", regions)));
+      ringOrder = List.copyOf(Require.noNulls("ringOrder", ringOrder));
       for (String ring : ringOrder) {
         Require.nonBlank("ring", ring);
       }
@@ -328,8 +329,10 @@ public record ReadinessRecord(Owner owner, ExpectedSignal expectedSignal, Rollou
      * @return this builder
      */
     public Builder owner(String teamName, String contactInfo) {
-      this.team = Require.nonBlank("team", teamName);
-      this.contact = Require.nonBlank("contact", contactInfo);
+      Require.nonBlank("team", teamName);
+      Require.nonBlank("contact", contactInfo);
+      this.team = teamName;
+      this.contact = contactInfo;
       return this;
     }
 
@@ -373,9 +376,7 @@ public record ReadinessRecord(Owner owner, ExpectedSignal expectedSignal, Rollou
      * @return this builder
      */
     public Builder scaleSets(ScaleSetId... ids) {
-      for (ScaleSetId id : ids) {
-        scaleSets.add(Require.nonNull(id, "scaleSet"));
-      }
+      scaleSets.addAll(Arrays.asList(Require.noNulls("scaleSets", ids)));
       return this;
     }
 
@@ -386,9 +387,7 @@ public record ReadinessRecord(Owner owner, ExpectedSignal expectedSignal, Rollou
      * @return this builder
      */
     public Builder regions(Region... values) {
-      for (Region r : values) {
-        regions.add(Require.nonNull(r, "region"));
-      }
+      regions.addAll(Arrays.asList(Require.noNulls("regions", values)));
       return this;
     }
 
@@ -422,7 +421,7 @@ public record ReadinessRecord(Owner owner, ExpectedSignal expectedSignal, Rollou
      */
     public Builder rings(String... names) {
       List<String> copy = new ArrayList<>();
-      for (String n : names) {
+      for (String n : Require.noNulls("rings", names)) {
         copy.add(Require.nonBlank("ring", n));
       }
       Require.that(new LinkedHashSet<>(copy).size() == copy.size(), "rings", "unique", copy);

@@ -18,7 +18,7 @@ public record TrustDecision(ImageRelease release, Environment environment, List<
   public TrustDecision {
     Require.nonNull(release, "release");
     Require.nonNull(environment, "environment");
-    refusals = List.copyOf(Require.nonNull(refusals, "refusals"));
+    refusals = List.copyOf(Require.noNulls("refusals", refusals));
   }
 
   /** @return true when no rule refused the release */

@@ -1,5 +1,6 @@
 package dev.osupgrade.health;
 
+import dev.osupgrade.Require;
 import dev.osupgrade.ops.ErrorCodes;
 import java.util.Locale;
 
@@ -25,6 +26,7 @@ public final class FleetUnhealthyGate implements HealthGate {
 
   @Override
   public GateVerdict evaluate(GateContext context) {
+    Require.nonNull(context, "context");
     int total = context.fleet().instanceCount();
     int unhealthy = context.fleet().unhealthyCount();
     int limit = context.policy().maxUnhealthyInstancePercent();

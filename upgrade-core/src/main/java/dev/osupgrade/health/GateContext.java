@@ -43,8 +43,8 @@ public record GateContext(
     Require.nonNull(fleet, "fleet");
     Require.nonNull(target, "target");
     Require.nonNull(policy, "policy");
-    upgraded = Collections.unmodifiableSet(new TreeSet<>(Require.nonNull(upgraded, "upgraded")));
-    failed = Collections.unmodifiableSet(new TreeSet<>(Require.nonNull(failed, "failed")));
+    upgraded = Collections.unmodifiableSet(new TreeSet<>(Require.noNulls("upgraded", upgraded)));
+    failed = Collections.unmodifiableSet(new TreeSet<>(Require.noNulls("failed", failed)));
     Require.nonNull(startedAt, "startedAt");
     Require.nonNull(now, "now");
   }

@@ -1,12 +1,14 @@
 package dev.osupgrade.health;
 
+import dev.osupgrade.Redaction;
 import dev.osupgrade.Require;
 import java.time.Instant;
 import java.util.List;
 
 /**
  * A gate's answer, with the reason and the numbers behind it: {@link Pass}, {@link Wait} (ask again at a time) or
- * {@link Fail} (stop the rollout with a code).
+ * {@link Fail} (stop the rollout with a code). Reasons are {@linkplain Redaction redacted} on construction, as
+ * they end up in events and checkpoints.
  */
 public sealed interface GateVerdict permits GateVerdict.Pass, GateVerdict.Wait, GateVerdict.Fail {
 
@@ -39,7 +41,7 @@ public sealed interface GateVerdict permits GateVerdict.Pass, GateVerdict.Wait, 
    * @return the verdict
    */
   static Pass pass(String gate, String reason, Measurement... measurements) {
-    return new Pass(gate, reason, List.of(measurements));
+    return new Pass(gate, reason, List.of(Require.noNulls("measurements", measurements)));
   }
 
   /**
@@ -52,7 +54,7 @@ public sealed interface GateVerdict permits GateVerdict.Pass, GateVerdict.Wait, 
    * @return the verdict
    */
   static Wait waitUntil(String gate, String reason, Instant until, Measurement... measurements) {
-    return new Wait(gate, reason, until, List.of(measurements));
+    return new Wait(gate, reason, until, List.of(Require.noNulls("measurements", measurements)));
   }
 
   /**
@@ -65,7 +67,7 @@ public sealed interface GateVerdict permits GateVerdict.Pass, GateVerdict.Wait, 
    * @return the verdict
    */
   static Fail fail(String gate, String code, String reason, Measurement... measurements) {
-    return new Fail(gate, code, reason, List.of(measurements));
+    return new Fail(gate, code, reason, List.of(Require.noNulls("measurements", measurements)));
   }
 
   /**
@@ -79,8 +81,8 @@ public sealed interface GateVerdict permits GateVerdict.Pass, GateVerdict.Wait, 
     /** Validates and copies. */
     public Pass {
       Require.nonBlank("gate", gate);
-      Require.nonNull(reason, "reason");
-      measurements = List.copyOf(measurements);
+      reason = Redaction.redact(Require.nonNull(reason, "reason"));
+      measurements = List.copyOf(Require.noNulls("measurements", measurements));
     }
 
     @Override
@@ -102,8 +104,8 @@ public sealed interface GateVerdict permits GateVerdict.Pass, GateVerdict.Wait, 
     public Wait {
       Require.nonBlank("gate", gate);
       Require.nonNull(reason, "reason");
-      Require.nonNull(until, "until");
-      measurements = List.copyOf(measurements);
+      Require.instant("until", until);
+      measurements = List.copyOf(Require.noNulls("measurements", measurements));
     }
 
     @Override
@@ -125,8 +127,8 @@ public sealed interface GateVerdict permits GateVerdict.Pass, GateVerdict.Wait, 
     public Fail {
       Require.nonBlank("gate", gate);
       Require.nonBlank("code", code);
-      Require.nonNull(reason, "reason");
-      measurements = List.copyOf(measurements);
+      reason = Redaction.redact(Require.nonNull(reason, "reason"));
+      measurements = List.copyOf(Require.noNulls("measurements", measurements));
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.osupgrade.health;
 
+import dev.osupgrade.Require;
 import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.InstanceIds;
 import dev.osupgrade.ops.ErrorCodes;
@@ -28,6 +29,7 @@ public final class UpgradedUnhealthyGate implements HealthGate {
 
   @Override
   public GateVerdict evaluate(GateContext context) {
+    Require.nonNull(context, "context");
     Set<String> unhealthy = new TreeSet<>(context.failed());
     for (Instance i : context.fleet().instances()) {
       if (context.upgraded().contains(i.instanceId()) && i.health().countsAsUnhealthy()) {

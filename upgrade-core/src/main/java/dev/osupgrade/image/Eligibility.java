@@ -13,7 +13,7 @@ public record Eligibility(ImageRelease release, List<Reason> reasons) {
   /** Copies the reasons. */
   public Eligibility {
     Require.nonNull(release, "release");
-    reasons = List.copyOf(Require.nonNull(reasons, "reasons"));
+    reasons = List.copyOf(Require.noNulls("reasons", reasons));
   }
 
   /** @return true when nothing stands in the way */

@@ -36,9 +36,12 @@ public record ImageRelease(
   public ImageRelease {
     Require.nonNull(image, "image");
     Require.that(!image.isLatest(), "image", "pinned to a concrete version", image);
-    Require.nonNull(publishedAt, "publishedAt");
-    replication = Collections.unmodifiableMap(new TreeMap<>(Require.nonNull(replication, "replication")));
-    excludedRegions = Collections.unmodifiableSet(new TreeSet<>(Require.nonNull(excludedRegions, "excludedRegions")));
+    Require.instant("publishedAt", publishedAt);
+    if (endOfLife != null) {
+      Require.instant("endOfLife", endOfLife);
+    }
+    replication = Collections.unmodifiableMap(new TreeMap<>(Require.noNulls("replication", replication)));
+    excludedRegions = Collections.unmodifiableSet(new TreeSet<>(Require.noNulls("excludedRegions", excludedRegions)));
   }
 
   /**
@@ -78,6 +81,7 @@ public record ImageRelease(
    *     ({@link ReplicationState#UNKNOWN} when the region is not a target)
    */
   public ReplicationState replicationIn(Region region) {
+    Require.nonNull(region, "region");
     if (replication.isEmpty()) {
       return ReplicationState.COMPLETED;
     }
@@ -91,6 +95,7 @@ public record ImageRelease(
    * @return false when excluded everywhere or in that region
    */
   public boolean isExcludedFromLatestIn(Region region) {
+    Require.nonNull(region, "region");
     return excludedFromLatest || excludedRegions.contains(region);
   }
 
@@ -107,6 +112,8 @@ public record ImageRelease(
    * @return the changed release
    */
   public ImageRelease withReplication(Region region, ReplicationState state) {
+    Require.nonNull(region, "region");
+    Require.nonNull(state, "state");
     Map<Region, ReplicationState> copy = new TreeMap<>(replication);
     copy.put(region, state);
     return new ImageRelease(image, publishedAt, copy, excludedFromLatest, excludedRegions, endOfLife);

@@ -84,6 +84,7 @@ public final class ImageVersion implements Comparable<ImageVersion> {
    * @return true if this version is strictly newer
    */
   public boolean isNewerThan(ImageVersion other) {
+    Require.nonNull(other, "other");
     return compareTo(other) > 0;
   }
 

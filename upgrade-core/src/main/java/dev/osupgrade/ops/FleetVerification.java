@@ -24,7 +24,7 @@ public record FleetVerification(ImageReference model, boolean modelOnTarget, int
     Require.nonNull(model, "model");
     Require.atLeast("instances", instances, 0);
     Require.inRange("onTargetAndHealthy", onTargetAndHealthy, 0, instances);
-    explained = List.copyOf(Require.nonNull(explained, "explained"));
+    explained = List.copyOf(Require.noNulls("explained", explained));
     Require.that(onTargetAndHealthy + explained.size() == instances, "explained",
         "one entry for each of the " + (instances - onTargetAndHealthy) + " instances not on the target and healthy",
         explained.size());
@@ -76,7 +76,7 @@ public record FleetVerification(ImageReference model, boolean modelOnTarget, int
     public Explained {
       Require.nonBlank("instanceId", instanceId);
       Require.nonNull(reason, "reason");
-      Require.nonNull(detail, "detail");
+      detail = dev.osupgrade.Redaction.redact(Require.nonNull(detail, "detail"));
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.osupgrade.ops;
 
+import dev.osupgrade.Redaction;
 import dev.osupgrade.Require;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,11 +26,11 @@ public record Stall(String code, String message, int httpStatus, String during, 
 
   /** Validates the fields. */
   public Stall {
-    Require.nonBlank("code", code);
-    Require.nonNull(message, "message");
-    Require.atLeast("httpStatus", httpStatus, 0);
-    Require.nonBlank("during", during);
-    Require.nonNull(since, "since");
+    code = Redaction.redact(Require.nonBlank("code", code));
+    message = Redaction.redact(Require.nonNull(message, "message"));
+    Require.inRange("httpStatus", httpStatus, 0, 999);
+    during = Redaction.redact(Require.nonBlank("during", during));
+    Require.instant("since", since);
     Require.atLeast("attempts", attempts, 1);
   }
 
@@ -41,6 +42,7 @@ public record Stall(String code, String message, int httpStatus, String during, 
    * @return true when code and operation are the same
    */
   public boolean sameCause(Stall other) {
+    Require.nonNull(other, "other");
     return code.equals(other.code) && during.equals(other.during);
   }
 
@@ -51,7 +53,7 @@ public record Stall(String code, String message, int httpStatus, String during, 
    * @return the time since {@link #since()}, never negative
    */
   public Duration duration(Instant now) {
-    Duration d = Duration.between(since, now);
+    Duration d = Duration.between(since, Require.instant("now", now));
     return d.isNegative() ? Duration.ZERO : d;
   }
 

@@ -32,7 +32,7 @@ public final class ImageEligibility {
   public static Eligibility check(ImageRelease release, ScaleSet scaleSet, Instant now) {
     Require.nonNull(release, "release");
     Require.nonNull(scaleSet, "scaleSet");
-    Require.nonNull(now, "now");
+    Require.instant("now", now);
     List<Eligibility.Reason> reasons = new ArrayList<>();
     if (!release.image().sameImageAs(scaleSet.modelImage())) {
       reasons.add(new Eligibility.Reason(Eligibility.Code.DIFFERENT_IMAGE,
@@ -74,7 +74,7 @@ public final class ImageEligibility {
    * @return the newest eligible release, if any
    */
   public static Optional<ImageRelease> newestEligible(List<ImageRelease> releases, ScaleSet scaleSet, Instant now) {
-    return releases.stream()
+    return Require.noNulls("releases", releases).stream()
         .filter(r -> check(r, scaleSet, now).isEligible())
         .max(Comparator.comparing(ImageRelease::version));
   }

@@ -6,7 +6,8 @@ import java.time.Duration;
 /**
  * Assumptions the planner uses for its estimate (they do not change the batches).
  *
- * @param estimatedBatchTime the expected time from a batch's upgrade request until its instances are healthy
+ * @param estimatedBatchTime the expected time from a batch's upgrade request until its instances are healthy:
+ *     positive, at most 1 day
  */
 public record PlanOptions(Duration estimatedBatchTime) {
   /** The default batch time: 6 minutes (OS disk replacement, boot, health extension settling). */
@@ -14,7 +15,7 @@ public record PlanOptions(Duration estimatedBatchTime) {
 
   /** Validates the fields. */
   public PlanOptions {
-    Require.positive("estimatedBatchTime", estimatedBatchTime);
+    Require.positive("estimatedBatchTime", estimatedBatchTime, Duration.ofDays(1));
   }
 
   /** @return the defaults */
@@ -25,7 +26,7 @@ public record PlanOptions(Duration estimatedBatchTime) {
   /**
    * Returns options with another batch time.
    *
-   * @param batchTime the expected time per batch
+   * @param batchTime the expected time per batch: positive, at most 1 day
    * @return the options
    */
   public static PlanOptions withBatchTime(Duration batchTime) {

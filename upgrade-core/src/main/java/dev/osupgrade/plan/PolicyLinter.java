@@ -34,7 +34,7 @@ public final class PolicyLinter {
    * @return the findings, most severe first
    */
   public static List<LintFinding> lint(ScaleSet scaleSet) {
-    return lint(scaleSet, scaleSet.upgradePolicy().rollingOrDefaults(), null, null);
+    return lint(Require.nonNull(scaleSet, "scaleSet"), scaleSet.upgradePolicy().rollingOrDefaults(), null, null);
   }
 
   /**
@@ -42,8 +42,9 @@ public final class PolicyLinter {
    *
    * @param scaleSet the scale set
    * @param policy the rolling policy the rollout will use
-   * @param healthTimeout the rollout's health timeout, or null for Azure's 5 minutes
-   * @param expectedReadiness how long an instance takes from its upgrade to Healthy, or null if unknown
+   * @param healthTimeout the rollout's health timeout (positive, at most 1 day), or null for Azure's 5 minutes
+   * @param expectedReadiness how long an instance takes from its upgrade to Healthy (at most 1 day), or null if
+   *     unknown
    * @return the findings, most severe first
    */
   public static List<LintFinding> lint(ScaleSet scaleSet, RollingUpgradePolicy policy,
@@ -51,6 +52,12 @@ public final class PolicyLinter {
       @Nullable Duration expectedReadiness) {
     Require.nonNull(scaleSet, "scaleSet");
     Require.nonNull(policy, "policy");
+    if (healthTimeout != null) {
+      Require.positive("healthTimeout", healthTimeout, Duration.ofDays(1));
+    }
+    if (expectedReadiness != null) {
+      Require.nonNegative("expectedReadiness", expectedReadiness, Duration.ofDays(1));
+    }
     List<LintFinding> out = new ArrayList<>();
     AutomaticOsUpgradePolicy auto = scaleSet.upgradePolicy().automaticOsUpgrade();
     boolean rollingMode = UpgradeMode.ROLLING.equals(scaleSet.upgradePolicy().mode());

@@ -40,8 +40,8 @@ public record RolloutPlan(
     Require.nonNull(scaleSet, "scaleSet");
     Require.nonNull(target, "target");
     Require.nonNull(policy, "policy");
-    batches = List.copyOf(batches);
-    skipped = List.copyOf(skipped);
+    batches = List.copyOf(Require.noNulls("batches", batches));
+    skipped = List.copyOf(Require.noNulls("skipped", skipped));
     Require.nonNull(estimate, "estimate");
   }
 
@@ -82,6 +82,7 @@ public record RolloutPlan(
    * @return its batch, if the plan upgrades it
    */
   public Optional<Batch> batchOf(String instanceId) {
+    Require.nonNull(instanceId, "instanceId");
     return batches.stream().filter(b -> b.instanceIds().contains(instanceId)).findFirst();
   }
 

@@ -16,7 +16,8 @@ import java.util.List;
  *   <tr><td>maxBatchInstancePercent</td><td>5–100</td><td>20</td></tr>
  *   <tr><td>maxUnhealthyInstancePercent</td><td>5–100</td><td>20</td></tr>
  *   <tr><td>maxUnhealthyUpgradedInstancePercent</td><td>0–100</td><td>20</td></tr>
- *   <tr><td>pauseTimeBetweenBatches</td><td>ISO-8601, ≥ 0</td><td>PT0S</td></tr>
+ *   <tr><td>pauseTimeBetweenBatches</td><td>ISO-8601, 0 to {@link #MAX_PAUSE} (30 days; Azure documents no
+ *       maximum, the library caps it so that a typo such as {@code PT7200H} is caught)</td><td>PT0S</td></tr>
  *   <tr><td>prioritizeUnhealthyInstances, enableCrossZoneUpgrade, rollbackFailedInstancesOnPolicyBreach,
  *       maxSurge</td><td>—</td><td>false</td></tr>
  * </table>
@@ -27,7 +28,7 @@ import java.util.List;
  * @param maxUnhealthyInstancePercent the largest share of the whole set that may be unhealthy before a batch starts
  * @param maxUnhealthyUpgradedInstancePercent the largest share of upgraded instances that may be unhealthy after a
  *     batch
- * @param pauseTimeBetweenBatches the wait between batches
+ * @param pauseTimeBetweenBatches the wait between batches, at most {@link #MAX_PAUSE}
  * @param prioritizeUnhealthyInstances upgrade all unhealthy instances before any healthy one
  * @param enableCrossZoneUpgrade allow batches to ignore availability-zone boundaries
  * @param rollbackFailedInstancesOnPolicyBreach roll failed instances back when the policy is breached
@@ -43,6 +44,9 @@ public record RollingUpgradePolicy(
     boolean rollbackFailedInstancesOnPolicyBreach,
     boolean maxSurge) {
 
+  /** The longest pause between batches the library accepts: 30 days (Azure documents no maximum). */
+  public static final Duration MAX_PAUSE = Duration.ofDays(30);
+
   private static final RollingUpgradePolicy DEFAULTS =
       new RollingUpgradePolicy(20, 20, 20, Duration.ZERO, false, false, false, false);
 
@@ -51,7 +55,7 @@ public record RollingUpgradePolicy(
     Require.inRange("maxBatchInstancePercent", maxBatchInstancePercent, 5, 100);
     Require.inRange("maxUnhealthyInstancePercent", maxUnhealthyInstancePercent, 5, 100);
     Require.inRange("maxUnhealthyUpgradedInstancePercent", maxUnhealthyUpgradedInstancePercent, 0, 100);
-    Require.nonNegative("pauseTimeBetweenBatches", pauseTimeBetweenBatches);
+    Require.nonNegative("pauseTimeBetweenBatches", pauseTimeBetweenBatches, MAX_PAUSE);
   }
 
   /** @return Azure's default policy: 20/20/20, no pause, every flag off */
@@ -183,18 +187,18 @@ public record RollingUpgradePolicy(
     /**
      * Sets the pause between batches.
      *
-     * @param pause zero or positive
+     * @param pause zero or positive, at most {@link #MAX_PAUSE} (30 days)
      * @return this builder
      */
     public Builder pauseTimeBetweenBatches(Duration pause) {
-      this.pauseTimeBetweenBatches = Require.nonNegative("pauseTimeBetweenBatches", pause);
+      this.pauseTimeBetweenBatches = Require.nonNegative("pauseTimeBetweenBatches", pause, MAX_PAUSE);
       return this;
     }
 
     /**
      * Sets the pause between batches from Azure's ISO-8601 form.
      *
-     * @param iso8601 e.g. {@code "PT0S"} or {@code "PT2M30S"}
+     * @param iso8601 e.g. {@code "PT0S"} or {@code "PT2M30S"}; zero or positive, at most {@link #MAX_PAUSE}
      * @return this builder
      */
     public Builder pauseTimeBetweenBatches(String iso8601) {

@@ -10,7 +10,7 @@ import java.time.Instant;
  *
  * @param scaleSet the scale set the rollout upgrades
  * @param version increases by one with every save, from 1
- * @param owner the replica that saved it
+ * @param owner the replica that saved it: one line of at most 256 characters, without surrounding white space
  * @param savedAt when it was saved
  * @param data the encoded state
  */
@@ -19,7 +19,7 @@ public record Checkpoint(ScaleSetId scaleSet, long version, String owner, Instan
   public Checkpoint {
     Require.nonNull(scaleSet, "scaleSet");
     Require.that(version >= 1, "version", ">= 1", version);
-    Require.nonBlank("owner", owner);
+    StoreRules.owner(owner);
     Require.nonNull(savedAt, "savedAt");
     Require.nonNull(data, "data");
   }

@@ -47,11 +47,13 @@ final class FileRolloutStore implements RolloutStore {
 
   @Override
   public Optional<Checkpoint> load(ScaleSetId scaleSet) {
+    Require.nonNull(scaleSet, "scaleSet");
     return Optional.ofNullable(read(fileOf(scaleSet)).checkpoint);
   }
 
   @Override
   public Optional<Lease> tryAcquire(ScaleSetId scaleSet, String owner, Instant now, Duration ttl) {
+    StoreRules.checkAcquire(scaleSet, owner, now, ttl);
     return locked(scaleSet, content -> {
       Optional<Lease> lease = StoreRules.acquire(content.lease, scaleSet, owner, now, ttl);
       lease.ifPresent(l -> {
@@ -64,7 +66,7 @@ final class FileRolloutStore implements RolloutStore {
 
   @Override
   public Lease renew(Lease lease, Instant now, Duration ttl) {
-    Require.nonNull(lease, "lease");
+    StoreRules.checkRenew(lease, now, ttl);
     return locked(lease.scaleSet(), content -> {
       Lease renewed = StoreRules.renew(content.lease, lease, now, ttl);
       content.lease = renewed;
@@ -75,7 +77,7 @@ final class FileRolloutStore implements RolloutStore {
 
   @Override
   public Checkpoint save(Lease lease, long expectedVersion, String data, Instant now) {
-    Require.nonNull(lease, "lease");
+    StoreRules.checkSave(lease, expectedVersion, data, now);
     return locked(lease.scaleSet(), content -> {
       long stored = content.checkpoint == null ? 0 : content.checkpoint.version();
       Checkpoint saved = StoreRules.save(content.lease, stored, lease, expectedVersion, data, now);

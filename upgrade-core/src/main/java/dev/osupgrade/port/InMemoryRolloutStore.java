@@ -22,6 +22,7 @@ final class InMemoryRolloutStore implements RolloutStore {
 
   @Override
   public synchronized Optional<Lease> tryAcquire(ScaleSetId scaleSet, String owner, Instant now, Duration ttl) {
+    StoreRules.checkAcquire(scaleSet, owner, now, ttl);
     Entry e = entries.computeIfAbsent(Require.nonNull(scaleSet, "scaleSet"), k -> new Entry());
     Optional<Lease> lease = StoreRules.acquire(e.lease, scaleSet, owner, now, ttl);
     lease.ifPresent(l -> e.lease = l);
@@ -30,6 +31,7 @@ final class InMemoryRolloutStore implements RolloutStore {
 
   @Override
   public synchronized Lease renew(Lease lease, Instant now, Duration ttl) {
+    StoreRules.checkRenew(lease, now, ttl);
     Entry e = entries.get(Require.nonNull(lease, "lease").scaleSet());
     Lease renewed = StoreRules.renew(e == null ? null : e.lease, lease, now, ttl);
     Objects.requireNonNull(e).lease = renewed;
@@ -38,6 +40,7 @@ final class InMemoryRolloutStore implements RolloutStore {
 
   @Override
   public synchronized Checkpoint save(Lease lease, long expectedVersion, String data, Instant now) {
+    StoreRules.checkSave(lease, expectedVersion, data, now);
     Entry e = entries.computeIfAbsent(Require.nonNull(lease, "lease").scaleSet(), k -> new Entry());
     long stored = e.checkpoint == null ? 0 : e.checkpoint.version();
     Checkpoint saved = StoreRules.save(e.lease, stored, lease, expectedVersion, data, now);

@@ -9,7 +9,7 @@ import java.time.Instant;
  * new holder, so a store can refuse a save from a replica whose lease was taken over (fencing).
  *
  * @param scaleSet the scale set
- * @param owner the replica holding it
+ * @param owner the replica holding it: one line of at most 256 characters, without surrounding white space
  * @param token the fencing token of this holding
  * @param expiresAt when it lapses unless renewed
  */
@@ -17,7 +17,7 @@ public record Lease(ScaleSetId scaleSet, String owner, long token, Instant expir
   /** Validates the fields. */
   public Lease {
     Require.nonNull(scaleSet, "scaleSet");
-    Require.nonBlank("owner", owner);
+    StoreRules.owner(owner);
     Require.that(token >= 1, "token", ">= 1", token);
     Require.nonNull(expiresAt, "expiresAt");
   }
@@ -29,6 +29,7 @@ public record Lease(ScaleSetId scaleSet, String owner, long token, Instant expir
    * @return true before it expires
    */
   public boolean isValidAt(Instant now) {
+    Require.nonNull(now, "now");
     return now.isBefore(expiresAt);
   }
 }

@@ -31,10 +31,13 @@ public interface RolloutStore {
    * Takes (or renews) the scale set's lease if it is free, expired or already held by {@code owner}.
    *
    * @param scaleSet the scale set
-   * @param owner the replica asking, e.g. a host name
-   * @param now the caller's current time
-   * @param ttl how long the lease lasts unless renewed
+   * @param owner the replica asking, e.g. a host name: one line of at most 256 characters, without surrounding
+   *     white space (it is written into the store's header)
+   * @param now the caller's current time, between {@link dev.osupgrade.Require#EARLIEST} and
+   *     {@link dev.osupgrade.Require#LATEST}
+   * @param ttl how long the lease lasts unless renewed: positive, at most 1 day
    * @return the lease, or empty if another replica holds it
+   * @throws dev.osupgrade.InvalidValueException for an argument out of these bounds; nothing is changed
    */
   Optional<Lease> tryAcquire(ScaleSetId scaleSet, String owner, Instant now, Duration ttl);
 
@@ -45,8 +48,8 @@ public interface RolloutStore {
    * its lease makes no call until it has taken the lease anew and reloaded the checkpoint.
    *
    * @param lease the lease the caller holds
-   * @param now the caller's current time
-   * @param ttl how long the lease lasts from now unless renewed again
+   * @param now the caller's current time (as for {@link #tryAcquire})
+   * @param ttl how long the lease lasts from now unless renewed again: positive, at most 1 day
    * @return the renewed lease (same owner and token, later expiry)
    * @throws LeaseLostException if the lease is no longer the caller's
    */
@@ -58,7 +61,7 @@ public interface RolloutStore {
    * @param lease the caller's lease
    * @param expectedVersion the version the caller last read or saved; 0 when it expects none
    * @param data the encoded state
-   * @param now the caller's current time
+   * @param now the caller's current time (as for {@link #tryAcquire})
    * @return the saved checkpoint, with the new version
    * @throws LeaseLostException if the lease expired or passed to another replica
    * @throws CheckpointConflictException if the stored version is not {@code expectedVersion}

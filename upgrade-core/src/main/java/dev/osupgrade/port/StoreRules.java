@@ -9,12 +9,75 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The lease and compare-and-set rules every {@link RolloutStore} applies the same way, for implementers of the port:
- * a store reads what it holds (the lease on record and the latest checkpoint), asks these rules for the outcome, and
- * writes the outcome only if what it read is still what it holds (under a lock, or conditionally on a version or
- * ETag). The rules never read the wall clock: {@code now} is the caller's.
+ * a store checks the arguments ({@code check*}) before it touches anything, reads what it holds (the lease on record
+ * and the latest checkpoint), asks these rules for the outcome, and writes the outcome only if what it read is still
+ * what it holds (under a lock, or conditionally on a version or ETag). The rules never read the wall clock:
+ * {@code now} is the caller's.
  */
 public final class StoreRules {
+  /** The longest lease a store grants: 1 day (a crashed replica blocks its scale set no longer than this). */
+  public static final Duration MAX_TTL = Duration.ofDays(1);
+  /** The longest replica name: 256 characters. */
+  public static final int MAX_OWNER = 256;
+
   private StoreRules() {}
+
+  /**
+   * Checks the arguments of {@link RolloutStore#tryAcquire} before a store touches anything.
+   *
+   * @param scaleSet the scale set
+   * @param owner the replica: one line of at most {@value #MAX_OWNER} characters
+   * @param now the caller's time, within {@link Require#EARLIEST}..{@link Require#LATEST}
+   * @param ttl positive, at most {@link #MAX_TTL}
+   * @throws dev.osupgrade.InvalidValueException naming the first bad argument
+   */
+  public static void checkAcquire(ScaleSetId scaleSet, String owner, Instant now, Duration ttl) {
+    Require.nonNull(scaleSet, "scaleSet");
+    owner(owner);
+    Require.instant("now", now);
+    Require.positive("ttl", ttl, MAX_TTL);
+  }
+
+  /**
+   * Checks the arguments of {@link RolloutStore#renew} before a store touches anything.
+   *
+   * @param lease the lease
+   * @param now the caller's time
+   * @param ttl positive, at most {@link #MAX_TTL}
+   * @throws dev.osupgrade.InvalidValueException naming the first bad argument
+   */
+  public static void checkRenew(Lease lease, Instant now, Duration ttl) {
+    Require.nonNull(lease, "lease");
+    Require.instant("now", now);
+    Require.positive("ttl", ttl, MAX_TTL);
+  }
+
+  /**
+   * Checks the arguments of {@link RolloutStore#save} before a store touches anything.
+   *
+   * @param lease the lease
+   * @param expectedVersion at least 0
+   * @param data the encoded state
+   * @param now the caller's time
+   * @throws dev.osupgrade.InvalidValueException naming the first bad argument
+   */
+  public static void checkSave(Lease lease, long expectedVersion, String data, Instant now) {
+    Require.nonNull(lease, "lease");
+    Require.that(expectedVersion >= 0, "expectedVersion", ">= 0", expectedVersion);
+    Require.nonNull(data, "data");
+    Require.instant("now", now);
+  }
+
+  /**
+   * Checks a replica's name: one line of at most {@value #MAX_OWNER} characters, as it goes into a store's header.
+   *
+   * @param owner the name
+   * @return the name
+   * @throws dev.osupgrade.InvalidValueException when it is blank, too long or spans lines
+   */
+  public static String owner(String owner) {
+    return Require.name("owner", owner, MAX_OWNER);
+  }
 
   /**
    * Decides a {@link RolloutStore#tryAcquire}: a free, expired or released lease passes to {@code owner} with a
@@ -22,17 +85,14 @@ public final class StoreRules {
    *
    * @param current the lease on record, or null if there never was one
    * @param scaleSet the scale set
-   * @param owner the replica asking: not blank, no control characters (a store may keep it on a line of text)
+   * @param owner the replica asking: one line (a store may keep it on a line of text)
    * @param now the caller's current time
    * @param ttl how long the lease lasts
    * @return the lease to record, or empty if another owner holds it
    */
   public static Optional<Lease> acquire(@Nullable Lease current, ScaleSetId scaleSet, String owner, Instant now,
       Duration ttl) {
-    Require.nonBlank("owner", owner);
-    Require.that(owner.chars().noneMatch(Character::isISOControl), "owner", "free of control characters", owner);
-    Require.nonNull(now, "now");
-    Require.positive("ttl", ttl);
+    checkAcquire(scaleSet, owner, now, ttl);
     if (current != null && current.isValidAt(now) && !current.owner().equals(owner)) {
       return Optional.empty();
     }
@@ -54,9 +114,7 @@ public final class StoreRules {
    * @throws LeaseLostException if the caller does not hold the lease
    */
   public static Lease renew(@Nullable Lease current, Lease lease, Instant now, Duration ttl) {
-    Require.nonNull(lease, "lease");
-    Require.nonNull(now, "now");
-    Require.positive("ttl", ttl);
+    checkRenew(lease, now, ttl);
     if (current == null || current.token() != lease.token() || !current.owner().equals(lease.owner())
         || !current.isValidAt(now)) {
       throw lost(current, lease);
@@ -106,8 +164,7 @@ public final class StoreRules {
    */
   public static Checkpoint save(@Nullable Lease current, long storedVersion, Lease lease, long expectedVersion,
       String data, Instant now) {
-    Require.nonNull(data, "data");
-    Require.nonNull(now, "now");
+    checkSave(lease, expectedVersion, data, now);
     if (current == null || current.token() != lease.token() || !current.owner().equals(lease.owner())
         || !current.isValidAt(now)) {
       throw lost(current, lease);

@@ -1,6 +1,7 @@
 package dev.osupgrade.rollout;
 
 import dev.osupgrade.OsUpgradeException;
+import dev.osupgrade.Redaction;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.fleet.Zone;
 import dev.osupgrade.image.ImageReference;
@@ -50,8 +51,9 @@ final class CheckpointCodec {
     put(out, "pauseUntil", s.pauseUntil(), Object::toString);
     put(out, "lastProgressAt", s.lastProgressAt(), Object::toString);
     if (s.error() != null) {
-      out.put("error.code", s.error().code());
-      out.put("error.message", s.error().message());
+      // UpgradeError masks its text already; masked again here so no free text reaches a store unredacted
+      out.put("error.code", Redaction.redact(s.error().code()));
+      out.put("error.message", Redaction.redact(s.error().message()));
     }
     out.put("lastSequence", String.valueOf(s.lastSequence()));
     out.put("cancelRequested", String.valueOf(s.cancelRequested()));

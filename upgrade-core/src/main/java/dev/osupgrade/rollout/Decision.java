@@ -21,8 +21,8 @@ public record Decision(RolloutState state, List<RolloutAction> actions, List<Rol
   /** Validates and copies. */
   public Decision {
     Require.nonNull(state, "state");
-    actions = List.copyOf(actions);
-    events = List.copyOf(events);
+    actions = List.copyOf(Require.noNulls("actions", actions));
+    events = List.copyOf(Require.noNulls("events", events));
   }
 
   /** @return when to look again, if at all */

@@ -18,7 +18,7 @@ import org.jspecify.annotations.Nullable;
 public record Observation(Instant now, ScaleSet fleet, @Nullable Integer headroom, boolean fullRead) {
   /** Validates the fields. */
   public Observation {
-    Require.nonNull(now, "now");
+    Require.instant("now", now);
     Require.nonNull(fleet, "fleet");
   }
 

@@ -163,9 +163,11 @@ public final class Rollout {
    * @throws CloudException on the first call, when the cloud rejects a read as such ({@link CloudException#isRejection()});
    *     nothing is changed. Every other cloud failure, before the start too, stalls the rollout (status
    *     {@code NotStarted} until it can start) and is retried.
+   * @throws dev.osupgrade.InvalidValueException if the clock reads a time the library cannot compute with (outside
+   *     {@link Require#EARLIEST} to {@link Require#LATEST}); nothing is changed
    */
   public Optional<Instant> advance() {
-    Instant now = clock.instant();
+    Instant now = Require.instant("clock.instant()", clock.instant());
     Optional<Instant> notLeader = takeLease(now);
     if (notLeader.isPresent()) {
       return notLeader;
@@ -710,11 +712,12 @@ public final class Rollout {
      * Names this replica for the scale set's lease (default {@code "local"}). Replicas that share a store must use
      * different names; a restarted replica should keep its name to take its lease back at once.
      *
-     * @param value the name, e.g. the host name
+     * @param value the name, e.g. the host name: one line of at most 256 characters, without surrounding white
+     *     space (it is written into the store's header)
      * @return this builder
      */
     public Builder owner(String value) {
-      this.owner = Require.nonBlank("owner", value);
+      this.owner = Require.name("owner", value, 256);
       return this;
     }
 
@@ -722,11 +725,11 @@ public final class Rollout {
      * Sets how long the lease lasts without renewal (default 5 minutes); a crashed replica's lease passes to
      * another after this long.
      *
-     * @param value positive
+     * @param value positive, at most 1 day
      * @return this builder
      */
     public Builder leaseDuration(Duration value) {
-      this.leaseDuration = Require.positive("leaseDuration", value);
+      this.leaseDuration = Require.positive("leaseDuration", value, Duration.ofDays(1));
       return this;
     }
 
@@ -787,7 +790,7 @@ public final class Rollout {
     /**
      * Sets the health timeout (Azure: 5 minutes).
      *
-     * @param value positive
+     * @param value positive, at most {@link RolloutOptions#MAX_TIMEOUT} (1 day)
      * @return this builder
      */
     public Builder healthTimeout(Duration value) {
@@ -798,7 +801,7 @@ public final class Rollout {
     /**
      * Sets the poll interval while something is in flight.
      *
-     * @param value positive
+     * @param value positive, at most {@link RolloutOptions#MAX_TIMEOUT} (1 day)
      * @return this builder
      */
     public Builder pollInterval(Duration value) {
@@ -882,7 +885,8 @@ public final class Rollout {
     /**
      * Sets the progress deadline (default 2 hours).
      *
-     * @param value positive, longer than the instance upgrade timeout
+     * @param value positive, longer than the instance upgrade timeout, at most
+     *     {@link RolloutOptions#MAX_PROGRESS_DEADLINE} (90 days)
      * @return this builder
      */
     public Builder progressDeadline(Duration value) {

@@ -77,7 +77,7 @@ public sealed interface RolloutAction
     /** Copies the ids. */
     public ScaleOut {
       replacing = List.copyOf(Require.nonEmpty("replacing", replacing));
-      existingIds = List.copyOf(Require.nonNull(existingIds, "existingIds"));
+      existingIds = List.copyOf(Require.noNulls("existingIds", existingIds));
     }
 
     /** @return how many instances to create */

@@ -196,6 +196,8 @@ public final class RolloutEngine {
    * @return the new state
    */
   public static RolloutState acknowledge(RolloutState state, RolloutAction action) {
+    Require.nonNull(state, "state");
+    Require.nonNull(action, "action");
     RolloutState.Draft d = new RolloutState.Draft(state);
     d.outbox.remove(action);
     return d.build();
@@ -211,6 +213,9 @@ public final class RolloutEngine {
    * @return the new state
    */
   public static RolloutState acknowledge(RolloutState state, RolloutAction action, Instant acceptedAt) {
+    Require.nonNull(state, "state");
+    Require.nonNull(action, "action");
+    Require.nonNull(acceptedAt, "acceptedAt");
     RolloutState.Draft d = new RolloutState.Draft(state);
     d.outbox.remove(action);
     List<String> ids = action instanceof RolloutAction.UpgradeInstances u ? u.instanceIds()
@@ -238,6 +243,14 @@ public final class RolloutEngine {
    */
   public Decision acknowledgeScaleOut(RolloutState state, RolloutAction.ScaleOut action, List<String> created,
       Instant now) {
+    Require.nonNull(state, "state");
+    Require.nonNull(action, "action");
+    Require.noNulls("created", created);
+    Require.nonNull(now, "now");
+    for (String replaced : action.replacing()) {
+      Require.that(state.instances().containsKey(replaced), "action", "replacing instances of this rollout",
+          replaced);
+    }
     Require.that(created.size() >= action.count(), "created", "at least " + action.count() + " instance ids",
         created);
     RolloutState.Draft d = new RolloutState.Draft(state);
@@ -267,6 +280,10 @@ public final class RolloutEngine {
    * @return the new state, an {@link RolloutAction.UpgradeInstances} for the batch, and a {@link SurgeFallback}
    */
   public Decision surgeRejected(RolloutState state, RolloutAction.ScaleOut action, String reason, Instant now) {
+    Require.nonNull(state, "state");
+    Require.nonNull(action, "action");
+    Require.nonNull(reason, "reason");
+    Require.nonNull(now, "now");
     RolloutState.Draft d = new RolloutState.Draft(state);
     d.outbox.remove(action);
     int batch = d.batch;
@@ -292,6 +309,7 @@ public final class RolloutEngine {
    * @return the new state
    */
   public static RolloutState requestCancel(RolloutState state) {
+    Require.nonNull(state, "state");
     RolloutState.Draft d = new RolloutState.Draft(state);
     d.cancelRequested = true;
     return d.build();
@@ -304,6 +322,7 @@ public final class RolloutEngine {
    * @return the new state
    */
   public static RolloutState requestPause(RolloutState state) {
+    Require.nonNull(state, "state");
     RolloutState.Draft d = new RolloutState.Draft(state);
     d.pauseRequested = true;
     return d.build();
@@ -318,6 +337,7 @@ public final class RolloutEngine {
    * @return the new state
    */
   public static RolloutState resume(RolloutState state, Instant now) {
+    Require.nonNull(state, "state");
     Require.nonNull(now, "now");
     RolloutState.Draft d = new RolloutState.Draft(state);
     if (d.pauseRequested && d.status == RolloutStatus.PAUSED) {
@@ -386,9 +406,9 @@ public final class RolloutEngine {
   public Decision stalled(RolloutState state, Instant now, Stall failure, Duration retryAfter,
       @Nullable ScaleSet lastKnown) {
     Require.nonNull(state, "state");
-    Require.nonNull(now, "now");
+    Require.instant("now", now);
     Require.nonNull(failure, "failure");
-    Require.nonNegative("retryAfter", retryAfter);
+    Require.nonNegative("retryAfter", retryAfter, dev.osupgrade.port.ThrottledException.MAX_RETRY_AFTER);
     Stall previous = state.stall();
     Stall merged = previous == null
         ? new Stall(failure.code(), failure.message(), failure.httpStatus(), failure.during(), now, 1)
@@ -541,6 +561,7 @@ public final class RolloutEngine {
    * @return the new state with an empty outbox
    */
   public static RolloutState dropOutbox(RolloutState state) {
+    Require.nonNull(state, "state");
     RolloutState.Draft d = new RolloutState.Draft(state);
     for (RolloutAction a : d.outbox) {
       // Instances whose call is dropped were never touched: they go back to where they were.

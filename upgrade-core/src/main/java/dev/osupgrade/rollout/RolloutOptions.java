@@ -15,12 +15,15 @@ import org.jspecify.annotations.Nullable;
  * Azure.
  *
  * @param policy the rolling policy; null means the scale set's own, or Azure's defaults when it has none
- * @param healthTimeout how long an upgraded instance may report Unhealthy or Unknown before it fails (Azure: 5 min)
+ * @param healthTimeout how long an upgraded instance may report Unhealthy or Unknown before it fails (Azure: 5 min);
+ *     at most {@link #MAX_TIMEOUT}
  * @param instanceUpgradeTimeout how long an instance may take from the upgrade request to Healthy in all, including
- *     time spent Initializing (which otherwise waits)
- * @param pollInterval how often the runner looks at the fleet while something is in flight
+ *     time spent Initializing (which otherwise waits); at most {@link #MAX_INSTANCE_UPGRADE_TIMEOUT}
+ * @param pollInterval how often the runner looks at the fleet while something is in flight; at most
+ *     {@link #MAX_TIMEOUT}
  * @param progressDeadline a rollout that makes no progress (no instance settles, no batch starts) for this long
- *     stops with {@code RollingUpgradeTimeoutError}; time waiting on a gate or paused by the caller does not count
+ *     stops with {@code RollingUpgradeTimeoutError}; time waiting on a gate or paused by the caller does not count;
+ *     at most {@link #MAX_PROGRESS_DEADLINE}
  * @param automaticRollback whether failed instances are restored to their previous image
  * @param revertModelOnFault when the rollout faults, point the model back at the image it had before, so that
  *     instances created afterwards do not take the failing image
@@ -49,20 +52,29 @@ public record RolloutOptions(
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(30);
   /** Default progress deadline: 2 hours without an instance settling or a batch starting. */
   public static final Duration DEFAULT_PROGRESS_DEADLINE = Duration.ofHours(2);
+  /** The longest health timeout and poll interval: 1 day. */
+  public static final Duration MAX_TIMEOUT = Duration.ofDays(1);
+  /**
+   * The longest instance upgrade timeout: 30 days (an upgrade deferred with {@code osRollingUpgradeDeferral} waits
+   * for its approval within it).
+   */
+  public static final Duration MAX_INSTANCE_UPGRADE_TIMEOUT = Duration.ofDays(30);
+  /** The longest progress deadline: 90 days. */
+  public static final Duration MAX_PROGRESS_DEADLINE = Duration.ofDays(90);
 
   /** Validates the fields. */
   public RolloutOptions {
-    Require.positive("healthTimeout", healthTimeout);
-    Require.positive("instanceUpgradeTimeout", instanceUpgradeTimeout);
-    Require.positive("pollInterval", pollInterval);
-    Require.positive("progressDeadline", progressDeadline);
+    Require.positive("healthTimeout", healthTimeout, MAX_TIMEOUT);
+    Require.positive("instanceUpgradeTimeout", instanceUpgradeTimeout, MAX_INSTANCE_UPGRADE_TIMEOUT);
+    Require.positive("pollInterval", pollInterval, MAX_TIMEOUT);
+    Require.positive("progressDeadline", progressDeadline, MAX_PROGRESS_DEADLINE);
     Require.that(progressDeadline.compareTo(instanceUpgradeTimeout) > 0, "progressDeadline",
         "> instanceUpgradeTimeout (" + instanceUpgradeTimeout + ")", progressDeadline);
     Require.that(instanceUpgradeTimeout.compareTo(healthTimeout) >= 0, "instanceUpgradeTimeout",
         ">= healthTimeout (" + healthTimeout + ")", instanceUpgradeTimeout);
     Require.nonNull(automaticRollback, "automaticRollback");
     Require.nonNull(modelHandling, "modelHandling");
-    gates = List.copyOf(Require.nonNull(gates, "gates"));
+    gates = List.copyOf(Require.noNulls("gates", gates));
     Require.nonNull(planOptions, "planOptions");
   }
 
@@ -151,44 +163,45 @@ public record RolloutOptions(
     /**
      * Sets the health timeout.
      *
-     * @param value positive
+     * @param value positive, at most {@link #MAX_TIMEOUT} (1 day)
      * @return this builder
      */
     public Builder healthTimeout(Duration value) {
-      this.healthTimeout = Require.positive("healthTimeout", value);
+      this.healthTimeout = Require.positive("healthTimeout", value, MAX_TIMEOUT);
       return this;
     }
 
     /**
      * Sets the bound on one instance's upgrade.
      *
-     * @param value positive, at least the health timeout
+     * @param value positive, at least the health timeout, at most {@link #MAX_INSTANCE_UPGRADE_TIMEOUT} (30 days)
      * @return this builder
      */
     public Builder instanceUpgradeTimeout(Duration value) {
-      this.instanceUpgradeTimeout = Require.positive("instanceUpgradeTimeout", value);
+      this.instanceUpgradeTimeout = Require.positive("instanceUpgradeTimeout", value, MAX_INSTANCE_UPGRADE_TIMEOUT);
       return this;
     }
 
     /**
      * Sets the poll interval.
      *
-     * @param value positive
+     * @param value positive, at most {@link #MAX_TIMEOUT} (1 day)
      * @return this builder
      */
     public Builder pollInterval(Duration value) {
-      this.pollInterval = Require.positive("pollInterval", value);
+      this.pollInterval = Require.positive("pollInterval", value, MAX_TIMEOUT);
       return this;
     }
 
     /**
      * Sets the progress deadline.
      *
-     * @param value positive, longer than the instance upgrade timeout
+     * @param value positive, longer than the instance upgrade timeout, at most {@link #MAX_PROGRESS_DEADLINE}
+     *     (90 days)
      * @return this builder
      */
     public Builder progressDeadline(Duration value) {
-      this.progressDeadline = Require.positive("progressDeadline", value);
+      this.progressDeadline = Require.positive("progressDeadline", value, MAX_PROGRESS_DEADLINE);
       return this;
     }
 

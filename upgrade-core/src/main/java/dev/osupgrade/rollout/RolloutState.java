@@ -85,11 +85,11 @@ public record RolloutState(
     Require.nonNull(phase, "phase");
     Require.atLeast("batch", batch, 0);
     SortedMap<String, InstanceProgress> copy = new TreeMap<>(InstanceIds.ORDER);
-    copy.putAll(Require.nonNull(instances, "instances"));
+    copy.putAll(Require.noNulls("instances", instances));
     instances = Collections.unmodifiableSortedMap(copy);
-    outbox = List.copyOf(Require.nonNull(outbox, "outbox"));
+    outbox = List.copyOf(Require.noNulls("outbox", outbox));
     SortedMap<String, Instant> missing = new TreeMap<>(InstanceIds.ORDER);
-    missing.putAll(Require.nonNull(missingSince, "missingSince"));
+    missing.putAll(Require.noNulls("missingSince", missingSince));
     missingSince = Collections.unmodifiableSortedMap(missing);
   }
 

@@ -66,9 +66,9 @@ final class ImageVersionTest {
   }
 
   @Test
-  void parse_null_rejectedWithNpeNamingParameter() {
-    assertThatThrownBy(() -> ImageVersion.parse(null)).isInstanceOf(NullPointerException.class)
-        .hasMessage("version must not be null");
+  void parse_null_rejectedTypedNamingParameter() {
+    assertThatThrownBy(() -> ImageVersion.parse(null)).isInstanceOf(InvalidValueException.class)
+        .hasMessage("version must be non-null, but was null");
   }
 
   @Test

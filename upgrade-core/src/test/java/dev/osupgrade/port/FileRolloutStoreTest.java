@@ -96,7 +96,7 @@ final class FileRolloutStoreTest {
     public static void main(String[] args) throws IOException {
       Path dir = Path.of(args[0]);
       RolloutStore store = RolloutStore.file(dir);
-      Lease lease = store.tryAcquire(WEB, "writer", T0, Duration.ofDays(365)).orElseThrow();
+      Lease lease = store.tryAcquire(WEB, "writer", T0, Duration.ofDays(1)).orElseThrow();
       String padding = "x".repeat(64 * 1024);
       long version = 0;
       while (true) {

@@ -10,6 +10,7 @@ import dev.osupgrade.fleet.Zone;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.image.ImageRelease;
 import dev.osupgrade.image.ReplicationState;
+import dev.osupgrade.port.ThrottledException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -52,6 +53,8 @@ import java.util.Set;
  *       {@code Retry-After} (default {@link #DEFAULT_RETRY_AFTER}); nothing changes</td></tr>
  *   <tr><td>transient server errors</td><td>{@link #serverErrors}, {@link #serverErrorRate}</td><td>HTTP 500
  *       {@code InternalExecutionError} or 503 {@code ServiceUnavailable}; nothing changes</td></tr>
+ *   <tr><td>any cloud error</td><td>{@link #cloudError}</td><td>the HTTP status, code and message given, as the
+ *       adapter's exception for that status; nothing changes</td></tr>
  * </table>
  *
  * <p>Instance faults ({@link #nextBoot}, {@link #applicationStartupFailure}, {@link #extensionFailure},
@@ -62,6 +65,11 @@ import java.util.Set;
 public final class Faults {
   /** The {@code Retry-After} of a throttled call unless told otherwise: 60 s, Microsoft.Compute's window. */
   public static final Duration DEFAULT_RETRY_AFTER = Duration.ofSeconds(60);
+  /** The most calls one scripted call fault strikes: 10,000. */
+  public static final int MAX_TIMES = 10_000;
+  /** The latest a fault may start, and the longest it may last: 366 days of fleet time. */
+  public static final Duration MAX_FAULT_TIME = Duration.ofDays(366);
+
   /** The method names call faults accept ({@code "*"} means every method): the port methods of the fleet. */
   public static final Set<String> METHODS = Throttle.METHODS;
 
@@ -159,11 +167,11 @@ public final class Faults {
    * {@code AllocationFailed} and create nothing.
    *
    * @param id the scale set
-   * @param times how many calls fail, at least one
+   * @param times how many calls fail, in [1, {@link #MAX_TIMES}]
    * @return this
    */
   public Faults scaleOutAllocationFailure(ScaleSetId id, int times) {
-    ctx.require(id).scaleOutFailures += Require.atLeast("times", times, 1);
+    ctx.require(id).scaleOutFailures += Require.inRange("times", times, 1, MAX_TIMES);
     script(id, "the next " + times + " scale-out(s) fail with AllocationFailed");
     return this;
   }
@@ -190,16 +198,16 @@ public final class Faults {
    *
    * @param id the scale set
    * @param zone the zone's name, e.g. {@code "2"}
-   * @param after when, from now
-   * @param duration how long
+   * @param after when, from now: at most {@link #MAX_FAULT_TIME}
+   * @param duration how long: positive, at most {@link #MAX_FAULT_TIME}
    * @return this
    */
   public Faults zoneOutage(ScaleSetId id, String zone, Duration after, Duration duration) {
     SimScaleSet s = ctx.require(id);
     Zone z = Zone.of(Require.nonNull(zone, "zone"));
     Require.that(s.zones.contains(z), "zone", "one of the scale set's zones " + s.zones, zone);
-    Require.nonNegative("after", after);
-    Require.positive("duration", duration);
+    Require.nonNegative("after", after, MAX_FAULT_TIME);
+    Require.positive("duration", duration, MAX_FAULT_TIME);
     List<String> ids = s.instances.values().stream().filter(i -> i.zone.equals(z)).map(i -> i.id).toList();
     lifecycle.overlay(s, ids, 0, HealthState.UNKNOWN, after, duration, "zone " + zone + " outage");
     script(id, "zone " + zone + " outage in " + after + " for " + duration);
@@ -211,8 +219,8 @@ public final class Faults {
    * {@code health}.
    *
    * @param id the scale set
-   * @param after when, from now
-   * @param duration how long
+   * @param after when, from now: at most {@link #MAX_FAULT_TIME}
+   * @param duration how long: positive, at most {@link #MAX_FAULT_TIME}
    * @param health what they report, usually Unhealthy or Unknown
    * @param instanceIds the instances
    * @return this
@@ -221,8 +229,8 @@ public final class Faults {
       String... instanceIds) {
     SimScaleSet s = ctx.require(id);
     instances(id, instanceIds);
-    Require.nonNegative("after", after);
-    Require.positive("duration", duration);
+    Require.nonNegative("after", after, MAX_FAULT_TIME);
+    Require.positive("duration", duration, MAX_FAULT_TIME);
     lifecycle.overlay(s, List.of(instanceIds), 0, Require.nonNull(health, "health"), after, duration,
         "platform maintenance");
     script(id, "platform maintenance on " + Arrays.toString(instanceIds) + " in " + after + " for " + duration
@@ -235,15 +243,15 @@ public final class Faults {
    * from {@code after} for {@code duration}.
    *
    * @param id the scale set
-   * @param after when, from now
-   * @param duration how long
+   * @param after when, from now: at most {@link #MAX_FAULT_TIME}
+   * @param duration how long: positive, at most {@link #MAX_FAULT_TIME}
    * @param count how many instances
    * @return this
    */
   public Faults randomMaintenance(ScaleSetId id, Duration after, Duration duration, int count) {
     SimScaleSet s = ctx.require(id);
-    Require.nonNegative("after", after);
-    Require.positive("duration", duration);
+    Require.nonNegative("after", after, MAX_FAULT_TIME);
+    Require.positive("duration", duration, MAX_FAULT_TIME);
     lifecycle.overlay(s, null, Require.atLeast("count", count, 1), HealthState.UNKNOWN, after, duration,
         "platform maintenance");
     script(id, "platform maintenance on " + count + " random instances in " + after + " for " + duration);
@@ -259,14 +267,14 @@ public final class Faults {
    * @param image the release's image, pinned to its version
    * @param region the region, e.g. {@code "westeurope"}
    * @param state the new state
-   * @param after when, from now (zero: now)
+   * @param after when, from now (zero: now); at most {@link #MAX_FAULT_TIME}
    * @return this
    */
   public Faults replication(ImageReference image, String region, ReplicationState state, Duration after) {
     release(image);
     Region r = Region.of(region);
     Require.nonNull(state, "state");
-    Require.nonNegative("after", after);
+    Require.nonNegative("after", after, MAX_FAULT_TIME);
     ctx.note("fault scripted: replication of " + image + " to " + r + " becomes " + state + " in " + after);
     Runnable change = () -> {
       ImageRelease current = release(image);
@@ -287,11 +295,11 @@ public final class Faults {
    *
    * @param image the release's image, pinned
    * @param region the region
-   * @param lag how long replication takes
+   * @param lag how long replication takes: positive, at most {@link #MAX_FAULT_TIME}
    * @return this
    */
   public Faults replicationLag(ImageReference image, String region, Duration lag) {
-    Require.positive("lag", lag);
+    Require.positive("lag", lag, MAX_FAULT_TIME);
     replication(image, region, ReplicationState.REPLICATING, Duration.ZERO);
     return replication(image, region, ReplicationState.COMPLETED, lag);
   }
@@ -301,11 +309,11 @@ public final class Faults {
    *
    * @param image the release's image, pinned
    * @param region the region
-   * @param after when it fails
+   * @param after when it fails: positive, at most {@link #MAX_FAULT_TIME}
    * @return this
    */
   public Faults replicationFailure(ImageReference image, String region, Duration after) {
-    Require.positive("after", after);
+    Require.positive("after", after, MAX_FAULT_TIME);
     replication(image, region, ReplicationState.REPLICATING, Duration.ZERO);
     return replication(image, region, ReplicationState.FAILED, after);
   }
@@ -317,7 +325,7 @@ public final class Faults {
    * {@code OperationNotAllowed} and {@link #DEFAULT_RETRY_AFTER}, changing nothing.
    *
    * @param method a name from {@link #METHODS}, or {@code "*"}
-   * @param times how many calls, at least one
+   * @param times how many calls, in [1, {@link #MAX_TIMES}]
    * @return this
    */
   public Faults throttle(String method, int times) {
@@ -328,13 +336,14 @@ public final class Faults {
    * Microsoft.Compute throttling with a given {@code Retry-After}.
    *
    * @param method a name from {@link #METHODS}, or {@code "*"}
-   * @param times how many calls, at least one
-   * @param retryAfter what the 429 asks for
+   * @param times how many calls, in [1, {@link #MAX_TIMES}]
+   * @param retryAfter what the 429 asks for: positive, at most 1 day
    * @return this
    */
   public Faults throttle(String method, int times, Duration retryAfter) {
-    Require.positive("retryAfter", retryAfter);
-    throttle.script(method, Require.atLeast("times", times, 1), x -> Throttle.crpThrottled(retryAfter));
+    Require.positive("retryAfter", retryAfter, ThrottledException.MAX_RETRY_AFTER);
+    Require.inRange("times", times, 1, MAX_TIMES);
+    throttle.script(method, times, x -> Throttle.crpThrottled(retryAfter));
     ctx.note("fault scripted: the next " + times + " " + method + " call(s) throttled (OperationNotAllowed, "
         + "Retry-After " + retryAfter.getSeconds() + "s)");
     return this;
@@ -344,13 +353,14 @@ public final class Faults {
    * ARM throttling: the next {@code times} calls of {@code method} fail with HTTP 429 {@code TooManyRequests}.
    *
    * @param method a name from {@link #METHODS}, or {@code "*"}
-   * @param times how many calls, at least one
-   * @param retryAfter what the 429 asks for
+   * @param times how many calls, in [1, {@link #MAX_TIMES}]
+   * @param retryAfter what the 429 asks for: positive, at most 1 day
    * @return this
    */
   public Faults armThrottle(String method, int times, Duration retryAfter) {
-    Require.positive("retryAfter", retryAfter);
-    throttle.script(method, Require.atLeast("times", times, 1), id -> Throttle.armThrottled(id, retryAfter));
+    Require.positive("retryAfter", retryAfter, ThrottledException.MAX_RETRY_AFTER);
+    Require.inRange("times", times, 1, MAX_TIMES);
+    throttle.script(method, times, id -> Throttle.armThrottled(id, retryAfter));
     ctx.note("fault scripted: the next " + times + " " + method + " call(s) throttled by ARM (TooManyRequests, "
         + "Retry-After " + retryAfter.getSeconds() + "s)");
     return this;
@@ -375,7 +385,7 @@ public final class Faults {
    * ({@code InternalExecutionError}) or 503 ({@code ServiceUnavailable}), changing nothing.
    *
    * @param method a name from {@link #METHODS}, or {@code "*"}
-   * @param times how many calls, at least one
+   * @param times how many calls, in [1, {@link #MAX_TIMES}]
    * @param httpStatus 500 or 503
    * @return this
    */
@@ -383,7 +393,8 @@ public final class Faults {
     if (httpStatus != 500 && httpStatus != 503) {
       throw new InvalidValueException("httpStatus", "500 or 503", httpStatus);
     }
-    throttle.script(method, Require.atLeast("times", times, 1), x -> Throttle.serverError(httpStatus));
+    Require.inRange("times", times, 1, MAX_TIMES);
+    throttle.script(method, times, x -> Throttle.serverError(httpStatus));
     ctx.note("fault scripted: the next " + times + " " + method + " call(s) fail with HTTP " + httpStatus);
     return this;
   }
@@ -398,6 +409,36 @@ public final class Faults {
   public Faults serverErrorRate(String method, double probability) {
     throttle.serverErrorRate(method, probability(probability));
     ctx.note("fault scripted: " + method + " calls fail with HTTP 503 with probability " + probability);
+    return this;
+  }
+
+  /**
+   * Cloud errors as a server sends them: the next {@code times} calls of {@code method} fail with this HTTP status,
+   * code and message, changing nothing. The exception is the one the Azure adapter maps the status to: 400 and 422
+   * {@link dev.osupgrade.port.InvalidModelException}, 401 and 403 {@link dev.osupgrade.port.ForbiddenException},
+   * 404 {@link dev.osupgrade.port.ResourceNotFoundException} (an {@code …ImageNotFound} code:
+   * {@code InvalidModelException}), 409 and 412 {@link dev.osupgrade.port.ConflictException}, 429
+   * {@link dev.osupgrade.port.ThrottledException} with {@link #DEFAULT_RETRY_AFTER}, 408, 500, 502, 503 and 504
+   * {@link dev.osupgrade.port.TransientCloudException}, anything else {@link dev.osupgrade.port.CloudException}.
+   * The message is kept as the server wrote it (masked like every exception message, see
+   * {@link dev.osupgrade.Redaction}), e.g. to show that an echoed token never reaches a checkpoint.
+   *
+   * @param method a name from {@link #METHODS}, or {@code "*"}
+   * @param times how many calls, in [1, {@link #MAX_TIMES}]
+   * @param httpStatus in [400, 599]
+   * @param code the error code, e.g. {@code InvalidParameter}: a name of at most 256 characters
+   * @param message the error message, at most {@value Require#MAX_TEXT} characters
+   * @return this
+   */
+  public Faults cloudError(String method, int times, int httpStatus, String code, String message) {
+    Throttle.method(Require.nonNull(method, "method"));
+    Require.inRange("times", times, 1, MAX_TIMES);
+    Require.inRange("httpStatus", httpStatus, 400, 599);
+    Require.name("code", code, 256);
+    Require.text("message", message);
+    throttle.script(method, times, x -> Throttle.cloudError(httpStatus, code, message));
+    ctx.note("fault scripted: the next " + times + " " + method + " call(s) fail with HTTP " + httpStatus + " "
+        + code);
     return this;
   }
 

@@ -1,5 +1,6 @@
 package dev.osupgrade.testkit;
 
+import dev.osupgrade.Redaction;
 import dev.osupgrade.Require;
 import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.OrchestrationMode;
@@ -56,12 +57,14 @@ final class FleetContext {
     return clock.instant();
   }
 
+  /** Logs a line about one scale set; secrets in it are masked, as in every log the library writes. */
   void record(ScaleSetId id, String what) {
-    log.add(clock.instant() + " " + id + " " + what);
+    log.add(clock.instant() + " " + id + " " + Redaction.redact(what));
   }
 
+  /** Logs a line; secrets in it are masked. */
   void note(String what) {
-    log.add(clock.instant() + " " + what);
+    log.add(clock.instant() + " " + Redaction.redact(what));
   }
 
   Duration draw(Duration min, Duration max) {

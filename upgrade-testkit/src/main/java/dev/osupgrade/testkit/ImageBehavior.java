@@ -9,17 +9,20 @@ import java.time.Duration;
  * extension reports Initializing meanwhile) and, except {@link Kind#SLOW_INITIALIZING}, the usual settling.
  *
  * @param kind what happens
- * @param duration the behaviour's one duration: how long the health extension stays Initializing
- *     ({@link Kind#SLOW_INITIALIZING}), each half of a flapping cycle ({@link Kind#FLAPPING}), how long the instance
+ * @param duration the behaviour's one duration (at most {@link #MAX_DURATION}): how long the health extension stays
+ *     Initializing ({@link Kind#SLOW_INITIALIZING}), each half of a flapping cycle ({@link Kind#FLAPPING}), how long the instance
  *     stays Unhealthy before it recovers ({@link Kind#RECOVERS_LATE}); zero for the others
  */
 public record ImageBehavior(Kind kind, Duration duration) {
+  /** The longest duration a behaviour takes: 30 days. */
+  public static final Duration MAX_DURATION = Duration.ofDays(30);
+
   /** Validates the fields. */
   public ImageBehavior {
     Require.nonNull(kind, "kind");
-    Require.nonNegative("duration", duration);
+    Require.nonNegative("duration", duration, MAX_DURATION);
     if (kind == Kind.SLOW_INITIALIZING || kind == Kind.FLAPPING || kind == Kind.RECOVERS_LATE) {
-      Require.positive("duration", duration);
+      Require.positive("duration", duration, MAX_DURATION);
     }
   }
 
@@ -41,32 +44,32 @@ public record ImageBehavior(Kind kind, Duration duration) {
   /**
    * The health extension stays Initializing for a long time, then reports Healthy.
    *
-   * @param duration how long it stays Initializing
+   * @param duration how long it stays Initializing: positive, at most {@link #MAX_DURATION}
    * @return the behaviour
    */
   public static ImageBehavior slowInitializing(Duration duration) {
-    return new ImageBehavior(Kind.SLOW_INITIALIZING, Require.positive("duration", duration));
+    return new ImageBehavior(Kind.SLOW_INITIALIZING, Require.positive("duration", duration, MAX_DURATION));
   }
 
   /**
    * Health flaps: Healthy for {@code period}, then Unhealthy for {@code period}, and so on, until the instance is
    * reimaged or its health is set by hand.
    *
-   * @param period each half of the cycle
+   * @param period each half of the cycle: positive, at most {@link #MAX_DURATION}
    * @return the behaviour
    */
   public static ImageBehavior flapping(Duration period) {
-    return new ImageBehavior(Kind.FLAPPING, Require.positive("period", period));
+    return new ImageBehavior(Kind.FLAPPING, Require.positive("period", period, MAX_DURATION));
   }
 
   /**
    * The application comes up Unhealthy and recovers late: Unhealthy for {@code unhealthyFor}, then Healthy.
    *
-   * @param unhealthyFor how long it stays Unhealthy after settling
+   * @param unhealthyFor how long it stays Unhealthy after settling: positive, at most {@link #MAX_DURATION}
    * @return the behaviour
    */
   public static ImageBehavior recoversAfter(Duration unhealthyFor) {
-    return new ImageBehavior(Kind.RECOVERS_LATE, Require.positive("unhealthyFor", unhealthyFor));
+    return new ImageBehavior(Kind.RECOVERS_LATE, Require.positive("unhealthyFor", unhealthyFor, MAX_DURATION));
   }
 
   /** @return for {@link Kind#SLOW_INITIALIZING}: how long the health extension stays Initializing */

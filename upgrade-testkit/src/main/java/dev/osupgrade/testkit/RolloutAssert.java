@@ -1,5 +1,6 @@
 package dev.osupgrade.testkit;
 
+import dev.osupgrade.Require;
 import dev.osupgrade.event.BatchStarted;
 import dev.osupgrade.event.InstanceFailed;
 import dev.osupgrade.event.InstanceRolledBack;
@@ -129,6 +130,7 @@ public final class RolloutAssert extends AbstractAssert<RolloutAssert, Rollout> 
    * @return this
    */
   public RolloutAssert failedInstances(String... instanceIds) {
+    Require.noNulls("instanceIds", instanceIds);
     isNotNull();
     Set<String> failed = events(InstanceFailed.class).stream().map(InstanceFailed::instanceId)
         .collect(Collectors.toCollection(TreeSet::new));
@@ -146,6 +148,7 @@ public final class RolloutAssert extends AbstractAssert<RolloutAssert, Rollout> 
    * @return this
    */
   public RolloutAssert rolledBack(String... instanceIds) {
+    Require.noNulls("instanceIds", instanceIds);
     isNotNull();
     Set<String> rolledBack = events(InstanceRolledBack.class).stream().filter(InstanceRolledBack::succeeded)
         .map(InstanceRolledBack::instanceId).collect(Collectors.toCollection(TreeSet::new));
@@ -165,6 +168,7 @@ public final class RolloutAssert extends AbstractAssert<RolloutAssert, Rollout> 
    * @return this
    */
   public RolloutAssert emitted(Class<? extends RolloutEvent> type) {
+    Require.nonNull(type, "type");
     isNotNull();
     if (events(type).isEmpty()) {
       failWithMessage("Expected a <%s> event%n%s", type.getSimpleName(), actual.eventLog());
@@ -179,6 +183,7 @@ public final class RolloutAssert extends AbstractAssert<RolloutAssert, Rollout> 
    * @return this
    */
   public RolloutAssert neverEmitted(Class<? extends RolloutEvent> type) {
+    Require.nonNull(type, "type");
     isNotNull();
     if (!events(type).isEmpty()) {
       failWithMessage("Expected no <%s> event but got %s%n%s", type.getSimpleName(), events(type),

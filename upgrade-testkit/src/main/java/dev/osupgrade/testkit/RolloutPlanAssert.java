@@ -1,5 +1,6 @@
 package dev.osupgrade.testkit;
 
+import dev.osupgrade.Require;
 import dev.osupgrade.plan.Batch;
 import dev.osupgrade.plan.RolloutPlan;
 import java.util.List;
@@ -33,6 +34,7 @@ public final class RolloutPlanAssert extends AbstractAssert<RolloutPlanAssert, R
    * @return this
    */
   public RolloutPlanAssert hasBatchSizes(int... sizes) {
+    Require.nonNull(sizes, "sizes");
     isNotNull();
     List<Integer> actualSizes = actual.batches().stream().map(Batch::size).toList();
     List<Integer> expected = java.util.Arrays.stream(sizes).boxed().toList();

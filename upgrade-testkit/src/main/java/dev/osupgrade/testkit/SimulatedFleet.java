@@ -235,11 +235,15 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
    */
   public void setHealth(ScaleSetId id, HealthState health, String... instanceIds) {
     SimScaleSet s = ctx.require(id);
-    for (String instanceId : instanceIds) {
-      SimInstance i = ctx.instance(s, instanceId);
-      i.health = Require.nonNull(health, "health");
+    Require.nonNull(health, "health");
+    List<SimInstance> chosen = new ArrayList<>();
+    for (String instanceId : Require.noNulls("instanceIds", instanceIds)) {
+      chosen.add(ctx.instance(s, instanceId));
+    }
+    for (SimInstance i : chosen) {
+      i.health = health;
       i.stopFlapping();
-      ctx.record(id, "instance " + instanceId + " health set to " + health);
+      ctx.record(id, "instance " + i.id + " health set to " + health);
     }
   }
 
@@ -252,9 +256,11 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
    */
   public void protect(ScaleSetId id, boolean isProtected, String... instanceIds) {
     SimScaleSet s = ctx.require(id);
-    for (String instanceId : instanceIds) {
-      ctx.instance(s, instanceId).protectedFromUpgrade = isProtected;
+    List<SimInstance> chosen = new ArrayList<>();
+    for (String instanceId : Require.noNulls("instanceIds", instanceIds)) {
+      chosen.add(ctx.instance(s, instanceId));
     }
+    chosen.forEach(i -> i.protectedFromUpgrade = isProtected);
   }
 
   // ---- driving rollouts ---------------------------------------------------------------------------------------
@@ -315,13 +321,14 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
   }
 
   /**
-   * Counts the calls made to one port method, including those a fault rejected
+   * Counts the calls made to one port method, including those a fault (or bad input) rejected
    * ({@link Faults#rejectedCalls}).
    *
    * @param method e.g. {@code "upgradeInstances"}
    * @return how many times it was called
    */
   public int calls(String method) {
+    Require.nonNull(method, "method");
     return calls.getOrDefault(method, 0);
   }
 
@@ -556,7 +563,7 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
   public void approveRollingUpgrade(ScaleSetId id, List<String> instanceIds) {
     Fencing.check();
     enter("approveRollingUpgrade", id);
-    platform.approve(ctx.require(id), List.copyOf(Require.nonNull(instanceIds, "instanceIds")));
+    platform.approve(ctx.require(id), List.copyOf(Require.noNulls("instanceIds", instanceIds)));
   }
 
   // ---- CapacityPort -------------------------------------------------------------------------------------------
@@ -646,6 +653,8 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
   public List<MetricSample> samples(ScaleSetId scaleSet, Metric metric, Instant from, Instant to) {
     ctx.require(scaleSet);
     Require.nonNull(metric, "metric");
+    Require.instant("from", from);
+    Require.instant("to", to);
     Require.that(!to.isBefore(from), "to", "not before from (" + from + ")", to);
     return ctx.metrics.samples(scaleSet, metric, from, to);
   }

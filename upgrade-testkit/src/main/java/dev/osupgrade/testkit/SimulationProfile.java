@@ -22,6 +22,8 @@ import java.time.Duration;
  *       by Azure; the simulator's choice</td></tr>
  * </table>
  *
+ * <p>Every duration is at most {@link #MAX_DURATION} (1 day), the deferral timeout at most 30 days.
+ *
  * <p>The platform checks follow a fixed grid per scale set: the first check comes at the drawn delay after enabling,
  * later ones every {@code platformCheckInterval} after it. A check that would find nothing new is not scheduled
  * (nothing can have changed without a call on the fleet, which schedules the next one), so a quiet fleet has no
@@ -50,15 +52,17 @@ public record SimulationProfile(Duration upgradeMin, Duration upgradeMax, Durati
   public static final Duration DEFAULT_PLATFORM_FIRST_CHECK_MAX = Duration.ofHours(3);
   /** 7 days. */
   public static final Duration DEFAULT_DEFERRAL_TIMEOUT = Duration.ofDays(7);
+  /** The longest timing of a profile (the deferral timeout aside): 1 day. */
+  public static final Duration MAX_DURATION = Duration.ofDays(1);
 
   /** Validates the ranges. */
   public SimulationProfile {
     range("upgrade", upgradeMin, upgradeMax);
     range("boot", bootMin, bootMax);
     range("settle", settleMin, settleMax);
-    Require.positive("platformCheckInterval", platformCheckInterval);
+    Require.positive("platformCheckInterval", platformCheckInterval, MAX_DURATION);
     range("platformFirstCheck", platformFirstCheckMin, platformFirstCheckMax);
-    Require.positive("deferralTimeout", deferralTimeout);
+    Require.positive("deferralTimeout", deferralTimeout, Duration.ofDays(30));
     Require.that(deferralTimeout.compareTo(Duration.ofMinutes(5)) >= 0, "deferralTimeout",
         ">= the 5-minute health timeout", deferralTimeout);
   }
@@ -80,8 +84,8 @@ public record SimulationProfile(Duration upgradeMin, Duration upgradeMax, Durati
   }
 
   private static void range(String name, Duration min, Duration max) {
-    Require.nonNegative(name + "Min", min);
-    Require.nonNegative(name + "Max", max);
+    Require.nonNegative(name + "Min", min, MAX_DURATION);
+    Require.nonNegative(name + "Max", max, MAX_DURATION);
     Require.that(max.compareTo(min) >= 0, name + "Max", ">= " + name + "Min (" + min + ")", max);
   }
 

@@ -89,6 +89,8 @@ public final class SimulatorExtension implements BeforeEachCallback, ParameterRe
    * @return the report
    */
   public static String report(String testName, SimulatedFleet fleet) {
+    Require.nonNull(testName, "testName");
+    Require.nonNull(fleet, "fleet");
     StringBuilder b = new StringBuilder();
     b.append("---- osupgrade simulator: ").append(testName).append(" failed; seed ").append(fleet.seed())
         .append(" (reproduce with @Seed(").append(fleet.seed()).append("L)) ----\n");

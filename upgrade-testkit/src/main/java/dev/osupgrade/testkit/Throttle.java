@@ -1,8 +1,13 @@
 package dev.osupgrade.testkit;
 
 import dev.osupgrade.InvalidValueException;
+import dev.osupgrade.Require;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.port.CloudException;
+import dev.osupgrade.port.ConflictException;
+import dev.osupgrade.port.ForbiddenException;
+import dev.osupgrade.port.InvalidModelException;
+import dev.osupgrade.port.ResourceNotFoundException;
 import dev.osupgrade.port.ThrottledException;
 import dev.osupgrade.port.TransientCloudException;
 import java.time.Duration;
@@ -40,6 +45,7 @@ final class Throttle {
   }
 
   static String method(String method) {
+    Require.nonNull(method, "method");
     if (!method.equals(ANY) && !METHODS.contains(method)) {
       throw new InvalidValueException("method", "one of " + METHODS + " or \"*\"", method);
     }
@@ -118,6 +124,22 @@ final class Throttle {
             + "retry later.", null)
         : new TransientCloudException(503, "ServiceUnavailable", "The service is temporarily unavailable. Please "
             + "retry later.", null);
+  }
+
+  /** The exception the Azure adapter makes of an HTTP error with this status, code and message. */
+  static CloudException cloudError(int httpStatus, String code, String message) {
+    String c = code.toLowerCase(java.util.Locale.ROOT);
+    boolean missingImage = c.endsWith("imagenotfound") || c.endsWith("imageversionnotfound");
+    return switch (httpStatus) {
+      case 400, 422 -> new InvalidModelException(httpStatus, code, message, null);
+      case 401, 403 -> new ForbiddenException(httpStatus, code, message, null);
+      case 404 -> missingImage ? new InvalidModelException(httpStatus, code, message, null)
+          : new ResourceNotFoundException(httpStatus, code, message, null);
+      case 409, 412 -> new ConflictException(httpStatus, code, message, null);
+      case 429 -> new ThrottledException(code, message, Faults.DEFAULT_RETRY_AFTER, null);
+      case 408, 500, 502, 503, 504 -> new TransientCloudException(httpStatus, code, message, null);
+      default -> new CloudException(httpStatus, code, message, null);
+    };
   }
 
   /** Makes the exception for one rejected call. */

@@ -62,7 +62,7 @@ public final class VirtualClock extends Clock {
    */
   @Override
   public Clock withZone(ZoneId zone) {
-    return Clock.fixed(now, zone);
+    return Clock.fixed(now, Require.nonNull(zone, "zone"));
   }
 
   /**
@@ -73,7 +73,9 @@ public final class VirtualClock extends Clock {
    * @return a handle that can cancel it
    */
   public Cancellable schedule(Instant at, Runnable task) {
-    Timer t = new Timer(Require.nonNull(at, "at"), nextTimerSeq++, Require.nonNull(task, "task"));
+    Require.nonNull(at, "at");
+    Require.nonNull(task, "task");
+    Timer t = new Timer(at, nextTimerSeq++, task);
     timers.add(t);
     return t;
   }
@@ -81,21 +83,31 @@ public final class VirtualClock extends Clock {
   /**
    * Runs a task after a delay.
    *
-   * @param delay zero or positive
+   * @param delay zero or positive, at most {@link Require#MAX_SPAN}, and not past {@link Instant#MAX}
    * @param task what
    * @return a handle that can cancel it
    */
   public Cancellable schedule(Duration delay, Runnable task) {
-    return schedule(now.plus(Require.nonNegative("delay", delay)), task);
+    return schedule(later("delay", delay), task);
   }
 
   /**
    * Moves time forward, running every timer due on the way.
    *
-   * @param duration zero or positive
+   * @param duration zero or positive, at most {@link Require#MAX_SPAN}, and not past {@link Instant#MAX}
    */
   public void advance(Duration duration) {
-    advanceTo(now.plus(Require.nonNegative("duration", duration)));
+    advanceTo(later("duration", duration));
+  }
+
+  private Instant later(String parameter, Duration d) {
+    Require.nonNegative(parameter, d, Require.MAX_SPAN);
+    try {
+      return now.plus(d);
+    } catch (java.time.DateTimeException | ArithmeticException pastTheEnd) {
+      throw new dev.osupgrade.InvalidValueException(parameter, "short enough not to pass " + Instant.MAX + " from "
+          + now, d);
+    }
   }
 
   /**

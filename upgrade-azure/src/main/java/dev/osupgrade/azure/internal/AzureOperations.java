@@ -644,7 +644,7 @@ public final class AzureOperations {
         version = ImageVersion.parse(v.name());
       } catch (IllegalArgumentException notAVersion) {
         LOG.log(System.Logger.Level.WARNING, "skipping marketplace version ''{0}'' of {1}: not a version",
-            v.name(), m.imageKey());
+            dev.osupgrade.Redaction.redact(v.name()), m.imageKey());
         continue;
       }
       ImageReference pinned = m.withVersion(version);

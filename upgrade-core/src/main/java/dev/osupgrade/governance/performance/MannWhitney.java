@@ -140,7 +140,7 @@ public final class MannWhitney {
   }
 
   private static double[] toArray(String parameter, Collection<? extends Number> values) {
-    Require.nonNull(values, parameter);
+    Require.noNulls(parameter, values);
     return values.stream().mapToDouble(Number::doubleValue).toArray();
   }
 

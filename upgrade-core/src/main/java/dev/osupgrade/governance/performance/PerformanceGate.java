@@ -123,7 +123,7 @@ public final class PerformanceGate implements HealthGate {
 
   @Override
   public boolean appliesTo(GatePhase phase) {
-    return phases.contains(phase);
+    return phases.contains(Require.nonNull(phase, "phase"));
   }
 
   /** @return the thresholds judged, in the order given */
@@ -159,9 +159,9 @@ public final class PerformanceGate implements HealthGate {
       Instant now) {
     Require.nonNull(fleet, "fleet");
     Require.nonNull(target, "target");
-    Require.nonNull(excluded, "excluded");
-    Require.nonNull(startedAt, "startedAt");
-    Require.nonNull(now, "now");
+    Require.noNulls("excluded", excluded);
+    Require.instant("startedAt", startedAt);
+    Require.instant("now", now);
     Set<String> upgraded = new HashSet<>();
     Set<String> notUpgraded = new HashSet<>();
     for (Instance i : fleet.instances()) {
@@ -218,7 +218,7 @@ public final class PerformanceGate implements HealthGate {
   public GateVerdict verdict(PerformanceReport report, int waitsSoFar, Instant now) {
     Require.nonNull(report, "report");
     Require.atLeast("waitsSoFar", waitsSoFar, 0);
-    Require.nonNull(now, "now");
+    Require.instant("now", now);
     List<Measurement> numbers = new ArrayList<>(report.measurements());
     numbers.add(Measurement.of("marginalWaits", waitsSoFar));
     Measurement[] m = numbers.toArray(new Measurement[0]);
@@ -418,11 +418,11 @@ public final class PerformanceGate implements HealthGate {
     /**
      * Sets how far back samples are read (the same length is used before the rollout for before-vs-after).
      *
-     * @param value positive
+     * @param value positive, at most 30 days
      * @return this builder
      */
     public Builder window(Duration value) {
-      this.window = Require.positive("window", value);
+      this.window = Require.positive("window", value, Duration.ofDays(30));
       return this;
     }
 
@@ -452,11 +452,11 @@ public final class PerformanceGate implements HealthGate {
     /**
      * Sets how long a marginal judgement waits for more samples.
      *
-     * @param value positive
+     * @param value positive, at most 1 day
      * @return this builder
      */
     public Builder recheckAfter(Duration value) {
-      this.recheckAfter = Require.positive("recheckAfter", value);
+      this.recheckAfter = Require.positive("recheckAfter", value, Duration.ofDays(1));
       return this;
     }
 
@@ -489,7 +489,7 @@ public final class PerformanceGate implements HealthGate {
      * @return this builder
      */
     public Builder phases(GatePhase... values) {
-      Require.that(values.length > 0, "phases", "non-empty", "[]");
+      Require.that(Require.noNulls("phases", values).length > 0, "phases", "non-empty", "[]");
       phases.clear();
       for (GatePhase p : values) {
         phases.add(Require.nonNull(p, "phase"));

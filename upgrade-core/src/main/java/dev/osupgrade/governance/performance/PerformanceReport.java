@@ -19,8 +19,8 @@ public record PerformanceReport(Instant at, List<MetricJudgement> judgements, Li
   /** Validates and copies. */
   public PerformanceReport {
     Require.nonNull(at, "at");
-    judgements = List.copyOf(Require.nonNull(judgements, "judgements"));
-    notes = List.copyOf(Require.nonNull(notes, "notes"));
+    judgements = List.copyOf(Require.noNulls("judgements", judgements));
+    notes = List.copyOf(Require.noNulls("notes", notes));
   }
 
   /** @return FAIL if any judgement fails, else MARGINAL if any is marginal, else PASS */

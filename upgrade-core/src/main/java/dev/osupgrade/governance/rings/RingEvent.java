@@ -1,5 +1,6 @@
 package dev.osupgrade.governance.rings;
 
+import dev.osupgrade.Redaction;
 import dev.osupgrade.Require;
 import dev.osupgrade.fleet.ScaleSetId;
 import java.time.Instant;
@@ -19,12 +20,12 @@ import org.jspecify.annotations.Nullable;
 public record RingEvent(long sequence, Instant at, Kind kind, String ring, @Nullable ScaleSetId scaleSet,
     String detail) {
 
-  /** Validates the fields. */
+  /** Validates the fields and masks secrets in the detail. */
   public RingEvent {
     Require.nonNull(at, "at");
     Require.nonNull(kind, "kind");
     Require.nonNull(ring, "ring");
-    Require.nonNull(detail, "detail");
+    detail = Redaction.redact(Require.nonNull(detail, "detail"));
   }
 
   /** What happened. */

@@ -34,7 +34,7 @@ public record RingPlan(List<Ring> rings) {
    * @return the plan
    */
   public static RingPlan of(Ring... rings) {
-    return new RingPlan(List.of(rings));
+    return new RingPlan(List.of(Require.noNulls("rings", rings)));
   }
 
   /**
@@ -44,6 +44,7 @@ public record RingPlan(List<Ring> rings) {
    * @return its ring, if it has one
    */
   public Optional<Ring> ringOf(ScaleSetId id) {
+    Require.nonNull(id, "id");
     return rings.stream().filter(r -> r.scaleSets().contains(id)).findFirst();
   }
 

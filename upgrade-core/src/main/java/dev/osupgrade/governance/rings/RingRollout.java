@@ -189,7 +189,7 @@ public final class RingRollout {
    * @return when to call again; empty once it has ended
    */
   public Optional<Instant> advance() {
-    Instant now = clock.instant();
+    Instant now = Require.instant("clock.instant()", clock.instant());
     if (status.isTerminal()) {
       return Optional.empty();
     }
@@ -838,12 +838,12 @@ public final class RingRollout {
      * target are found so again and soak once more before promotion).
      *
      * @param value the store
-     * @param replica this replica's name for the scale sets' leases
+     * @param replica this replica's name for the scale sets' leases: one line of at most 256 characters
      * @return this builder
      */
     public Builder store(RolloutStore value, String replica) {
       this.store = Require.nonNull(value, "store");
-      this.owner = Require.nonBlank("replica", replica);
+      this.owner = Require.name("replica", replica, 256);
       return this;
     }
 
@@ -920,11 +920,11 @@ public final class RingRollout {
     /**
      * Sets how often to look while a ring runs or soaks (default 5 minutes).
      *
-     * @param value positive
+     * @param value positive, at most 1 day
      * @return this builder
      */
     public Builder pollInterval(Duration value) {
-      this.poll = Require.positive("pollInterval", value);
+      this.poll = Require.positive("pollInterval", value, Duration.ofDays(1));
       return this;
     }
 

@@ -19,8 +19,8 @@ public sealed interface Cadence permits Cadence.Monthly, Cadence.Every {
    * The first expected release still to come: the first occurrence whose latest moment is after {@code now} and
    * that did not already produce {@code lastPublished}.
    *
-   * @param now the current time
-   * @param lastPublished when the latest known release was published, or null when unknown
+   * @param now the current time, between {@link Require#EARLIEST} and {@link Require#LATEST}
+   * @param lastPublished when the latest known release was published (in the same range), or null when unknown
    * @return the occurrence
    */
   Occurrence next(Instant now, @Nullable Instant lastPublished);
@@ -42,9 +42,9 @@ public sealed interface Cadence permits Cadence.Monthly, Cadence.Every {
   /**
    * Every fixed period, counted from a known release.
    *
-   * @param period the period
+   * @param period the period, between 1 minute and 366 days
    * @param anchor when a release was (or is) published
-   * @param spread how much earlier or later a release may come
+   * @param spread how much earlier or later a release may come: less than half the period
    * @return the cadence
    */
   static Every every(Duration period, Instant anchor, Duration spread) {
@@ -75,6 +75,7 @@ public sealed interface Cadence permits Cadence.Monthly, Cadence.Every {
      * @return true if {@code earliest <= t < latest}
      */
     public boolean covers(Instant t) {
+      Require.nonNull(t, "t");
       return !t.isBefore(earliest) && t.isBefore(latest);
     }
   }
@@ -95,7 +96,10 @@ public sealed interface Cadence permits Cadence.Monthly, Cadence.Every {
 
     @Override
     public Occurrence next(Instant now, @Nullable Instant lastPublished) {
-      Require.nonNull(now, "now");
+      Require.instant("now", now);
+      if (lastPublished != null) {
+        Require.instant("lastPublished", lastPublished);
+      }
       YearMonth month = YearMonth.from(now.atZone(ZoneOffset.UTC)).minusMonths(1);
       for (int i = 0; i < 40; i++, month = month.plusMonths(1)) {
         Occurrence o = in(month);
@@ -122,23 +126,26 @@ public sealed interface Cadence permits Cadence.Monthly, Cadence.Every {
   /**
    * Every fixed period from an anchor release, give or take a spread.
    *
-   * @param period positive
-   * @param anchor a known release time
+   * @param period between 1 minute and 366 days
+   * @param anchor a known release time, between {@link Require#EARLIEST} and {@link Require#LATEST}
    * @param spread zero or positive, less than half the period
    */
   record Every(Duration period, Instant anchor, Duration spread) implements Cadence {
     /** Validates the fields. */
     public Every {
-      Require.positive("period", period);
-      Require.nonNull(anchor, "anchor");
-      Require.nonNegative("spread", spread);
+      Require.duration("period", period, Duration.ofMinutes(1), Duration.ofDays(366));
+      Require.instant("anchor", anchor);
+      Require.nonNegative("spread", spread, period);
       Require.that(spread.multipliedBy(2).compareTo(period) < 0, "spread", "less than half the period ("
           + period + ")", spread);
     }
 
     @Override
     public Occurrence next(Instant now, @Nullable Instant lastPublished) {
-      Require.nonNull(now, "now");
+      Require.instant("now", now);
+      if (lastPublished != null) {
+        Require.instant("lastPublished", lastPublished);
+      }
       long k = Math.floorDiv(Duration.between(anchor, now).toSeconds(), period.toSeconds()) - 1;
       for (int i = 0; i < 1000; i++, k++) {
         Instant expected = anchor.plus(period.multipliedBy(k));

@@ -77,8 +77,8 @@ public final class DeferralApprovals {
   public DeferralDecision decide(ScaleSet fleet, ImageVersion target, List<PendingUpgrade> pending, Instant now) {
     Require.nonNull(fleet, "fleet");
     Require.nonNull(target, "target");
-    Require.nonNull(pending, "pending");
-    Require.nonNull(now, "now");
+    Require.noNulls("pending", pending);
+    Require.instant("now", now);
     Set<String> present = new HashSet<>();
     fleet.instances().forEach(i -> present.add(i.instanceId()));
     List<PendingUpgrade> waiting = pending.stream().filter(p -> present.contains(p.instanceId()))
@@ -171,11 +171,11 @@ public final class DeferralApprovals {
     /**
      * Approves only when the schedule stays open at least this long (a batch's expected duration).
      *
-     * @param value zero or positive
+     * @param value zero or positive, at most 1 day
      * @return this builder
      */
     public Builder minimumRemaining(Duration value) {
-      this.minimumRemaining = Require.nonNegative("minimumRemaining", value);
+      this.minimumRemaining = Require.nonNegative("minimumRemaining", value, Duration.ofDays(1));
       return this;
     }
 
@@ -193,11 +193,11 @@ public final class DeferralApprovals {
     /**
      * Sets how long an instance may defer before it is reported overdue.
      *
-     * @param value positive
+     * @param value positive, at most 90 days
      * @return this builder
      */
     public Builder maximumDeferral(Duration value) {
-      this.maximumDeferral = Require.positive("maximumDeferral", value);
+      this.maximumDeferral = Require.positive("maximumDeferral", value, Duration.ofDays(90));
       return this;
     }
 
@@ -205,22 +205,22 @@ public final class DeferralApprovals {
      * Approves at most this many instances per decision (default: the batch size of the scale set's automatic OS
      * upgrade policy).
      *
-     * @param value at least 1
+     * @param value in [1, 1000] (a scale set has at most 1,000 instances)
      * @return this builder
      */
     public Builder maxAtOnce(int value) {
-      this.maxAtOnce = Require.atLeast("maxAtOnce", value, 1);
+      this.maxAtOnce = Require.inRange("maxAtOnce", value, 1, 1000);
       return this;
     }
 
     /**
      * Sets when to decide again after a failed gate.
      *
-     * @param value positive
+     * @param value positive, at most 1 day
      * @return this builder
      */
     public Builder recheckAfter(Duration value) {
-      this.recheckAfter = Require.positive("recheckAfter", value);
+      this.recheckAfter = Require.positive("recheckAfter", value, Duration.ofDays(1));
       return this;
     }
 

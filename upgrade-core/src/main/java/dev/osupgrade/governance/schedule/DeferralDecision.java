@@ -44,11 +44,11 @@ public sealed interface DeferralDecision permits DeferralDecision.Approve, Defer
     /** Validates and copies. */
     public Approve {
       Require.nonNull(at, "at");
-      instanceIds = List.copyOf(Require.nonNull(instanceIds, "instanceIds"));
-      stillDeferred = List.copyOf(Require.nonNull(stillDeferred, "stillDeferred"));
+      instanceIds = List.copyOf(Require.noNulls("instanceIds", instanceIds));
+      stillDeferred = List.copyOf(Require.noNulls("stillDeferred", stillDeferred));
       Require.nonNull(reason, "reason");
-      verdicts = List.copyOf(Require.nonNull(verdicts, "verdicts"));
-      overdue = List.copyOf(Require.nonNull(overdue, "overdue"));
+      verdicts = List.copyOf(Require.noNulls("verdicts", verdicts));
+      overdue = List.copyOf(Require.noNulls("overdue", overdue));
     }
 
     @Override
@@ -74,8 +74,8 @@ public sealed interface DeferralDecision permits DeferralDecision.Approve, Defer
       Require.nonNull(at, "at");
       Require.nonNull(until, "until");
       Require.nonNull(reason, "reason");
-      verdicts = List.copyOf(Require.nonNull(verdicts, "verdicts"));
-      overdue = List.copyOf(Require.nonNull(overdue, "overdue"));
+      verdicts = List.copyOf(Require.noNulls("verdicts", verdicts));
+      overdue = List.copyOf(Require.noNulls("overdue", overdue));
     }
 
     @Override

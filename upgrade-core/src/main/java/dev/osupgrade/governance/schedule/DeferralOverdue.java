@@ -14,8 +14,9 @@ import java.time.Instant;
  * @param scaleSet the scale set
  * @param instanceId the instance
  * @param pendingSince when its pending upgrade was first seen
- * @param deferredFor how long it has been deferred at {@code at}
- * @param maximum the maximum deferral
+ * @param deferredFor how long it has been deferred at {@code at}: zero or positive, at most
+ *     {@link Require#MAX_SPAN}
+ * @param maximum the maximum deferral: zero or positive, at most {@link Require#MAX_SPAN}
  * @param at when this was found
  */
 public record DeferralOverdue(ScaleSetId scaleSet, String instanceId, Instant pendingSince, Duration deferredFor,
@@ -26,8 +27,8 @@ public record DeferralOverdue(ScaleSetId scaleSet, String instanceId, Instant pe
     Require.nonNull(scaleSet, "scaleSet");
     Require.nonBlank("instanceId", instanceId);
     Require.nonNull(pendingSince, "pendingSince");
-    Require.nonNull(deferredFor, "deferredFor");
-    Require.nonNull(maximum, "maximum");
+    Require.nonNegative("deferredFor", deferredFor, Require.MAX_SPAN);
+    Require.nonNegative("maximum", maximum, Require.MAX_SPAN);
     Require.nonNull(at, "at");
   }
 

@@ -29,8 +29,8 @@ public record ExpectedRelease(String imageKey, Instant earliest, Instant expecte
     Require.nonNull(earliest, "earliest");
     Require.nonNull(expected, "expected");
     Require.nonNull(latest, "latest");
-    availableIn = Collections.unmodifiableMap(new TreeMap<>(Require.nonNull(availableIn, "availableIn")));
-    reasoning = List.copyOf(Require.nonNull(reasoning, "reasoning"));
+    availableIn = Collections.unmodifiableMap(new TreeMap<>(Require.noNulls("availableIn", availableIn)));
+    reasoning = List.copyOf(Require.noNulls("reasoning", reasoning));
   }
 
   /**
@@ -50,6 +50,7 @@ public record ExpectedRelease(String imageKey, Instant earliest, Instant expecte
    * @return true when {@code now} is past the most likely time (the release is due any moment)
    */
   public boolean isDue(Instant now) {
+    Require.nonNull(now, "now");
     return !now.isBefore(expected);
   }
 

@@ -40,7 +40,7 @@ public final class MaintenanceSchedule {
    * @return the schedule
    */
   public static MaintenanceSchedule of(MaintenanceWindow... windows) {
-    return of(List.of(windows));
+    return of(List.of(Require.noNulls("windows", windows)));
   }
 
   /**
@@ -50,7 +50,7 @@ public final class MaintenanceSchedule {
    * @return the schedule
    */
   public static MaintenanceSchedule of(List<MaintenanceWindow> windows) {
-    Require.nonEmpty("windows", Require.nonNull(windows, "windows"));
+    Require.nonEmpty("windows", windows);
     return new MaintenanceSchedule(List.copyOf(windows), false);
   }
 
@@ -72,22 +72,22 @@ public final class MaintenanceSchedule {
   /**
    * Says whether any window is open.
    *
-   * @param t the instant
+   * @param t the instant, between {@link dev.osupgrade.Require#EARLIEST} and {@link dev.osupgrade.Require#LATEST}
    * @return true if open
    */
   public boolean isOpen(Instant t) {
-    Require.nonNull(t, "t");
+    Require.instant("t", t);
     return always || windows.stream().anyMatch(w -> w.isOpen(t));
   }
 
   /**
    * When the schedule next opens.
    *
-   * @param t the instant
+   * @param t the instant, between {@link dev.osupgrade.Require#EARLIEST} and {@link dev.osupgrade.Require#LATEST}
    * @return {@code t} itself when open, else the earliest next opening of any window; empty when none opens again
    */
   public Optional<Instant> nextOpening(Instant t) {
-    Require.nonNull(t, "t");
+    Require.instant("t", t);
     if (isOpen(t)) {
       return Optional.of(t);
     }
@@ -97,11 +97,11 @@ public final class MaintenanceSchedule {
   /**
    * When the open period containing {@code t} ends: windows that overlap or touch extend it.
    *
-   * @param t the instant
+   * @param t the instant, between {@link dev.osupgrade.Require#EARLIEST} and {@link dev.osupgrade.Require#LATEST}
    * @return the closing instant; empty when closed at {@code t}, always open, or open for more than a year
    */
   public Optional<Instant> closesAt(Instant t) {
-    Require.nonNull(t, "t");
+    Require.instant("t", t);
     if (always || !isOpen(t)) {
       return Optional.empty();
     }
@@ -126,11 +126,11 @@ public final class MaintenanceSchedule {
   /**
    * Shows an instant the way an operator reads it: {@code 2026-01-06T21:00:00Z (Tue 22:00 Europe/Berlin)}.
    *
-   * @param t the instant
+   * @param t the instant, between {@link dev.osupgrade.Require#EARLIEST} and {@link dev.osupgrade.Require#LATEST}
    * @return the text
    */
   public String describe(Instant t) {
-    Require.nonNull(t, "t");
+    Require.instant("t", t);
     return t + " (" + LOCAL.format(t.atZone(zone())) + " " + zone() + ")";
   }
 

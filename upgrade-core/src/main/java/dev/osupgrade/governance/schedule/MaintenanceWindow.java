@@ -50,12 +50,12 @@ public record MaintenanceWindow(Set<DayOfWeek> days, LocalTime start, LocalTime 
 
   /** Validates and copies. */
   public MaintenanceWindow {
-    Require.nonEmpty("days", Require.nonNull(days, "days"));
+    Require.nonEmpty("days", days);
     days = Collections.unmodifiableSet(EnumSet.copyOf(days));
     Require.nonNull(start, "start");
     Require.nonNull(end, "end");
     Require.nonNull(zone, "zone");
-    blackoutDates = Collections.unmodifiableSet(new TreeSet<>(Require.nonNull(blackoutDates, "blackoutDates")));
+    blackoutDates = Collections.unmodifiableSet(new TreeSet<>(Require.noNulls("blackoutDates", blackoutDates)));
   }
 
   /**
@@ -68,7 +68,7 @@ public record MaintenanceWindow(Set<DayOfWeek> days, LocalTime start, LocalTime 
    * @return the window
    */
   public static MaintenanceWindow weekly(ZoneId zone, LocalTime start, LocalTime end, DayOfWeek... days) {
-    Require.that(days.length > 0, "days", "non-empty", "[]");
+    Require.that(Require.noNulls("days", days).length > 0, "days", "non-empty", "[]");
     return new MaintenanceWindow(EnumSet.copyOf(List.of(days)), start, end, zone, Set.of());
   }
 
@@ -157,7 +157,7 @@ public record MaintenanceWindow(Set<DayOfWeek> days, LocalTime start, LocalTime 
    */
   public MaintenanceWindow withBlackout(LocalDate... dates) {
     Set<LocalDate> all = new TreeSet<>(blackoutDates);
-    for (LocalDate d : dates) {
+    for (LocalDate d : Require.noNulls("dates", dates)) {
       all.add(Require.nonNull(d, "date"));
     }
     return new MaintenanceWindow(days, start, end, zone, all);
@@ -171,22 +171,22 @@ public record MaintenanceWindow(Set<DayOfWeek> days, LocalTime start, LocalTime 
   /**
    * Says whether the window is open.
    *
-   * @param t the instant
+   * @param t the instant, between {@link dev.osupgrade.Require#EARLIEST} and {@link dev.osupgrade.Require#LATEST}
    * @return true if an occurrence contains it
    */
   public boolean isOpen(Instant t) {
-    return containing(Require.nonNull(t, "t")).isPresent();
+    return containing(Require.instant("t", t)).isPresent();
   }
 
   /**
    * When the window next opens.
    *
-   * @param t the instant
+   * @param t the instant, between {@link dev.osupgrade.Require#EARLIEST} and {@link dev.osupgrade.Require#LATEST}
    * @return {@code t} itself when open, else the next opening; empty when it never opens again (for example every
    *     opening day in the coming years is a blackout date)
    */
   public Optional<Instant> nextOpening(Instant t) {
-    Require.nonNull(t, "t");
+    Require.instant("t", t);
     if (isOpen(t)) {
       return Optional.of(t);
     }
@@ -203,11 +203,11 @@ public record MaintenanceWindow(Set<DayOfWeek> days, LocalTime start, LocalTime 
   /**
    * When the open period containing {@code t} ends (adjacent occurrences count as one period).
    *
-   * @param t the instant
+   * @param t the instant, between {@link dev.osupgrade.Require#EARLIEST} and {@link dev.osupgrade.Require#LATEST}
    * @return the closing instant; empty when the window is closed at {@code t}, or stays open for more than a year
    */
   public Optional<Instant> closesAt(Instant t) {
-    Optional<Interval> current = containing(Require.nonNull(t, "t"));
+    Optional<Interval> current = containing(Require.instant("t", t));
     if (current.isEmpty()) {
       return Optional.empty();
     }
@@ -230,8 +230,8 @@ public record MaintenanceWindow(Set<DayOfWeek> days, LocalTime start, LocalTime 
    * @return the open intervals
    */
   public List<Interval> occurrences(Instant from, Instant to) {
-    Require.nonNull(from, "from");
-    Require.nonNull(to, "to");
+    Require.instant("from", from);
+    Require.instant("to", to);
     List<Interval> out = new ArrayList<>();
     LocalDate d = from.atZone(zone).toLocalDate().minusDays(1);
     LocalDate last = to.atZone(zone).toLocalDate();
@@ -322,10 +322,11 @@ public record MaintenanceWindow(Set<DayOfWeek> days, LocalTime start, LocalTime 
     /**
      * Says whether the interval contains an instant.
      *
-     * @param t the instant
+     * @param t the instant, between {@link dev.osupgrade.Require#EARLIEST} and {@link dev.osupgrade.Require#LATEST}
      * @return true if {@code open <= t < close}
      */
     public boolean contains(Instant t) {
+      Require.nonNull(t, "t");
       return !t.isBefore(open) && t.isBefore(close);
     }
 

@@ -35,7 +35,7 @@ public final class MaintenanceWindowGate implements HealthGate {
 
   private MaintenanceWindowGate(MaintenanceSchedule schedule, Duration minimumRemaining) {
     this.schedule = Require.nonNull(schedule, "schedule");
-    this.minimumRemaining = Require.nonNegative("minimumRemaining", minimumRemaining);
+    this.minimumRemaining = Require.nonNegative("minimumRemaining", minimumRemaining, Duration.ofDays(7));
   }
 
   /**
@@ -52,7 +52,8 @@ public final class MaintenanceWindowGate implements HealthGate {
    * A gate that lets a batch start only when the schedule stays open for at least {@code minimumRemaining}.
    *
    * @param schedule the schedule
-   * @param minimumRemaining how long the window must still be open, e.g. a batch's expected duration
+   * @param minimumRemaining how long the window must still be open, e.g. a batch's expected duration: zero or
+   *     positive, at most 7 days
    * @return the gate
    */
   public static MaintenanceWindowGate of(MaintenanceSchedule schedule, Duration minimumRemaining) {
@@ -82,11 +83,11 @@ public final class MaintenanceWindowGate implements HealthGate {
   /**
    * Evaluates the gate at an instant (governed platform mode, deferral approvals).
    *
-   * @param now the current time
+   * @param now the current time, between {@link Require#EARLIEST} and {@link Require#LATEST}
    * @return pass while open long enough, wait until the next opening otherwise
    */
   public GateVerdict evaluate(Instant now) {
-    Require.nonNull(now, "now");
+    Require.instant("now", now);
     if (schedule.isOpen(now)) {
       Optional<Instant> closes = schedule.closesAt(now);
       if (closes.isEmpty()) {

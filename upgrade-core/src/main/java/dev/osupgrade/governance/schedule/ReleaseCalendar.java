@@ -60,7 +60,7 @@ public final class ReleaseCalendar {
    * @return the most specific cadence, if any
    */
   public Optional<Cadence> cadenceOf(ImageReference image) {
-    return entry(image).map(Entry::cadence);
+    return entry(Require.nonNull(image, "image")).map(Entry::cadence);
   }
 
   /**
@@ -85,7 +85,7 @@ public final class ReleaseCalendar {
   public Optional<ExpectedRelease> nextExpected(ImageReference image, @Nullable ImageRelease latestKnown,
       Instant now) {
     Require.nonNull(image, "image");
-    Require.nonNull(now, "now");
+    Require.instant("now", now);
     Optional<Entry> found = entry(image);
     if (found.isEmpty()) {
       return Optional.empty();
@@ -224,11 +224,12 @@ public final class ReleaseCalendar {
      * Sets how long after publishing a gallery version is replicated to a region.
      *
      * @param region the region
-     * @param delay zero or positive
+     * @param delay zero or positive, at most 90 days
      * @return this builder
      */
     public Builder replication(Region region, Duration delay) {
-      replication.put(Require.nonNull(region, "region"), Require.nonNegative("delay", delay));
+      Require.nonNull(region, "region");
+      replication.put(region, Require.nonNegative("delay", delay, Duration.ofDays(90)));
       return this;
     }
 
@@ -237,11 +238,12 @@ public final class ReleaseCalendar {
      * version (from the operator's own history; Azure does not publish it).
      *
      * @param region the region
-     * @param delay zero or positive
+     * @param delay zero or positive, at most 90 days
      * @return this builder
      */
     public Builder platformRollout(Region region, Duration delay) {
-      platformRollout.put(Require.nonNull(region, "region"), Require.nonNegative("delay", delay));
+      Require.nonNull(region, "region");
+      platformRollout.put(region, Require.nonNegative("delay", delay, Duration.ofDays(90)));
       return this;
     }
 

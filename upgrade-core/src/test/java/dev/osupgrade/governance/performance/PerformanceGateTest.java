@@ -388,7 +388,7 @@ final class PerformanceGateTest {
   @Test
   void builder_badSettings_rejected() {
     assertThatThrownBy(() -> PerformanceGate.builder().threshold(READINESS_10).build())
-        .isInstanceOf(NullPointerException.class).hasMessage("source must not be null");
+        .isInstanceOf(InvalidValueException.class).hasMessage("source must be non-null, but was null");
     assertThatThrownBy(() -> PerformanceGate.builder().source(new Samples()).build())
         .isInstanceOf(InvalidValueException.class).hasMessageStartingWith("thresholds must be non-empty");
     assertThatThrownBy(() -> PerformanceGate.builder().threshold(READINESS_10)
