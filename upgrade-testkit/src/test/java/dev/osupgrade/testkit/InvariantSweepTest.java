@@ -36,9 +36,12 @@ import org.junit.jupiter.api.Test;
  * mvn -B -o -pl upgrade-testkit -am test -Dtest=InvariantSweepTest -Dsurefire.failIfNoSpecifiedTests=false \
  *     -Dosupgrade.sweep.seeds=10000
  * </pre>
+ * One case again, with its event log: add {@code -Dosupgrade.sweep.from=1988 -Dosupgrade.sweep.seeds=1}.
  */
 final class InvariantSweepTest {
   private static final int SEEDS = Integer.getInteger("osupgrade.sweep.seeds", 1000);
+  /** The first seed ({@code -Dosupgrade.sweep.from}, default 1): with {@code seeds=1}, replays one failing case. */
+  private static final long FROM = Long.getLong("osupgrade.sweep.from", 1);
   private static final int REPLAYED = 100;
   /**
    * The seeds (of the first 1,000) whose rollout ends {@code Completed} with an instance off the target or unhealthy
@@ -166,7 +169,7 @@ final class InvariantSweepTest {
     Map<String, Integer> byInvariant = new TreeMap<>();
     List<Long> knownGaps = new ArrayList<>();
     List<String> reports = new ArrayList<>();
-    for (long seed = 1; seed <= SEEDS; seed++) {
+    for (long seed = FROM; seed < FROM + SEEDS; seed++) {
       Drawn d = draw(seed);
       SimulatedFleet fleet = SimulatedFleet.create(seed);
       Rollout r = run(d, fleet);
@@ -208,12 +211,14 @@ final class InvariantSweepTest {
         + "names, for want of the truth rule (see RolloutTruth.knownTruthRuleGap): %s%n", knownGaps.size(), knownGaps);
     assertThat(broken).as("seeds breaking an invariant, by the fleet's record:\n%s", String.join("\n", reports))
         .isEmpty();
-    if (SEEDS == 1000) {
+    if (FROM == 1 && SEEDS == 1000) {
       assertThat(knownGaps).as("the seeds of the known gap at 1,000 seeds: when the truth rule at Completed lands "
           + "they pass; then drop RolloutTruth.knownTruthRuleGap and this list").isEqualTo(KNOWN_GAPS_AT_1000);
     }
-    assertThat(completed).as("the sweep exercises healthy runs").isGreaterThan(SEEDS / 10);
-    assertThat(faulted).as("the sweep exercises breaches").isGreaterThan(SEEDS / 10);
+    if (SEEDS >= 100) {
+      assertThat(completed).as("the sweep exercises healthy runs").isGreaterThan(SEEDS / 10);
+      assertThat(faulted).as("the sweep exercises breaches").isGreaterThan(SEEDS / 10);
+    }
     assertThat(replayed).isEqualTo(Math.min(REPLAYED, SEEDS));
   }
 }

@@ -515,9 +515,10 @@ final class RolloutTruth {
    * <ul>
    *   <li>{@code "unhealthy after success"}: the instance reached the target and was Healthy there, then went
    *       Unhealthy or Unknown (flapping, maintenance, an outage) before the rollout completed;</li>
-   *   <li>{@code "failed surge replacement"}: the instance was planned but never upgraded, and a surge instance
-   *       created to replace it was deleted without ever being Healthy (the rollout's event names only the surge
-   *       instance, the replaced one only in its text).</li>
+   *   <li>{@code "failed surge replacement"}: the instance was planned but never upgraded (in place), it stays on its
+   *       image, and the rollout deleted at least as many of the surge instances it created as there are such
+   *       instances: each failed surge instance leaves the one it was to replace where it was (the rollout's event
+   *       names only the surge instance, the replaced one only in its text).</li>
    * </ul>
    *
    * @param v a violation of {@link #COMPLETED}
@@ -541,16 +542,18 @@ final class RolloutTruth {
       }
       return null;
     }
+    Set<String> planned = new HashSet<>();
+    rollout.plan().ifPresent(p -> p.batches().forEach(b -> planned.addAll(b.instanceIds())));
+    Set<String> created = new HashSet<>();
+    calls.stream().filter(c -> c.accepted() && c.is("scaleOut")).forEach(c -> created.addAll(c.instanceIds()));
+    long failedSurges = created.stream().filter(i -> {
+      List<InstanceChange> s = record.history(i);
+      return s.get(s.size() - 1).kind() == InstanceChange.Kind.DELETED;
+    }).count();
+    long leftBehind = fleet.peek(id).instances().stream().filter(i -> planned.contains(i.instanceId())
+        && !i.runs(target) && record.history(i.instanceId()).stream().noneMatch(InstanceChange::isReimage)).count();
     boolean neverUpgraded = h.stream().noneMatch(InstanceChange::isReimage);
-    boolean planned = rollout.plan().map(p -> p.batches().stream().anyMatch(b -> b.instanceIds()
-        .contains(v.instanceId()))).orElse(false);
-    boolean failedSurge = calls.stream().filter(c -> c.accepted() && c.is("scaleOut"))
-        .flatMap(c -> c.instanceIds().stream())
-        .anyMatch(i -> {
-          List<InstanceChange> s = record.history(i);
-          return s.get(s.size() - 1).kind() == InstanceChange.Kind.DELETED
-              && s.stream().noneMatch(e -> e.health() == HealthState.HEALTHY);
-        });
-    return !onTarget && neverUpgraded && planned && failedSurge ? "failed surge replacement" : null;
+    return !onTarget && neverUpgraded && planned.contains(v.instanceId()) && leftBehind <= failedSurges
+        ? "failed surge replacement" : null;
   }
 }
