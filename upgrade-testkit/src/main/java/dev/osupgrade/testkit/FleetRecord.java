@@ -7,6 +7,7 @@ import dev.osupgrade.fleet.InstanceIds;
 import dev.osupgrade.fleet.ScaleSetId;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.TreeMap;
 
@@ -116,7 +117,7 @@ public final class FleetRecord {
    */
   public List<Instance> fleetAt(PortCall call) {
     Require.nonNull(call, "call");
-    int at = Collections.binarySearch(s.calls, call, java.util.Comparator.comparingLong(PortCall::sequence));
+    int at = Collections.binarySearch(s.calls, call, Comparator.comparingLong(PortCall::sequence));
     if (at < 0 || !s.calls.get(at).equals(call)) {
       throw new InvalidValueException("call", "a call of the record of " + s.id, call);
     }

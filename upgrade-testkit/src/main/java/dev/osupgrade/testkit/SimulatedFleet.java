@@ -1,5 +1,6 @@
 package dev.osupgrade.testkit;
 
+import dev.osupgrade.OsUpgradeException;
 import dev.osupgrade.Require;
 import dev.osupgrade.event.RolloutEvent;
 import dev.osupgrade.fleet.HealthState;
@@ -33,6 +34,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Supplier;
@@ -651,7 +653,7 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
     long sequence = ctx.recorder.nextSequence(); // after the sync: the call sees what the sync recorded
     Instant at = ctx.now();
     ImageReference model = resolvedModel(s);
-    List<String> named = instanceIds == null || instanceIds.stream().anyMatch(java.util.Objects::isNull)
+    List<String> named = instanceIds == null || instanceIds.stream().anyMatch(Objects::isNull)
         ? List.of() : instanceIds;
     try {
       enter(method, id);
@@ -661,7 +663,7 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
       s.calls.add(new PortCall(sequence, at, method, ids, image, count, null, health, model));
       return result;
     } catch (RuntimeException e) {
-      String code = e instanceof dev.osupgrade.OsUpgradeException o ? o.code() : e.getClass().getSimpleName();
+      String code = e instanceof OsUpgradeException o ? o.code() : e.getClass().getSimpleName();
       s.calls.add(new PortCall(sequence, at, method, named, image, count, code, health, model));
       throw e;
     }
