@@ -61,6 +61,7 @@ final class Capacity {
       i.power = PowerState.STARTING;
       i.health = HealthState.INITIALIZING;
       s.instances.put(id, i);
+      ctx.recorder.created(i);
       ctx.metrics.runs(s.id, id, FleetContext.versionOf(image), ctx.now());
       created.add(id);
       ctx.record(s.id, "instance " + id + " created in " + zone + " on " + FleetContext.versionOf(image));
@@ -77,6 +78,8 @@ final class Capacity {
         ctx.record(s.id, "instance " + id + " already gone: delete is a no-op");
       } else {
         i.generation++;
+        s.deleted.put(id, i);
+        ctx.recorder.deleted(i);
         ctx.metrics.runs(s.id, id, null, ctx.now());
         ctx.record(s.id, "instance " + id + " deleted");
       }

@@ -2,8 +2,11 @@ package dev.osupgrade.testkit;
 
 import dev.osupgrade.Redaction;
 import dev.osupgrade.Require;
+import dev.osupgrade.fleet.HealthState;
 import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.OrchestrationMode;
+import dev.osupgrade.fleet.PowerState;
+import dev.osupgrade.fleet.ProvisioningState;
 import dev.osupgrade.fleet.ScaleSet;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.image.Eligibility;
@@ -44,11 +47,14 @@ final class FleetContext {
   final Map<ImageVersion, ImageBehavior> behaviors = new HashMap<>();
   final List<String> log = new ArrayList<>();
   final SimMetrics metrics = new SimMetrics(this);
+  /** The ground truth: what happened to each instance and which port calls arrived, see {@link FleetRecord}. */
+  final Recorder recorder;
 
   FleetContext(long seed, VirtualClock clock, SimulationProfile profile) {
     this.seed = seed;
     this.clock = clock;
     this.profile = profile;
+    this.recorder = new Recorder(clock);
     this.timing = new SplittableRandom(seed);
     this.faults = new SplittableRandom(seed).split();
   }
@@ -97,10 +103,17 @@ final class FleetContext {
     Instant now = clock.instant();
     List<Instance> out = new ArrayList<>(s.instances.size());
     for (SimInstance i : s.instances.values()) {
-      out.add(new Instance(i.id, i.zone, i.updateDomain, i.faultDomain, i.image, i.image.equals(model),
-          i.provisioning, i.power, i.effectiveHealth(now), i.protectedFromUpgrade));
+      out.add(instance(i, i.image, i.image.equals(model), i.provisioning, i.power, i.effectiveHealth(now),
+          i.protectedFromUpgrade));
     }
     return out;
+  }
+
+  /** One instance as ARM shows it: the one place snapshots and the record's replays of them are built. */
+  static Instance instance(SimInstance i, ImageReference image, boolean latestModelApplied,
+      ProvisioningState provisioning, PowerState power, HealthState health, boolean protectedFromUpgrade) {
+    return new Instance(i.id, i.zone, i.updateDomain, i.faultDomain, image, latestModelApplied, provisioning, power,
+        health, protectedFromUpgrade);
   }
 
   /** The scale set with its instances, read without counting a port call. */

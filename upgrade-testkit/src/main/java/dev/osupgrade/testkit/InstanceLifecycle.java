@@ -44,6 +44,11 @@ final class InstanceLifecycle {
     i.power = PowerState.STARTING;
     i.health = HealthState.INITIALIZING;
     i.stopFlapping();
+    if (replacesDisk) {
+      ctx.recorder.reimageStarted(i, image, why.contains("rollback"));
+    } else {
+      ctx.recorder.changed(i);
+    }
     Duration upgrade = ctx.draw(ctx.profile.upgradeMin(), ctx.profile.upgradeMax());
     Duration boot = ctx.draw(ctx.profile.bootMin(), ctx.profile.bootMax());
     Duration settle = ctx.draw(ctx.profile.settleMin(), ctx.profile.settleMax());
@@ -65,6 +70,7 @@ final class InstanceLifecycle {
         i.provisioning = ProvisioningState.FAILED;
         i.power = PowerState.DEALLOCATED;
         i.health = HealthState.UNKNOWN;
+        ctx.recorder.changed(i);
         ctx.record(s.id, "instance " + i.id + " " + why + " to " + FleetContext.versionOf(image)
             + " FAILED: AllocationFailed (fault); still on " + FleetContext.versionOf(i.image)
             + ", deallocated, provisioning state Failed");
@@ -83,6 +89,7 @@ final class InstanceLifecycle {
         ctx.record(s.id, "instance " + i.id + " runs " + version + " but an extension failed to provision (fault):"
             + " provisioning state Failed");
       }
+      ctx.recorder.imageChanged(i);
       ImageBehavior behavior = override != null ? override
           : ctx.behaviors.getOrDefault(version, ImageBehavior.healthy());
       ctx.record(s.id, "instance " + i.id + " runs " + version + ", booting"
@@ -95,6 +102,7 @@ final class InstanceLifecycle {
       switch (behavior.kind()) {
         case BOOT_FAILURE -> {
           i.health = HealthState.UNKNOWN;
+          ctx.recorder.changed(i);
           ctx.record(s.id, "instance " + i.id + " does not boot " + version + ": health Unknown");
         }
         case UNHEALTHY -> settleLater(s, i, generation, settled, HealthState.UNHEALTHY, "");
@@ -111,6 +119,7 @@ final class InstanceLifecycle {
             i.health = HealthState.HEALTHY;
             i.flapSince = ctx.now();
             i.flapPeriod = behavior.duration();
+            ctx.recorder.changed(i);
             ctx.record(s.id, "instance " + i.id + " health Healthy, flapping every " + behavior.duration());
           }
         });
@@ -123,6 +132,7 @@ final class InstanceLifecycle {
     ctx.clock.schedule(after, () -> {
       if (i.generation == generation) {
         i.health = health;
+        ctx.recorder.changed(i);
         ctx.record(s.id, "instance " + i.id + " health " + health + note);
       }
     });
@@ -139,11 +149,19 @@ final class InstanceLifecycle {
       List<String> ids = targets != null ? targets : pick(s, randomCount);
       SimInstance.Overlay overlay = new SimInstance.Overlay(health, why);
       List<SimInstance> hit = ids.stream().map(s.instances::get).filter(Objects::nonNull).toList();
-      hit.forEach(i -> i.overlays.add(overlay));
+      hit.forEach(i -> {
+        i.overlays.add(overlay);
+        ctx.recorder.changed(i);
+      });
       ctx.record(s.id, "fault: " + why + " begins: instances " + hit.stream().map(i -> i.id).toList() + " "
           + health + " for " + duration);
       ctx.clock.schedule(duration, () -> {
-        hit.forEach(i -> i.overlays.remove(overlay));
+        hit.forEach(i -> {
+          i.overlays.remove(overlay);
+          if (s.instances.get(i.id) == i) {
+            ctx.recorder.changed(i); // a deleted instance's history ends with its deletion
+          }
+        });
         ctx.record(s.id, "fault: " + why + " ends: instances " + hit.stream().map(i -> i.id).toList()
             + " report their own health again");
       });

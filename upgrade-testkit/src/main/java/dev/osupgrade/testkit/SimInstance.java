@@ -29,6 +29,11 @@ final class SimInstance {
   boolean busy;
   /** How many times the OS disk was replaced (upgrades and rollbacks). */
   int reimages;
+  /** The instance's history for the {@link FleetRecord}, two longs per entry (see {@link Recorder}). */
+  long[] trail = Recorder.EMPTY;
+  int trailLength;
+  /** The recorder's index of the state the last entry left the instance in; -1 before the first. */
+  int shownState = -1;
 
   /** While set, health alternates Healthy / Unhealthy every {@link #flapPeriod} from {@link #flapSince}. */
   @Nullable Instant flapSince;

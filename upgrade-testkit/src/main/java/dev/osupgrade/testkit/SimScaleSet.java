@@ -7,6 +7,7 @@ import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.fleet.Zone;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.policy.UpgradePolicy;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -31,6 +32,10 @@ final class SimScaleSet {
   /** Scripted: how many of the next scale-outs fail with {@code AllocationFailed}. */
   int scaleOutFailures;
   final SortedMap<String, SimInstance> instances = new TreeMap<>(InstanceIds.ORDER);
+  /** Deleted instances, kept for the record (Azure never reuses an instance id). */
+  final SortedMap<String, SimInstance> deleted = new TreeMap<>(InstanceIds.ORDER);
+  /** The port calls that named this scale set, in order (see {@link FleetRecord#calls()}). */
+  final List<PortCall> calls = new ArrayList<>();
 
   SimScaleSet(ScaleSetId id, Region region, List<Zone> zones, int updateDomains, int faultDomains,
       UpgradePolicy upgradePolicy, ImageReference modelImage, HealthMonitoring healthMonitoring) {

@@ -1,5 +1,6 @@
 package dev.osupgrade.testkit;
 
+import dev.osupgrade.OsUpgradeException;
 import dev.osupgrade.Require;
 import dev.osupgrade.event.RolloutEvent;
 import dev.osupgrade.fleet.HealthState;
@@ -34,8 +35,10 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -177,6 +180,7 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
           j % spec.faultDomains, image));
     }
     s.nextInstanceId = spec.instances;
+    s.instances.values().forEach(ctx.recorder::created);
     ctx.scaleSets.put(id, s);
     ctx.metrics.existing(id, List.copyOf(s.instances.keySet()), FleetContext.versionOf(image), ctx.now());
     ctx.record(id, "created: " + spec.instances + " instances on " + image);
@@ -243,6 +247,7 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
     for (SimInstance i : chosen) {
       i.health = health;
       i.stopFlapping();
+      ctx.recorder.changed(i);
       ctx.record(id, "instance " + i.id + " health set to " + health);
     }
   }
@@ -260,7 +265,10 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
     for (String instanceId : Require.noNulls("instanceIds", instanceIds)) {
       chosen.add(ctx.instance(s, instanceId));
     }
-    chosen.forEach(i -> i.protectedFromUpgrade = isProtected);
+    for (SimInstance i : chosen) {
+      i.protectedFromUpgrade = isProtected;
+      ctx.recorder.changed(i);
+    }
   }
 
   // ---- driving rollouts ---------------------------------------------------------------------------------------
@@ -349,6 +357,20 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
   }
 
   /**
+   * The ground truth of a scale set: what really happened to each of its instances (creation, every reimage and
+   * what it put on the disk, health, provisioning and power changes, deletion, with times) and every port call that
+   * named it (with the scale set's true health when the call arrived, whether it was carried out, and what a read
+   * showed). An oracle grades a rollout by this record, not by the rollout's own events.
+   *
+   * @param id the scale set
+   * @return a live, read-only view of its record
+   * @throws dev.osupgrade.port.ResourceNotFoundException for an unknown scale set
+   */
+  public FleetRecord record(ScaleSetId id) {
+    return new FleetRecord(ctx.require(id), ctx.recorder);
+  }
+
+  /**
    * The instances notified of a deferred platform OS upgrade ({@code Platform.PendingOSUpgrade}) and waiting for
    * {@link #approveRollingUpgrade}.
    *
@@ -379,20 +401,24 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
 
   @Override
   public ScaleSet get(ScaleSetId id) {
-    enter("get", id);
-    return ctx.view(ctx.require(id));
+    return recorded("get", id, null, null, 0, () -> ctx.view(ctx.require(id)));
   }
 
   @Override
   public List<Instance> listInstances(ScaleSetId id) {
-    enter("listInstances", id);
-    return ctx.snapshot(ctx.require(id));
+    return recorded("listInstances", id, null, null, 0, () -> ctx.snapshot(ctx.require(id)));
   }
 
   @Override
   public void updateModelImage(ScaleSetId id, ImageReference image) {
     Fencing.check();
-    enter("updateModelImage", id);
+    recorded("updateModelImage", id, null, image, 0, () -> {
+      modelImage(id, image);
+      return null;
+    });
+  }
+
+  private void modelImage(ScaleSetId id, ImageReference image) {
     SimScaleSet s = ctx.require(id);
     Require.nonNull(image, "image");
     if (s.automaticOsUpgrade() && !image.isLatest()) {
@@ -418,7 +444,13 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
   @Override
   public void updateUpgradePolicy(ScaleSetId id, UpgradePolicy policy, @Nullable String ifMatchEtag) {
     Fencing.check();
-    enter("updateUpgradePolicy", id);
+    recorded("updateUpgradePolicy", id, null, null, 0, () -> {
+      upgradePolicy(id, policy, ifMatchEtag);
+      return null;
+    });
+  }
+
+  private void upgradePolicy(ScaleSetId id, UpgradePolicy policy, @Nullable String ifMatchEtag) {
     SimScaleSet s = ctx.require(id);
     Require.nonNull(policy, "policy");
     if (ifMatchEtag != null && !ifMatchEtag.equals(s.etagText())) {
@@ -462,34 +494,38 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
   @Override
   public void upgradeInstances(ScaleSetId id, List<String> instanceIds) {
     Fencing.check();
-    enter("upgradeInstances", id);
-    SimScaleSet s = ctx.require(id);
-    List<SimInstance> targets = resolve(s, instanceIds);
-    ImageReference image = ctx.resolveModelImage(s);
-    for (SimInstance i : targets) {
-      if (i.busy || (i.image.equals(image) && i.provisioning == ProvisioningState.SUCCEEDED)) {
-        continue;
+    recorded("upgradeInstances", id, instanceIds, null, 0, () -> {
+      SimScaleSet s = ctx.require(id);
+      List<SimInstance> targets = resolve(s, instanceIds);
+      ImageReference image = ctx.resolveModelImage(s);
+      for (SimInstance i : targets) {
+        if (i.busy || (i.image.equals(image) && i.provisioning == ProvisioningState.SUCCEEDED)) {
+          continue;
+        }
+        lifecycle.reimage(s, i, image, "upgrade");
       }
-      lifecycle.reimage(s, i, image, "upgrade");
-    }
-    platform.wake(s);
+      platform.wake(s);
+      return null;
+    });
   }
 
   @Override
   public void rollBackInstances(ScaleSetId id, List<String> instanceIds, ImageReference previousImage) {
     Fencing.check();
-    enter("rollBackInstances", id);
-    SimScaleSet s = ctx.require(id);
-    Require.nonNull(previousImage, "previousImage");
-    Require.that(!previousImage.isLatest(), "previousImage", "pinned to a version", previousImage);
-    List<SimInstance> targets = resolve(s, instanceIds);
-    for (SimInstance i : targets) {
-      if (i.image.equals(previousImage) && i.provisioning == ProvisioningState.SUCCEEDED && !i.busy) {
-        continue;
+    recorded("rollBackInstances", id, instanceIds, previousImage, 0, () -> {
+      SimScaleSet s = ctx.require(id);
+      Require.nonNull(previousImage, "previousImage");
+      Require.that(!previousImage.isLatest(), "previousImage", "pinned to a version", previousImage);
+      List<SimInstance> targets = resolve(s, instanceIds);
+      for (SimInstance i : targets) {
+        if (i.image.equals(previousImage) && i.provisioning == ProvisioningState.SUCCEEDED && !i.busy) {
+          continue;
+        }
+        lifecycle.reimage(s, i, previousImage, "rollback");
       }
-      lifecycle.reimage(s, i, previousImage, "rollback");
-    }
-    platform.wake(s);
+      platform.wake(s);
+      return null;
+    });
   }
 
   // ---- ImageCatalog -------------------------------------------------------------------------------------------
@@ -515,8 +551,10 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
   @Override
   public void startOsUpgrade(ScaleSetId id) {
     Fencing.check();
-    enter("startOsUpgrade", id);
-    platform.startManually(ctx.require(id));
+    recorded("startOsUpgrade", id, null, null, 0, () -> {
+      platform.startManually(ctx.require(id));
+      return null;
+    });
   }
 
   /**
@@ -530,8 +568,10 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
   @Override
   public void cancelRollingUpgrade(ScaleSetId id) {
     Fencing.check();
-    enter("cancelRollingUpgrade", id);
-    platform.cancel(ctx.require(id));
+    recorded("cancelRollingUpgrade", id, null, null, 0, () -> {
+      platform.cancel(ctx.require(id));
+      return null;
+    });
   }
 
   @Override
@@ -562,8 +602,10 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
   @Override
   public void approveRollingUpgrade(ScaleSetId id, List<String> instanceIds) {
     Fencing.check();
-    enter("approveRollingUpgrade", id);
-    platform.approve(ctx.require(id), List.copyOf(Require.noNulls("instanceIds", instanceIds)));
+    recorded("approveRollingUpgrade", id, instanceIds, null, 0, () -> {
+      platform.approve(ctx.require(id), List.copyOf(Require.noNulls("instanceIds", instanceIds)));
+      return null;
+    });
   }
 
   // ---- CapacityPort -------------------------------------------------------------------------------------------
@@ -590,8 +632,7 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
   @Override
   public List<String> scaleOut(ScaleSetId id, int count) {
     Fencing.check();
-    enter("scaleOut", id);
-    return capacity.scaleOut(ctx.require(id), count);
+    return recorded("scaleOut", id, null, null, count, () -> capacity.scaleOut(ctx.require(id), count));
   }
 
   /**
@@ -602,8 +643,10 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
   @Override
   public void deleteInstances(ScaleSetId id, List<String> instanceIds) {
     Fencing.check();
-    enter("deleteInstances", id);
-    capacity.deleteInstances(ctx.require(id), instanceIds);
+    recorded("deleteInstances", id, instanceIds, null, 0, () -> {
+      capacity.deleteInstances(ctx.require(id), instanceIds);
+      return null;
+    });
   }
 
   // ---- internals ----------------------------------------------------------------------------------------------
@@ -616,6 +659,46 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
   private void enter(String method, @Nullable ScaleSetId id) {
     calls.merge(method, 1, Integer::sum);
     throttle.check(method, id);
+  }
+
+  /**
+   * {@link #enter}s a call and runs it, recording it in the scale set's {@link FleetRecord} with the scale set's true
+   * health as it arrived (after bringing every instance's history up to date, so the record replays what it saw)
+   * and whether it was carried out.
+   */
+  private <T> T recorded(String method, @Nullable ScaleSetId id, @Nullable List<String> instanceIds,
+      @Nullable ImageReference image, int count, Supplier<T> body) {
+    SimScaleSet s = id == null ? null : ctx.scaleSets.get(id);
+    if (s == null) {
+      enter(method, id); // an unknown scale set has no record; the body says it is not found
+      return body.get();
+    }
+    FleetHealth health = ctx.recorder.sync(s);
+    long sequence = ctx.recorder.nextSequence(); // after the sync: the call sees what the sync recorded
+    Instant at = ctx.now();
+    ImageReference model = resolvedModel(s);
+    List<String> named = instanceIds == null || instanceIds.stream().anyMatch(Objects::isNull)
+        ? List.of() : instanceIds;
+    try {
+      enter(method, id);
+      T result = body.get();
+      List<String> ids = method.equals("scaleOut") && result instanceof List<?> created
+          ? created.stream().map(String::valueOf).toList() : named;
+      s.calls.add(new PortCall(sequence, at, method, ids, image, count, null, health, model));
+      return result;
+    } catch (RuntimeException e) {
+      String code = e instanceof OsUpgradeException o ? o.code() : e.getClass().getSimpleName();
+      s.calls.add(new PortCall(sequence, at, method, named, image, count, code, health, model));
+      throw e;
+    }
+  }
+
+  private ImageReference resolvedModel(SimScaleSet s) {
+    try {
+      return ctx.resolveModelImage(s);
+    } catch (IllegalStateException nothingToResolve) {
+      return s.modelImage;
+    }
   }
 
   private List<SimInstance> resolve(SimScaleSet s, List<String> instanceIds) {

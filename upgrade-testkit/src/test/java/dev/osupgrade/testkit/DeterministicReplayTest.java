@@ -25,6 +25,9 @@ final class DeterministicReplayTest {
     Rollout r = fleet.run(Rollout.builder(fleet, id).target(V2).clock(fleet.clock()).build());
     List<String> lines = new java.util.ArrayList<>(r.events().stream().map(Object::toString).toList());
     lines.addAll(fleet.log());
+    FleetRecord record = fleet.record(id);
+    record.calls().forEach(c -> lines.add(c.toString()));
+    record.instances().forEach(i -> record.history(i).forEach(e -> lines.add(i + " " + e)));
     return lines;
   }
 
@@ -52,6 +55,9 @@ final class DeterministicReplayTest {
     Rollout r = fleet.run(Rollout.builder(fleet, id).target(V2).clock(fleet.clock()).build());
     List<String> lines = new java.util.ArrayList<>(r.events().stream().map(Object::toString).toList());
     lines.addAll(fleet.log());
+    FleetRecord record = fleet.record(id);
+    record.calls().forEach(c -> lines.add(c.toString()));
+    record.instances().forEach(i -> record.history(i).forEach(e -> lines.add(i + " " + e)));
     return lines;
   }
 

@@ -5,39 +5,61 @@ import static dev.osupgrade.testkit.Images.V2;
 import static dev.osupgrade.testkit.Images.ubuntu;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.osupgrade.event.BatchStarted;
-import dev.osupgrade.event.GateEvaluated;
-import dev.osupgrade.event.InstanceRolledBack;
-import dev.osupgrade.event.RolloutEvent;
 import dev.osupgrade.fleet.HealthState;
 import dev.osupgrade.fleet.ScaleSetId;
-import dev.osupgrade.health.GateVerdict;
 import dev.osupgrade.ops.RolloutStatus;
-import dev.osupgrade.plan.Batch;
-import dev.osupgrade.plan.RolloutPlan;
-import dev.osupgrade.policy.Percent;
 import dev.osupgrade.policy.RollingUpgradePolicy;
 import dev.osupgrade.rollout.Rollout;
 import dev.osupgrade.rollout.RolloutOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /**
- * A thousand seeded random fleets, policies and fault schedules, each run to its end on the simulator, each checked
- * against the rollout's invariants. A failing case prints its seed and what it drew; the same seed replays it.
+ * Seeded random fleets, policies and fault schedules, each run to its end on the simulator and graded by the
+ * simulator's own record of what happened ({@link FleetRecord}, through {@link RolloutTruth}), not by the rollout's
+ * events: executed batches within the batch size, one zone (without cross-zone upgrade) and update-domain
+ * boundaries; the unhealthy budget held, by the fleet's truth, at the look each batch was decided from; a true breach
+ * stops the rollout; a {@code Completed} rollout leaves every existing, unprotected instance on the target and
+ * healthy (or explained by an event naming it); rolled-back instances run their previous image; no instance
+ * reimaged twice unless rolled back; nothing upgraded that the plan did not hold or the rollout did not decide. Every
+ * hundredth scenario is replayed and must give the same event log, fleet log and record, byte for byte. A failing
+ * case prints its seed and what it drew; the same seed replays it.
+ *
+ * <p>The number of seeds is a system property, {@code osupgrade.sweep.seeds} (default and CI: 1,000). The large run,
+ * 10,000 seeds (about ten times the default's time):
+ * <pre>
+ * mvn -B -o -pl upgrade-testkit -am test -Dtest=InvariantSweepTest -Dsurefire.failIfNoSpecifiedTests=false \
+ *     -Dosupgrade.sweep.seeds=10000
+ * </pre>
+ * One case again, with its event log: add {@code -Dosupgrade.sweep.from=1988 -Dosupgrade.sweep.seeds=1}.
  */
 final class InvariantSweepTest {
-  private static final int SCENARIOS = 1000;
+  private static final int SEEDS = Integer.getInteger("osupgrade.sweep.seeds", 1000);
+  /** The first seed ({@code -Dosupgrade.sweep.from}, default 1): with {@code seeds=1}, replays one failing case. */
+  private static final long FROM = Long.getLong("osupgrade.sweep.from", 1);
   private static final int REPLAYED = 100;
+  /**
+   * The seeds (of the first 1,000) whose rollout ends {@code Completed} with an instance off the target or unhealthy
+   * that no event names, in one of the two ways {@link RolloutTruth#knownTruthRuleGap} describes. They wait for the
+   * truth rule at {@code Completed}, not yet in the engine; the sweep fails on any other violation, and on any
+   * change of this list.
+   */
+  private static final List<Long> KNOWN_GAPS_AT_1000 = List.of(5L, 7L, 9L, 31L, 35L, 69L, 83L, 109L, 111L, 117L,
+      120L, 151L, 165L, 170L, 178L, 193L, 210L, 213L, 216L, 234L, 252L, 253L, 255L, 266L, 268L, 277L, 282L, 297L,
+      300L, 312L, 315L, 324L, 371L, 386L, 407L, 408L, 434L, 435L, 449L, 459L, 460L, 475L, 527L, 557L, 558L, 562L,
+      583L, 586L, 603L, 612L, 631L, 632L, 635L, 663L, 665L, 671L, 690L, 697L, 729L, 746L, 749L, 783L, 789L, 799L,
+      810L, 827L, 857L, 885L, 889L, 899L, 904L, 911L, 913L, 921L, 942L, 962L, 972L, 980L, 996L);
 
   /** What one seed draws, printed when it fails. */
-  private record Drawn(long seed, int instances, int zones, RollingUpgradePolicy policy, boolean rollback,
+  record Drawn(long seed, int instances, int zones, RollingUpgradePolicy policy, boolean rollback,
       List<String> faults) {}
 
-  private static Drawn draw(long seed) {
+  static Drawn draw(long seed) {
     SplittableRandom r = new SplittableRandom(seed);
     RollingUpgradePolicy policy = RollingUpgradePolicy.builder()
         .maxBatchInstancePercent(r.nextInt(5, 101))
@@ -61,7 +83,7 @@ final class InvariantSweepTest {
     return new Drawn(seed, r.nextInt(1, 61), r.nextInt(0, 4), policy, r.nextInt(4) != 0, faults);
   }
 
-  private static Rollout run(Drawn d, SimulatedFleet fleet) {
+  static Rollout run(Drawn d, SimulatedFleet fleet) {
     ScaleSetId id = fleet.add(ScaleSetSpec.named("s").instances(d.instances()).zones(d.zones()).image(ubuntu(V1)));
     fleet.publish(ubuntu(V2));
     SplittableRandom r = new SplittableRandom(d.seed() ^ 0x5EEDL);
@@ -97,75 +119,106 @@ final class InvariantSweepTest {
         .build());
   }
 
-  private static void check(Drawn d, SimulatedFleet fleet, Rollout r) {
-    String why = "seed " + d.seed() + " drew " + d + "\n" + r.eventLog();
-    assertThat(r.status().isTerminal()).as(why).isTrue();
-    RolloutPlan plan = r.plan().orElse(null);
-    if (plan != null) {
-      int size = d.policy().batchSizeFor(plan.instanceCount());
-      for (Batch b : plan.batches()) {
-        assertThat(b.size()).as("batch size; " + why).isLessThanOrEqualTo(size);
-        if (!d.policy().enableCrossZoneUpgrade()) {
-          assertThat(b.zones()).as("zones of batch %s; %s", b.number(), why).hasSize(1);
-        }
-      }
+  /** What one seed broke: violations the engine is known to leave today, and the others. */
+  record Verdict(List<RolloutTruth.Violation> known, List<RolloutTruth.Violation> unknown) {}
+
+  static Verdict check(Drawn d, SimulatedFleet fleet, Rollout r) {
+    List<RolloutTruth.Violation> unknown = new ArrayList<>();
+    List<RolloutTruth.Violation> known = new ArrayList<>();
+    if (!r.status().isTerminal()) {
+      unknown.add(new RolloutTruth.Violation("terminal", null, "the rollout has not ended: " + r));
     }
-    Percent budget = d.policy().unhealthyPercent();
-    boolean breached = false;
-    List<RolloutEvent> events = r.events();
-    for (RolloutEvent e : events) {
-      if (e instanceof BatchStarted b) {
-        assertThat(breached).as("a batch started after a breach; " + why).isFalse();
-        assertThat(budget.isExceededBy(b.unhealthyInstances(), b.totalInstances()))
-            .as("batch %s started over the unhealthy budget; %s", b.batch(), why).isFalse();
-        if (!d.policy().enableCrossZoneUpgrade()) {
-          assertThat(b.zone()).isNotNull();
-        }
-      }
-      if (e instanceof GateEvaluated g && g.verdict() instanceof GateVerdict.Fail) {
-        breached = true;
-      }
+    RolloutTruth truth = RolloutTruth.of(fleet, r, d.policy())
+        .checkExecutedBatches()
+        .checkBreaches()
+        .checkCompleted()
+        .checkReimages()
+        .checkPlannedVersusExecuted();
+    for (RolloutTruth.Violation v : truth.violations()) {
+      (truth.knownTruthRuleGap(v) != null ? known : unknown).add(v); // judged by the fleet as the rollout ended
     }
-    if (breached) {
-      assertThat(r.status()).as(why).isEqualTo(RolloutStatus.FAULTED);
+    int judged = truth.violations().size();
+    fleet.clock().runUntilIdle(); // rollbacks still in flight when the rollout ended finish
+    List<RolloutTruth.Violation> all = truth.checkRolledBackInstancesRunTheirPreviousImage().violations();
+    unknown.addAll(all.subList(judged, all.size()));
+    return new Verdict(known, unknown);
+  }
+
+  /** Everything a replay must reproduce: the event log, the fleet's log and its record. */
+  private static List<String> transcript(SimulatedFleet fleet, Rollout r) {
+    List<String> lines = new ArrayList<>(r.events().stream().map(Object::toString).toList());
+    lines.addAll(fleet.log());
+    FleetRecord record = fleet.record(r.scaleSet());
+    record.calls().forEach(c -> lines.add(c.toString()));
+    for (String i : record.instances()) {
+      record.history(i).forEach(e -> lines.add(i + " " + e));
     }
-    ScaleSetId id = fleet.scaleSetIds().get(0);
-    for (RolloutEvent e : events) {
-      if (e instanceof InstanceRolledBack rb && rb.succeeded()) {
-        fleet.get(id).instance(rb.instanceId()).ifPresent(i -> assertThat(i.runs(V1))
-            .as("instance %s rolled back but runs %s; %s", i.instanceId(), i.imageVersion(), why).isTrue());
-      }
-    }
-    fleet.get(id).instances().forEach(i -> assertThat(fleet.reimageCount(id, i.instanceId()))
-        .as("instance %s reimaged more than upgrade + rollback; %s", i.instanceId(), why).isLessThanOrEqualTo(2));
+    return lines;
   }
 
   @Test
-  void sweep_thousandSeededFleetsPoliciesAndFaults_holdEveryInvariant() {
+  void sweep_seededFleetsPoliciesAndFaults_holdEveryInvariantByTheFleetsRecord() {
+    long started = System.nanoTime();
     int faulted = 0;
     int completed = 0;
     int faultsScripted = 0;
-    for (long seed = 1; seed <= SCENARIOS; seed++) {
+    int batches = 0;
+    int replayed = 0;
+    int stride = Math.max(1, SEEDS / REPLAYED);
+    Map<Long, List<RolloutTruth.Violation>> broken = new TreeMap<>();
+    Map<String, Integer> byInvariant = new TreeMap<>();
+    List<Long> knownGaps = new ArrayList<>();
+    List<String> reports = new ArrayList<>();
+    for (long seed = FROM; seed < FROM + SEEDS; seed++) {
       Drawn d = draw(seed);
       SimulatedFleet fleet = SimulatedFleet.create(seed);
       Rollout r = run(d, fleet);
-      check(d, fleet, r);
+      Verdict verdict = check(d, fleet, r);
+      List<RolloutTruth.Violation> violations = verdict.unknown();
+      if (!verdict.known().isEmpty()) {
+        knownGaps.add(seed);
+      }
       faultsScripted += d.faults().size();
+      batches += (int) fleet.record(r.scaleSet()).calls().stream()
+          .filter(c -> c.accepted() && (c.is("upgradeInstances") || c.is("scaleOut"))).count();
       if (r.status() == RolloutStatus.FAULTED) {
         faulted++;
       } else if (r.status() == RolloutStatus.COMPLETED) {
         completed++;
       }
-      if (seed % (SCENARIOS / REPLAYED) == 0) {
+      if (!violations.isEmpty()) {
+        broken.put(seed, violations);
+        violations.stream().map(RolloutTruth.Violation::invariant).distinct()
+            .forEach(v -> byInvariant.merge(v, 1, Integer::sum));
+        if (reports.size() < 5) {
+          reports.add("seed " + seed + " drew " + d + "\n  " + String.join("\n  ",
+              violations.stream().map(Object::toString).toList()) + "\n" + r.eventLog());
+        }
+      }
+      if (seed % stride == 0 && replayed < REPLAYED) {
         SimulatedFleet again = SimulatedFleet.create(seed);
         Rollout replay = run(d, again);
-        assertThat(replay.eventLog()).as("replay of seed %s", seed).isEqualTo(r.eventLog());
-        assertThat(again.log()).as("fleet log replay of seed %s", seed).isEqualTo(fleet.log());
+        again.clock().runUntilIdle();
+        assertThat(transcript(again, replay)).as("replay of seed %s", seed).isEqualTo(transcript(fleet, r));
+        replayed++;
       }
     }
-    System.out.printf("invariant sweep: %d scenarios (%d completed, %d faulted), %d faults scripted, %d replayed%n",
-        SCENARIOS, completed, faulted, faultsScripted, REPLAYED);
-    assertThat(completed).as("the sweep exercises healthy runs").isGreaterThan(SCENARIOS / 10);
-    assertThat(faulted).as("the sweep exercises breaches").isGreaterThan(SCENARIOS / 10);
+    System.out.printf("invariant sweep: %,d seeds (%d completed, %d faulted), %,d batches executed, %,d faults "
+        + "scripted, %d replayed byte for byte, %d seeds breaking an invariant %s, %.1f s%n", SEEDS, completed,
+        faulted, batches, faultsScripted, replayed, broken.size(), byInvariant,
+        (System.nanoTime() - started) / 1e9);
+    System.out.printf("invariant sweep: %d seeds Completed with instances off target or unhealthy that no event "
+        + "names, for want of the truth rule (see RolloutTruth.knownTruthRuleGap): %s%n", knownGaps.size(), knownGaps);
+    assertThat(broken).as("seeds breaking an invariant, by the fleet's record:\n%s", String.join("\n", reports))
+        .isEmpty();
+    if (FROM == 1 && SEEDS == 1000) {
+      assertThat(knownGaps).as("the seeds of the known gap at 1,000 seeds: when the truth rule at Completed lands "
+          + "they pass; then drop RolloutTruth.knownTruthRuleGap and this list").isEqualTo(KNOWN_GAPS_AT_1000);
+    }
+    if (SEEDS >= 100) {
+      assertThat(completed).as("the sweep exercises healthy runs").isGreaterThan(SEEDS / 10);
+      assertThat(faulted).as("the sweep exercises breaches").isGreaterThan(SEEDS / 10);
+    }
+    assertThat(replayed).isEqualTo(Math.min(REPLAYED, SEEDS));
   }
 }

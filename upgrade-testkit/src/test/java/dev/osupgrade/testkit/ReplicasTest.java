@@ -113,8 +113,11 @@ final class ReplicasTest {
     int batches = a.plan().orElseThrow().batches().size();
     // One replica made every mutating call (the model once, one upgrade per batch); the other made none.
     assertThat(List.of(portA.mutations, portB.mutations)).containsExactlyInAnyOrder(0, 1 + batches);
-    assertThat(fleet.get(id).instances()).allSatisfy(i -> assertThat(fleet.reimageCount(id, i.instanceId()))
-        .isEqualTo(1));
+    FleetRecord record = fleet.record(id);
+    assertThat(record.instances()).allSatisfy(i -> {
+      assertThat(record.count(i, InstanceChange.Kind.UPGRADE_STARTED)).as("upgrades of %s", i).isEqualTo(1);
+      assertThat(record.count(i, InstanceChange.Kind.ROLLBACK_STARTED)).isZero();
+    });
   }
 
   @Test
@@ -136,8 +139,11 @@ final class ReplicasTest {
     assertThat(portB.mutations).as("b drove the rest").isPositive();
     assertThat(b.events().get(0).at()).isAfterOrEqualTo(leaderDies.plus(Rollout.DEFAULT_LEASE).minusSeconds(30));
     assertThat(b.progress().successful()).isEqualTo(20);
-    assertThat(fleet.get(id).instances()).allSatisfy(i -> assertThat(fleet.reimageCount(id, i.instanceId()))
-        .isEqualTo(1));
+    FleetRecord record = fleet.record(id);
+    assertThat(record.instances()).allSatisfy(i -> {
+      assertThat(record.count(i, InstanceChange.Kind.UPGRADE_STARTED)).as("upgrades of %s", i).isEqualTo(1);
+      assertThat(record.count(i, InstanceChange.Kind.ROLLBACK_STARTED)).isZero();
+    });
   }
 
   /**
