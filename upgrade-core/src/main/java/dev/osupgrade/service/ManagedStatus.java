@@ -17,7 +17,8 @@ import org.jspecify.annotations.Nullable;
  * @param state where it stands in the runner
  * @param status what the rollout itself says ({@code RollingForward}, {@code Completed}, ...; a ring rollout's
  *     {@code RUNNING}, {@code COMPLETED}, ...), as of its last advance
- * @param nextAdvance when it is advanced next, or null when no advance is planned (paused, ended, released)
+ * @param nextAdvance when it is advanced next (while queued or advancing: when that advance fell due), or null when
+ *     no advance is planned (paused, ended, set aside, released)
  * @param advances how many advances ran
  * @param failures how many advances in a row failed (0 after one that worked)
  * @param lastError the last failure of an advance (a code or type, and the message), or null if none ever failed

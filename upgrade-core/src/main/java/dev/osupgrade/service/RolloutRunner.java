@@ -546,8 +546,8 @@ public final class RolloutRunner {
     }
     state = State.TERMINATED;
     Map<ManagedRollout.State, Integer> counts = snapshot(now).counts();
-    event(now, RunnerEvent.Kind.TERMINATED, null, managed.size() + " rollout(s): "
-        + counts.toString().toLowerCase(Locale.ROOT), null);
+    event(now, RunnerEvent.Kind.TERMINATED, null, managed.isEmpty() ? "no rollouts" : managed.size()
+        + " rollout(s) " + counts.toString().toLowerCase(Locale.ROOT), null);
     terminated.countDown();
     if (ownsScheduler) {
       scheduler.shutdown();
@@ -601,6 +601,26 @@ public final class RolloutRunner {
   public List<ManagedRollout> rollouts() {
     synchronized (lock) {
       return List.copyOf(managed.values());
+    }
+  }
+
+  /**
+   * Stops remembering the rollouts the runner no longer drives (ended, set aside, released), so that a service running
+   * for months does not keep every finished rollout and its events; their handles keep their last status.
+   *
+   * @return their last statuses, in submission order
+   */
+  public List<ManagedStatus> forgetSettled() {
+    synchronized (lock) {
+      List<ManagedStatus> forgotten = new ArrayList<>();
+      managed.values().removeIf(m -> {
+        if (m.state.isSettled()) {
+          forgotten.add(statusUnderLock(m));
+          return true;
+        }
+        return false;
+      });
+      return forgotten;
     }
   }
 

@@ -178,6 +178,11 @@ final class RolloutRunnerTest {
     assertThat(end.counts()).containsExactly(java.util.Map.entry(ManagedRollout.State.ENDED, 40));
     assertThat(fleet.clock().instant()).as("hours of fleet time passed, in milliseconds")
         .isAfter(VirtualClock.DEFAULT_START.plus(Duration.ofMinutes(10)));
+
+    assertThat(runner.forgetSettled()).hasSize(40).extracting(ManagedStatus::status).containsOnly("Completed");
+    assertThat(runner.status().rollouts()).isEmpty();
+    assertThat(handles.get(0).status().state()).as("a handle keeps its last status").isEqualTo(
+        ManagedRollout.State.ENDED);
   }
 
   @Test
