@@ -15,12 +15,12 @@ import dev.osupgrade.governance.schedule.MaintenanceWindowGate;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.image.ImageVersion;
 import dev.osupgrade.port.Metric;
+import dev.osupgrade.service.RolloutRunner;
 import dev.osupgrade.testkit.ScaleSetSpec;
 import dev.osupgrade.testkit.SimulatedFleet;
+import dev.osupgrade.testkit.VirtualScheduler;
 import java.io.PrintStream;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Optional;
 
 /**
  * A governed three-ring rollout on a simulated fleet of six scale sets in three regions: canary, early, broad, with
@@ -84,16 +84,22 @@ public final class RingsDemo {
     out.println("promotions only inside: " + nights);
     out.println();
 
+    // The service runner a platform service uses, here on the fleet's virtual clock: days pass in milliseconds.
+    RolloutRunner runner = RolloutRunner.builder().clock(fleet.clock())
+        .scheduler(VirtualScheduler.on(fleet.clock())).build();
+
     out.println("== 1. " + Demo.GOOD + ": healthy and as fast as before ==");
     fleet.publish(UBUNTU.withVersion(Demo.GOOD));
-    RingRollout good = drive(fleet, rings(plan, fleet, Demo.GOOD, trust, record, nights), out);
+    RingRollout good = drive(fleet, runner, rings(plan, fleet, Demo.GOOD, trust, record, nights), out);
     out.println("=> " + good + "\n");
 
     out.println("== 2. " + Demo.BAD + ": healthy to probes, but 30% more CPU ==");
     fleet.publish(UBUNTU.withVersion(Demo.BAD));
     fleet.imagePerformance(Demo.BAD, Metric.CPU, 1.3);
-    RingRollout bad = drive(fleet, rings(plan, fleet, Demo.BAD, trust, record, nights), out);
+    RingRollout bad = drive(fleet, runner, rings(plan, fleet, Demo.BAD, trust, record, nights), out);
     out.println("=> " + bad);
+    runner.shutdown();
+    out.println("   " + runner.status().toString().replace("\n", "\n   "));
     out.println("   quarantine: " + trust.quarantine().entries());
     for (ScaleSetId id : plan.scaleSets()) {
       long onBad = fleet.get(id).instances().stream().filter(i -> i.runs(Demo.BAD)).count();
@@ -111,10 +117,9 @@ public final class RingsDemo {
         .readiness(record).gate(cpu).gate(MaintenanceWindowGate.of(nights)).build();
   }
 
-  private static RingRollout drive(SimulatedFleet fleet, RingRollout rings, PrintStream out) {
-    for (Optional<Instant> next = rings.advance(); next.isPresent(); next = rings.advance()) {
-      fleet.clock().advanceTo(next.get());
-    }
+  private static RingRollout drive(SimulatedFleet fleet, RolloutRunner runner, RingRollout rings, PrintStream out) {
+    runner.submit(rings);
+    fleet.clock().runUntilIdle(); // the runner advances the rings whenever they ask, until they end
     out.print(rings.timeline());
     return rings;
   }

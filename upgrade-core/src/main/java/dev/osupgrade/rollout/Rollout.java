@@ -302,6 +302,18 @@ public final class Rollout {
   }
 
   /**
+   * Lets go of the scale set without ending the rollout: releases this replica's lease if it holds one, so that
+   * another replica, or this service after a restart, takes the rollout over at once instead of after the lease
+   * expires. The checkpoint stays in the store, and a rollout built the same way on the same store resumes from it; a
+   * later {@link #advance()} of this object takes the lease again and resumes from the checkpoint too. A service calls
+   * it when it shuts down, never while an {@link #advance()} of this rollout runs. Does nothing once the rollout has
+   * ended (it released the lease then).
+   */
+  public void close() {
+    releaseLease();
+  }
+
+  /**
    * The caller's requests stick to this runner until they are in the state it saves: reloading a checkpoint (after a
    * lease lapsed during a long wait, or when resuming another process's rollout) must not lose a cancel.
    */

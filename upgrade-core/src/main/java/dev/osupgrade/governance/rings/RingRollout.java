@@ -690,6 +690,17 @@ public final class RingRollout {
     listeners.forEach(l -> l.accept(e));
   }
 
+  /**
+   * Lets go of the scale sets without ending the ring rollout: {@link Rollout#close() closes} every orchestrated
+   * rollout and rollback it started, releasing their leases, so that a ring rollout rebuilt on the same store (after
+   * a restart, or in another replica) resumes them at once. A service calls it when it shuts down, never while an
+   * {@link #advance()} runs.
+   */
+  public void close() {
+    rollouts.values().forEach(Rollout::close);
+    rollbacks.values().forEach(Rollout::close);
+  }
+
   // ---- reading ------------------------------------------------------------------------------------------------
 
   /** @return where the ring rollout stands */
