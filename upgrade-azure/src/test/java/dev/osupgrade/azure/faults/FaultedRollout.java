@@ -47,7 +47,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class FaultedRollout {
   /** The most advances one run may take. */
-  static final int MAX_STEPS = 3_000;
+  static final int MAX_STEPS = 1_000;
   /** The most fleet time one run may take. */
   static final Duration MAX_FLEET_TIME = Duration.ofDays(2);
   /** How long a crashed process takes to come back, and how long the driver waits after a resumable stop. */
@@ -62,6 +62,7 @@ final class FaultedRollout {
   private final List<RolloutEvent> events = new ArrayList<>();
   private final List<String> crashes = new ArrayList<>();
   private final List<String> untyped = new ArrayList<>();
+  private final List<String> interrupts = new ArrayList<>();
 
   /**
    * @param server the server running the emulator and the fault layer, already serving {@code world}
@@ -116,8 +117,14 @@ final class FaultedRollout {
       Optional<Instant> next;
       try {
         next = rollout.advance();
+        if (Thread.interrupted()) {
+          interrupts.add("advance " + steps + " returned with the thread interrupted");
+        }
       } catch (RuntimeException e) {
         crashes.add(describe(e));
+        if (Thread.interrupted()) {
+          interrupts.add("advance " + steps + " threw " + describe(e) + " with the thread interrupted");
+        }
         if (!(e instanceof OsUpgradeException)) {
           untyped.add(e.toString());
         }
@@ -148,7 +155,9 @@ final class FaultedRollout {
   }
 
   private static String describe(RuntimeException e) {
-    return e.getClass().getSimpleName() + (e instanceof OsUpgradeException o ? ":" + o.code() : "");
+    String message = String.valueOf(e.getMessage());
+    return e.getClass().getSimpleName() + (e instanceof OsUpgradeException o ? ":" + o.code() : "") + " ("
+        + (message.length() > 160 ? message.substring(0, 160) + "..." : message) + ")";
   }
 
   private RunFacts facts(Rollout rollout, int steps, int stops, boolean reportedStall, boolean hung) {
@@ -162,6 +171,10 @@ final class FaultedRollout {
       reimages.put(i.instanceId(), world.reimageCount(web, i.instanceId()));
     }
     List<String> problems = new ArrayList<>();
+    if (!interrupts.isEmpty()) {
+      problems.add("the caller's thread was left interrupted " + interrupts.size() + " times, first: "
+          + interrupts.get(0));
+    }
     checkCompletedTruth(rollout, truth, problems);
     checkCheckpoint(rollout, truth, problems);
     return new RunFacts(rollout.status(), rollout.progress(), rollout.error().map(e -> e.code()).orElse(""),

@@ -120,7 +120,8 @@ record RunFacts(
   String summary() {
     return status.azureName() + (error.isEmpty() ? "" : " " + error) + ", " + counts(progress) + ", model "
         + model.version().map(Object::toString).orElse("latest") + ", " + steps + " advances"
-        + (crashes.isEmpty() ? "" : ", crashes " + crashes) + (stops == 0 ? "" : ", " + stops + " stops")
+        + (crashes.isEmpty() ? "" : ", " + crashes.size() + " crashes, first " + crashes.get(0)
+            + (crashes.size() > 1 ? ", last " + crashes.get(crashes.size() - 1) : "")) + (stops == 0 ? "" : ", " + stops + " stops")
         + (reportedStall ? ", reported a stall" : "") + (hung ? ", HUNG" : "")
         + (truthProblems.isEmpty() ? "" : ", truth: " + truthProblems);
   }
