@@ -510,15 +510,17 @@ public final class ArmFaults implements ResponseDefinitionTransformerV2 {
     }
   }
 
+  /** Every rule of the operation counts the request; the first (in the order armed) that wants to fire, fires. */
   private @Nullable Rule armedRule(ArmOp op, LoggedRequest request) {
+    Rule chosen = null;
     synchronized (rules) {
       for (Rule r : rules) {
-        if (r.op == op && r.wants(request)) {
-          return r;
+        if (r.op == op && r.wants(request) && chosen == null) {
+          chosen = r;
         }
       }
     }
-    return null;
+    return chosen;
   }
 
   private void fire(Rule rule, ArmOp op, LoggedRequest request, SimulatedFleet w) {
