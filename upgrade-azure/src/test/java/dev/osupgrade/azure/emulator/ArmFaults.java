@@ -312,13 +312,15 @@ public final class ArmFaults implements ResponseDefinitionTransformerV2 {
 
   /**
    * Serves a world through this layer: the emulator answers from it, this layer sees every request first. Forgets
-   * every rule, firing and count of an earlier test.
+   * every rule, firing and count of an earlier world, and WireMock's journal, so that the journal holds this world's
+   * requests only.
    *
    * @param server the server running the emulator and this layer
    * @param fleet the world
    */
   public void serve(WireMockExtension server, SimulatedFleet fleet) {
     emulator.serve(server, fleet);
+    server.resetRequests();
     synchronized (rules) {
       rules.clear();
     }

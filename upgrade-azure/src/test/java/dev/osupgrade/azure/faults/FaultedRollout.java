@@ -39,7 +39,8 @@ import org.jspecify.annotations.Nullable;
  * ended nor scheduled (a resumable stop), the driver waits a minute of fleet time and calls {@link Rollout#resume()}.
  * The run is bounded ({@link #MAX_STEPS} advances, {@link #MAX_FLEET_TIME}); a run that hits a bound is "hung".
  *
- * <p>At the end it reads the truth: the world (without counting calls or letting faults strike), and the store's
+ * <p>At the end it reads the truth: the world (without counting calls or letting faults strike; each instance's
+ * health after the world has run on for {@link #SETTLE}), and the store's
  * checkpoint, which must decode and agree with the rollout and the world: an instance the checkpoint says succeeded
  * runs the target, one rolled back runs its previous image, one removed or replaced no longer exists, an ended
  * rollout has no action left undone; and a rollout that says {@code Completed} has the model on the target and
@@ -52,6 +53,8 @@ final class FaultedRollout {
   static final Duration MAX_FLEET_TIME = Duration.ofDays(2);
   /** How long a crashed process takes to come back, and how long the driver waits after a resumable stop. */
   static final Duration RESTART_AFTER = Duration.ofSeconds(30);
+  /** How long the world runs on after the rollout before its instances' health is read. */
+  static final Duration SETTLE = Duration.ofMinutes(30);
 
   private final WireMockExtension server;
   private final ArmFaults faults;
@@ -167,8 +170,13 @@ final class FaultedRollout {
     SortedMap<String, Integer> reimages = new TreeMap<>(InstanceIds.ORDER);
     for (Instance i : truth.instances()) {
       images.put(i.instanceId(), i.imageVersion());
-      health.put(i.instanceId(), i.health());
       reimages.put(i.instanceId(), world.reimageCount(web, i.instanceId()));
+    }
+    // health settles over time (a restored instance boots for a while): read it once the world has settled, so that
+    // it says what the instance's image does, not how long ago the rollout happened to end
+    later(SETTLE);
+    for (Instance i : world.peek(web).instances()) {
+      health.put(i.instanceId(), i.health());
     }
     List<String> problems = new ArrayList<>();
     if (!interrupts.isEmpty()) {
