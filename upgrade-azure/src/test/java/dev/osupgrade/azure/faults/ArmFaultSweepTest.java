@@ -16,6 +16,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -45,7 +51,10 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>{@code ?} the fault never fired (the cell tested nothing);</li>
  *   <li>{@code -} the fault cannot be expressed on the operation (a body fault on a bodiless answer).</li>
  * </ul>
- * With {@code -Darmsweep.strict=true} (the default) the test fails on any {@code F!} or {@code ?} cell.
+ * With {@code -Darmsweep.strict=true} (the default) the test fails on any {@code F!} or {@code ?} cell;
+ * {@code -Darmsweep.strict=false} only prints the matrix. {@code -Darmsweep.only=REGEX} sweeps the fault classes whose
+ * names match; {@code -Darmsweep.lanes=1} runs one rollout at a time (by default two run at once, each on its own
+ * server).
  */
 final class ArmFaultSweepTest {
   /** How many matching requests each cell's fault spoils before it is lifted. */
@@ -53,11 +62,25 @@ final class ArmFaultSweepTest {
   /** The listing's page size for the column of later pages. */
   static final int SMALL_PAGE = 5;
 
-  private static final ArmEmulator EMULATOR = ArmEmulator.create();
-  private static final ArmFaults FAULTS = ArmFaults.over(EMULATOR);
-  @RegisterExtension static final WireMockExtension ARM = FAULTS.extension();
+  /** How many rollouts run at once, each lane with its own server, emulator and fault layer (default: 2). */
+  static final int LANES = Integer.getInteger("armsweep.lanes", 2);
+
+  private static final Lane FIRST = new Lane();
+  private static final Lane SECOND = new Lane();
+  @RegisterExtension static final WireMockExtension ARM = FIRST.server;
+  @RegisterExtension static final WireMockExtension ARM2 = SECOND.server;
 
   @TempDir Path temp;
+
+  /**
+   * A server that runs one rollout at a time: its ARM emulator (a poll of a running operation stands for a minute, so
+   * the adapter's waits in a rollback take fewer requests) and its fault layer.
+   */
+  private static final class Lane {
+    final ArmEmulator emulator = ArmEmulator.create().pollAdvance(java.time.Duration.ofMinutes(1));
+    final ArmFaults faults = ArmFaults.over(emulator);
+    final WireMockExtension server = faults.extension();
+  }
 
   /** One column: an operation, swept in a scenario at a page size, with its count in the fault-free run. */
   private record Column(ArmOp op, Scenario scenario, int pageSize, int occurrences, RunFacts reference) {
@@ -71,48 +94,71 @@ final class ArmFaultSweepTest {
 
   /**
    * The whole matrix in one test, so that it prints as one table. Its own timeout: the project's default of 30 s is
-   * per test, and the sweep is some 150 rollouts (under a minute on an idle machine; the bound only catches a hang).
+   * per test, and the sweep is some 150 rollouts (about a minute; the bound only catches a hang).
    */
   @Test
   @Timeout(value = 10, unit = TimeUnit.MINUTES)
-  void sweep_everyFaultOnEveryOperation_endsLikeFaultFreeOrStallsResumably() {
+  void sweep_everyFaultOnEveryOperation_endsLikeFaultFreeOrStallsResumably() throws Exception {
     boolean strict = Boolean.parseBoolean(System.getProperty("armsweep.strict", "true"));
+    String only = System.getProperty("armsweep.only");
 
     long started = System.nanoTime();
     long cpuStarted = processCpuNanos();
     try (StoreDirectories stores = new StoreDirectories(temp)) {
       List<Column> columns = columns(stores);
-      Map<ArmFault, Map<ArmOp, Cell>> matrix = new EnumMap<>(ArmFault.class);
+      Map<ArmFault, Map<ArmOp, Future<Cell>>> futures = new EnumMap<>(ArmFault.class);
+      BlockingQueue<Lane> lanes = new LinkedBlockingQueue<>(LANES > 1 ? List.of(FIRST, SECOND) : List.of(FIRST));
+      ExecutorService pool = Executors.newFixedThreadPool(lanes.size());
       int runs = 0;
-      for (ArmFault fault : ArmFault.values()) {
-        if (System.getProperty("armsweep.only") != null
-            && !fault.name().matches(System.getProperty("armsweep.only"))) {
-          continue;
-        }
-        Map<ArmOp, Cell> row = new LinkedHashMap<>();
-        for (Column c : columns) {
-          if (!fault.appliesTo(c.op())) {
-            row.put(c.op(), new Cell("-", "", 0));
+      try {
+        for (ArmFault fault : ArmFault.values()) {
+          if (only != null && !fault.name().matches(only)) {
             continue;
           }
-          row.put(c.op(), run(c, fault, stores.next()));
-          runs++;
+          Map<ArmOp, Future<Cell>> row = new LinkedHashMap<>();
+          for (Column c : columns) {
+            if (!fault.appliesTo(c.op())) {
+              row.put(c.op(), CompletableFuture.completedFuture(new Cell("-", "", 0)));
+              continue;
+            }
+            Path store = stores.next();
+            row.put(c.op(), pool.submit(() -> {
+              Lane lane = lanes.take();
+              try {
+                return run(lane, c, fault, store);
+              } finally {
+                lanes.add(lane);
+              }
+            }));
+            runs++;
+          }
+          futures.put(fault, row);
         }
-        matrix.put(fault, row);
-      }
-      long seconds = (System.nanoTime() - started) / 1_000_000_000L;
-      long cpuSeconds = (processCpuNanos() - cpuStarted) / 1_000_000_000L;
-      String report = report(columns, matrix, runs, seconds, cpuSeconds);
-      System.out.println(report);
+        Map<ArmFault, Map<ArmOp, Cell>> matrix = new EnumMap<>(ArmFault.class);
+        for (Map.Entry<ArmFault, Map<ArmOp, Future<Cell>>> row : futures.entrySet()) {
+          Map<ArmOp, Cell> cells = new LinkedHashMap<>();
+          for (Map.Entry<ArmOp, Future<Cell>> cell : row.getValue().entrySet()) {
+            cells.put(cell.getKey(), cell.getValue().get());
+          }
+          matrix.put(row.getKey(), cells);
+        }
+        long seconds = (System.nanoTime() - started) / 1_000_000_000L;
+        long cpuSeconds = (processCpuNanos() - cpuStarted) / 1_000_000_000L;
+        String report = report(columns, matrix, runs, seconds, cpuSeconds, lanes.size());
+        System.out.println(report);
 
-      List<String> wrong = new ArrayList<>();
-      matrix.forEach((fault, row) -> row.forEach((op, cell) -> {
-        if (cell.code().equals("F!") || cell.code().equals("?")) {
-          wrong.add(cell.code() + " " + fault.label() + " x " + op.label() + ": " + cell.detail());
+        List<String> wrong = new ArrayList<>();
+        matrix.forEach((fault, row) -> row.forEach((op, cell) -> {
+          if (cell.code().equals("F!") || cell.code().equals("?")) {
+            wrong.add(cell.code() + " " + fault.label() + " x " + op.label() + ": " + cell.detail());
+          }
+        }));
+        if (strict) {
+          assertThat(wrong).as("cells that are wrong (F!) or tested nothing (?); the matrix:%n%s", report)
+              .isEmpty();
         }
-      }));
-      if (strict) {
-        assertThat(wrong).as("cells that are wrong (F!) or tested nothing (?); the matrix:%n%s", report).isEmpty();
+      } finally {
+        pool.shutdownNow();
       }
     }
   }
@@ -121,7 +167,7 @@ final class ArmFaultSweepTest {
   private List<Column> columns(StoreDirectories stores) {
     List<Column> out = new ArrayList<>();
     RunFacts rollback = baseline(Scenario.ROLLBACK, ArmEmulator.DEFAULT_VM_PAGE_SIZE, stores);
-    Map<ArmOp, Integer> counts = FAULTS.requestCounts();
+    Map<ArmOp, Integer> counts = FIRST.faults.requestCounts();
     assertThat(rollback.status()).isEqualTo(RolloutStatus.COMPLETED);
     assertThat(rollback.progress()).isEqualTo(new UpgradeProgress(9, 1, 0, 0));
     assertThat(rollback.images().get("7")).isEqualTo(Scenario.V1);
@@ -136,10 +182,10 @@ final class ArmFaultSweepTest {
     RunFacts paged = baseline(Scenario.ROLLBACK, SMALL_PAGE, stores);
     assertThat(paged.differencesFrom(rollback, true)).as("paging changes nothing").isEmpty();
     out.add(new Column(ArmOp.LIST_VMS_NEXT, Scenario.ROLLBACK, SMALL_PAGE,
-        FAULTS.requestCounts().getOrDefault(ArmOp.LIST_VMS_NEXT, 0), paged));
+        FIRST.faults.requestCounts().getOrDefault(ArmOp.LIST_VMS_NEXT, 0), paged));
 
     RunFacts surge = baseline(Scenario.SURGE, ArmEmulator.DEFAULT_VM_PAGE_SIZE, stores);
-    Map<ArmOp, Integer> surgeCounts = FAULTS.requestCounts();
+    Map<ArmOp, Integer> surgeCounts = FIRST.faults.requestCounts();
     assertThat(surge.status()).isEqualTo(RolloutStatus.COMPLETED);
     assertThat(surge.progress()).isEqualTo(new UpgradeProgress(10, 0, 0, 0));
     assertThat(surge.images()).hasSize(Scenario.INSTANCES).doesNotContainKeys("0", "9")
@@ -153,30 +199,34 @@ final class ArmFaultSweepTest {
     return out;
   }
 
+  /** A fault-free run, on the first lane. */
   private RunFacts baseline(Scenario scenario, int pageSize, StoreDirectories stores) {
-    EMULATOR.vmPageSize(pageSize);
+    Lane lane = FIRST;
+    lane.emulator.vmPageSize(pageSize);
     Scenario.World world = scenario.create();
-    FAULTS.serve(ARM, world.fleet());
-    RunFacts facts = new FaultedRollout(ARM, FAULTS, world, scenario, stores.next()).drive();
+    lane.faults.serve(lane.server, world.fleet());
+    RunFacts facts = new FaultedRollout(lane.server, lane.faults, world, scenario, stores.next()).drive();
     assertThat(facts.stalled()).as("the fault-free run of %s does not stop: %s", scenario, facts.summary()).isFalse();
     assertThat(facts.truthProblems()).as("the fault-free run of %s", scenario).isEmpty();
     return facts;
   }
 
-  private Cell run(Column c, ArmFault fault, Path store) {
+  /** One cell: the column's scenario with the fault from the column's middle occurrence on, graded. */
+  private static Cell run(Lane lane, Column c, ArmFault fault, Path store) {
     long t0 = System.nanoTime();
-    EMULATOR.vmPageSize(c.pageSize());
+    lane.emulator.vmPageSize(c.pageSize());
     Scenario.World world = c.scenario().create();
-    FAULTS.serve(ARM, world.fleet());
-    FAULTS.on(c.op()).nth(c.nth()).times(PERSIST).inject(fault);
+    lane.faults.serve(lane.server, world.fleet());
+    lane.faults.on(c.op()).nth(c.nth()).times(PERSIST).inject(fault);
     RunFacts facts;
     try {
-      facts = new FaultedRollout(ARM, FAULTS, world, c.scenario(), store).drive();
+      facts = new FaultedRollout(lane.server, lane.faults, world, c.scenario(), store).drive();
     } catch (RuntimeException e) {
       return new Cell("F!", "the driver failed: " + e, (System.nanoTime() - t0) / 1_000_000);
     }
     long millis = (System.nanoTime() - t0) / 1_000_000;
-    if (FAULTS.fired() == 0) {
+    int fired = lane.faults.fired();
+    if (fired == 0) {
       return new Cell("?", "never fired (" + facts.summary() + ")", millis);
     }
     List<String> wrong = new ArrayList<>(facts.differencesFrom(c.reference(), c.scenario() != Scenario.SURGE));
@@ -186,8 +236,7 @@ final class ArmFaultSweepTest {
       wrong.add("hung after " + facts.steps() + " advances");
     }
     if (!wrong.isEmpty()) {
-      return new Cell("F!", String.join("; ", wrong) + " [" + facts.summary() + "; fired " + FAULTS.fired() + "]",
-          millis);
+      return new Cell("F!", String.join("; ", wrong) + " [" + facts.summary() + "; fired " + fired + "]", millis);
     }
     return new Cell(facts.stalled() ? "S->=" : "=", facts.summary(), millis);
   }
@@ -199,14 +248,15 @@ final class ArmFaultSweepTest {
   }
 
   private static String report(List<Column> columns, Map<ArmFault, Map<ArmOp, Cell>> matrix, int runs,
-      long seconds, long cpuSeconds) {
+      long seconds, long cpuSeconds, int lanes) {
     StringBuilder out = new StringBuilder();
     long failed = matrix.values().stream().flatMap(r -> r.values().stream()).filter(c -> c.code().equals("F!"))
         .count();
     long silent = matrix.values().stream().flatMap(r -> r.values().stream()).filter(c -> c.code().equals("?"))
         .count();
     out.append(String.format(Locale.ROOT, "ARM fault sweep: %d fault classes x %d operations, %d runs, %d F!, %d ?, "
-        + "%d s (%d s of CPU)%n", matrix.size(), columns.size(), runs, failed, silent, seconds, cpuSeconds));
+        + "%d s on %d lanes (%d s of CPU)%n", matrix.size(), columns.size(), runs, failed, silent, seconds, lanes,
+        cpuSeconds));
     out.append(String.format(Locale.ROOT, "%-12s", ""));
     for (Column c : columns) {
       out.append(String.format(Locale.ROOT, " %-9s", c.op().label()));
