@@ -30,7 +30,8 @@ package dev.osupgrade.azure.emulator;
  *   <tr><td>{@link #SLOW}</td><td>changed</td><td>the real answer, after the world's clock moved by
  *       {@link ArmFaults#slowBy} (by default 6 minutes: longer than a rollout's default 5-minute lease)</td></tr>
  *   <tr><td>{@link #UNKNOWN_ENUM}</td><td>changed</td><td>the real answer with every enum the fault knows replaced by
- *       a value no SDK knows: upgrade mode {@code Eventually}, health {@code HealthState/Degraded}, running status
+ *       a value no SDK knows: upgrade mode {@code Eventually}, health {@code HealthState/Degraded} (of one instance:
+ *       the first that is not healthy, else the first), running status
  *       {@code Paused}, operation status {@code Postponed}, replication state {@code Throttled}</td></tr>
  * </table>
  *

@@ -741,18 +741,25 @@ public final class ArmFaults implements ResponseDefinitionTransformerV2 {
       }
       JsonNode value = o.path("value");
       if (value instanceof ArrayNode items) {
-        boolean oneVm = false;
+        JsonNode target = null;
         for (JsonNode item : items) {
           changed |= replace(item.path("properties").path("runningStatus"), "code", "Paused");
           JsonNode health = item.path("properties").path("instanceView").path("vmHealth").path("status");
-          if (!oneVm && replace(health, "code", "HealthState/Degraded")) {
-            oneVm = true; // one instance's health is enough
-            changed = true;
+          // one instance's health is enough: the first that is not healthy (one in flight), else the first
+          if (health.has("code") && (target == null || (isHealthy(target) && !isHealthy(health)))) {
+            target = health;
           }
+        }
+        if (target != null) {
+          changed |= replace(target, "code", "HealthState/Degraded");
         }
       }
     }
     return changed ? Optional.of(ArmJson.write(root)) : Optional.empty();
+  }
+
+  private static boolean isHealthy(JsonNode status) {
+    return status.path("code").asText().equalsIgnoreCase("HealthState/healthy");
   }
 
   private static boolean replace(JsonNode node, String field, String value) {

@@ -253,6 +253,40 @@ final class ArmFaultsTest {
   }
 
   @Test
+  void unknownEnum_runningStatusOfTheLatestRollingUpgradeAndTheHistory() {
+    SimulatedFleet platform = SimulatedFleet.create(12);
+    ScaleSetId id = platform.add(ScaleSetSpec.named("web").instances(2).image(V1));
+    platform.updateModelImage(id, V1.withLatest());
+    platform.publish(V2);
+    FAULTS.serve(ARM, platform);
+    AzureFleet azure = FAULTS.adapter(ARM, platform);
+    azure.startOsUpgrade(id);
+    FAULTS.on(ArmOp.GET_ROLLING_UPGRADE_LATEST).inject(ArmFault.UNKNOWN_ENUM);
+    FAULTS.on(ArmOp.GET_OS_UPGRADE_HISTORY).inject(ArmFault.UNKNOWN_ENUM);
+
+    catchThrowable(() -> azure.latestRollingUpgrade(id));
+    catchThrowable(() -> azure.osUpgradeHistory(id));
+
+    assertThat(body(last(ArmOp.GET_ROLLING_UPGRADE_LATEST)).at("/properties/runningStatus/code").asText())
+        .isEqualTo("Paused");
+    assertThat(body(last(ArmOp.GET_OS_UPGRADE_HISTORY)).at("/value/0/properties/runningStatus/code").asText())
+        .isEqualTo("Paused");
+    assertThat(FAULTS.fired(ArmFault.UNKNOWN_ENUM)).isEqualTo(2);
+  }
+
+  @Test
+  void emptyValue_marketplaceVersions_answeredAsAnEmptyArray() {
+    FAULTS.serve(ARM, world);
+    AzureFleet azure = FAULTS.adapter(ARM, world);
+    FAULTS.on(ArmOp.GET_MARKETPLACE_VERSIONS).inject(ArmFault.EMPTY_VALUE);
+
+    catchThrowable(() -> azure.listReleases(V1.withLatest(), dev.osupgrade.Region.of("westeurope")));
+
+    assertThat(last(ArmOp.GET_MARKETPLACE_VERSIONS).getResponse().getBodyAsString()).isEqualTo("[]");
+    assertThat(FAULTS.fired(ArmOp.GET_MARKETPLACE_VERSIONS, ArmFault.EMPTY_VALUE)).isEqualTo(1);
+  }
+
+  @Test
   void slow_movesTheWorldsClockWhileTheAnswerIsOnItsWay() {
     AzureFleet azure = once();
     FAULTS.slowBy(Duration.ofMinutes(7));
