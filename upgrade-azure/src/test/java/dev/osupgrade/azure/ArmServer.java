@@ -6,6 +6,7 @@ import com.azure.core.credential.AccessToken;
 import com.azure.core.credential.TokenCredential;
 import com.azure.core.http.HttpClient;
 import com.azure.core.http.netty.NettyAsyncHttpClientBuilder;
+import com.azure.core.http.policy.HttpPipelinePolicy;
 import com.azure.core.management.AzureEnvironment;
 import com.azure.core.management.profile.AzureProfile;
 import com.azure.resourcemanager.compute.ComputeManager;
@@ -80,13 +81,29 @@ public final class ArmServer {
    * @return the manager
    */
   public static ComputeManager computeManager(WireMockExtension server) {
+    return computeManager(server, new HttpPipelinePolicy[0]);
+  }
+
+  /**
+   * Same as {@link #computeManager(WireMockExtension)}, with extra pipeline policies (for example one that tags every
+   * request with the replica that sent it, so that a test can tell two adapters' requests apart in the journal).
+   *
+   * @param server the server
+   * @param policies the policies, added to the SDK's default pipeline
+   * @return the manager
+   */
+  public static ComputeManager computeManager(WireMockExtension server, HttpPipelinePolicy... policies) {
     String endpoint = server.getRuntimeInfo().getHttpsBaseUrl() + "/";
     Map<String, String> endpoints = new HashMap<>(AzureEnvironment.AZURE.getEndpoints());
     endpoints.put("resourceManagerEndpointUrl", endpoint);
     endpoints.put("managementEndpointUrl", endpoint);
     AzureProfile profile = new AzureProfile("tenant", SUBSCRIPTION, new AzureEnvironment(endpoints));
     TokenCredential token = request -> Mono.just(new AccessToken("test-token", OffsetDateTime.now().plusHours(1)));
-    return ComputeManager.configure().withHttpClient(trustingClient()).authenticate(token, profile);
+    ComputeManager.Configurable configurable = ComputeManager.configure().withHttpClient(trustingClient());
+    for (HttpPipelinePolicy policy : policies) {
+      configurable = configurable.withPolicy(policy);
+    }
+    return configurable.authenticate(token, profile);
   }
 
   /**
