@@ -33,7 +33,7 @@ public record ManagedStatus(long id, String name, ManagedRollout.Kind kind, List
   public ManagedStatus {
     Require.nonNull(name, "name");
     Require.nonNull(kind, "kind");
-    scaleSets = List.copyOf(Require.nonNull(scaleSets, "scaleSets"));
+    scaleSets = List.copyOf(Require.noNulls("scaleSets", scaleSets));
     Require.nonNull(state, "state");
     Require.nonNull(status, "status");
     Require.nonNull(detail, "detail");

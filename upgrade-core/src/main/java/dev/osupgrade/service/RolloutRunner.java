@@ -76,6 +76,8 @@ import org.jspecify.annotations.Nullable;
 public final class RolloutRunner {
   /** The default bound on advances running at once: 4. */
   public static final int DEFAULT_MAX_CONCURRENT_ADVANCES = 4;
+  /** The longest wait between retries of a failed advance the builder accepts: 1 day. */
+  public static final Duration MAX_RETRY = Duration.ofDays(1);
   /** The default wait before the first retry of a failed advance: 30 seconds. */
   public static final Duration DEFAULT_FIRST_RETRY = Duration.ofSeconds(30);
   /** The default longest wait between retries: 10 minutes. */
@@ -751,13 +753,13 @@ public final class RolloutRunner {
      * row up to {@code max} (default 30 seconds to 10 minutes); a {@link ThrottledException} waits at least what it
      * asks.
      *
-     * @param first positive
-     * @param max at least {@code first}
+     * @param first positive, at most 1 day
+     * @param max at least {@code first}, at most 1 day
      * @return this builder
      */
     public Builder retryBackoff(Duration first, Duration max) {
-      Require.positive("first", first);
-      Require.positive("max", max);
+      Require.positive("first", first, MAX_RETRY);
+      Require.positive("max", max, MAX_RETRY);
       Require.that(max.compareTo(first) >= 0, "max", ">= first (" + first + ")", max);
       this.firstRetry = first;
       this.maxRetry = max;

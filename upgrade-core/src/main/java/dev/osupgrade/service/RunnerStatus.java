@@ -24,7 +24,7 @@ public record RunnerStatus(RolloutRunner.State state, Instant at, int inFlight, 
   public RunnerStatus {
     Require.nonNull(state, "state");
     Require.nonNull(at, "at");
-    rollouts = List.copyOf(Require.nonNull(rollouts, "rollouts"));
+    rollouts = List.copyOf(Require.noNulls("rollouts", rollouts));
   }
 
   /** @return how many managed rollouts are in each state (states with none are left out) */

@@ -1,5 +1,6 @@
 package dev.osupgrade.testkit;
 
+import dev.osupgrade.Require;
 import dev.osupgrade.fleet.HealthState;
 import dev.osupgrade.fleet.PowerState;
 import dev.osupgrade.fleet.ProvisioningState;
@@ -39,6 +40,16 @@ public record InstanceChange(Instant at, Kind kind, ImageReference image, Provis
     CHANGED,
     /** It was deleted. */
     DELETED
+  }
+
+  /** Validates the fields. */
+  public InstanceChange {
+    Require.nonNull(at, "at");
+    Require.nonNull(kind, "kind");
+    Require.nonNull(image, "image");
+    Require.nonNull(provisioning, "provisioning");
+    Require.nonNull(power, "power");
+    Require.nonNull(health, "health");
   }
 
   /** @return true for the start of an upgrade or a rollback: the OS disk is being replaced */

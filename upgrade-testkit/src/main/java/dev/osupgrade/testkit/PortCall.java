@@ -39,7 +39,7 @@ public record PortCall(long sequence, Instant at, String method, List<String> in
   public PortCall {
     Require.nonNull(at, "at");
     Require.nonBlank("method", method);
-    instanceIds = List.copyOf(Require.nonNull(instanceIds, "instanceIds"));
+    instanceIds = List.copyOf(Require.noNulls("instanceIds", instanceIds));
     Require.nonNull(health, "health");
     Require.nonNull(model, "model");
   }

@@ -307,6 +307,10 @@ final class ApiSamples {
       Supplier<Object> s = () -> "x";
       return s;
     }
+    if (raw == java.util.concurrent.Callable.class) {
+      java.util.concurrent.Callable<Object> c = () -> "x";
+      return c;
+    }
     throw new NoSample(p.getTypeName());
   }
 
@@ -542,6 +546,20 @@ final class ApiSamples {
     m.put(RolloutEvent.class, () -> new RolloutCompleted(1, NOW, w.id, V2, new UpgradeProgress(4, 0, 0, 0),
         Duration.ofMinutes(1), new dev.osupgrade.ops.FleetVerification(ubuntu(V2), true, 4, 4, List.of())));
     m.put(RolloutListener.class, () -> (RolloutListener) e -> { });
+    m.put(FleetRecord.class, () -> w.fleet.record(w.id));
+    m.put(VirtualScheduler.class, () -> VirtualScheduler.on(w.clock));
+    m.put(dev.osupgrade.service.RolloutRunner.Builder.class, () -> dev.osupgrade.service.RolloutRunner.builder()
+        .clock(w.clock).scheduler(VirtualScheduler.on(w.clock)));
+    // a runner already shut down (and so terminated, holding nothing): awaitTermination returns at once
+    m.put(dev.osupgrade.service.RolloutRunner.class, () -> {
+      dev.osupgrade.service.RolloutRunner r = dev.osupgrade.service.RolloutRunner.builder().clock(w.clock)
+          .scheduler(VirtualScheduler.on(w.clock)).build();
+      r.shutdown();
+      return r;
+    });
+    m.put(dev.osupgrade.service.ManagedRollout.class, () -> w.once(dev.osupgrade.service.ManagedRollout.class,
+        () -> dev.osupgrade.service.RolloutRunner.builder().clock(w.clock).scheduler(VirtualScheduler.on(w.clock))
+            .build().submit(Rollout.builder(w.fleet, w.id).target(V2).clock(w.clock).build())));
     m.put(Rollout.class, () -> w.once(Rollout.class,
         () -> Rollout.builder(w.fleet, w.id).target(V2).clock(w.clock).build()));
     m.put(RolloutState.class, () -> RolloutState.initial(w.id, V2));
@@ -590,6 +608,11 @@ final class ApiSamples {
     m.put(Path.class, () -> tempDir());
     m.put(PrintStream.class, () -> new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
     m.put(Runnable.class, () -> (Runnable) () -> { });
+    m.put(java.util.concurrent.ScheduledExecutorService.class, () -> VirtualScheduler.on(w.clock));
+    m.put(dev.osupgrade.governance.rings.RingRollout.class, () -> dev.osupgrade.governance.rings.RingRollout.builder(
+        dev.osupgrade.governance.rings.RingPlan.of(dev.osupgrade.governance.rings.Ring.of("canary", Duration.ZERO,
+            w.id)), w.fleet, w.fleet).target(V2).clock(w.clock)
+        .trust(dev.osupgrade.governance.ImageTrustPolicy.trustingPublishers("Canonical")).build());
     m.put(Throwable.class, () -> new IllegalStateException("cause"));
     // the testkit
     m.put(SimulatedFleet.class, () -> w.fleet);

@@ -215,44 +215,8 @@ final class CrashSweepTest {
     assertThat(fleet.peek(id).instances()).as(why).allSatisfy(i -> assertThat(i.runs(V2)).isTrue());
   }
 
-  /**
-   * The crash points (per fleet seed, at the default seeds) where the restarted runner repeats a rollback the crashed
-   * one had sent but not yet acknowledged in its checkpoint: the instances' rollbacks, already under way, start over
-   * (a second disk replacement). The runner does not yet reconcile a once-only call from a fresh read before
-   * repeating it; when it does, these points end as the uncrashed run and this map goes.
-   */
-  private static final Map<Long, Integer> KNOWN_REPEATED_ROLLBACKS = Map.of(2026L, 8, 2027L, 8, 2028L, 8);
-
-  /**
-   * Says, from the record, whether a crashed run differs from the uncrashed one only by rollbacks started again while
-   * they were still under way (two rollback starts with no image change between them), everything else equal.
-   */
-  private static boolean onlyRepeatedRollbacks(SimulatedFleet fleet, Outcome actual, Outcome expected) {
-    FleetRecord record = fleet.record(fleet.scaleSetIds().get(0));
-    Map<String, String> reimages = new LinkedHashMap<>(actual.reimages());
-    boolean repeated = false;
-    for (String i : record.instances()) {
-      List<InstanceChange> h = record.history(i);
-      for (int k = 1; k < h.size(); k++) {
-        if (h.get(k).kind() == InstanceChange.Kind.ROLLBACK_STARTED) {
-          int j = k - 1;
-          while (j >= 0 && h.get(j).kind() != InstanceChange.Kind.IMAGE_CHANGED
-              && h.get(j).kind() != InstanceChange.Kind.ROLLBACK_STARTED) {
-            j--;
-          }
-          if (j >= 0 && h.get(j).kind() == InstanceChange.Kind.ROLLBACK_STARTED) {
-            repeated = true;
-            reimages.put(i, expected.reimages().get(i)); // the one repeat, forgiven for the comparison
-          }
-        }
-      }
-    }
-    return repeated && new Outcome(actual.status(), actual.progress(), actual.model(), actual.images(), reimages,
-        actual.created(), actual.deleted()).equals(expected);
-  }
-
-  /** How one seed's sweep went: points swept, and how many of them repeated a rollback under way. */
-  private record Swept(int points, int repeatedRollbacks) {}
+  /** How one seed's sweep went: points swept. */
+  private record Swept(int points) {}
 
   /** Sweeps every crash point of one scenario on one fleet seed. */
   private static Swept sweep(Scenario s, long seed, LongFunction<RolloutStore> storeForRun) {
@@ -266,7 +230,6 @@ final class CrashSweepTest {
 
     int swept = 0;
     List<String> failures = new ArrayList<>();
-    List<String> repeatedRollbacks = new ArrayList<>();
     for (long n = 1; n <= points; n++) {
       SimulatedFleet fleet = fleet(s, seed);
       RolloutStore store = storeForRun.apply(n);
@@ -281,41 +244,28 @@ final class CrashSweepTest {
       Rollout restarted = fleet.run(runner(fleet, fleet, store, s).build());
       Outcome actual = outcome(fleet, restarted);
       if (!actual.equals(expected)) {
-        (onlyRepeatedRollbacks(fleet, actual, expected) ? repeatedRollbacks : failures)
-            .add(crash.crashedAt().orElseThrow() + ": " + difference(actual, expected));
+        failures.add(crash.crashedAt().orElseThrow() + ": " + difference(actual, expected));
       }
       swept++;
-    }
-    if (!repeatedRollbacks.isEmpty()) {
-      System.out.printf("crash sweep %s, seed %d: %d crash points repeat a rollback under way (no reconciliation "
-          + "yet), e.g. %s%n", s.name(), seed, repeatedRollbacks.size(), repeatedRollbacks.get(0));
-    }
-    if (KNOWN_REPEATED_ROLLBACKS.containsKey(seed)) {
-      assertThat(repeatedRollbacks).as("crash points of %s, seed %s, that repeat a rollback under way", s.name(),
-          seed).hasSize(s.badImage() ? KNOWN_REPEATED_ROLLBACKS.get(seed) : 0);
     }
     if (!failures.isEmpty()) {
       fail(failures.size() + " crash points of " + s.name() + " ended differently (seed " + seed + "):\n"
           + String.join("\n", failures.subList(0, Math.min(5, failures.size()))));
     }
-    return new Swept(swept, repeatedRollbacks.size());
+    return new Swept(swept);
   }
 
   private static int sweepSeeds(Scenario s, String store, LongFunction<LongFunction<RolloutStore>> stores) {
     long started = System.nanoTime();
     int swept = 0;
-    int repeated = 0;
     List<Integer> perSeed = new ArrayList<>();
     for (long seed = FIRST_SEED; seed < FIRST_SEED + SEEDS; seed++) {
       Swept one = sweep(s, seed, stores.apply(seed));
       perSeed.add(one.points());
       swept += one.points();
-      repeated += one.repeatedRollbacks();
     }
     System.out.printf("crash sweep %s, %s store: %,d crash points over %d seeds %s, every run ended as the "
-        + "uncrashed one%s, %.1f s%n", s.name(), store, swept, SEEDS, perSeed,
-        repeated == 0 ? "" : " but for " + repeated + " that repeat a rollback under way (known)",
-        (System.nanoTime() - started) / 1e9);
+        + "uncrashed one, %.1f s%n", s.name(), store, swept, SEEDS, perSeed, (System.nanoTime() - started) / 1e9);
     return swept;
   }
 

@@ -43,18 +43,6 @@ final class InvariantSweepTest {
   /** The first seed ({@code -Dosupgrade.sweep.from}, default 1): with {@code seeds=1}, replays one failing case. */
   private static final long FROM = Long.getLong("osupgrade.sweep.from", 1);
   private static final int REPLAYED = 100;
-  /**
-   * The seeds (of the first 1,000) whose rollout ends {@code Completed} with an instance off the target or unhealthy
-   * that no event names, in one of the two ways {@link RolloutTruth#knownTruthRuleGap} describes. They wait for the
-   * truth rule at {@code Completed}, not yet in the engine; the sweep fails on any other violation, and on any
-   * change of this list.
-   */
-  private static final List<Long> KNOWN_GAPS_AT_1000 = List.of(5L, 7L, 9L, 31L, 35L, 69L, 83L, 109L, 111L, 117L,
-      120L, 151L, 165L, 170L, 178L, 193L, 210L, 213L, 216L, 234L, 252L, 253L, 255L, 266L, 268L, 277L, 282L, 297L,
-      300L, 312L, 315L, 324L, 371L, 386L, 407L, 408L, 434L, 435L, 449L, 459L, 460L, 475L, 527L, 557L, 558L, 562L,
-      583L, 586L, 603L, 612L, 631L, 632L, 635L, 663L, 665L, 671L, 690L, 697L, 729L, 746L, 749L, 783L, 789L, 799L,
-      810L, 827L, 857L, 885L, 889L, 899L, 904L, 911L, 913L, 921L, 942L, 962L, 972L, 980L, 996L);
-
   /** What one seed draws, printed when it fails. */
   record Drawn(long seed, int instances, int zones, RollingUpgradePolicy policy, boolean rollback,
       List<String> faults) {}
@@ -119,12 +107,11 @@ final class InvariantSweepTest {
         .build());
   }
 
-  /** What one seed broke: violations the engine is known to leave today, and the others. */
-  record Verdict(List<RolloutTruth.Violation> known, List<RolloutTruth.Violation> unknown) {}
+  /** What one seed broke. */
+  record Verdict(List<RolloutTruth.Violation> violations) {}
 
   static Verdict check(Drawn d, SimulatedFleet fleet, Rollout r) {
     List<RolloutTruth.Violation> unknown = new ArrayList<>();
-    List<RolloutTruth.Violation> known = new ArrayList<>();
     if (!r.status().isTerminal()) {
       unknown.add(new RolloutTruth.Violation("terminal", null, "the rollout has not ended: " + r));
     }
@@ -134,14 +121,12 @@ final class InvariantSweepTest {
         .checkCompleted()
         .checkReimages()
         .checkPlannedVersusExecuted();
-    for (RolloutTruth.Violation v : truth.violations()) {
-      (truth.knownTruthRuleGap(v) != null ? known : unknown).add(v); // judged by the fleet as the rollout ended
-    }
+    unknown.addAll(truth.violations()); // judged by the fleet as the rollout ended
     int judged = truth.violations().size();
     fleet.clock().runUntilIdle(); // rollbacks still in flight when the rollout ended finish
     List<RolloutTruth.Violation> all = truth.checkRolledBackInstancesRunTheirPreviousImage().violations();
     unknown.addAll(all.subList(judged, all.size()));
-    return new Verdict(known, unknown);
+    return new Verdict(unknown);
   }
 
   /** Everything a replay must reproduce: the event log, the fleet's log and its record. */
@@ -167,17 +152,13 @@ final class InvariantSweepTest {
     int stride = Math.max(1, SEEDS / REPLAYED);
     Map<Long, List<RolloutTruth.Violation>> broken = new TreeMap<>();
     Map<String, Integer> byInvariant = new TreeMap<>();
-    List<Long> knownGaps = new ArrayList<>();
     List<String> reports = new ArrayList<>();
     for (long seed = FROM; seed < FROM + SEEDS; seed++) {
       Drawn d = draw(seed);
       SimulatedFleet fleet = SimulatedFleet.create(seed);
       Rollout r = run(d, fleet);
       Verdict verdict = check(d, fleet, r);
-      List<RolloutTruth.Violation> violations = verdict.unknown();
-      if (!verdict.known().isEmpty()) {
-        knownGaps.add(seed);
-      }
+      List<RolloutTruth.Violation> violations = verdict.violations();
       faultsScripted += d.faults().size();
       batches += (int) fleet.record(r.scaleSet()).calls().stream()
           .filter(c -> c.accepted() && (c.is("upgradeInstances") || c.is("scaleOut"))).count();
@@ -207,14 +188,8 @@ final class InvariantSweepTest {
         + "scripted, %d replayed byte for byte, %d seeds breaking an invariant %s, %.1f s%n", SEEDS, completed,
         faulted, batches, faultsScripted, replayed, broken.size(), byInvariant,
         (System.nanoTime() - started) / 1e9);
-    System.out.printf("invariant sweep: %d seeds Completed with instances off target or unhealthy that no event "
-        + "names, for want of the truth rule (see RolloutTruth.knownTruthRuleGap): %s%n", knownGaps.size(), knownGaps);
     assertThat(broken).as("seeds breaking an invariant, by the fleet's record:\n%s", String.join("\n", reports))
         .isEmpty();
-    if (FROM == 1 && SEEDS == 1000) {
-      assertThat(knownGaps).as("the seeds of the known gap at 1,000 seeds: when the truth rule at Completed lands "
-          + "they pass; then drop RolloutTruth.knownTruthRuleGap and this list").isEqualTo(KNOWN_GAPS_AT_1000);
-    }
     if (SEEDS >= 100) {
       assertThat(completed).as("the sweep exercises healthy runs").isGreaterThan(SEEDS / 10);
       assertThat(faulted).as("the sweep exercises breaches").isGreaterThan(SEEDS / 10);

@@ -80,7 +80,10 @@ final class PublicApiFuzzTest {
       "dev.osupgrade.Require.", "the validation helpers themselves: bounds are their arguments",
       "dev.osupgrade.port.ThrottledException.<init>", "clamps a server's Retry-After to "
           + "ThrottledException.MAX_RETRY_AFTER instead of rejecting it: the value comes from a server, and building "
-          + "the exception of an error path must not fail (ThrottledExceptionTest checks the clamp)");
+          + "the exception of an error path must not fail (ThrottledExceptionTest checks the clamp)",
+      "dev.osupgrade.service.RolloutRunner.awaitTermination", "a wait in real time, like "
+          + "ExecutorService.awaitTermination: a timeout too long to count in nanoseconds means 'wait until "
+          + "terminated'; nothing is computed with it");
 
   /**
    * Fields left out when checking that a rejected call changed nothing, each with the reason; everything else a

@@ -5,6 +5,7 @@ import dev.osupgrade.event.GateEvaluated;
 import dev.osupgrade.event.InstanceHealthy;
 import dev.osupgrade.event.InstanceUpgraded;
 import dev.osupgrade.event.PlanExtended;
+import dev.osupgrade.event.RolloutCompleted;
 import dev.osupgrade.event.RolloutEvent;
 import dev.osupgrade.event.SurgeFallback;
 import dev.osupgrade.event.SurgeInstancesCreated;
@@ -18,6 +19,7 @@ import dev.osupgrade.health.GateVerdict;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.image.ImageVersion;
 import dev.osupgrade.ops.ErrorCodes;
+import dev.osupgrade.ops.FleetVerification;
 import dev.osupgrade.ops.RolloutStatus;
 import dev.osupgrade.plan.Batch;
 import dev.osupgrade.plan.RolloutPlan;
@@ -302,7 +304,12 @@ final class RolloutTruth {
 
   /**
    * A {@code Completed} rollout leaves every existing, unprotected instance on the target and healthy, by the fleet's
-   * truth when it ended, or explained by an event that names the instance (an event other than progress reports).
+   * truth when it ended, or explained: by an event that names the instance (an event other than progress reports), or
+   * by the final read's verification in {@link RolloutCompleted#verification()} — and then the explanation must be
+   * true of the fleet too (an instance said to be unhealthy on the target runs the target and is not Healthy; one said
+   * to have failed, drifted or not been upgraded does not run the target, or, when it failed without a rollback, is
+   * not Healthy on it; one said to be protected is protected), and the verification's count of instances on the target
+   * and healthy is the fleet's.
    *
    * @return this
    */
@@ -311,24 +318,51 @@ final class RolloutTruth {
       return this;
     }
     Set<String> explained = new HashSet<>();
+    Map<String, FleetVerification.Reason> verified = new HashMap<>();
+    FleetVerification verification = null;
     for (RolloutEvent e : rollout.events()) {
-      if (!PROGRESS.contains(e.getClass())) {
+      if (e instanceof RolloutCompleted c) {
+        verification = c.verification();
+        c.verification().explained().forEach(x -> verified.put(x.instanceId(), x.reason()));
+      } else if (!PROGRESS.contains(e.getClass())) {
         explained.addAll(named(e));
       }
     }
+    int good = 0;
     for (Instance i : fleet.peek(id).instances()) {
-      if (i.protectedFromUpgrade() || explained.contains(i.instanceId())) {
+      boolean onTargetAndHealthy = i.runs(target) && i.health() == HealthState.HEALTHY;
+      good += onTargetAndHealthy ? 1 : 0;
+      FleetVerification.Reason reason = verified.get(i.instanceId());
+      if (reason != null && !agrees(reason, i)) {
+        violate(COMPLETED, i.instanceId(), "Completed, and the final read says instance " + i.instanceId() + " is "
+            + reason + ", but it runs " + i.imageVersion() + " and is " + i.health()
+            + (i.protectedFromUpgrade() ? " (protected)" : ""));
+      }
+      if (i.protectedFromUpgrade() || explained.contains(i.instanceId()) || reason != null) {
         continue;
       }
       if (!i.runs(target)) {
         violate(COMPLETED, i.instanceId(), "Completed, but instance " + i.instanceId() + " runs " + i.imageVersion()
-            + ", not " + target + ", and no event explains it");
+            + ", not " + target + ", and nothing explains it");
       } else if (i.health() != HealthState.HEALTHY) {
         violate(COMPLETED, i.instanceId(), "Completed, but instance " + i.instanceId() + " is " + i.health()
-            + " on the target, and no event explains it");
+            + " on the target, and nothing explains it");
       }
     }
+    if (verification != null && verification.onTargetAndHealthy() != good) {
+      violate(COMPLETED, "Completed, and the final read counts " + verification.onTargetAndHealthy()
+          + " instances on the target and healthy, but the fleet has " + good);
+    }
     return this;
+  }
+
+  private boolean agrees(FleetVerification.Reason reason, Instance i) {
+    return switch (reason) {
+      case PROTECTED -> i.protectedFromUpgrade();
+      case UNHEALTHY_ON_TARGET -> i.runs(target) && i.health() != HealthState.HEALTHY;
+      case FAILED -> !i.runs(target) || i.health() != HealthState.HEALTHY;
+      case DRIFTED, NOT_UPGRADED -> !i.runs(target);
+    };
   }
 
   /** The instances an event names, by its record components {@code instanceId} and {@code instanceIds}. */
@@ -506,54 +540,5 @@ final class RolloutTruth {
   /** @return the surge fallbacks the rollout reported (for scenarios that must not fall back) */
   List<SurgeFallback> surgeFallbacks() {
     return rollout.events().stream().filter(SurgeFallback.class::isInstance).map(SurgeFallback.class::cast).toList();
-  }
-
-  /**
-   * Says, from the record, whether an unexplained exception at {@code Completed} is one of the two the engine is known
-   * to leave today, for want of the truth rule (a rollout says {@code Completed} only when the fleet, read back,
-   * shows every instance on the target and healthy, or an event names each exception):
-   * <ul>
-   *   <li>{@code "unhealthy after success"}: the instance reached the target and was Healthy there, then went
-   *       Unhealthy or Unknown (flapping, maintenance, an outage) before the rollout completed;</li>
-   *   <li>{@code "failed surge replacement"}: the instance was planned but never upgraded (in place), it stays on its
-   *       image, and the rollout deleted at least as many of the surge instances it created as there are such
-   *       instances: each failed surge instance leaves the one it was to replace where it was (the rollout's event
-   *       names only the surge instance, the replaced one only in its text).</li>
-   * </ul>
-   *
-   * @param v a violation of {@link #COMPLETED}
-   * @return the class, or null when the violation is not one of them
-   */
-  @Nullable String knownTruthRuleGap(Violation v) {
-    if (!v.invariant().equals(COMPLETED) || v.instanceId() == null) {
-      return null;
-    }
-    List<InstanceChange> h = record.history(v.instanceId());
-    InstanceChange end = h.get(h.size() - 1);
-    boolean onTarget = end.image().version().map(target::equals).orElse(false);
-    if (onTarget && end.health() != HealthState.HEALTHY) {
-      boolean reachedTarget = false;
-      for (InstanceChange e : h) {
-        reachedTarget |= e.kind() == InstanceChange.Kind.IMAGE_CHANGED && e.image().version().map(target::equals)
-            .orElse(false);
-        if (reachedTarget && e.health() == HealthState.HEALTHY) {
-          return "unhealthy after success";
-        }
-      }
-      return null;
-    }
-    Set<String> planned = new HashSet<>();
-    rollout.plan().ifPresent(p -> p.batches().forEach(b -> planned.addAll(b.instanceIds())));
-    Set<String> created = new HashSet<>();
-    calls.stream().filter(c -> c.accepted() && c.is("scaleOut")).forEach(c -> created.addAll(c.instanceIds()));
-    long failedSurges = created.stream().filter(i -> {
-      List<InstanceChange> s = record.history(i);
-      return s.get(s.size() - 1).kind() == InstanceChange.Kind.DELETED;
-    }).count();
-    long leftBehind = fleet.peek(id).instances().stream().filter(i -> planned.contains(i.instanceId())
-        && !i.runs(target) && record.history(i.instanceId()).stream().noneMatch(InstanceChange::isReimage)).count();
-    boolean neverUpgraded = h.stream().noneMatch(InstanceChange::isReimage);
-    return !onTarget && neverUpgraded && planned.contains(v.instanceId()) && leftBehind <= failedSurges
-        ? "failed surge replacement" : null;
   }
 }
