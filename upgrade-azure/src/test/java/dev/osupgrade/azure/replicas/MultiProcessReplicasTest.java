@@ -157,19 +157,18 @@ final class MultiProcessReplicasTest {
       pump.awaitTermination(10, TimeUnit.SECONDS);
 
       List<MutatingRequest> requests = MutatingRequest.fromJournal(ARM, FAULTS);
-      LeaseHistory leases = new LeaseHistory(replicas.values().stream().flatMap(p -> p.leases().stream()).toList());
-      try {
-        midBatch(kill);
-        everyInstanceUpgradedOnce(world, ids, requests);
-        completed(azurite, container, ids, survivors);
-        assertThat(leases.sentWithoutLease(requests)).as("mutating requests sent without the lease").isEmpty();
-        assertThat(leases.overlappingHoldings()).as("overlapping holdings").isEmpty();
-        Map<String, Long> takeovers = takenOver(kill, leases, requests);
-        report(kill, requests, takeovers, leases, ready - started, finished - ready);
-      } catch (AssertionError e) {
-        dump(replicas, requests, leases);
-        throw e;
-      }
+      LeaseHistory leases = leaseHistory(replicas);
+      midBatch(kill);
+      everyInstanceUpgradedOnce(world, ids, requests);
+      completed(azurite, container, ids, survivors);
+      assertThat(leases.sentWithoutLease(requests)).as("mutating requests sent without the lease").isEmpty();
+      assertThat(leases.overlappingHoldings()).as("overlapping holdings").isEmpty();
+      Map<String, Long> takeovers = takenOver(kill, leases, requests);
+      report(kill, requests, takeovers, leases, ready - started, finished - ready);
+    } catch (AssertionError | RuntimeException | InterruptedException e) {
+      pump.shutdownNow();
+      dump(replicas);
+      throw e;
     } finally {
       pump.shutdownNow();
       replicas.values().forEach(ReplicaProcess::close);
@@ -302,12 +301,16 @@ final class MultiProcessReplicasTest {
     System.out.println("  mutating requests by sender: " + bySender);
   }
 
-  private static void dump(Map<String, ReplicaProcess> replicas, List<MutatingRequest> requests,
-      LeaseHistory leases) {
+  private static LeaseHistory leaseHistory(Map<String, ReplicaProcess> replicas) {
+    return new LeaseHistory(replicas.values().stream().flatMap(p -> p.leases().stream()).toList());
+  }
+
+  /** Prints what a failure needs to be understood: the journal's mutating requests, the leases, each replica's say. */
+  private static void dump(Map<String, ReplicaProcess> replicas) {
     System.out.println("mutating requests:");
-    requests.forEach(q -> System.out.println("  " + q));
+    MutatingRequest.fromJournal(ARM, FAULTS).forEach(q -> System.out.println("  " + q));
     System.out.println("lease lines:");
-    leases.lines().forEach(l -> System.out.println("  " + l));
+    leaseHistory(replicas).lines().forEach(l -> System.out.println("  " + l));
     for (ReplicaProcess p : replicas.values()) {
       System.out.println(p + " output:");
       p.lines().stream().filter(l -> !l.startsWith(LeaseLine.PREFIX)).forEach(l -> System.out.println("  " + l));
