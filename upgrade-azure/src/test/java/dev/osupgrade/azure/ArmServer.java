@@ -93,7 +93,19 @@ public final class ArmServer {
    * @return the manager
    */
   public static ComputeManager computeManager(WireMockExtension server, HttpPipelinePolicy... policies) {
-    String endpoint = server.getRuntimeInfo().getHttpsBaseUrl() + "/";
+    return computeManager(server.getRuntimeInfo().getHttpsBaseUrl(), policies);
+  }
+
+  /**
+   * Builds a compute manager that talks to an ARM endpoint served by WireMock, in this JVM or another (a replica
+   * process of a multi-process test gets the server's address on its command line).
+   *
+   * @param httpsBaseUrl the server's HTTPS base URL, e.g. {@code https://127.0.0.1:41234}
+   * @param policies the policies, added to the SDK's default pipeline
+   * @return the manager
+   */
+  public static ComputeManager computeManager(String httpsBaseUrl, HttpPipelinePolicy... policies) {
+    String endpoint = httpsBaseUrl + "/";
     Map<String, String> endpoints = new HashMap<>(AzureEnvironment.AZURE.getEndpoints());
     endpoints.put("resourceManagerEndpointUrl", endpoint);
     endpoints.put("managementEndpointUrl", endpoint);
