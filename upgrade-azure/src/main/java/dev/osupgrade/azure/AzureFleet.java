@@ -176,6 +176,23 @@ public final class AzureFleet implements ScaleSetPort, PlatformUpgradePort, Imag
   /**
    * {@inheritDoc}
    *
+   * <p>One GET of the scale set VM ({@code …/virtualMachines/{instanceId}?$expand=instanceView}), read as
+   * {@link #listInstances} reads an item (the instance id derived from the resource id or name when ARM leaves it
+   * out), once this adapter has read the scale set's model; before that, a GET of the scale set first. It draws from
+   * CRP's VM get bucket (about 12 per minute per scale set), not from the listing's "high cost get" bucket. A 404
+   * is empty (the instance is gone), unless it says that the scale set or its resource group is missing
+   * ({@link dev.osupgrade.port.ResourceNotFoundException}); an answer for another instance is malformed (retried).
+   * The instance id is validated before any request ({@link dev.osupgrade.fleet.InstanceIds#require}): it is a
+   * segment of the path.
+   */
+  @Override
+  public Optional<Instance> instance(ScaleSetId id, String instanceId) {
+    return operations.instance(id, instanceId);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
    * <p>One PATCH of {@code virtualMachineProfile.storageProfile.imageReference}, waiting until ARM reports the model
    * updated. A marketplace image is sent as publisher/offer/sku/version, a gallery image as its id (the definition id
    * for {@code latest}, {@code …/versions/{v}} when pinned). ARM merges a PATCH into the model, so switching a scale

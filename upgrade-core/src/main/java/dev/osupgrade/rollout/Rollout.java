@@ -85,7 +85,10 @@ import org.jspecify.annotations.Nullable;
  * the engine waits for it, and once it has been missing for a poll interval the runner reads it on its own
  * ({@link ScaleSetPort#instance}; at most {@link #MAX_DIRECT_READS} per look). Found, it is back in the look; not
  * found, it is confirmed gone ({@link Observation#confirmedGone()}) and only then settled as removed. A fault-free
- * rollout makes no such read.
+ * rollout makes no such read. (A listing shorter than the scale set's {@code sku.capacity} is not taken as a sign of
+ * an incomplete one: on Azure the two differ in normal operation — capacity moves before instances are created or
+ * deleted, overprovisioning lists extra instances for a while, instances being deleted are still listed, autoscale
+ * changes capacity at any time — so the comparison would stall healthy rollouts, max surge's own scale-outs first.)
  *
  * <p><b>Fenced.</b> Immediately before every mutating call the runner renews its lease in the store
  * ({@link RolloutStore#renew}), and makes the call {@linkplain Fencing#under under a fence} that renews it again, so a

@@ -816,8 +816,14 @@ public final class RolloutEngine {
       Instant confirmAt = null;
       for (String id : plan.batch(d.batch).instanceIds()) {
         InstanceProgress p = d.instances.get(id);
-        if (p != null && p.stage() == InstanceStage.PENDING && fleet().instance(id).isEmpty()
-            && !obs().isConfirmedGone(id)) {
+        if (p == null || p.stage() != InstanceStage.PENDING || fleet().instance(id).isPresent()) {
+          continue;
+        }
+        if (obs().isConfirmedGone(id)) {
+          // Settled now, even if the batch still waits for another: the next look reads the others.
+          d.missingSince.remove(id);
+          d.instances.put(id, p.settled(InstanceStage.REMOVED, now));
+        } else {
           Instant at = confirmationDue(id);
           confirmAt = confirmAt == null || at.isBefore(confirmAt) ? at : confirmAt;
         }
@@ -849,13 +855,14 @@ public final class RolloutEngine {
       for (String id : batch.instanceIds()) {
         InstanceProgress p = d.instances.get(id);
         Instance live = fleet().instance(id).orElse(null);
+        if (p != null && p.stage() == InstanceStage.REMOVED && live == null) {
+          notSent.add(id + " gone"); // confirmed above, or in an earlier look
+        }
         if (p == null || p.stage() != InstanceStage.PENDING) {
           continue;
         }
         if (live == null) {
-          d.missingSince.remove(id); // confirmed above: a read of the instance found it gone
-          d.instances.put(id, p.settled(InstanceStage.REMOVED, now));
-          notSent.add(id + " gone");
+          throw new IllegalStateException("instance " + id + " is missing and was neither settled nor waited for");
         } else if (live.runs(d.target)) {
           d.instances.put(id, p.requested(InstanceStage.UPGRADING, now).upgraded(now));
           toSend.add(id);

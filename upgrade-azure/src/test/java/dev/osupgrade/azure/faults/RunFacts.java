@@ -27,10 +27,13 @@ import java.util.SortedMap;
  * @param crashes the exceptions an advance threw (class and code), in order; each was a crash and a resume
  * @param untyped the exceptions that were not the library's typed errors
  * @param stops how often an advance returned with the rollout neither ended nor scheduled (a resumable stop)
- * @param reportedStall whether the rollout showed an error while not ended (a stall, in its own words)
+ * @param reportedStall whether the rollout reported a stall ({@code Rollout.stall()}, a {@code RolloutStalled} event)
+ *     or showed an error while not ended: a stop in its own words
  * @param hung true when the run did not end within the driver's bounds
  * @param truthProblems what the world contradicts (see {@link FaultedRollout})
  * @param steps how many advances it took
+ * @param restarts the restarts of the process the driver made on purpose (not because an advance threw), each in
+ *     words
  */
 record RunFacts(
     RolloutStatus status,
@@ -46,7 +49,8 @@ record RunFacts(
     boolean reportedStall,
     boolean hung,
     List<String> truthProblems,
-    int steps) {
+    int steps,
+    List<String> restarts) {
 
   /** @return true when the run stopped on the way: a crash, a resumable stop, or a stall it reported */
   boolean stalled() {
@@ -122,7 +126,8 @@ record RunFacts(
         + model.version().map(Object::toString).orElse("latest") + ", " + steps + " advances"
         + (crashes.isEmpty() ? "" : ", " + crashes.size() + " crashes, first " + crashes.get(0)
             + (crashes.size() > 1 ? ", last " + crashes.get(crashes.size() - 1) : "")) + (stops == 0 ? "" : ", " + stops + " stops")
-        + (reportedStall ? ", reported a stall" : "") + (hung ? ", HUNG" : "")
+        + (reportedStall ? ", reported a stall" : "") + (restarts.isEmpty() ? "" : ", restarted " + restarts.get(0))
+        + (hung ? ", HUNG" : "")
         + (truthProblems.isEmpty() ? "" : ", truth: " + truthProblems);
   }
 }
