@@ -258,8 +258,11 @@ public final class AzureFleet implements ScaleSetPort, PlatformUpgradePort, Imag
    * <h4>Risks, and how they are contained</h4>
    * <ul>
    *   <li>The upgrade mode must be {@code Manual}: in {@code Rolling} or {@code Automatic} mode Azure itself would roll
-   *       every instance to the previous image, then forward again. Anything else is refused with an
-   *       {@link InvalidModelException} (code {@code RollbackRequiresManualUpgradeMode}) before any change.</li>
+   *       every instance to the previous image, then forward again. {@code Rolling} and {@code Automatic} are
+   *       refused with an {@link InvalidModelException} (code {@code RollbackRequiresManualUpgradeMode}) before any
+   *       change. A mode the library does not know is not taken for either: the call fails before any change with a
+   *       {@link dev.osupgrade.port.CloudException} that is not a rejection (code {@code UpgradeModeUnknown}), so a
+   *       rollout stalls and rolls back once the mode reads {@code Manual} again.</li>
    *   <li>While the model points at the previous image (minutes: the length of the upgrade in step 3), instances that
    *       Azure creates (scale-out, automatic repairs) or that anyone upgrades or reimages get the previous image.</li>
    *   <li>A concurrent model change makes the call fail with {@link ConflictException} instead of overwriting it. If

@@ -319,6 +319,14 @@ public final class AzureOperations {
     ImageReference model = read("scale set " + id, () -> ModelMapper.modelImage(vmss.inner()));
     UpgradeMode mode = read("scale set " + id,
         () -> ModelMapper.upgradePolicy(vmss.inner().upgradePolicy(), vmss.rawMode(), false).mode());
+    if (!mode.isKnown()) {
+      // Unknown is not Manual, and not a reason to give up either: a rollout waits until the mode reads as one it
+      // knows (a stall, not a rejection), and rolls back then.
+      throw new CloudException(0, "UpgradeModeUnknown", "Rolling back instances of " + id + " waits: the scale set's "
+          + "upgrade mode reads '" + mode.azureName() + "', a mode this library does not know, and in it Azure could "
+          + "move every instance to " + previousImage + " when the model moves there. It rolls back once the mode "
+          + "reads Manual.", null);
+    }
     if (!UpgradeMode.MANUAL.equals(mode)) {
       throw new InvalidModelException(0, "RollbackRequiresManualUpgradeMode", "Rolling back instances of " + id
           + " moves the model to " + previousImage + " for the duration of the rollback; in upgrade mode "

@@ -10,6 +10,7 @@ import dev.osupgrade.azure.emulator.ArmFault;
 import dev.osupgrade.azure.emulator.ArmFaults;
 import dev.osupgrade.azure.emulator.ArmOp;
 import dev.osupgrade.event.RolloutEvent;
+import dev.osupgrade.event.RolloutStalled;
 import dev.osupgrade.fleet.HealthState;
 import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.image.ImageVersion;
@@ -55,6 +56,7 @@ final class ArmFaultCasesTest {
   @RegisterExtension static final WireMockExtension ARM = FAULTS.extension();
 
   private static @Nullable RunFacts faultFree;
+  private static final int UNKNOWN_TIMES = 3;
 
   @TempDir Path temp;
   private @Nullable StoreDirectories stores;
@@ -235,6 +237,28 @@ final class ArmFaultCasesTest {
     soft.assertThat(thrown).as("the first advance refuses").hasSize(1)
         .hasOnlyElementsOfType(RolloutRefusedException.class);
     soft.assertAll();
+  }
+
+  /**
+   * Case 3, mid-rollout: the scale set's upgrade mode reads as one the SDK does not know ({@code "Eventually"}) in the
+   * GET the rollback makes before it moves the model (the third GET of the scale set), for {@value #UNKNOWN_TIMES}
+   * reads in a row. A refusal is only before the start: mid-rollout an unknown mode makes the rollback wait (a stall,
+   * naming the mode) rather than guess it is Manual or end the rollout, and the rollback happens once the mode reads
+   * Manual again.
+   */
+  @Test
+  void unknownUpgradeMode_readByTheRollbackMidRollout_stallsAndEndsLikeFaultFree() {
+    faultFree();
+    Scenario.World world = world();
+    FAULTS.on(ArmOp.GET_SCALE_SET).nth(3).times(UNKNOWN_TIMES).inject(ArmFault.UNKNOWN_ENUM);
+
+    FaultedRollout run = new FaultedRollout(ARM, FAULTS, world, Scenario.ROLLBACK, storeDirectory());
+    RunFacts facts = run.drive();
+
+    assertThat(FAULTS.fired(ArmOp.GET_SCALE_SET, ArmFault.UNKNOWN_ENUM)).isEqualTo(UNKNOWN_TIMES);
+    assertThat(run.events()).filteredOn(RolloutStalled.class::isInstance).map(e -> ((RolloutStalled) e).stall())
+        .anySatisfy(st -> assertThat(st.message()).contains("Eventually"));
+    assertEndsLikeFaultFree(facts);
   }
 
   /**

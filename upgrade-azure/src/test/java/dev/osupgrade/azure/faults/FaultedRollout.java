@@ -15,6 +15,8 @@ import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.image.ImageVersion;
 import dev.osupgrade.ops.RolloutStatus;
 import dev.osupgrade.port.Checkpoint;
+import dev.osupgrade.port.Lease;
+import dev.osupgrade.port.LeaseLostException;
 import dev.osupgrade.port.RolloutStore;
 import dev.osupgrade.rollout.InstanceProgress;
 import dev.osupgrade.rollout.Rollout;
@@ -69,6 +71,7 @@ final class FaultedRollout {
   private final List<String> interrupts = new ArrayList<>();
   private int restartAfterFault = -1;
   private final List<String> restarts = new ArrayList<>();
+  private final List<String> leaseLosses = new ArrayList<>();
 
   /**
    * @param server the server running the emulator and the fault layer, already serving {@code world}
@@ -84,7 +87,60 @@ final class FaultedRollout {
     this.world = world.fleet();
     this.web = world.web();
     this.scenario = scenario;
-    this.store = RolloutStore.file(storeDirectory);
+    this.store = new LeaseWatch(RolloutStore.file(storeDirectory));
+  }
+
+  /**
+   * The file store, counting the times the runner found its lease lost (a renewal or a save refused with
+   * {@link LeaseLostException}): the rollout says nothing of it, it only lets go and takes the lease again, so the
+   * driver counts it as a stop.
+   */
+  private final class LeaseWatch implements RolloutStore {
+    private final RolloutStore files;
+
+    LeaseWatch(RolloutStore files) {
+      this.files = files;
+    }
+
+    @Override
+    public Optional<Checkpoint> load(ScaleSetId scaleSet) {
+      return files.load(scaleSet);
+    }
+
+    @Override
+    public Optional<Lease> tryAcquire(ScaleSetId scaleSet, String owner, Instant now, Duration ttl) {
+      return files.tryAcquire(scaleSet, owner, now, ttl);
+    }
+
+    @Override
+    public Lease renew(Lease lease, Instant now, Duration ttl) {
+      try {
+        return files.renew(lease, now, ttl);
+      } catch (LeaseLostException e) {
+        leaseLosses.add("renewal at " + now);
+        throw e;
+      }
+    }
+
+    @Override
+    public Checkpoint save(Lease lease, long expectedVersion, String data, Instant now) {
+      try {
+        return files.save(lease, expectedVersion, data, now);
+      } catch (LeaseLostException e) {
+        leaseLosses.add("save at " + now);
+        throw e;
+      }
+    }
+
+    @Override
+    public void release(Lease lease) {
+      files.release(lease);
+    }
+
+    @Override
+    public String toString() {
+      return files.toString();
+    }
   }
 
   /** @return every event of every incarnation of the rollout, in order */
@@ -218,7 +274,7 @@ final class FaultedRollout {
     checkCheckpoint(rollout, truth, problems);
     return new RunFacts(rollout.status(), rollout.progress(), rollout.error().map(e -> e.code()).orElse(""),
         truth.modelImage(), images, health, reimages, List.copyOf(crashes), List.copyOf(untyped), stops,
-        reportedStall, hung, problems, steps, List.copyOf(restarts));
+        reportedStall, hung, problems, steps, List.copyOf(restarts), List.copyOf(leaseLosses));
   }
 
   /** A Completed rollout leaves the model and every instance on the target, or explains the instance that is not. */

@@ -34,6 +34,8 @@ import java.util.SortedMap;
  * @param steps how many advances it took
  * @param restarts the restarts of the process the driver made on purpose (not because an advance threw), each in
  *     words
+ * @param leaseLosses the times the runner found its lease lost (it lets go and takes it again, silently), each in
+ *     words; counted as a stop
  */
 record RunFacts(
     RolloutStatus status,
@@ -50,11 +52,12 @@ record RunFacts(
     boolean hung,
     List<String> truthProblems,
     int steps,
-    List<String> restarts) {
+    List<String> restarts,
+    List<String> leaseLosses) {
 
-  /** @return true when the run stopped on the way: a crash, a resumable stop, or a stall it reported */
+  /** @return true when the run stopped on the way: a crash, a resumable stop, a stall it reported, a lost lease */
   boolean stalled() {
-    return !crashes.isEmpty() || stops > 0 || reportedStall;
+    return !crashes.isEmpty() || stops > 0 || reportedStall || !leaseLosses.isEmpty();
   }
 
   /**
@@ -127,6 +130,7 @@ record RunFacts(
         + (crashes.isEmpty() ? "" : ", " + crashes.size() + " crashes, first " + crashes.get(0)
             + (crashes.size() > 1 ? ", last " + crashes.get(crashes.size() - 1) : "")) + (stops == 0 ? "" : ", " + stops + " stops")
         + (reportedStall ? ", reported a stall" : "") + (restarts.isEmpty() ? "" : ", restarted " + restarts.get(0))
+        + (leaseLosses.isEmpty() ? "" : ", lease lost " + leaseLosses.size() + "x, first " + leaseLosses.get(0))
         + (hung ? ", HUNG" : "")
         + (truthProblems.isEmpty() ? "" : ", truth: " + truthProblems);
   }
