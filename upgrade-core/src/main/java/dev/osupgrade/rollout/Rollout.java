@@ -77,8 +77,8 @@ import org.jspecify.annotations.Nullable;
  * <p><b>Once only.</b> An action decided in an earlier {@code advance()} (its answer lost, or the runner crashed after
  * sending it) is reconciled with a fresh read of the scale set before it is sent again
  * ({@link RolloutEngine#remainder}; an instance it names that the read does not list is read on its own first, so an
- * incomplete listing does not drop it from the call); after a rollback or a model write whose outcome is unknown the next look reads the
- * model afresh, and the engine points the model back where the rollout intends it. {@code Completed} is said only after
+ * incomplete listing does not drop it from the call); after a rollback or a model write whose outcome is unknown the
+ * next look reads the model afresh, and the engine points the model back where the rollout intends it. {@code Completed} is said only after
  * a final full read confirms it ({@link dev.osupgrade.event.RolloutCompleted#verification()}).
  *
  * <p><b>Vanished instances.</b> An instance the rollout expects that is missing from a listing is not taken as gone:

@@ -349,18 +349,19 @@ final class ArmFaultSweepTest {
     out.append(String.format(Locale.ROOT, "ARM fault sweep: %d fault classes x %d operations = %d cells, %d runs "
         + "(%d restarted mid-fault, seed %d), %d faults fired: %d =, %d S->=, %d F!, %d ?%n", matrix.size(),
         columns.size(), matrix.size() * columns.size(), runs, restarted, SEED, fired, same, stalled, failed, silent));
-    out.append(String.format(Locale.ROOT, "%-12s", ""));
+    StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "%-12s", ""));
     for (Column c : columns) {
-      out.append(String.format(Locale.ROOT, " %-9s", c.op().label()));
+      header.append(String.format(Locale.ROOT, " %-9s", c.op().label()));
     }
-    out.append('\n');
+    out.append(header.toString().stripTrailing()).append('\n');
     matrix.forEach((fault, row) -> {
       out.append(String.format(Locale.ROOT, "%-12s", fault.label()));
+      StringBuilder line = new StringBuilder();
       for (Column c : columns) {
         Cell cell = row.get(c.op());
-        out.append(String.format(Locale.ROOT, " %-9s", cell == null ? "" : cell.printed()));
+        line.append(String.format(Locale.ROOT, " %-9s", cell == null ? "" : cell.printed()));
       }
-      out.append('\n');
+      out.append(line.toString().stripTrailing()).append('\n');
     });
     out.append("columns:\n");
     for (Column c : columns) {
