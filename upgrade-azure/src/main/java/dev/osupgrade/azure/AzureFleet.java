@@ -176,6 +176,23 @@ public final class AzureFleet implements ScaleSetPort, PlatformUpgradePort, Imag
   /**
    * {@inheritDoc}
    *
+   * <p>One GET of the scale set VM ({@code …/virtualMachines/{instanceId}?$expand=instanceView}), read as
+   * {@link #listInstances} reads an item (the instance id derived from the resource id or name when ARM leaves it
+   * out), once this adapter has read the scale set's model; before that, a GET of the scale set first. It draws from
+   * CRP's VM get bucket (about 12 per minute per scale set), not from the listing's "high cost get" bucket. A 404
+   * is empty (the instance is gone), unless it says that the scale set or its resource group is missing
+   * ({@link dev.osupgrade.port.ResourceNotFoundException}); an answer for another instance is malformed (retried).
+   * The instance id is validated before any request ({@link dev.osupgrade.fleet.InstanceIds#require}): it is a
+   * segment of the path.
+   */
+  @Override
+  public Optional<Instance> instance(ScaleSetId id, String instanceId) {
+    return operations.instance(id, instanceId);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
    * <p>One PATCH of {@code virtualMachineProfile.storageProfile.imageReference}, waiting until ARM reports the model
    * updated. A marketplace image is sent as publisher/offer/sku/version, a gallery image as its id (the definition id
    * for {@code latest}, {@code …/versions/{v}} when pinned). ARM merges a PATCH into the model, so switching a scale
@@ -241,8 +258,11 @@ public final class AzureFleet implements ScaleSetPort, PlatformUpgradePort, Imag
    * <h4>Risks, and how they are contained</h4>
    * <ul>
    *   <li>The upgrade mode must be {@code Manual}: in {@code Rolling} or {@code Automatic} mode Azure itself would roll
-   *       every instance to the previous image, then forward again. Anything else is refused with an
-   *       {@link InvalidModelException} (code {@code RollbackRequiresManualUpgradeMode}) before any change.</li>
+   *       every instance to the previous image, then forward again. {@code Rolling} and {@code Automatic} are
+   *       refused with an {@link InvalidModelException} (code {@code RollbackRequiresManualUpgradeMode}) before any
+   *       change. A mode the library does not know is not taken for either: the call fails before any change with a
+   *       {@link dev.osupgrade.port.CloudException} that is not a rejection (code {@code UpgradeModeUnknown}), so a
+   *       rollout stalls and rolls back once the mode reads {@code Manual} again.</li>
    *   <li>While the model points at the previous image (minutes: the length of the upgrade in step 3), instances that
    *       Azure creates (scale-out, automatic repairs) or that anyone upgrades or reimages get the previous image.</li>
    *   <li>A concurrent model change makes the call fail with {@link ConflictException} instead of overwriting it. If

@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import javax.net.ssl.SSLException;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
 /**
@@ -143,7 +144,28 @@ public final class ArmServer {
     return fleet(server, new CopyOnWriteArrayList<>());
   }
 
+  /**
+   * One client for every adapter of the tests: an adapter that stands for a restarted process still reads nothing it
+   * read before (its state is its own), but reuses the pooled connections, instead of paying a TLS context and
+   * handshakes for each of the hundreds of adapters the fault sweep builds.
+   */
+  private static volatile @Nullable HttpClient shared;
+
   private static HttpClient trustingClient() {
+    HttpClient client = shared;
+    if (client == null) {
+      synchronized (ArmServer.class) {
+        client = shared;
+        if (client == null) {
+          client = newTrustingClient();
+          shared = client;
+        }
+      }
+    }
+    return client;
+  }
+
+  private static HttpClient newTrustingClient() {
     SslContext ssl;
     try {
       ssl = SslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE).build();

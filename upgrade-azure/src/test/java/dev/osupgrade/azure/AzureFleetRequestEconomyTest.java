@@ -118,6 +118,9 @@ final class AzureFleetRequestEconomyTest {
     if (path.contains("/operations/")) {
       return "GET operation status";
     }
+    if (path.matches(".*/virtualmachines/[^/?]+(\\?.*)?")) {
+      return "GET instance";
+    }
     if (path.contains("/virtualmachines?") || path.endsWith("/virtualmachines")) {
       return path.contains("$skiptoken") ? "GET instances (next page)" : "GET instances";
     }
@@ -209,6 +212,67 @@ final class AzureFleetRequestEconomyTest {
     assertThat(requests.get("GET resource SKUs")).as("the VM size is read once").isEqualTo(1);
     // the engine deletes each old instance once its replacement is healthy: one POST per instance or pair
     assertThat(requests.get("POST delete")).isBetween(5, 10);
+  }
+
+  /**
+   * A read of one instance is one GET of it ({@code $expand=instanceView}) once the adapter knows the model, else a
+   * GET of the scale set first; an id that cannot be a path segment sends nothing.
+   */
+  @Test
+  void instance_oneGetOfTheInstance_andNothingForABadId() {
+    EMULATOR.vmPageSize(ArmEmulator.DEFAULT_VM_PAGE_SIZE);
+    SimulatedFleet world = SimulatedFleet.create(SEED);
+    ScaleSetId web = world.add(ScaleSetSpec.named("web").instances(10).image(UBUNTU.withVersion(V1)));
+    AzureFleet azure = EMULATOR.connect(ARM, world);
+
+    assertThat(azure.instance(web, "3")).contains(world.peek(web).instance("3").orElseThrow());
+    assertThat(journal()).as("a fresh adapter reads the model first").containsExactly(
+        Map.entry("GET instance", 1), Map.entry("GET scale set", 1));
+    ARM.resetRequests();
+
+    assertThat(azure.instance(web, "4")).contains(world.peek(web).instance("4").orElseThrow());
+    world.deleteInstances(web, List.of("5"));
+    assertThat(azure.instance(web, "5")).isEmpty();
+    assertThat(journal()).containsExactly(Map.entry("GET instance", 2));
+    assertThat(ARM.getAllServeEvents()).allSatisfy(e -> assertThat(e.getRequest().getUrl())
+        .matches(".*/virtualMachines/[45]\\?\\$expand=instanceView&api-version=.*"));
+    ARM.resetRequests();
+
+    for (String bad : List.of("5/../6", "5?x", "", "..")) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> azure.instance(web, bad))
+          .isInstanceOf(dev.osupgrade.InvalidValueException.class);
+    }
+    assertThat(ARM.getAllServeEvents()).as("bad ids send nothing").isEmpty();
+  }
+
+  /**
+   * An instance deleted mid-rollout costs one GET of that instance (answered 404), made once it has been missing from
+   * the listing for a poll interval; the fault-free rollouts above make none.
+   */
+  @Test
+  void rollout_instanceDeletedMidRollout_oneGetOfTheInstanceConfirmsIt() {
+    EMULATOR.vmPageSize(ArmEmulator.DEFAULT_VM_PAGE_SIZE);
+    SimulatedFleet world = SimulatedFleet.create(SEED);
+    ScaleSetId web = world.add(ScaleSetSpec.named("web").instances(10).image(UBUNTU.withVersion(V1)));
+    world.publish(ImageRelease.marketplace(UBUNTU.withVersion(V2), world.clock().instant().minus(Duration.ofDays(1))));
+    world.clock().schedule(Duration.ofMinutes(3), () -> world.deleteInstances(web, List.of("9")));
+    AzureFleet azure = EMULATOR.connect(ARM, world);
+    Rollout rollout = Rollout.builder(azure, web).target(V2).clock(world.clock()).build();
+
+    for (Optional<Instant> next = rollout.advance(); next.isPresent(); next = rollout.advance()) {
+      Instant at = next.get();
+      EMULATOR.locked(() -> world.clock().advanceTo(at));
+    }
+
+    assertThat(rollout.status()).isEqualTo(RolloutStatus.COMPLETED);
+    assertThat(rollout.state().instances().get("9").stage()).isEqualTo(dev.osupgrade.rollout.InstanceStage.REMOVED);
+    assertThat(world.peek(web).instances()).hasSize(9).extracting(Instance::imageVersion).containsOnly(V2);
+    List<ServeEvent> reads = ARM.getAllServeEvents().stream()
+        .filter(e -> operation(e.getRequest()).equals("GET instance")).toList();
+    assertThat(reads).singleElement().satisfies(e -> {
+      assertThat(e.getRequest().getUrl()).contains("/virtualMachines/9?");
+      assertThat(e.getResponse().getStatus()).isEqualTo(404);
+    });
   }
 
   @Test

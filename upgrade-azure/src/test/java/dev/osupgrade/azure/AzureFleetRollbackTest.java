@@ -23,7 +23,6 @@ import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.image.ImageVersion;
 import dev.osupgrade.port.CloudException;
 import dev.osupgrade.port.ConflictException;
-import dev.osupgrade.port.InvalidModelException;
 import dev.osupgrade.port.TransientCloudException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -204,15 +203,22 @@ final class AzureFleetRollbackTest {
         "PATCH ");
   }
 
+  /**
+   * An upgrade mode the library does not know is neither Manual nor a reason to give up: the call fails before any
+   * change, but not as a rejection, so a rollout stalls and rolls back once the mode reads Manual again.
+   */
   @Test
-  void rollBack_unknownUpgradeMode_refusedBeforeAnyChange() {
+  void rollBack_unknownUpgradeMode_failsBeforeAnyChangeWithoutRejecting() {
     arm.stubFor(get(urlPathEqualTo(webPath())).willReturn(okJson(model("3", TARGET)
         .replace("\"mode\": \"Manual\"", "\"mode\": \"Eventually\""))));
 
     assertThatThrownBy(() -> fleet.rollBackInstances(WEB, List.of("3"), PREVIOUS))
-        .isInstanceOfSatisfying(InvalidModelException.class,
-            e -> assertThat(e.code()).isEqualTo("RollbackRequiresManualUpgradeMode"))
-        .hasMessageContaining("Eventually");
+        .isInstanceOfSatisfying(CloudException.class, e -> {
+          assertThat(e.code()).isEqualTo("UpgradeModeUnknown");
+          assertThat(e.isRejection()).isFalse();
+          assertThat(e.isRetryable()).isFalse();
+        })
+        .hasMessageContaining("'Eventually'");
     assertThat(ArmJournal.requests(arm)).containsExactly("GET ");
   }
 }

@@ -4,6 +4,7 @@ import dev.osupgrade.Require;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /** Ordering and formatting of instance ids: numeric ids sort as numbers ({@code 2 < 10}), others by text. */
 public final class InstanceIds {
@@ -21,6 +22,35 @@ public final class InstanceIds {
    */
   public static List<String> sorted(Collection<String> ids) {
     return Require.noNulls("ids", ids).stream().sorted(ORDER).toList();
+  }
+
+  /** The longest instance id {@link #require} accepts: Azure's longest VM name. */
+  public static final int MAX_LENGTH = 64;
+
+  /**
+   * Requires an instance id that can name one instance in a request: in Uniform orchestration Azure's ids are
+   * decimal numbers, in Flexible orchestration VM names. It is sent as one segment of a resource path
+   * ({@code …/virtualMachines/{instanceId}}), so it must be a name of at most {@value #MAX_LENGTH} characters without
+   * surrounding white space or control characters (see {@link Require#name}), free of {@code '/'}, {@code '\'},
+   * {@code '?'}, {@code '#'}, {@code '%'} and white space, and must not end in {@code '.'} (so {@code "."} and
+   * {@code ".."} are refused).
+   *
+   * @param parameter the parameter's name, for the error
+   * @param value the id
+   * @return the id
+   * @throws dev.osupgrade.InvalidValueException naming the rule it breaks
+   */
+  public static String require(String parameter, @Nullable String value) {
+    Require.name(parameter, value, MAX_LENGTH);
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c == '/' || c == '\\' || c == '?' || c == '#' || c == '%' || Character.isWhitespace(c)) {
+        throw new dev.osupgrade.InvalidValueException(parameter,
+            "one path segment: free of '/', '\\', '?', '#', '%' and white space", value);
+      }
+    }
+    Require.that(!value.endsWith("."), parameter, "an id that does not end in '.' (so not '.' or '..')", value);
+    return value;
   }
 
   /**

@@ -1,11 +1,14 @@
 package dev.osupgrade.port;
 
+import dev.osupgrade.Require;
 import dev.osupgrade.fleet.Instance;
+import dev.osupgrade.fleet.InstanceIds;
 import dev.osupgrade.fleet.ScaleSet;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.policy.UpgradePolicy;
 import java.util.List;
+import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -33,6 +36,29 @@ public interface ScaleSetPort {
    * @return the instances in instance-id order
    */
   List<Instance> listInstances(ScaleSetId id);
+
+  /**
+   * Reads one instance, with its health: the direct look a rollout takes before it believes that an instance missing
+   * from its listings is gone (a listing can be incomplete — a page lost or answered empty — twice in a row; a read
+   * of the instance itself cannot leave it out). The Azure adapter sends one GET of the scale set VM with
+   * {@code $expand=instanceView}; the simulator reads its own state.
+   *
+   * <p>The default implementation filters {@link #listInstances}, which is only as good as the listing: a port that
+   * keeps it confirms a vanished instance no better than another listing would. Ports over a real cloud should
+   * override it with a read of the one instance.
+   *
+   * @param id the scale set
+   * @param instanceId the instance, one path segment ({@link InstanceIds#require})
+   * @return the instance as {@link #listInstances} would show it, or empty when the scale set has no such instance
+   *     (any more)
+   * @throws dev.osupgrade.InvalidValueException for an id that cannot name an instance; nothing is read
+   * @throws ResourceNotFoundException when the scale set itself does not exist
+   */
+  default Optional<Instance> instance(ScaleSetId id, String instanceId) {
+    Require.nonNull(id, "id");
+    InstanceIds.require("instanceId", instanceId);
+    return listInstances(id).stream().filter(i -> i.instanceId().equals(instanceId)).findFirst();
+  }
 
   /**
    * Points the scale set model at another image (ARM: PATCH the model's image reference). Existing instances keep

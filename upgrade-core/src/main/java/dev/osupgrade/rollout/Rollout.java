@@ -5,6 +5,7 @@ import dev.osupgrade.Require;
 import dev.osupgrade.event.RolloutEvent;
 import dev.osupgrade.event.RolloutListener;
 import dev.osupgrade.fleet.Instance;
+import dev.osupgrade.fleet.InstanceIds;
 import dev.osupgrade.fleet.ScaleSet;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.image.ImageVersion;
@@ -34,7 +35,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -72,9 +76,19 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Once only.</b> An action decided in an earlier {@code advance()} (its answer lost, or the runner crashed after
  * sending it) is reconciled with a fresh read of the scale set before it is sent again
- * ({@link RolloutEngine#remainder}); after a rollback or a model write whose outcome is unknown the next look reads the
- * model afresh, and the engine points the model back where the rollout intends it. {@code Completed} is said only after
+ * ({@link RolloutEngine#remainder}; an instance it names that the read does not list is read on its own first, so an
+ * incomplete listing does not drop it from the call); after a rollback or a model write whose outcome is unknown the
+ * next look reads the model afresh, and the engine points the model back where the rollout intends it. {@code Completed} is said only after
  * a final full read confirms it ({@link dev.osupgrade.event.RolloutCompleted#verification()}).
+ *
+ * <p><b>Vanished instances.</b> An instance the rollout expects that is missing from a listing is not taken as gone:
+ * the engine waits for it, and once it has been missing for a poll interval the runner reads it on its own
+ * ({@link ScaleSetPort#instance}; at most {@link #MAX_DIRECT_READS} per look). Found, it is back in the look; not
+ * found, it is confirmed gone ({@link Observation#confirmedGone()}) and only then settled as removed. A fault-free
+ * rollout makes no such read. (A listing shorter than the scale set's {@code sku.capacity} is not taken as a sign of
+ * an incomplete one: on Azure the two differ in normal operation — capacity moves before instances are created or
+ * deleted, overprovisioning lists extra instances for a while, instances being deleted are still listed, autoscale
+ * changes capacity at any time — so the comparison would stall healthy rollouts, max surge's own scale-outs first.)
  *
  * <p><b>Fenced.</b> Immediately before every mutating call the runner renews its lease in the store
  * ({@link RolloutStore#renew}), and makes the call {@linkplain Fencing#under under a fence} that renews it again, so a
@@ -84,6 +98,16 @@ import org.jspecify.annotations.Nullable;
  * <p>Not thread-safe: drive one rollout from one thread at a time.
  */
 public final class Rollout {
+  /**
+   * The most instances one look reads one by one to confirm that they are gone: 3. A look normally costs one listing
+   * (Azure's "high cost get" bucket, about 10 per minute per scale set); a read of one scale set VM draws from the
+   * VM get bucket (about 12 per minute per scale set, a burst of 36), so three per look at the default poll interval
+   * of 30 seconds stay at half that bucket's refill, however many instances vanish at once. More missing at once is
+   * a lost page (the first reads find the instances, and nothing is decided about the others) or a scale-in, which
+   * is confirmed three per look. Not a stall: a stall would never end for a real scale-in of more than three.
+   */
+  public static final int MAX_DIRECT_READS = 3;
+
   /** The default lease duration: 5 minutes. */
   public static final Duration DEFAULT_LEASE = Duration.ofMinutes(5);
 
@@ -211,7 +235,7 @@ public final class Rollout {
       RolloutEngine.checkCanStart(observed, state.target());
       checkTargetPublished(observed);
     }
-    Decision decision = engine.decide(state, new Observation(now, observed, headroomIfSurging(observed), full));
+    Decision decision = engine.decide(state, look(now, observed, full));
     if (!commit(decision, now)) {
       return Optional.of(now.plus(engine.options().pollInterval()));
     }
@@ -526,6 +550,66 @@ public final class Rollout {
     lease = store.renew(held, clock.instant(), leaseDuration);
   }
 
+  /**
+   * The observation of this look. Instances the rollout expects that have been missing from its looks for at least a
+   * poll interval are read one by one ({@link ScaleSetPort#instance}), at most {@link #MAX_DIRECT_READS} per look,
+   * those missing longest first: one found is put back into the look (it was only missing from the listing), one
+   * not found is confirmed gone, and the rest wait for the next look.
+   */
+  private Observation look(Instant now, ScaleSet observed, boolean full) {
+    Duration poll = engine.options().pollInterval();
+    List<String> due = state.missingSince().entrySet().stream()
+        .filter(e -> observed.instance(e.getKey()).isEmpty() && !now.isBefore(e.getValue().plus(poll)))
+        .filter(e -> Optional.ofNullable(state.instances().get(e.getKey()))
+            .map(p -> !p.stage().isSettled()).orElse(false))
+        .sorted(Map.Entry.<String, Instant>comparingByValue()
+            .thenComparing(Map.Entry.comparingByKey(InstanceIds.ORDER)))
+        .limit(MAX_DIRECT_READS)
+        .map(Map.Entry::getKey)
+        .toList();
+    Set<String> gone = new TreeSet<>(InstanceIds.ORDER);
+    List<Instance> found = new ArrayList<>();
+    for (String id : due) {
+      doing = "reading instance " + id + " of " + state.scaleSet() + " (missing from the listings since "
+          + state.missingSince().get(id) + ")";
+      fleet.instance(state.scaleSet(), id).ifPresentOrElse(found::add, () -> gone.add(id));
+    }
+    ScaleSet seen = found.isEmpty() ? observed : withInstances(observed, found);
+    return new Observation(now, seen, headroomIfSurging(seen), full, gone);
+  }
+
+  /** The scale set with instances read one by one added to those it lists. */
+  private static ScaleSet withInstances(ScaleSet listed, List<Instance> more) {
+    List<Instance> all = new ArrayList<>(listed.instances());
+    for (Instance i : more) {
+      if (listed.instance(i.instanceId()).isEmpty()) {
+        all.add(i);
+      }
+    }
+    all.sort(java.util.Comparator.comparing(Instance::instanceId, InstanceIds.ORDER));
+    return listed.withInstances(all);
+  }
+
+  /**
+   * Before an action decided in an earlier advance is reconciled with a fresh read: the instances it names that the
+   * read does not list are read one by one, so that an incomplete listing does not drop them from the call (an
+   * instance a read of its own does not find is gone, and left out). Only on this path — after a failed call or a
+   * crash — and only for the instances the listing lacks. Instances deleted on purpose (max surge) need no such read.
+   */
+  private ScaleSet withNamedInstances(ScaleSet fresh, RolloutAction action) {
+    List<String> named = action instanceof RolloutAction.UpgradeInstances u ? u.instanceIds()
+        : action instanceof RolloutAction.RollBackInstances r ? r.instanceIds() : List.of();
+    List<Instance> found = new ArrayList<>();
+    for (String id : named) {
+      if (fresh.instance(id).isEmpty()) {
+        doing = "reading instance " + id + " of " + state.scaleSet() + " (named by " + action + ", missing from the "
+            + "listing)";
+        fleet.instance(state.scaleSet(), id).ifPresent(found::add);
+      }
+    }
+    return found.isEmpty() ? fresh : withInstances(fresh, found);
+  }
+
   /** Reads the capacity headroom only when the next step may start a max-surge batch (one extra read). */
   private @Nullable Integer headroomIfSurging(ScaleSet observed) {
     if (capacity == null) {
@@ -595,6 +679,9 @@ public final class Rollout {
           return false;
         }
         continue;
+      }
+      if (seen != null) {
+        seen = withNamedInstances(seen, action);
       }
       Optional<RolloutAction> send = seen == null ? Optional.of(action)
           : RolloutEngine.remainder(action, seen, state.target());

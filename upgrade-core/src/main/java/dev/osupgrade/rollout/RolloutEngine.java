@@ -81,8 +81,9 @@ import org.jspecify.annotations.Nullable;
  * image so that new instances do not take the failing one (instances upgraded successfully keep the new image and
  * then show {@code latestModelApplied=false}).
  *
- * <p>What the engine never takes from one look: an instance missing from a listing is only dropped when a later look,
- * at least a poll interval on, still misses it; a listing with no instance at all while the rollout expects some is a
+ * <p>What the engine never takes from a listing: an instance missing from it is only dropped when a read of the
+ * instance itself confirms it gone ({@link Observation#confirmedGone()}; the runner makes that read once the instance
+ * has been missing for a poll interval), since a listing can be incomplete the same way twice; a listing with no instance at all while the rollout expects some is a
  * failed look ({@link #failedLook}); the model is compared with the one the rollout intends on every look and pointed
  * back when it is found elsewhere; and {@code Completed} is said only on a full read (model and instances together)
  * that shows the model on the target and every instance on the target and healthy, or explains each one that is not
@@ -620,8 +621,10 @@ public final class RolloutEngine {
       if (d.status.isTerminal()) {
         return;
       }
-      // An instance that was missing from an earlier look and is back was never gone.
-      d.missingSince.keySet().removeIf(id -> fleet().instance(id).isPresent());
+      // An instance that was missing from an earlier look and is back was never gone; one that has settled meanwhile
+      // needs no confirmation any more.
+      d.missingSince.keySet().removeIf(id -> fleet().instance(id).isPresent()
+          || Optional.ofNullable(d.instances.get(id)).map(p -> p.stage().isSettled()).orElse(true));
       ensureModel();
       int guard = 0;
       while (!yield && d.phase != RolloutState.Phase.DONE) {
@@ -687,16 +690,27 @@ public final class RolloutEngine {
     }
 
     /**
-     * Says whether an instance missing from this look is gone for good: the first look that misses it only marks it;
-     * a look at least a poll interval later that still misses it confirms it.
+     * Says whether an instance missing from this look is gone for good: only when a read of the instance itself
+     * confirmed it in this look ({@link Observation#confirmedGone()}). Otherwise the look only marks it missing (the
+     * runner reads it directly once it has been missing for a poll interval), and it stays in play.
      */
     private boolean confirmedGone(String id) {
-      Instant since = d.missingSince.computeIfAbsent(id, k -> now);
-      if (now.isBefore(since.plus(options.pollInterval()))) {
-        return false;
+      if (obs().isConfirmedGone(id)) {
+        d.missingSince.remove(id);
+        return true;
       }
-      d.missingSince.remove(id);
-      return true;
+      d.missingSince.putIfAbsent(id, now);
+      return false;
+    }
+
+    /**
+     * When to look again for an instance missing from this look and not confirmed gone: a poll interval after it was
+     * first missed (the runner reads it directly then), or a poll interval from now once that has passed (its direct
+     * read is still to come: the runner reads a few per look).
+     */
+    private Instant confirmationDue(String id) {
+      Instant at = d.missingSince.computeIfAbsent(id, k -> now).plus(options.pollInterval());
+      return now.isBefore(at) ? at : now.plus(options.pollInterval());
     }
 
     private void progressed() {
@@ -802,15 +816,20 @@ public final class RolloutEngine {
       Instant confirmAt = null;
       for (String id : plan.batch(d.batch).instanceIds()) {
         InstanceProgress p = d.instances.get(id);
-        if (p != null && p.stage() == InstanceStage.PENDING && fleet().instance(id).isEmpty()) {
-          Instant at = d.missingSince.computeIfAbsent(id, k -> now).plus(options.pollInterval());
-          if (now.isBefore(at)) {
-            confirmAt = confirmAt == null || at.isBefore(confirmAt) ? at : confirmAt;
-          }
+        if (p == null || p.stage() != InstanceStage.PENDING || fleet().instance(id).isPresent()) {
+          continue;
+        }
+        if (obs().isConfirmedGone(id)) {
+          // Settled now, even if the batch still waits for another: the next look reads the others.
+          d.missingSince.remove(id);
+          d.instances.put(id, p.settled(InstanceStage.REMOVED, now));
+        } else {
+          Instant at = confirmationDue(id);
+          confirmAt = confirmAt == null || at.isBefore(confirmAt) ? at : confirmAt;
         }
       }
       if (confirmAt != null) {
-        // An instance of the batch is missing from this look: a later look confirms it gone before the batch goes.
+        // An instance of the batch is missing from this look: a read of it confirms it gone before the batch goes.
         waitUntil(confirmAt);
         return;
       }
@@ -836,13 +855,14 @@ public final class RolloutEngine {
       for (String id : batch.instanceIds()) {
         InstanceProgress p = d.instances.get(id);
         Instance live = fleet().instance(id).orElse(null);
+        if (p != null && p.stage() == InstanceStage.REMOVED && live == null) {
+          notSent.add(id + " gone"); // confirmed above, or in an earlier look
+        }
         if (p == null || p.stage() != InstanceStage.PENDING) {
           continue;
         }
         if (live == null) {
-          d.missingSince.remove(id); // confirmed above: missing from two looks a poll interval apart
-          d.instances.put(id, p.settled(InstanceStage.REMOVED, now));
-          notSent.add(id + " gone");
+          throw new IllegalStateException("instance " + id + " is missing and was neither settled nor waited for");
         } else if (live.runs(d.target)) {
           d.instances.put(id, p.requested(InstanceStage.UPGRADING, now).upgraded(now));
           toSend.add(id);
@@ -996,7 +1016,7 @@ public final class RolloutEngine {
         } else if (confirmedGone(id)) {
           next = p.settled(InstanceStage.REMOVED, now);
         } else {
-          return p; // missing from this look only: a later look decides
+          return p; // missing from this look, not confirmed gone by a read of it: it stays in play
         }
         progressed();
         d.instances.put(id, next);

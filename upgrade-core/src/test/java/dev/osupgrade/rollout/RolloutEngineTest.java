@@ -44,6 +44,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 final class RolloutEngineTest {
@@ -661,6 +662,67 @@ final class RolloutEngineTest {
 
     assertThat(s2.actions()).containsExactly(new RolloutAction.UpgradeInstances(List.of("6")));
     assertThat(s2.state().instances().get("1").stage()).isEqualTo(InstanceStage.REMOVED);
+  }
+
+  // ---- vanished instances ---------------------------------------------------------------------------------
+
+  private static ScaleSet without(ScaleSet fleet, String instanceId) {
+    return fleet.withInstances(fleet.instances().stream().filter(i -> !i.instanceId().equals(instanceId)).toList());
+  }
+
+  private static Decision confirmed(RolloutEngine engine, Decision previous, Duration sinceStart, ScaleSet fleet,
+      String... gone) {
+    return engine.decide(previous.state(), new Observation(at(sinceStart), fleet, null, true, Set.of(gone)));
+  }
+
+  @Test
+  void decide_inFlightInstanceMissingFromLooks_staysInPlayUntilADirectReadConfirmsItGone() {
+    Decision s1 = start(DEFAULT_ENGINE, FLEET); // batch 1 sends 0 and 5
+    ScaleSet missing5 = without(upgraded(HealthState.HEALTHY, "0"), "5");
+
+    Decision s2 = step(DEFAULT_ENGINE, s1, Duration.ofMinutes(1), missing5);
+    Decision s3 = step(DEFAULT_ENGINE, s2, Duration.ofMinutes(30), missing5);
+
+    assertThat(s3.state().instances().get("5").stage()).as("missing from two looks half an hour apart")
+        .isEqualTo(InstanceStage.UPGRADING);
+    assertThat(s3.state().missingSince()).containsEntry("5", at(Duration.ofMinutes(1)));
+    assertThat(eventsOf(s3, BatchCompleted.class)).isEmpty();
+
+    Decision s4 = confirmed(DEFAULT_ENGINE, s3, Duration.ofMinutes(31), missing5, "5");
+
+    assertThat(s4.state().instances().get("5").stage()).isEqualTo(InstanceStage.REMOVED);
+    assertThat(s4.state().missingSince()).isEmpty();
+    assertThat(eventsOf(s4, BatchCompleted.class)).singleElement().satisfies(b -> assertThat(b.batch()).isEqualTo(1));
+  }
+
+  @Test
+  void decide_instanceConfirmedGoneButInTheLook_isNotGone() {
+    Decision s1 = start(DEFAULT_ENGINE, FLEET);
+
+    Decision s2 = confirmed(DEFAULT_ENGINE, s1, Duration.ofMinutes(1), upgraded(HealthState.HEALTHY, "0", "5"), "5");
+
+    assertThat(s2.state().instances().get("5").stage()).isEqualTo(InstanceStage.SUCCEEDED);
+    assertThat(s2.state().instancesIn(InstanceStage.REMOVED)).isEmpty();
+  }
+
+  @Test
+  void decide_pendingInstanceMissing_batchWaitsForItsConfirmationThenGoesWithoutIt() {
+    Decision s1 = start(DEFAULT_ENGINE, FLEET);
+    ScaleSet batchOneDone = without(upgraded(HealthState.HEALTHY, "0", "5"), "6"); // batch 2 is 1 and 6
+
+    Decision s2 = step(DEFAULT_ENGINE, s1, Duration.ofMinutes(1), batchOneDone);
+    Decision s3 = step(DEFAULT_ENGINE, s2, Duration.ofMinutes(20), batchOneDone);
+
+    assertThat(eventsOf(s3, BatchStarted.class)).as("batch 2 waits while 6 is only missing").isEmpty();
+    assertThat(s3.state().instances().get("6").stage()).isEqualTo(InstanceStage.PENDING);
+    assertThat(s3.nextLook()).contains(at(Duration.ofMinutes(20)).plus(RolloutOptions.DEFAULT_POLL_INTERVAL));
+
+    Decision s4 = confirmed(DEFAULT_ENGINE, s3, Duration.ofMinutes(21), batchOneDone, "6");
+
+    assertThat(s4.state().instances().get("6").stage()).isEqualTo(InstanceStage.REMOVED);
+    assertThat(eventsOf(s4, BatchStarted.class)).singleElement()
+        .satisfies(b -> assertThat(b.instanceIds()).containsExactly("1"));
+    assertThat(s4.actions()).containsExactly(new RolloutAction.UpgradeInstances(List.of("1")));
   }
 
   // ---- whole rollouts -------------------------------------------------------------------------------------

@@ -90,6 +90,11 @@ public final class CrashPoints {
       }
 
       @Override
+      public Optional<Instance> instance(ScaleSetId id, String instanceId) {
+        return call("instance", () -> port.instance(id, instanceId));
+      }
+
+      @Override
       public void updateModelImage(ScaleSetId id, ImageReference image) {
         run("updateModelImage", () -> port.updateModelImage(id, image));
       }

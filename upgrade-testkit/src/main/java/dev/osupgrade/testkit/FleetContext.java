@@ -109,6 +109,16 @@ final class FleetContext {
     return out;
   }
 
+  /** One instance as ARM shows it now, or empty when the scale set has no such instance (any more). */
+  Optional<Instance> snapshot(SimScaleSet s, String instanceId) {
+    SimInstance i = s.instances.get(instanceId);
+    if (i == null) {
+      return Optional.empty();
+    }
+    return Optional.of(instance(i, i.image, i.image.equals(resolveModelImage(s)), i.provisioning, i.power,
+        i.effectiveHealth(clock.instant()), i.protectedFromUpgrade));
+  }
+
   /** One instance as ARM shows it: the one place snapshots and the record's replays of them are built. */
   static Instance instance(SimInstance i, ImageReference image, boolean latestModelApplied,
       ProvisioningState provisioning, PowerState power, HealthState health, boolean protectedFromUpgrade) {

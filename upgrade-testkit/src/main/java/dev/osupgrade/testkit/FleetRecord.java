@@ -34,8 +34,8 @@ import java.util.TreeMap;
  *       change of health (a health laid over it by an outage or maintenance included), provisioning or power state
  *       or protection, and its deletion. A flapping instance's health alternates without an event; its history
  *       shows the phase each port call saw;</li>
- *   <li>port calls: the reads of instances ({@code get}, {@code listInstances}) and every call that may change
- *       something (see {@link PortCall}), carried out or rejected, each with the scale set's true
+ *   <li>port calls: the reads of instances ({@code get}, {@code listInstances}), the reads of one instance
+ *       ({@code instance}) and every call that may change something (see {@link PortCall}), carried out or rejected, each with the scale set's true
  *       {@link FleetHealth} as it arrived. Reads of other things ({@code headroom}, {@code latestRollingUpgrade},
  *       {@code osUpgradeHistory}, {@code listReleases}) and {@link SimulatedFleet#peek} are not recorded.</li>
  * </ul>

@@ -315,6 +315,20 @@ final class PlatformUpgrades {
       this.state = RolloutState.initial(s.id, FleetContext.versionOf(target));
     }
 
+    /**
+     * The platform sees its own instances: one missing from its look for a poll interval is gone (as the engine
+     * confirmed it before direct reads existed, so platform upgrades keep their timing).
+     */
+    private Set<String> confirmedGone(ScaleSet fleet, Instant now) {
+      Set<String> gone = new TreeSet<>(InstanceIds.ORDER);
+      state.missingSince().forEach((id, since) -> {
+        if (fleet.instance(id).isEmpty() && !now.isBefore(since.plus(engine.options().pollInterval()))) {
+          gone.add(id);
+        }
+      });
+      return gone;
+    }
+
     /** One engine step: observe, decide, act, then look again when the engine says. */
     void step() {
       next = null;
@@ -325,7 +339,7 @@ final class PlatformUpgrades {
       ScaleSet fleet = observe();
       Decision d;
       try {
-        d = engine.decide(state, new Observation(now, fleet));
+        d = engine.decide(state, new Observation(now, fleet, null, true, confirmedGone(fleet, now)));
       } catch (RuntimeException e) {
         d = engine.fault(state, now, new UpgradeError(ErrorCodes.INTERNAL, "the platform upgrade stopped: " + e),
             fleet);

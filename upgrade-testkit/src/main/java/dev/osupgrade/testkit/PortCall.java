@@ -9,16 +9,17 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One port call that named a scale set of a {@link SimulatedFleet}, as the fleet received it: an entry of
- * {@link FleetRecord#calls()}. Recorded are the instance reads ({@code get}, {@code listInstances}) and every call
- * that may change something ({@code updateModelImage}, {@code updateUpgradePolicy}, {@code upgradeInstances},
+ * {@link FleetRecord#calls()}. Recorded are the instance reads ({@code get}, {@code listInstances}), the reads of one
+ * instance ({@code instance}, naming it: the look a rollout takes at an instance missing from its listings) and every
+ * call that may change something ({@code updateModelImage}, {@code updateUpgradePolicy}, {@code upgradeInstances},
  * {@code rollBackInstances}, {@code scaleOut}, {@code deleteInstances}, {@code startOsUpgrade},
  * {@code cancelRollingUpgrade}, {@code approveRollingUpgrade}), whether they were carried out or rejected.
  *
  * @param sequence the call's place in the fleet's record: increasing, shared with the instances' histories
  * @param at when the call arrived, on the fleet's clock
  * @param method the port method, e.g. {@code "upgradeInstances"}
- * @param instanceIds the instances the call named ({@code upgradeInstances}, {@code rollBackInstances},
- *     {@code deleteInstances}, {@code approveRollingUpgrade}) or created ({@code scaleOut}, once carried out), in
+ * @param instanceIds the instances the call named ({@code instance}, {@code upgradeInstances},
+ *     {@code rollBackInstances}, {@code deleteInstances}, {@code approveRollingUpgrade}) or created ({@code scaleOut}, once carried out), in
  *     the caller's order; empty for the others
  * @param image the image the call asked for ({@code updateModelImage}, {@code rollBackInstances}); null otherwise
  * @param count how many instances a {@code scaleOut} asked for; 0 otherwise
@@ -32,7 +33,11 @@ public record PortCall(long sequence, Instant at, String method, List<String> in
     @Nullable ImageReference image, int count, @Nullable String rejectedWith, FleetHealth health,
     ImageReference model) {
 
-  /** The methods that read instances: their snapshots are {@link FleetRecord#fleetAt(PortCall)}. */
+  /**
+   * The methods that read the instances: their snapshots are {@link FleetRecord#fleetAt(PortCall)}. A read of one
+   * instance ({@code instance}) is not among them: {@code fleetAt} shows the whole set as that read found it, of which
+   * it returned the named instance only.
+   */
   public static final Set<String> READS = Set.of("get", "listInstances");
 
   /** Validates and copies. */

@@ -409,6 +409,20 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
     return recorded("listInstances", id, null, null, 0, () -> ctx.snapshot(ctx.require(id)));
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Read from the fleet's own state, never from a listing: a deleted instance is empty at once. Counted and
+   * recorded as {@code "instance"} ({@link #calls}, {@link FleetRecord#calls()} with the instance named), and
+   * scripted or seeded faults of {@code "instance"} apply to it.
+   */
+  @Override
+  public Optional<Instance> instance(ScaleSetId id, String instanceId) {
+    Require.nonNull(id, "id");
+    InstanceIds.require("instanceId", instanceId);
+    return recorded("instance", id, List.of(instanceId), null, 0, () -> ctx.snapshot(ctx.require(id), instanceId));
+  }
+
   @Override
   public void updateModelImage(ScaleSetId id, ImageReference image) {
     Fencing.check();

@@ -28,7 +28,7 @@ import org.jspecify.annotations.Nullable;
 final class Throttle {
   /** The port methods, by the names {@link SimulatedFleet#calls(String)} uses. */
   static final Set<String> METHODS = Collections.unmodifiableSet(new TreeSet<>(Set.of(
-      "get", "listInstances", "updateModelImage", "updateUpgradePolicy", "upgradeInstances", "rollBackInstances",
+      "get", "listInstances", "instance", "updateModelImage", "updateUpgradePolicy", "upgradeInstances", "rollBackInstances",
       "listReleases", "startOsUpgrade", "cancelRollingUpgrade", "latestRollingUpgrade", "osUpgradeHistory",
       "approveRollingUpgrade", "headroom", "scaleOut", "deleteInstances")));
   /** Every method. */

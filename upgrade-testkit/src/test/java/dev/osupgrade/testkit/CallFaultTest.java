@@ -163,7 +163,7 @@ final class CallFaultTest {
         .hasMessageContaining("method must be one of").hasMessageContaining("upgradeInstances");
     assertThatThrownBy(() -> fleet.faults().throttleRate("*", 1.5)).isInstanceOf(InvalidValueException.class)
         .hasMessageContaining("probability must be in [0, 1]");
-    assertThat(Faults.METHODS).contains("get", "startOsUpgrade", "scaleOut").hasSize(15);
+    assertThat(Faults.METHODS).contains("get", "instance", "startOsUpgrade", "scaleOut").hasSize(16);
     assertThat(List.copyOf(Faults.METHODS)).isSorted();
   }
 }

@@ -8,6 +8,7 @@ import dev.osupgrade.policy.UpgradePolicy;
 import dev.osupgrade.port.ScaleSetPort;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 
@@ -25,6 +26,11 @@ final class HookedPort implements ScaleSetPort {
   /** A listing of the instances. */
   interface ListInstances {
     List<Instance> list(ScaleSetId id);
+  }
+
+  /** A read of one instance. */
+  interface ReadInstance {
+    Optional<Instance> read(ScaleSetId id, String instanceId);
   }
 
   /** A change of the model's image. */
@@ -45,6 +51,7 @@ final class HookedPort implements ScaleSetPort {
   final SimulatedFleet fleet;
   Get get;
   ListInstances listInstances;
+  ReadInstance instance;
   UpdateModel updateModelImage;
   Upgrade upgradeInstances;
   RollBack rollBackInstances;
@@ -54,6 +61,7 @@ final class HookedPort implements ScaleSetPort {
     this.fleet = fleet;
     this.get = fleet::get;
     this.listInstances = fleet::listInstances;
+    this.instance = fleet::instance;
     this.updateModelImage = fleet::updateModelImage;
     this.upgradeInstances = fleet::upgradeInstances;
     this.rollBackInstances = fleet::rollBackInstances;
@@ -78,6 +86,12 @@ final class HookedPort implements ScaleSetPort {
   public List<Instance> listInstances(ScaleSetId id) {
     count("listInstances");
     return listInstances.list(id);
+  }
+
+  @Override
+  public Optional<Instance> instance(ScaleSetId id, String instanceId) {
+    count("instance");
+    return instance.read(id, instanceId);
   }
 
   @Override

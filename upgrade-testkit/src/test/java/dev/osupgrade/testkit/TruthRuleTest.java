@@ -90,7 +90,7 @@ final class TruthRuleTest {
   }
 
   @Test
-  void instanceDeletedMidRollout_droppedOnlyWhenALookAPollIntervalLaterConfirmsIt() {
+  void instanceDeletedMidRollout_droppedOnlyOnceAReadOfTheInstanceFindsItGone() {
     SimulatedFleet fleet = fleet(10);
     ScaleSetId id = fleet.scaleSetIds().get(0);
     fleet.clock().schedule(Duration.ofMinutes(3), () -> fleet.deleteInstances(id, List.of("9")));
@@ -111,6 +111,11 @@ final class TruthRuleTest {
     assertThat(firstMissed).isNotNull();
     assertThat(nine.stage()).isEqualTo(InstanceStage.REMOVED);
     assertThat(nine.settledAt()).isAfterOrEqualTo(firstMissed.plus(Duration.ofSeconds(30)));
+    assertThat(fleet.record(id).calls("instance")).as("one read of 9 itself, a poll interval after it was missed")
+        .singleElement().satisfies(c -> {
+          assertThat(c.instanceIds()).containsExactly("9");
+          assertThat(c.at()).isEqualTo(nine.settledAt());
+        });
     assertThat(r).isCompleted().hasProgress(9, 0, 0, 0);
     FleetVerification v = completed(r).verification();
     assertThat(v.instances()).isEqualTo(9).isEqualTo(fleet.peek(id).instanceCount());

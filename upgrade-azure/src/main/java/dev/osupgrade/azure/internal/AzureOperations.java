@@ -166,6 +166,48 @@ public final class AzureOperations {
     return read("instances of " + id, () -> ModelMapper.instances(vms, facts.image(), facts.health()));
   }
 
+  /**
+   * Reads one instance: one GET of the scale set VM with {@code $expand=instanceView}, read as the listing reads its
+   * items (after a GET of the scale set when this adapter has not read the model yet: reading an instance needs the
+   * model's image and health source). A 404 is "no such instance", unless it says that the scale set or its resource
+   * group is missing.
+   *
+   * @param id the scale set
+   * @param instanceId the instance, one path segment
+   * @return the instance, or empty when the scale set has no such instance
+   */
+  public Optional<Instance> instance(ScaleSetId id, String instanceId) {
+    Require.nonNull(id, "id");
+    InstanceIds.require("instanceId", instanceId);
+    ModelFacts facts = models.get(id);
+    if (facts == null) {
+      ModelMapper.Vmss vmss = getScaleSet(id);
+      facts = read("scale set " + id, () -> new ModelFacts(ModelMapper.modelImage(vmss.inner()),
+          ModelMapper.healthMonitoring(vmss.inner().virtualMachineProfile())));
+      models.put(id, facts);
+    }
+    String what = "GET instance " + instanceId + " of " + id;
+    ModelMapper.Vm vm;
+    try {
+      vm = retry.call(CallKind.READ, what, () -> {
+        ArmReads.Answer answer = reads.object(reads.url(id, "/virtualMachines/" + instanceId, "$expand=instanceView"),
+            what);
+        ModelMapper.Vm read = ModelMapper.vm(answer.text(), "the answer", id.name(), what);
+        if (!read.instanceId().equals(instanceId)) {
+          throw ArmReads.unreadable(what, "it is instance " + read.instanceId() + ", not " + instanceId, null);
+        }
+        return read;
+      });
+    } catch (ResourceNotFoundException e) {
+      if (scaleSetIsMissing(e, id)) {
+        throw e;
+      }
+      return Optional.empty();
+    }
+    ModelFacts model = facts;
+    return Optional.of(read(what, () -> ModelMapper.instances(List.of(vm), model.image(), model.health()).get(0)));
+  }
+
   /** The parts of a model that reading instances needs. */
   private record ModelFacts(ImageReference image, HealthMonitoring health) {}
 
@@ -277,6 +319,14 @@ public final class AzureOperations {
     ImageReference model = read("scale set " + id, () -> ModelMapper.modelImage(vmss.inner()));
     UpgradeMode mode = read("scale set " + id,
         () -> ModelMapper.upgradePolicy(vmss.inner().upgradePolicy(), vmss.rawMode(), false).mode());
+    if (!mode.isKnown()) {
+      // Unknown is not Manual, and not a reason to give up either: a rollout waits until the mode reads as one it
+      // knows (a stall, not a rejection), and rolls back then.
+      throw new CloudException(0, "UpgradeModeUnknown", "Rolling back instances of " + id + " waits: the scale set's "
+          + "upgrade mode reads '" + mode.azureName() + "', a mode this library does not know, and in it Azure could "
+          + "move every instance to " + previousImage + " when the model moves there. It rolls back once the mode "
+          + "reads Manual.", null);
+    }
     if (!UpgradeMode.MANUAL.equals(mode)) {
       throw new InvalidModelException(0, "RollbackRequiresManualUpgradeMode", "Rolling back instances of " + id
           + " moves the model to " + previousImage + " for the duration of the rollback; in upgrade mode "

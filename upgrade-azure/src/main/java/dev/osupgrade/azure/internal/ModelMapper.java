@@ -77,15 +77,30 @@ final class ModelMapper {
     if (json == null) {
       throw malformed(what, item.where() + " is " + item.kind() + ", not an instance");
     }
+    return vm(json, item.where(), scaleSetName, what);
+  }
+
+  /**
+   * Reads one instance as Azure sent it (an item of the listing, or the answer to a GET of one scale set VM).
+   *
+   * @param json the instance's JSON object
+   * @param where where it is, for messages ("item 3 of page 1", "the answer")
+   * @param scaleSetName the scale set's name
+   * @param what what is read, for messages
+   * @return the instance
+   * @throws CloudException (code {@code UnexpectedResponse}) when it is not an instance, or has no instance id that
+   *     can be derived
+   */
+  static Vm vm(String json, String where, String scaleSetName, String what) {
     VirtualMachineScaleSetVMInner inner;
     try {
       inner = Json.model(json, VirtualMachineScaleSetVMInner::fromJson);
     } catch (IllegalArgumentException e) {
-      throw malformed(what, item.where() + " is not a readable instance: " + e.getMessage());
+      throw malformed(what, where + " is not a readable instance: " + e.getMessage());
     }
     String instanceId = instanceId(inner, scaleSetName);
     if (instanceId == null) {
-      throw malformed(what, item.where() + " has no instanceId, and neither its id (" + inner.id()
+      throw malformed(what, where + " has no instanceId, and neither its id (" + inner.id()
           + ") nor its name (" + inner.name() + ") names one");
     }
     return new Vm(instanceId, inner);

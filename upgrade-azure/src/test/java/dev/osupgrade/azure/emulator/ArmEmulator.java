@@ -84,6 +84,10 @@ import org.jspecify.annotations.Nullable;
  *       ({@link LroAnswer#DONE})</td></tr>
  *   <tr><td>GET {@code virtualMachines?$expand=instanceView}</td><td>{@code listInstances} (first page)</td><td>200,
  *       {@link #vmPageSize} instances per page with {@code nextLink} ({@code $skiptoken} = last instance id)</td></tr>
+ *   <tr><td>GET {@code virtualMachines/{instanceId}?$expand=instanceView}</td><td>{@code instance}</td><td>200,
+ *       shaped like Microsoft's {@code VirtualMachineScaleSetVM_Get} examples (no top-level {@code instanceId}); 404
+ *       {@code NotFound} "The entity was not found in this Azure location." for an instance the scale set does not
+ *       have</td></tr>
  *   <tr><td>POST {@code manualupgrade}</td><td>{@code upgradeInstances}</td><td>202 with {@code Azure-AsyncOperation}
  *       and {@code Location} ({@link LroAnswer#ACCEPTED}, default) or 200 ({@link LroAnswer#DONE})</td></tr>
  *   <tr><td>POST {@code osRollingUpgrade}</td><td>{@code startOsUpgrade}</td><td>202 with
@@ -150,6 +154,7 @@ public final class ArmEmulator implements ResponseDefinitionTransformerV2 {
   private static final String COMPUTE_API = "2025-04-01";
   private static final Pattern SCALE_SET = Pattern.compile("(?i)^/subscriptions/([^/]+)/resourceGroups/([^/]+)"
       + "/providers/Microsoft\\.Compute/virtualMachineScaleSets/([^/]+)(/.*)?$");
+  private static final Pattern ONE_VM = Pattern.compile("(?i)/virtualMachines/([^/]+)$");
   private static final Pattern GALLERY = Pattern.compile("(?i)^/subscriptions/([^/]+)/resourceGroups/([^/]+)"
       + "/providers/Microsoft\\.Compute/galleries/([^/]+)/images/([^/]+)/versions(?:/([^/]+))?$");
   private static final Pattern MARKETPLACE = Pattern.compile("(?i)^/subscriptions/([^/]+)/providers/"
@@ -530,10 +535,35 @@ public final class ArmEmulator implements ResponseDefinitionTransformerV2 {
         }
       }
       default -> {
-        // falls through to 501
+        Matcher vm = ONE_VM.matcher(call.path);
+        if (vm.find() && call.is(RequestMethod.GET)) {
+          return instance(call, w, id, vm.group(1));
+        }
+        // anything else falls through to 501
       }
     }
     return notEmulated(call);
+  }
+
+  /**
+   * GET of one scale set VM, shaped like Microsoft's {@code VirtualMachineScaleSetVM_Get_*} examples: the resource
+   * without a top-level {@code instanceId} (its id and name carry it), {@code type}
+   * {@code Microsoft.Compute/virtualMachines}, the instance view only with {@code $expand=instanceView}. An instance
+   * the scale set does not have is 404 {@code NotFound}, as CRP answers for an entity it does not know.
+   */
+  private ResponseDefinition instance(Call call, SimulatedFleet w, ScaleSetId id, String instanceId) {
+    java.util.Optional<Instance> found = w.instance(id, instanceId);
+    if (found.isEmpty()) {
+      return answer(404, ArmJson.error("NotFound", "The entity was not found in this Azure location."));
+    }
+    ObjectNode vm = ArmJson.instance(w.peek(id), found.get());
+    vm.remove("instanceId");
+    vm.put("type", "Microsoft.Compute/virtualMachines");
+    String expand = call.query("$expand");
+    if (expand == null || !expand.toLowerCase(Locale.ROOT).contains("instanceview")) {
+      ((ObjectNode) vm.get("properties")).remove("instanceView");
+    }
+    return ok(vm);
   }
 
   // -------------------------------------------------------------------------------------------- scale set ops

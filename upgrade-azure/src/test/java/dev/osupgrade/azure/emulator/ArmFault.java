@@ -31,7 +31,7 @@ package dev.osupgrade.azure.emulator;
  *       {@link ArmFaults#slowBy} (by default 6 minutes: longer than a rollout's default 5-minute lease)</td></tr>
  *   <tr><td>{@link #UNKNOWN_ENUM}</td><td>changed</td><td>the real answer with every enum the fault knows replaced by
  *       a value no SDK knows: upgrade mode {@code Eventually}, health {@code HealthState/Degraded} (of one instance:
- *       the first that is not healthy, else the first), running status
+ *       the first that is not healthy, else the first; or of the one instance read), running status
  *       {@code Paused}, operation status {@code Postponed}, replication state {@code Throttled}</td></tr>
  * </table>
  *
@@ -99,7 +99,7 @@ public enum ArmFault {
       case EMPTY_OBJECT, EMPTY_VALUE -> op.isListing();
       case TRUNCATED, MALFORMED -> hasBody(op);
       case UNKNOWN_ENUM -> switch (op) {
-        case GET_SCALE_SET, LIST_VMS, LIST_VMS_NEXT, PATCH_MODEL_IMAGE, PATCH_ROLLBACK_MODEL, PATCH_RESTORE_MODEL,
+        case GET_SCALE_SET, LIST_VMS, LIST_VMS_NEXT, GET_VM, PATCH_MODEL_IMAGE, PATCH_ROLLBACK_MODEL, PATCH_RESTORE_MODEL,
             PATCH_UPGRADE_POLICY, PATCH_CAPACITY, POLL_OPERATION, GET_ROLLING_UPGRADE_LATEST, GET_OS_UPGRADE_HISTORY,
             GET_GALLERY_VERSION -> true;
         default -> false;

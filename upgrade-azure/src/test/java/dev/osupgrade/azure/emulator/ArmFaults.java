@@ -85,6 +85,7 @@ public final class ArmFaults implements ResponseDefinitionTransformerV2 {
 
   private static final Pattern SCALE_SET = Pattern.compile("(?i)^/subscriptions/[^/]+/resourceGroups/[^/]+"
       + "/providers/Microsoft\\.Compute/virtualMachineScaleSets/([^/]+)(/.*)?$");
+  private static final Pattern ONE_VM = Pattern.compile("^/virtualmachines/[^/]+$");
   private static final Pattern GALLERY = Pattern.compile("(?i)^/subscriptions/[^/]+/resourceGroups/[^/]+"
       + "/providers/Microsoft\\.Compute/galleries/[^/]+/images/[^/]+/versions(/[^/]+)?$");
   private static final Pattern MARKETPLACE = Pattern.compile("(?i)^/subscriptions/[^/]+/providers/"
@@ -571,7 +572,7 @@ public final class ArmFaults implements ResponseDefinitionTransformerV2 {
         case "/osupgradehistory" -> get ? ArmOp.GET_OS_UPGRADE_HISTORY : ArmOp.OTHER;
         case "/approverollingupgrade" -> post ? ArmOp.POST_APPROVE : ArmOp.OTHER;
         case "/delete" -> post ? ArmOp.POST_DELETE : ArmOp.OTHER;
-        default -> ArmOp.OTHER;
+        default -> get && ONE_VM.matcher(suffix).matches() ? ArmOp.GET_VM : ArmOp.OTHER;
       };
     }
     if (!get) {
@@ -732,6 +733,8 @@ public final class ArmFaults implements ResponseDefinitionTransformerV2 {
     if (root instanceof ObjectNode o) {
       changed |= replace(o.path("properties").path("upgradePolicy"), "mode", "Eventually");
       changed |= replace(o.path("properties").path("runningStatus"), "code", "Paused");
+      changed |= replace(o.path("properties").path("instanceView").path("vmHealth").path("status"), "code",
+          "HealthState/Degraded");
       changed |= replace(o.path("properties").path("replicationStatus"), "aggregatedState", "Throttled");
       for (JsonNode region : o.path("properties").path("replicationStatus").path("summary")) {
         changed |= replace(region, "state", "Throttled");
@@ -789,6 +792,7 @@ public final class ArmFaults implements ResponseDefinitionTransformerV2 {
       case POST_MANUAL_UPGRADE, POST_ROLLBACK_UPGRADE -> "Manual Upgrade Virtual Machine Scale Set VMs";
       case POST_DELETE -> "Delete Virtual Machine Scale Set VMs";
       case GET_SCALE_SET, LIST_VMS, LIST_VMS_NEXT -> "Get Virtual Machine Scale Set";
+      case GET_VM -> "Get Virtual Machine Scale Set VM";
       default -> "Update Virtual Machine Scale Set";
     };
   }
@@ -797,7 +801,7 @@ public final class ArmFaults implements ResponseDefinitionTransformerV2 {
     return switch (op) {
       case POST_MANUAL_UPGRADE, POST_ROLLBACK_UPGRADE -> "Microsoft.Compute/virtualMachineScaleSets/manualUpgrade/action";
       case POST_DELETE -> "Microsoft.Compute/virtualMachineScaleSets/delete/action";
-      case LIST_VMS, LIST_VMS_NEXT -> "Microsoft.Compute/virtualMachineScaleSets/virtualMachines/read";
+      case LIST_VMS, LIST_VMS_NEXT, GET_VM -> "Microsoft.Compute/virtualMachineScaleSets/virtualMachines/read";
       default -> op.isMutating() ? "Microsoft.Compute/virtualMachineScaleSets/write"
           : "Microsoft.Compute/virtualMachineScaleSets/read";
     };

@@ -14,6 +14,8 @@ public enum ArmOp {
   LIST_VMS("listVms"),
   /** {@code GET virtualMachines}, a page after the first ({@code $skiptoken}). */
   LIST_VMS_NEXT("listVms+"),
+  /** {@code GET virtualMachines/{instanceId}}: one instance (a rollout's look at an instance its listing lacked). */
+  GET_VM("getVm"),
   /** {@code PATCH} of the model image outside a rollback (the rollout's model change, or a revert). */
   PATCH_MODEL_IMAGE("patchImg"),
   /** {@code PATCH} of the model to an older image with {@code If-Match}: the rollback's first PATCH. */

@@ -10,6 +10,7 @@ import dev.osupgrade.azure.emulator.ArmFault;
 import dev.osupgrade.azure.emulator.ArmFaults;
 import dev.osupgrade.azure.emulator.ArmOp;
 import dev.osupgrade.event.RolloutEvent;
+import dev.osupgrade.event.RolloutStalled;
 import dev.osupgrade.fleet.HealthState;
 import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.image.ImageVersion;
@@ -55,12 +56,14 @@ final class ArmFaultCasesTest {
   @RegisterExtension static final WireMockExtension ARM = FAULTS.extension();
 
   private static @Nullable RunFacts faultFree;
+  private static final int UNKNOWN_TIMES = 3;
 
   @TempDir Path temp;
   private @Nullable StoreDirectories stores;
 
   @AfterEach
   void deleteStores() {
+    EMULATOR.vmPageSize(ArmEmulator.DEFAULT_VM_PAGE_SIZE);
     if (stores != null) {
       stores.close();
     }
@@ -128,6 +131,7 @@ final class ArmFaultCasesTest {
         .satisfies(e -> assertThat(e.instanceIds()).containsExactly("7"));
     assertThat(journal.of(ArmOp.PATCH_RESTORE_MODEL)).hasSize(1);
     assertThat(journal.of(ArmOp.POST_MANUAL_UPGRADE)).hasSize(5);
+    assertThat(journal.of(ArmOp.GET_VM)).as("no instance goes missing: no read of one instance").isEmpty();
   }
 
   /**
@@ -172,6 +176,32 @@ final class ArmFaultCasesTest {
   }
 
   /**
+   * Case 2, a lost page: a later page of the instance listing (five instances per page) is answered
+   * {@code {"value": []}} on five looks in a row, so the listing lacks instance 7 while it is in flight. A listing can
+   * be incomplete the same way twice, so 7 is not taken as gone: once it has been missing for a poll interval it is
+   * read on its own (one GET of the scale set VM), found, and fails health and is rolled back as in the fault-free
+   * run. It used to be settled as removed, and the rollout ended Completed 9/0 with 7 unhealthy on the target.
+   */
+  @Test
+  void laterPageEmpty_fiveLooksInARow_theMissingInstanceIsReadOnItsOwnAndEndsLikeFaultFree() {
+    faultFree();
+    EMULATOR.vmPageSize(5);
+    Scenario.World world = world();
+    FAULTS.on(ArmOp.LIST_VMS_NEXT).nth(17).times(5).inject(ArmFault.EMPTY_VALUE);
+
+    FaultedRollout run = new FaultedRollout(ARM, FAULTS, world, Scenario.ROLLBACK, storeDirectory());
+    RunFacts facts = run.drive();
+    Journal journal = Journal.read(ARM, FAULTS);
+
+    assertThat(FAULTS.fired(ArmOp.LIST_VMS_NEXT, ArmFault.EMPTY_VALUE)).isEqualTo(5);
+    assertThat(journal.of(ArmOp.GET_VM)).as("reads of one instance").isNotEmpty()
+        .allSatisfy(e -> assertThat(e.status()).isEqualTo(200));
+    RolloutState checkpoint = RolloutState.decode(run.store().load(world.web()).orElseThrow().data());
+    assertThat(checkpoint.instancesIn(InstanceStage.REMOVED)).as("instances settled as removed").isEmpty();
+    assertEndsLikeFaultFree(facts);
+  }
+
+  /**
    * Case 3: the scale set's upgrade mode is one the SDK does not know ({@code "Eventually"}). Today it is read as
    * Manual and the rollout starts changing the scale set. Unknown is not Manual: refused before any mutating request.
    */
@@ -207,6 +237,28 @@ final class ArmFaultCasesTest {
     soft.assertThat(thrown).as("the first advance refuses").hasSize(1)
         .hasOnlyElementsOfType(RolloutRefusedException.class);
     soft.assertAll();
+  }
+
+  /**
+   * Case 3, mid-rollout: the scale set's upgrade mode reads as one the SDK does not know ({@code "Eventually"}) in the
+   * GET the rollback makes before it moves the model (the third GET of the scale set), for {@value #UNKNOWN_TIMES}
+   * reads in a row. A refusal is only before the start: mid-rollout an unknown mode makes the rollback wait (a stall,
+   * naming the mode) rather than guess it is Manual or end the rollout, and the rollback happens once the mode reads
+   * Manual again.
+   */
+  @Test
+  void unknownUpgradeMode_readByTheRollbackMidRollout_stallsAndEndsLikeFaultFree() {
+    faultFree();
+    Scenario.World world = world();
+    FAULTS.on(ArmOp.GET_SCALE_SET).nth(3).times(UNKNOWN_TIMES).inject(ArmFault.UNKNOWN_ENUM);
+
+    FaultedRollout run = new FaultedRollout(ARM, FAULTS, world, Scenario.ROLLBACK, storeDirectory());
+    RunFacts facts = run.drive();
+
+    assertThat(FAULTS.fired(ArmOp.GET_SCALE_SET, ArmFault.UNKNOWN_ENUM)).isEqualTo(UNKNOWN_TIMES);
+    assertThat(run.events()).filteredOn(RolloutStalled.class::isInstance).map(e -> ((RolloutStalled) e).stall())
+        .anySatisfy(st -> assertThat(st.message()).contains("Eventually"));
+    assertEndsLikeFaultFree(facts);
   }
 
   /**

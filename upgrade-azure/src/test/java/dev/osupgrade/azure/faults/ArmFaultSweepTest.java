@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -23,6 +24,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -35,9 +37,19 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>The operations are those the fault-free runs of two scenarios send: the issue's (ten instances, instance 7 fails
  * health, automatic rollback on: the forward path and the adapter's rollback sequence), and max surge (the capacity
- * calls). Later pages of the instance listing are swept with five instances per page. Each cell's fault persists: it
- * fires from the middle occurrence of its operation in the fault-free run on, on {@value #PERSIST} matching requests
- * (more than the adapter's four attempts, so it reaches the runner), and is then lifted.
+ * calls). Later pages of the instance listing are swept with five instances per page. The read of one instance
+ * ({@link ArmOp#GET_VM}), which a rollout makes only for an instance missing from its listings, is swept in the
+ * issue's scenario with a lost page underneath: the later page answered {@code {"value": []}} as in the
+ * {@code emptyValue x listVms+} cell (that run, fault-free otherwise, must end like the fault-free run; it is the
+ * column's reference). Each cell's fault persists: it fires from the middle occurrence of its operation in the
+ * column's reference run on, on {@value #PERSIST} matching requests (more than the adapter's four attempts, so it
+ * reaches the runner), and is then lifted.
+ *
+ * <p>Resume from the durable store after a crash mid-fault: besides the crash and resume the driver makes whenever
+ * an advance throws, a seeded third of the cells ({@code -Darmsweep.seed}, default {@value #DEFAULT_SEED}) also
+ * restart the process on purpose 0 to 2 advances after the first fault fired, while it is at work (the rollout
+ * object and its adapter dropped without releasing the lease, a new process resumed from {@code RolloutStore.file});
+ * those cells are marked {@code r}.
  *
  * <p>A cell is right when the run ends like the fault-free run (the same final world: the model, every instance's
  * image, health and reimages; the same status and counts), with or without stalling on the way, and nothing in it
@@ -49,10 +61,14 @@ import org.junit.jupiter.api.io.TempDir;
  *       as fault-free;</li>
  *   <li>{@code F!} wrong: ended otherwise, contradicted by the world, an untyped exception, or hung;</li>
  *   <li>{@code ?} the fault never fired (the cell tested nothing);</li>
- *   <li>{@code -} the fault cannot be expressed on the operation (a body fault on a bodiless answer).</li>
+ *   <li>{@code -} the fault cannot be expressed on the operation (a body fault on a bodiless answer);</li>
+ *   <li>a trailing {@code r}: the cell also restarted the process mid-fault (see above).</li>
  * </ul>
+ * The matrix prints the same for the same code and seed (the runs are deterministic; the time it took is on a line
+ * of its own, after it).
  * With {@code -Darmsweep.strict=true} (the default) the test fails on any {@code F!} or {@code ?} cell;
- * {@code -Darmsweep.strict=false} only prints the matrix. {@code -Darmsweep.only=REGEX} sweeps the fault classes whose
+ * {@code -Darmsweep.strict=false} only prints the matrix; {@code -Darmsweep.details=true} also prints each cell's run
+ * in one line. {@code -Darmsweep.only=REGEX} sweeps the fault classes whose
  * names match; {@code -Darmsweep.lanes=1} runs one rollout at a time (by default two run at once, each on its own
  * server).
  */
@@ -64,6 +80,9 @@ final class ArmFaultSweepTest {
 
   /** How many rollouts run at once, each lane with its own server, emulator and fault layer (default: 2). */
   static final int LANES = Integer.getInteger("armsweep.lanes", 2);
+  /** The seed that picks the cells that restart mid-fault, and when. */
+  static final long DEFAULT_SEED = 8;
+  static final long SEED = Long.getLong("armsweep.seed", DEFAULT_SEED);
 
   private static final Lane FIRST = new Lane();
   private static final Lane SECOND = new Lane();
@@ -82,15 +101,45 @@ final class ArmFaultSweepTest {
     final WireMockExtension server = faults.extension();
   }
 
-  /** One column: an operation, swept in a scenario at a page size, with its count in the fault-free run. */
-  private record Column(ArmOp op, Scenario scenario, int pageSize, int occurrences, RunFacts reference) {
+  /**
+   * A fault laid under a whole column, the same in its reference run and in each of its cells.
+   *
+   * @param op the operation
+   * @param nth from which request of it
+   * @param times on how many
+   * @param fault the fault
+   */
+  private record Background(ArmOp op, int nth, int times, ArmFault fault) {
+    void arm(ArmFaults faults) {
+      faults.on(op).nth(nth).times(times).inject(fault);
+    }
+
+    @Override
+    public String toString() {
+      return fault.label() + " on " + op.label() + " from #" + nth + ", " + times + " times";
+    }
+  }
+
+  /**
+   * One column: an operation, swept in a scenario at a page size (with a fault underneath, or none), with its count in
+   * the column's reference run.
+   */
+  private record Column(ArmOp op, Scenario scenario, int pageSize, @Nullable Background background, int occurrences,
+      RunFacts reference) {
     int nth() {
       return (occurrences + 1) / 2;
     }
   }
 
-  /** One cell's result. */
-  private record Cell(String code, String detail, long millis) {}
+  /** One cell's result: its code, and how many times its fault fired. */
+  private record Cell(String code, String detail, int fired, boolean restarted) {
+    String printed() {
+      return code + (restarted ? "r" : "");
+    }
+  }
+
+  /** Whether a cell restarts mid-fault, and when (advances after the first firing); drawn for every cell in order. */
+  private record Restart(boolean on, int after) {}
 
   /**
    * The whole matrix in one test, so that it prints as one table. Its own timeout: the project's default of 30 s is
@@ -104,6 +153,7 @@ final class ArmFaultSweepTest {
 
     long started = System.nanoTime();
     long cpuStarted = processCpuNanos();
+    SplittableRandom restarts = new SplittableRandom(SEED);
     try (StoreDirectories stores = new StoreDirectories(temp)) {
       List<Column> columns = columns(stores);
       Map<ArmFault, Map<ArmOp, Future<Cell>>> futures = new EnumMap<>(ArmFault.class);
@@ -112,27 +162,31 @@ final class ArmFaultSweepTest {
       int runs = 0;
       try {
         for (ArmFault fault : ArmFault.values()) {
-          if (only != null && !fault.name().matches(only)) {
-            continue;
-          }
           Map<ArmOp, Future<Cell>> row = new LinkedHashMap<>();
           for (Column c : columns) {
+            // drawn for every cell, swept or not, so that a cell's draw does not depend on -Darmsweep.only
+            Restart restart = new Restart(restarts.nextInt(3) == 0, restarts.nextInt(3));
+            if (only != null && !fault.name().matches(only)) {
+              continue;
+            }
             if (!fault.appliesTo(c.op())) {
-              row.put(c.op(), CompletableFuture.completedFuture(new Cell("-", "", 0)));
+              row.put(c.op(), CompletableFuture.completedFuture(new Cell("-", "", 0, false)));
               continue;
             }
             Path store = stores.next();
             row.put(c.op(), pool.submit(() -> {
               Lane lane = lanes.take();
               try {
-                return run(lane, c, fault, store);
+                return run(lane, c, fault, restart, store);
               } finally {
                 lanes.add(lane);
               }
             }));
             runs++;
           }
-          futures.put(fault, row);
+          if (!row.isEmpty()) {
+            futures.put(fault, row);
+          }
         }
         Map<ArmFault, Map<ArmOp, Cell>> matrix = new EnumMap<>(ArmFault.class);
         for (Map.Entry<ArmFault, Map<ArmOp, Future<Cell>>> row : futures.entrySet()) {
@@ -144,8 +198,10 @@ final class ArmFaultSweepTest {
         }
         long seconds = (System.nanoTime() - started) / 1_000_000_000L;
         long cpuSeconds = (processCpuNanos() - cpuStarted) / 1_000_000_000L;
-        String report = report(columns, matrix, runs, seconds, cpuSeconds, lanes.size());
+        String report = report(columns, matrix, runs);
         System.out.println(report);
+        System.out.printf(Locale.ROOT, "ARM fault sweep took %d s on %d lanes (%d s of CPU)%n", seconds, lanes.size(),
+            cpuSeconds);
 
         List<String> wrong = new ArrayList<>();
         matrix.forEach((fault, row) -> row.forEach((op, cell) -> {
@@ -166,68 +222,100 @@ final class ArmFaultSweepTest {
   /** The fault-free runs, asserted against their own scenario, and the columns their requests give. */
   private List<Column> columns(StoreDirectories stores) {
     List<Column> out = new ArrayList<>();
-    RunFacts rollback = baseline(Scenario.ROLLBACK, ArmEmulator.DEFAULT_VM_PAGE_SIZE, stores);
+    RunFacts rollback = baseline(Scenario.ROLLBACK, ArmEmulator.DEFAULT_VM_PAGE_SIZE, null, stores);
     Map<ArmOp, Integer> counts = FIRST.faults.requestCounts();
     assertThat(rollback.status()).isEqualTo(RolloutStatus.COMPLETED);
     assertThat(rollback.progress()).isEqualTo(new UpgradeProgress(9, 1, 0, 0));
     assertThat(rollback.images().get("7")).isEqualTo(Scenario.V1);
     assertThat(counts).containsKeys(ArmOp.PATCH_ROLLBACK_MODEL, ArmOp.POST_ROLLBACK_UPGRADE,
-        ArmOp.PATCH_RESTORE_MODEL);
+        ArmOp.PATCH_RESTORE_MODEL).doesNotContainKey(ArmOp.GET_VM);
     counts.forEach((op, n) -> {
       if (op != ArmOp.OTHER) {
-        out.add(new Column(op, Scenario.ROLLBACK, ArmEmulator.DEFAULT_VM_PAGE_SIZE, n, rollback));
+        out.add(new Column(op, Scenario.ROLLBACK, ArmEmulator.DEFAULT_VM_PAGE_SIZE, null, n, rollback));
       }
     });
 
-    RunFacts paged = baseline(Scenario.ROLLBACK, SMALL_PAGE, stores);
+    RunFacts paged = baseline(Scenario.ROLLBACK, SMALL_PAGE, null, stores);
     assertThat(paged.differencesFrom(rollback, true)).as("paging changes nothing").isEmpty();
-    out.add(new Column(ArmOp.LIST_VMS_NEXT, Scenario.ROLLBACK, SMALL_PAGE,
-        FIRST.faults.requestCounts().getOrDefault(ArmOp.LIST_VMS_NEXT, 0), paged));
+    Column laterPages = new Column(ArmOp.LIST_VMS_NEXT, Scenario.ROLLBACK, SMALL_PAGE, null,
+        FIRST.faults.requestCounts().getOrDefault(ArmOp.LIST_VMS_NEXT, 0), paged);
+    out.add(laterPages);
 
-    RunFacts surge = baseline(Scenario.SURGE, ArmEmulator.DEFAULT_VM_PAGE_SIZE, stores);
+    // the read of one instance happens only for an instance missing from the listings: under a lost page
+    Background lostPage = new Background(ArmOp.LIST_VMS_NEXT, laterPages.nth(), PERSIST, ArmFault.EMPTY_VALUE);
+    RunFacts underLostPage = baseline(Scenario.ROLLBACK, SMALL_PAGE, lostPage, stores);
+    assertThat(underLostPage.differencesFrom(rollback, true)).as("a lost page changes nothing (%s)",
+        underLostPage.summary()).isEmpty();
+    int reads = FIRST.faults.requestCounts().getOrDefault(ArmOp.GET_VM, 0);
+    assertThat(reads).as("instances missing from the listing are read on their own").isPositive();
+    out.add(new Column(ArmOp.GET_VM, Scenario.ROLLBACK, SMALL_PAGE, lostPage, reads, underLostPage));
+
+    RunFacts surge = baseline(Scenario.SURGE, ArmEmulator.DEFAULT_VM_PAGE_SIZE, null, stores);
     Map<ArmOp, Integer> surgeCounts = FIRST.faults.requestCounts();
     assertThat(surge.status()).isEqualTo(RolloutStatus.COMPLETED);
     assertThat(surge.progress()).isEqualTo(new UpgradeProgress(10, 0, 0, 0));
     assertThat(surge.images()).hasSize(Scenario.INSTANCES).doesNotContainKeys("0", "9")
         .allSatisfy((id, v) -> assertThat(v).isEqualTo(Scenario.V2));
-    assertThat(surgeCounts).containsKeys(ArmOp.PATCH_CAPACITY, ArmOp.POST_DELETE, ArmOp.GET_USAGES);
+    assertThat(surgeCounts).containsKeys(ArmOp.PATCH_CAPACITY, ArmOp.POST_DELETE, ArmOp.GET_USAGES)
+        .doesNotContainKey(ArmOp.GET_VM);
     surgeCounts.forEach((op, n) -> {
       if (op != ArmOp.OTHER && out.stream().noneMatch(c -> c.op() == op)) {
-        out.add(new Column(op, Scenario.SURGE, ArmEmulator.DEFAULT_VM_PAGE_SIZE, n, surge));
+        out.add(new Column(op, Scenario.SURGE, ArmEmulator.DEFAULT_VM_PAGE_SIZE, null, n, surge));
       }
     });
     return out;
   }
 
-  /** A fault-free run, on the first lane. */
-  private RunFacts baseline(Scenario scenario, int pageSize, StoreDirectories stores) {
+  /**
+   * A run without faults (or with the column's fault underneath only), on the first lane, that must not stop and
+   * must agree with the world.
+   */
+  private RunFacts baseline(Scenario scenario, int pageSize, @Nullable Background background,
+      StoreDirectories stores) {
     Lane lane = FIRST;
     lane.emulator.vmPageSize(pageSize);
     Scenario.World world = scenario.create();
     lane.faults.serve(lane.server, world.fleet());
+    if (background != null) {
+      background.arm(lane.faults);
+    }
     RunFacts facts = new FaultedRollout(lane.server, lane.faults, world, scenario, stores.next()).drive();
-    assertThat(facts.stalled()).as("the fault-free run of %s does not stop: %s", scenario, facts.summary()).isFalse();
-    assertThat(facts.truthProblems()).as("the fault-free run of %s", scenario).isEmpty();
+    if (background == null) {
+      assertThat(facts.stalled()).as("the fault-free run of %s does not stop: %s", scenario, facts.summary())
+          .isFalse();
+    } else {
+      assertThat(lane.faults.fired()).as("%s fired", background).isEqualTo(background.times());
+    }
+    assertThat(facts.truthProblems()).as("the reference run of %s", scenario).isEmpty();
     return facts;
   }
 
-  /** One cell: the column's scenario with the fault from the column's middle occurrence on, graded. */
-  private static Cell run(Lane lane, Column c, ArmFault fault, Path store) {
-    long t0 = System.nanoTime();
+  /**
+   * One cell: the column's scenario (and background) with the fault from the column's middle occurrence on, and a
+   * restart mid-fault when drawn, graded.
+   */
+  private static Cell run(Lane lane, Column c, ArmFault fault, Restart restart, Path store) {
     lane.emulator.vmPageSize(c.pageSize());
     Scenario.World world = c.scenario().create();
     lane.faults.serve(lane.server, world.fleet());
-    lane.faults.on(c.op()).nth(c.nth()).times(PERSIST).inject(fault);
+    if (c.background() != null) {
+      c.background().arm(lane.faults);
+    }
+    ArmFaults.Rule rule = lane.faults.on(c.op()).nth(c.nth()).times(PERSIST).inject(fault);
+    FaultedRollout driver = new FaultedRollout(lane.server, lane.faults, world, c.scenario(), store);
+    if (restart.on()) {
+      driver.restartAfterFirstFault(restart.after());
+    }
     RunFacts facts;
     try {
-      facts = new FaultedRollout(lane.server, lane.faults, world, c.scenario(), store).drive();
+      facts = driver.drive();
     } catch (RuntimeException e) {
-      return new Cell("F!", "the driver failed: " + e, (System.nanoTime() - t0) / 1_000_000);
+      return new Cell("F!", "the driver failed: " + e, rule.fired(), restart.on());
     }
-    long millis = (System.nanoTime() - t0) / 1_000_000;
-    int fired = lane.faults.fired();
+    int fired = rule.fired();
+    boolean restarted = !facts.restarts().isEmpty();
     if (fired == 0) {
-      return new Cell("?", "never fired (" + facts.summary() + ")", millis);
+      return new Cell("?", "never fired (" + facts.summary() + ")", 0, restarted);
     }
     List<String> wrong = new ArrayList<>(facts.differencesFrom(c.reference(), c.scenario() != Scenario.SURGE));
     wrong.addAll(facts.truthProblems());
@@ -236,9 +324,10 @@ final class ArmFaultSweepTest {
       wrong.add("hung after " + facts.steps() + " advances");
     }
     if (!wrong.isEmpty()) {
-      return new Cell("F!", String.join("; ", wrong) + " [" + facts.summary() + "; fired " + fired + "]", millis);
+      return new Cell("F!", String.join("; ", wrong) + " [" + facts.summary() + "; fired " + fired + "]", fired,
+          restarted);
     }
-    return new Cell(facts.stalled() ? "S->=" : "=", facts.summary(), millis);
+    return new Cell(facts.stalled() ? "S->=" : "=", facts.summary(), fired, restarted);
   }
 
   /** CPU time of the whole process (the server's threads answer the requests), or 0 where the JVM does not say. */
@@ -247,41 +336,47 @@ final class ArmFaultSweepTest {
         instanceof com.sun.management.OperatingSystemMXBean os ? os.getProcessCpuTime() : 0;
   }
 
-  private static String report(List<Column> columns, Map<ArmFault, Map<ArmOp, Cell>> matrix, int runs,
-      long seconds, long cpuSeconds, int lanes) {
+  /** The matrix and its counts: the same text for the same code and seed (no times in it). */
+  private static String report(List<Column> columns, Map<ArmFault, Map<ArmOp, Cell>> matrix, int runs) {
     StringBuilder out = new StringBuilder();
-    long failed = matrix.values().stream().flatMap(r -> r.values().stream()).filter(c -> c.code().equals("F!"))
-        .count();
-    long silent = matrix.values().stream().flatMap(r -> r.values().stream()).filter(c -> c.code().equals("?"))
-        .count();
-    out.append(String.format(Locale.ROOT, "ARM fault sweep: %d fault classes x %d operations, %d runs, %d F!, %d ?, "
-        + "%d s on %d lanes (%d s of CPU)%n", matrix.size(), columns.size(), runs, failed, silent, seconds, lanes,
-        cpuSeconds));
-    out.append(String.format(Locale.ROOT, "%-12s", ""));
+    List<Cell> cells = matrix.values().stream().flatMap(r -> r.values().stream()).toList();
+    long failed = cells.stream().filter(c -> c.code().equals("F!")).count();
+    long silent = cells.stream().filter(c -> c.code().equals("?")).count();
+    long same = cells.stream().filter(c -> c.code().equals("=")).count();
+    long stalled = cells.stream().filter(c -> c.code().equals("S->=")).count();
+    long restarted = cells.stream().filter(Cell::restarted).count();
+    int fired = cells.stream().mapToInt(Cell::fired).sum();
+    out.append(String.format(Locale.ROOT, "ARM fault sweep: %d fault classes x %d operations = %d cells, %d runs "
+        + "(%d restarted mid-fault, seed %d), %d faults fired: %d =, %d S->=, %d F!, %d ?%n", matrix.size(),
+        columns.size(), matrix.size() * columns.size(), runs, restarted, SEED, fired, same, stalled, failed, silent));
+    StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "%-12s", ""));
     for (Column c : columns) {
-      out.append(String.format(Locale.ROOT, " %-9s", c.op().label()));
+      header.append(String.format(Locale.ROOT, " %-9s", c.op().label()));
     }
-    out.append('\n');
+    out.append(header.toString().stripTrailing()).append('\n');
     matrix.forEach((fault, row) -> {
       out.append(String.format(Locale.ROOT, "%-12s", fault.label()));
+      StringBuilder line = new StringBuilder();
       for (Column c : columns) {
-        out.append(String.format(Locale.ROOT, " %-9s", row.get(c.op()).code()));
+        Cell cell = row.get(c.op());
+        line.append(String.format(Locale.ROOT, " %-9s", cell == null ? "" : cell.printed()));
       }
-      out.append('\n');
+      out.append(line.toString().stripTrailing()).append('\n');
     });
-    out.append("columns: ");
+    out.append("columns:\n");
     for (Column c : columns) {
-      out.append(c.op().label()).append(" = ").append(c.op()).append(" (").append(c.scenario().name())
+      out.append("  ").append(c.op().label()).append(" = ").append(c.op()).append(" (").append(c.scenario().name())
           .append(c.pageSize() == ArmEmulator.DEFAULT_VM_PAGE_SIZE ? "" : ", " + c.pageSize() + " per page")
-          .append(", ").append(c.occurrences()).append(" in the fault-free run, faulted from #").append(c.nth())
-          .append("); ");
+          .append(c.background() == null ? "" : ", under " + c.background())
+          .append(", ").append(c.occurrences()).append(" in the reference run, faulted from #").append(c.nth())
+          .append(")\n");
     }
-    out.append('\n');
     out.append("cells: = same as fault-free; S->= stalled, then the same; F! wrong; ? never fired; - not "
-        + "applicable\n");
+        + "applicable; r restarted mid-fault\n");
+    boolean details = Boolean.getBoolean("armsweep.details");
     matrix.forEach((fault, row) -> row.forEach((op, cell) -> {
-      if (cell.code().equals("F!") || cell.code().equals("?")) {
-        out.append(cell.code()).append(' ').append(fault.label()).append(" x ").append(op.label()).append(": ")
+      if (cell.code().equals("F!") || cell.code().equals("?") || (details && !cell.code().equals("-"))) {
+        out.append(cell.printed()).append(' ').append(fault.label()).append(" x ").append(op.label()).append(": ")
             .append(cell.detail()).append('\n');
       }
     }));

@@ -6,6 +6,7 @@ import dev.osupgrade.azure.AzureFleet;
 import dev.osupgrade.azure.emulator.ArmFaults;
 import dev.osupgrade.event.InstanceFailed;
 import dev.osupgrade.event.RolloutEvent;
+import dev.osupgrade.event.RolloutStalled;
 import dev.osupgrade.fleet.HealthState;
 import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.InstanceIds;
@@ -14,6 +15,8 @@ import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.image.ImageVersion;
 import dev.osupgrade.ops.RolloutStatus;
 import dev.osupgrade.port.Checkpoint;
+import dev.osupgrade.port.Lease;
+import dev.osupgrade.port.LeaseLostException;
 import dev.osupgrade.port.RolloutStore;
 import dev.osupgrade.rollout.InstanceProgress;
 import dev.osupgrade.rollout.Rollout;
@@ -66,6 +69,9 @@ final class FaultedRollout {
   private final List<String> crashes = new ArrayList<>();
   private final List<String> untyped = new ArrayList<>();
   private final List<String> interrupts = new ArrayList<>();
+  private int restartAfterFault = -1;
+  private final List<String> restarts = new ArrayList<>();
+  private final List<String> leaseLosses = new ArrayList<>();
 
   /**
    * @param server the server running the emulator and the fault layer, already serving {@code world}
@@ -81,12 +87,79 @@ final class FaultedRollout {
     this.world = world.fleet();
     this.web = world.web();
     this.scenario = scenario;
-    this.store = RolloutStore.file(storeDirectory);
+    this.store = new LeaseWatch(RolloutStore.file(storeDirectory));
+  }
+
+  /**
+   * The file store, counting the times the runner found its lease lost (a renewal or a save refused with
+   * {@link LeaseLostException}): the rollout says nothing of it, it only lets go and takes the lease again, so the
+   * driver counts it as a stop.
+   */
+  private final class LeaseWatch implements RolloutStore {
+    private final RolloutStore files;
+
+    LeaseWatch(RolloutStore files) {
+      this.files = files;
+    }
+
+    @Override
+    public Optional<Checkpoint> load(ScaleSetId scaleSet) {
+      return files.load(scaleSet);
+    }
+
+    @Override
+    public Optional<Lease> tryAcquire(ScaleSetId scaleSet, String owner, Instant now, Duration ttl) {
+      return files.tryAcquire(scaleSet, owner, now, ttl);
+    }
+
+    @Override
+    public Lease renew(Lease lease, Instant now, Duration ttl) {
+      try {
+        return files.renew(lease, now, ttl);
+      } catch (LeaseLostException e) {
+        leaseLosses.add("renewal at " + now);
+        throw e;
+      }
+    }
+
+    @Override
+    public Checkpoint save(Lease lease, long expectedVersion, String data, Instant now) {
+      try {
+        return files.save(lease, expectedVersion, data, now);
+      } catch (LeaseLostException e) {
+        leaseLosses.add("save at " + now);
+        throw e;
+      }
+    }
+
+    @Override
+    public void release(Lease lease) {
+      files.release(lease);
+    }
+
+    @Override
+    public String toString() {
+      return files.toString();
+    }
   }
 
   /** @return every event of every incarnation of the rollout, in order */
   List<RolloutEvent> events() {
     return events;
+  }
+
+  /**
+   * Also restarts the process once while the fault is at work, whether or not an advance throws: this many advances
+   * after the advance in which the first fault fired, the rollout object and its adapter are dropped (a crash: the
+   * lease is not released) and a new process resumes from the durable store ({@link Rollout#resuming}) with a new
+   * adapter that has read nothing.
+   *
+   * @param advances 0 for right after the advance in which the fault first fired
+   * @return this driver
+   */
+  FaultedRollout restartAfterFirstFault(int advances) {
+    this.restartAfterFault = advances;
+    return this;
   }
 
   /** @return the store */
@@ -110,9 +183,13 @@ final class FaultedRollout {
     Rollout rollout = builder(faults.adapter(server, world)).build();
     int steps = 0;
     int stops = 0;
+    int firstFaultAt = -1;
     boolean reportedStall = false;
     boolean hung = false;
     while (true) {
+      if (firstFaultAt < 0 && faults.fired() > 0) {
+        firstFaultAt = steps;
+      }
       if (++steps > MAX_STEPS || world.clock().instant().isAfter(deadline)) {
         hung = true;
         break;
@@ -135,8 +212,17 @@ final class FaultedRollout {
         rollout = builder(faults.adapter(server, world)).build();
         continue;
       }
-      if (!rollout.status().isTerminal() && rollout.error().isPresent()) {
+      if (rollout.stall().isPresent() || (!rollout.status().isTerminal() && rollout.error().isPresent())) {
         reportedStall = true;
+      }
+      if (firstFaultAt < 0 && faults.fired() > 0) {
+        firstFaultAt = steps;
+      }
+      if (next.isPresent() && restarts.isEmpty() && restartAfterFault >= 0 && firstFaultAt >= 0
+          && steps >= firstFaultAt + restartAfterFault) {
+        // the process dies between two advances; a new one resumes from the store when the rollout asked to look again
+        restarts.add("after advance " + steps + " at " + world.clock().instant() + " (" + rollout + ")");
+        rollout = builder(faults.adapter(server, world)).build();
       }
       if (next.isPresent()) {
         Instant at = next.get();
@@ -150,6 +236,7 @@ final class FaultedRollout {
       later(RESTART_AFTER);
       rollout.resume();
     }
+    reportedStall |= events.stream().anyMatch(RolloutStalled.class::isInstance);
     return facts(rollout, steps, stops, reportedStall, hung);
   }
 
@@ -187,7 +274,7 @@ final class FaultedRollout {
     checkCheckpoint(rollout, truth, problems);
     return new RunFacts(rollout.status(), rollout.progress(), rollout.error().map(e -> e.code()).orElse(""),
         truth.modelImage(), images, health, reimages, List.copyOf(crashes), List.copyOf(untyped), stops,
-        reportedStall, hung, problems, steps);
+        reportedStall, hung, problems, steps, List.copyOf(restarts), List.copyOf(leaseLosses));
   }
 
   /** A Completed rollout leaves the model and every instance on the target, or explains the instance that is not. */

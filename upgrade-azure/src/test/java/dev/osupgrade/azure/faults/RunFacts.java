@@ -27,10 +27,15 @@ import java.util.SortedMap;
  * @param crashes the exceptions an advance threw (class and code), in order; each was a crash and a resume
  * @param untyped the exceptions that were not the library's typed errors
  * @param stops how often an advance returned with the rollout neither ended nor scheduled (a resumable stop)
- * @param reportedStall whether the rollout showed an error while not ended (a stall, in its own words)
+ * @param reportedStall whether the rollout reported a stall ({@code Rollout.stall()}, a {@code RolloutStalled} event)
+ *     or showed an error while not ended: a stop in its own words
  * @param hung true when the run did not end within the driver's bounds
  * @param truthProblems what the world contradicts (see {@link FaultedRollout})
  * @param steps how many advances it took
+ * @param restarts the restarts of the process the driver made on purpose (not because an advance threw), each in
+ *     words
+ * @param leaseLosses the times the runner found its lease lost (it lets go and takes it again, silently), each in
+ *     words; counted as a stop
  */
 record RunFacts(
     RolloutStatus status,
@@ -46,11 +51,13 @@ record RunFacts(
     boolean reportedStall,
     boolean hung,
     List<String> truthProblems,
-    int steps) {
+    int steps,
+    List<String> restarts,
+    List<String> leaseLosses) {
 
-  /** @return true when the run stopped on the way: a crash, a resumable stop, or a stall it reported */
+  /** @return true when the run stopped on the way: a crash, a resumable stop, a stall it reported, a lost lease */
   boolean stalled() {
-    return !crashes.isEmpty() || stops > 0 || reportedStall;
+    return !crashes.isEmpty() || stops > 0 || reportedStall || !leaseLosses.isEmpty();
   }
 
   /**
@@ -122,7 +129,9 @@ record RunFacts(
         + model.version().map(Object::toString).orElse("latest") + ", " + steps + " advances"
         + (crashes.isEmpty() ? "" : ", " + crashes.size() + " crashes, first " + crashes.get(0)
             + (crashes.size() > 1 ? ", last " + crashes.get(crashes.size() - 1) : "")) + (stops == 0 ? "" : ", " + stops + " stops")
-        + (reportedStall ? ", reported a stall" : "") + (hung ? ", HUNG" : "")
+        + (reportedStall ? ", reported a stall" : "") + (restarts.isEmpty() ? "" : ", restarted " + restarts.get(0))
+        + (leaseLosses.isEmpty() ? "" : ", lease lost " + leaseLosses.size() + "x, first " + leaseLosses.get(0))
+        + (hung ? ", HUNG" : "")
         + (truthProblems.isEmpty() ? "" : ", truth: " + truthProblems);
   }
 }

@@ -10,6 +10,7 @@ import static dev.osupgrade.testkit.contract.Worlds.ubuntu;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.osupgrade.InvalidValueException;
 import dev.osupgrade.Region;
 import dev.osupgrade.fleet.HealthMonitoring;
 import dev.osupgrade.fleet.HealthState;
@@ -177,6 +178,52 @@ public abstract class ScaleSetPortContract {
     ScaleSetPort port = given();
 
     assertThat(port.listInstances(web)).isEqualTo(world.peek(web).instances());
+  }
+
+  // ----------------------------------------------------------------------------------------------- instance
+
+  /**
+   * {@code instance} reads one instance exactly as the listing shows it (image, {@code latestModelApplied}, health,
+   * provisioning state, domains, protection), an instance being updated included.
+   */
+  @Test
+  void instance_existing_equalsItsEntryInTheListing() {
+    ScaleSetPort port = given();
+    givenInstanceZeroOnV2();
+    world.upgradeInstances(web, List.of("1"));
+    Worlds.advance(world, Duration.ofSeconds(30)); // 1 is being updated now
+
+    ScaleSet truth = world.peek(web);
+    for (String id : List.of("0", "1", "4", "5")) {
+      assertThat(port.instance(web, id)).as("instance %s", id).contains(truth.instance(id).orElseThrow());
+    }
+  }
+
+  /** An instance that was deleted, or never existed, reads empty: not an error, and never a copy read earlier. */
+  @Test
+  void instance_deletedOrNeverExisted_empty() {
+    ScaleSetPort port = given();
+    assertThat(port.instance(web, "3")).isPresent();
+    world.deleteInstances(web, List.of("3"));
+
+    assertThat(port.instance(web, "3")).isEmpty();
+    assertThat(port.instance(web, "99")).isEmpty();
+    assertThat(port.instance(web, "2")).contains(world.peek(web).instance("2").orElseThrow());
+  }
+
+  /** An id that is not one path segment is refused as bad input, naming the parameter. */
+  @Test
+  void instance_idNotOnePathSegment_invalidValue() {
+    ScaleSetPort port = given();
+
+    for (String bad : List.of("", " ", " 1", "0/../1", "1/instanceView", "a b", "1?x=2", "1#", "%2F", ".", "..",
+        "1\\2", "1\n")) {
+      assertThatThrownBy(() -> port.instance(web, bad)).as("'%s'", bad)
+          .isInstanceOfSatisfying(InvalidValueException.class,
+              e -> assertThat(e.parameter()).isEqualTo("instanceId"));
+    }
+    assertThatThrownBy(() -> port.instance(web, null)).isInstanceOf(InvalidValueException.class);
+    assertThatThrownBy(() -> port.instance(null, "0")).isInstanceOf(InvalidValueException.class);
   }
 
   // --------------------------------------------------------------------------------------- updateModelImage
@@ -399,6 +446,7 @@ public abstract class ScaleSetPortContract {
 
     assertNotFound(() -> port.get(MISSING));
     assertNotFound(() -> port.listInstances(MISSING));
+    assertNotFound(() -> port.instance(MISSING, "0"));
     assertNotFound(() -> port.updateModelImage(MISSING, ubuntu(V1)));
     assertNotFound(() -> port.updateUpgradePolicy(MISSING, rolling(), null));
     assertNotFound(() -> port.upgradeInstances(MISSING, List.of("0")));
