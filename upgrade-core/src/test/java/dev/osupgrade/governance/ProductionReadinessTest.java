@@ -26,8 +26,16 @@ final class ProductionReadinessTest {
           assertThat(e.code()).isEqualTo("ReadinessIncomplete");
           assertThat(e.gaps()).hasSize(9);
           assertThat(e.check().recordGiven()).isFalse();
-          assertThat(e.getMessage()).startsWith(action + " on rg/web (PRODUCTION): refused, no readiness record "
-              + "was given: Name the owning team").endsWith(" Nothing was changed.");
+          assertThat(e.getMessage().lines()).containsExactly(
+              action + " on rg/web (PRODUCTION): refused, no readiness record was given.",
+              "  Owner: " + ReadinessItem.OWNER_TEAM.sentence() + " " + ReadinessItem.OWNER_CONTACT.sentence(),
+              "  Expected signal: " + ReadinessItem.HEALTH_SOURCE.sentence() + " "
+                  + ReadinessItem.SIGNAL_THRESHOLDS.sentence(),
+              "  Rollout boundary: " + ReadinessItem.BOUNDARY_SCOPE.sentence() + " "
+                  + ReadinessItem.BOUNDARY_AT_ONCE.sentence() + " " + ReadinessItem.RING_ORDER.sentence(),
+              "  Rollback path: " + ReadinessItem.ROLLBACK_MODE.sentence() + " "
+                  + ReadinessItem.ROLLBACK_RUNBOOK.sentence(),
+              "Nothing was changed.");
         });
   }
 
@@ -54,8 +62,17 @@ final class ProductionReadinessTest {
         .isInstanceOfSatisfying(ReadinessIncompleteException.class, e -> {
           assertThat(e.check().items()).containsExactly(ReadinessItem.ROLLBACK_MODE, ReadinessItem.ROLLBACK_RUNBOOK);
           assertThat(e.getMessage()).isEqualTo(action + " on rg/web (PRODUCTION): refused, the readiness record is "
-              + "incomplete: Decide whether automatic rollback is on or off. Write the operator's rollback step in "
-              + "words: what to run, and who decides. Nothing was changed.");
+              + "incomplete.\n"
+              + "  Owner: nothing missing.\n"
+              + "  Expected signal: nothing missing.\n"
+              + "  Rollout boundary: nothing missing.\n"
+              + "  Rollback path: Decide whether automatic rollback is on or off. Write the operator's rollback step in "
+              + "words: what to run, and who decides.\n"
+              + "Nothing was changed.");
+          assertThat(e.check()).hasToString(action + " on rg/web (PRODUCTION): refused, the readiness record is "
+              + "incomplete. Owner: nothing missing. Expected signal: nothing missing. Rollout boundary: nothing "
+              + "missing. Rollback path: Decide whether automatic rollback is on or off. Write the operator's "
+              + "rollback step in words: what to run, and who decides.");
         });
   }
 
