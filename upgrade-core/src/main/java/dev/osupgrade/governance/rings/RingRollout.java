@@ -309,10 +309,14 @@ public final class RingRollout {
         continue;
       }
       if (mode == Mode.ORCHESTRATED) {
+        Environment env = Require.nonNull(environmentOf.get(id), "environment");
         Rollout.Builder rb = Rollout.builder(fleet, id).target(target).clock(clock).options(rolloutOptions)
-            .store(store).owner(owner)
-            .gate(GovernanceGate.of(environmentOf.get(id), trust, records.get(id),
-                Require.nonNull(release, "release")));
+            .store(store).owner(owner).environment(env).trust(trust)
+            .gate(GovernanceGate.of(env, trust, records.get(id), Require.nonNull(release, "release")));
+        ReadinessRecord record = records.get(id);
+        if (record != null) {
+          rb.readiness(record);
+        }
         rolloutListeners.forEach(rb::listener);
         rollouts.put(id, rb.build());
       } else {
@@ -640,8 +644,12 @@ public final class RingRollout {
               + "the operator decides" + e.getValue());
           continue;
         }
+        // The ring was governed; its rollback follows the readiness record's rollback path, to a version the scale set
+        // ran before, and must not wait for a trust decision on it: the opt-out says so in the rollback's event log.
         Rollout.Builder rb = Rollout.builder(fleet, sid).target(version).clock(clock).startOver().store(store)
-            .owner(owner);
+            .owner(owner).environment(environmentOf.getOrDefault(sid, Environment.PRODUCTION))
+            .ungoverned("rollback of ring " + ring.name() + " after its failure, as its readiness record's rollback "
+                + "path says");
         rolloutOptions.explicitPolicy().ifPresent(rb::policy);
         rolloutListeners.forEach(rb::listener);
         back = rb.build();
