@@ -75,6 +75,13 @@ import org.jspecify.annotations.Nullable;
  * replication failure) or a failure that is not the image's (the fleet was already unhealthy) stops without a
  * quarantine.
  *
+ * <p>Governance reaches every change the rings make: each ring's orchestrated rollouts carry the scale set's
+ * environment, readiness record and the trust policy (so a {@link Rollout} checks them again before it starts, on the
+ * same terms), the governed platform mode checks them before it enables automatic OS upgrade (before the policy
+ * PATCH), and a rollback to the previous version is started {@linkplain Rollout.Builder#ungoverned ungoverned} with
+ * a reason naming the ring — it follows the record's rollback path and must not wait for a trust decision on an old
+ * version — which its event log records.
+ *
  * <p>A ring's orchestrated rollout that is stalled by an infrastructure failure ({@link Rollout#stall()}) has not
  * finished: the ring waits for it, neither failed nor promoted, until it goes on or its progress deadline ends it.
  *
