@@ -76,6 +76,30 @@ final class ProductionReadinessTest {
         });
   }
 
+  @Test
+  void sectionLines_gapsOfTheScaleSet_standUnderTheirSectionInTheRecordsOrder() {
+    ReadinessRecord elsewhere = ReadinessRecordTest.complete().toBuilder()
+        .healthSource(HealthSource.LOAD_BALANCER_PROBE).build();
+    ReadinessRecord outside = ReadinessRecord.builder().owner("team-web", "oncall")
+        .healthSource(HealthSource.LOAD_BALANCER_PROBE).threshold(SignalThreshold.relative(
+            dev.osupgrade.port.Metric.CPU, 0.1))
+        .scaleSets(ScaleSetId.of("rg", "api")).atMostPercentAtOnce(20).rings("all").automaticRollback(true)
+        .runbookStep("page oncall").build();
+
+    ReadinessCheck check = ProductionReadiness.check(GovernedAction.START_ORCHESTRATED_ROLLOUT, FLEET,
+        Environment.PRODUCTION, outside);
+
+    assertThat(check.items()).containsExactlyInAnyOrder(ReadinessItem.OUTSIDE_BOUNDARY,
+        ReadinessItem.HEALTH_SOURCE_MISMATCH);
+    assertThat(check.sectionLines()).hasSize(4);
+    assertThat(check.sectionLines().get(0)).isEqualTo("Owner: nothing missing.");
+    assertThat(check.sectionLines().get(1)).startsWith("Expected signal: The record names the load balancer health probe");
+    assertThat(check.sectionLines().get(2)).startsWith("Rollout boundary: Scale set rg/web in westeurope is outside");
+    assertThat(check.sectionLines().get(3)).isEqualTo("Rollback path: nothing missing.");
+    assertThat(ProductionReadiness.check(GovernedAction.START_ORCHESTRATED_ROLLOUT, FLEET, Environment.PRODUCTION,
+        elsewhere).sectionLines().get(1)).startsWith("Expected signal: The record names");
+  }
+
   @ParameterizedTest
   @EnumSource(value = Environment.class, names = {"DEVELOPMENT", "TEST", "STAGING"})
   void check_outsideProduction_allowedWithGapsAsAdvice(Environment environment) {
