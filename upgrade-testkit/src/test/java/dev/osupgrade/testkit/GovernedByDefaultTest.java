@@ -36,6 +36,8 @@ import dev.osupgrade.port.RolloutStore;
 import dev.osupgrade.rollout.Rollout;
 import dev.osupgrade.rollout.RolloutRefusedException;
 import dev.osupgrade.rollout.RolloutState;
+import dev.osupgrade.service.ManagedRollout;
+import dev.osupgrade.service.RolloutRunner;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -191,6 +193,25 @@ final class GovernedByDefaultTest {
 
     assertThatThrownBy(r::advance).isInstanceOf(ReadinessIncompleteException.class);
     nothingChanged(fleet, id);
+  }
+
+  @Test
+  void runner_productionRolloutWithoutGovernance_setAsideAtOnceWithTheRefusalAndNothingChanged(SimulatedFleet fleet) {
+    ScaleSetId id = production(fleet);
+    RolloutStore store = RolloutStore.inMemory();
+    RolloutRunner runner = RolloutRunner.builder().clock(fleet.clock())
+        .scheduler(VirtualScheduler.on(fleet.clock())).build();
+
+    ManagedRollout handle = runner.submit(Rollout.builder(fleet, id).target(V2).clock(fleet.clock()).store(store)
+        .owner("replica-a").build());
+    fleet.clock().runUntilIdle();
+
+    assertThat(handle.state()).isEqualTo(ManagedRollout.State.SET_ASIDE);
+    assertThat(handle.status().lastErrorIfAny()).hasValueSatisfying(e -> assertThat(e)
+        .contains("ReadinessIncomplete", "Owner: ", "Rollback path: "));
+    nothingChanged(fleet, id);
+    assertThat(store.tryAcquire(id, "replica-b", fleet.clock().instant(), Duration.ofMinutes(5))).isPresent();
+    runner.shutdown();
   }
 
   // ---- governed, opted out, or not production --------------------------------------------------------------------
