@@ -1,6 +1,7 @@
 package dev.osupgrade.examples;
 
 import dev.osupgrade.fleet.ScaleSetId;
+import dev.osupgrade.governance.Environment;
 import dev.osupgrade.governance.HealthSource;
 import dev.osupgrade.governance.ImageTrustPolicy;
 import dev.osupgrade.governance.ReadinessRecord;
@@ -51,18 +52,13 @@ public final class RingsDemo {
    */
   public static RingRollout[] run(long seed, PrintStream out) {
     SimulatedFleet fleet = SimulatedFleet.create(seed);
-    ScaleSetId canary = fleet.add(ScaleSetSpec.named("web-canary").resourceGroup("shop-prod")
-        .region("westeurope").instances(6).image(UBUNTU.withVersion(Demo.RUNNING)));
-    ScaleSetId webWeu = fleet.add(ScaleSetSpec.named("web-weu").resourceGroup("shop-prod").region("westeurope")
-        .instances(20).zones(3).image(UBUNTU.withVersion(Demo.RUNNING)));
-    ScaleSetId webNeu = fleet.add(ScaleSetSpec.named("web-neu").resourceGroup("shop-prod").region("northeurope")
-        .instances(20).zones(3).image(UBUNTU.withVersion(Demo.RUNNING)));
-    ScaleSetId apiWeu = fleet.add(ScaleSetSpec.named("api-weu").resourceGroup("shop-prod").region("westeurope")
-        .instances(30).zones(3).image(UBUNTU.withVersion(Demo.RUNNING)));
-    ScaleSetId apiNeu = fleet.add(ScaleSetSpec.named("api-neu").resourceGroup("shop-prod").region("northeurope")
-        .instances(30).zones(3).image(UBUNTU.withVersion(Demo.RUNNING)));
-    ScaleSetId apiEus = fleet.add(ScaleSetSpec.named("api-eus").resourceGroup("shop-prod").region("eastus")
-        .instances(30).zones(3).image(UBUNTU.withVersion(Demo.RUNNING)));
+    // Production scale sets: every rollout on them needs the readiness record and the trust policy below.
+    ScaleSetId canary = fleet.add(shop("web-canary", "westeurope", 6, 0));
+    ScaleSetId webWeu = fleet.add(shop("web-weu", "westeurope", 20, 3));
+    ScaleSetId webNeu = fleet.add(shop("web-neu", "northeurope", 20, 3));
+    ScaleSetId apiWeu = fleet.add(shop("api-weu", "westeurope", 30, 3));
+    ScaleSetId apiNeu = fleet.add(shop("api-neu", "northeurope", 30, 3));
+    ScaleSetId apiEus = fleet.add(shop("api-eus", "eastus", 30, 3));
     RingPlan plan = RingPlan.of(
         Ring.of("canary", Duration.ofHours(2), canary),
         Ring.of("early", Duration.ofHours(4), webWeu, webNeu),
@@ -107,6 +103,12 @@ public final class RingsDemo {
           + onBad + " instances on " + Demo.BAD);
     }
     return new RingRollout[] {good, bad};
+  }
+
+  /** A production scale set of the shop: every rollout on it needs the readiness record and the trust policy. */
+  private static ScaleSetSpec shop(String name, String region, int instances, int zones) {
+    return ScaleSetSpec.named(name).resourceGroup("shop-prod").environment(Environment.PRODUCTION).region(region)
+        .instances(instances).zones(zones).image(UBUNTU.withVersion(Demo.RUNNING));
   }
 
   private static RingRollout rings(RingPlan plan, SimulatedFleet fleet, ImageVersion target, ImageTrustPolicy trust,

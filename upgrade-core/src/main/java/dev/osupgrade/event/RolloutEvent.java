@@ -10,8 +10,8 @@ import java.time.Instant;
  * <p>On Java 17, branch with {@code instanceof} patterns; the family is sealed so that a switch on Java 21 is
  * exhaustive.
  */
-public sealed interface RolloutEvent permits RolloutStarted, ModelImageChanged, GateEvaluated, BatchStarted,
-    BatchSkipped, InstanceUpgraded, InstanceHealthy, InstanceFailed, InstanceRolledBack, BatchCompleted,
+public sealed interface RolloutEvent permits GovernanceWaived, RolloutStarted, ModelImageChanged, GateEvaluated,
+    BatchStarted, BatchSkipped, InstanceUpgraded, InstanceHealthy, InstanceFailed, InstanceRolledBack, BatchCompleted,
     RolloutCompleted, RolloutFaulted, RolloutCancelled, RolloutPaused, RolloutResumed, SurgeFallback,
     SurgeInstancesCreated, InstanceReplaced, PlanExtended, RolloutStalled, RolloutStallCleared {
 

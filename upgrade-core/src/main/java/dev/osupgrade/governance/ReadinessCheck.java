@@ -2,6 +2,7 @@ package dev.osupgrade.governance;
 
 import dev.osupgrade.Require;
 import dev.osupgrade.fleet.ScaleSetId;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -35,14 +36,48 @@ public record ReadinessCheck(GovernedAction action, ScaleSetId scaleSet, Environ
     return gaps.stream().map(ReadinessGap::item).toList();
   }
 
+  /**
+   * The four things a readiness record documents, by name and in order — owner, expected signal, rollout boundary,
+   * rollback path — one line each, with what is missing from it (or wrong for this scale set), or that nothing is.
+   *
+   * @return four lines, e.g. {@code "Owner: Name the owning team: ... Give the owner's contact ..."}
+   */
+  public List<String> sectionLines() {
+    List<String> lines = new ArrayList<>();
+    for (String section : ReadinessItem.SECTIONS) {
+      List<String> sentences = gaps.stream().filter(g -> g.item().section().equals(section))
+          .map(ReadinessGap::sentence).toList();
+      lines.add(section + ": " + (sentences.isEmpty() ? "nothing missing." : String.join(" ", sentences)));
+    }
+    return List.copyOf(lines);
+  }
+
+  /**
+   * The check for a person: the verdict on the first line, then {@link #sectionLines()}, one per line.
+   *
+   * @return the text, several lines
+   */
+  public String describe() {
+    if (gaps.isEmpty()) {
+      return toString();
+    }
+    StringBuilder b = new StringBuilder(verdict());
+    sectionLines().forEach(line -> b.append("\n  ").append(line));
+    return b.toString();
+  }
+
+  private String verdict() {
+    return action + " on " + scaleSet + " (" + environment + ")"
+        + (isAllowed() ? ": allowed outside production, but " : ": refused, ")
+        + (recordGiven ? "the readiness record is incomplete." : "no readiness record was given.");
+  }
+
+  /** @return the check on one line: the verdict, then the four sections with what is missing from each */
   @Override
   public String toString() {
-    String subject = action + " on " + scaleSet + " (" + environment + ")";
     if (gaps.isEmpty()) {
-      return subject + ": ready";
+      return action + " on " + scaleSet + " (" + environment + "): ready";
     }
-    return subject + (isAllowed() ? ": allowed outside production, but " : ": refused, ")
-        + (recordGiven ? "the readiness record is incomplete: " : "no readiness record was given: ")
-        + String.join(" ", gaps.stream().map(ReadinessGap::sentence).toList());
+    return verdict() + " " + String.join(" ", sectionLines());
   }
 }

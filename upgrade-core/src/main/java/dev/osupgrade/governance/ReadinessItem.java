@@ -1,5 +1,7 @@
 package dev.osupgrade.governance;
 
+import java.util.List;
+
 /**
  * What a readiness record can lack, or get wrong for a given scale set. Each item carries the sentence an operator
  * reads; {@link ReadinessGap} may make it more specific.
@@ -37,6 +39,13 @@ public enum ReadinessItem {
       + "once."),
   /** The scale set's automatic rollback setting differs from the record's. */
   ROLLBACK_MISMATCH("Rollback path", "The scale set's automatic rollback setting differs from the record's.");
+
+  /**
+   * The four sections of a readiness record, in the record's order: what {@link #section()} returns, and the lines of
+   * {@link ReadinessCheck#sectionLines()}.
+   */
+  public static final List<String> SECTIONS = List.of("Owner", "Expected signal", "Rollout boundary",
+      "Rollback path");
 
   private final String section;
   private final String sentence;

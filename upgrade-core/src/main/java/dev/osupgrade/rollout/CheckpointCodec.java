@@ -4,6 +4,7 @@ import dev.osupgrade.OsUpgradeException;
 import dev.osupgrade.Redaction;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.fleet.Zone;
+import dev.osupgrade.governance.GovernanceWaiver;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.image.ImageVersion;
 import dev.osupgrade.ops.RolloutStatus;
@@ -69,6 +70,11 @@ final class CheckpointCodec {
     }
     put(out, "intendedModel", s.intendedModel(), Object::toString);
     s.missingSince().forEach((id, since) -> out.put("missing." + id, since.toString()));
+    GovernanceWaiver waiver = s.governanceWaiver();
+    if (waiver != null) {
+      out.put("ungoverned.by", waiver.by());
+      out.put("ungoverned.reason", Redaction.redact(waiver.reason()));
+    }
     RolloutPlan plan = s.plan();
     if (plan != null) {
       out.put("plan.instanceCount", String.valueOf(plan.instanceCount()));
@@ -169,12 +175,14 @@ final class CheckpointCodec {
         missing.put(key.substring("missing.".length()), Instant.parse(value));
       }
     });
-    // Checkpoints written before stalls, intended models and missing instances were recorded have none of them.
+    // Checkpoints written before stalls, intended models, missing instances and waivers were kept have none of them.
     Stall stall = in.containsKey("stall.code")
         ? new Stall(req(in, "stall.code"), in.getOrDefault("stall.message", ""),
             Integer.parseInt(req(in, "stall.httpStatus")), req(in, "stall.during"),
             Instant.parse(req(in, "stall.since")), Integer.parseInt(req(in, "stall.attempts")))
         : null;
+    GovernanceWaiver waiver = in.containsKey("ungoverned.by")
+        ? new GovernanceWaiver(req(in, "ungoverned.by"), req(in, "ungoverned.reason")) : null;
     UpgradeError error = in.containsKey("error.code")
         ? new UpgradeError(in.get("error.code"), in.getOrDefault("error.message", "")) : null;
     return new RolloutState(scaleSet, target, RolloutStatus.valueOf(req(in, "status")),
@@ -184,7 +192,7 @@ final class CheckpointCodec {
             Instant::parse), get(in, "pauseUntil", Instant::parse), get(in, "lastProgressAt", Instant::parse),
         instances, outbox, error, Long.parseLong(req(in, "lastSequence")),
         Boolean.parseBoolean(req(in, "cancelRequested")), Boolean.parseBoolean(req(in, "pauseRequested")), stall,
-        get(in, "intendedModel", ImageReference::parse), missing);
+        get(in, "intendedModel", ImageReference::parse), missing, waiver);
   }
 
   // ---- pieces -------------------------------------------------------------------------------------------------

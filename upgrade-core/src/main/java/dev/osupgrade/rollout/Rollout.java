@@ -8,6 +8,16 @@ import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.InstanceIds;
 import dev.osupgrade.fleet.ScaleSet;
 import dev.osupgrade.fleet.ScaleSetId;
+import dev.osupgrade.governance.Environment;
+import dev.osupgrade.governance.GovernanceWaiver;
+import dev.osupgrade.governance.GovernedAction;
+import dev.osupgrade.governance.ImageNotTrustedException;
+import dev.osupgrade.governance.ImageTrustPolicy;
+import dev.osupgrade.governance.ProductionReadiness;
+import dev.osupgrade.governance.ReadinessCheck;
+import dev.osupgrade.governance.ReadinessIncompleteException;
+import dev.osupgrade.governance.ReadinessRecord;
+import dev.osupgrade.governance.TrustDecision;
 import dev.osupgrade.image.ImageVersion;
 import dev.osupgrade.ops.ErrorCodes;
 import dev.osupgrade.ops.RolloutStatus;
@@ -95,6 +105,15 @@ import org.jspecify.annotations.Nullable;
  * port checks it before each attempt. A replica that stalled past its lease sends nothing: it forgets its lease and its
  * state, and the next {@code advance()} takes the lease anew and reloads the checkpoint.
  *
+ * <p><b>Governed by default.</b> On a production scale set — its tags say so ({@link Environment#of}), or it has no
+ * environment tag at all — a rollout starts only with a complete {@linkplain Builder#readiness readiness record} and a
+ * {@linkplain Builder#trust trust decision} on the target release, checked on the first {@link #advance()} before any
+ * change; otherwise it is refused, naming owner, expected signal, rollout boundary and rollback path and what is
+ * missing from each ({@link ReadinessIncompleteException}, {@link ImageNotTrustedException}, or
+ * {@link RolloutRefusedException#TRUST_DECISION_MISSING}). A caller may opt out explicitly with a reason
+ * ({@link Builder#ungoverned}): the event log's first event ({@link dev.osupgrade.event.GovernanceWaived}) and every
+ * checkpoint record who opted out and why. Outside production nothing is asked.
+ *
  * <p>Not thread-safe: drive one rollout from one thread at a time.
  */
 public final class Rollout {
@@ -124,6 +143,12 @@ public final class Rollout {
   private @Nullable Boolean pauseControl;
   private final @Nullable CapacityPort capacity;
   private final @Nullable ImageCatalog catalog;
+  private final @Nullable Environment environment;
+  private final @Nullable ImageTrustPolicy trust;
+  private final @Nullable ReadinessRecord readiness;
+  private final @Nullable String ungovernedReason;
+  /** The target release as the catalog has it, once {@link #checkTargetPublished} found it. */
+  private @Nullable ImageRelease targetRelease;
   private RolloutState state;
   private @Nullable ScaleSet model;
   /** The model copy may be wrong (a rollback ran, a write failed): the next look reads it afresh. */
@@ -145,6 +170,10 @@ public final class Rollout {
     this.startOver = b.startOver;
     this.capacity = b.capacity != null ? b.capacity : b.fleet instanceof CapacityPort c ? c : null;
     this.catalog = b.catalog != null ? b.catalog : b.fleet instanceof ImageCatalog c ? c : null;
+    this.environment = b.environment;
+    this.trust = b.trust;
+    this.readiness = b.readiness;
+    this.ungovernedReason = b.ungovernedReason;
     this.state = RolloutState.initial(b.scaleSet, target);
   }
 
@@ -182,8 +211,13 @@ public final class Rollout {
    * @return when to call again (while stalled: when to try again); empty once the rollout has ended (or while it is
    *     paused, when only {@link #resume()} moves it on)
    * @throws RolloutRefusedException on the first call, when the scale set cannot be driven or the target version is
-   *     not published in the scale set's region ({@link RolloutRefusedException#TARGET_VERSION_NOT_PUBLISHED});
+   *     not published in the scale set's region ({@link RolloutRefusedException#TARGET_VERSION_NOT_PUBLISHED}), or a
+   *     production scale set has no trust decision ({@link RolloutRefusedException#TRUST_DECISION_MISSING});
    *     nothing is changed
+   * @throws ReadinessIncompleteException on the first call, on a production scale set without a complete readiness
+   *     record (and no {@linkplain Builder#ungoverned opt-out}); nothing is changed
+   * @throws ImageNotTrustedException on the first call, on a production scale set whose trust policy refuses the
+   *     target release; nothing is changed
    * @throws CloudException on the first call, when the cloud rejects a read as such ({@link CloudException#isRejection()});
    *     nothing is changed. Every other cloud failure, before the start too, stalls the rollout (status
    *     {@code NotStarted} until it can start) and is retried.
@@ -234,6 +268,7 @@ public final class Rollout {
         && engine.options().modelHandling() == RolloutOptions.ModelHandling.PIN_TARGET) {
       RolloutEngine.checkCanStart(observed, state.target());
       checkTargetPublished(observed);
+      checkGoverned(observed, now);
     }
     Decision decision = engine.decide(state, look(now, observed, full));
     if (!commit(decision, now)) {
@@ -412,6 +447,16 @@ public final class Rollout {
     return state;
   }
 
+  /**
+   * Says whether this rollout was started on a production scale set without governance, by whom and why (also when it
+   * was resumed from a checkpoint by a rollout built without {@link Builder#ungoverned}).
+   *
+   * @return the opt-out, or empty when the rollout was governed, has not started, or its scale set is not production
+   */
+  public Optional<GovernanceWaiver> governanceWaiver() {
+    return Optional.ofNullable(state.governanceWaiver());
+  }
+
   /** @return the event log, one line per event */
   public String eventLog() {
     StringBuilder out = new StringBuilder();
@@ -452,7 +497,8 @@ public final class Rollout {
     }
     ImageReference wanted = observed.modelImage().withVersion(state.target());
     doing = "checking that " + state.target() + " is published";
-    if (catalog.find(wanted, observed.region()).isEmpty()) {
+    targetRelease = catalog.find(wanted, observed.region()).orElse(null);
+    if (targetRelease == null) {
       ImageVersion below = null;
       ImageVersion above = null;
       for (ImageRelease r : catalog.listReleases(wanted, observed.region())) {
@@ -469,6 +515,47 @@ public final class Rollout {
           + (above == null ? "none above" : above + " above") + ". Nothing was changed.");
     }
     targetChecked = true;
+  }
+
+  /**
+   * Before the first change, on a production scale set: a complete readiness record and a trusted target release, or
+   * the caller's explicit opt-out, which the state then carries (the start records it in an event, every checkpoint
+   * keeps it). A refusal releases the lease: nothing was changed.
+   */
+  private void checkGoverned(ScaleSet observed, Instant now) {
+    Environment env = environment != null ? environment : Environment.of(observed);
+    if (!env.isProduction()) {
+      return;
+    }
+    if (ungovernedReason != null) {
+      state = state.withGovernanceWaiver(new GovernanceWaiver(owner, ungovernedReason));
+      return;
+    }
+    RollingUpgradePolicy policy = engine.options().explicitPolicy()
+        .orElse(observed.upgradePolicy().rollingOrDefaults());
+    ReadinessCheck check = ProductionReadiness.check(GovernedAction.START_ORCHESTRATED_ROLLOUT, observed, env,
+        readiness, policy);
+    ImageRelease release = targetRelease;
+    TrustDecision decision = trust == null || release == null ? null : trust.evaluate(release, env, now);
+    String trustLine = "  Image trust: " + (trust == null ? "no trust decision, no ImageTrustPolicy was given."
+        : decision == null ? "no trust decision, there is no image catalog to find " + state.target() + " in."
+        : decision.isTrusted() ? "trusted." : "not trusted, " + decision + ".");
+    String howTo = "A scale set counts as production when its environment tag says so or when it has none. Give the "
+        + "rollout readiness(record) and trust(policy), or opt out with ungoverned(reason), which the event log and "
+        + "the checkpoint record.";
+    if (!check.isAllowed()) {
+      releaseLease();
+      throw new ReadinessIncompleteException(check, trustLine + "\n" + howTo);
+    }
+    if (decision == null) {
+      releaseLease();
+      throw new RolloutRefusedException(RolloutRefusedException.TRUST_DECISION_MISSING, check.describe() + "\n"
+          + trustLine + "\n" + howTo + "\nNothing was changed.");
+    }
+    if (!decision.isTrusted()) {
+      releaseLease();
+      throw new ImageNotTrustedException(decision);
+    }
   }
 
   /**
@@ -789,6 +876,10 @@ public final class Rollout {
     private boolean startOver;
     private @Nullable CapacityPort capacity;
     private @Nullable ImageCatalog catalog;
+    private @Nullable Environment environment;
+    private @Nullable ImageTrustPolicy trust;
+    private @Nullable ReadinessRecord readiness;
+    private @Nullable String ungovernedReason;
 
     private Builder(ScaleSetPort fleet, ScaleSetId scaleSet) {
       this.fleet = Require.nonNull(fleet, "fleet");
@@ -969,6 +1060,61 @@ public final class Rollout {
     }
 
     /**
+     * Gives the scale set's readiness record (owner, expected signal, rollout boundary, rollback path). On a
+     * production scale set the rollout starts only with a complete one that fits the scale set, and a trust decision
+     * ({@link #trust}); outside production it is not asked.
+     *
+     * @param record the record
+     * @return this builder
+     */
+    public Builder readiness(ReadinessRecord record) {
+      this.readiness = Require.nonNull(record, "readiness");
+      return this;
+    }
+
+    /**
+     * Sets the image trust policy the target release must pass on a production scale set before the rollout starts
+     * (the release is looked up in the {@link #catalog}). The policy is asked once, before the first change; to ask it
+     * again before every batch (a version quarantined elsewhere stops the rollout), add a
+     * {@link dev.osupgrade.governance.GovernanceGate} as a {@link #gate}.
+     *
+     * @param policy the policy
+     * @return this builder
+     */
+    public Builder trust(ImageTrustPolicy policy) {
+      this.trust = Require.nonNull(policy, "trust");
+      return this;
+    }
+
+    /**
+     * Says which environment the scale set serves, instead of what its tags say ({@link Environment#of}: an
+     * {@code environment}, {@code env} or {@code stage} tag; no such tag means production).
+     *
+     * @param value the environment
+     * @return this builder
+     */
+    public Builder environment(Environment value) {
+      this.environment = Require.nonNull(value, "environment");
+      return this;
+    }
+
+    /**
+     * Opts out of production governance explicitly: on a production scale set the rollout starts without a readiness
+     * record and a trust decision. The opt-out is recorded — the rollout's first event
+     * ({@link dev.osupgrade.event.GovernanceWaived}) names who opted out (this replica, {@link #owner}) and why, and
+     * every checkpoint keeps it, so a rollout resumed from the store still knows. Outside production it changes
+     * nothing and is not recorded. Cannot be combined with {@link #readiness} or {@link #trust}.
+     *
+     * @param reason why, in words an auditor reads (the incident, the ticket, who decided): one line of at most
+     *     {@link GovernanceWaiver#MAX_REASON} characters, without surrounding white space
+     * @return this builder
+     */
+    public Builder ungoverned(String reason) {
+      this.ungovernedReason = Require.name("reason", reason, GovernanceWaiver.MAX_REASON);
+      return this;
+    }
+
+    /**
      * Starts the rollout again if the store holds an ended (completed, faulted or cancelled) rollout to the same
      * target; only instances not yet on the target are upgraded. Without it, an ended rollout to the same target is
      * reported as it ended (so a replica that restarts after a crash picks up the outcome instead of redoing it),
@@ -1011,6 +1157,10 @@ public final class Rollout {
       }
       if (version == null) {
         throw new IllegalStateException("target must be set before build()");
+      }
+      if (ungovernedReason != null && (readiness != null || trust != null)) {
+        throw new IllegalStateException("ungoverned(reason) opts out of the readiness record and the trust decision: "
+            + "give either ungoverned(reason) or readiness(record) and trust(policy), not both");
       }
       return new Rollout(this, version);
     }

@@ -5,6 +5,7 @@ import dev.osupgrade.event.BatchCompleted;
 import dev.osupgrade.event.BatchSkipped;
 import dev.osupgrade.event.BatchStarted;
 import dev.osupgrade.event.GateEvaluated;
+import dev.osupgrade.event.GovernanceWaived;
 import dev.osupgrade.event.InstanceFailed;
 import dev.osupgrade.event.InstanceHealthy;
 import dev.osupgrade.event.InstanceRolledBack;
@@ -28,6 +29,7 @@ import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.ProvisioningState;
 import dev.osupgrade.fleet.ScaleSet;
 import dev.osupgrade.fleet.Zone;
+import dev.osupgrade.governance.GovernanceWaiver;
 import dev.osupgrade.health.FleetUnhealthyGate;
 import dev.osupgrade.health.GateContext;
 import dev.osupgrade.health.GatePhase;
@@ -778,6 +780,10 @@ public final class RolloutEngine {
           Instance i = fleet.instance(id).orElseThrow();
           d.instances.put(id, InstanceProgress.pending(id, b.number(), i.image()));
         }
+      }
+      GovernanceWaiver waiver = d.governanceWaiver;
+      if (waiver != null) {
+        emit(seq -> new GovernanceWaived(seq, now, d.scaleSet, waiver.by(), waiver.reason()));
       }
       emit(seq -> new RolloutStarted(seq, now, d.scaleSet, d.target, plan.batches().size(),
           plan.instancesToUpgrade(), plan.skipped().size(), policy));

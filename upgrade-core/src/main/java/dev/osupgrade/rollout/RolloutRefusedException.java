@@ -5,7 +5,7 @@ import java.io.Serial;
 
 /**
  * A rollout was refused before it changed anything, because the scale set is not in a state an orchestrated rollout
- * can safely drive. The {@link #code()} names the rule; the message says how to fix it.
+ * can safely drive, or production governance is missing. The {@link #code()} names the rule; the message says how to fix it.
  */
 public final class RolloutRefusedException extends OsUpgradeException {
   @Serial private static final long serialVersionUID = 1L;
@@ -26,6 +26,13 @@ public final class RolloutRefusedException extends OsUpgradeException {
    * replicated there): the message names the nearest published versions below and above.
    */
   public static final String TARGET_VERSION_NOT_PUBLISHED = "TargetVersionNotPublished";
+  /**
+   * A production scale set's rollout has no trust decision on its target release: no image trust policy was given
+   * ({@code Rollout.Builder.trust}), or there is no image catalog to find the release in. (A missing or incomplete
+   * readiness record is a {@link dev.osupgrade.governance.ReadinessIncompleteException}, a release the policy refuses
+   * an {@link dev.osupgrade.governance.ImageNotTrustedException}.)
+   */
+  public static final String TRUST_DECISION_MISSING = "TrustDecisionMissing";
 
   /**
    * Creates the exception.

@@ -3,6 +3,7 @@ package dev.osupgrade.rollout;
 import dev.osupgrade.Require;
 import dev.osupgrade.fleet.InstanceIds;
 import dev.osupgrade.fleet.ScaleSetId;
+import dev.osupgrade.governance.GovernanceWaiver;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.image.ImageVersion;
 import dev.osupgrade.ops.RolloutStatus;
@@ -52,6 +53,8 @@ import org.jspecify.annotations.Nullable;
  *     every look compares the model with it
  * @param missingSince instances the rollout expects that were missing from a look, with when they were first missed:
  *     one look never settles an instance as gone, a later one at least a poll interval on confirms it
+ * @param governanceWaiver who started this rollout on a production scale set without governance, and why
+ *     ({@code Rollout.Builder.ungoverned}); null when the rollout was governed or governance did not apply
  */
 public record RolloutState(
     ScaleSetId scaleSet,
@@ -75,7 +78,8 @@ public record RolloutState(
     boolean pauseRequested,
     @Nullable Stall stall,
     @Nullable ImageReference intendedModel,
-    SortedMap<String, Instant> missingSince) {
+    SortedMap<String, Instant> missingSince,
+    @Nullable GovernanceWaiver governanceWaiver) {
 
   /** Validates and copies. */
   public RolloutState {
@@ -102,7 +106,21 @@ public record RolloutState(
    */
   public static RolloutState initial(ScaleSetId scaleSet, ImageVersion target) {
     return new RolloutState(scaleSet, target, RolloutStatus.NOT_STARTED, Phase.NOT_STARTED, null, null, null, null,
-        null, 0, null, null, null, new TreeMap<>(), List.of(), null, 0, false, false, null, null, new TreeMap<>());
+        null, 0, null, null, null, new TreeMap<>(), List.of(), null, 0, false, false, null, null, new TreeMap<>(),
+        null);
+  }
+
+  /**
+   * This state, not started yet, with the caller's opt-out of production governance; the start records it in an
+   * event and every checkpoint keeps it.
+   *
+   * @param waiver who opted out, and why
+   * @return the state with the waiver
+   */
+  RolloutState withGovernanceWaiver(GovernanceWaiver waiver) {
+    Draft d = new Draft(this);
+    d.governanceWaiver = Require.nonNull(waiver, "waiver");
+    return d.build();
   }
 
   /** @return Azure's four progress counts */
@@ -238,6 +256,7 @@ public record RolloutState(
     @Nullable Stall stall;
     @Nullable ImageReference intendedModel;
     final SortedMap<String, Instant> missingSince = new TreeMap<>(InstanceIds.ORDER);
+    @Nullable GovernanceWaiver governanceWaiver;
 
     Draft(RolloutState s) {
       scaleSet = s.scaleSet;
@@ -262,12 +281,13 @@ public record RolloutState(
       stall = s.stall;
       intendedModel = s.intendedModel;
       missingSince.putAll(s.missingSince);
+      governanceWaiver = s.governanceWaiver;
     }
 
     RolloutState build() {
       return new RolloutState(scaleSet, target, status, phase, policy, plan, previousModelImage, startedAt, endedAt,
           batch, batchStartedAt, pauseUntil, lastProgressAt, instances, outbox, error, lastSequence, cancelRequested,
-          pauseRequested, stall, intendedModel, missingSince);
+          pauseRequested, stall, intendedModel, missingSince, governanceWaiver);
     }
   }
 }

@@ -26,8 +26,16 @@ final class ProductionReadinessTest {
           assertThat(e.code()).isEqualTo("ReadinessIncomplete");
           assertThat(e.gaps()).hasSize(9);
           assertThat(e.check().recordGiven()).isFalse();
-          assertThat(e.getMessage()).startsWith(action + " on rg/web (PRODUCTION): refused, no readiness record "
-              + "was given: Name the owning team").endsWith(" Nothing was changed.");
+          assertThat(e.getMessage().lines()).containsExactly(
+              action + " on rg/web (PRODUCTION): refused, no readiness record was given.",
+              "  Owner: " + ReadinessItem.OWNER_TEAM.sentence() + " " + ReadinessItem.OWNER_CONTACT.sentence(),
+              "  Expected signal: " + ReadinessItem.HEALTH_SOURCE.sentence() + " "
+                  + ReadinessItem.SIGNAL_THRESHOLDS.sentence(),
+              "  Rollout boundary: " + ReadinessItem.BOUNDARY_SCOPE.sentence() + " "
+                  + ReadinessItem.BOUNDARY_AT_ONCE.sentence() + " " + ReadinessItem.RING_ORDER.sentence(),
+              "  Rollback path: " + ReadinessItem.ROLLBACK_MODE.sentence() + " "
+                  + ReadinessItem.ROLLBACK_RUNBOOK.sentence(),
+              "Nothing was changed.");
         });
   }
 
@@ -54,9 +62,42 @@ final class ProductionReadinessTest {
         .isInstanceOfSatisfying(ReadinessIncompleteException.class, e -> {
           assertThat(e.check().items()).containsExactly(ReadinessItem.ROLLBACK_MODE, ReadinessItem.ROLLBACK_RUNBOOK);
           assertThat(e.getMessage()).isEqualTo(action + " on rg/web (PRODUCTION): refused, the readiness record is "
-              + "incomplete: Decide whether automatic rollback is on or off. Write the operator's rollback step in "
-              + "words: what to run, and who decides. Nothing was changed.");
+              + "incomplete.\n"
+              + "  Owner: nothing missing.\n"
+              + "  Expected signal: nothing missing.\n"
+              + "  Rollout boundary: nothing missing.\n"
+              + "  Rollback path: Decide whether automatic rollback is on or off. Write the operator's rollback step in "
+              + "words: what to run, and who decides.\n"
+              + "Nothing was changed.");
+          assertThat(e.check()).hasToString(action + " on rg/web (PRODUCTION): refused, the readiness record is "
+              + "incomplete. Owner: nothing missing. Expected signal: nothing missing. Rollout boundary: nothing "
+              + "missing. Rollback path: Decide whether automatic rollback is on or off. Write the operator's "
+              + "rollback step in words: what to run, and who decides.");
         });
+  }
+
+  @Test
+  void sectionLines_gapsOfTheScaleSet_standUnderTheirSectionInTheRecordsOrder() {
+    ReadinessRecord elsewhere = ReadinessRecordTest.complete().toBuilder()
+        .healthSource(HealthSource.LOAD_BALANCER_PROBE).build();
+    ReadinessRecord outside = ReadinessRecord.builder().owner("team-web", "oncall")
+        .healthSource(HealthSource.LOAD_BALANCER_PROBE).threshold(SignalThreshold.relative(
+            dev.osupgrade.port.Metric.CPU, 0.1))
+        .scaleSets(ScaleSetId.of("rg", "api")).atMostPercentAtOnce(20).rings("all").automaticRollback(true)
+        .runbookStep("page oncall").build();
+
+    ReadinessCheck check = ProductionReadiness.check(GovernedAction.START_ORCHESTRATED_ROLLOUT, FLEET,
+        Environment.PRODUCTION, outside);
+
+    assertThat(check.items()).containsExactlyInAnyOrder(ReadinessItem.OUTSIDE_BOUNDARY,
+        ReadinessItem.HEALTH_SOURCE_MISMATCH);
+    assertThat(check.sectionLines()).hasSize(4);
+    assertThat(check.sectionLines().get(0)).isEqualTo("Owner: nothing missing.");
+    assertThat(check.sectionLines().get(1)).startsWith("Expected signal: The record names the load balancer health probe");
+    assertThat(check.sectionLines().get(2)).startsWith("Rollout boundary: Scale set rg/web in westeurope is outside");
+    assertThat(check.sectionLines().get(3)).isEqualTo("Rollback path: nothing missing.");
+    assertThat(ProductionReadiness.check(GovernedAction.START_ORCHESTRATED_ROLLOUT, FLEET, Environment.PRODUCTION,
+        elsewhere).sectionLines().get(1)).startsWith("Expected signal: The record names");
   }
 
   @ParameterizedTest

@@ -3,11 +3,13 @@ package dev.osupgrade.testkit;
 import dev.osupgrade.Region;
 import dev.osupgrade.Require;
 import dev.osupgrade.fleet.HealthMonitoring;
+import dev.osupgrade.governance.Environment;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.policy.AutomaticOsUpgradePolicy;
 import dev.osupgrade.policy.RollingUpgradePolicy;
 import dev.osupgrade.policy.UpgradeMode;
 import dev.osupgrade.policy.UpgradePolicy;
+import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -16,7 +18,10 @@ import org.jspecify.annotations.Nullable;
  * {@code j}-th instance gets update domain {@code j % updateDomains} and fault domain {@code j % faultDomains}.
  *
  * <p>Defaults: resource group {@code rg}, region {@code westeurope}, regional, 5 update and 5 fault domains, upgrade
- * mode Manual, no rolling policy, automatic OS upgrade off, Application Health extension. Not thread-safe.
+ * mode Manual, no rolling policy, automatic OS upgrade off, Application Health extension, and the tag
+ * {@code environment=test}: a simulated scale set is not production unless its spec says so ({@link #environment} or
+ * an environment tag of its own, {@link Environment#TAG_KEYS}), so rollouts on it need no readiness record or trust
+ * decision. Not thread-safe.
  */
 public final class ScaleSetSpec {
   final String name;
@@ -180,6 +185,20 @@ public final class ScaleSetSpec {
   }
 
   /**
+   * Marks the environment the scale set serves with an {@code environment} tag (the first tag
+   * {@link Environment#of} reads). {@link Environment#PRODUCTION} makes rollouts on it governed: they need a readiness
+   * record and a trust decision, or an explicit opt-out. Without it (or an environment tag of its own) the scale set is
+   * tagged {@code environment=test}.
+   *
+   * @param value the environment
+   * @return this spec
+   */
+  public ScaleSetSpec environment(Environment value) {
+    tags.put("environment", Require.nonNull(value, "environment").name().toLowerCase(Locale.ROOT));
+    return this;
+  }
+
+  /**
    * Adds an Azure tag, e.g. {@code tag("environment", "production")}.
    *
    * @param key the tag's name
@@ -189,6 +208,17 @@ public final class ScaleSetSpec {
   public ScaleSetSpec tag(String key, String value) {
     tags.put(Require.nonBlank("key", key), Require.nonNull(value, "value"));
     return this;
+  }
+
+  /** The tags the scale set is created with: the spec's own, and {@code environment=test} when none says otherwise. */
+  java.util.Map<String, String> tagsWithEnvironment() {
+    java.util.Map<String, String> all = new java.util.TreeMap<>(tags);
+    boolean marked = tags.keySet().stream().anyMatch(k -> Environment.TAG_KEYS.stream()
+        .anyMatch(key -> key.equalsIgnoreCase(k.strip())));
+    if (!marked) {
+      all.put("environment", "test");
+    }
+    return all;
   }
 
   @Override

@@ -153,7 +153,9 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
 
   /**
    * Creates a scale set. Its image's release is added to the catalog if missing (published an hour ago). With
-   * automatic OS upgrade enabled, the model follows {@code latest} and the platform's first check is scheduled.
+   * automatic OS upgrade enabled, the model follows {@code latest} and the platform's first check is scheduled. It is
+   * tagged {@code environment=test} unless its spec marks an environment ({@link ScaleSetSpec#environment}): a
+   * simulated scale set is not production unless its spec says so.
    *
    * @param spec what to create
    * @return the new scale set's id
@@ -170,7 +172,7 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
     boolean auto = spec.upgradePolicy.automaticOsUpgrade().enableAutomaticOSUpgrade();
     SimScaleSet s = new SimScaleSet(id, spec.region, zones, spec.updateDomains, spec.faultDomains,
         spec.upgradePolicy, auto ? image.withLatest() : image, spec.healthMonitoring);
-    s.tags.putAll(spec.tags);
+    s.tags.putAll(spec.tagsWithEnvironment());
     int[] perZone = new int[Math.max(1, spec.zones)];
     for (int k = 0; k < spec.instances; k++) {
       int zoneIndex = spec.zones == 0 ? 0 : k % spec.zones;

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.osupgrade.OsUpgradeException;
 import dev.osupgrade.fleet.HealthState;
 import dev.osupgrade.fleet.ScaleSetId;
+import dev.osupgrade.governance.Environment;
 import dev.osupgrade.policy.RollingUpgradePolicy;
 import dev.osupgrade.rollout.Rollout;
 import dev.osupgrade.rollout.RolloutState;
@@ -34,8 +35,10 @@ final class CheckpointRoundTripTest {
   void encodeDecode_everyStateOfARandomRollout_equalState(long seed) {
     SplittableRandom draw = new SplittableRandom(seed);
     SimulatedFleet fleet = SimulatedFleet.create(seed);
-    ScaleSetId id = fleet.add(ScaleSetSpec.named("web").instances(draw.nextInt(1, 40)).zones(draw.nextInt(0, 4))
-        .image(ubuntu(V1)));
+    ScaleSetSpec spec = ScaleSetSpec.named("web").instances(draw.nextInt(1, 40)).zones(draw.nextInt(0, 4))
+        .image(ubuntu(V1));
+    boolean production = seed % 3 == 0; // production, opted out: the waiver is in every checkpoint
+    ScaleSetId id = fleet.add(production ? spec.environment(Environment.PRODUCTION) : spec);
     fleet.publish(ubuntu(V2));
     if (draw.nextBoolean()) {
       fleet.imageBehavior(V2, ImageBehavior.comesUpUnhealthy());
@@ -54,7 +57,9 @@ final class CheckpointRoundTripTest {
         .pauseTimeBetweenBatches("PT" + draw.nextInt(0, 10) + "M")
         .prioritizeUnhealthyInstances(draw.nextBoolean())
         .rollbackFailedInstancesOnPolicyBreach(draw.nextBoolean()).build();
-    Rollout r = Rollout.builder(fleet, id).target(V2).clock(fleet.clock()).policy(policy).build();
+    Rollout.Builder b = Rollout.builder(fleet, id).target(V2).clock(fleet.clock()).policy(policy);
+    Rollout r = (production ? b.ungoverned("seed " + seed + ": rehearsal of an opt-out, token sig=abc123") : b)
+        .build();
 
     int states = 1;
     for (Optional<Instant> next = r.advance(); next.isPresent(); next = r.advance()) {
@@ -63,6 +68,8 @@ final class CheckpointRoundTripTest {
       SEEN[0] |= s.stall() != null;
       SEEN[1] |= s.intendedModel() != null;
       SEEN[2] |= !s.missingSince().isEmpty();
+      SEEN[3] |= s.governanceWaiver() != null;
+      assertThat(s.encode()).doesNotContain("abc123");
       states++;
       fleet.clock().advanceTo(next.get());
     }
@@ -70,12 +77,15 @@ final class CheckpointRoundTripTest {
     assertThat(states).isPositive();
   }
 
-  /** Which of the newer fields the seeded runs put in a checkpoint: stall, intended model, missing instances. */
-  private static final boolean[] SEEN = new boolean[3];
+  /**
+   * Which of the newer fields the seeded runs put in a checkpoint: stall, intended model, missing instances, governance
+   * waiver.
+   */
+  private static final boolean[] SEEN = new boolean[4];
 
   @org.junit.jupiter.api.AfterAll
   static void everyNewerFieldWasRoundTripped() {
-    assertThat(SEEN).as("some seeded state had a stall, an intended model and a missing instance")
+    assertThat(SEEN).as("some seeded state had a stall, an intended model, a missing instance and a waiver")
         .containsOnly(true);
   }
 
@@ -91,7 +101,8 @@ final class CheckpointRoundTripTest {
     assertThat(now.stall()).isNotNull();
     assertThat(now.intendedModel()).isNotNull();
     String older = now.encode().lines()
-        .filter(l -> !l.startsWith("stall.") && !l.startsWith("intendedModel=") && !l.startsWith("missing."))
+        .filter(l -> !l.startsWith("stall.") && !l.startsWith("intendedModel=") && !l.startsWith("missing.")
+            && !l.startsWith("ungoverned."))
         .collect(java.util.stream.Collectors.joining("\n", "", "\n"));
 
     RolloutState decoded = RolloutState.decode(older);
@@ -99,6 +110,7 @@ final class CheckpointRoundTripTest {
     assertThat(decoded.stall()).isNull();
     assertThat(decoded.intendedModel()).isNull();
     assertThat(decoded.missingSince()).isEmpty();
+    assertThat(decoded.governanceWaiver()).isNull();
     assertThat(decoded.instances()).isEqualTo(now.instances());
     assertThat(decoded.outbox()).isEqualTo(now.outbox());
     assertThat(decoded.status()).isEqualTo(now.status());

@@ -49,22 +49,24 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 final class RingRolloutTest {
   @RegisterExtension static final SimulatorExtension SIM = SimulatorExtension.withSeed(41);
 
-  /** A multi-region fleet: canary in westeurope, early in westeurope + northeurope, broad in three regions. */
+  /**
+   * A multi-region production fleet: canary in westeurope, early in westeurope + northeurope, broad in three regions.
+   */
   private record World(SimulatedFleet fleet, ScaleSetId canary, ScaleSetId early1, ScaleSetId early2,
       ScaleSetId broad1, ScaleSetId broad2, ScaleSetId broad3, RingPlan plan) {}
 
   private static World world(SimulatedFleet fleet) {
-    ScaleSetId canary = fleet.add(ScaleSetSpec.named("web-canary").region("westeurope").instances(5)
+    ScaleSetId canary = fleet.add(ScaleSetSpec.named("web-canary").environment(Environment.PRODUCTION).region("westeurope").instances(5)
         .image(ubuntu(V1)));
-    ScaleSetId early1 = fleet.add(ScaleSetSpec.named("web-weu").region("westeurope").instances(10).zones(2)
+    ScaleSetId early1 = fleet.add(ScaleSetSpec.named("web-weu").environment(Environment.PRODUCTION).region("westeurope").instances(10).zones(2)
         .image(ubuntu(V1)));
-    ScaleSetId early2 = fleet.add(ScaleSetSpec.named("web-neu").region("northeurope").instances(10).zones(2)
+    ScaleSetId early2 = fleet.add(ScaleSetSpec.named("web-neu").environment(Environment.PRODUCTION).region("northeurope").instances(10).zones(2)
         .image(ubuntu(V1)));
-    ScaleSetId broad1 = fleet.add(ScaleSetSpec.named("api-weu").region("westeurope").instances(20).zones(3)
+    ScaleSetId broad1 = fleet.add(ScaleSetSpec.named("api-weu").environment(Environment.PRODUCTION).region("westeurope").instances(20).zones(3)
         .image(ubuntu(V1)));
-    ScaleSetId broad2 = fleet.add(ScaleSetSpec.named("api-neu").region("northeurope").instances(20).zones(3)
+    ScaleSetId broad2 = fleet.add(ScaleSetSpec.named("api-neu").environment(Environment.PRODUCTION).region("northeurope").instances(20).zones(3)
         .image(ubuntu(V1)));
-    ScaleSetId broad3 = fleet.add(ScaleSetSpec.named("api-eus").region("eastus").instances(20).zones(3)
+    ScaleSetId broad3 = fleet.add(ScaleSetSpec.named("api-eus").environment(Environment.PRODUCTION).region("eastus").instances(20).zones(3)
         .image(ubuntu(V1)));
     fleet.publish(ubuntu(V2));
     RingPlan plan = RingPlan.of(
@@ -398,21 +400,26 @@ final class RingRolloutTest {
   }
 
   @Test
-  void rings_scaleSetsTaggedAsTest_needNoReadinessRecord_untaggedProductionDoes(SimulatedFleet fleet) {
+  void rings_scaleSetsTaggedOrDefaultingToTest_needNoReadinessRecord_productionDoes(SimulatedFleet fleet) {
     ScaleSetId tagged = fleet.add(ScaleSetSpec.named("web-test").instances(5).image(ubuntu(V1))
         .tag("environment", "test"));
-    ScaleSetId untagged = fleet.add(ScaleSetSpec.named("web-prod").instances(5).image(ubuntu(V1)));
+    ScaleSetId unmarked = fleet.add(ScaleSetSpec.named("web-sim").instances(5).image(ubuntu(V1)));
+    ScaleSetId production = fleet.add(ScaleSetSpec.named("web-prod").instances(5).image(ubuntu(V1))
+        .tag("env", "prod"));
     fleet.publish(ubuntu(V2));
     ImageTrustPolicy trust = ImageTrustPolicy.trustingPublishers("Canonical");
 
-    RingRollout testOnly = run(fleet, RingRollout.builder(RingPlan.of(Ring.of("test", Duration.ZERO, tagged)),
-        fleet, fleet).target(V2).clock(fleet.clock()).trust(trust).build());
-    RingRollout prod = run(fleet, RingRollout.builder(RingPlan.of(Ring.of("prod", Duration.ZERO, untagged)),
+    RingRollout testOnly = run(fleet, RingRollout.builder(RingPlan.of(Ring.of("test", Duration.ZERO, tagged,
+        unmarked)), fleet, fleet).target(V2).clock(fleet.clock()).trust(trust).build());
+    RingRollout prod = run(fleet, RingRollout.builder(RingPlan.of(Ring.of("prod", Duration.ZERO, production)),
         fleet, fleet).target(V2).clock(fleet.clock()).trust(trust).build());
 
     assertThat(testOnly.status()).as(testOnly.timeline()).isEqualTo(RingRollout.Status.COMPLETED);
+    assertThat(fleet.get(unmarked).tags()).containsEntry("environment", "test");
     assertThat(prod.status()).isEqualTo(RingRollout.Status.REFUSED);
-    assertThat(prod.timeline()).contains("PRODUCTION", "no readiness record");
+    assertThat(prod.timeline()).contains("PRODUCTION", "no readiness record", "Owner:", "Expected signal:",
+        "Rollout boundary:", "Rollback path:");
+    untouched(fleet, production);
   }
 
   @Test

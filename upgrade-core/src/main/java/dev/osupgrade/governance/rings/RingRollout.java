@@ -75,6 +75,13 @@ import org.jspecify.annotations.Nullable;
  * replication failure) or a failure that is not the image's (the fleet was already unhealthy) stops without a
  * quarantine.
  *
+ * <p>Governance reaches every change the rings make: each ring's orchestrated rollouts carry the scale set's
+ * environment, readiness record and the trust policy (so a {@link Rollout} checks them again before it starts, on the
+ * same terms), the governed platform mode checks them before it enables automatic OS upgrade (before the policy
+ * PATCH), and a rollback to the previous version is started {@linkplain Rollout.Builder#ungoverned ungoverned} with
+ * a reason naming the ring — it follows the record's rollback path and must not wait for a trust decision on an old
+ * version — which its event log records.
+ *
  * <p>A ring's orchestrated rollout that is stalled by an infrastructure failure ({@link Rollout#stall()}) has not
  * finished: the ring waits for it, neither failed nor promoted, until it goes on or its progress deadline ends it.
  *
@@ -309,10 +316,14 @@ public final class RingRollout {
         continue;
       }
       if (mode == Mode.ORCHESTRATED) {
+        Environment env = Require.nonNull(environmentOf.get(id), "environment");
         Rollout.Builder rb = Rollout.builder(fleet, id).target(target).clock(clock).options(rolloutOptions)
-            .store(store).owner(owner)
-            .gate(GovernanceGate.of(environmentOf.get(id), trust, records.get(id),
-                Require.nonNull(release, "release")));
+            .store(store).owner(owner).environment(env).trust(trust)
+            .gate(GovernanceGate.of(env, trust, records.get(id), Require.nonNull(release, "release")));
+        ReadinessRecord record = records.get(id);
+        if (record != null) {
+          rb.readiness(record);
+        }
         rolloutListeners.forEach(rb::listener);
         rollouts.put(id, rb.build());
       } else {
@@ -640,8 +651,12 @@ public final class RingRollout {
               + "the operator decides" + e.getValue());
           continue;
         }
+        // The ring was governed; its rollback follows the readiness record's rollback path, to a version the scale set
+        // ran before, and must not wait for a trust decision on it: the opt-out says so in the rollback's event log.
         Rollout.Builder rb = Rollout.builder(fleet, sid).target(version).clock(clock).startOver().store(store)
-            .owner(owner);
+            .owner(owner).environment(environmentOf.getOrDefault(sid, Environment.PRODUCTION))
+            .ungoverned("rollback of ring " + ring.name() + " after its failure, as its readiness record's rollback "
+                + "path says");
         rolloutOptions.explicitPolicy().ifPresent(rb::policy);
         rolloutListeners.forEach(rb::listener);
         back = rb.build();
