@@ -93,11 +93,7 @@ public final class ArmServer {
    * @return the manager
    */
   public static ComputeManager computeManager(WireMockExtension server, HttpPipelinePolicy... policies) {
-    String endpoint = server.getRuntimeInfo().getHttpsBaseUrl() + "/";
-    Map<String, String> endpoints = new HashMap<>(AzureEnvironment.AZURE.getEndpoints());
-    endpoints.put("resourceManagerEndpointUrl", endpoint);
-    endpoints.put("managementEndpointUrl", endpoint);
-    AzureProfile profile = new AzureProfile("tenant", SUBSCRIPTION, new AzureEnvironment(endpoints));
+    AzureProfile profile = new AzureProfile("tenant", SUBSCRIPTION, environment(server));
     TokenCredential token = request -> Mono.just(new AccessToken("test-token", OffsetDateTime.now().plusHours(1)));
     ComputeManager.Configurable configurable = ComputeManager.configure().withHttpClient(trustingClient());
     for (HttpPipelinePolicy policy : policies) {
@@ -131,7 +127,22 @@ public final class ArmServer {
     return fleet(server, new CopyOnWriteArrayList<>());
   }
 
-  private static HttpClient trustingClient() {
+  /**
+   * An Azure cloud whose resource-manager and management endpoints are the server (the rest as in public Azure).
+   *
+   * @param server the server
+   * @return the environment
+   */
+  public static AzureEnvironment environment(WireMockExtension server) {
+    String endpoint = server.getRuntimeInfo().getHttpsBaseUrl() + "/";
+    Map<String, String> endpoints = new HashMap<>(AzureEnvironment.AZURE.getEndpoints());
+    endpoints.put("resourceManagerEndpointUrl", endpoint);
+    endpoints.put("managementEndpointUrl", endpoint);
+    return new AzureEnvironment(endpoints);
+  }
+
+  /** @return a Netty HTTP client that trusts any certificate, WireMock's self-signed one included */
+  public static HttpClient trustingClient() {
     SslContext ssl;
     try {
       ssl = SslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE).build();
