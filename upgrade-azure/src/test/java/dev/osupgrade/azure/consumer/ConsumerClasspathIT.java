@@ -25,7 +25,6 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -40,7 +39,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * {@code target/it/consumer} against the repository {@code target/it-repo}).
  */
 final class ConsumerClasspathIT {
-  private static final Path CONSUMER = Path.of(System.getProperty("consumer.directory", "target/it/consumer"));
+  private static final Path PROJECTS = Path.of(System.getProperty("consumer.directory", "target/it"));
+  private static final Path CONSUMER = PROJECTS.resolve("consumer");
+  private static final Path CONSUMER_IDENTITY = PROJECTS.resolve("consumer-identity");
+  private static final String VERSION = System.getProperty("project.version", "0.1.0-SNAPSHOT");
   private static final TestCertificate CERTIFICATE = TestCertificate.forLocalhost(Path.of("target", "consumer-tls"));
   private static final ArmEmulator EMULATOR = ArmEmulator.create();
 
@@ -51,18 +53,13 @@ final class ConsumerClasspathIT {
           .keyManagerPassword(TestCertificate.PASSWORD).keystoreType("PKCS12"))
       .build();
 
-  private static Map<String, String> resolved = Map.of();
-
-  @BeforeAll
-  static void readResolvedDependencies() throws IOException {
-    resolved = versions(Files.readAllLines(CONSUMER.resolve("target/dependencies.txt"), StandardCharsets.UTF_8));
-  }
-
   @Test
-  void consumer_onlyUpgradeAzure_resolvesTheVersionsTheBuildTests() {
+  void consumer_onlyUpgradeAzure_resolvesTheVersionsTheBuildTests() throws IOException {
+    Map<String, String> resolved = resolved(CONSUMER);
+
     assertThat(resolved)
-        .containsEntry("dev.osupgrade:upgrade-azure", System.getProperty("project.version", "0.1.0-SNAPSHOT"))
-        .containsEntry("dev.osupgrade:upgrade-core", System.getProperty("project.version", "0.1.0-SNAPSHOT"))
+        .containsEntry("dev.osupgrade:upgrade-azure", VERSION)
+        .containsEntry("dev.osupgrade:upgrade-core", VERSION)
         .containsEntry("com.azure:azure-core", "1.57.0")
         .containsEntry("com.azure:azure-core-http-netty", "1.16.2")
         .containsEntry("com.azure.resourcemanager:azure-resourcemanager-compute", "2.55.1")
@@ -77,6 +74,34 @@ final class ConsumerClasspathIT {
   }
 
   @Test
+  void consumerWithIdentityAndBlob_resolvesTheVersionsTheBuildTests() throws IOException {
+    Map<String, String> resolved = resolved(CONSUMER_IDENTITY);
+
+    assertThat(resolved)
+        .containsEntry("dev.osupgrade:upgrade-azure", VERSION)
+        .containsEntry("com.azure:azure-identity", "1.18.1")
+        .containsEntry("com.azure:azure-storage-blob", "12.33.0")
+        .containsEntry("com.azure:azure-core", "1.57.0")
+        .containsEntry("com.azure:azure-core-http-netty", "1.16.2")
+        .containsEntry("org.slf4j:slf4j-api", "2.0.17")
+        .containsEntry("com.fasterxml.jackson.core:jackson-core", "2.18.4.1")
+        .containsEntry("com.azure:azure-xml", "1.2.1")
+        .containsEntry("com.azure:azure-json", "1.5.0");
+  }
+
+  @Test
+  void consumerWithIdentityAndBlob_wiresCredentialFleetAndStore() throws Exception {
+    Run run = run(CONSUMER_IDENTITY, "example.consumer.WireService", "00000000-0000-0000-0000-000000000001",
+        "https://account.blob.core.windows.net");
+
+    assertThat(run.exitCode()).as(run.output()).isZero();
+    assertThat(run.output())
+        .contains("fleet AzureFleet[subscription 00000000-0000-0000-0000-000000000001 at https://management.azure.com/")
+        .contains("store https://account.blob.core.windows.net/osupgrade")
+        .contains("http client com.azure.core.http.netty.NettyAsyncHttpClient");
+  }
+
+  @Test
   void consumer_credentialAndSubscription_readsTheScaleSetOverHttps() throws Exception {
     SimulatedFleet world = SimulatedFleet.create(5);
     ScaleSetId web = world.add(ScaleSetSpec.named("web").resourceGroup("shop").instances(4)
@@ -84,8 +109,8 @@ final class ConsumerClasspathIT {
     EMULATOR.serve(ARM, world);
 
     long started = System.nanoTime();
-    Run run = runConsumer(ARM.getRuntimeInfo().getHttpsBaseUrl() + "/", web.subscriptionId(), web.resourceGroup(),
-        web.name());
+    Run run = run(CONSUMER, "example.consumer.ReadScaleSet", ARM.getRuntimeInfo().getHttpsBaseUrl() + "/",
+        web.subscriptionId(), web.resourceGroup(), web.name());
     System.out.printf("consumer main ran in %d ms%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
 
     assertThat(run.exitCode()).as(run.output()).isZero();
@@ -104,15 +129,20 @@ final class ConsumerClasspathIT {
 
   private record Run(int exitCode, String output) {}
 
-  private static Run runConsumer(String... args) throws IOException, InterruptedException {
-    String classpath = CONSUMER.resolve("target/classes") + java.io.File.pathSeparator
-        + Files.readString(CONSUMER.resolve("target/classpath.txt"), StandardCharsets.UTF_8).trim();
+  private static Map<String, String> resolved(Path project) throws IOException {
+    return versions(Files.readAllLines(project.resolve("target/dependencies.txt"), StandardCharsets.UTF_8));
+  }
+
+  /** Runs a main of a consumer project in a JVM of its own, with exactly the classpath Maven resolved for it. */
+  private static Run run(Path project, String mainClass, String... args) throws IOException, InterruptedException {
+    String classpath = project.resolve("target/classes") + java.io.File.pathSeparator
+        + Files.readString(project.resolve("target/classpath.txt"), StandardCharsets.UTF_8).trim();
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Djavax.net.ssl.trustStore=" + CERTIFICATE.trustStore(),
         "-Djavax.net.ssl.trustStorePassword=" + TestCertificate.PASSWORD,
         "-Djavax.net.ssl.trustStoreType=PKCS12",
-        "-cp", classpath, "example.consumer.ReadScaleSet"));
+        "-cp", classpath, mainClass));
     command.addAll(List.of(args));
     long started = System.nanoTime();
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
