@@ -97,8 +97,8 @@ public record ServiceConfig(String name, String target, List<RingConfig> rings, 
     } catch (JsonProcessingException e) {
       for (Throwable t = e; t != null; t = t.getCause()) {
         if (t instanceof InvalidValueException bad) {
-          throw new InvalidValueException("configuration " + source, bad.getMessage(), "(see "
-              + e.getOriginalMessage().lines().findFirst().orElse("") + ")");
+          // a value the domain refused (a missing field arrives as null): named as in the file
+          throw new InvalidValueException(source + ": " + bad.parameter(), bad.rule(), bad.value());
         }
       }
       throw new InvalidValueException("configuration " + source, "valid JSON of a ServiceConfig",
@@ -163,6 +163,15 @@ public record ServiceConfig(String name, String target, List<RingConfig> rings, 
         : MaintenanceSchedule.of(windows.stream().map(MaintenanceWindow::parse).toList());
   }
 
+  /** Parses an ISO-8601 duration, refusing anything else as bad input. */
+  static Duration duration(String parameter, @Nullable String text) {
+    try {
+      return Duration.parse(Require.nonBlank(parameter, text));
+    } catch (java.time.format.DateTimeParseException e) {
+      throw new InvalidValueException(parameter, "an ISO-8601 duration such as PT2H or P7D", text);
+    }
+  }
+
   /**
    * A ring.
    *
@@ -174,7 +183,7 @@ public record ServiceConfig(String name, String target, List<RingConfig> rings, 
     /** Validates the fields. */
     public RingConfig {
       Require.name("rings[].name", name, 100);
-      Duration.parse(Require.nonBlank("rings[].soak", soak));
+      duration("rings[].soak", soak);
       scaleSets = List.copyOf(Require.nonEmpty("rings[].scaleSets", Require.noNulls("rings[].scaleSets", scaleSets)));
     }
   }
@@ -194,7 +203,7 @@ public record ServiceConfig(String name, String target, List<RingConfig> rings, 
       Require.that(!publishers.isEmpty() || !galleries.isEmpty(), "trust", "at least one trusted publisher or gallery",
           "none");
       if (minimumAge != null) {
-        Duration.parse(minimumAge);
+        duration("trust.minimumAge", minimumAge);
       }
     }
   }
