@@ -118,10 +118,10 @@ public final class AzureFleet implements ScaleSetPort, PlatformUpgradePort, Imag
   private final RetrySettings retry;
   private final @Nullable Region marketplaceRegion;
 
-  private AzureFleet(Builder b) {
+  private AzureFleet(Builder b, ComputeManager manager) {
     this.retry = b.retry;
     this.marketplaceRegion = b.marketplaceRegion;
-    this.operations = new AzureOperations(b.manager(), b.retry, b.sleeper, b.clock, b.maxCapacity);
+    this.operations = new AzureOperations(manager, b.retry, b.sleeper, b.clock, b.maxCapacity);
   }
 
   /**
@@ -793,8 +793,7 @@ public final class AzureFleet implements ScaleSetPort, PlatformUpgradePort, Imag
      *     with a setting it already carries (the message names both)
      */
     public AzureFleet build() {
-      manager();
-      return new AzureFleet(this);
+      return new AzureFleet(this, manager());
     }
 
     private ComputeManager manager() {
