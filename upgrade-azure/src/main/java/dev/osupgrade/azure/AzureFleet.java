@@ -1,5 +1,10 @@
 package dev.osupgrade.azure;
 
+import com.azure.core.credential.TokenCredential;
+import com.azure.core.http.HttpClient;
+import com.azure.core.http.policy.HttpPipelinePolicy;
+import com.azure.core.management.AzureEnvironment;
+import com.azure.core.management.profile.AzureProfile;
 import com.azure.resourcemanager.compute.ComputeManager;
 import dev.osupgrade.InvalidValueException;
 import dev.osupgrade.Region;
@@ -25,8 +30,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -35,10 +42,16 @@ import org.jspecify.annotations.Nullable;
  * ({@link ImageCatalog}) and adds and removes instances for surge rollouts ({@link CapacityPort}).
  *
  * <pre>{@code
- * ComputeManager manager = ComputeManager.authenticate(credential, profile);   // the caller's credential
- * AzureFleet fleet = AzureFleet.of(manager);
+ * AzureFleet fleet = AzureFleet.builder()
+ *     .credential(new DefaultAzureCredentialBuilder().build())   // azure-identity, or any TokenCredential
+ *     .subscriptionId(subscriptionId)
+ *     .build();
  * ScaleSet web = fleet.get(ScaleSetId.of(subscriptionId, "rg-web", "vmss-web"));
  * }</pre>
+ *
+ * <p>or, when the caller already has a {@link ComputeManager} (its own credential, profile and pipeline),
+ * {@code AzureFleet.of(manager)}. The HTTP client is Azure's Netty client ({@code azure-core-http-netty}, a dependency
+ * of this module), unless {@link Builder#httpClient} names another.
  *
  * <h2>Which layer retries</h2>
  * The adapter is the only layer that retries. It takes the manager's HTTP pipeline (credential, HTTP client, logging,
@@ -105,11 +118,10 @@ public final class AzureFleet implements ScaleSetPort, PlatformUpgradePort, Imag
   private final RetrySettings retry;
   private final @Nullable Region marketplaceRegion;
 
-  private AzureFleet(Builder b) {
+  private AzureFleet(Builder b, ComputeManager manager) {
     this.retry = b.retry;
     this.marketplaceRegion = b.marketplaceRegion;
-    this.operations = new AzureOperations(Require.nonNull(b.computeManager, "computeManager"), b.retry, b.sleeper,
-        b.clock, b.maxCapacity);
+    this.operations = new AzureOperations(manager, b.retry, b.sleeper, b.clock, b.maxCapacity);
   }
 
   /**
@@ -122,7 +134,10 @@ public final class AzureFleet implements ScaleSetPort, PlatformUpgradePort, Imag
     return builder().computeManager(computeManager).build();
   }
 
-  /** @return a builder; {@link Builder#computeManager} is the only required setting */
+  /**
+   * @return a builder: set either {@link Builder#credential credential} and {@link Builder#subscriptionId
+   *     subscriptionId}, or {@link Builder#computeManager computeManager}
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -595,10 +610,31 @@ public final class AzureFleet implements ScaleSetPort, PlatformUpgradePort, Imag
   }
 
   /**
-   * Accumulates the adapter's settings. Only {@link #computeManager} is required. Not thread-safe.
+   * Accumulates the adapter's settings. Not thread-safe.
+   *
+   * <p>The adapter reaches ARM in one of two ways, following the Azure SDK's builders:
+   * <ul>
+   *   <li>{@link #credential credential} and {@link #subscriptionId subscriptionId} (required together), with the
+   *       optional {@link #environment environment} (default {@link AzureEnvironment#AZURE}), {@link #httpClient
+   *       httpClient} (default: the HTTP client found on the class path, Azure's Netty client that this module
+   *       depends on) and {@link #addPolicy policies}; the builder then authenticates a {@link ComputeManager} itself;
+   *       or</li>
+   *   <li>{@link #computeManager computeManager}: a manager the caller built, used as it is.</li>
+   * </ul>
+   * Setting both ways is a conflict: {@link #build()} then throws an {@link IllegalStateException} that names the two
+   * settings that clash. Bad values are refused by the setters with an {@link InvalidValueException}, changing
+   * nothing.
    */
   public static final class Builder {
+    private static final Pattern GUID =
+        Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+
     private @Nullable ComputeManager computeManager;
+    private @Nullable TokenCredential credential;
+    private @Nullable String subscriptionId;
+    private @Nullable AzureEnvironment environment;
+    private @Nullable HttpClient httpClient;
+    private final List<HttpPipelinePolicy> policies = new ArrayList<>();
     private RetrySettings retry = RetrySettings.ofDefaults();
     private Sleeper sleeper = Sleeper.onCallingThread();
     private Clock clock = Clock.systemUTC();
@@ -609,13 +645,94 @@ public final class AzureFleet implements ScaleSetPort, PlatformUpgradePort, Imag
 
     /**
      * Sets the compute manager to call ARM through. Its credential, HTTP client, endpoint and policies are used as
-     * they are; only its retry policy is dropped (see the class comment).
+     * they are; only its retry policy is dropped (see the class comment). Cannot be combined with
+     * {@link #credential}, {@link #subscriptionId}, {@link #environment}, {@link #httpClient} or {@link #addPolicy}:
+     * the manager already carries all of them.
      *
      * @param manager the manager
      * @return this builder
      */
     public Builder computeManager(ComputeManager manager) {
       this.computeManager = Require.nonNull(manager, "computeManager");
+      return this;
+    }
+
+    /**
+     * Sets the credential that signs every request to ARM: {@code DefaultAzureCredential} from
+     * {@code com.azure:azure-identity} (environment variables, workload or managed identity, then developer logins),
+     * or any other {@link TokenCredential}. It is asked for tokens for the environment's management endpoint
+     * ({@code https://management.core.windows.net/.default} in {@link AzureEnvironment#AZURE}). Requires
+     * {@link #subscriptionId}.
+     *
+     * @param tokenCredential the credential
+     * @return this builder
+     */
+    public Builder credential(TokenCredential tokenCredential) {
+      this.credential = Require.nonNull(tokenCredential, "credential");
+      return this;
+    }
+
+    /**
+     * Sets the default subscription: the one the adapter's manager is bound to. Scale sets and gallery images in
+     * other subscriptions the credential can reach may still be named (see the class comment). Requires
+     * {@link #credential}.
+     *
+     * @param subscription an Azure subscription id, a GUID such as {@code 00000000-0000-0000-0000-000000000000}
+     * @return this builder
+     * @throws InvalidValueException when it is not a GUID
+     */
+    public Builder subscriptionId(String subscription) {
+      Require.nonNull(subscription, "subscriptionId");
+      Require.that(GUID.matcher(subscription).matches(), "subscriptionId",
+          "an Azure subscription id: a GUID such as 00000000-0000-0000-0000-000000000000", subscription);
+      this.subscriptionId = subscription.toLowerCase(Locale.ROOT);
+      return this;
+    }
+
+    /**
+     * Sets the Azure cloud: {@link AzureEnvironment#AZURE} (the default), {@link AzureEnvironment#AZURE_CHINA},
+     * {@link AzureEnvironment#AZURE_US_GOVERNMENT}, or an environment of one's own (an Azure Stack hub, or a test
+     * server). Only used with {@link #credential}.
+     *
+     * @param cloud the environment; its resource manager endpoint must be an {@code https} URL (the SDK sends bearer
+     *     tokens over nothing else)
+     * @return this builder
+     * @throws InvalidValueException when the resource manager endpoint is missing or not {@code https}
+     */
+    public Builder environment(AzureEnvironment cloud) {
+      Require.nonNull(cloud, "environment");
+      String endpoint = cloud.getResourceManagerEndpoint();
+      Require.that(endpoint != null && endpoint.regionMatches(true, 0, "https://", 0, 8)
+          && endpoint.length() > 8, "environment", "an environment whose resource manager endpoint is an https URL",
+          endpoint);
+      this.environment = cloud;
+      return this;
+    }
+
+    /**
+     * Sets the HTTP client that carries the requests, for example one built with {@code NettyAsyncHttpClientBuilder}
+     * with a proxy or timeouts of one's own, or another {@code azure-core} HTTP client. Without it the builder uses
+     * the one Azure's {@code HttpClientProvider} finds on the class path: the Netty client this module depends on.
+     * Only used with {@link #credential}.
+     *
+     * @param client the client
+     * @return this builder
+     */
+    public Builder httpClient(HttpClient client) {
+      this.httpClient = Require.nonNull(client, "httpClient");
+      return this;
+    }
+
+    /**
+     * Adds a policy to the HTTP pipeline (Azure's {@code addPolicy}), for example one that tags requests or logs
+     * them. Policies run in the order added, after the SDK's own. Only used with {@link #credential}. A retry
+     * policy added here is dropped like the SDK's (the adapter is the only layer that retries).
+     *
+     * @param policy the policy
+     * @return this builder
+     */
+    public Builder addPolicy(HttpPipelinePolicy policy) {
+      this.policies.add(Require.nonNull(policy, "policy"));
       return this;
     }
 
@@ -687,16 +804,83 @@ public final class AzureFleet implements ScaleSetPort, PlatformUpgradePort, Imag
     }
 
     /**
-     * Builds the adapter.
+     * Builds the adapter. With {@link #credential} it authenticates a {@link ComputeManager} (no request is sent
+     * until the adapter is used).
      *
      * @return the adapter
-     * @throws IllegalStateException when no compute manager was set
+     * @throws IllegalStateException when neither {@link #computeManager} nor {@link #credential} was set, when only
+     *     one of {@link #credential} and {@link #subscriptionId} was, or when {@link #computeManager} was combined
+     *     with a setting it already carries (the message names both)
      */
     public AzureFleet build() {
-      if (computeManager == null) {
-        throw new IllegalStateException("computeManager must be set: AzureFleet.builder().computeManager(manager)");
+      return new AzureFleet(this, manager());
+    }
+
+    private ComputeManager manager() {
+      if (computeManager != null) {
+        List<String> carried = connectionSettings();
+        if (!carried.isEmpty()) {
+          throw new IllegalStateException("computeManager and " + carried.get(0) + " cannot both be set: a "
+              + "ComputeManager already carries its credential, subscription, environment, HTTP client and policies; "
+              + "set either computeManager(...) or credential(...) and subscriptionId(...)");
+        }
+        return computeManager;
       }
-      return new AzureFleet(this);
+      if (credential == null && subscriptionId == null) {
+        throw new IllegalStateException("computeManager must be set, or credential and subscriptionId: "
+            + "AzureFleet.builder().credential(new DefaultAzureCredentialBuilder().build()).subscriptionId(id), or "
+            + "AzureFleet.builder().computeManager(manager)");
+      }
+      if (credential == null) {
+        throw new IllegalStateException("subscriptionId is set but credential is not: set credential(...) too "
+            + "(for example new DefaultAzureCredentialBuilder().build() from com.azure:azure-identity)");
+      }
+      if (subscriptionId == null) {
+        throw new IllegalStateException("credential is set but subscriptionId is not: set subscriptionId(...) too");
+      }
+      AzureEnvironment cloud = environment == null ? AzureEnvironment.AZURE : environment;
+      ComputeManager.Configurable configurable = ComputeManager.configure();
+      if (httpClient != null) {
+        configurable = configurable.withHttpClient(httpClient);
+      }
+      for (HttpPipelinePolicy policy : policies) {
+        configurable = configurable.withPolicy(policy);
+      }
+      return configurable.authenticate(credential, new AzureProfile(null, subscriptionId, cloud));
+    }
+
+    /** The settings a compute manager carries itself, in the order they are named in a conflict. */
+    private List<String> connectionSettings() {
+      List<String> set = new ArrayList<>();
+      if (credential != null) {
+        set.add("credential");
+      }
+      if (subscriptionId != null) {
+        set.add("subscriptionId");
+      }
+      if (environment != null) {
+        set.add("environment");
+      }
+      if (httpClient != null) {
+        set.add("httpClient");
+      }
+      if (!policies.isEmpty()) {
+        set.add("addPolicy");
+      }
+      return set;
+    }
+
+    private static String describe(AzureEnvironment cloud) {
+      if (cloud == AzureEnvironment.AZURE) {
+        return "AZURE";
+      }
+      if (cloud == AzureEnvironment.AZURE_CHINA) {
+        return "AZURE_CHINA";
+      }
+      if (cloud == AzureEnvironment.AZURE_US_GOVERNMENT) {
+        return "AZURE_US_GOVERNMENT";
+      }
+      return cloud.getResourceManagerEndpoint();
     }
 
     @Override
@@ -704,6 +888,21 @@ public final class AzureFleet implements ScaleSetPort, PlatformUpgradePort, Imag
       List<String> parts = new ArrayList<>();
       if (computeManager != null) {
         parts.add("computeManager");
+      }
+      if (credential != null) {
+        parts.add("credential");
+      }
+      if (subscriptionId != null) {
+        parts.add("subscriptionId=" + subscriptionId);
+      }
+      if (environment != null) {
+        parts.add("environment=" + describe(environment));
+      }
+      if (httpClient != null) {
+        parts.add("httpClient");
+      }
+      if (!policies.isEmpty()) {
+        parts.add("policies=" + policies.size());
       }
       if (!retry.equals(RetrySettings.ofDefaults())) {
         parts.add(retry.toString());

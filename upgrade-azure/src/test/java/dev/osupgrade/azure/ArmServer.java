@@ -106,11 +106,7 @@ public final class ArmServer {
    * @return the manager
    */
   public static ComputeManager computeManager(String httpsBaseUrl, HttpPipelinePolicy... policies) {
-    String endpoint = httpsBaseUrl + "/";
-    Map<String, String> endpoints = new HashMap<>(AzureEnvironment.AZURE.getEndpoints());
-    endpoints.put("resourceManagerEndpointUrl", endpoint);
-    endpoints.put("managementEndpointUrl", endpoint);
-    AzureProfile profile = new AzureProfile("tenant", SUBSCRIPTION, new AzureEnvironment(endpoints));
+    AzureProfile profile = new AzureProfile("tenant", SUBSCRIPTION, environment(httpsBaseUrl));
     TokenCredential token = request -> Mono.just(new AccessToken("test-token", OffsetDateTime.now().plusHours(1)));
     ComputeManager.Configurable configurable = ComputeManager.configure().withHttpClient(trustingClient());
     for (HttpPipelinePolicy policy : policies) {
@@ -145,13 +141,38 @@ public final class ArmServer {
   }
 
   /**
+   * An Azure cloud whose resource-manager and management endpoints are the server (the rest as in public Azure).
+   *
+   * @param server the server
+   * @return the environment
+   */
+  public static AzureEnvironment environment(WireMockExtension server) {
+    return environment(server.getRuntimeInfo().getHttpsBaseUrl());
+  }
+
+  /**
+   * An Azure cloud whose resource-manager and management endpoints are the given HTTPS base URL.
+   *
+   * @param httpsBaseUrl the server's HTTPS base URL
+   * @return the environment
+   */
+  public static AzureEnvironment environment(String httpsBaseUrl) {
+    String endpoint = httpsBaseUrl + "/";
+    Map<String, String> endpoints = new HashMap<>(AzureEnvironment.AZURE.getEndpoints());
+    endpoints.put("resourceManagerEndpointUrl", endpoint);
+    endpoints.put("managementEndpointUrl", endpoint);
+    return new AzureEnvironment(endpoints);
+  }
+
+  /**
    * One client for every adapter of the tests: an adapter that stands for a restarted process still reads nothing it
    * read before (its state is its own), but reuses the pooled connections, instead of paying a TLS context and
    * handshakes for each of the hundreds of adapters the fault sweep builds.
    */
   private static volatile @Nullable HttpClient shared;
 
-  private static HttpClient trustingClient() {
+  /** @return a Netty HTTP client that trusts any certificate, WireMock's self-signed one included (shared) */
+  public static HttpClient trustingClient() {
     HttpClient client = shared;
     if (client == null) {
       synchronized (ArmServer.class) {

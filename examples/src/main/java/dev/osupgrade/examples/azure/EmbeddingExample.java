@@ -2,9 +2,7 @@ package dev.osupgrade.examples.azure;
 
 import com.azure.core.credential.TokenCredential;
 import com.azure.core.management.AzureEnvironment;
-import com.azure.core.management.profile.AzureProfile;
 import com.azure.identity.DefaultAzureCredentialBuilder;
-import com.azure.resourcemanager.compute.ComputeManager;
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.BlobContainerClientBuilder;
 import dev.osupgrade.azure.AzureFleet;
@@ -21,21 +19,20 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * How a platform service wires the Azure adapter. The service owns the credential and the profile; the adapter only
- * needs the {@link ComputeManager} built from them.
+ * How a platform service wires the Azure adapter. The service owns the credential; the adapter builds its ARM client
+ * from it and a subscription.
  *
  * <ol>
- *   <li>{@code DefaultAzureCredential} finds a credential the usual way: environment variables
- *       ({@code AZURE_CLIENT_ID}, {@code AZURE_TENANT_ID}, {@code AZURE_CLIENT_SECRET} or a federated token),
- *       workload or managed identity, then developer logins (Azure CLI, …).</li>
- *   <li>{@link AzureProfile} names the tenant, the default subscription and the cloud
- *       ({@link AzureEnvironment#AZURE}; sovereign clouds have their own constants). Scale sets in other
- *       subscriptions can still be named: the adapter reuses the same pipeline for them.</li>
- *   <li>{@code ComputeManager.authenticate} builds the HTTP pipeline (azure-identity brings the Netty HTTP client).
- *       Its retry policy does not matter: {@link AzureFleet} drops it and retries with its own settings, so the
- *       SDK's and the adapter's retries never multiply.</li>
- *   <li>{@link AzureFleet} is then the {@code ScaleSetPort}, {@code PlatformUpgradePort} and {@code ImageCatalog}
- *       the engine is given.</li>
+ *   <li>{@code DefaultAzureCredential} (from {@code com.azure:azure-identity}) finds a credential the usual way:
+ *       environment variables ({@code AZURE_CLIENT_ID}, {@code AZURE_TENANT_ID}, {@code AZURE_CLIENT_SECRET} or a
+ *       federated token), workload or managed identity, then developer logins (Azure CLI, …).</li>
+ *   <li>{@code AzureFleet.builder().credential(...).subscriptionId(...)} names the default subscription; the cloud is
+ *       {@link AzureEnvironment#AZURE} unless {@code environment(...)} names a sovereign one. Scale sets in other
+ *       subscriptions can still be named: the adapter reuses the same pipeline for them. The HTTP client is Azure's
+ *       Netty client, a dependency of upgrade-azure; the SDK's retry policy is dropped from the pipeline, so the SDK's
+ *       and the adapter's retries never multiply.</li>
+ *   <li>{@link AzureFleet} is then the {@code ScaleSetPort}, {@code PlatformUpgradePort}, {@code ImageCatalog} and
+ *       {@code CapacityPort} the engine is given.</li>
  * </ol>
  *
  * <p>Compiled with the build, not run by it: running it needs an Azure subscription. Usage:
@@ -47,18 +44,20 @@ public final class EmbeddingExample {
   /**
    * Builds the adapter the way a platform service would.
    *
-   * @param tenantId the Entra ID tenant
+   * @param tenantId the Entra ID tenant, or blank for the credential's own choice
    * @param subscriptionId the default subscription
    * @return the adapter
    */
   public static AzureFleet connect(String tenantId, String subscriptionId) {
-    AzureProfile profile = new AzureProfile(tenantId, subscriptionId, AzureEnvironment.AZURE);
-    TokenCredential credential = new DefaultAzureCredentialBuilder()
-        .authorityHost(profile.getEnvironment().getActiveDirectoryEndpoint())
-        .build();
-    ComputeManager compute = ComputeManager.authenticate(credential, profile);
+    DefaultAzureCredentialBuilder identity = new DefaultAzureCredentialBuilder()
+        .authorityHost(AzureEnvironment.AZURE.getActiveDirectoryEndpoint());
+    if (!tenantId.isBlank()) {
+      identity.tenantId(tenantId);
+    }
+    TokenCredential credential = identity.build();
     return AzureFleet.builder()
-        .computeManager(compute)
+        .credential(credential)
+        .subscriptionId(subscriptionId)
         .retry(AzureFleet.RetrySettings.ofDefaults().withMaxRetryAfter(Duration.ofSeconds(30)))
         .marketplaceRegion("westeurope")
         .build();
