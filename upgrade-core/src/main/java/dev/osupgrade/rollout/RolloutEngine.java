@@ -787,7 +787,7 @@ public final class RolloutEngine {
         emit(seq -> new GovernanceWaived(seq, now, d.scaleSet, waiver.by(), waiver.reason()));
       }
       emit(seq -> new RolloutStarted(seq, now, d.scaleSet, d.target, plan.batches().size(),
-          plan.instancesToUpgrade(), plan.skipped().size(), policy));
+          plan.instancesToUpgrade(), plan.skipped().size(), policy, plan.estimate()));
       d.batch = 1;
       d.phase = RolloutState.Phase.BEFORE_BATCH;
     }
