@@ -60,8 +60,8 @@ import java.util.Map;
  *   <tr><td>{@code osupgrade.instances}</td><td>{@code state} ({@code successful}, {@code failed},
  *       {@code in_progress}, {@code pending})</td><td>instances by state: Azure's four counts</td></tr>
  *   <tr><td>{@code osupgrade.progress.percent}</td><td></td><td>instances settled of those to upgrade, 0-100</td></tr>
- *   <tr><td>{@code osupgrade.time_to_go.seconds}</td><td></td><td>fleet time left by the plan's estimate (0 at the
- *       end)</td></tr>
+ *   <tr><td>{@code osupgrade.time_to_go.seconds}</td><td></td><td>fleet time left by the plan's estimate (0 once
+ *       the rollout ended, however it ended)</td></tr>
  *   <tr><td>{@code osupgrade.batch.current}</td><td></td><td>the batch last started or settled</td></tr>
  *   <tr><td>{@code osupgrade.stalled}</td><td></td><td>1 while the rollout is stalled, else 0</td></tr>
  * </table>
@@ -135,14 +135,20 @@ public final class MetricsListener implements RolloutListener {
       sink.gauge("osupgrade.instances", with(tags, "state", "pending"), c.pending());
       sink.gauge("osupgrade.progress.percent", tags, p.percentDone().getAsInt());
     }
-    p.toGo().ifPresent(d -> sink.gauge("osupgrade.time_to_go.seconds", tags, d.getSeconds()));
+    boolean ended = event instanceof RolloutCompleted || event instanceof RolloutFaulted
+        || event instanceof RolloutCancelled;
+    if (ended) {
+      sink.gauge("osupgrade.time_to_go.seconds", tags, 0);
+    } else {
+      p.toGo().ifPresent(d -> sink.gauge("osupgrade.time_to_go.seconds", tags, d.getSeconds()));
+    }
     if (p.batch() > 0) {
       sink.gauge("osupgrade.batch.current", tags, p.batch());
     }
     if (event instanceof RolloutStalled || event instanceof RolloutStallCleared || event instanceof RolloutStarted) {
       sink.gauge("osupgrade.stalled", tags, p.stalled() ? 1 : 0);
     }
-    if (event instanceof RolloutCompleted || event instanceof RolloutFaulted || event instanceof RolloutCancelled) {
+    if (ended) {
       if (p.stalled()) {
         sink.gauge("osupgrade.stalled", tags, 0);
       }
