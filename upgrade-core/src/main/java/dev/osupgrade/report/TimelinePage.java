@@ -657,11 +657,11 @@ final class TimelinePage {
   private void legend() {
     out.append("<section class=\"legend\"><h2>Legend</h2><p>");
     for (State st : State.values()) {
-      out.append("<span class=\"key\"><svg width=\"22\" height=\"12\"><rect class=\"st st-")
+      out.append("<span class=\"key\"><svg width=\"22\" height=\"12\"><rect class=\"swatch st st-")
           .append(st.name().toLowerCase(Locale.ROOT)).append("\" x=\"0\" y=\"1\" width=\"22\" height=\"10\"/></svg> ")
           .append(esc(st.name().toLowerCase(Locale.ROOT).replace('_', ' '))).append("</span>");
     }
-    out.append("<span class=\"key\"><svg width=\"22\" height=\"12\"><rect class=\"st st-pending bad\" x=\"0\" y=\"1\" ")
+    out.append("<span class=\"key\"><svg width=\"22\" height=\"12\"><rect class=\"swatch st st-pending bad\" x=\"0\" y=\"1\" ")
         .append("width=\"22\" height=\"10\"/></svg> not healthy before its upgrade</span>")
         .append("<span class=\"key\"><svg width=\"14\" height=\"12\"><path class=\"gate-pass\" d=\"M7 1 L12 6 L7 11 L2 6 Z\"/>")
         .append("</svg> gate passed</span><span class=\"key\"><svg width=\"14\" height=\"12\"><g class=\"gate-fail\">")
