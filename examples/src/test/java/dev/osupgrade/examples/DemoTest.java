@@ -29,7 +29,7 @@ final class DemoTest {
     Path bad = pages.resolve("timeline-bad.html").toAbsolutePath();
     assertThat(out).contains(pages.resolve("timeline-good.html").toAbsolutePath() + "\n", bad + "\n");
     assertThat(Files.readString(bad)).contains("<p class=\"stop-reason\"><b>Stopped: "
-        + "MaxUnhealthyUpgradedInstancePercentExceededInRollingUpgrade", "<section class=\"what-if\"");
+        + "MaxUnhealthyUpgradedInstancePercentExceededInRollingUpgrade", "<div class=\"what-if\"");
   }
 
   @Test

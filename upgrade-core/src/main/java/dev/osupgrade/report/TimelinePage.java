@@ -86,7 +86,8 @@ final class TimelinePage {
         .append("<title>").append(esc("osupgrade timeline: " + title)).append("</title>\n<style>\n").append(CSS)
         .append("</style>\n</head>\n<body>\n");
     defs();
-    out.append("<header class=\"page\"><h1>").append(esc(title)).append("</h1>\n<p class=\"sub\">")
+    out.append("<header class=\"page\"><h1>").append(rings == null ? "Rollout timeline" : "Ring rollout timeline")
+        .append("</h1>\n<p class=\"sub\">")
         .append(esc(subtitle())).append("</p></header>\n");
     List<Window> windows = new ArrayList<>();
     for (Section s : sections) {
@@ -101,7 +102,7 @@ final class TimelinePage {
     if (sections.isEmpty() && rings == null) {
       out.append("<p>No rollout to show.</p>\n");
     }
-    if (comparison != null) {
+    if (comparison != null && sections.size() != 1) {
       whatIf(comparison);
     }
     legend();
@@ -242,6 +243,9 @@ final class TimelinePage {
         .append(esc(s.status().azureName())).append("</span></h2>\n");
     ending(s);
     summary(s, w, tracks);
+    if (comparison != null && sections.size() == 1) {
+      whatIf(comparison); // one rollout: its what-if right under its summary
+    }
     lanes(s, w, tracks);
     out.append("<details class=\"log\"><summary>Event log: ").append(s.events().size())
         .append(" events</summary>\n<pre>");
@@ -632,19 +636,23 @@ final class TimelinePage {
   private void whatIf(Comparison c) {
     long maxExposed = Math.max(1, c.rows().stream().mapToLong(Comparison.Row::exposed).max().orElse(1));
     long maxSpan = Math.max(1, c.rows().stream().mapToLong(r -> r.makespan().getSeconds()).max().orElse(1));
-    out.append("<section class=\"what-if\" id=\"what-if\">\n<h2>What if</h2>\n<p class=\"facts\">")
+    out.append("<div class=\"what-if\" id=\"what-if\">\n<h3>What if</h3>\n<p class=\"facts\">")
         .append(esc(c.title())).append("</p>\n<table class=\"comparison\">\n<tr><th>run</th><th>policy</th>")
         .append("<th>outcome</th><th>stopped at</th><th>exposed to the target</th><th>makespan</th>")
         .append("<th>lowest healthy</th></tr>\n");
     for (Comparison.Row r : c.rows()) {
-      out.append("<tr class=\"run status-").append(r.status().name().toLowerCase(Locale.ROOT)).append("\"><td>")
-          .append(esc(r.label())).append("</td><td>").append(esc(r.policySummary())).append("</td><td>")
-          .append(esc(r.outcome())).append("</td><td>").append(esc(r.stoppedAt())).append("</td><td>")
-          .append(bar(r.exposed(), maxExposed, "exposed")).append(esc(r.exposedText())).append("</td><td>")
+      out.append("<tr class=\"run run-").append(r.status().name().toLowerCase(Locale.ROOT)).append("\"><td>")
+          .append(esc(r.label())).append("</td><td>").append(esc(r.policySummary())).append("</td><td><b>")
+          .append(esc(r.status().azureName())).append("</b>");
+      if (r.code() != null) {
+        out.append("<br><span class=\"code\">").append(esc(r.code())).append("</span>");
+      }
+      out.append("</td><td class=\"num\">").append(esc(r.stoppedAt())).append("</td><td class=\"num\">")
+          .append(bar(r.exposed(), maxExposed, "exposed")).append(esc(r.exposedText())).append("</td><td class=\"num\">")
           .append(bar(r.makespan().getSeconds(), maxSpan, "span")).append(esc(Durations.format(r.makespan())))
-          .append("</td><td>").append(esc(r.lowestHealthyText())).append("</td></tr>\n");
+          .append("</td><td class=\"num\">").append(esc(r.lowestHealthyText())).append("</td></tr>\n");
     }
-    out.append("</table>\n</section>\n");
+    out.append("</table>\n</div>\n");
   }
 
   private static String bar(long value, long max, String cls) {
@@ -769,6 +777,7 @@ final class TimelinePage {
       body { font: 13px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); margin: 20px;
         background: #fff; }
       h1 { font-size: 20px; margin: 0 0 2px; } h2 { font-size: 16px; margin: 18px 0 6px; }
+      h3 { font-size: 14px; margin: 12px 0 2px; }
       .sub, .facts, .note { color: var(--muted); margin: 2px 0 8px; }
       section { margin-bottom: 26px; }
       .status { font-size: 12px; padding: 1px 8px; border-radius: 9px; background: #e2e8f0; vertical-align: middle; }
@@ -812,8 +821,10 @@ final class TimelinePage {
         fill: #a855f7; } .ring-gate-evaluated { fill: #0ea5e9; }
       .ring-rollout { opacity: 0.9; }
       .bar { vertical-align: middle; } .bar-exposed { fill: #ef4444; } .bar-span { fill: #3b82f6; }
-      .comparison tr.status-completed td:nth-child(3) { color: #047857; }
-      .comparison tr.status-faulted td:nth-child(3) { color: #b91c1c; }
+      .comparison td.num { white-space: nowrap; } .comparison .code { font-size: 11px; color: var(--muted); }
+      .comparison tr.run-completed td:nth-child(3) b { color: #047857; }
+      .comparison tr.run-faulted td:nth-child(3) b { color: #b91c1c; }
+      .comparison tr:first-child + tr td { background: #f8fafc; }
       .key { margin-right: 14px; white-space: nowrap; } .key svg { vertical-align: middle; }
       details.log pre { font: 11px/1.4 ui-monospace, monospace; white-space: pre-wrap; max-height: 360px; overflow: auto;
         background: #f8fafc; padding: 8px; }

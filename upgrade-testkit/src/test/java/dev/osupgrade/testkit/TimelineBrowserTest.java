@@ -96,7 +96,7 @@ final class TimelineBrowserTest {
     assertThat(tips(dom, "fail-mark")).hasSize(6);
     assertThat(all(dom, "class=\"st st-(unhealthy|rolling_back|rolled_back)\"")).contains("unhealthy",
         "rolling_back", "rolled_back");
-    assertThat(all(dom, "<tr class=\"run status-faulted\">")).hasSize(3);
+    assertThat(all(dom, "<tr class=\"run run-faulted\">")).hasSize(3);
     assertThat(dom).contains("maxBatchInstancePercent 10", "batch 1 of 15");
     assertThat(all(dom, "(?:src|href)=\"([^\"#][^\"]*)\"")).as("nothing is fetched").isEmpty();
     assertThat(Files.size(OUT.resolve("faulted.png"))).isGreaterThan(10_000);
