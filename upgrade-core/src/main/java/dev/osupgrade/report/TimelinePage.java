@@ -656,8 +656,8 @@ final class TimelinePage {
   }
 
   private static String bar(long value, long max, String cls) {
-    return "<svg class=\"bar\" width=\"80\" height=\"10\"><rect class=\"bar-" + cls + "\" x=\"0\" y=\"1\" width=\""
-        + num(78.0 * value / max) + "\" height=\"8\"/></svg> ";
+    return "<svg class=\"bar\" width=\"48\" height=\"10\"><rect class=\"bar-" + cls + "\" x=\"0\" y=\"1\" width=\""
+        + num(Math.max(1, 46.0 * value / max)) + "\" height=\"8\"/></svg> ";
   }
 
   // ---- bits ---------------------------------------------------------------------------------------------------
@@ -821,7 +821,9 @@ final class TimelinePage {
         fill: #a855f7; } .ring-gate-evaluated { fill: #0ea5e9; }
       .ring-rollout { opacity: 0.9; }
       .bar { vertical-align: middle; } .bar-exposed { fill: #ef4444; } .bar-span { fill: #3b82f6; }
-      .comparison td.num { white-space: nowrap; } .comparison .code { font-size: 11px; color: var(--muted); }
+      table.comparison { max-width: 1160px; } .comparison td.num { white-space: nowrap; }
+      .comparison .code { font-size: 10px; color: var(--muted); overflow-wrap: anywhere; }
+      .comparison td:nth-child(1) { min-width: 150px; } .comparison td:nth-child(2) { min-width: 170px; }
       .comparison tr.run-completed td:nth-child(3) b { color: #047857; }
       .comparison tr.run-faulted td:nth-child(3) b { color: #b91c1c; }
       .comparison tr:first-child + tr td { background: #f8fafc; }
