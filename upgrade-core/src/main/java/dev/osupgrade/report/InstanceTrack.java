@@ -6,7 +6,9 @@ import dev.osupgrade.fleet.HealthState;
 import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.Zone;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
@@ -54,9 +56,10 @@ public record InstanceTrack(String instanceId, Zone zone, int updateDomain, @Nul
   public static List<InstanceTrack> fromEvents(List<RolloutEvent> events, List<Instance> layout) {
     Require.noNulls("events", events);
     Require.noNulls("layout", layout);
+    Map<String, EventTracks.Placement> placed = new HashMap<>();
+    layout.forEach(i -> placed.put(i.instanceId(), new EventTracks.Placement(i.zone(), i.updateDomain())));
     return EventTracks.of(events, layout.stream().map(Instance::instanceId).toList(),
-        id -> layout.stream().filter(i -> i.instanceId().equals(id)).findFirst()
-            .map(i -> new EventTracks.Placement(i.zone(), i.updateDomain())));
+        id -> Optional.ofNullable(placed.get(id)));
   }
 
   /**

@@ -126,11 +126,13 @@ public final class Timeline {
    *
    * @param file where
    * @return the file's absolute path
+   * @throws dev.osupgrade.InvalidValueException if {@code file} is a directory
    * @throws UncheckedIOException if it cannot be written
    */
   public Path writeTo(Path file) {
     Require.nonNull(file, "file");
     Path target = file.toAbsolutePath();
+    Require.that(!Files.isDirectory(target), "file", "a file, not a directory", target);
     try {
       if (target.getParent() != null) {
         Files.createDirectories(target.getParent());
