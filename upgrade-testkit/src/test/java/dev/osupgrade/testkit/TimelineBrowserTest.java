@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.osupgrade.event.BatchStarted;
 import dev.osupgrade.event.GateEvaluated;
+import dev.osupgrade.event.RolloutStalled;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.governance.HealthSource;
 import dev.osupgrade.governance.ImageTrustPolicy;
@@ -103,11 +104,15 @@ final class TimelineBrowserTest {
   }
 
   @Test
-  void page_completedRolloutFromEventsAlone_drawsEveryBatchAndGate() throws Exception {
+  void page_completedRolloutFromEventsAlone_drawsEveryBatchGatePauseAndStall() throws Exception {
     SimulatedFleet fleet = SimulatedFleet.create(3);
     ScaleSetId web = fleet.add(ScaleSetSpec.named("web").instances(30).zones(3).image(ubuntu(V1)));
     fleet.publish(ubuntu(V2));
-    Rollout good = fleet.run(Rollout.builder(fleet, web).target(V2).clock(fleet.clock()).build());
+    fleet.faults().serverErrors("listInstances", 2, 503);
+    Rollout good = fleet.run(Rollout.builder(fleet, web).target(V2).clock(fleet.clock())
+        .policy(RollingUpgradePolicy.builder().pauseTimeBetweenBatches(Duration.ofMinutes(2)).build()).build());
+    long stalls = good.events().stream().filter(e -> e instanceof RolloutStalled).count();
+    assertThat(stalls).as(good.eventLog()).isPositive();
 
     Path page = Timeline.of(good).writeTo(OUT.resolve("completed.html"));
     String dom = chromium.dumpDom(page);
@@ -117,6 +122,9 @@ final class TimelineBrowserTest {
     assertThat(all(dom, "<g class=\"batch\" data-batch=\"(\\d+)\"")).containsExactly("1", "2", "3", "4", "5", "6");
     assertThat(tips(dom, "gate gate-pass")).hasSize(12).allSatisfy(t -> assertThat(t).contains("PASS", "limitPercent=20"));
     assertThat(all(dom, "class=\"st st-healthy\"")).hasSize(30);
+    assertThat(tips(dom, "pause")).hasSize(5).allSatisfy(t -> assertThat(t).contains("pauseTimeBetweenBatches 2m"));
+    assertThat(tips(dom, "stall")).hasSize((int) stalls).allSatisfy(t -> assertThat(unescape(t))
+        .contains("STALLED", "503", "stall cleared"));
     assertThat(all(dom, "<p class=\"verified\">(.*?)</p>")).singleElement().asString()
         .contains("Completed", "30 of 30 instances on the target and healthy");
     assertThat(dom).doesNotContain("<p class=\"stop-reason").contains("from the rollout's events alone");
