@@ -215,6 +215,7 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
     SimScaleSet s = new SimScaleSet(id, shape.region(), shape.zones(), updateDomains, faultDomains,
         shape.upgradePolicy(), shape.modelImage(), shape.healthMonitoring());
     s.replay = replay;
+    s.tags.putAll(shape.tags()); // the copy is the same environment as the original (production or not)
     int next = 0;
     for (Instance i : shape.instances()) {
       SimInstance copy = new SimInstance(i.instanceId(), i.zone(), i.updateDomain(), i.faultDomain(), i.image());

@@ -117,7 +117,7 @@ public final class WhatIf {
         : record.calls().isEmpty() ? List.of() : record.fleetAt(record.calls().get(record.calls().size() - 1));
     ImageReference model = first != null ? first.model() : s.modelImage;
     ScaleSet shape = new ScaleSet(s.id, s.region, s.zones, OrchestrationMode.UNIFORM, s.upgradePolicy, model,
-        s.healthMonitoring, null, instances);
+        s.healthMonitoring, null, instances, s.tags);
     Replay scripts = new Replay(started.target());
     List<Ambient> ambient = new ArrayList<>();
     for (Instance i : instances) {
@@ -165,7 +165,7 @@ public final class WhatIf {
       model = layout.modelImage();
     }
     ScaleSet shape = new ScaleSet(layout.id(), layout.region(), layout.zones(), layout.orchestrationMode(),
-        layout.upgradePolicy(), model, layout.healthMonitoring(), null, instances);
+        layout.upgradePolicy(), model, layout.healthMonitoring(), null, instances, layout.tags());
     List<InstanceTrack> tracks = InstanceTrack.fromEvents(events, layout.instances());
     Replay scripts = new Replay(started.target());
     for (InstanceTrack t : tracks) {
