@@ -5,17 +5,22 @@ import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.image.ImageVersion;
 import dev.osupgrade.plan.BatchPlanner;
 import dev.osupgrade.policy.RollingUpgradePolicy;
+import dev.osupgrade.report.Comparison;
+import dev.osupgrade.report.Timeline;
 import dev.osupgrade.rollout.Rollout;
 import dev.osupgrade.testkit.ImageBehavior;
 import dev.osupgrade.testkit.ScaleSetSpec;
 import dev.osupgrade.testkit.SimulatedFleet;
+import dev.osupgrade.testkit.WhatIf;
 import java.io.PrintStream;
+import java.nio.file.Path;
 
 /**
  * The demo: a zonal scale set of 30 instances takes a new Ubuntu image on a simulated fleet and a virtual clock,
  * printing every batch and health decision as it happens; then a faulty image is stopped by Azure's
- * upgraded-unhealthy rule and the failed instances are rolled back. No Azure account needed; the same seed gives the
- * same output every time.
+ * upgraded-unhealthy rule and the failed instances are rolled back; then the faulty rollout is replayed under smaller
+ * and larger batches (what if?), and both rollouts are drawn as timeline pages. No Azure account needed; the same
+ * seed gives the same output every time.
  */
 public final class Demo {
   static final ImageReference UBUNTU =
@@ -23,6 +28,8 @@ public final class Demo {
   static final ImageVersion RUNNING = ImageVersion.parse("22.04.202409010");
   static final ImageVersion GOOD = ImageVersion.parse("22.04.202410010");
   static final ImageVersion BAD = ImageVersion.parse("22.04.202411010");
+  /** Where the demos write their timeline pages: {@code target/osupgrade-demo} under the working directory. */
+  public static final Path PAGES = Path.of("target", "osupgrade-demo");
 
   private Demo() {}
 
@@ -37,13 +44,26 @@ public final class Demo {
   }
 
   /**
-   * Runs both rollouts and prints them.
+   * Runs both rollouts and prints them; writes their timeline pages to {@link #PAGES}.
    *
    * @param seed the simulator's seed
    * @param out where to print
    * @return the two rollouts, good image first
    */
   public static Rollout[] run(long seed, PrintStream out) {
+    return run(seed, out, PAGES);
+  }
+
+  /**
+   * Runs both rollouts and prints them; asks what smaller batches would have done with the faulty image; writes a
+   * timeline page of each rollout and prints where.
+   *
+   * @param seed the simulator's seed
+   * @param out where to print
+   * @param pages the directory for the timeline pages
+   * @return the two rollouts, good image first
+   */
+  public static Rollout[] run(long seed, PrintStream out, Path pages) {
     SimulatedFleet fleet = SimulatedFleet.create(seed);
     ScaleSetId web = fleet.add(ScaleSetSpec.named("web").resourceGroup("shop-prod").region("westeurope")
         .instances(30).zones(3).image(UBUNTU.withVersion(RUNNING)));
@@ -70,6 +90,18 @@ public final class Demo {
     out.println("   model image is back on " + fleet.get(web).modelImage().version().orElseThrow()
         + "; instances on the bad image: " + fleet.get(web).instances().stream()
             .filter(i -> i.runs(BAD)).count());
+
+    out.println("\n== 3. what if? the faulty rollout replayed, each instance as it behaved ==");
+    Comparison whatIf = WhatIf.of(bad, fleet.record(web))
+        .with(RollingUpgradePolicy.builder().maxBatchInstancePercent(10).build())
+        .with(RollingUpgradePolicy.builder().maxBatchInstancePercent(50).enableCrossZoneUpgrade(true).build())
+        .compare();
+    out.print(whatIf);
+
+    out.println("\n== timeline pages (open in a browser) ==");
+    out.println(Timeline.of(good).observed(fleet.observations()).writeTo(pages.resolve("timeline-good.html")));
+    out.println(Timeline.of(bad).observed(fleet.observations()).whatIf(whatIf)
+        .writeTo(pages.resolve("timeline-bad.html")));
     return new Rollout[] {good, bad};
   }
 }

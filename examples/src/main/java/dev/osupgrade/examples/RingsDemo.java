@@ -16,11 +16,13 @@ import dev.osupgrade.governance.schedule.MaintenanceWindowGate;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.image.ImageVersion;
 import dev.osupgrade.port.Metric;
+import dev.osupgrade.report.Timeline;
 import dev.osupgrade.service.RolloutRunner;
 import dev.osupgrade.testkit.ScaleSetSpec;
 import dev.osupgrade.testkit.SimulatedFleet;
 import dev.osupgrade.testkit.VirtualScheduler;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -44,13 +46,25 @@ public final class RingsDemo {
   }
 
   /**
-   * Runs both ring rollouts and prints their timelines.
+   * Runs both ring rollouts, prints their timelines and writes a timeline page of each to {@link Demo#PAGES}.
    *
    * @param seed the simulator's seed
    * @param out where to print
    * @return the two ring rollouts, good image first
    */
   public static RingRollout[] run(long seed, PrintStream out) {
+    return run(seed, out, Demo.PAGES);
+  }
+
+  /**
+   * Runs both ring rollouts, prints their timelines and writes a timeline page of each.
+   *
+   * @param seed the simulator's seed
+   * @param out where to print
+   * @param pages the directory for the timeline pages
+   * @return the two ring rollouts, good image first
+   */
+  public static RingRollout[] run(long seed, PrintStream out, Path pages) {
     SimulatedFleet fleet = SimulatedFleet.create(seed);
     // Production scale sets: every rollout on them needs the readiness record and the trust policy below.
     ScaleSetId canary = fleet.add(shop("web-canary", "westeurope", 6, 0));
@@ -102,6 +116,9 @@ public final class RingsDemo {
       out.println("   " + id + ": model " + fleet.get(id).modelImage().version().orElseThrow() + ", "
           + onBad + " instances on " + Demo.BAD);
     }
+    out.println("\n== timeline pages (open in a browser) ==");
+    out.println(Timeline.of(good).observed(fleet.observations()).writeTo(pages.resolve("rings-good.html")));
+    out.println(Timeline.of(bad).observed(fleet.observations()).writeTo(pages.resolve("rings-bad.html")));
     return new RingRollout[] {good, bad};
   }
 

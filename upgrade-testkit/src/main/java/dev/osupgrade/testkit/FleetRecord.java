@@ -5,6 +5,9 @@ import dev.osupgrade.Require;
 import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.InstanceIds;
 import dev.osupgrade.fleet.ScaleSetId;
+import dev.osupgrade.image.ImageVersion;
+import dev.osupgrade.report.InstanceTrack;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -132,6 +135,39 @@ public final class FleetRecord {
       }
     }
     return out;
+  }
+
+  /**
+   * What each instance did in a time window, seen against a target version: the lanes of a
+   * {@link dev.osupgrade.report.Timeline} drawn from this record ({@link SimulatedFleet#observations()} answers with
+   * this). An instance on the target is initializing, healthy or unhealthy by the health a probe saw; one whose disk
+   * is being replaced with the target is upgrading; one back on another image after running the target is rolled
+   * back; health shown during a reimage is left out.
+   *
+   * @param target the version a rollout brings
+   * @param from the window's start: each track starts with the instance's state then (or its creation)
+   * @param to the window's end
+   * @return one track per instance that existed in the window, in instance-id order
+   */
+  public List<InstanceTrack> tracks(ImageVersion target, Instant from, Instant to) {
+    Require.nonNull(target, "target");
+    Require.nonNull(from, "from");
+    Require.nonNull(to, "to");
+    Require.that(!to.isBefore(from), "to", "not before from (" + from + ")", to);
+    List<InstanceTrack> out = new ArrayList<>();
+    for (String id : instances()) {
+      SimInstance i = instance(id);
+      InstanceTrack t = RecordTracks.track(i, recorder.history(i), target, from, to);
+      if (t != null) {
+        out.add(t);
+      }
+    }
+    return out;
+  }
+
+  /** The simulator's own state of the scale set, for {@link WhatIf} (same package). */
+  SimScaleSet scaleSetState() {
+    return s;
   }
 
   private SimInstance instance(String instanceId) {

@@ -50,12 +50,15 @@ final class InstanceLifecycle {
     } else {
       ctx.recorder.changed(i);
     }
-    Duration upgrade = ctx.draw(ctx.profile.upgradeMin(), ctx.profile.upgradeMax());
+    Duration drawn = ctx.draw(ctx.profile.upgradeMin(), ctx.profile.upgradeMax());
     Duration boot = ctx.draw(ctx.profile.bootMin(), ctx.profile.bootMax());
     Duration settle = ctx.draw(ctx.profile.settleMin(), ctx.profile.settleMax());
+    // A what-if replay plays back what this instance did in the observed rollout.
+    Replay.Reimage script = s.replay == null ? null : s.replay.scriptFor(i.id, image);
+    Duration upgrade = script != null ? script.took() : drawn;
     // Scripted faults are taken by the operation that starts now.
-    boolean allocationFailure = i.allocationFailureNext;
-    boolean extensionFailure = i.extensionFailureNext
+    boolean allocationFailure = i.allocationFailureNext || (script != null && script.fails());
+    boolean extensionFailure = i.extensionFailureNext || (script != null && script.provisioningFailed())
         || (extensionFailureRate > 0 && ctx.faults.nextDouble() < extensionFailureRate);
     ImageBehavior override = i.nextBoot;
     i.allocationFailureNext = false;
@@ -91,6 +94,14 @@ final class InstanceLifecycle {
             + " provisioning state Failed");
       }
       ctx.recorder.imageChanged(i);
+      if (script != null && script.health() != null) {
+        ctx.record(s.id, "instance " + i.id + " runs " + version + ", replaying its observed health "
+            + script.health());
+        for (Replay.HealthAt h : script.health()) {
+          settleLater(s, i, generation, h.after(), h.health(), " (replayed)");
+        }
+        return;
+      }
       ImageBehavior behavior = override != null ? override
           : ctx.behaviors.getOrDefault(version, ImageBehavior.healthy());
       ctx.record(s.id, "instance " + i.id + " runs " + version + ", booting"

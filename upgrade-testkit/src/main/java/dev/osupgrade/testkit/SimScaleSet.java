@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /** One simulated scale set's mutable state. */
 final class SimScaleSet {
@@ -34,6 +35,8 @@ final class SimScaleSet {
   final SortedMap<String, SimInstance> instances = new TreeMap<>(InstanceIds.ORDER);
   /** Deleted instances, kept for the record (Azure never reuses an instance id). */
   final SortedMap<String, SimInstance> deleted = new TreeMap<>(InstanceIds.ORDER);
+  /** A what-if replay's scripts ({@link WhatIf}); null in every other fleet. */
+  @Nullable Replay replay;
   /** The port calls that named this scale set, in order (see {@link FleetRecord#calls()}). */
   final List<PortCall> calls = new ArrayList<>();
 

@@ -23,12 +23,13 @@ import dev.osupgrade.port.CapacityPort;
 import dev.osupgrade.port.ConflictException;
 import dev.osupgrade.port.Fencing;
 import dev.osupgrade.port.ImageCatalog;
+import dev.osupgrade.port.InvalidModelException;
 import dev.osupgrade.port.Metric;
 import dev.osupgrade.port.MetricSample;
 import dev.osupgrade.port.MetricsSource;
-import dev.osupgrade.port.InvalidModelException;
 import dev.osupgrade.port.PlatformUpgradePort;
 import dev.osupgrade.port.ScaleSetPort;
+import dev.osupgrade.report.InstanceObservations;
 import dev.osupgrade.rollout.Rollout;
 import java.time.Duration;
 import java.time.Instant;
@@ -197,6 +198,64 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
   }
 
   /**
+   * Creates a scale set as a snapshot shows it, instance by instance (ids, zones, update and fault domains, images,
+   * health, protection), for a what-if replay ({@link WhatIf}).
+   *
+   * @param shape the scale set to copy
+   * @param replay the scripts its reimages follow
+   */
+  void addCopy(ScaleSet shape, Replay replay) {
+    ScaleSetId id = shape.id();
+    Require.that(!ctx.scaleSets.containsKey(id), "shape.id", "unique in the fleet", id);
+    int updateDomains = 1;
+    int faultDomains = 1;
+    for (Instance i : shape.instances()) {
+      updateDomains = Math.max(updateDomains, i.updateDomain() + 1);
+      faultDomains = Math.max(faultDomains, i.faultDomain() + 1);
+    }
+    SimScaleSet s = new SimScaleSet(id, shape.region(), shape.zones(), updateDomains, faultDomains,
+        shape.upgradePolicy(), shape.modelImage(), shape.healthMonitoring());
+    s.replay = replay;
+    s.tags.putAll(shape.tags()); // the copy is the same environment as the original (production or not)
+    int next = 0;
+    for (Instance i : shape.instances()) {
+      SimInstance copy = new SimInstance(i.instanceId(), i.zone(), i.updateDomain(), i.faultDomain(), i.image());
+      copy.health = i.health();
+      copy.provisioning = i.provisioningState();
+      copy.power = i.powerState();
+      copy.protectedFromUpgrade = i.protectedFromUpgrade();
+      s.instances.put(i.instanceId(), copy);
+      try {
+        next = Math.max(next, Integer.parseInt(i.instanceId()) + 1);
+      } catch (NumberFormatException e) {
+        next = Math.max(next, s.instances.size());
+      }
+    }
+    s.nextInstanceId = next;
+    s.instances.values().forEach(ctx.recorder::created);
+    ctx.scaleSets.put(id, s);
+    ctx.record(id, "created as a copy for a what-if replay: " + shape.instances().size() + " instances");
+  }
+
+  /**
+   * Sets an instance's own health at a moment, unless a reimage has begun on it by then (what-if replays play back
+   * the health changes an instance showed before its upgrade).
+   */
+  void healthAt(ScaleSetId id, String instanceId, Instant at, HealthState health) {
+    SimScaleSet s = ctx.require(id);
+    SimInstance i = ctx.instance(s, instanceId);
+    long generation = i.generation;
+    Duration after = Duration.between(ctx.now(), at);
+    ctx.clock.schedule(after.isNegative() ? Duration.ZERO : after, () -> {
+      if (i.generation == generation && s.instances.get(instanceId) == i) {
+        i.health = health;
+        ctx.recorder.changed(i);
+        ctx.record(id, "instance " + instanceId + " health " + health + " (replayed)");
+      }
+    });
+  }
+
+  /**
    * Adds a release to the catalog (replacing one of the same version).
    *
    * @param release the release
@@ -313,6 +372,20 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
   }
 
   // ---- inspection ---------------------------------------------------------------------------------------------
+
+  /**
+   * What every instance really did, for a {@link dev.osupgrade.report.Timeline}: each scale set's
+   * {@link FleetRecord#tracks}.
+   *
+   * <pre>{@code
+   * Timeline.of(rollout).observed(fleet.observations()).writeTo(Path.of("target/timeline.html"));
+   * }</pre>
+   *
+   * @return the observations, read from this fleet's record when asked
+   */
+  public InstanceObservations observations() {
+    return (id, target, from, to) -> record(id).tracks(target, from, to);
+  }
 
   /**
    * Reads a scale set as {@link #get} would, without counting a port call and without letting a scripted or seeded

@@ -62,6 +62,9 @@ import dev.osupgrade.port.MetricsSource;
 import dev.osupgrade.port.PlatformUpgradePort;
 import dev.osupgrade.port.RolloutStore;
 import dev.osupgrade.port.ScaleSetPort;
+import dev.osupgrade.report.Comparison;
+import dev.osupgrade.report.InstanceObservations;
+import dev.osupgrade.report.Timeline;
 import dev.osupgrade.rollout.InstanceProgress;
 import dev.osupgrade.rollout.Observation;
 import dev.osupgrade.rollout.Rollout;
@@ -341,6 +344,9 @@ final class ApiSamples {
   private static Object byName(Class<?> c, String name, String where, World w) {
     if (c == String.class) {
       return string(name, where, w);
+    }
+    if (c == Path.class && where.equals("Timeline.writeTo")) {
+      return tempDir().resolve("timeline.html");
     }
     if (c == int.class || c == Integer.class) {
       return switch (name) {
@@ -631,6 +637,14 @@ final class ApiSamples {
     m.put(ImageBehavior.class, ImageBehavior::healthy);
     m.put(Faults.class, () -> w.fleet.faults());
     m.put(CrashPoints.class, CrashPoints::never);
+    // seeing a rollout: the timeline page and what-if replays, of a rollout that ran on the world's fleet
+    m.put(InstanceObservations.class, () -> w.fleet.observations());
+    m.put(WhatIf.class, () -> WhatIf.of(finished(w), w.fleet.record(w.id)));
+    m.put(Comparison.class, () -> {
+      Rollout r = finished(w); // first: once() must not nest
+      return w.once(Comparison.class, () -> WhatIf.of(r, w.fleet.record(w.id)).compare());
+    });
+    m.put(Timeline.class, () -> Timeline.of(finished(w)).observed(w.fleet.observations()));
     return m.get(c);
   }
 
@@ -665,6 +679,14 @@ final class ApiSamples {
       return List.of(() -> valid(c, "value", c.getSimpleName(), w));
     }
     return List.of();
+  }
+
+  /** A rollout that ran to its end on the world's fleet. */
+  private record Finished(Rollout rollout) {}
+
+  private static Rollout finished(World w) {
+    return w.once(Finished.class, () -> new Finished(w.fleet.run(Rollout.builder(w.fleet, w.id).target(V2)
+        .clock(w.clock).build()))).rollout();
   }
 
   private static Path tempDir() {

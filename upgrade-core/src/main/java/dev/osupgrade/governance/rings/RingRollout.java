@@ -747,6 +747,11 @@ public final class RingRollout {
     return status;
   }
 
+  /** @return the rings, in promotion order */
+  public RingPlan plan() {
+    return plan;
+  }
+
   /** @return how rings are upgraded */
   public Mode mode() {
     return mode;
