@@ -35,7 +35,7 @@ public final class InvalidValueException extends IllegalArgumentException {
     super(message(parameter, rule, value));
     this.parameter = parameter;
     this.rule = rule;
-    this.value = value == null ? null : Redaction.redact(String.valueOf(value));
+    this.value = value == null ? null : Redaction.redact(text(value));
   }
 
   private static String message(@Nullable String parameter, @Nullable String rule, @Nullable Object value) {
@@ -48,11 +48,16 @@ public final class InvalidValueException extends IllegalArgumentException {
     return Redaction.redact(parameter) + " must be " + Redaction.redact(rule) + ", but was " + render(value);
   }
 
+  /** A value as text: a duration in the one style of {@link Durations} (exact), anything else as it prints. */
+  private static String text(Object value) {
+    return value instanceof java.time.Duration d ? Durations.exact(d) : String.valueOf(value);
+  }
+
   private static String render(@Nullable Object value) {
     if (value == null) {
       return "null";
     }
-    String text = Redaction.redact(String.valueOf(value));
+    String text = Redaction.redact(text(value));
     StringBuilder b = new StringBuilder(Math.min(text.length(), SHOWN) + 24);
     for (int i = 0; i < text.length() && i < SHOWN; i++) {
       char c = text.charAt(i);

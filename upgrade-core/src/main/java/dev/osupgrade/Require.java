@@ -228,7 +228,7 @@ public final class Require {
   }
 
   private static String words(Duration d) {
-    return d.isNegative() ? d.toString() : Durations.words(d);
+    return Durations.words(d);
   }
 
   /**

@@ -6,6 +6,7 @@ import com.azure.core.http.policy.HttpPipelinePolicy;
 import com.azure.core.management.AzureEnvironment;
 import com.azure.core.management.profile.AzureProfile;
 import com.azure.resourcemanager.compute.ComputeManager;
+import dev.osupgrade.Durations;
 import dev.osupgrade.InvalidValueException;
 import dev.osupgrade.Region;
 import dev.osupgrade.Require;
@@ -556,7 +557,7 @@ public final class AzureFleet implements ScaleSetPort, PlatformUpgradePort, Imag
       Require.positive("maxBackoff", maxBackoff);
       Require.nonNegative("maxRetryAfter", maxRetryAfter);
       if (maxBackoff.compareTo(initialBackoff) < 0) {
-        throw new InvalidValueException("maxBackoff", "at least initialBackoff (" + initialBackoff + ")", maxBackoff);
+        throw new InvalidValueException("maxBackoff", "at least initialBackoff (" + Durations.words(initialBackoff) + ")", maxBackoff);
       }
     }
 
@@ -604,8 +605,8 @@ public final class AzureFleet implements ScaleSetPort, PlatformUpgradePort, Imag
     @Override
     public String toString() {
       return maxAttempts == 1 ? "no retry"
-          : "retry " + maxAttempts + " attempts, backoff " + initialBackoff + ".." + maxBackoff
-              + ", Retry-After up to " + maxRetryAfter;
+          : "retry " + maxAttempts + " attempts, backoff " + Durations.words(initialBackoff) + ".."
+              + Durations.words(maxBackoff) + ", Retry-After up to " + Durations.words(maxRetryAfter);
     }
   }
 

@@ -60,6 +60,6 @@ final class AzureFleetBuilderTest {
   void retrySettings_toString_readsAsASentence() {
     assertThat(RetrySettings.none()).hasToString("no retry");
     assertThat(RetrySettings.ofDefaults())
-        .hasToString("retry 4 attempts, backoff PT1S..PT30S, Retry-After up to PT1M");
+        .hasToString("retry 4 attempts, backoff 1s..30s, Retry-After up to 1m");
   }
 }

@@ -1,5 +1,6 @@
 package dev.osupgrade.event;
 
+import dev.osupgrade.Durations;
 import dev.osupgrade.Redaction;
 import dev.osupgrade.Require;
 import dev.osupgrade.fleet.ScaleSetId;
@@ -27,13 +28,6 @@ final class EventText {
   }
 
   static String duration(Duration d) {
-    long s = d.getSeconds();
-    if (s < 60) {
-      return s + "s";
-    }
-    if (s < 3600) {
-      return (s / 60) + "m" + (s % 60 == 0 ? "" : (s % 60) + "s");
-    }
-    return (s / 3600) + "h" + ((s % 3600) / 60 == 0 ? "" : ((s % 3600) / 60) + "m");
+    return Durations.words(d);
   }
 }

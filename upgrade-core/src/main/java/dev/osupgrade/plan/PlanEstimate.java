@@ -1,5 +1,6 @@
 package dev.osupgrade.plan;
 
+import dev.osupgrade.Durations;
 import dev.osupgrade.Require;
 import java.time.Duration;
 import java.util.Locale;
@@ -33,8 +34,7 @@ public record PlanEstimate(int batches, Duration fleetTime, int lowestHealthyIns
 
   @Override
   public String toString() {
-    long minutes = fleetTime.toMinutes();
-    String time = minutes >= 60 ? (minutes / 60) + "h" + (minutes % 60) + "m" : minutes + "m";
+    String time = Durations.words(fleetTime);
     return String.format(Locale.ROOT, "%d batches, ~%s of fleet time, lowest healthy capacity %d/%d (%.0f%%), %s",
         batches, time, lowestHealthyInstances, totalInstances, lowestHealthyPercent(),
         surgeInstances == 0 ? "no surge instances" : "up to " + surgeInstances + " surge instances");

@@ -1,5 +1,6 @@
 package dev.osupgrade.policy;
 
+import dev.osupgrade.Durations;
 import dev.osupgrade.InvalidValueException;
 import dev.osupgrade.Require;
 import java.time.Duration;
@@ -108,7 +109,7 @@ public record RollingUpgradePolicy(
     parts.add("unhealthy " + maxUnhealthyInstancePercent + "%");
     parts.add("unhealthy upgraded " + maxUnhealthyUpgradedInstancePercent + "%");
     if (!pauseTimeBetweenBatches.isZero()) {
-      parts.add("pause " + pauseTimeBetweenBatches);
+      parts.add("pause " + Durations.words(pauseTimeBetweenBatches));
     }
     if (prioritizeUnhealthyInstances) {
       parts.add("unhealthy first");

@@ -1,5 +1,6 @@
 package dev.osupgrade.rollout;
 
+import dev.osupgrade.Durations;
 import dev.osupgrade.Require;
 import dev.osupgrade.event.BatchCompleted;
 import dev.osupgrade.event.BatchSkipped;
@@ -444,11 +445,11 @@ public final class RolloutEngine {
           .orElse("nothing");
       d.lastSequence++;
       RolloutEvent event = new RolloutStallCleared(d.lastSequence, now, d.scaleSet, cause, cause.duration(now),
-          "gave up after the progress deadline of " + options.progressDeadline() + "; not carried out: " + undone);
+          "gave up after the progress deadline of " + Durations.words(options.progressDeadline()) + "; not carried out: " + undone);
       return new Decision(d.build(), List.of(), List.of(event), null);
     }
     UpgradeError error = new UpgradeError(ErrorCodes.TIMEOUT, "The rolling upgrade made no progress for "
-        + options.progressDeadline() + ": stalled since " + cause.since() + " " + cause.during() + " ("
+        + Durations.words(options.progressDeadline()) + ": stalled since " + cause.since() + " " + cause.during() + " ("
         + cause.attempts() + " failed attempt(s); last error: [" + cause.code() + "] " + cause.message() + ").");
     return fault(d.build(), now, error, lastKnown);
   }
@@ -635,7 +636,7 @@ public final class RolloutEngine {
         }
         if (d.status != RolloutStatus.NOT_STARTED && progressDeadlinePassed()) {
           fault(new UpgradeError(ErrorCodes.TIMEOUT, "The rolling upgrade made no progress for "
-              + options.progressDeadline() + " (no instance settled and no batch started since "
+              + Durations.words(options.progressDeadline()) + " (no instance settled and no batch started since "
               + d.lastProgressAt + ")."));
           return;
         }
@@ -786,7 +787,7 @@ public final class RolloutEngine {
         emit(seq -> new GovernanceWaived(seq, now, d.scaleSet, waiver.by(), waiver.reason()));
       }
       emit(seq -> new RolloutStarted(seq, now, d.scaleSet, d.target, plan.batches().size(),
-          plan.instancesToUpgrade(), plan.skipped().size(), policy));
+          plan.instancesToUpgrade(), plan.skipped().size(), policy, plan.estimate()));
       d.batch = 1;
       d.phase = RolloutState.Phase.BEFORE_BATCH;
     }
@@ -1045,7 +1046,7 @@ public final class RolloutEngine {
                 + ", power " + live.powerState() + ")", rollbacks, deletes);
           } else if (overall) {
             next = fail(p, live.health(), "the upgrade did not complete within "
-                + options.instanceUpgradeTimeout(), rollbacks, deletes);
+                + Durations.words(options.instanceUpgradeTimeout()), rollbacks, deletes);
           }
         }
         case AWAITING_HEALTH -> {
@@ -1063,10 +1064,10 @@ public final class RolloutEngine {
               emit(seq -> new InstanceReplaced(seq, now, d.scaleSet, p.batch(), old, id));
             }
           } else if (h.countsAsUnhealthy() && !now.isBefore(upgraded.plus(options.healthTimeout()))) {
-            next = fail(p, h, "still " + h + " " + options.healthTimeout() + " after the upgrade (health timeout)",
+            next = fail(p, h, "still " + h + " " + Durations.words(options.healthTimeout()) + " after the upgrade (health timeout)",
                 rollbacks, deletes);
           } else if (overall) {
-            next = fail(p, h, "not Healthy within the instance upgrade timeout " + options.instanceUpgradeTimeout()
+            next = fail(p, h, "not Healthy within the instance upgrade timeout " + Durations.words(options.instanceUpgradeTimeout())
                 + " (last state " + h + ")", rollbacks, deletes);
           }
         }
@@ -1079,7 +1080,7 @@ public final class RolloutEngine {
           } else if (live.provisioningState() == ProvisioningState.FAILED || overall) {
             next = p.settled(InstanceStage.ROLLBACK_FAILED, now);
             String why = live.provisioningState() == ProvisioningState.FAILED ? "provisioning state Failed"
-                : "not restored within " + options.instanceUpgradeTimeout();
+                : "not restored within " + Durations.words(options.instanceUpgradeTimeout());
             emit(seq -> new InstanceRolledBack(seq, now, d.scaleSet, p.batch(), id, previous, false, why));
           }
         }

@@ -1,5 +1,6 @@
 package dev.osupgrade.rollout;
 
+import dev.osupgrade.Durations;
 import dev.osupgrade.Require;
 import dev.osupgrade.health.HealthGate;
 import dev.osupgrade.plan.PlanOptions;
@@ -69,9 +70,9 @@ public record RolloutOptions(
     Require.positive("pollInterval", pollInterval, MAX_TIMEOUT);
     Require.positive("progressDeadline", progressDeadline, MAX_PROGRESS_DEADLINE);
     Require.that(progressDeadline.compareTo(instanceUpgradeTimeout) > 0, "progressDeadline",
-        "> instanceUpgradeTimeout (" + instanceUpgradeTimeout + ")", progressDeadline);
+        "> instanceUpgradeTimeout (" + Durations.words(instanceUpgradeTimeout) + ")", progressDeadline);
     Require.that(instanceUpgradeTimeout.compareTo(healthTimeout) >= 0, "instanceUpgradeTimeout",
-        ">= healthTimeout (" + healthTimeout + ")", instanceUpgradeTimeout);
+        ">= healthTimeout (" + Durations.words(healthTimeout) + ")", instanceUpgradeTimeout);
     Require.nonNull(automaticRollback, "automaticRollback");
     Require.nonNull(modelHandling, "modelHandling");
     gates = List.copyOf(Require.noNulls("gates", gates));

@@ -1,5 +1,6 @@
 package dev.osupgrade.service;
 
+import dev.osupgrade.Durations;
 import dev.osupgrade.InvalidValueException;
 import dev.osupgrade.OsUpgradeException;
 import dev.osupgrade.Require;
@@ -760,7 +761,7 @@ public final class RolloutRunner {
     public Builder retryBackoff(Duration first, Duration max) {
       Require.positive("first", first, MAX_RETRY);
       Require.positive("max", max, MAX_RETRY);
-      Require.that(max.compareTo(first) >= 0, "max", ">= first (" + first + ")", max);
+      Require.that(max.compareTo(first) >= 0, "max", ">= first (" + Durations.words(first) + ")", max);
       this.firstRetry = first;
       this.maxRetry = max;
       return this;

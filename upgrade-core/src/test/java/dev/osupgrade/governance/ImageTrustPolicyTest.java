@@ -380,6 +380,6 @@ final class ImageTrustPolicyTest {
     assertThatThrownBy(() -> ImageTrustPolicy.builder().deny(Fleets.UBUNTU, "x"))
         .isInstanceOf(InvalidValueException.class);
     assertThatThrownBy(() -> ImageTrustPolicy.builder().minimumAge(Duration.ofDays(-1)))
-        .isInstanceOf(InvalidValueException.class).hasMessage("minimumAge must be zero or positive, but was PT-24H");
+        .isInstanceOf(InvalidValueException.class).hasMessage("minimumAge must be zero or positive, but was -1d");
   }
 }

@@ -106,15 +106,15 @@ final class RollingUpgradePolicyTest {
   void pauseTimeBetweenBatches_negative_rejected() {
     Duration negative = Duration.ofSeconds(-1);
     assertInvalid(() -> new RollingUpgradePolicy(20, 20, 20, negative, false, false, false, false),
-        "pauseTimeBetweenBatches", "zero or positive", "PT-1S");
+        "pauseTimeBetweenBatches", "zero or positive", "-1s");
     assertInvalid(() -> RollingUpgradePolicy.builder().pauseTimeBetweenBatches(negative),
-        "pauseTimeBetweenBatches", "zero or positive", "PT-1S");
+        "pauseTimeBetweenBatches", "zero or positive", "-1s");
   }
 
   @Test
   void pauseTimeBetweenBatches_negativeIsoString_rejected() {
     assertInvalid(() -> RollingUpgradePolicy.builder().pauseTimeBetweenBatches("-PT5M"),
-        "pauseTimeBetweenBatches", "zero or positive", "PT-5M");
+        "pauseTimeBetweenBatches", "zero or positive", "-5m");
   }
 
   @Test

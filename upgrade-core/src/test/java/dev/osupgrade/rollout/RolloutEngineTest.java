@@ -311,7 +311,7 @@ final class RolloutEngineTest {
       assertThat(f.instanceId()).isEqualTo("0");
       assertThat(f.health()).isEqualTo(HealthState.UNHEALTHY);
       assertThat(f.rollingBack()).isTrue();
-      assertThat(f.reason()).isEqualTo("still UNHEALTHY PT5M after the upgrade (health timeout)");
+      assertThat(f.reason()).isEqualTo("still UNHEALTHY 5m after the upgrade (health timeout)");
       assertThat(f.at()).isEqualTo(at(Duration.ofMinutes(6)));
     });
     assertThat(s3.actions()).containsExactly(new RolloutAction.RollBackInstances(List.of("0"), OLD_IMAGE));
@@ -417,7 +417,7 @@ final class RolloutEngineTest {
     assertThat(eventsOf(before, InstanceFailed.class)).isEmpty();
     assertThat(eventsOf(atTimeout, InstanceFailed.class)).singleElement().satisfies(f -> {
       assertThat(f.health()).isEqualTo(HealthState.INITIALIZING);
-      assertThat(f.reason()).isEqualTo("not Healthy within the instance upgrade timeout PT30M (last state "
+      assertThat(f.reason()).isEqualTo("not Healthy within the instance upgrade timeout 30m (last state "
           + "INITIALIZING)");
     });
   }
@@ -431,7 +431,7 @@ final class RolloutEngineTest {
 
     assertThat(eventsOf(s2, InstanceFailed.class)).extracting(InstanceFailed::instanceId).containsExactly("0", "5");
     assertThat(eventsOf(s2, InstanceFailed.class).get(0).reason())
-        .isEqualTo("the upgrade did not complete within PT30M");
+        .isEqualTo("the upgrade did not complete within 30m");
     assertThat(s2.actions()).containsExactly(new RolloutAction.RollBackInstances(List.of("0", "5"), OLD_IMAGE));
   }
 

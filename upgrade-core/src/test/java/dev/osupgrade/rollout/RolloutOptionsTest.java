@@ -36,9 +36,9 @@ final class RolloutOptionsTest {
         .asInstanceOf(type(InvalidValueException.class))
         .satisfies(e -> {
           assertThat(e.parameter()).isEqualTo("instanceUpgradeTimeout");
-          assertThat(e.rule()).isEqualTo(">= healthTimeout (PT10M)");
-          assertThat(e.value()).isEqualTo("PT9M");
-          assertThat(e.getMessage()).isEqualTo("instanceUpgradeTimeout must be >= healthTimeout (PT10M), but was PT9M");
+          assertThat(e.rule()).isEqualTo(">= healthTimeout (10m)");
+          assertThat(e.value()).isEqualTo("9m");
+          assertThat(e.getMessage()).isEqualTo("instanceUpgradeTimeout must be >= healthTimeout (10m), but was 9m");
         });
   }
 
@@ -54,7 +54,7 @@ final class RolloutOptionsTest {
   void build_healthTimeoutRaisedAboveDefaultUpgradeTimeout_rejected() {
     assertThatThrownBy(() -> RolloutOptions.builder().healthTimeout(Duration.ofHours(1)).build())
         .isInstanceOf(InvalidValueException.class)
-        .hasMessageStartingWith("instanceUpgradeTimeout must be >= healthTimeout (PT1H)");
+        .hasMessageStartingWith("instanceUpgradeTimeout must be >= healthTimeout (1h)");
   }
 
   @Test
@@ -62,9 +62,9 @@ final class RolloutOptionsTest {
     RolloutOptions.Builder b = RolloutOptions.builder();
 
     assertThatThrownBy(() -> b.healthTimeout(Duration.ZERO)).isInstanceOf(InvalidValueException.class)
-        .hasMessage("healthTimeout must be positive, but was PT0S");
+        .hasMessage("healthTimeout must be positive, but was 0s");
     assertThatThrownBy(() -> b.pollInterval(Duration.ofSeconds(-1))).isInstanceOf(InvalidValueException.class)
-        .hasMessage("pollInterval must be positive, but was PT-1S");
+        .hasMessage("pollInterval must be positive, but was -1s");
     assertThatThrownBy(() -> b.instanceUpgradeTimeout(Duration.ZERO)).isInstanceOf(InvalidValueException.class);
     assertThat(b.build()).isEqualTo(RolloutOptions.ofDefaults());
   }

@@ -32,7 +32,7 @@ final class RolloutRunnerBuilderTest {
   @Test
   void retryBackoff_maxShorterThanFirst_rejected() {
     assertThatThrownBy(() -> RolloutRunner.builder().retryBackoff(Duration.ofMinutes(1), Duration.ofSeconds(30)))
-        .isInstanceOf(InvalidValueException.class).hasMessageContaining("max must be >= first (PT1M)");
+        .isInstanceOf(InvalidValueException.class).hasMessageContaining("max must be >= first (1m)");
     assertThatThrownBy(() -> RolloutRunner.builder().retryBackoff(Duration.ZERO, Duration.ofSeconds(30)))
         .isInstanceOf(InvalidValueException.class).hasMessageContaining("first must be");
     assertThatThrownBy(() -> RolloutRunner.builder().maxConsecutiveFailures(0))

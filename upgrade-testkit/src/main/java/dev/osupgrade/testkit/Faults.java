@@ -1,5 +1,6 @@
 package dev.osupgrade.testkit;
 
+import dev.osupgrade.Durations;
 import dev.osupgrade.InvalidValueException;
 import dev.osupgrade.Region;
 import dev.osupgrade.Require;
@@ -210,7 +211,7 @@ public final class Faults {
     Require.positive("duration", duration, MAX_FAULT_TIME);
     List<String> ids = s.instances.values().stream().filter(i -> i.zone.equals(z)).map(i -> i.id).toList();
     lifecycle.overlay(s, ids, 0, HealthState.UNKNOWN, after, duration, "zone " + zone + " outage");
-    script(id, "zone " + zone + " outage in " + after + " for " + duration);
+    script(id, "zone " + zone + " outage in " + Durations.words(after) + " for " + Durations.words(duration));
     return this;
   }
 
@@ -233,7 +234,8 @@ public final class Faults {
     Require.positive("duration", duration, MAX_FAULT_TIME);
     lifecycle.overlay(s, List.of(instanceIds), 0, Require.nonNull(health, "health"), after, duration,
         "platform maintenance");
-    script(id, "platform maintenance on " + Arrays.toString(instanceIds) + " in " + after + " for " + duration
+    script(id, "platform maintenance on " + Arrays.toString(instanceIds) + " in " + Durations.words(after) + " for "
+        + Durations.words(duration)
         + " (" + health + ")");
     return this;
   }
@@ -254,7 +256,8 @@ public final class Faults {
     Require.positive("duration", duration, MAX_FAULT_TIME);
     lifecycle.overlay(s, null, Require.atLeast("count", count, 1), HealthState.UNKNOWN, after, duration,
         "platform maintenance");
-    script(id, "platform maintenance on " + count + " random instances in " + after + " for " + duration);
+    script(id, "platform maintenance on " + count + " random instances in " + Durations.words(after) + " for "
+        + Durations.words(duration));
     return this;
   }
 
@@ -275,7 +278,8 @@ public final class Faults {
     Region r = Region.of(region);
     Require.nonNull(state, "state");
     Require.nonNegative("after", after, MAX_FAULT_TIME);
-    ctx.note("fault scripted: replication of " + image + " to " + r + " becomes " + state + " in " + after);
+    ctx.note("fault scripted: replication of " + image + " to " + r + " becomes " + state + " in "
+        + Durations.words(after));
     Runnable change = () -> {
       ImageRelease current = release(image);
       ctx.putRelease(current.withReplication(r, state));

@@ -1,5 +1,6 @@
 package dev.osupgrade.testkit;
 
+import dev.osupgrade.Durations;
 import dev.osupgrade.Require;
 import java.time.Duration;
 
@@ -83,9 +84,9 @@ public record ImageBehavior(Kind kind, Duration duration) {
       case HEALTHY -> "healthy";
       case UNHEALTHY -> "comes up Unhealthy";
       case BOOT_FAILURE -> "fails to boot";
-      case SLOW_INITIALIZING -> "Initializing for " + duration;
-      case FLAPPING -> "flapping every " + duration;
-      case RECOVERS_LATE -> "Unhealthy for " + duration + ", then Healthy";
+      case SLOW_INITIALIZING -> "Initializing for " + Durations.words(duration);
+      case FLAPPING -> "flapping every " + Durations.words(duration);
+      case RECOVERS_LATE -> "Unhealthy for " + Durations.words(duration) + ", then Healthy";
     };
   }
 

@@ -1,5 +1,6 @@
 package dev.osupgrade.testkit;
 
+import dev.osupgrade.Durations;
 import dev.osupgrade.fleet.HealthState;
 import dev.osupgrade.fleet.PowerState;
 import dev.osupgrade.fleet.ProvisioningState;
@@ -122,7 +123,7 @@ final class InstanceLifecycle {
         case HEALTHY -> settleLater(s, i, generation, settled, HealthState.HEALTHY, "");
         case RECOVERS_LATE -> {
           settleLater(s, i, generation, settled, HealthState.UNHEALTHY, " (recovers after "
-              + behavior.duration() + ")");
+              + Durations.words(behavior.duration()) + ")");
           settleLater(s, i, generation, settled.plus(behavior.duration()), HealthState.HEALTHY, " (recovered)");
         }
         case FLAPPING -> ctx.clock.schedule(settled, () -> {
@@ -131,7 +132,8 @@ final class InstanceLifecycle {
             i.flapSince = ctx.now();
             i.flapPeriod = behavior.duration();
             ctx.recorder.changed(i);
-            ctx.record(s.id, "instance " + i.id + " health Healthy, flapping every " + behavior.duration());
+            ctx.record(s.id, "instance " + i.id + " health Healthy, flapping every "
+                + Durations.words(behavior.duration()));
           }
         });
       }
@@ -165,7 +167,7 @@ final class InstanceLifecycle {
         ctx.recorder.changed(i);
       });
       ctx.record(s.id, "fault: " + why + " begins: instances " + hit.stream().map(i -> i.id).toList() + " "
-          + health + " for " + duration);
+          + health + " for " + Durations.words(duration));
       ctx.clock.schedule(duration, () -> {
         hit.forEach(i -> {
           i.overlays.remove(overlay);

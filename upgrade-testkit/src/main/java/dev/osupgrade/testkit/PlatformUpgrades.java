@@ -1,5 +1,6 @@
 package dev.osupgrade.testkit;
 
+import dev.osupgrade.Durations;
 import dev.osupgrade.event.RolloutEvent;
 import dev.osupgrade.fleet.InstanceIds;
 import dev.osupgrade.fleet.ProvisioningState;
@@ -90,7 +91,7 @@ final class PlatformUpgrades {
       st.checkAt = null;
     }
     ctx.record(s.id, "automatic OS upgrade enabled: first platform check at " + st.firstCheckAt + ", then every "
-        + ctx.profile.platformCheckInterval());
+        + Durations.words(ctx.profile.platformCheckInterval()));
     scheduleCheck(s, st, st.firstCheckAt);
   }
 

@@ -1,5 +1,6 @@
 package dev.osupgrade.testkit;
 
+import dev.osupgrade.Durations;
 import dev.osupgrade.OsUpgradeException;
 import dev.osupgrade.Require;
 import dev.osupgrade.event.RolloutEvent;
@@ -347,7 +348,7 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
     Instant deadline = ctx.now().plus(MAX_RUN);
     for (Optional<Instant> next = rollout.advance(); next.isPresent(); next = rollout.advance()) {
       if (next.get().isAfter(deadline)) {
-        throw new IllegalStateException("rollout still running after " + MAX_RUN + " of fleet time: " + rollout);
+        throw new IllegalStateException("rollout still running after " + Durations.words(MAX_RUN) + " of fleet time: " + rollout);
       }
       ctx.clock.advanceTo(next.get());
     }

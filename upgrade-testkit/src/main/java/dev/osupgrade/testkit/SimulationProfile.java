@@ -1,5 +1,6 @@
 package dev.osupgrade.testkit;
 
+import dev.osupgrade.Durations;
 import dev.osupgrade.Require;
 import java.time.Duration;
 
@@ -86,7 +87,7 @@ public record SimulationProfile(Duration upgradeMin, Duration upgradeMax, Durati
   private static void range(String name, Duration min, Duration max) {
     Require.nonNegative(name + "Min", min, MAX_DURATION);
     Require.nonNegative(name + "Max", max, MAX_DURATION);
-    Require.that(max.compareTo(min) >= 0, name + "Max", ">= " + name + "Min (" + min + ")", max);
+    Require.that(max.compareTo(min) >= 0, name + "Max", ">= " + name + "Min (" + Durations.words(min) + ")", max);
   }
 
   /** @return the defaults in the table above */

@@ -1,5 +1,6 @@
 package dev.osupgrade.testkit;
 
+import dev.osupgrade.Durations;
 import dev.osupgrade.InvalidValueException;
 import dev.osupgrade.Require;
 import dev.osupgrade.event.InstanceUpgraded;
@@ -321,7 +322,7 @@ public final class WhatIf {
       d.add("maxUnhealthyUpgradedInstancePercent " + b.maxUnhealthyUpgradedInstancePercent());
     }
     if (!a.pauseTimeBetweenBatches().equals(b.pauseTimeBetweenBatches())) {
-      d.add("pauseTimeBetweenBatches " + b.pauseTimeBetweenBatches());
+      d.add("pauseTimeBetweenBatches " + Durations.words(b.pauseTimeBetweenBatches()));
     }
     if (a.prioritizeUnhealthyInstances() != b.prioritizeUnhealthyInstances()) {
       d.add("prioritizeUnhealthyInstances " + b.prioritizeUnhealthyInstances());

@@ -620,6 +620,15 @@ final class ApiSamples {
             w.id)), w.fleet, w.fleet).target(V2).clock(w.clock)
         .trust(dev.osupgrade.governance.ImageTrustPolicy.trustingPublishers("Canonical")).build());
     m.put(Throwable.class, () -> new IllegalStateException("cause"));
+    // watching rollouts: every listener writes nowhere
+    m.put(System.Logger.class, SilentLogger::new);
+    m.put(dev.osupgrade.observe.MetricsSink.class, NoMetrics::new);
+    m.put(dev.osupgrade.observe.OperatorLog.class, () -> dev.osupgrade.observe.OperatorLog.summary(x -> { }));
+    m.put(dev.osupgrade.observe.JsonLines.class, () -> dev.osupgrade.observe.JsonLines.to(x -> { }));
+    m.put(dev.osupgrade.observe.LoggingListener.class,
+        () -> dev.osupgrade.observe.LoggingListener.to(new SilentLogger()));
+    m.put(dev.osupgrade.observe.MetricsListener.class,
+        () -> dev.osupgrade.observe.MetricsListener.to(new NoMetrics()));
     // the testkit
     m.put(SimulatedFleet.class, () -> w.fleet);
     m.put(VirtualClock.class, () -> w.clock);
@@ -687,6 +696,42 @@ final class ApiSamples {
       return dir;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A logger that logs every level, to nowhere. */
+  static final class SilentLogger implements System.Logger {
+    @Override
+    public String getName() {
+      return "silent";
+    }
+
+    @Override
+    public boolean isLoggable(Level level) {
+      return true;
+    }
+
+    @Override
+    public void log(Level level, java.util.ResourceBundle bundle, String msg, Throwable thrown) {
+      // nowhere
+    }
+
+    @Override
+    public void log(Level level, java.util.ResourceBundle bundle, String format, Object... params) {
+      // nowhere
+    }
+  }
+
+  /** A metrics sink that keeps nothing. */
+  static final class NoMetrics implements dev.osupgrade.observe.MetricsSink {
+    @Override
+    public void count(String name, Map<String, String> tags, long amount) {
+      // nothing
+    }
+
+    @Override
+    public void gauge(String name, Map<String, String> tags, double value) {
+      // nothing
     }
   }
 }

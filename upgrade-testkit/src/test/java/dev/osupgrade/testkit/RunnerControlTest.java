@@ -208,7 +208,7 @@ final class RunnerControlTest {
     Rollout r = fleet.run(Rollout.builder(port, id).target(V2).clock(clock).build());
 
     assertThat(r).faultedWith(ErrorCodes.TIMEOUT);
-    assertThat(r.error().orElseThrow().message()).contains("no progress for PT2H", "reading the scale set",
+    assertThat(r.error().orElseThrow().message()).contains("no progress for 2h", "reading the scale set",
         "ServiceUnavailable");
     assertThat(clock.instant()).isAfterOrEqualTo(VirtualClock.DEFAULT_START.plus(Duration.ofHours(2)));
     // One cause all along: one stall event, however many retries.

@@ -270,7 +270,7 @@ final class StallTest {
     Rollout r = fleet.run(Rollout.builder(port, id).target(V2).clock(fleet.clock()).build());
 
     assertThat(r).faultedWith(ErrorCodes.TIMEOUT);
-    assertThat(r.error().orElseThrow().message()).contains("no progress for PT2H", "upgrade [0, 5]",
+    assertThat(r.error().orElseThrow().message()).contains("no progress for 2h", "upgrade [0, 5]",
         "OperationNotAllowed");
     RolloutEvent faulted = r.events().get(r.events().size() - 1);
     assertThat(faulted.at()).as("faulted when the deadline passed, not a back-off later")

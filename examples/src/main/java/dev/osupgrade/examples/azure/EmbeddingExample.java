@@ -5,6 +5,7 @@ import com.azure.core.management.AzureEnvironment;
 import com.azure.identity.DefaultAzureCredentialBuilder;
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.BlobContainerClientBuilder;
+import dev.osupgrade.Durations;
 import dev.osupgrade.azure.AzureFleet;
 import dev.osupgrade.azure.BlobRolloutStore;
 import dev.osupgrade.fleet.Instance;
@@ -107,7 +108,7 @@ public final class EmbeddingExample {
       List<ImageRelease> releases = fleet.listReleases(scaleSet.modelImage());
       System.out.println(releases.size() + " releases of " + scaleSet.modelImage().imageKey());
     } catch (ThrottledException e) {
-      System.err.println("throttled by Azure: try again in " + e.retryAfter());
+      System.err.println("throttled by Azure: try again in " + Durations.words(e.retryAfter()));
     } catch (CloudException e) {
       System.err.println("Azure said " + e.code() + " (HTTP " + e.httpStatus() + "): " + e.getMessage());
     }

@@ -3,6 +3,7 @@ package dev.osupgrade.examples.service;
 import com.azure.identity.DefaultAzureCredentialBuilder;
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.BlobContainerClientBuilder;
+import dev.osupgrade.Durations;
 import dev.osupgrade.azure.AzureFleet;
 import dev.osupgrade.azure.BlobRolloutStore;
 import dev.osupgrade.event.BatchCompleted;
@@ -376,7 +377,7 @@ public final class PlatformService {
     }
     out.println(terminated ? "[service] stopped cleanly at " + clock.instant()
         + ": every step finished, every checkpoint saved, every lease released"
-        : "[service] the runner did not terminate within " + timeout);
+        : "[service] the runner did not terminate within " + Durations.words(timeout));
     out.flush();
     return terminated;
   }

@@ -1,5 +1,6 @@
 package dev.osupgrade.governance.performance;
 
+import dev.osupgrade.Durations;
 import dev.osupgrade.ops.ErrorCodes;
 import dev.osupgrade.Require;
 import dev.osupgrade.fleet.Instance;
@@ -330,8 +331,8 @@ public final class PerformanceGate implements HealthGate {
     parts.add(String.join(" + ", comparisons));
     parts.add("α " + Numbers.plain(alpha));
     parts.add("min " + minSamples + " samples");
-    parts.add("window " + window);
-    parts.add("marginal: " + maxMarginalWaits + " waits of " + recheckAfter + ", then "
+    parts.add("window " + Durations.words(window));
+    parts.add("marginal: " + maxMarginalWaits + " waits of " + Durations.words(recheckAfter) + ", then "
         + whenStillMarginal.name().toLowerCase(Locale.ROOT).replace('_', ' '));
     return name + "[" + String.join("; ", parts) + "]";
   }

@@ -1,5 +1,6 @@
 package dev.osupgrade.governance.rings;
 
+import dev.osupgrade.Durations;
 import dev.osupgrade.Require;
 import dev.osupgrade.fleet.ScaleSetId;
 import java.time.Duration;
@@ -39,6 +40,6 @@ public record Ring(String name, List<ScaleSetId> scaleSets, Duration soak) {
 
   @Override
   public String toString() {
-    return name + " " + scaleSets + (soak.isZero() ? "" : ", soak " + soak);
+    return name + " " + scaleSets + (soak.isZero() ? "" : ", soak " + Durations.words(soak));
   }
 }

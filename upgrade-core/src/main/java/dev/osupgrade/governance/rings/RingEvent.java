@@ -15,7 +15,9 @@ import org.jspecify.annotations.Nullable;
  * @param kind what happened
  * @param ring the ring's name
  * @param scaleSet the scale set it concerns, or null for the whole ring
- * @param detail why, with the numbers
+ * @param detail why, with the numbers: one line, except for gate verdicts of several scale sets
+ *     ({@link Kind#GATE_EVALUATED}, {@link Kind#RING_WAITING}), folded as a count on the first line, then each scale
+ *     set on an indented line of its own with each of its verdicts indented below it
  */
 public record RingEvent(long sequence, Instant at, Kind kind, String ring, @Nullable ScaleSetId scaleSet,
     String detail) {

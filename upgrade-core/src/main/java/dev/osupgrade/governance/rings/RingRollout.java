@@ -1,5 +1,6 @@
 package dev.osupgrade.governance.rings;
 
+import dev.osupgrade.Durations;
 import dev.osupgrade.Require;
 import dev.osupgrade.event.RolloutListener;
 import dev.osupgrade.fleet.Instance;
@@ -296,7 +297,8 @@ public final class RingRollout {
       sets.put(id, s);
     }
     if (!waits.isEmpty()) {
-      String why = String.join("; ", waits);
+      String why = waits.size() == 1 ? waits.get(0)
+          : waits.size() + " scale sets wait:\n  " + String.join("\n  ", waits);
       if (phase != Phase.WAITING || !why.equals(waitingFor)) {
         emit(now, RingEvent.Kind.RING_WAITING, ring.name(), null, why);
       }
@@ -471,7 +473,7 @@ public final class RingRollout {
     phase = Phase.SOAKING;
     soakUntil = now.plus(ring.soak());
     emit(now, RingEvent.Kind.SOAK_STARTED, ring.name(), null, "every scale set runs " + target + "; soaking for "
-        + ring.soak() + " until " + soakUntil);
+        + Durations.words(ring.soak()) + " until " + soakUntil);
     return Optional.empty();
   }
 
@@ -481,7 +483,7 @@ public final class RingRollout {
     Instant until = Require.nonNull(soakUntil, "soakUntil");
     boolean ended = !now.isBefore(until);
     Instant waitUntil = null;
-    List<String> verdicts = new ArrayList<>();
+    Map<ScaleSetId, List<GateVerdict>> verdicts = new LinkedHashMap<>();
     for (ScaleSetId id : ring.scaleSets()) {
       ScaleSet s = fleet.get(id);
       Gates g = checkGates(ring, s, now, ended);
@@ -493,22 +495,22 @@ public final class RingRollout {
       if (g.waitUntil != null) {
         waitUntil = waitUntil == null || g.waitUntil.isBefore(waitUntil) ? g.waitUntil : waitUntil;
       }
-      verdicts.addAll(g.summaries);
+      verdicts.put(id, g.verdicts);
     }
     if (!ended) {
       Instant next = now.plus(poll);
       return Optional.of(next.isBefore(until) ? next : until);
     }
     if (waitUntil != null) {
-      String why = "promotion waits until " + waitUntil + ": " + String.join("; ", verdicts);
+      String why = "promotion waits until " + waitUntil + ": " + folded(verdicts);
       if (!why.equals(waitingFor)) {
         emit(now, RingEvent.Kind.RING_WAITING, ring.name(), null, why);
         waitingFor = why;
       }
       return Optional.of(waitUntil.isAfter(now) ? waitUntil : now.plus(poll));
     }
-    emit(now, RingEvent.Kind.GATE_EVALUATED, ring.name(), null, String.join("; ", verdicts));
-    emit(now, RingEvent.Kind.RING_PROMOTED, ring.name(), null, "healthy on " + target + " for " + ring.soak()
+    emit(now, RingEvent.Kind.GATE_EVALUATED, ring.name(), null, folded(verdicts));
+    emit(now, RingEvent.Kind.RING_PROMOTED, ring.name(), null, "healthy on " + target + " for " + Durations.words(ring.soak())
         + (ringIndex + 1 < plan.rings().size() ? "; next: " + plan.rings().get(ringIndex + 1).name()
             : "; that was the last ring"));
     ringIndex++;
@@ -522,7 +524,29 @@ public final class RingRollout {
   }
 
   /** The outcome of asking the soak gates for one scale set. */
-  private record Gates(Optional<GateVerdict.Fail> failure, @Nullable Instant waitUntil, List<String> summaries) {}
+  private record Gates(Optional<GateVerdict.Fail> failure, @Nullable Instant waitUntil, List<GateVerdict> verdicts) {}
+
+  /**
+   * The verdicts of a ring's gates folded per scale set: a count on the first line, then each scale set on a line of
+   * its own with each of its verdicts indented below it, so that no line holds more than one verdict.
+   */
+  static String folded(Map<ScaleSetId, List<GateVerdict>> verdicts) {
+    int total = 0;
+    int waiting = 0;
+    for (List<GateVerdict> vs : verdicts.values()) {
+      total += vs.size();
+      waiting += (int) vs.stream().filter(v -> v instanceof GateVerdict.Wait).count();
+    }
+    StringBuilder b = new StringBuilder();
+    b.append(total).append(total == 1 ? " verdict" : " verdicts").append(" on ").append(verdicts.size())
+        .append(verdicts.size() == 1 ? " scale set: " : " scale sets: ").append(total - waiting).append(" passed")
+        .append(waiting == 0 ? "" : ", " + waiting + " waiting");
+    verdicts.forEach((id, vs) -> {
+      b.append("\n  ").append(id);
+      vs.forEach(v -> b.append("\n    ").append(v));
+    });
+    return b.toString();
+  }
 
   /**
    * Asks the soak gates about one scale set: the after-batch gates (health of the upgraded instances, performance)
@@ -546,7 +570,7 @@ public final class RingRollout {
     all.add(new UpgradedUnhealthyGate());
     all.addAll(gates);
     Instant wait = null;
-    List<String> summaries = new ArrayList<>();
+    List<GateVerdict> verdicts = new ArrayList<>();
     for (HealthGate gate : all) {
       List<GateContext> asks = new ArrayList<>();
       if (gate.appliesTo(GatePhase.AFTER_BATCH)) {
@@ -558,15 +582,15 @@ public final class RingRollout {
       for (GateContext ctx : asks) {
         GateVerdict v = gate.evaluate(ctx);
         if (v instanceof GateVerdict.Fail f) {
-          return new Gates(Optional.of(f), null, summaries);
+          return new Gates(Optional.of(f), null, verdicts);
         }
         if (v instanceof GateVerdict.Wait w) {
           wait = wait == null || w.until().isBefore(wait) ? w.until() : wait;
         }
-        summaries.add(s.id() + " " + v);
+        verdicts.add(v);
       }
     }
-    return new Gates(Optional.empty(), wait, summaries);
+    return new Gates(Optional.empty(), wait, verdicts);
   }
 
   // ---- failure and rollback -----------------------------------------------------------------------------------
@@ -768,7 +792,10 @@ public final class RingRollout {
     return Collections.unmodifiableList(events);
   }
 
-  /** @return the timeline: one line per event */
+  /**
+   * @return the timeline: one entry per event; an entry with several gate verdicts goes on with a line per scale set
+   *     and a line per verdict, indented
+   */
   public String timeline() {
     StringBuilder b = new StringBuilder();
     events.forEach(e -> b.append(e).append('\n'));

@@ -137,7 +137,7 @@ public sealed interface Cadence permits Cadence.Monthly, Cadence.Every {
       Require.instant("anchor", anchor);
       Require.nonNegative("spread", spread, period);
       Require.that(spread.multipliedBy(2).compareTo(period) < 0, "spread", "less than half the period ("
-          + period + ")", spread);
+          + Durations.words(period) + ")", spread);
     }
 
     @Override

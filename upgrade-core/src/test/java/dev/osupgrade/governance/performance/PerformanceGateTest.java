@@ -408,7 +408,7 @@ final class PerformanceGateTest {
         .threshold(SignalThreshold.percentile(Metric.READINESS_TIME, 95, 90)).beforeVsAfter(true).build();
 
     assertThat(gate).hasToString("performance[readiness-time ≤ +10% vs baseline, p95 readiness-time ≤ 90 s; upgraded "
-        + "vs not upgraded + after vs before the upgrade; α 0.05; min 10 samples; window PT30M; marginal: 3 waits of "
-        + "PT5M, then pass with warning]");
+        + "vs not upgraded + after vs before the upgrade; α 0.05; min 10 samples; window 30m; marginal: 3 waits of "
+        + "5m, then pass with warning]");
   }
 }

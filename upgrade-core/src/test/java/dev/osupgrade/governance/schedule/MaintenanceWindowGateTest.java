@@ -97,7 +97,7 @@ final class MaintenanceWindowGateTest {
     assertThat(GATE.appliesTo(GatePhase.AFTER_BATCH)).isFalse();
     assertThat(GATE.name()).isEqualTo("maintenance-window");
     assertThat(MaintenanceWindowGate.of(WEEKNIGHTS, Duration.ofMinutes(90))).hasToString("maintenance-window["
-        + "MaintenanceSchedule[MaintenanceWindow[MON-FRI 22:00-02:00 Europe/Berlin]], at least 1h 30m left]");
+        + "MaintenanceSchedule[MaintenanceWindow[MON-FRI 22:00-02:00 Europe/Berlin]], at least 1h30m left]");
   }
 
   // With the real engine: a rollout asked to start at noon sends nothing until the window opens, then its batch.

@@ -1,13 +1,6 @@
-// osupgrade playground: a simulated fleet in a few lines. Run it (from the project root) with
+// osupgrade playground: a simulated fleet in a few lines, then the shell is yours. From the project root:
 //   mvn -B -q -pl examples -am -DskipTests package dependency:build-classpath -Dmdep.outputFile=target/cp.txt
-//   jshell --class-path "examples/target/classes:$(cat examples/target/cp.txt)" examples/playground.jsh
-import dev.osupgrade.fleet.*;
-import dev.osupgrade.image.*;
-import dev.osupgrade.plan.*;
-import dev.osupgrade.policy.*;
-import dev.osupgrade.rollout.*;
-import dev.osupgrade.testkit.*;
-
+//   jshell --class-path "examples/target/classes:$(cat examples/target/cp.txt)" examples/jshell/osupgrade.jsh examples/jshell/playground.jsh
 var image = ImageReference.parse("Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:22.04.202409010");
 var fleet = SimulatedFleet.create(42);
 var web = fleet.add(ScaleSetSpec.named("web").instances(12).zones(3).image(image));

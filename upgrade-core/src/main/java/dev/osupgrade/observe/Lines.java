@@ -1,0 +1,44 @@
+package dev.osupgrade.observe;
+
+import dev.osupgrade.event.RolloutEvent;
+import dev.osupgrade.governance.rings.RingEvent;
+import dev.osupgrade.service.RunnerEvent;
+import java.util.Locale;
+
+/** The texts the listeners share: an event's words without its number, time and scale set, and kinds in words. */
+final class Lines {
+  private Lines() {}
+
+  /** An event's line without the {@code #0007 2026-01-05T00:04:30Z rg/name } its {@code toString()} starts with. */
+  static String body(RolloutEvent e) {
+    String line = e.toString();
+    String prefix = String.format(Locale.ROOT, "#%04d %s %s ", e.sequence(), e.at(), e.scaleSet());
+    return line.startsWith(prefix) ? line.substring(prefix.length()) : line;
+  }
+
+  /** A ring event's kind and detail, as its line has them: {@code gate evaluated: 6 verdicts on 2 scale sets...}. */
+  static String body(RingEvent e) {
+    return words(e.kind()) + ": " + e.detail();
+  }
+
+  /** A runner event's kind and detail: {@code advance failed: ...}. */
+  static String body(RunnerEvent e) {
+    return words(e.kind()) + ": " + e.detail();
+  }
+
+  /** The first line of a text (a folded ring event's count, without the verdicts below it). */
+  static String firstLine(String text) {
+    int end = text.indexOf('\n');
+    return end < 0 ? text : text.substring(0, end);
+  }
+
+  /** {@code RING_STARTED} as {@code ring started}. */
+  static String words(Enum<?> kind) {
+    return kind.name().toLowerCase(Locale.ROOT).replace('_', ' ');
+  }
+
+  /** {@code RING_STARTED} as {@code ring-started}. */
+  static String kebab(Enum<?> kind) {
+    return kind.name().toLowerCase(Locale.ROOT).replace('_', '-');
+  }
+}

@@ -1,0 +1,190 @@
+package dev.osupgrade.observe;
+
+import dev.osupgrade.Require;
+import dev.osupgrade.event.BatchCompleted;
+import dev.osupgrade.event.BatchSkipped;
+import dev.osupgrade.event.BatchStarted;
+import dev.osupgrade.event.GateEvaluated;
+import dev.osupgrade.event.InstanceFailed;
+import dev.osupgrade.event.InstanceHealthy;
+import dev.osupgrade.event.InstanceReplaced;
+import dev.osupgrade.event.InstanceRolledBack;
+import dev.osupgrade.event.InstanceUpgraded;
+import dev.osupgrade.event.RolloutCancelled;
+import dev.osupgrade.event.RolloutCompleted;
+import dev.osupgrade.event.RolloutEvent;
+import dev.osupgrade.event.RolloutFaulted;
+import dev.osupgrade.event.RolloutListener;
+import dev.osupgrade.event.RolloutStallCleared;
+import dev.osupgrade.event.RolloutStalled;
+import dev.osupgrade.event.RolloutStarted;
+import dev.osupgrade.event.SurgeFallback;
+import dev.osupgrade.fleet.ScaleSetId;
+import dev.osupgrade.governance.rings.RingEvent;
+import dev.osupgrade.health.GateVerdict;
+import dev.osupgrade.ops.UpgradeProgress;
+import dev.osupgrade.service.RunnerEvent;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Turns events into counters and gauges on a {@link MetricsSink}, shaped for Micrometer or OpenTelemetry. Every
+ * meter of a rollout carries the tag {@code scale_set} ({@code resourceGroup/name}).
+ *
+ * <table>
+ *   <caption>Counters (grow by one per event unless said)</caption>
+ *   <tr><th>name</th><th>more tags</th><th>counts</th></tr>
+ *   <tr><td>{@code osupgrade.rollouts.started}</td><td></td><td>rollouts started</td></tr>
+ *   <tr><td>{@code osupgrade.rollouts.ended}</td><td>{@code status} ({@code completed}, {@code faulted},
+ *       {@code cancelled})</td><td>rollouts ended</td></tr>
+ *   <tr><td>{@code osupgrade.batches.started}, {@code .completed}, {@code .skipped}</td><td></td><td>batches</td></tr>
+ *   <tr><td>{@code osupgrade.instances.upgraded}</td><td></td><td>instances seen on the target image</td></tr>
+ *   <tr><td>{@code osupgrade.instances.healthy}</td><td></td><td>instances healthy in time (succeeded)</td></tr>
+ *   <tr><td>{@code osupgrade.instances.failed}</td><td></td><td>instances that failed</td></tr>
+ *   <tr><td>{@code osupgrade.instances.rolled_back}</td><td>{@code outcome} ({@code restored}, {@code failed})</td>
+ *       <td>rollbacks of failed instances that ended</td></tr>
+ *   <tr><td>{@code osupgrade.instances.replaced}</td><td></td><td>instances replaced by surge instances</td></tr>
+ *   <tr><td>{@code osupgrade.gate.verdicts}</td><td>{@code gate}, {@code verdict} ({@code pass}, {@code wait},
+ *       {@code fail})</td><td>gate verdicts</td></tr>
+ *   <tr><td>{@code osupgrade.stalls}</td><td>{@code code}</td><td>stalls begun, or changed cause</td></tr>
+ *   <tr><td>{@code osupgrade.surge.fallbacks}</td><td></td><td>batches upgraded in place for want of room</td></tr>
+ *   <tr><td>{@code osupgrade.ring.events}</td><td>{@code ring}, {@code kind} (instead of {@code scale_set})</td>
+ *       <td>ring rollout events ({@code ring_promoted}, {@code ring_failed}, ...)</td></tr>
+ *   <tr><td>{@code osupgrade.runner.events}</td><td>{@code kind} (instead of {@code scale_set})</td><td>service
+ *       runner events ({@code advance_failed}, {@code set_aside}, ...)</td></tr>
+ * </table>
+ *
+ * <table>
+ *   <caption>Gauges (set at each event that moves them)</caption>
+ *   <tr><th>name</th><th>more tags</th><th>value</th></tr>
+ *   <tr><td>{@code osupgrade.instances}</td><td>{@code state} ({@code successful}, {@code failed},
+ *       {@code in_progress}, {@code pending})</td><td>instances by state: Azure's four counts</td></tr>
+ *   <tr><td>{@code osupgrade.progress.percent}</td><td></td><td>instances settled of those to upgrade, 0-100</td></tr>
+ *   <tr><td>{@code osupgrade.time_to_go.seconds}</td><td></td><td>fleet time left by the plan's estimate (0 once
+ *       the rollout ended, however it ended)</td></tr>
+ *   <tr><td>{@code osupgrade.batch.current}</td><td></td><td>the batch last started or settled</td></tr>
+ *   <tr><td>{@code osupgrade.stalled}</td><td></td><td>1 while the rollout is stalled, else 0</td></tr>
+ * </table>
+ *
+ * <p>A rollout first seen after its start (resumed) sets its gauges from its first event that carries the four
+ * counts on. There is no request-budget meter: the runner has no request budget to report yet. One listener may
+ * serve any number of rollouts on any threads.
+ */
+public final class MetricsListener implements RolloutListener {
+  private final MetricsSink sink;
+  private final Map<ScaleSetId, RolloutProgress> rollouts = new HashMap<>();
+
+  private MetricsListener(MetricsSink sink) {
+    this.sink = sink;
+  }
+
+  /**
+   * Sends the numbers to a sink.
+   *
+   * @param sink the sink
+   * @return the listener
+   */
+  public static MetricsListener to(MetricsSink sink) {
+    return new MetricsListener(Require.nonNull(sink, "sink"));
+  }
+
+  @Override
+  public synchronized void onEvent(RolloutEvent event) {
+    Require.nonNull(event, "event");
+    RolloutProgress p = rollouts.computeIfAbsent(event.scaleSet(), id -> new RolloutProgress());
+    p.on(event);
+    Map<String, String> tags = Map.of("scale_set", event.scaleSet().toString());
+    if (event instanceof RolloutStarted) {
+      sink.count("osupgrade.rollouts.started", tags, 1);
+    } else if (event instanceof BatchStarted) {
+      sink.count("osupgrade.batches.started", tags, 1);
+    } else if (event instanceof BatchCompleted) {
+      sink.count("osupgrade.batches.completed", tags, 1);
+    } else if (event instanceof BatchSkipped) {
+      sink.count("osupgrade.batches.skipped", tags, 1);
+    } else if (event instanceof InstanceUpgraded) {
+      sink.count("osupgrade.instances.upgraded", tags, 1);
+    } else if (event instanceof InstanceHealthy) {
+      sink.count("osupgrade.instances.healthy", tags, 1);
+    } else if (event instanceof InstanceFailed) {
+      sink.count("osupgrade.instances.failed", tags, 1);
+    } else if (event instanceof InstanceRolledBack r) {
+      sink.count("osupgrade.instances.rolled_back", with(tags, "outcome", r.succeeded() ? "restored" : "failed"), 1);
+    } else if (event instanceof InstanceReplaced) {
+      sink.count("osupgrade.instances.replaced", tags, 1);
+    } else if (event instanceof GateEvaluated g) {
+      GateVerdict v = g.verdict();
+      sink.count("osupgrade.gate.verdicts", with(with(tags, "gate", v.gate()), "verdict",
+          v instanceof GateVerdict.Pass ? "pass" : v instanceof GateVerdict.Wait ? "wait" : "fail"), 1);
+    } else if (event instanceof RolloutStalled s) {
+      sink.count("osupgrade.stalls", with(tags, "code", s.stall().code()), 1);
+    } else if (event instanceof SurgeFallback) {
+      sink.count("osupgrade.surge.fallbacks", tags, 1);
+    } else if (event instanceof RolloutCompleted) {
+      sink.count("osupgrade.rollouts.ended", with(tags, "status", "completed"), 1);
+    } else if (event instanceof RolloutFaulted) {
+      sink.count("osupgrade.rollouts.ended", with(tags, "status", "faulted"), 1);
+    } else if (event instanceof RolloutCancelled) {
+      sink.count("osupgrade.rollouts.ended", with(tags, "status", "cancelled"), 1);
+    }
+    if (p.percentDone().isPresent()) {
+      UpgradeProgress c = p.counts();
+      sink.gauge("osupgrade.instances", with(tags, "state", "successful"), c.successful());
+      sink.gauge("osupgrade.instances", with(tags, "state", "failed"), c.failed());
+      sink.gauge("osupgrade.instances", with(tags, "state", "in_progress"), c.inProgress());
+      sink.gauge("osupgrade.instances", with(tags, "state", "pending"), c.pending());
+      sink.gauge("osupgrade.progress.percent", tags, p.percentDone().getAsInt());
+    }
+    boolean ended = event instanceof RolloutCompleted || event instanceof RolloutFaulted
+        || event instanceof RolloutCancelled;
+    if (ended) {
+      sink.gauge("osupgrade.time_to_go.seconds", tags, 0);
+    } else {
+      p.toGo().ifPresent(d -> sink.gauge("osupgrade.time_to_go.seconds", tags, d.getSeconds()));
+    }
+    if (p.batch() > 0) {
+      sink.gauge("osupgrade.batch.current", tags, p.batch());
+    }
+    if (event instanceof RolloutStalled || event instanceof RolloutStallCleared || event instanceof RolloutStarted) {
+      sink.gauge("osupgrade.stalled", tags, p.stalled() ? 1 : 0);
+    }
+    if (ended) {
+      if (p.stalled()) {
+        sink.gauge("osupgrade.stalled", tags, 0);
+      }
+      rollouts.remove(event.scaleSet());
+    }
+  }
+
+  /**
+   * Counts a ring rollout's event; pass it as {@code RingRollout.Builder.listener(metrics::onRingEvent)}.
+   *
+   * @param event the event
+   */
+  public void onRingEvent(RingEvent event) {
+    Require.nonNull(event, "event");
+    sink.count("osupgrade.ring.events", Map.of("ring", event.ring(), "kind",
+        event.kind().name().toLowerCase(java.util.Locale.ROOT)), 1);
+  }
+
+  /**
+   * Counts a service runner's event; pass it as {@code RolloutRunner.Builder.listener(metrics::onRunnerEvent)}.
+   *
+   * @param event the event
+   */
+  public void onRunnerEvent(RunnerEvent event) {
+    Require.nonNull(event, "event");
+    sink.count("osupgrade.runner.events", Map.of("kind", event.kind().name().toLowerCase(java.util.Locale.ROOT)), 1);
+  }
+
+  private static Map<String, String> with(Map<String, String> tags, String key, String value) {
+    Map<String, String> m = new HashMap<>(tags);
+    m.put(key, value);
+    return Map.copyOf(m);
+  }
+
+  @Override
+  public String toString() {
+    return "MetricsListener[" + sink + "]";
+  }
+}
