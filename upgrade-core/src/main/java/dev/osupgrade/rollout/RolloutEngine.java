@@ -26,6 +26,7 @@ import dev.osupgrade.event.SurgeFallback;
 import dev.osupgrade.event.SurgeInstancesCreated;
 import dev.osupgrade.fleet.HealthState;
 import dev.osupgrade.fleet.Instance;
+import dev.osupgrade.fleet.InstanceIds;
 import dev.osupgrade.fleet.ProvisioningState;
 import dev.osupgrade.fleet.ScaleSet;
 import dev.osupgrade.fleet.Zone;
@@ -889,7 +890,15 @@ public final class RolloutEngine {
         return;
       }
       boolean surge = false;
-      if (policy().maxSurge() && !needCall.isEmpty()) {
+      List<String> undeletable = needCall.stream()
+          .filter(id -> !fleet().instance(id).map(Instance::deletable).orElse(true)).toList();
+      if (policy().maxSurge() && !needCall.isEmpty() && !undeletable.isEmpty()) {
+        // Max surge deletes what it replaced; a resource lock that forbids the delete keeps the batch in place.
+        int needed = needCall.size();
+        emit(seq -> new SurgeFallback(seq, now, d.scaleSet, d.batch, needed, -1, "a CanNotDelete resource lock "
+            + "applies to " + InstanceIds.format(undeletable) + ": the instances max surge replaces could not be "
+            + "deleted"));
+      } else if (policy().maxSurge() && !needCall.isEmpty()) {
         Integer headroom = obs().headroom();
         if (headroom != null && headroom >= needCall.size()) {
           surge = true;
@@ -1276,7 +1285,8 @@ public final class RolloutEngine {
               how + "; runs " + i.imageVersion()));
         } else if (i.protectedFromUpgrade()) {
           explained.add(new FleetVerification.Explained(id, FleetVerification.Reason.PROTECTED,
-              "protected from scale-set actions; runs " + i.imageVersion()));
+              (i.lock().blocksUpdate() ? "under a ReadOnly resource lock" : "protected from scale-set actions")
+                  + "; runs " + i.imageVersion()));
         } else if (p != null && p.stage() == InstanceStage.SUCCEEDED) {
           explained.add(new FleetVerification.Explained(id, FleetVerification.Reason.DRIFTED,
               "upgraded and healthy" + (p.settledAt() == null ? "" : " at " + p.settledAt()) + ", runs "
