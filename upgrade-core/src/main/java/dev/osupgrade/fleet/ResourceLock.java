@@ -1,5 +1,6 @@
 package dev.osupgrade.fleet;
 
+import dev.osupgrade.Require;
 import java.util.Locale;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
@@ -54,7 +55,7 @@ public enum ResourceLock {
    * @return {@link #READ_ONLY} over {@link #CAN_NOT_DELETE} over {@link #NONE}
    */
   public ResourceLock strictest(ResourceLock other) {
-    return other.ordinal() > ordinal() ? other : this;
+    return Require.nonNull(other, "other").ordinal() > ordinal() ? other : this;
   }
 
   /**

@@ -26,8 +26,8 @@ public record Batch(int number, List<String> instanceIds, List<Zone> zones, List
     Require.atLeast("number", number, 1);
     instanceIds = List.copyOf(Require.nonEmpty("instanceIds", instanceIds));
     zones = List.copyOf(Require.nonEmpty("zones", zones));
-    updateDomains = List.copyOf(Require.nonNull(updateDomains, "updateDomains"));
-    faultDomains = List.copyOf(Require.nonNull(faultDomains, "faultDomains"));
+    updateDomains = List.copyOf(Require.noNulls("updateDomains", updateDomains));
+    faultDomains = List.copyOf(Require.noNulls("faultDomains", faultDomains));
     Require.that(updateDomains.isEmpty() != faultDomains.isEmpty(), "updateDomains",
         "non-empty for a batch by update domains, or empty beside non-empty faultDomains (" + faultDomains + ")",
         updateDomains);

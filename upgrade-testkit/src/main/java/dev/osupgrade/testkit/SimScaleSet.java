@@ -3,18 +3,24 @@ package dev.osupgrade.testkit;
 import dev.osupgrade.Region;
 import dev.osupgrade.fleet.HealthMonitoring;
 import dev.osupgrade.fleet.InstanceIds;
+import dev.osupgrade.fleet.OrchestrationMode;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.fleet.Zone;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.policy.UpgradePolicy;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
 /** One simulated scale set's mutable state. */
 final class SimScaleSet {
   final ScaleSetId id;
+  final OrchestrationMode orchestration;
   final Region region;
   final List<Zone> zones;
   final int updateDomains;
@@ -25,8 +31,13 @@ final class SimScaleSet {
   long etag = 1;
   /** The scale set's Azure tags. */
   final java.util.Map<String, String> tags = new java.util.TreeMap<>();
-  /** The id the next created instance gets: Azure never reuses instance ids. */
+  /** The id the next created instance gets (Uniform): Azure never reuses instance ids. */
   int nextInstanceId;
+  /** Draws the suffixes of Flexible VM names: seeded by the fleet's seed and the scale set's name. */
+  final SplittableRandom names;
+  /** Every instance id the scale set ever had, in order of creation. */
+  final List<String> created = new ArrayList<>();
+  private final Set<String> used = new HashSet<>();
   /** The most instances the scale set may have (core quota, in instances). */
   int quota = Capacity.DEFAULT_QUOTA;
   /** Scripted: how many of the next scale-outs fail with {@code AllocationFailed}. */
@@ -37,9 +48,12 @@ final class SimScaleSet {
   /** The port calls that named this scale set, in order (see {@link FleetRecord#calls()}). */
   final List<PortCall> calls = new ArrayList<>();
 
-  SimScaleSet(ScaleSetId id, Region region, List<Zone> zones, int updateDomains, int faultDomains,
-      UpgradePolicy upgradePolicy, ImageReference modelImage, HealthMonitoring healthMonitoring) {
+  SimScaleSet(ScaleSetId id, OrchestrationMode orchestration, long seed, Region region, List<Zone> zones,
+      int updateDomains, int faultDomains, UpgradePolicy upgradePolicy, ImageReference modelImage,
+      HealthMonitoring healthMonitoring) {
     this.id = id;
+    this.orchestration = orchestration;
+    this.names = new SplittableRandom(seed ^ ((long) id.name().hashCode() << 16));
     this.region = region;
     this.zones = List.copyOf(zones);
     this.updateDomains = updateDomains;
@@ -47,6 +61,28 @@ final class SimScaleSet {
     this.upgradePolicy = upgradePolicy;
     this.modelImage = modelImage;
     this.healthMonitoring = healthMonitoring;
+  }
+
+  /**
+   * The id of the next instance to create: the next decimal id (Uniform), or a VM name {@code {name}_{8 hex digits}}
+   * never used before (Flexible, as Azure names the VMs a Flexible scale set creates).
+   */
+  String newInstanceId() {
+    String next;
+    if (orchestration == OrchestrationMode.FLEXIBLE) {
+      do {
+        next = id.name() + "_" + String.format(Locale.ROOT, "%08x", names.nextInt());
+      } while (used.contains(next));
+    } else {
+      next = String.valueOf(nextInstanceId++);
+    }
+    used.add(next);
+    created.add(next);
+    return next;
+  }
+
+  boolean flexible() {
+    return orchestration == OrchestrationMode.FLEXIBLE;
   }
 
   String etagText() {
