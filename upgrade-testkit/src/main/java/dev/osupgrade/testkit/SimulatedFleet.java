@@ -268,7 +268,10 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
   }
 
   /**
-   * Protects instances from scale-set actions (or lifts the protection).
+   * Protects instances of a Uniform scale set from scale-set actions (or lifts the protection). On a Flexible scale
+   * set use {@link #lock}: Azure documents resource locks as Flexible's instance protection, and they are what the
+   * library reads (Azure's instance protection for Flexible VMs, API 2023-09-01 and later, is not in the VM listing
+   * the library reads).
    *
    * @param id the scale set
    * @param isProtected the flag
@@ -276,6 +279,8 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
    */
   public void protect(ScaleSetId id, boolean isProtected, String... instanceIds) {
     SimScaleSet s = ctx.require(id);
+    Require.that(!s.flexible(), "id", "a Uniform scale set: a Flexible instance's protection is a resource lock "
+        + "(lock(id, ResourceLock.READ_ONLY, …)), the protection the library reads for Flexible", id);
     List<SimInstance> chosen = new ArrayList<>();
     for (String instanceId : Require.noNulls("instanceIds", instanceIds)) {
       chosen.add(ctx.instance(s, instanceId));
