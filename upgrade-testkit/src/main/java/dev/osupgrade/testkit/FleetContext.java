@@ -103,7 +103,8 @@ final class FleetContext {
     Instant now = clock.instant();
     List<Instance> out = new ArrayList<>(s.instances.size());
     for (SimInstance i : s.instances.values()) {
-      out.add(instance(i, i.image, i.image.equals(model), i.provisioning, i.power, i.effectiveHealth(now),
+      out.add(instance(i, i.image, s.onModel(i.image, model, s.modelImage.isLatest()), i.provisioning, i.power,
+          i.effectiveHealth(now),
           i.leftAloneByUpgrades(), i.lock));
     }
     return out;
@@ -115,7 +116,8 @@ final class FleetContext {
     if (i == null) {
       return Optional.empty();
     }
-    return Optional.of(instance(i, i.image, i.image.equals(resolveModelImage(s)), i.provisioning, i.power,
+    return Optional.of(instance(i, i.image, s.onModel(i.image, resolveModelImage(s), s.modelImage.isLatest()),
+        i.provisioning, i.power,
         i.effectiveHealth(clock.instant()), i.leftAloneByUpgrades(), i.lock));
   }
 

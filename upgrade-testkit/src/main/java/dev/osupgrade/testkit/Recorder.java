@@ -47,6 +47,11 @@ final class Recorder {
     this.origin = clock.instant();
   }
 
+  /** @return the last number of the record's sequence handed out (0 before the first) */
+  long lastSequence() {
+    return lastSequence;
+  }
+
   /** @return the next number of the record's sequence (port calls and instance changes share it) */
   long nextSequence() {
     if (lastSequence == Integer.MAX_VALUE) {
@@ -181,7 +186,7 @@ final class Recorder {
    * @param model the model's resolved image then, for {@code latestModelApplied}
    * @return the instance, or null if it did not exist then
    */
-  @Nullable Instance shownAt(SimInstance i, long sequence, ImageReference model) {
+  @Nullable Instance shownAt(SimScaleSet scaleSet, SimInstance i, long sequence, ImageReference model) {
     int last = -1;
     int lo = 0;
     int hi = i.trailLength / 2 - 1;
@@ -214,7 +219,9 @@ final class Recorder {
         image = stateOf(i.trail[2 * k + 1]).image();
       }
     }
-    return FleetContext.instance(i, image, image.equals(model), s.provisioning(), s.power(), s.health(),
+    boolean followsLatest = scaleSet.followsLatest.floorEntry(2 * sequence).getValue();
+    return FleetContext.instance(i, image, scaleSet.onModel(image, model, followsLatest), s.provisioning(), s.power(),
+        s.health(),
         s.protectedFromUpgrade(), s.lock());
   }
 

@@ -35,6 +35,11 @@ final class SimScaleSet {
   int nextInstanceId;
   /** Draws the suffixes of Flexible VM names: seeded by the fleet's seed and the scale set's name. */
   final SplittableRandom names;
+  /**
+   * When the model followed {@code latest} (Flexible's {@code latestModelApplied} depends on it): keys are twice the
+   * record's sequence when the model changed, plus one (a change lands after the call that made it arrived).
+   */
+  final java.util.TreeMap<Long, Boolean> followsLatest = new java.util.TreeMap<>();
   /** Every instance id the scale set ever had, in order of creation. */
   final List<String> created = new ArrayList<>();
   private final Set<String> used = new HashSet<>();
@@ -60,6 +65,7 @@ final class SimScaleSet {
     this.faultDomains = faultDomains;
     this.upgradePolicy = upgradePolicy;
     this.modelImage = modelImage;
+    this.followsLatest.put(0L, modelImage.isLatest());
     this.healthMonitoring = healthMonitoring;
   }
 
@@ -83,6 +89,20 @@ final class SimScaleSet {
 
   boolean flexible() {
     return orchestration == OrchestrationMode.FLEXIBLE;
+  }
+
+  /**
+   * Whether an instance running {@code image} shows {@code latestModelApplied}: it runs the model's image as
+   * {@code latest} resolves now; on a Flexible scale set whose model follows {@code latest}, it runs the same image
+   * (a Flexible VM reports no {@code latestModelApplied}; the library reads it from the VM's image reference, which
+   * then says {@code latest} as the model does).
+   *
+   * @param image what the instance runs
+   * @param resolvedModel the model's image, {@code latest} resolved
+   * @param modelFollowsLatest whether the model said {@code latest}
+   */
+  boolean onModel(ImageReference image, ImageReference resolvedModel, boolean modelFollowsLatest) {
+    return flexible() && modelFollowsLatest ? image.sameImageAs(resolvedModel) : image.equals(resolvedModel);
   }
 
   String etagText() {

@@ -509,6 +509,7 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
     if (!image.equals(s.modelImage)) {
       ctx.record(id, "model image " + s.modelImage + " -> " + image);
       s.modelImage = image;
+      s.followsLatest.put(2 * ctx.recorder.lastSequence() + 1, image.isLatest());
       s.etag++;
     }
     platform.modelUpdated(s);
