@@ -18,6 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import dev.osupgrade.fleet.Instance;
+import dev.osupgrade.fleet.ResourceLock;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.port.ConflictException;
 import java.util.List;
@@ -97,5 +99,33 @@ final class AzureFleetFlexibleChangeTest {
     arm.verify(exactly(1), postRequestedFor(urlPathEqualTo(FLEX.armId() + "/delete"))
         .withRequestBody(equalToJson("{\"instanceIds\": [\"flex_9c0d1e2f\", \"flex_1a2b3c4d\"]}")));
     arm.verify(exactly(2), anyRequestedFor(anyUrl()));
+  }
+
+  /**
+   * A listing of locks that comes back empty cannot be told from one that was lost: a lock ARM reports in a refusal
+   * (ScopeLocked names the locked scope) is kept, so the VM reads as locked afterwards even when the lock listing says
+   * nothing.
+   */
+  @Test
+  void upgradeInstances_scopeLockedNamingAVm_theVmReadsLockedEvenWhenTheLockListingIsEmpty() {
+    arm.stubFor(get(urlPathEqualTo(FLEX.armId())).willReturn(okJson(body("vmss-flex.json"))));
+    arm.stubFor(get(urlPathEqualTo(VMS)).willReturn(okJson(ArmServer.page("vmss-flex-vms-page1.json", arm, null))));
+    arm.stubFor(get(urlPathEqualTo(LOCKS)).willReturn(okJson("{\"value\": []}")));
+    assertThat(fleet.get(FLEX).instance("flex_9c0d1e2f").orElseThrow().lock()).isEqualTo(ResourceLock.NONE);
+    arm.stubFor(post(urlPathEqualTo(FLEX.armId() + "/manualupgrade")).willReturn(aResponse().withStatus(409)
+        .withHeader("Content-Type", "application/json").withBody("{\"error\": {\"code\": \"ScopeLocked\", "
+            + "\"message\": \"The scope '" + VMS + "/flex_9c0d1e2f' cannot perform write operation because "
+            + "following scope(s) are locked: '" + VMS + "/flex_9c0d1e2f'. Please remove the lock and try "
+            + "again.\"}}")));
+
+    assertThatThrownBy(() -> fleet.upgradeInstances(FLEX, List.of("flex_9c0d1e2f")))
+        .isInstanceOf(ConflictException.class);
+
+    Instance after = fleet.listInstances(FLEX).stream().filter(i -> i.instanceId().equals("flex_9c0d1e2f"))
+        .findFirst().orElseThrow();
+    assertThat(after.lock()).isEqualTo(ResourceLock.READ_ONLY);
+    assertThat(after.protectedFromUpgrade()).isTrue();
+    assertThat(fleet.get(FLEX).instances()).filteredOn(i -> i.lock() != ResourceLock.NONE).extracting(
+        Instance::instanceId).as("only the VM ARM named").containsExactly("flex_9c0d1e2f");
   }
 }

@@ -532,8 +532,9 @@ public final class RolloutEngine {
       return fresh.modelImage().equals(u.image()) ? Optional.empty() : Optional.of(u);
     }
     if (action instanceof RolloutAction.UpgradeInstances u) {
+      // an instance protected since (instance protection, a ReadOnly lock) is left alone, as upgrades leave it
       List<String> ids = u.instanceIds().stream().filter(id -> fresh.instance(id)
-          .map(i -> !i.runs(target) && !busy(i)).orElse(false)).toList();
+          .map(i -> !i.runs(target) && !busy(i) && !i.protectedFromUpgrade()).orElse(false)).toList();
       return ids.isEmpty() ? Optional.empty()
           : Optional.of(ids.size() == u.instanceIds().size() ? u : new RolloutAction.UpgradeInstances(ids));
     }
@@ -1041,6 +1042,14 @@ public final class RolloutEngine {
       boolean overall = !now.isBefore(requested.plus(options.instanceUpgradeTimeout()));
       switch (p.stage()) {
         case UPGRADING -> {
+          if (live.protectedFromUpgrade() && live.image().equals(p.previousImage())
+              && live.provisioningState() == ProvisioningState.SUCCEEDED) {
+            // Protected (instance protection, a ReadOnly lock) before its upgrade started: upgrades leave it alone.
+            next = p.settled(InstanceStage.REMOVED, now);
+            progressed();
+            d.instances.put(id, next);
+            return next;
+          }
           if (live.runs(d.target) && live.provisioningState() == ProvisioningState.SUCCEEDED) {
             next = p.upgraded(now);
             ImageVersion from = p.previousImage().version().orElseThrow();

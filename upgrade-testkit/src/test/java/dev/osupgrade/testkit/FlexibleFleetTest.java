@@ -244,4 +244,41 @@ final class FlexibleFleetTest {
     assertFaultDomainBoundaries(batches, fd);
     assertThat(batches).allSatisfy(b -> assertThat(b.stream().map(fd::get).distinct()).hasSize(1));
   }
+
+  /**
+   * A VM locked ReadOnly between the look its batch was decided from and the call: ARM refuses the call (409
+   * ScopeLocked), the rollout stalls, and the next advance leaves the locked VM alone (the decided upgrade is
+   * reconciled with a fresh read that shows it protected) while its batch mates are upgraded; it completes, the VM
+   * untouched by the fleet's record and explained.
+   */
+  @Test
+  void rollout_vmLockedJustBeforeItsUpgrade_refusedThenLeftAloneBatchMatesUpgraded(SimulatedFleet fleet) {
+    ScaleSetId id = fleet.add(flexible(10));
+    fleet.publish(ubuntu(V2));
+    HookedPort port = new HookedPort(fleet);
+    String[] locked = {null};
+    port.upgradeInstances = (scaleSet, ids) -> {
+      if (locked[0] == null && ids.size() == 2 && fleet.calls("upgradeInstances") >= 2) {
+        locked[0] = ids.get(1);
+        fleet.lock(scaleSet, ResourceLock.READ_ONLY, locked[0]);
+      }
+      fleet.upgradeInstances(scaleSet, ids);
+    };
+
+    Rollout r = fleet.run(Rollout.builder(port, id).target(V2).clock(fleet.clock()).build());
+
+    assertThat(locked[0]).isNotNull();
+    assertThat(r).isCompleted();
+    assertThat(r.events()).anySatisfy(e -> assertThat(e.toString()).contains("STALLED", "ScopeLocked"));
+    assertThat(fleet.record(id).count(locked[0], InstanceChange.Kind.UPGRADE_STARTED)).isZero();
+    assertThat(fleet.record(id).calls("upgradeInstances").stream().filter(PortCall::accepted))
+        .allSatisfy(c -> assertThat(c.instanceIds()).doesNotContain(locked[0]))
+        .anySatisfy(c -> assertThat(c.instanceIds()).as("its batch mate, sent again alone").hasSize(1));
+    assertThat(fleet.get(id).instances()).filteredOn(i -> !i.instanceId().equals(locked[0]))
+        .allSatisfy(i -> assertThat(i.runs(V2)).isTrue());
+    RolloutCompleted done = r.events().stream().filter(RolloutCompleted.class::isInstance)
+        .map(RolloutCompleted.class::cast).findFirst().orElseThrow();
+    assertThat(done.verification().explained()).singleElement()
+        .satisfies(e -> assertThat(e.instanceId()).isEqualTo(locked[0]));
+  }
 }

@@ -86,6 +86,12 @@ public final class AzureOperations {
    * whenever ARM refused a change as {@code ScopeLocked}; listings in between use them.
    */
   private final Map<ScaleSetId, FlexibleMapper.Locks> locks = new ConcurrentHashMap<>();
+  /**
+   * Locks ARM itself reported when it refused a change ({@code ScopeLocked} names the locked scopes): kept for the
+   * adapter's life and added to every read of the locks, since a listing of locks that comes back empty cannot be
+   * told from one that was lost.
+   */
+  private final Map<ScaleSetId, FlexibleMapper.Locks> learned = new ConcurrentHashMap<>();
   private final ArmRetry retry;
   private final ArmReads reads;
   private final Clock clock;
@@ -287,14 +293,19 @@ public final class AzureOperations {
     });
   }
 
-  /** Reads the resource group's locks as they apply to the scale set's VMs, and keeps them for the listings. */
+  /**
+   * Reads the resource group's locks as they apply to the scale set's VMs, adds those ARM reported in a refusal, and
+   * keeps them for the listings.
+   */
   private FlexibleMapper.Locks readLocks(ScaleSetId id) {
     String what = "list locks of resource group " + id.resourceGroup() + " (for " + id + ")";
     FlexibleMapper.Locks read = retry.call(CallKind.READ, what, () -> FlexibleMapper.locks(reads.list(reads.url(
         "/subscriptions/" + id.subscriptionId() + "/resourceGroups/" + id.resourceGroup()
             + "/providers/Microsoft.Authorization/locks", "", ArmReads.LOCKS_API), what), id, what));
-    locks.put(id, read);
-    return read;
+    FlexibleMapper.Locks known = learned.get(id);
+    FlexibleMapper.Locks all = known == null ? read : read.with(known);
+    locks.put(id, all);
+    return all;
   }
 
   /** The ids of the scale set's instances now: its instance ids (Uniform), its VMs' names (Flexible). */
@@ -320,7 +331,11 @@ public final class AzureOperations {
       change.run();
     } catch (CloudException e) {
       if ("ScopeLocked".equalsIgnoreCase(e.code())) {
+        FlexibleMapper.Locks reported = FlexibleMapper.lockedBy(e.getMessage(), id);
+        learned.merge(id, reported, FlexibleMapper.Locks::with);
         locks.remove(id);
+        LOG.log(System.Logger.Level.INFO, "{0}: ARM refused a change of a locked scope; kept as a lock: {1}", id,
+            reported);
       }
       throw e;
     }

@@ -188,6 +188,52 @@ final class FlexibleMapper {
     ResourceLock of(String vmName) {
       return everyVm.strictest(byVm.getOrDefault(vmName.toLowerCase(Locale.ROOT), ResourceLock.NONE));
     }
+
+    /** @return these locks and the other's, the strictest of each */
+    Locks with(Locks other) {
+      Map<String, ResourceLock> all = new TreeMap<>(byVm);
+      other.byVm().forEach((vm, lock) -> all.merge(vm, lock, ResourceLock::strictest));
+      return new Locks(everyVm.strictest(other.everyVm()), all);
+    }
+  }
+
+  private static final Pattern LOCKED_SCOPES = Pattern.compile("(?i)following scope\\(s\\) are locked:(.*)");
+  private static final Pattern SCOPE = Pattern.compile("'(/subscriptions/[^']+)'");
+
+  /**
+   * The locks a {@code ScopeLocked} refusal reports: ARM names the locked scopes ("The scope '…' cannot perform write
+   * operation because following scope(s) are locked: '…'"); a refused write means {@code ReadOnly}, a refused delete
+   * at least {@code CanNotDelete}. Scopes are read as {@link #locks} reads a lock's scope.
+   *
+   * @param message the refusal's message (may be null)
+   * @param id the scale set
+   * @return the locks it reports (none when it names no scope this reading knows)
+   */
+  static Locks lockedBy(@Nullable String message, ScaleSetId id) {
+    if (message == null) {
+      return Locks.none();
+    }
+    Matcher m = LOCKED_SCOPES.matcher(message);
+    if (!m.find()) {
+      return Locks.none();
+    }
+    ResourceLock level = message.toLowerCase(Locale.ROOT).contains("perform delete operation")
+        ? ResourceLock.CAN_NOT_DELETE : ResourceLock.READ_ONLY;
+    ResourceLock every = ResourceLock.NONE;
+    Map<String, ResourceLock> byVm = new TreeMap<>();
+    Matcher scopes = SCOPE.matcher(m.group(1));
+    while (scopes.find()) {
+      String scope = scopes.group(1).strip().toLowerCase(Locale.ROOT);
+      String subscription = ("/subscriptions/" + id.subscriptionId()).toLowerCase(Locale.ROOT);
+      String group = (subscription + "/resourcegroups/" + id.resourceGroup()).toLowerCase(Locale.ROOT);
+      String vms = group + "/providers/microsoft.compute/virtualmachines/";
+      if (scope.equals(subscription) || scope.equals(group)) {
+        every = level;
+      } else if (scope.startsWith(vms) && scope.indexOf('/', vms.length()) < 0) {
+        byVm.merge(scope.substring(vms.length()), level, ResourceLock::strictest);
+      }
+    }
+    return new Locks(every, byVm);
   }
 
   /**
