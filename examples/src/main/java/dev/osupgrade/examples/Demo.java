@@ -1,5 +1,7 @@
 package dev.osupgrade.examples;
 
+import dev.osupgrade.fleet.OrchestrationMode;
+import dev.osupgrade.fleet.ResourceLock;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.image.ImageVersion;
@@ -14,8 +16,10 @@ import java.io.PrintStream;
 /**
  * The demo: a zonal scale set of 30 instances takes a new Ubuntu image on a simulated fleet and a virtual clock,
  * printing every batch and health decision as it happens; then a faulty image is stopped by Azure's
- * upgraded-unhealthy rule and the failed instances are rolled back. No Azure account needed; the same seed gives the
- * same output every time.
+ * upgraded-unhealthy rule and the failed instances are rolled back; last, a Flexible scale set (VMs named by Azure,
+ * three fault domains and no update domains, one VM under a {@code ReadOnly} resource lock) takes the good image in
+ * batches that follow its fault domains and leave the locked VM alone. No Azure account needed; the same seed gives
+ * the same output every time.
  */
 public final class Demo {
   static final ImageReference UBUNTU =
@@ -37,11 +41,11 @@ public final class Demo {
   }
 
   /**
-   * Runs both rollouts and prints them.
+   * Runs the three rollouts and prints them.
    *
    * @param seed the simulator's seed
    * @param out where to print
-   * @return the two rollouts, good image first
+   * @return the rollouts: the good image, the faulty one, the Flexible scale set's
    */
   public static Rollout[] run(long seed, PrintStream out) {
     SimulatedFleet fleet = SimulatedFleet.create(seed);
@@ -70,6 +74,23 @@ public final class Demo {
     out.println("   model image is back on " + fleet.get(web).modelImage().version().orElseThrow()
         + "; instances on the bad image: " + fleet.get(web).instances().stream()
             .filter(i -> i.runs(BAD)).count());
-    return new Rollout[] {good, bad};
+    out.println();
+
+    out.println("== 3. a Flexible scale set: VMs over 3 fault domains, one under a ReadOnly lock ==");
+    ScaleSetId api = fleet.add(ScaleSetSpec.named("api").resourceGroup("shop-prod").region("westeurope")
+        .orchestration(OrchestrationMode.FLEXIBLE).instances(12).faultDomains(3).image(UBUNTU.withVersion(RUNNING)));
+    String locked = fleet.createdInstanceIds(api).get(4);
+    fleet.lock(api, ResourceLock.READ_ONLY, locked);
+    out.println(fleet.get(api));
+    out.println(fleet.get(api).instance(locked).orElseThrow() + " = "
+        + fleet.get(api).identity(locked).resourceId());
+    out.println(BatchPlanner.plan(fleet.get(api), RollingUpgradePolicy.ofDefaults(), GOOD));
+    out.println();
+    Rollout flexible = Rollout.builder(fleet, api).target(GOOD).clock(fleet.clock()).listener(out::println).build();
+    fleet.run(flexible);
+    out.println("\n=> " + flexible);
+    out.println("   " + locked + " (locked) still runs " + fleet.get(api).instance(locked).orElseThrow()
+        .imageVersion());
+    return new Rollout[] {good, bad, flexible};
   }
 }
