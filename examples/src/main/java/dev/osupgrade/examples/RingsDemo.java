@@ -1,5 +1,6 @@
 package dev.osupgrade.examples;
 
+import dev.osupgrade.fleet.OrchestrationMode;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.governance.Environment;
 import dev.osupgrade.governance.HealthSource;
@@ -29,7 +30,9 @@ import java.time.Duration;
  * A governed three-ring rollout on a simulated fleet of six scale sets in three regions: canary, early, broad, with
  * a soak after each ring, a performance gate (CPU vs. before the ring) and promotions only inside a nightly
  * maintenance window. First a good image goes everywhere; then an image that is healthy to probes but 30% heavier
- * on CPU is caught in the canary ring, quarantined and rolled back, and the other rings are never touched.
+ * on CPU is caught in the canary ring, quarantined and rolled back, and the other rings are never touched. One scale
+ * set of the early ring, {@code web-neu}, is Flexible (its VMs named by Azure, batched by zone): the rings drive it
+ * as they drive the Uniform ones.
  */
 public final class RingsDemo {
   static final ImageReference UBUNTU = Demo.UBUNTU;
@@ -69,7 +72,7 @@ public final class RingsDemo {
     // Production scale sets: every rollout on them needs the readiness record and the trust policy below.
     ScaleSetId canary = fleet.add(shop("web-canary", "westeurope", 6, 0));
     ScaleSetId webWeu = fleet.add(shop("web-weu", "westeurope", 20, 3));
-    ScaleSetId webNeu = fleet.add(shop("web-neu", "northeurope", 20, 3));
+    ScaleSetId webNeu = fleet.add(shop("web-neu", "northeurope", 20, 3).orchestration(OrchestrationMode.FLEXIBLE));
     ScaleSetId apiWeu = fleet.add(shop("api-weu", "westeurope", 30, 3));
     ScaleSetId apiNeu = fleet.add(shop("api-neu", "northeurope", 30, 3));
     ScaleSetId apiEus = fleet.add(shop("api-eus", "eastus", 30, 3));
@@ -113,8 +116,10 @@ public final class RingsDemo {
     out.println("   quarantine: " + trust.quarantine().entries());
     for (ScaleSetId id : plan.scaleSets()) {
       long onBad = fleet.get(id).instances().stream().filter(i -> i.runs(Demo.BAD)).count();
-      out.println("   " + id + ": model " + fleet.get(id).modelImage().version().orElseThrow() + ", "
-          + onBad + " instances on " + Demo.BAD);
+      long onGood = fleet.get(id).instances().stream().filter(i -> i.runs(Demo.GOOD)).count();
+      out.println("   " + id + (fleet.get(id).isFlexible() ? " (Flexible)" : "") + ": model "
+          + fleet.get(id).modelImage().version().orElseThrow() + ", " + onGood + " instances on " + Demo.GOOD + ", "
+          + onBad + " on " + Demo.BAD);
     }
     out.println("\n== timeline pages (open in a browser) ==");
     out.println(Timeline.of(good).observed(fleet.observations()).writeTo(pages.resolve("rings-good.html")));

@@ -3,6 +3,8 @@ package dev.osupgrade.examples;
 import static dev.osupgrade.testkit.OsUpgradeAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.osupgrade.event.RolloutCompleted;
+import dev.osupgrade.ops.FleetVerification;
 import dev.osupgrade.rollout.Rollout;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -33,6 +35,25 @@ final class DemoTest {
   }
 
   @Test
+  void demo_flexibleScaleSet_batchesFollowFaultDomainsAndTheLockedVmIsLeftAlone(@TempDir Path pages) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    Rollout[] rollouts = Demo.run(42, new PrintStream(bytes, true, StandardCharsets.UTF_8), pages);
+    String out = bytes.toString(StandardCharsets.UTF_8);
+
+    // 12 VMs over 3 fault domains, batches of 2: FD 0 in 2, FD 1 (one VM locked) in 2, FD 2 in 2
+    assertThat(rollouts[2]).isCompleted().hadBatches(6).hasProgress(11, 0, 0, 0);
+    RolloutCompleted done = rollouts[2].events().stream().filter(RolloutCompleted.class::isInstance)
+        .map(RolloutCompleted.class::cast).findFirst().orElseThrow();
+    assertThat(done.verification().onTargetAndHealthy()).isEqualTo(11);
+    assertThat(done.verification().explained()).singleElement().satisfies(e -> {
+      assertThat(e.reason()).isEqualTo(FleetVerification.Reason.PROTECTED);
+      assertThat(e.detail()).contains("ReadOnly resource lock", "22.04.202409010");
+    });
+    assertThat(out).contains("Flexible, 12 instances", "FDs", "skipped: 1 locked [api_", "lock ReadOnly",
+        "/resourceGroups/shop-prod/providers/Microsoft.Compute/virtualMachines/api_", "(locked) still runs "
+            + "22.04.202409010");
+  }
+
   void demo_sameSeed_sameOutput(@TempDir Path pages) {
     ByteArrayOutputStream a = new ByteArrayOutputStream();
     ByteArrayOutputStream b = new ByteArrayOutputStream();

@@ -25,7 +25,8 @@ final class RingsDemoTest {
     assertThat(rings[1].status()).as(out).isEqualTo(RingRollout.Status.FAILED);
     assertThat(rings[1].currentRing().name()).isEqualTo("canary");
     assertThat(out).contains("ring promoted", "reached every ring", "PerformanceRegression", "version quarantined",
-        "rollback started", "api-eus: model 22.04.202410010, 0 instances on 22.04.202411010",
+        "rollback started", "api-eus: model 22.04.202410010, 30 instances on 22.04.202410010, 0 on 22.04.202411010",
+        "web-neu (Flexible): model 22.04.202410010, 20 instances on 22.04.202410010, 0 on 22.04.202411010",
         "RolloutRunner TERMINATED", "rings -> 22.04.202410010 ENDED (COMPLETED)",
         "rings -> 22.04.202411010 ENDED (FAILED)");
     Path bad = pages.resolve("rings-bad.html").toAbsolutePath();

@@ -104,6 +104,21 @@ import org.jspecify.annotations.Nullable;
  * is read; a listing without {@code value} is malformed rather than empty; one unreadable history entry is left out
  * and reported rather than failing the history.
  *
+ * <h2>Flexible orchestration</h2>
+ * The scale set's {@code orchestrationMode}, read with its model, chooses how its instances are read. A Uniform
+ * scale set's come from the scale-set VM API ({@code …/virtualMachineScaleSets/{name}/virtualMachines}); a Flexible
+ * scale set's instances are ordinary VMs, read with the VM API as Azure's comparison of the two modes says: one paged
+ * {@code VirtualMachines_List} of the resource group with {@code $filter='virtualMachineScaleSet/id' eq '…'} and
+ * {@code $expand=instanceView} per look (health, power, fault domain of every VM at once, never a call per VM), one
+ * {@code VirtualMachines_Get} for a single VM, and the resource group's management locks
+ * ({@code ManagementLocks_ListAtResourceGroupLevel}), Flexible's instance protection, with every full read
+ * ({@link #get}). A Flexible instance's id is its VM name, which is what {@code manualupgrade}, {@code delete} and
+ * {@code approveRollingUpgrade} take; those calls, the model's PATCHes and the rolling-upgrade calls are the same in
+ * both modes. A VM carries no {@code latestModelApplied}: it is read from the VM's image reference (the model's
+ * pinned version, or both following {@code latest}). A lock ARM reports when it refuses a change
+ * ({@code ScopeLocked}) is kept for the adapter's life, since an empty lock listing cannot be told from a lost one.
+ * A {@link CapacityPort} call on a scale set the adapter has not read yet reads its model first, to know its mode.
+ *
  * <h2>Subscriptions</h2>
  * Scale sets and gallery images in any subscription the credential can reach may be named: the adapter reuses the
  * manager's pipeline and endpoint for each subscription named by a {@link ScaleSetId} or a gallery image id.
@@ -169,6 +184,12 @@ public final class AzureFleet implements ScaleSetPort, PlatformUpgradePort, Imag
    * so does the adapter: running and succeeded is {@code HEALTHY}, creating, updating or starting is
    * {@code INITIALIZING}, anything else {@code UNHEALTHY}. A load-balancer probe's verdict is not visible through the
    * Compute API.
+   *
+   * <p>A Flexible scale set (see the class comment): GET of the scale set, the filtered VM list with the instance view
+   * (every page) and the resource group's locks, three requests at least. Each VM is read as an instance is, named by
+   * its VM name, its fault domain from the instance view (else {@code properties.platformFaultDomain}), update domain 0
+   * unless reported, {@code protectedFromUpgrade} and {@link Instance#lock()} from the locks (a lock whose scope cannot
+   * be read counts for every VM, a level the library does not know as {@code ReadOnly}).
    */
   @Override
   public ScaleSet get(ScaleSetId id) {
@@ -182,7 +203,8 @@ public final class AzureFleet implements ScaleSetPort, PlatformUpgradePort, Imag
    * health source and model image that reading instances needs come from that last read (and from
    * {@link #updateModelImage}). Before that, it is a full {@link #get}. Instances are read as {@link #get} reads them:
    * ids derived when {@code instanceId} is missing, malformed items and pages failing the read (never an empty or
-   * shortened list), no instance view read as health and power {@code UNKNOWN}.
+   * shortened list), no instance view read as health and power {@code UNKNOWN}. For a Flexible scale set, one request
+   * per page of the filtered VM list; the locks are those of the last full read.
    */
   @Override
   public List<Instance> listInstances(ScaleSetId id) {
@@ -199,7 +221,9 @@ public final class AzureFleet implements ScaleSetPort, PlatformUpgradePort, Imag
    * is empty (the instance is gone), unless it says that the scale set or its resource group is missing
    * ({@link dev.osupgrade.port.ResourceNotFoundException}); an answer for another instance is malformed (retried).
    * The instance id is validated before any request ({@link dev.osupgrade.fleet.InstanceIds#require}): it is a
-   * segment of the path.
+   * segment of the path. For a Flexible scale set, one GET of the VM ({@code …/providers/Microsoft.Compute/
+   * virtualMachines/{name}?$expand=instanceView}); a VM that is no member of the scale set (its
+   * {@code virtualMachineScaleSet.id}, else {@code managedBy}, names another) is empty.
    */
   @Override
   public Optional<Instance> instance(ScaleSetId id, String instanceId) {

@@ -204,6 +204,7 @@ final class AzureFleetCapacityTest {
 
   @Test
   void deleteInstances_someGone_oneDeleteOfThoseStillPresent() {
+    stubScaleSet("false"); // read first: the orchestration mode says how to list the instances
     stubInstances(Scenario.STARTED, Scenario.STARTED, "0", "2", "10");
     arm.stubFor(post(urlPathEqualTo(webPath() + "/delete")).willReturn(aResponse().withStatus(200)));
 
@@ -216,6 +217,7 @@ final class AzureFleetCapacityTest {
 
   @Test
   void deleteInstances_allGone_onlyLists() {
+    stubScaleSet("false");
     stubInstances(Scenario.STARTED, Scenario.STARTED, "0");
 
     fleet.deleteInstances(WEB, List.of("5", "6"));

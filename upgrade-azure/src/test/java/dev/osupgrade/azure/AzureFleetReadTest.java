@@ -255,14 +255,6 @@ final class AzureFleetReadTest {
   }
 
   @Test
-  void get_flexibleOrchestration_readsFlexible() {
-    stubWeb(body("vmss-web-rolling.json").replace("\"orchestrationMode\": \"Uniform\"",
-        "\"orchestrationMode\": \"Flexible\""));
-
-    assertThat(fleet.get(WEB).orchestrationMode()).isEqualTo(OrchestrationMode.FLEXIBLE);
-  }
-
-  @Test
   void get_malformedJson_failsWithCloudException() {
     arm.stubFor(get(urlPathEqualTo(webPath())).willReturn(okJson("{\"name\": \"web\", \"properties\": {")));
 

@@ -9,6 +9,7 @@ import dev.osupgrade.azure.emulator.ArmEmulator;
 import dev.osupgrade.event.BatchStarted;
 import dev.osupgrade.event.RolloutEvent;
 import dev.osupgrade.fleet.Instance;
+import dev.osupgrade.fleet.OrchestrationMode;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.image.ImageRelease;
@@ -47,6 +48,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  *       the target before the rollout says {@code Completed}.</li>
  * </ul>
  * So the cost grows with batches and looks, and with instances only through the pages of the listing.
+ *
+ * <p>A Flexible scale set costs the same, read through other calls: each listing is one {@code VirtualMachines_List}
+ * of the resource group filtered on the scale set with the instance view (per page), and each full read (the first
+ * and the last look) also reads the resource group's locks once: two requests more in all.
  */
 final class AzureFleetRequestEconomyTest {
   private static final ArmEmulator EMULATOR = ArmEmulator.create();
@@ -60,7 +65,7 @@ final class AzureFleetRequestEconomyTest {
 
   /** The counts of one rollout. */
   private record Economy(int instances, int zones, int pageSize, int batches, int looks,
-      Map<String, Integer> requests) {
+      Map<String, Integer> requests, OrchestrationMode mode) {
     int total() {
       return requests.values().stream().mapToInt(Integer::intValue).sum();
     }
@@ -74,17 +79,27 @@ final class AzureFleetRequestEconomyTest {
     }
 
     String summary() {
-      return String.format(Locale.ROOT, "request economy: %d instances%s, %d batches, %d requests: %s "
-          + "(%d looks x %d page(s) of %d)", instances, zones == 0 ? "" : " in " + zones + " zones", batches,
-          total(), requests, looks, pagesPerListing(), pageSize);
+      return String.format(Locale.ROOT, "request economy: %d instances%s%s, %d batches, %d requests: %s "
+          + "(%d looks x %d page(s) of %d)", instances, zones == 0 ? "" : " in " + zones + " zones",
+          mode != OrchestrationMode.FLEXIBLE ? "" : zones == 0 ? " (Flexible, 3 fault domains)" : " (Flexible)",
+          batches, total(), requests,
+          looks, pagesPerListing(), pageSize);
     }
   }
 
   private Economy rollout(int instances, int zones, int pageSize) {
+    return rollout(instances, zones, pageSize, OrchestrationMode.UNIFORM);
+  }
+
+  private Economy rollout(int instances, int zones, int pageSize, OrchestrationMode mode) {
     EMULATOR.vmPageSize(pageSize);
     SimulatedFleet world = SimulatedFleet.create(SEED);
-    ScaleSetId web = world.add(ScaleSetSpec.named("web").instances(instances).zones(zones)
-        .image(UBUNTU.withVersion(V1)));
+    ScaleSetSpec spec = ScaleSetSpec.named("web").instances(instances).zones(zones).image(UBUNTU.withVersion(V1))
+        .orchestration(mode);
+    if (mode == OrchestrationMode.FLEXIBLE && zones == 0) {
+      spec.faultDomains(3);
+    }
+    ScaleSetId web = world.add(spec);
     world.publish(ImageRelease.marketplace(UBUNTU.withVersion(V2), world.clock().instant().minus(Duration.ofDays(1))));
     AzureFleet azure = EMULATOR.connect(ARM, world);
     List<RolloutEvent> events = new ArrayList<>();
@@ -100,7 +115,7 @@ final class AzureFleetRequestEconomyTest {
     assertThat(rollout.status()).isEqualTo(RolloutStatus.COMPLETED);
     assertThat(world.peek(web).instances()).extracting(Instance::imageVersion).containsOnly(V2);
     int batches = (int) events.stream().filter(e -> e instanceof BatchStarted).count();
-    return new Economy(instances, zones, pageSize, batches, looks, journal());
+    return new Economy(instances, zones, pageSize, batches, looks, journal(), mode);
   }
 
   /** Counts the journal's requests per operation. */
@@ -133,6 +148,9 @@ final class AzureFleetRequestEconomyTest {
     if (path.contains("/artifacttypes/vmimage/") && path.contains("/versions")) {
       return "GET image versions";
     }
+    if (path.contains("/providers/microsoft.authorization/locks")) {
+      return "GET locks";
+    }
     if (path.contains("/usages")) {
       return "GET usages";
     }
@@ -160,6 +178,47 @@ final class AzureFleetRequestEconomyTest {
         "GET operation status", "POST manualupgrade", "GET instances", "GET instances (next page)",
         "GET image versions");
     assertThat(e.total()).isEqualTo(6 + e.batches() + e.looks() * e.pagesPerListing());
+  }
+
+  /** Flexible's counts: Uniform's, read through the VM API, plus the locks at each of the two full reads. */
+  private static void assertExactFlexibleCounts(Economy e) {
+    assertThat(e.count("GET scale set")).isEqualTo(3);
+    assertThat(e.count("GET locks")).as("the locks, with each full read: the first and the last look").isEqualTo(2);
+    assertThat(e.count("GET image versions")).isEqualTo(1);
+    assertThat(e.count("PATCH scale set")).isEqualTo(1);
+    assertThat(e.count("GET operation status")).isEqualTo(1);
+    assertThat(e.count("POST manualupgrade")).as("one manualupgrade per batch, by VM names").isEqualTo(e.batches());
+    assertThat(e.count("GET instances")).as("one filtered VM listing per look").isEqualTo(e.looks());
+    assertThat(e.count("GET instances (next page)")).isEqualTo(e.looks() * (e.pagesPerListing() - 1));
+    assertThat(e.requests().keySet()).as("nothing else").isSubsetOf("GET scale set", "PATCH scale set",
+        "GET operation status", "POST manualupgrade", "GET instances", "GET instances (next page)",
+        "GET image versions", "GET locks");
+    assertThat(e.total()).isEqualTo(8 + e.batches() + e.looks() * e.pagesPerListing());
+    assertThat(ARM.getAllServeEvents()).as("never the scale-set VM API").noneSatisfy(ev -> assertThat(
+        ev.getRequest().getUrl().toLowerCase(Locale.ROOT)).contains("/virtualmachinescalesets/web/virtualmachines"));
+  }
+
+  @Test
+  void rollout_100RegionalInstancesFlexibleBesideUniform_exactRequestsPerOperation() {
+    Economy uniform = rollout(100, 0, ArmEmulator.DEFAULT_VM_PAGE_SIZE);
+    ARM.resetRequests();
+    Economy flexible = rollout(100, 0, ArmEmulator.DEFAULT_VM_PAGE_SIZE, OrchestrationMode.FLEXIBLE);
+    System.out.println(uniform.summary());
+    System.out.println(flexible.summary());
+
+    assertExactCounts(uniform);
+    assertExactFlexibleCounts(flexible);
+    assertThat(uniform.batches()).isEqualTo(5);
+    assertThat(flexible.batches()).as("batches of 20 within 3 fault domains of 34, 33 and 33 VMs").isEqualTo(6);
+  }
+
+  @Test
+  void rollout_200FlexibleVmsOnPagesOf50_growsWithPagesNotWithVms() {
+    Economy e = rollout(200, 3, 50, OrchestrationMode.FLEXIBLE);
+    System.out.println(e.summary());
+
+    assertExactFlexibleCounts(e);
+    assertThat(e.pagesPerListing()).isEqualTo(4);
   }
 
   @Test

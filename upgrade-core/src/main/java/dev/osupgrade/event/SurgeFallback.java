@@ -5,7 +5,8 @@ import java.time.Instant;
 
 /**
  * Max surge was asked for, but a batch is upgraded in place because there is no room for new instances (Azure: the
- * quota check before each batch falls back to an in-place upgrade).
+ * quota check before each batch falls back to an in-place upgrade), or because a resource lock forbids deleting an
+ * instance it would replace (a {@code CanNotDelete} lock on a Flexible instance).
  *
  * @param sequence the event number
  * @param at when

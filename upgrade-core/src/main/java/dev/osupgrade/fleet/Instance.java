@@ -9,7 +9,13 @@ import org.jspecify.annotations.Nullable;
 /**
  * One scale set instance as the fleet reports it at a moment.
  *
- * @param instanceId the instance id ({@code "0"}, {@code "1"}, … in Uniform orchestration)
+ * <p><b>Identity in both orchestration modes.</b> {@code instanceId} is what names the instance in every call to its
+ * scale set ({@code manualupgrade}, {@code delete}, {@code approveRollingUpgrade}): in Uniform orchestration Azure's
+ * decimal instance id ({@code "0"}, {@code "17"}), in Flexible orchestration the VM's name
+ * ({@code "web_3f2a9c1d"}), which Azure documents as the instance id of a Flexible instance. The VM's name and resource
+ * id follow from it and the scale set ({@link InstanceIdentity}).
+ *
+ * @param instanceId the instance id: a decimal id (Uniform) or the VM's name (Flexible)
  * @param zone its availability zone, or {@link Zone#REGIONAL}
  * @param updateDomain its platform update domain
  * @param faultDomain its platform fault domain
@@ -18,10 +24,13 @@ import org.jspecify.annotations.Nullable;
  * @param provisioningState the last operation's state
  * @param powerState its power state
  * @param health its application health
- * @param protectedFromUpgrade protected from scale-set actions: upgrades leave it alone
+ * @param protectedFromUpgrade upgrades leave it alone: protected from scale-set actions (instance protection), or
+ *     read-only under a resource lock ({@link ResourceLock#READ_ONLY}, Flexible's protection)
  * @param healthCode Azure's health code when it is one the library does not know (for example
  *     {@code "HealthState/degraded"} from a newer API version; {@code health} is then {@link HealthState#UNKNOWN}),
  *     else null
+ * @param lock the strictest resource lock that applies to the instance's VM ({@link ResourceLock#NONE} when none
+ *     does); a {@link ResourceLock#READ_ONLY} lock requires {@code protectedFromUpgrade}
  */
 public record Instance(
     String instanceId,
@@ -34,7 +43,8 @@ public record Instance(
     PowerState powerState,
     HealthState health,
     boolean protectedFromUpgrade,
-    @Nullable String healthCode) {
+    @Nullable String healthCode,
+    ResourceLock lock) {
 
   /** Validates the fields. */
   public Instance {
@@ -52,6 +62,31 @@ public record Instance(
       Require.that(health == HealthState.UNKNOWN && !HealthState.recognizes(healthCode), "healthCode",
           "a health code the library does not know, on an instance whose health is UNKNOWN", healthCode);
     }
+    Require.nonNull(lock, "lock");
+    Require.that(!lock.blocksUpdate() || protectedFromUpgrade, "protectedFromUpgrade",
+        "true for an instance under a ReadOnly lock (upgrades cannot change it)", protectedFromUpgrade);
+  }
+
+  /**
+   * Creates an instance without a resource lock.
+   *
+   * @param instanceId the instance id
+   * @param zone its availability zone
+   * @param updateDomain its platform update domain
+   * @param faultDomain its platform fault domain
+   * @param image the image its OS disk runs, pinned
+   * @param latestModelApplied whether the instance matches the scale set's current model
+   * @param provisioningState the last operation's state
+   * @param powerState its power state
+   * @param health its application health
+   * @param protectedFromUpgrade protected from scale-set actions
+   * @param healthCode Azure's health code when it is one the library does not know, else null
+   */
+  public Instance(String instanceId, Zone zone, int updateDomain, int faultDomain, ImageReference image,
+      boolean latestModelApplied, ProvisioningState provisioningState, PowerState powerState, HealthState health,
+      boolean protectedFromUpgrade, @Nullable String healthCode) {
+    this(instanceId, zone, updateDomain, faultDomain, image, latestModelApplied, provisioningState, powerState, health,
+        protectedFromUpgrade, healthCode, ResourceLock.NONE);
   }
 
   /**
@@ -72,7 +107,7 @@ public record Instance(
       boolean latestModelApplied, ProvisioningState provisioningState, PowerState powerState, HealthState health,
       boolean protectedFromUpgrade) {
     this(instanceId, zone, updateDomain, faultDomain, image, latestModelApplied, provisioningState, powerState, health,
-        protectedFromUpgrade, null);
+        protectedFromUpgrade, null, ResourceLock.NONE);
   }
 
   /**
@@ -112,7 +147,7 @@ public record Instance(
    */
   public Instance withHealth(HealthState newHealth) {
     return new Instance(instanceId, zone, updateDomain, faultDomain, image, latestModelApplied, provisioningState,
-        powerState, newHealth, protectedFromUpgrade);
+        powerState, newHealth, protectedFromUpgrade, null, lock);
   }
 
   /**
@@ -124,7 +159,7 @@ public record Instance(
    */
   public Instance withImage(ImageReference newImage, boolean newLatestModelApplied) {
     return new Instance(instanceId, zone, updateDomain, faultDomain, newImage, newLatestModelApplied,
-        provisioningState, powerState, health, protectedFromUpgrade, healthCode);
+        provisioningState, powerState, health, protectedFromUpgrade, healthCode, lock);
   }
 
   /**
@@ -135,7 +170,7 @@ public record Instance(
    */
   public Instance withProvisioningState(ProvisioningState state) {
     return new Instance(instanceId, zone, updateDomain, faultDomain, image, latestModelApplied, state, powerState,
-        health, protectedFromUpgrade, healthCode);
+        health, protectedFromUpgrade, healthCode, lock);
   }
 
   /**
@@ -143,10 +178,29 @@ public record Instance(
    *
    * @param isProtected the flag
    * @return the copy
+   * @throws dev.osupgrade.InvalidValueException when lifting the protection of an instance under a ReadOnly lock
    */
   public Instance withProtectedFromUpgrade(boolean isProtected) {
     return new Instance(instanceId, zone, updateDomain, faultDomain, image, latestModelApplied, provisioningState,
-        powerState, health, isProtected, healthCode);
+        powerState, health, isProtected, healthCode, lock);
+  }
+
+  /**
+   * Returns a copy under another resource lock; a {@link ResourceLock#READ_ONLY} lock also protects it from
+   * upgrades, and lifting one leaves the protection as it is.
+   *
+   * @param newLock the lock ({@link ResourceLock#NONE} for none)
+   * @return the copy
+   */
+  public Instance withLock(ResourceLock newLock) {
+    Require.nonNull(newLock, "lock");
+    return new Instance(instanceId, zone, updateDomain, faultDomain, image, latestModelApplied, provisioningState,
+        powerState, health, protectedFromUpgrade || newLock.blocksUpdate(), healthCode, newLock);
+  }
+
+  /** @return true when no resource lock forbids deleting the instance (max surge deletes the instances it replaces) */
+  public boolean deletable() {
+    return !lock.blocksDelete();
   }
 
   @Override
@@ -156,6 +210,7 @@ public record Instance(
         + (healthCode == null ? "" : " (" + healthCode + ")")
         + (provisioningState == ProvisioningState.SUCCEEDED ? "" : ", " + provisioningState)
         + (powerState == PowerState.RUNNING ? "" : ", " + powerState)
-        + (protectedFromUpgrade ? ", protected" : "") + "]";
+        + (protectedFromUpgrade && !lock.blocksUpdate() ? ", protected" : "")
+        + (lock == ResourceLock.NONE ? "" : ", lock " + lock.azureName()) + "]";
   }
 }

@@ -104,6 +104,21 @@ public record ScaleSet(
     return instances.stream().filter(i -> i.instanceId().equals(instanceId)).findFirst();
   }
 
+  /**
+   * Says who an instance of this scale set is: its VM name and resource id, as its orchestration mode has them.
+   *
+   * @param instanceId the instance's id (Uniform) or VM name (Flexible)
+   * @return the identity
+   */
+  public InstanceIdentity identity(String instanceId) {
+    return InstanceIdentity.of(this, instanceId);
+  }
+
+  /** @return true for a Flexible scale set */
+  public boolean isFlexible() {
+    return orchestrationMode == OrchestrationMode.FLEXIBLE;
+  }
+
   /** @return how many instances count as unhealthy (Unhealthy or Unknown) */
   public int unhealthyCount() {
     return (int) instances.stream().filter(i -> i.health().countsAsUnhealthy()).count();
@@ -153,6 +168,9 @@ public record ScaleSet(
     parts.add(id.toString());
     parts.add(region.toString());
     parts.add(zones.isEmpty() ? "regional" : "zones " + zones.stream().map(Zone::name).toList());
+    if (orchestrationMode == OrchestrationMode.FLEXIBLE) {
+      parts.add("Flexible");
+    }
     parts.add(instances.size() + " instances");
     parts.add("model " + modelImage);
     parts.add(upgradePolicy.mode().azureName());

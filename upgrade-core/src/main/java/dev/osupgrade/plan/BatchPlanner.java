@@ -29,9 +29,12 @@ import java.util.TreeSet;
  *   <li>Batches respect update-domain boundaries: a batch is either part of one update domain or a set of whole
  *       update domains, never part of one domain together with another (so no two domains are ever partly down at
  *       once). Update domains go in ascending order, fault domain and instance id break ties.</li>
+ *   <li>On a Flexible scale set, which has no update domains, batches respect fault-domain boundaries by the same
+ *       rule ({@link FaultDomainBatching}, with the sources).</li>
  *   <li>With {@code prioritizeUnhealthyInstances}, every unhealthy (Unhealthy or Unknown) instance is planned before
  *       any healthy one, by the same rules.</li>
- *   <li>Instances already on the target version and instances protected from scale-set actions are skipped.</li>
+ *   <li>Instances already on the target version, instances protected from scale-set actions and instances under a
+ *       {@code ReadOnly} resource lock are skipped.</li>
  * </ol>
  */
 public final class BatchPlanner {
@@ -73,7 +76,8 @@ public final class BatchPlanner {
       if (i.runs(target)) {
         skipped.add(new SkippedInstance(i.instanceId(), SkippedInstance.Reason.ALREADY_ON_TARGET));
       } else if (i.protectedFromUpgrade()) {
-        skipped.add(new SkippedInstance(i.instanceId(), SkippedInstance.Reason.PROTECTED));
+        skipped.add(new SkippedInstance(i.instanceId(), i.lock().blocksUpdate() ? SkippedInstance.Reason.LOCKED
+            : SkippedInstance.Reason.PROTECTED));
       } else {
         candidates.add(i);
       }
@@ -92,6 +96,12 @@ public final class BatchPlanner {
     for (int pass = 0; pass < passes.size(); pass++) {
       boolean unhealthyFirst = policy.prioritizeUnhealthyInstances() && pass == 0;
       for (List<Instance> group : groupByZone(passes.get(pass), policy.enableCrossZoneUpgrade())) {
+        if (scaleSet.isFlexible()) {
+          for (List<Instance> chunk : FaultDomainBatching.chunk(group, size)) {
+            batches.add(FaultDomainBatching.toBatch(batches.size() + 1, chunk, unhealthyFirst));
+          }
+          continue;
+        }
         for (List<Instance> chunk : chunkByUpdateDomain(group, size)) {
           batches.add(toBatch(batches.size() + 1, chunk, unhealthyFirst));
         }

@@ -82,14 +82,8 @@ public final class PolicyLinter {
       out.add(info("ROLLING_POLICY_NOT_USED", "a rolling upgrade policy is set but useRollingUpgradePolicy is off: "
           + "automatic OS upgrades follow Azure's defaults (20/20/20), not this policy."));
     }
-    if (scaleSet.orchestrationMode() == OrchestrationMode.FLEXIBLE && policy.maxSurge()
-        && auto.enableAutomaticOSUpgrade()) {
-      out.add(warning("SURGE_NOT_SUPPORTED_FLEXIBLE", "maxSurge with automatic OS upgrade is not yet supported for "
-          + "Flexible orchestration; upgrades happen in place."));
-    }
-    if (scaleSet.orchestrationMode() == OrchestrationMode.FLEXIBLE && policy.rollbackFailedInstancesOnPolicyBreach()) {
-      out.add(warning("ROLLBACK_ON_BREACH_UNIFORM_ONLY", "rollbackFailedInstancesOnPolicyBreach applies to Uniform "
-          + "orchestration only; on this Flexible scale set failed instances stay as they are."));
+    if (scaleSet.orchestrationMode() == OrchestrationMode.FLEXIBLE) {
+      flexibleRules(scaleSet, policy, out);
     }
 
     if (count > 0) {
@@ -132,6 +126,53 @@ public final class PolicyLinter {
     }
     out.sort((a, b) -> a.severity().compareTo(b.severity()));
     return List.copyOf(out);
+  }
+
+  /**
+   * What Azure documents as different, or not supported, on a Flexible scale set (learn.microsoft.com, pages as of
+   * 2026-05-19 unless noted): "Configure rolling upgrades on Virtual Machine Scale Sets" (Requirements; the policy
+   * table), "Rolling upgrades with MaxSurge" (Considerations), "Orchestration modes for Virtual Machine Scale Sets"
+   * (2024-06-14: the feature comparison and "Unsupported parameters").
+   */
+  private static void flexibleRules(ScaleSet scaleSet, RollingUpgradePolicy policy, List<LintFinding> out) {
+    AutomaticOsUpgradePolicy auto = scaleSet.upgradePolicy().automaticOsUpgrade();
+    boolean rollingMode = UpgradeMode.ROLLING.equals(scaleSet.upgradePolicy().mode());
+    if ((auto.enableAutomaticOSUpgrade() || rollingMode) && !scaleSet.healthMonitoring().applicationHealthExtension()
+        && scaleSet.healthMonitoring().loadBalancerProbe()) {
+      out.add(error("FLEXIBLE_REQUIRES_HEALTH_EXTENSION", "a Flexible scale set must use the Application Health "
+          + "extension for " + (rollingMode ? "upgrade mode Rolling" : "automatic OS upgrade") + "; a load balancer "
+          + "probe is not a health source Azure accepts on Flexible (\"Application health via SLB health probe - use "
+          + "Application Health Extension on instances\"). Install the extension and remove the probe."));
+    }
+    if (auto.enableAutomaticOSUpgrade()) {
+      out.add(warning("FLEXIBLE_AUTOMATIC_OS_UPGRADE_UNCONFIRMED", "Azure's documentation disagrees on automatic OS "
+          + "image upgrades for Flexible orchestration: the orchestration modes comparison (2024-06-14) lists them as "
+          + "not supported, the MaxSurge page (2026-05-19) as available without MaxSurge. Confirm on this scale set "
+          + "that the platform upgrades it (osUpgradeHistory shows Platform upgrades) before relying on it, or let "
+          + "an orchestrated rollout move it."));
+    }
+    if (policy.maxSurge() && auto.enableAutomaticOSUpgrade()) {
+      out.add(warning("SURGE_NOT_SUPPORTED_FLEXIBLE", "maxSurge with automatic OS upgrade is not yet supported for "
+          + "Flexible orchestration; upgrades happen in place."));
+    }
+    if (policy.rollbackFailedInstancesOnPolicyBreach()) {
+      out.add(warning("ROLLBACK_ON_BREACH_UNIFORM_ONLY", "rollbackFailedInstancesOnPolicyBreach applies to Uniform "
+          + "orchestration only; on this Flexible scale set failed instances stay as they are."));
+    }
+    if (policy.maxSurge()) {
+      List<String> undeletable = scaleSet.instances().stream()
+          .filter(i -> !i.deletable() && !i.lock().blocksUpdate()).map(i -> i.instanceId()).toList();
+      if (!undeletable.isEmpty()) {
+        out.add(warning("SURGE_BLOCKED_BY_LOCK", undeletable.size() + " instance(s) "
+            + dev.osupgrade.fleet.InstanceIds.format(undeletable) + " have a CanNotDelete resource lock: max surge "
+            + "cannot delete them once replaced, so their batches are upgraded in place."));
+      }
+    }
+    long locked = scaleSet.instances().stream().filter(i -> i.lock().blocksUpdate()).count();
+    if (locked > 0) {
+      out.add(info("LOCKED_INSTANCES_SKIPPED", locked + " instance(s) have a ReadOnly resource lock (Flexible's "
+          + "instance protection): upgrades leave them on their image until the lock is removed."));
+    }
   }
 
   private static int percentOf(int part, int whole) {

@@ -92,19 +92,26 @@ public record RolloutPlan(
         + batches.size() + " batches of at most " + batchSize + ", " + skipped.size() + " skipped]";
   }
 
-  /** @return the plan as a table: batch, zone, update domains, instances; then skipped instances and the estimate */
+  /**
+   * @return the plan as a table: batch, zone, update domains (fault domains for a Flexible scale set), instances; then
+   *     skipped instances and the estimate
+   */
   @Override
   public String toString() {
     StringBuilder out = new StringBuilder();
     out.append("Rollout plan for ").append(scaleSet).append(" -> ").append(target).append(" (")
         .append(instanceCount).append(" instances, batch size ").append(batchSize).append(", ").append(policy)
         .append(")\n");
-    out.append(String.format(Locale.ROOT, "%5s  %-9s %-8s %s%n", "batch", "zone", "UDs", "instances"));
+    boolean byFaultDomain = !batches.isEmpty() && batches.stream().allMatch(Batch::byFaultDomain);
+    out.append(String.format(Locale.ROOT, "%5s  %-9s %-8s %s%n", "batch", "zone", byFaultDomain ? "FDs" : "UDs",
+        "instances"));
     for (Batch b : batches) {
       String zone = b.zones().size() == 1 ? b.zones().get(0).toString()
           : b.zones().stream().map(z -> z.isRegional() ? "-" : z.name()).collect(Collectors.joining("+", "zones ", ""));
-      String uds = b.updateDomains().size() == 1 ? String.valueOf(b.updateDomains().get(0))
-          : b.updateDomains().get(0) + "-" + b.updateDomains().get(b.updateDomains().size() - 1);
+      List<Integer> domains = b.byFaultDomain() ? b.faultDomains() : b.updateDomains();
+      String uds = (b.byFaultDomain() == byFaultDomain ? "" : b.byFaultDomain() ? "FD " : "UD ")
+          + (domains.size() == 1 ? String.valueOf(domains.get(0))
+              : domains.get(0) + "-" + domains.get(domains.size() - 1));
       out.append(String.format(Locale.ROOT, "%5d  %-9s %-8s %s%s%n", b.number(), zone, uds,
           String.join(", ", b.instanceIds()), b.unhealthyFirst() ? "  (unhealthy first)" : ""));
     }

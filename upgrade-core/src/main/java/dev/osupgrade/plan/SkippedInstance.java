@@ -20,6 +20,8 @@ public record SkippedInstance(String instanceId, Reason reason) {
     /** It already runs the target version. */
     ALREADY_ON_TARGET,
     /** It is protected from scale-set actions. */
-    PROTECTED
+    PROTECTED,
+    /** A {@code ReadOnly} resource lock applies to its VM (Flexible orchestration's protection). */
+    LOCKED
   }
 }

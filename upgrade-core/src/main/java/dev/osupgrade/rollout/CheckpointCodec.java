@@ -88,6 +88,11 @@ final class CheckpointCodec {
             String.join(",", b.zones().stream().map(z -> z.isRegional() ? "-" : z.name()).toList()),
             String.join(",", b.updateDomains().stream().map(String::valueOf).toList()),
             String.join(",", b.instanceIds())));
+        if (b.byFaultDomain()) {
+          // a key of its own, so that checkpoints of Uniform rollouts read as before
+          out.put("plan.batch." + b.number() + ".faultDomains",
+              String.join(",", b.faultDomains().stream().map(String::valueOf).toList()));
+        }
       }
       for (SkippedInstance k : plan.skipped()) {
         out.put("plan.skipped." + k.instanceId(), k.reason().name());
@@ -139,8 +144,9 @@ final class CheckpointCodec {
         String[] f = split(in.get("plan.batch." + n), 4);
         List<Zone> zones = Arrays.stream(f[1].split(",")).map(z -> z.equals("-") ? Zone.REGIONAL : Zone.of(z))
             .toList();
-        List<Integer> uds = Arrays.stream(f[2].split(",")).map(Integer::parseInt).toList();
-        batches.add(new Batch(n, Arrays.asList(f[3].split(",")), zones, uds, Boolean.parseBoolean(f[0])));
+        List<Integer> uds = domains(f[2]);
+        List<Integer> fds = domains(in.getOrDefault("plan.batch." + n + ".faultDomains", ""));
+        batches.add(new Batch(n, Arrays.asList(f[3].split(",")), zones, uds, fds, Boolean.parseBoolean(f[0])));
       }
       List<SkippedInstance> skipped = new ArrayList<>();
       in.forEach((key, value) -> {
@@ -250,6 +256,10 @@ final class CheckpointCodec {
       b.append(parts[i]);
     }
     return b.toString();
+  }
+
+  private static List<Integer> domains(String text) {
+    return text.isEmpty() ? List.of() : Arrays.stream(text.split(",")).map(Integer::parseInt).toList();
   }
 
   private static String[] split(String text, int parts) {

@@ -18,7 +18,10 @@ public enum InstanceStage {
   ROLLED_BACK,
   /** Failed, and restoring its previous image failed too. */
   ROLLBACK_FAILED,
-  /** No longer part of the scale set (scaled in during the rollout). */
+  /**
+   * No longer part of the rollout: gone from the scale set (scaled in during the rollout), or protected from
+   * upgrades since it was planned (instance protection, or a {@code ReadOnly} resource lock), so left alone.
+   */
   REMOVED,
   /** Max surge: a new instance on the target is being created to replace this one. */
   REPLACING,

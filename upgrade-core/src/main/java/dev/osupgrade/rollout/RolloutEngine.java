@@ -27,6 +27,7 @@ import dev.osupgrade.event.SurgeFallback;
 import dev.osupgrade.event.SurgeInstancesCreated;
 import dev.osupgrade.fleet.HealthState;
 import dev.osupgrade.fleet.Instance;
+import dev.osupgrade.fleet.InstanceIds;
 import dev.osupgrade.fleet.ProvisioningState;
 import dev.osupgrade.fleet.ScaleSet;
 import dev.osupgrade.fleet.Zone;
@@ -532,8 +533,9 @@ public final class RolloutEngine {
       return fresh.modelImage().equals(u.image()) ? Optional.empty() : Optional.of(u);
     }
     if (action instanceof RolloutAction.UpgradeInstances u) {
+      // an instance protected since (instance protection, a ReadOnly lock) is left alone, as upgrades leave it
       List<String> ids = u.instanceIds().stream().filter(id -> fresh.instance(id)
-          .map(i -> !i.runs(target) && !busy(i)).orElse(false)).toList();
+          .map(i -> !i.runs(target) && !busy(i) && !i.protectedFromUpgrade()).orElse(false)).toList();
       return ids.isEmpty() ? Optional.empty()
           : Optional.of(ids.size() == u.instanceIds().size() ? u : new RolloutAction.UpgradeInstances(ids));
     }
@@ -890,7 +892,15 @@ public final class RolloutEngine {
         return;
       }
       boolean surge = false;
-      if (policy().maxSurge() && !needCall.isEmpty()) {
+      List<String> undeletable = needCall.stream()
+          .filter(id -> !fleet().instance(id).map(Instance::deletable).orElse(true)).toList();
+      if (policy().maxSurge() && !needCall.isEmpty() && !undeletable.isEmpty()) {
+        // Max surge deletes what it replaced; a resource lock that forbids the delete keeps the batch in place.
+        int needed = needCall.size();
+        emit(seq -> new SurgeFallback(seq, now, d.scaleSet, d.batch, needed, -1, "a CanNotDelete resource lock "
+            + "applies to " + InstanceIds.format(undeletable) + ": the instances max surge replaces could not be "
+            + "deleted"));
+      } else if (policy().maxSurge() && !needCall.isEmpty()) {
         Integer headroom = obs().headroom();
         if (headroom != null && headroom >= needCall.size()) {
           surge = true;
@@ -1033,6 +1043,14 @@ public final class RolloutEngine {
       boolean overall = !now.isBefore(requested.plus(options.instanceUpgradeTimeout()));
       switch (p.stage()) {
         case UPGRADING -> {
+          if (live.protectedFromUpgrade() && live.image().equals(p.previousImage())
+              && live.provisioningState() == ProvisioningState.SUCCEEDED) {
+            // Protected (instance protection, a ReadOnly lock) before its upgrade started: upgrades leave it alone.
+            next = p.settled(InstanceStage.REMOVED, now);
+            progressed();
+            d.instances.put(id, next);
+            return next;
+          }
           if (live.runs(d.target) && live.provisioningState() == ProvisioningState.SUCCEEDED) {
             next = p.upgraded(now);
             ImageVersion from = p.previousImage().version().orElseThrow();
@@ -1277,7 +1295,8 @@ public final class RolloutEngine {
               how + "; runs " + i.imageVersion()));
         } else if (i.protectedFromUpgrade()) {
           explained.add(new FleetVerification.Explained(id, FleetVerification.Reason.PROTECTED,
-              "protected from scale-set actions; runs " + i.imageVersion()));
+              (i.lock().blocksUpdate() ? "under a ReadOnly resource lock" : "protected from scale-set actions")
+                  + "; runs " + i.imageVersion()));
         } else if (p != null && p.stage() == InstanceStage.SUCCEEDED) {
           explained.add(new FleetVerification.Explained(id, FleetVerification.Reason.DRIFTED,
               "upgraded and healthy" + (p.settledAt() == null ? "" : " at " + p.settledAt()) + ", runs "

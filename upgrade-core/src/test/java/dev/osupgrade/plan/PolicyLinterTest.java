@@ -104,4 +104,63 @@ final class PolicyLinterTest {
     assertThat(PolicyLinter.lint(Fleets.scaleSet(100), policy, null, null)).singleElement()
         .satisfies(f -> assertThat(f.message()).contains("5 batches add up to 16h"));
   }
+
+  // ---- Flexible orchestration ----------------------------------------------------------------------------------
+
+  private static ScaleSet flexible(ScaleSet s) {
+    return new ScaleSet(s.id(), s.region(), s.zones(), dev.osupgrade.fleet.OrchestrationMode.FLEXIBLE,
+        s.upgradePolicy(), s.modelImage(), s.healthMonitoring(), s.etag(), s.instances(), s.tags());
+  }
+
+  @Test
+  void lint_flexibleRollingWithLoadBalancerProbe_errorAskingForTheHealthExtension() {
+    ScaleSet s = flexible(new ScaleSet(Fleets.ID, Fleets.REGION, List.of(),
+        dev.osupgrade.fleet.OrchestrationMode.UNIFORM, dev.osupgrade.policy.UpgradePolicy.manual()
+            .withMode(UpgradeMode.ROLLING), Fleets.OLD_IMAGE, HealthMonitoring.probe(), null,
+        Fleets.scaleSet(100).instances()));
+
+    assertThat(PolicyLinter.lint(s)).first().satisfies(f -> {
+      assertThat(f.code()).isEqualTo("FLEXIBLE_REQUIRES_HEALTH_EXTENSION");
+      assertThat(f.severity()).isEqualTo(LintFinding.Severity.ERROR);
+      assertThat(f.message()).contains("Application Health extension", "upgrade mode Rolling");
+    });
+    assertThat(codes(PolicyLinter.lint(flexible(Fleets.scaleSet(100))))).as("Manual mode with the extension")
+        .isEmpty();
+  }
+
+  @Test
+  void lint_flexibleAutomaticUpgradeWithSurgeAndRollbackOnBreach_warnsOfEachDocumentedGap() {
+    ScaleSet s = flexible(withPolicy(Fleets.scaleSet(100), UpgradeMode.MANUAL, AutomaticOsUpgradePolicy.enabled()))
+        .withModelImage(Fleets.UBUNTU);
+    RollingUpgradePolicy policy = RollingUpgradePolicy.builder().maxSurge(true)
+        .rollbackFailedInstancesOnPolicyBreach(true).build();
+
+    List<String> codes = codes(PolicyLinter.lint(s, policy, null, null));
+
+    assertThat(codes).contains("FLEXIBLE_AUTOMATIC_OS_UPGRADE_UNCONFIRMED", "SURGE_NOT_SUPPORTED_FLEXIBLE",
+        "ROLLBACK_ON_BREACH_UNIFORM_ONLY");
+    assertThat(codes(PolicyLinter.lint(withPolicy(Fleets.scaleSet(100), UpgradeMode.MANUAL,
+        AutomaticOsUpgradePolicy.enabled()).withModelImage(Fleets.UBUNTU), policy, null, null)))
+        .as("the same on Uniform").doesNotContain("FLEXIBLE_AUTOMATIC_OS_UPGRADE_UNCONFIRMED",
+            "SURGE_NOT_SUPPORTED_FLEXIBLE", "ROLLBACK_ON_BREACH_UNIFORM_ONLY");
+  }
+
+  @Test
+  void lint_flexibleLocks_surgeBlockedByCanNotDeleteAndReadOnlySkipped() {
+    ScaleSet s = flexible(Fleets.change(Fleets.scaleSet(100),
+        i -> i.withLock(dev.osupgrade.fleet.ResourceLock.CAN_NOT_DELETE), "3", "4"));
+    s = Fleets.change(s, i -> i.withLock(dev.osupgrade.fleet.ResourceLock.READ_ONLY), "7");
+
+    List<LintFinding> findings = PolicyLinter.lint(s, RollingUpgradePolicy.builder().maxSurge(true).build(), null,
+        null);
+
+    assertThat(findings).anySatisfy(f -> {
+      assertThat(f.code()).isEqualTo("SURGE_BLOCKED_BY_LOCK");
+      assertThat(f.message()).contains("2 instance(s) [3, 4]", "upgraded in place");
+    });
+    assertThat(findings).anySatisfy(f -> {
+      assertThat(f.code()).isEqualTo("LOCKED_INSTANCES_SKIPPED");
+      assertThat(f.message()).startsWith("1 instance(s) have a ReadOnly resource lock");
+    });
+  }
 }

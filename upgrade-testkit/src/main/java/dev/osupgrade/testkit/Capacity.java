@@ -55,7 +55,7 @@ final class Capacity {
     for (int k = 0; k < count; k++) {
       Zone zone = leastPopulatedZone(s);
       int inZone = (int) s.instances.values().stream().filter(i -> i.zone.equals(zone)).count();
-      String id = String.valueOf(s.nextInstanceId++);
+      String id = s.newInstanceId();
       SimInstance i = new SimInstance(id, zone, inZone % s.updateDomains, inZone % s.faultDomains, image);
       i.provisioning = ProvisioningState.CREATING;
       i.power = PowerState.STARTING;

@@ -4,7 +4,7 @@ import dev.osupgrade.Redaction;
 import dev.osupgrade.Require;
 import dev.osupgrade.fleet.HealthState;
 import dev.osupgrade.fleet.Instance;
-import dev.osupgrade.fleet.OrchestrationMode;
+import dev.osupgrade.fleet.ResourceLock;
 import dev.osupgrade.fleet.PowerState;
 import dev.osupgrade.fleet.ProvisioningState;
 import dev.osupgrade.fleet.ScaleSet;
@@ -103,8 +103,9 @@ final class FleetContext {
     Instant now = clock.instant();
     List<Instance> out = new ArrayList<>(s.instances.size());
     for (SimInstance i : s.instances.values()) {
-      out.add(instance(i, i.image, i.image.equals(model), i.provisioning, i.power, i.effectiveHealth(now),
-          i.protectedFromUpgrade));
+      out.add(instance(i, i.image, s.onModel(i.image, model, s.modelImage.isLatest()), i.provisioning, i.power,
+          i.effectiveHealth(now),
+          i.leftAloneByUpgrades(), i.lock));
     }
     return out;
   }
@@ -115,20 +116,22 @@ final class FleetContext {
     if (i == null) {
       return Optional.empty();
     }
-    return Optional.of(instance(i, i.image, i.image.equals(resolveModelImage(s)), i.provisioning, i.power,
-        i.effectiveHealth(clock.instant()), i.protectedFromUpgrade));
+    return Optional.of(instance(i, i.image, s.onModel(i.image, resolveModelImage(s), s.modelImage.isLatest()),
+        i.provisioning, i.power,
+        i.effectiveHealth(clock.instant()), i.leftAloneByUpgrades(), i.lock));
   }
 
   /** One instance as ARM shows it: the one place snapshots and the record's replays of them are built. */
   static Instance instance(SimInstance i, ImageReference image, boolean latestModelApplied,
-      ProvisioningState provisioning, PowerState power, HealthState health, boolean protectedFromUpgrade) {
+      ProvisioningState provisioning, PowerState power, HealthState health, boolean protectedFromUpgrade,
+      ResourceLock lock) {
     return new Instance(i.id, i.zone, i.updateDomain, i.faultDomain, image, latestModelApplied, provisioning, power,
-        health, protectedFromUpgrade);
+        health, protectedFromUpgrade, null, lock);
   }
 
   /** The scale set with its instances, read without counting a port call. */
   ScaleSet view(SimScaleSet s) {
-    return new ScaleSet(s.id, s.region, s.zones, OrchestrationMode.UNIFORM, s.upgradePolicy, s.modelImage,
+    return new ScaleSet(s.id, s.region, s.zones, s.orchestration, s.upgradePolicy, s.modelImage,
         s.healthMonitoring, s.etagText(), snapshot(s), s.tags);
   }
 
@@ -155,7 +158,7 @@ final class FleetContext {
    * run.
    */
   Optional<ImageRelease> latestAvailable(SimScaleSet s) {
-    ScaleSet view = new ScaleSet(s.id, s.region, s.zones, OrchestrationMode.UNIFORM, s.upgradePolicy, s.modelImage,
+    ScaleSet view = new ScaleSet(s.id, s.region, s.zones, s.orchestration, s.upgradePolicy, s.modelImage,
         s.healthMonitoring, null, List.of());
     Instant now = clock.instant();
     return releases(s.modelImage).stream()

@@ -129,7 +129,7 @@ public final class FleetRecord {
     all.putAll(s.deleted);
     List<Instance> out = new ArrayList<>();
     for (SimInstance i : all.values()) {
-      Instance shown = recorder.shownAt(i, call.sequence(), call.model());
+      Instance shown = recorder.shownAt(s, i, call.sequence(), call.model());
       if (shown != null) {
         out.add(shown);
       }

@@ -4,6 +4,7 @@ import dev.osupgrade.Require;
 import dev.osupgrade.fleet.HealthState;
 import dev.osupgrade.fleet.PowerState;
 import dev.osupgrade.fleet.ProvisioningState;
+import dev.osupgrade.fleet.ResourceLock;
 import dev.osupgrade.image.ImageReference;
 import java.time.Instant;
 import org.jspecify.annotations.Nullable;
@@ -19,12 +20,15 @@ import org.jspecify.annotations.Nullable;
  * @param provisioning its provisioning state after the change
  * @param power its power state after the change
  * @param health the health a probe sees after the change (an outage or maintenance in force included)
- * @param protectedFromUpgrade whether it is protected from scale-set actions
+ * @param protectedFromUpgrade whether upgrades leave it alone: protected from scale-set actions, or under a
+ *     {@code ReadOnly} resource lock
+ * @param lock the strictest resource lock on its VM (Flexible scale sets), {@link ResourceLock#NONE} if none
  * @param reimageTo for {@link Kind#UPGRADE_STARTED} and {@link Kind#ROLLBACK_STARTED}: the image being put on the
  *     disk; null for every other kind
  */
 public record InstanceChange(Instant at, Kind kind, ImageReference image, ProvisioningState provisioning,
-    PowerState power, HealthState health, boolean protectedFromUpgrade, @Nullable ImageReference reimageTo) {
+    PowerState power, HealthState health, boolean protectedFromUpgrade, ResourceLock lock,
+    @Nullable ImageReference reimageTo) {
 
   /** What happened to the instance. */
   public enum Kind {
@@ -36,7 +40,7 @@ public record InstanceChange(Instant at, Kind kind, ImageReference image, Provis
     ROLLBACK_STARTED,
     /** A reimage or creation finished and the disk now runs {@link #image()}. */
     IMAGE_CHANGED,
-    /** Its health, provisioning or power state, or its protection, changed. */
+    /** Its health, provisioning or power state, its protection or its resource lock, changed. */
     CHANGED,
     /** It was deleted. */
     DELETED
@@ -50,6 +54,7 @@ public record InstanceChange(Instant at, Kind kind, ImageReference image, Provis
     Require.nonNull(provisioning, "provisioning");
     Require.nonNull(power, "power");
     Require.nonNull(health, "health");
+    Require.nonNull(lock, "lock");
   }
 
   /** @return true for the start of an upgrade or a rollback: the OS disk is being replaced */
@@ -61,6 +66,7 @@ public record InstanceChange(Instant at, Kind kind, ImageReference image, Provis
   public String toString() {
     return at + " " + kind + (reimageTo != null ? " to " + reimageTo.version().map(Object::toString).orElse("?") : "")
         + ": " + image.version().map(Object::toString).orElse("?") + ", " + provisioning + ", " + power + ", "
-        + health + (protectedFromUpgrade ? ", protected" : "");
+        + health + (protectedFromUpgrade && !lock.blocksUpdate() ? ", protected" : "")
+        + (lock == ResourceLock.NONE ? "" : ", lock " + lock.azureName());
   }
 }

@@ -184,7 +184,11 @@ final class PlatformUpgrades {
     final boolean deferral;
 
     AutomaticPolicy(SimScaleSet s) {
-      this.policy = s.upgradePolicy.policyForAutomaticOsUpgrade();
+      RollingUpgradePolicy asked = s.upgradePolicy.policyForAutomaticOsUpgrade();
+      // Flexible: "enabling automatic OS image upgrades and MaxSurge together is not yet supported" (upgrades in
+      // place), and rollbackFailedInstancesOnPolicyBreach is "Uniform Orchestration only".
+      this.policy = s.flexible() && (asked.maxSurge() || asked.rollbackFailedInstancesOnPolicyBreach())
+          ? asked.toBuilder().maxSurge(false).rollbackFailedInstancesOnPolicyBreach(false).build() : asked;
       this.rollback = !s.upgradePolicy.automaticOsUpgrade().disableAutomaticRollback();
       this.deferral = s.upgradePolicy.automaticOsUpgrade().osRollingUpgradeDeferral();
     }
@@ -198,7 +202,7 @@ final class PlatformUpgrades {
       throw new ConflictException(409, "OperationNotAllowed", "Cannot start an OS Rolling Upgrade on Virtual "
           + "Machine Scale Set '" + s.id.name() + "' because a Rolling Upgrade is already in progress.", null);
     }
-    boolean anyUnprotected = s.instances.values().stream().anyMatch(i -> !i.protectedFromUpgrade);
+    boolean anyUnprotected = s.instances.values().stream().anyMatch(i -> !i.leftAloneByUpgrades());
     if (!s.modelImage.isLatest() || !anyUnprotected) {
       throw new InvalidModelException(400, "OperationNotAllowed", "The OS Rolling Upgrade API cannot be used on a "
           + "Virtual Machine Scale Set unless the Virtual Machine Scale Set has some unprotected instances which "

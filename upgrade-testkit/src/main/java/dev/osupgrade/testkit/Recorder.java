@@ -4,6 +4,7 @@ import dev.osupgrade.fleet.HealthState;
 import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.PowerState;
 import dev.osupgrade.fleet.ProvisioningState;
+import dev.osupgrade.fleet.ResourceLock;
 import dev.osupgrade.image.ImageReference;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,7 +22,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Kept compact because a fleet of a thousand instances lives in the heap benchmark: an instance's history is
  * one {@code long[]} in {@link SimInstance} holding two longs per entry — the time (nanoseconds since the record's
  * origin) and the sequence number, kind and state packed together — and the states themselves (image, provisioning,
- * power, health, protection) are interned here, since a fleet has only a handful of distinct ones. A reimage's
+ * power, health, protection, lock) are interned here, since a fleet has only a handful of distinct ones. A reimage's
  * start entry interns the state with the image being put on the disk; the image the disk still runs is the one of
  * the entry before it.
  */
@@ -39,11 +40,16 @@ final class Recorder {
 
   /** One distinct state an instance can show. */
   private record State(ImageReference image, ProvisioningState provisioning, PowerState power, HealthState health,
-      boolean protectedFromUpgrade) {}
+      boolean protectedFromUpgrade, ResourceLock lock) {}
 
   Recorder(VirtualClock clock) {
     this.clock = clock;
     this.origin = clock.instant();
+  }
+
+  /** @return the last number of the record's sequence handed out (0 before the first) */
+  long lastSequence() {
+    return lastSequence;
   }
 
   /** @return the next number of the record's sequence (port calls and instance changes share it) */
@@ -92,8 +98,9 @@ final class Recorder {
     HealthState health = i.effectiveHealth(clock.instant());
     State last = i.shownState < 0 ? null : states.get(i.shownState);
     if (last == null || !last.image().equals(i.image) || last.provisioning() != i.provisioning
-        || last.power() != i.power || last.health() != health || last.protectedFromUpgrade() != i.protectedFromUpgrade) {
-      int state = intern(new State(i.image, i.provisioning, i.power, health, i.protectedFromUpgrade));
+        || last.power() != i.power || last.health() != health
+        || last.protectedFromUpgrade() != i.leftAloneByUpgrades() || last.lock() != i.lock) {
+      int state = intern(new State(i.image, i.provisioning, i.power, health, i.leftAloneByUpgrades(), i.lock));
       append(i, InstanceChange.Kind.CHANGED, state);
       i.shownState = state;
     }
@@ -120,7 +127,7 @@ final class Recorder {
 
   private int intern(ImageReference image, SimInstance i) {
     return intern(new State(image, i.provisioning, i.power, i.effectiveHealth(clock.instant()),
-        i.protectedFromUpgrade));
+        i.leftAloneByUpgrades(), i.lock));
   }
 
   private int intern(State state) {
@@ -168,7 +175,7 @@ final class Recorder {
         running = s.image();
       }
       out.add(new InstanceChange(at, kind, image, s.provisioning(), s.power(), s.health(), s.protectedFromUpgrade(),
-          reimage ? s.image() : null));
+          s.lock(), reimage ? s.image() : null));
     }
     return out;
   }
@@ -179,7 +186,7 @@ final class Recorder {
    * @param model the model's resolved image then, for {@code latestModelApplied}
    * @return the instance, or null if it did not exist then
    */
-  @Nullable Instance shownAt(SimInstance i, long sequence, ImageReference model) {
+  @Nullable Instance shownAt(SimScaleSet scaleSet, SimInstance i, long sequence, ImageReference model) {
     int last = -1;
     int lo = 0;
     int hi = i.trailLength / 2 - 1;
@@ -212,8 +219,10 @@ final class Recorder {
         image = stateOf(i.trail[2 * k + 1]).image();
       }
     }
-    return FleetContext.instance(i, image, image.equals(model), s.provisioning(), s.power(), s.health(),
-        s.protectedFromUpgrade());
+    boolean followsLatest = scaleSet.followsLatest.floorEntry(2 * sequence).getValue();
+    return FleetContext.instance(i, image, scaleSet.onModel(image, model, followsLatest), s.provisioning(), s.power(),
+        s.health(),
+        s.protectedFromUpgrade(), s.lock());
   }
 
   /** @return how many entries the instance's history holds */

@@ -3,6 +3,7 @@ package dev.osupgrade.testkit;
 import dev.osupgrade.Region;
 import dev.osupgrade.Require;
 import dev.osupgrade.fleet.HealthMonitoring;
+import dev.osupgrade.fleet.OrchestrationMode;
 import dev.osupgrade.governance.Environment;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.policy.AutomaticOsUpgradePolicy;
@@ -17,8 +18,14 @@ import org.jspecify.annotations.Nullable;
  * in a zonal set instance {@code k} goes to zone {@code k % zones + 1}; within its zone (or the region) the
  * {@code j}-th instance gets update domain {@code j % updateDomains} and fault domain {@code j % faultDomains}.
  *
- * <p>Defaults: resource group {@code rg}, region {@code westeurope}, regional, 5 update and 5 fault domains, upgrade
- * mode Manual, no rolling policy, automatic OS upgrade off, Application Health extension, and the tag
+ * <p>A {@link #orchestration Flexible} scale set's instances are VMs named {@code {name}_{8 hex digits}} (seeded,
+ * as Azure names the VMs a Flexible scale set creates; {@link SimulatedFleet#createdInstanceIds} lists them in order
+ * of creation), all in update domain 0 (Flexible has no update domains), over 1 fault domain unless set: Azure's
+ * default, max spreading. Azure allows 1 to 3 fault domains for a regional Flexible scale set and 1 for a zonal one.
+ *
+ * <p>Defaults: Uniform, resource group {@code rg}, region {@code westeurope}, regional, 5 update and 5 fault domains
+ * (Flexible: 1 fault domain), upgrade mode Manual, no rolling policy, automatic OS upgrade off, Application Health
+ * extension, and the tag
  * {@code environment=test}: a simulated scale set is not production unless its spec says so ({@link #environment} or
  * an environment tag of its own, {@link Environment#TAG_KEYS}), so rollouts on it need no readiness record or trust
  * decision. Not thread-safe.
@@ -31,6 +38,8 @@ public final class ScaleSetSpec {
   int zones;
   int updateDomains = 5;
   int faultDomains = 5;
+  boolean faultDomainsSet;
+  OrchestrationMode orchestration = OrchestrationMode.UNIFORM;
   @Nullable ImageReference image;
   UpgradePolicy upgradePolicy = UpgradePolicy.manual();
   HealthMonitoring healthMonitoring = HealthMonitoring.extension();
@@ -113,7 +122,26 @@ public final class ScaleSetSpec {
    */
   public ScaleSetSpec faultDomains(int count) {
     this.faultDomains = Require.inRange("faultDomains", count, 1, 5);
+    this.faultDomainsSet = true;
     return this;
+  }
+
+  /**
+   * Sets the orchestration mode (default Uniform). A Flexible scale set's name must leave room for its VM names
+   * (at most 55 characters), and it takes 1 to 3 fault domains when regional, 1 when zonal (checked when the fleet
+   * creates it).
+   *
+   * @param mode the mode
+   * @return this spec
+   */
+  public ScaleSetSpec orchestration(OrchestrationMode mode) {
+    this.orchestration = Require.nonNull(mode, "orchestration");
+    return this;
+  }
+
+  /** @return the fault domains the scale set gets: as set, or 1 for a Flexible scale set (max spreading) */
+  int effectiveFaultDomains() {
+    return orchestration == OrchestrationMode.FLEXIBLE && !faultDomainsSet ? 1 : faultDomains;
   }
 
   /**
@@ -223,7 +251,8 @@ public final class ScaleSetSpec {
 
   @Override
   public String toString() {
-    return "ScaleSetSpec[" + resourceGroup + "/" + name + ", " + region + ", " + instances + " instances, "
+    return "ScaleSetSpec[" + resourceGroup + "/" + name + ", " + region + ", "
+        + (orchestration == OrchestrationMode.FLEXIBLE ? "Flexible, " : "") + instances + " instances, "
         + (zones == 0 ? "regional" : zones + " zones") + ", " + image + "]";
   }
 }

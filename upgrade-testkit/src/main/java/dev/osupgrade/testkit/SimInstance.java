@@ -3,6 +3,7 @@ package dev.osupgrade.testkit;
 import dev.osupgrade.fleet.HealthState;
 import dev.osupgrade.fleet.PowerState;
 import dev.osupgrade.fleet.ProvisioningState;
+import dev.osupgrade.fleet.ResourceLock;
 import dev.osupgrade.fleet.Zone;
 import dev.osupgrade.image.ImageReference;
 import java.time.Duration;
@@ -23,6 +24,8 @@ final class SimInstance {
   /** The health the instance's own lifecycle gives it; overlays and flapping may hide it. */
   HealthState health = HealthState.HEALTHY;
   boolean protectedFromUpgrade;
+  /** The strictest resource lock on the instance's VM (Flexible scale sets only). */
+  ResourceLock lock = ResourceLock.NONE;
   /** Bumped by every operation so that timers of a superseded operation do nothing. */
   long generation;
   /** An upgrade or rollback is in progress. */
@@ -68,6 +71,11 @@ final class SimInstance {
       return half % 2 == 0 ? HealthState.HEALTHY : HealthState.UNHEALTHY;
     }
     return health;
+  }
+
+  /** @return true when upgrades leave the instance alone: protected from scale-set actions, or under a ReadOnly lock */
+  boolean leftAloneByUpgrades() {
+    return protectedFromUpgrade || lock.blocksUpdate();
   }
 
   void stopFlapping() {

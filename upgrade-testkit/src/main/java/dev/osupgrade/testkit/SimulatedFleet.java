@@ -7,7 +7,9 @@ import dev.osupgrade.event.RolloutEvent;
 import dev.osupgrade.fleet.HealthState;
 import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.InstanceIds;
+import dev.osupgrade.fleet.OrchestrationMode;
 import dev.osupgrade.fleet.ProvisioningState;
+import dev.osupgrade.fleet.ResourceLock;
 import dev.osupgrade.fleet.ScaleSet;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.fleet.Zone;
@@ -167,27 +169,38 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
     ImageReference image = Require.nonNull(spec.image, "spec.image");
     ScaleSetId id = ScaleSetId.of(spec.resourceGroup, spec.name);
     Require.that(!ctx.scaleSets.containsKey(id), "spec.name", "unique in the fleet", id);
+    boolean flexible = spec.orchestration == OrchestrationMode.FLEXIBLE;
+    int faultDomains = spec.effectiveFaultDomains();
+    if (flexible) {
+      Require.that(spec.name.length() <= InstanceIds.MAX_LENGTH - 9, "spec.name",
+          "at most " + (InstanceIds.MAX_LENGTH - 9) + " characters for a Flexible scale set (its VM names add 9)",
+          spec.name);
+      Require.that(spec.zones == 0 ? faultDomains <= 3 : faultDomains == 1, "spec.faultDomains",
+          spec.zones == 0 ? "1 to 3 for a regional Flexible scale set" : "1 for a zonal Flexible scale set",
+          faultDomains);
+    }
     List<Zone> zones = new ArrayList<>();
     for (int z = 1; z <= spec.zones; z++) {
       zones.add(Zone.of(String.valueOf(z)));
     }
     boolean auto = spec.upgradePolicy.automaticOsUpgrade().enableAutomaticOSUpgrade();
-    SimScaleSet s = new SimScaleSet(id, spec.region, zones, spec.updateDomains, spec.faultDomains,
-        spec.upgradePolicy, auto ? image.withLatest() : image, spec.healthMonitoring);
+    SimScaleSet s = new SimScaleSet(id, spec.orchestration, ctx.seed, spec.region, zones,
+        flexible ? 1 : spec.updateDomains, faultDomains, spec.upgradePolicy, auto ? image.withLatest() : image,
+        spec.healthMonitoring);
     s.tags.putAll(spec.tagsWithEnvironment());
     int[] perZone = new int[Math.max(1, spec.zones)];
     for (int k = 0; k < spec.instances; k++) {
       int zoneIndex = spec.zones == 0 ? 0 : k % spec.zones;
       Zone zone = spec.zones == 0 ? Zone.REGIONAL : zones.get(zoneIndex);
       int j = perZone[zoneIndex]++;
-      s.instances.put(String.valueOf(k), new SimInstance(String.valueOf(k), zone, j % spec.updateDomains,
-          j % spec.faultDomains, image));
+      String instanceId = s.newInstanceId();
+      s.instances.put(instanceId, new SimInstance(instanceId, zone, j % s.updateDomains, j % faultDomains, image));
     }
-    s.nextInstanceId = spec.instances;
     s.instances.values().forEach(ctx.recorder::created);
     ctx.scaleSets.put(id, s);
     ctx.metrics.existing(id, List.copyOf(s.instances.keySet()), FleetContext.versionOf(image), ctx.now());
-    ctx.record(id, "created: " + spec.instances + " instances on " + image);
+    ctx.record(id, "created: " + spec.instances + " instances on " + image
+        + (flexible ? " (Flexible, " + faultDomains + " fault domain" + (faultDomains == 1 ? "" : "s") + ")" : ""));
     if (auto) {
       platform.enabled(s);
     }
@@ -315,7 +328,10 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
   }
 
   /**
-   * Protects instances from scale-set actions (or lifts the protection).
+   * Protects instances of a Uniform scale set from scale-set actions (or lifts the protection). On a Flexible scale
+   * set use {@link #lock}: Azure documents resource locks as Flexible's instance protection, and they are what the
+   * library reads (Azure's instance protection for Flexible VMs, API 2023-09-01 and later, is not in the VM listing
+   * the library reads).
    *
    * @param id the scale set
    * @param isProtected the flag
@@ -323,6 +339,8 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
    */
   public void protect(ScaleSetId id, boolean isProtected, String... instanceIds) {
     SimScaleSet s = ctx.require(id);
+    Require.that(!s.flexible(), "id", "a Uniform scale set: a Flexible instance's protection is a resource lock "
+        + "(lock(id, ResourceLock.READ_ONLY, …)), the protection the library reads for Flexible", id);
     List<SimInstance> chosen = new ArrayList<>();
     for (String instanceId : Require.noNulls("instanceIds", instanceIds)) {
       chosen.add(ctx.instance(s, instanceId));
@@ -331,6 +349,45 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
       i.protectedFromUpgrade = isProtected;
       ctx.recorder.changed(i);
     }
+  }
+
+  /**
+   * Puts a resource lock on instances' VMs, or lifts it ({@link ResourceLock#NONE}): Flexible orchestration's
+   * protection, as Azure's comparison of the orchestration modes says. A {@link ResourceLock#READ_ONLY} VM shows
+   * {@code protectedFromUpgrade} and refuses upgrades and rollbacks, a {@link ResourceLock#CAN_NOT_DELETE} or read-only
+   * one refuses deletion: the whole call fails with 409 {@code ScopeLocked}, as ARM answers, and changes nothing.
+   *
+   * @param id the scale set, Flexible
+   * @param lock the lock, or {@link ResourceLock#NONE}
+   * @param instanceIds the instances
+   * @throws dev.osupgrade.InvalidValueException for a Uniform scale set, whose instances are no resources of their
+   *     own to lock
+   */
+  public void lock(ScaleSetId id, ResourceLock lock, String... instanceIds) {
+    SimScaleSet s = ctx.require(id);
+    Require.nonNull(lock, "lock");
+    Require.that(s.flexible(), "id", "a Flexible scale set (a Uniform scale set's instances cannot be locked one by "
+        + "one)", id);
+    List<SimInstance> chosen = new ArrayList<>();
+    for (String instanceId : Require.noNulls("instanceIds", instanceIds)) {
+      chosen.add(ctx.instance(s, instanceId));
+    }
+    for (SimInstance i : chosen) {
+      i.lock = lock;
+      ctx.recorder.changed(i);
+      ctx.record(id, "instance " + i.id + (lock == ResourceLock.NONE ? " unlocked" : " locked " + lock.azureName()));
+    }
+  }
+
+  /**
+   * Every instance id the scale set ever had, in order of creation, deleted ones included: {@code "0"}, {@code "1"},
+   * … for Uniform, VM names for Flexible (the k-th instance of the spec is the k-th entry).
+   *
+   * @param id the scale set
+   * @return the ids
+   */
+  public List<String> createdInstanceIds(ScaleSetId id) {
+    return List.copyOf(ctx.require(id).created);
   }
 
   // ---- driving rollouts ---------------------------------------------------------------------------------------
@@ -526,6 +583,7 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
     if (!image.equals(s.modelImage)) {
       ctx.record(id, "model image " + s.modelImage + " -> " + image);
       s.modelImage = image;
+      s.followsLatest.put(2 * ctx.recorder.lastSequence() + 1, image.isLatest());
       s.etag++;
     }
     platform.modelUpdated(s);
@@ -553,6 +611,12 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
         throw new InvalidModelException(400, "BadRequest", "Automatic OS Upgrade is not supported for this Virtual "
             + "Machine Scale Set because both a health probe and a health extension were provided. Remove the "
             + "health probe or health extension prior to enabling automatic OS upgrade.", null);
+      }
+      if (s.flexible() && !s.healthMonitoring.applicationHealthExtension()) {
+        throw new InvalidModelException(400, "BadRequest", (auto ? "Automatic OS Upgrade" : "Rolling Upgrade mode")
+            + " is not supported for this Virtual Machine Scale Set because a health extension was not provided: "
+            + "a scale set with Flexible orchestration must use the Application Health extension. (simulator's "
+            + "wording)", null);
       }
       if (!s.healthMonitoring.hasExactlyOneSource()) {
         throw new InvalidModelException(400, "BadRequest", auto
@@ -587,6 +651,7 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
     recorded("upgradeInstances", id, instanceIds, null, 0, () -> {
       SimScaleSet s = ctx.require(id);
       List<SimInstance> targets = resolve(s, instanceIds);
+      refuseLocked(s, targets, ResourceLock::blocksUpdate, "write");
       ImageReference image = ctx.resolveModelImage(s);
       for (SimInstance i : targets) {
         if (i.busy || (i.image.equals(image) && i.provisioning == ProvisioningState.SUCCEEDED)) {
@@ -607,6 +672,7 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
       Require.nonNull(previousImage, "previousImage");
       Require.that(!previousImage.isLatest(), "previousImage", "pinned to a version", previousImage);
       List<SimInstance> targets = resolve(s, instanceIds);
+      refuseLocked(s, targets, ResourceLock::blocksUpdate, "write");
       for (SimInstance i : targets) {
         if (i.image.equals(previousImage) && i.provisioning == ProvisioningState.SUCCEEDED && !i.busy) {
           continue;
@@ -734,7 +800,16 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
   public void deleteInstances(ScaleSetId id, List<String> instanceIds) {
     Fencing.check();
     recorded("deleteInstances", id, instanceIds, null, 0, () -> {
-      capacity.deleteInstances(ctx.require(id), instanceIds);
+      SimScaleSet s = ctx.require(id);
+      List<SimInstance> present = new ArrayList<>();
+      for (String instanceId : Require.noNulls("instanceIds", instanceIds)) {
+        SimInstance i = s.instances.get(instanceId);
+        if (i != null) {
+          present.add(i);
+        }
+      }
+      refuseLocked(s, present, ResourceLock::blocksDelete, "delete");
+      capacity.deleteInstances(s, instanceIds);
       return null;
     });
   }
@@ -798,6 +873,23 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
       out.add(ctx.instance(s, instanceId));
     }
     return out;
+  }
+
+  /**
+   * Refuses a call that would change a locked VM, as ARM does before anything changes: 409 {@code ScopeLocked},
+   * naming the first locked VM's resource id.
+   */
+  private void refuseLocked(SimScaleSet s, List<SimInstance> targets,
+      java.util.function.Predicate<ResourceLock> blocks, String operation) {
+    for (SimInstance i : targets) {
+      if (blocks.test(i.lock)) {
+        String scope = ctx.view(s).identity(i.id).resourceId();
+        ctx.record(s.id, "instance " + i.id + " is locked " + i.lock.azureName() + ": " + operation + " refused");
+        throw new ConflictException(409, "ScopeLocked", "The scope '" + scope + "' cannot perform " + operation
+            + " operation because following scope(s) are locked: '" + scope + "'. Please remove the lock and try "
+            + "again.", null);
+      }
+    }
   }
 
   private static InvalidModelException latestRequired() {

@@ -525,6 +525,8 @@ final class ApiSamples {
     m.put(UpgradePolicy.class, () -> w.fleet.get(w.id).upgradePolicy());
     m.put(RolloutPlan.class, () -> BatchPlanner.plan(w.fleet.get(w.id), RollingUpgradePolicy.ofDefaults(), V2));
     m.put(PlanOptions.class, () -> PlanOptions.withBatchTime(Duration.ofMinutes(10)));
+    m.put(dev.osupgrade.plan.Batch.class, () -> BatchPlanner.plan(w.fleet.get(w.id), RollingUpgradePolicy.ofDefaults(),
+        V2).batch(1));
     m.put(UpgradeProgress.class, () -> new UpgradeProgress(1, 0, 0, 3));
     m.put(UpgradeError.class, () -> new UpgradeError("InvalidParameter", "text"));
     m.put(RollbackInfo.class, () -> new RollbackInfo(0, 0, null));

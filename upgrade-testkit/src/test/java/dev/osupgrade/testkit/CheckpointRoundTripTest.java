@@ -26,6 +26,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** Every state a rollout passes through survives encode and decode unchanged. */
 final class CheckpointRoundTripTest {
 
+  /** Whether a checkpoint of a plan by fault domains went through encode and decode. */
+  static final boolean[] SEEN_FLEXIBLE = new boolean[1];
+
   static LongStream seeds() {
     return LongStream.rangeClosed(1, 40);
   }
@@ -35,8 +38,12 @@ final class CheckpointRoundTripTest {
   void encodeDecode_everyStateOfARandomRollout_equalState(long seed) {
     SplittableRandom draw = new SplittableRandom(seed);
     SimulatedFleet fleet = SimulatedFleet.create(seed);
-    ScaleSetSpec spec = ScaleSetSpec.named("web").instances(draw.nextInt(1, 40)).zones(draw.nextInt(0, 4))
+    int zones;
+    ScaleSetSpec spec = ScaleSetSpec.named("web").instances(draw.nextInt(1, 40)).zones(zones = draw.nextInt(0, 4))
         .image(ubuntu(V1));
+    if (seed % 4 == 1) { // a Flexible scale set: its batches by fault domain, checkpointed under a key of their own
+      spec.orchestration(dev.osupgrade.fleet.OrchestrationMode.FLEXIBLE).faultDomains(zones == 0 ? 3 : 1);
+    }
     boolean production = seed % 3 == 0; // production, opted out: the waiver is in every checkpoint
     ScaleSetId id = fleet.add(production ? spec.environment(Environment.PRODUCTION) : spec);
     fleet.publish(ubuntu(V2));
@@ -44,7 +51,7 @@ final class CheckpointRoundTripTest {
       fleet.imageBehavior(V2, ImageBehavior.comesUpUnhealthy());
     }
     if (draw.nextBoolean()) {
-      fleet.setHealth(id, HealthState.UNKNOWN, "0");
+      fleet.setHealth(id, HealthState.UNKNOWN, fleet.createdInstanceIds(id).get(0));
     }
     if (draw.nextBoolean()) {
       fleet.faults().serverErrorRate("listInstances", 0.2).throttleRate("upgradeInstances", 0.2); // stalls
@@ -65,6 +72,7 @@ final class CheckpointRoundTripTest {
     for (Optional<Instant> next = r.advance(); next.isPresent(); next = r.advance()) {
       RolloutState s = r.state();
       assertThat(RolloutState.decode(s.encode())).isEqualTo(s);
+      SEEN_FLEXIBLE[0] |= s.plan() != null && !s.plan().batches().isEmpty() && s.plan().batch(1).byFaultDomain();
       SEEN[0] |= s.stall() != null;
       SEEN[1] |= s.intendedModel() != null;
       SEEN[2] |= !s.missingSince().isEmpty();
@@ -87,6 +95,7 @@ final class CheckpointRoundTripTest {
   static void everyNewerFieldWasRoundTripped() {
     assertThat(SEEN).as("some seeded state had a stall, an intended model, a missing instance and a waiver")
         .containsOnly(true);
+    assertThat(SEEN_FLEXIBLE).as("some seeded state had a Flexible plan, by fault domains").containsOnly(true);
   }
 
   @Test

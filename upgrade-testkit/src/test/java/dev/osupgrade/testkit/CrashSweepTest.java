@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.fail;
 
 import dev.osupgrade.fleet.HealthState;
 import dev.osupgrade.fleet.Instance;
+import dev.osupgrade.fleet.OrchestrationMode;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.image.ImageVersion;
 import dev.osupgrade.ops.ErrorCodes;
@@ -26,7 +27,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.LongFunction;
-import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.AnnotatedElementContext;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -45,10 +45,16 @@ import org.junit.jupiter.api.io.TempDirFactory;
  * file store is swept at every point too; its directory is on {@code /dev/shm} where there is one (a crash here is a
  * process dying between two calls, not a power cut, so the store's writes, renames and locks are exercised the same
  * way without paying for real disk flushes).
+ *
+ * <p>The healthy, bad-image and max-surge scenarios run for a Flexible scale set too (51 regional VMs over 3 fault
+ * domains), on {@code -Dosupgrade.crash.flexibleSeeds=N} seeds (default 1: a third of Uniform's, to keep the suite's
+ * time in check) and the in-memory store (the stores do not know the orchestration mode; Uniform sweeps the file
+ * store).
  */
 final class CrashSweepTest {
   private static final long FIRST_SEED = 2026;
   private static final int SEEDS = Integer.getInteger("osupgrade.crash.seeds", 3);
+  private static final int FLEXIBLE_SEEDS = Integer.getInteger("osupgrade.crash.flexibleSeeds", 1);
   private static final ImageVersion BAD = Images.V3;
   private static final int INSTANCES = 51;
 
@@ -64,8 +70,19 @@ final class CrashSweepTest {
     }
   }
 
-  /** A fleet of 51 instances in 3 zones, instance 50 unhealthy from the start. */
-  private record Scenario(String name, ImageVersion target, boolean badImage, boolean surge) {}
+  /**
+   * A fleet of 51 instances in 3 zones (Flexible: regional, over 3 fault domains), instance 50 unhealthy from the
+   * start.
+   */
+  private record Scenario(String name, ImageVersion target, boolean badImage, boolean surge, OrchestrationMode mode) {
+    Scenario(String name, ImageVersion target, boolean badImage, boolean surge) {
+      this(name, target, badImage, surge, OrchestrationMode.UNIFORM);
+    }
+
+    Scenario flexible() {
+      return new Scenario(name + ", Flexible", target, badImage, surge, OrchestrationMode.FLEXIBLE);
+    }
+  }
 
   private static final Scenario HEALTHY = new Scenario("healthy", V2, false, false);
   private static final Scenario BAD_IMAGE = new Scenario("bad image", BAD, true, false);
@@ -77,11 +94,16 @@ final class CrashSweepTest {
 
   private static SimulatedFleet fleet(Scenario s, long seed) {
     SimulatedFleet fleet = SimulatedFleet.create(seed);
-    fleet.add(ScaleSetSpec.named("web").instances(INSTANCES).zones(3).image(ubuntu(V1)));
+    if (s.mode() == OrchestrationMode.FLEXIBLE) {
+      fleet.add(ScaleSetSpec.named("web").orchestration(OrchestrationMode.FLEXIBLE).instances(INSTANCES)
+          .faultDomains(3).image(ubuntu(V1)));
+    } else {
+      fleet.add(ScaleSetSpec.named("web").instances(INSTANCES).zones(3).image(ubuntu(V1)));
+    }
     fleet.publish(ubuntu(V2));
     fleet.publish(ubuntu(BAD));
     ScaleSetId id = fleet.scaleSetIds().get(0);
-    fleet.setHealth(id, HealthState.UNHEALTHY, "50");
+    fleet.setHealth(id, HealthState.UNHEALTHY, fleet.createdInstanceIds(id).get(INSTANCES - 1));
     if (s.badImage()) {
       fleet.imageBehavior(BAD, ImageBehavior.comesUpUnhealthy());
     }
@@ -173,8 +195,7 @@ final class CrashSweepTest {
       Set<String> deleted = new TreeSet<>();
       record.calls("deleteInstances").stream().filter(PortCall::accepted)
           .forEach(c -> deleted.addAll(c.instanceIds()));
-      Set<String> originals = new TreeSet<>();
-      LongStream.range(0, INSTANCES).forEach(k -> originals.add(String.valueOf(k)));
+      Set<String> originals = new TreeSet<>(fleet.createdInstanceIds(id).subList(0, INSTANCES));
       assertThat(created).as("a surge instance for every original; " + why).hasSize(INSTANCES).doesNotHaveDuplicates()
           .allSatisfy(i -> assertThat(record.history(i).get(0).image().version()).contains(V2));
       assertThat(deleted).as("every original deleted once replaced; " + why).isEqualTo(originals);
@@ -259,13 +280,14 @@ final class CrashSweepTest {
     long started = System.nanoTime();
     int swept = 0;
     List<Integer> perSeed = new ArrayList<>();
-    for (long seed = FIRST_SEED; seed < FIRST_SEED + SEEDS; seed++) {
+    int seeds = s.mode() == OrchestrationMode.FLEXIBLE ? FLEXIBLE_SEEDS : SEEDS;
+    for (long seed = FIRST_SEED; seed < FIRST_SEED + seeds; seed++) {
       Swept one = sweep(s, seed, stores.apply(seed));
       perSeed.add(one.points());
       swept += one.points();
     }
     System.out.printf("crash sweep %s, %s store: %,d crash points over %d seeds %s, every run ended as the "
-        + "uncrashed one, %.1f s%n", s.name(), store, swept, SEEDS, perSeed, (System.nanoTime() - started) / 1e9);
+        + "uncrashed one, %.1f s%n", s.name(), store, swept, seeds, perSeed, (System.nanoTime() - started) / 1e9);
     return swept;
   }
 
@@ -288,6 +310,27 @@ final class CrashSweepTest {
     int swept = sweepSeeds(SURGE, "memory", seed -> n -> RolloutStore.inMemory());
 
     assertThat(swept).isGreaterThan(200 * SEEDS);
+  }
+
+  @Test
+  void sweep_flexibleHealthyRolloutCrashedAtEveryPoint_endsAsTheUncrashedRunWithEachVmUpgradedOnce() {
+    int swept = sweepSeeds(HEALTHY.flexible(), "memory", seed -> n -> RolloutStore.inMemory());
+
+    assertThat(swept).isGreaterThan(200 * FLEXIBLE_SEEDS);
+  }
+
+  @Test
+  void sweep_flexibleFaultingRolloutCrashedAtEveryPoint_endsFaultedWithTheSameRollbacks() {
+    int swept = sweepSeeds(BAD_IMAGE.flexible(), "memory", seed -> n -> RolloutStore.inMemory());
+
+    assertThat(swept).isGreaterThan(100 * FLEXIBLE_SEEDS);
+  }
+
+  @Test
+  void sweep_flexibleMaxSurgeRolloutCrashedAtEveryPoint_neverCreatesSurgeVmsTwice() {
+    int swept = sweepSeeds(SURGE.flexible(), "memory", seed -> n -> RolloutStore.inMemory());
+
+    assertThat(swept).isGreaterThan(200 * FLEXIBLE_SEEDS);
   }
 
   @Test

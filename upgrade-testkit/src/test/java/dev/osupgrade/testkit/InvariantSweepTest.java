@@ -6,6 +6,8 @@ import static dev.osupgrade.testkit.Images.ubuntu;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.osupgrade.fleet.HealthState;
+import dev.osupgrade.fleet.OrchestrationMode;
+import dev.osupgrade.fleet.ResourceLock;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.ops.RolloutStatus;
 import dev.osupgrade.policy.RollingUpgradePolicy;
@@ -17,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.function.LongFunction;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,15 +40,39 @@ import org.junit.jupiter.api.Test;
  *     -Dosupgrade.sweep.seeds=10000
  * </pre>
  * One case again, with its event log: add {@code -Dosupgrade.sweep.from=1988 -Dosupgrade.sweep.seeds=1}.
+ *
+ * <p>The same sweep runs for Flexible scale sets ({@code osupgrade.sweep.flexibleSeeds}, default 300, fewer than
+ * Uniform's to keep the suite's time in check; the draws are Uniform's plus, from a stream of their own, the fault
+ * domains — 1 to 3 for a regional set, 1 for a zonal one — and a {@code CanNotDelete} lock on one VM now and then):
+ * executed batches are checked against fault-domain boundaries there, and the "protected" fault is a
+ * {@code ReadOnly} resource lock.
  */
 final class InvariantSweepTest {
   private static final int SEEDS = Integer.getInteger("osupgrade.sweep.seeds", 1000);
+  private static final int FLEXIBLE_SEEDS = Integer.getInteger("osupgrade.sweep.flexibleSeeds", 300);
   /** The first seed ({@code -Dosupgrade.sweep.from}, default 1): with {@code seeds=1}, replays one failing case. */
   private static final long FROM = Long.getLong("osupgrade.sweep.from", 1);
   private static final int REPLAYED = 100;
   /** What one seed draws, printed when it fails. */
   record Drawn(long seed, int instances, int zones, RollingUpgradePolicy policy, boolean rollback,
-      List<String> faults) {}
+      List<String> faults, OrchestrationMode mode, int faultDomains) {
+    Drawn(long seed, int instances, int zones, RollingUpgradePolicy policy, boolean rollback, List<String> faults) {
+      this(seed, instances, zones, policy, rollback, faults, OrchestrationMode.UNIFORM, 5);
+    }
+  }
+
+  /** Uniform's draw for the seed, on a Flexible scale set: fault domains and a delete lock from a stream of their own. */
+  static Drawn drawFlexible(long seed) {
+    Drawn d = draw(seed);
+    SplittableRandom r = new SplittableRandom(seed ^ 0xF1E7L);
+    int faultDomains = d.zones() == 0 ? r.nextInt(1, 4) : 1;
+    List<String> faults = new ArrayList<>(d.faults());
+    if (r.nextInt(5) == 0) {
+      faults.add("no-delete-lock");
+    }
+    return new Drawn(seed, d.instances(), d.zones(), d.policy(), d.rollback(), faults, OrchestrationMode.FLEXIBLE,
+        faultDomains);
+  }
 
   static Drawn draw(long seed) {
     SplittableRandom r = new SplittableRandom(seed);
@@ -72,10 +99,16 @@ final class InvariantSweepTest {
   }
 
   static Rollout run(Drawn d, SimulatedFleet fleet) {
-    ScaleSetId id = fleet.add(ScaleSetSpec.named("s").instances(d.instances()).zones(d.zones()).image(ubuntu(V1)));
+    ScaleSetSpec spec = ScaleSetSpec.named("s").instances(d.instances()).zones(d.zones()).image(ubuntu(V1))
+        .orchestration(d.mode());
+    if (d.mode() == OrchestrationMode.FLEXIBLE) {
+      spec.faultDomains(d.faultDomains());
+    }
+    ScaleSetId id = fleet.add(spec);
     fleet.publish(ubuntu(V2));
     SplittableRandom r = new SplittableRandom(d.seed() ^ 0x5EEDL);
-    String last = String.valueOf(d.instances() - 1);
+    List<String> created = fleet.createdInstanceIds(id);
+    String last = created.get(d.instances() - 1);
     for (String f : d.faults()) {
       switch (f) {
         case "unhealthy-image" -> fleet.imageBehavior(V2, ImageBehavior.comesUpUnhealthy());
@@ -98,7 +131,14 @@ final class InvariantSweepTest {
             .serverErrorRate("rollBackInstances", 0.2);
         case "extension-failures" -> fleet.faults().extensionFailureRate(0.1);
         case "unhealthy-at-start" -> fleet.setHealth(id, HealthState.UNHEALTHY, last);
-        case "protected" -> fleet.protect(id, true, "0");
+        case "protected" -> {
+          if (d.mode() == OrchestrationMode.FLEXIBLE) {
+            fleet.lock(id, ResourceLock.READ_ONLY, created.get(0));
+          } else {
+            fleet.protect(id, true, created.get(0));
+          }
+        }
+        case "no-delete-lock" -> fleet.lock(id, ResourceLock.CAN_NOT_DELETE, created.get(d.instances() / 2));
         default -> throw new IllegalStateException(f);
       }
     }
@@ -143,18 +183,27 @@ final class InvariantSweepTest {
 
   @Test
   void sweep_seededFleetsPoliciesAndFaults_holdEveryInvariantByTheFleetsRecord() {
+    sweep("invariant sweep", SEEDS, InvariantSweepTest::draw);
+  }
+
+  @Test
+  void sweep_flexibleFleets_holdEveryInvariantByTheFleetsRecordWithFaultDomainBoundaries() {
+    sweep("invariant sweep, Flexible", FLEXIBLE_SEEDS, InvariantSweepTest::drawFlexible);
+  }
+
+  private static void sweep(String label, int seeds, LongFunction<Drawn> drawer) {
     long started = System.nanoTime();
     int faulted = 0;
     int completed = 0;
     int faultsScripted = 0;
     int batches = 0;
     int replayed = 0;
-    int stride = Math.max(1, SEEDS / REPLAYED);
+    int stride = Math.max(1, seeds / REPLAYED);
     Map<Long, List<RolloutTruth.Violation>> broken = new TreeMap<>();
     Map<String, Integer> byInvariant = new TreeMap<>();
     List<String> reports = new ArrayList<>();
-    for (long seed = FROM; seed < FROM + SEEDS; seed++) {
-      Drawn d = draw(seed);
+    for (long seed = FROM; seed < FROM + seeds; seed++) {
+      Drawn d = drawer.apply(seed);
       SimulatedFleet fleet = SimulatedFleet.create(seed);
       Rollout r = run(d, fleet);
       Verdict verdict = check(d, fleet, r);
@@ -184,16 +233,16 @@ final class InvariantSweepTest {
         replayed++;
       }
     }
-    System.out.printf("invariant sweep: %,d seeds (%d completed, %d faulted), %,d batches executed, %,d faults "
-        + "scripted, %d replayed byte for byte, %d seeds breaking an invariant %s, %.1f s%n", SEEDS, completed,
+    System.out.printf("%s: %,d seeds (%d completed, %d faulted), %,d batches executed, %,d faults "
+        + "scripted, %d replayed byte for byte, %d seeds breaking an invariant %s, %.1f s%n", label, seeds, completed,
         faulted, batches, faultsScripted, replayed, broken.size(), byInvariant,
         (System.nanoTime() - started) / 1e9);
     assertThat(broken).as("seeds breaking an invariant, by the fleet's record:\n%s", String.join("\n", reports))
         .isEmpty();
-    if (SEEDS >= 100) {
-      assertThat(completed).as("the sweep exercises healthy runs").isGreaterThan(SEEDS / 10);
-      assertThat(faulted).as("the sweep exercises breaches").isGreaterThan(SEEDS / 10);
+    if (seeds >= 100) {
+      assertThat(completed).as("the sweep exercises healthy runs").isGreaterThan(seeds / 10);
+      assertThat(faulted).as("the sweep exercises breaches").isGreaterThan(seeds / 10);
     }
-    assertThat(replayed).isEqualTo(Math.min(REPLAYED, SEEDS));
+    assertThat(replayed).isEqualTo(Math.min(REPLAYED, seeds));
   }
 }

@@ -49,7 +49,8 @@ import org.jspecify.annotations.Nullable;
 final class RolloutTruth {
   static final String BATCH_SIZE = "batch-size";
   static final String ZONE = "batch-zone";
-  static final String UPDATE_DOMAINS = "update-domains";
+  /** Update-domain boundaries (Uniform), fault-domain boundaries (Flexible, which has no update domains). */
+  static final String UPDATE_DOMAINS = "domain-boundaries";
   static final String BUDGET = "before-batch-budget";
   static final String LOOK = "decision-look";
   static final String BREACH = "breach-stops";
@@ -135,8 +136,8 @@ final class RolloutTruth {
    * Each executed batch against the policy: at most {@code maxBatchInstancePercent} of the instances the rollout
    * started with (rounded down, at least one); without cross-zone upgrade in one zone; within update-domain
    * boundaries as README's design note defines them (a part of one update domain, or whole update domains, each
-   * pass of {@code prioritizeUnhealthyInstances} on its own); and the unhealthy budget held at the look the batch
-   * was decided from, by the fleet's truth.
+   * pass of {@code prioritizeUnhealthyInstances} on its own) — on a Flexible scale set fault-domain boundaries by the
+   * same rule; and the unhealthy budget held at the look the batch was decided from, by the fleet's truth.
    *
    * @return this
    */
@@ -145,11 +146,13 @@ final class RolloutTruth {
     int size = Math.max(1, atPlan.size() * policy.maxBatchInstancePercent() / 100);
     Map<String, String> domainOf = new HashMap<>();
     Map<String, Set<String>> domains = new HashMap<>();
+    boolean flexible = fleet.peek(id).isFlexible();
+    String kind = flexible ? "fault domain" : "update domain";
     for (Instance i : atPlan) {
       if (!i.runs(target) && !i.protectedFromUpgrade()) {
         String pass = policy.prioritizeUnhealthyInstances() && unhealthy(i.health()) ? "unhealthy first" : "";
         String zone = policy.enableCrossZoneUpgrade() ? "" : i.zone().toString();
-        String key = pass + "|" + zone + "|UD" + i.updateDomain();
+        String key = pass + "|" + zone + (flexible ? "|FD" + i.faultDomain() : "|UD" + i.updateDomain());
         domainOf.put(i.instanceId(), key);
         domains.computeIfAbsent(key, k -> new TreeSet<>()).add(i.instanceId());
       }
@@ -185,7 +188,7 @@ final class RolloutTruth {
           Set<String> missing = new TreeSet<>(domains.getOrDefault(key, Set.of()));
           missing.removeAll(c.instanceIds());
           if (!missing.isEmpty()) {
-            violate(UPDATE_DOMAINS, c + " takes part of update domain " + key + " (without " + missing
+            violate(UPDATE_DOMAINS, c + " takes part of " + kind + " " + key + " (without " + missing
                 + ") together with other domains " + keys);
           }
         }

@@ -43,6 +43,8 @@ final class ArmReads {
   static final String COMPUTE_API = "2025-04-01";
   /** The Compute Gallery API version the SDK (2.55.1) sends. */
   static final String GALLERY_API = "2024-03-03";
+  /** The management locks API version ({@code Microsoft.Authorization/locks}, Microsoft's examples' version). */
+  static final String LOCKS_API = "2016-09-01";
 
   private final HttpPipeline pipeline;
   private final String endpoint;

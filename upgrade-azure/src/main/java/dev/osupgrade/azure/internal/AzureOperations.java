@@ -30,6 +30,7 @@ import dev.osupgrade.azure.AzureFleet.Sleeper;
 import dev.osupgrade.fleet.HealthMonitoring;
 import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.InstanceIds;
+import dev.osupgrade.fleet.OrchestrationMode;
 import dev.osupgrade.fleet.ScaleSet;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.image.ImageReference;
@@ -78,8 +79,19 @@ public final class AzureOperations {
   private final HttpPipeline pipeline;
   private final Map<String, ComputeManagementClient> clients = new ConcurrentHashMap<>();
   private final Map<String, Instant> firstSeen = new ConcurrentHashMap<>();
-  /** What the last read of each scale set's model said: the image and the health source. */
+  /** What the last read of each scale set's model said: the image, the health source, the orchestration mode. */
   private final Map<ScaleSetId, ModelFacts> models = new ConcurrentHashMap<>();
+  /**
+   * The resource locks on each Flexible scale set's VMs, as last read: read with every full read ({@link #get}) and
+   * whenever ARM refused a change as {@code ScopeLocked}; listings in between use them.
+   */
+  private final Map<ScaleSetId, FlexibleMapper.Locks> locks = new ConcurrentHashMap<>();
+  /**
+   * Locks ARM itself reported when it refused a change ({@code ScopeLocked} names the locked scopes): kept for the
+   * adapter's life and added to every read of the locks, since a listing of locks that comes back empty cannot be
+   * told from one that was lost.
+   */
+  private final Map<ScaleSetId, FlexibleMapper.Locks> learned = new ConcurrentHashMap<>();
   private final ArmRetry retry;
   private final ArmReads reads;
   private final Clock clock;
@@ -142,9 +154,17 @@ public final class AzureOperations {
   public ScaleSet get(ScaleSetId id) {
     Require.nonNull(id, "id");
     ModelMapper.Vmss vmss = getScaleSet(id);
-    List<ModelMapper.Vm> vms = listVms(id);
-    ScaleSet scaleSet = read("scale set " + id, () -> ModelMapper.scaleSet(id, vmss, vms));
-    models.put(id, new ModelFacts(scaleSet.modelImage(), scaleSet.healthMonitoring()));
+    ScaleSet scaleSet;
+    if (ModelMapper.orchestration(vmss.inner()) == OrchestrationMode.FLEXIBLE) {
+      List<FlexibleMapper.Vm> vms = listFlexibleVms(id);
+      FlexibleMapper.Locks held = readLocks(id);
+      scaleSet = read("scale set " + id, () -> ModelMapper.scaleSet(id, vmss,
+          (model, health) -> FlexibleMapper.instances(vms, model, health, held)));
+    } else {
+      List<ModelMapper.Vm> vms = listVms(id);
+      scaleSet = read("scale set " + id, () -> ModelMapper.scaleSet(id, vmss, vms));
+    }
+    models.put(id, new ModelFacts(scaleSet.modelImage(), scaleSet.healthMonitoring(), scaleSet.orchestrationMode()));
     return scaleSet;
   }
 
@@ -161,6 +181,11 @@ public final class AzureOperations {
     ModelFacts facts = models.get(id);
     if (facts == null) {
       return get(id).instances();
+    }
+    if (facts.mode() == OrchestrationMode.FLEXIBLE) {
+      List<FlexibleMapper.Vm> vms = listFlexibleVms(id);
+      FlexibleMapper.Locks held = locks.containsKey(id) ? locks.get(id) : readLocks(id);
+      return read("instances of " + id, () -> FlexibleMapper.instances(vms, facts.image(), facts.health(), held));
     }
     List<ModelMapper.Vm> vms = listVms(id);
     return read("instances of " + id, () -> ModelMapper.instances(vms, facts.image(), facts.health()));
@@ -183,8 +208,11 @@ public final class AzureOperations {
     if (facts == null) {
       ModelMapper.Vmss vmss = getScaleSet(id);
       facts = read("scale set " + id, () -> new ModelFacts(ModelMapper.modelImage(vmss.inner()),
-          ModelMapper.healthMonitoring(vmss.inner().virtualMachineProfile())));
+          ModelMapper.healthMonitoring(vmss.inner().virtualMachineProfile()), ModelMapper.orchestration(vmss.inner())));
       models.put(id, facts);
+    }
+    if (facts.mode() == OrchestrationMode.FLEXIBLE) {
+      return flexibleInstance(id, instanceId, facts);
     }
     String what = "GET instance " + instanceId + " of " + id;
     ModelMapper.Vm vm;
@@ -208,8 +236,113 @@ public final class AzureOperations {
     return Optional.of(read(what, () -> ModelMapper.instances(List.of(vm), model.image(), model.health()).get(0)));
   }
 
+  /**
+   * Reads one VM of a Flexible scale set: one GET of the VM with {@code $expand=instanceView} (the VM API, as Azure's
+   * comparison of the orchestration modes says). A VM that does not exist, or is no member of the scale set any more
+   * (detached), is "no such instance".
+   */
+  private Optional<Instance> flexibleInstance(ScaleSetId id, String name, ModelFacts facts) {
+    String what = "GET VM " + name + " of " + id;
+    FlexibleMapper.Vm vm;
+    try {
+      vm = retry.call(CallKind.READ, what, () -> {
+        ArmReads.Answer answer = reads.object(reads.url(vmsPath(id) + "/" + name, "$expand=instanceView",
+            ArmReads.COMPUTE_API), what);
+        FlexibleMapper.Vm read = FlexibleMapper.vm(answer.text(), "the answer", what);
+        if (!read.name().equalsIgnoreCase(name)) {
+          throw ArmReads.unreadable(what, "it is VM " + read.name() + ", not " + name, null);
+        }
+        return read;
+      });
+    } catch (ResourceNotFoundException e) {
+      if (e.code().equalsIgnoreCase("ResourceGroupNotFound")) {
+        throw e;
+      }
+      return Optional.empty();
+    }
+    if (!FlexibleMapper.memberOf(vm, id)) {
+      return Optional.empty();
+    }
+    FlexibleMapper.Locks held = locks.containsKey(id) ? locks.get(id) : readLocks(id);
+    return Optional.of(read(what, () -> FlexibleMapper.instances(List.of(vm), facts.image(), facts.health(), held)
+        .get(0)));
+  }
+
+  /** The path of the resource group's virtual machines (a Flexible scale set's VMs live in its resource group). */
+  private static String vmsPath(ScaleSetId id) {
+    return "/subscriptions/" + id.subscriptionId() + "/resourceGroups/" + id.resourceGroup()
+        + "/providers/Microsoft.Compute/virtualMachines";
+  }
+
+  /**
+   * Lists a Flexible scale set's VMs, every page: {@code VirtualMachines_List} of the resource group with
+   * {@code $filter='virtualMachineScaleSet/id' eq '{id}'} and {@code $expand=instanceView} (health, power, fault
+   * domain of every VM in one paged listing, not one request per VM).
+   */
+  private List<FlexibleMapper.Vm> listFlexibleVms(ScaleSetId id) {
+    String what = "list VMs of " + id;
+    String filter = java.net.URLEncoder.encode("'virtualMachineScaleSet/id' eq '" + id.armId() + "'",
+        java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
+    return retry.call(CallKind.READ, what, () -> {
+      List<FlexibleMapper.Vm> vms = new ArrayList<>();
+      for (ArmReads.Item item : reads.list(reads.url(vmsPath(id), "$filter=" + filter + "&$expand=instanceView",
+          ArmReads.COMPUTE_API), what)) {
+        vms.add(FlexibleMapper.vm(item, what));
+      }
+      return vms;
+    });
+  }
+
+  /**
+   * Reads the resource group's locks as they apply to the scale set's VMs, adds those ARM reported in a refusal, and
+   * keeps them for the listings.
+   */
+  private FlexibleMapper.Locks readLocks(ScaleSetId id) {
+    String what = "list locks of resource group " + id.resourceGroup() + " (for " + id + ")";
+    FlexibleMapper.Locks read = retry.call(CallKind.READ, what, () -> FlexibleMapper.locks(reads.list(reads.url(
+        "/subscriptions/" + id.subscriptionId() + "/resourceGroups/" + id.resourceGroup()
+            + "/providers/Microsoft.Authorization/locks", "", ArmReads.LOCKS_API), what), id, what));
+    FlexibleMapper.Locks known = learned.get(id);
+    FlexibleMapper.Locks all = known == null ? read : read.with(known);
+    locks.put(id, all);
+    return all;
+  }
+
+  /** The ids of the scale set's instances now: its instance ids (Uniform), its VMs' names (Flexible). */
+  private Set<String> instanceIdsNow(ScaleSetId id) {
+    ModelFacts facts = models.get(id);
+    OrchestrationMode mode = facts != null ? facts.mode()
+        : read("scale set " + id, () -> ModelMapper.orchestration(getScaleSet(id).inner()));
+    Set<String> ids = new HashSet<>();
+    if (mode == OrchestrationMode.FLEXIBLE) {
+      listFlexibleVms(id).forEach(vm -> ids.add(vm.name()));
+    } else {
+      listVms(id).forEach(vm -> ids.add(vm.instanceId()));
+    }
+    return ids;
+  }
+
+  /**
+   * Runs a change; when ARM refuses it because a resource lock applies ({@code ScopeLocked}), forgets the locks read
+   * so far, so that the next listing reads them again.
+   */
+  private void lockAware(ScaleSetId id, Runnable change) {
+    try {
+      change.run();
+    } catch (CloudException e) {
+      if ("ScopeLocked".equalsIgnoreCase(e.code())) {
+        FlexibleMapper.Locks reported = FlexibleMapper.lockedBy(e.getMessage(), id);
+        learned.merge(id, reported, FlexibleMapper.Locks::with);
+        locks.remove(id);
+        LOG.log(System.Logger.Level.INFO, "{0}: ARM refused a change of a locked scope; kept as a lock: {1}", id,
+            reported);
+      }
+      throw e;
+    }
+  }
+
   /** The parts of a model that reading instances needs. */
-  private record ModelFacts(ImageReference image, HealthMonitoring health) {}
+  private record ModelFacts(ImageReference image, HealthMonitoring health, OrchestrationMode mode) {}
 
   private ModelMapper.Vmss getScaleSet(ScaleSetId id) {
     String what = "GET scale set " + id;
@@ -250,7 +383,7 @@ public final class AzureOperations {
     Require.nonNull(id, "id");
     Require.nonNull(image, "image");
     patchImage(id, image, null, "PATCH model image of " + id + " to " + image);
-    models.computeIfPresent(id, (k, facts) -> new ModelFacts(image, facts.health()));
+    models.computeIfPresent(id, (k, facts) -> new ModelFacts(image, facts.health(), facts.mode()));
   }
 
   private VirtualMachineScaleSetInner patchImage(ScaleSetId id, ImageReference image, @Nullable String ifMatch,
@@ -295,9 +428,10 @@ public final class AzureOperations {
     if (ids.isEmpty()) {
       return;
     }
-    retry.run(CallKind.IDEMPOTENT_WRITE, "POST manualupgrade of " + ids.size() + " instance(s) of " + id,
-        () -> client(id.subscriptionId()).getVirtualMachineScaleSets().beginUpdateInstances(id.resourceGroup(),
-            id.name(), new VirtualMachineScaleSetVMInstanceRequiredIDs().withInstanceIds(ids), Context.NONE));
+    lockAware(id, () -> retry.run(CallKind.IDEMPOTENT_WRITE, "POST manualupgrade of " + ids.size()
+        + " instance(s) of " + id, () -> client(id.subscriptionId()).getVirtualMachineScaleSets()
+            .beginUpdateInstances(id.resourceGroup(), id.name(),
+                new VirtualMachineScaleSetVMInstanceRequiredIDs().withInstanceIds(ids), Context.NONE)));
   }
 
   /**
@@ -436,10 +570,10 @@ public final class AzureOperations {
   }
 
   private void upgradeAndWait(ScaleSetId id, List<String> ids) {
-    retry.run(CallKind.IDEMPOTENT_WRITE, "POST manualupgrade of " + ids.size() + " instance(s) of " + id
-            + " (rollback, waiting for completion)",
+    lockAware(id, () -> retry.run(CallKind.IDEMPOTENT_WRITE, "POST manualupgrade of " + ids.size()
+            + " instance(s) of " + id + " (rollback, waiting for completion)",
         () -> client(id.subscriptionId()).getVirtualMachineScaleSets().updateInstances(id.resourceGroup(), id.name(),
-            new VirtualMachineScaleSetVMInstanceRequiredIDs().withInstanceIds(ids), Context.NONE));
+            new VirtualMachineScaleSetVMInstanceRequiredIDs().withInstanceIds(ids), Context.NONE)));
   }
 
   // ------------------------------------------------------------------------------------------ platform upgrade
@@ -619,8 +753,7 @@ public final class AzureOperations {
   public List<String> scaleOut(ScaleSetId id, int count) {
     Require.nonNull(id, "id");
     Require.atLeast("count", count, 1);
-    Set<String> before = new HashSet<>();
-    listVms(id).forEach(vm -> before.add(vm.instanceId()));
+    Set<String> before = instanceIdsNow(id);
     VirtualMachineScaleSetInner vmss = getScaleSet(id).inner();
     long capacity = vmss.sku() == null || vmss.sku().capacity() == null ? before.size() : vmss.sku().capacity();
     VirtualMachineScaleSetUpdate update = new VirtualMachineScaleSetUpdate()
@@ -630,9 +763,9 @@ public final class AzureOperations {
         () -> client(id.subscriptionId()).getVirtualMachineScaleSets()
             .update(id.resourceGroup(), id.name(), update, vmss.etag(), null, Context.NONE));
     List<String> created = new ArrayList<>();
-    for (ModelMapper.Vm vm : listVms(id)) {
-      if (!before.contains(vm.instanceId())) {
-        created.add(vm.instanceId());
+    for (String now : instanceIdsNow(id)) {
+      if (!before.contains(now)) {
+        created.add(now);
       }
     }
     return InstanceIds.sorted(created);
@@ -651,15 +784,15 @@ public final class AzureOperations {
     if (ids.isEmpty()) {
       return;
     }
-    Set<String> present = new HashSet<>();
-    listVms(id).forEach(vm -> present.add(vm.instanceId()));
+    Set<String> present = instanceIdsNow(id);
     List<String> existing = ids.stream().filter(present::contains).toList();
     if (existing.isEmpty()) {
       return;
     }
-    retry.run(CallKind.IDEMPOTENT_WRITE, "POST delete of " + existing.size() + " instance(s) of " + id,
+    lockAware(id, () -> retry.run(CallKind.IDEMPOTENT_WRITE, "POST delete of " + existing.size()
+            + " instance(s) of " + id,
         () -> client(id.subscriptionId()).getVirtualMachineScaleSets().deleteInstances(id.resourceGroup(), id.name(),
-            new VirtualMachineScaleSetVMInstanceRequiredIDs().withInstanceIds(existing), null, Context.NONE));
+            new VirtualMachineScaleSetVMInstanceRequiredIDs().withInstanceIds(existing), null, Context.NONE)));
   }
 
   // ------------------------------------------------------------------------------------------------- images

@@ -137,22 +137,22 @@ final class ModelMapper {
   }
 
   /**
-   * Reads a scale set and its instances.
+   * Reads a scale set, its instances mapped by a function of the model's image and health source (Uniform's scale
+   * set VMs, or Flexible's VMs).
    *
    * @param id the scale set's id
    * @param read the scale set as ARM returned it
-   * @param vms its instances as ARM listed them (with instance view)
+   * @param instances maps the instances, given the model's image and health source
    * @return the snapshot
    */
-  static ScaleSet scaleSet(ScaleSetId id, Vmss read, List<Vm> vms) {
+  static ScaleSet scaleSet(ScaleSetId id, Vmss read,
+      java.util.function.BiFunction<ImageReference, HealthMonitoring, List<Instance>> instances) {
     VirtualMachineScaleSetInner vmss = read.inner();
     ImageReference model = modelImage(vmss);
     HealthMonitoring health = healthMonitoring(vmss.virtualMachineProfile());
     List<Zone> zones = vmss.zones() == null ? List.of()
         : vmss.zones().stream().filter(ImageMapper::notBlank).map(z -> Zone.of(z.trim())).sorted().toList();
-    OrchestrationMode orchestration = vmss.orchestrationMode() != null
-        && "Flexible".equalsIgnoreCase(vmss.orchestrationMode().toString())
-        ? OrchestrationMode.FLEXIBLE : OrchestrationMode.UNIFORM;
+    OrchestrationMode orchestration = orchestration(vmss);
     String location = vmss.location();
     if (!ImageMapper.notBlank(location)) {
       throw new IllegalStateException("the scale set has no location");
@@ -167,7 +167,30 @@ final class ModelMapper {
     }
     return new ScaleSet(id, Region.of(location), zones, orchestration,
         upgradePolicy(vmss.upgradePolicy(), read.rawMode(), true), model, health, vmss.etag(),
-        instances(vms, model, health), tags);
+        instances.apply(model, health), tags);
+  }
+
+  /**
+   * Reads a scale set and its Uniform instances.
+   *
+   * @param id the scale set's id
+   * @param read the scale set as ARM returned it
+   * @param vms its instances as ARM listed them (with instance view)
+   * @return the snapshot
+   */
+  static ScaleSet scaleSet(ScaleSetId id, Vmss read, List<Vm> vms) {
+    return scaleSet(id, read, (model, health) -> instances(vms, model, health));
+  }
+
+  /**
+   * Reads a scale set's orchestration mode: {@code Flexible} (any case), else Uniform (ARM's default when absent).
+   *
+   * @param vmss the scale set
+   * @return the mode
+   */
+  static OrchestrationMode orchestration(VirtualMachineScaleSetInner vmss) {
+    return vmss.orchestrationMode() != null && "Flexible".equalsIgnoreCase(vmss.orchestrationMode().toString())
+        ? OrchestrationMode.FLEXIBLE : OrchestrationMode.UNIFORM;
   }
 
   /**
@@ -261,11 +284,25 @@ final class ModelMapper {
    */
   static HealthState health(@Nullable VirtualMachineScaleSetVMInstanceViewInner view, HealthMonitoring monitoring,
       ProvisioningState provisioning, PowerState power) {
-    String code = healthCode(view);
+    return health(healthCode(view), view != null, monitoring, provisioning, power);
+  }
+
+  /**
+   * The instance's health from what an instance view (of a scale set VM, or of a VM) says.
+   *
+   * @param code the {@code vmHealth.status.code} reported, or null
+   * @param hasView whether there is an instance view at all
+   * @param monitoring the scale set's health source
+   * @param provisioning the instance's provisioning state
+   * @param power its power state
+   * @return the health
+   */
+  static HealthState health(@Nullable String code, boolean hasView, HealthMonitoring monitoring,
+      ProvisioningState provisioning, PowerState power) {
     if (code != null) {
       return HealthState.fromAzure(code);
     }
-    if (view == null) {
+    if (!hasView) {
       return HealthState.UNKNOWN;
     }
     boolean settling = provisioning == ProvisioningState.CREATING || provisioning == ProvisioningState.UPDATING
@@ -287,9 +324,20 @@ final class ModelMapper {
    */
   static ProvisioningState provisioningState(@Nullable String property,
       @Nullable VirtualMachineScaleSetVMInstanceViewInner view) {
+    return provisioningState(property, view == null ? null : view.statuses());
+  }
+
+  /**
+   * Reads a provisioning state: the property, else the {@code ProvisioningState/…} status of an instance view.
+   *
+   * @param property {@code properties.provisioningState}, or null
+   * @param statuses the instance view's statuses, or null
+   * @return the state ({@code UPDATING} for one the adapter does not know, or none)
+   */
+  static ProvisioningState provisioningState(@Nullable String property, @Nullable List<InstanceViewStatus> statuses) {
     String text = property;
-    if (!ImageMapper.notBlank(text) && view != null && view.statuses() != null) {
-      text = statusSuffix(view.statuses(), "ProvisioningState/");
+    if (!ImageMapper.notBlank(text) && statuses != null) {
+      text = statusSuffix(statuses, "ProvisioningState/");
     }
     if (!ImageMapper.notBlank(text)) {
       return ProvisioningState.UPDATING;
@@ -308,7 +356,17 @@ final class ModelMapper {
 
   /** Reads the power state from the instance view's {@code PowerState/…} status. */
   static PowerState powerState(@Nullable VirtualMachineScaleSetVMInstanceViewInner view) {
-    String text = view == null || view.statuses() == null ? null : statusSuffix(view.statuses(), "PowerState/");
+    return powerState(view == null ? null : view.statuses());
+  }
+
+  /**
+   * Reads the power state from an instance view's {@code PowerState/…} status.
+   *
+   * @param statuses the statuses, or null
+   * @return the state ({@code UNKNOWN} when none says)
+   */
+  static PowerState powerState(@Nullable List<InstanceViewStatus> statuses) {
+    String text = statuses == null ? null : statusSuffix(statuses, "PowerState/");
     if (text == null) {
       return PowerState.UNKNOWN;
     }
@@ -321,7 +379,7 @@ final class ModelMapper {
     };
   }
 
-  private static @Nullable String statusSuffix(List<InstanceViewStatus> statuses, String prefix) {
+  static @Nullable String statusSuffix(List<InstanceViewStatus> statuses, String prefix) {
     for (InstanceViewStatus s : statuses) {
       if (s != null && s.code() != null && s.code().regionMatches(true, 0, prefix, 0, prefix.length())) {
         return s.code().substring(prefix.length());

@@ -88,6 +88,15 @@ import org.jspecify.annotations.Nullable;
  *       shaped like Microsoft's {@code VirtualMachineScaleSetVM_Get} examples (no top-level {@code instanceId}); 404
  *       {@code NotFound} "The entity was not found in this Azure location." for an instance the scale set does not
  *       have</td></tr>
+ *   <tr><td>GET {@code …/resourceGroups/{rg}/providers/Microsoft.Compute/virtualMachines?$filter='virtualMachineScaleSet/id'
+ *       eq '…'&$expand=instanceView} (Flexible)</td><td>{@code listInstances}</td><td>200, the scale set's VMs shaped
+ *       like Microsoft's {@code VirtualMachine_List} example, paged like the instance list; the scale-set VM API on a
+ *       Flexible scale set is answered 501</td></tr>
+ *   <tr><td>GET {@code …/virtualMachines/{name}?$expand=instanceView} (Flexible)</td><td>{@code instance}</td><td>200;
+ *       404 {@code ResourceNotFound} for a VM no Flexible scale set of the group has</td></tr>
+ *   <tr><td>GET {@code …/resourceGroups/{rg}/providers/Microsoft.Authorization/locks}</td><td>(the VMs' locks)</td>
+ *       <td>200, one lock per locked VM with its full id, shaped like Microsoft's
+ *       {@code ManagementLocks_ListAtResourceGroupLevel} example</td></tr>
  *   <tr><td>POST {@code manualupgrade}</td><td>{@code upgradeInstances}</td><td>202 with {@code Azure-AsyncOperation}
  *       and {@code Location} ({@link LroAnswer#ACCEPTED}, default) or 200 ({@link LroAnswer#DONE})</td></tr>
  *   <tr><td>POST {@code osRollingUpgrade}</td><td>{@code startOsUpgrade}</td><td>202 with
@@ -169,6 +178,13 @@ public final class ArmEmulator implements ResponseDefinitionTransformerV2 {
       + "Microsoft\\.Compute/skus$");
   private static final Pattern USAGES = Pattern.compile("(?i)^/subscriptions/([^/]+)/providers/"
       + "Microsoft\\.Compute/locations/([^/]+)/usages$");
+  private static final Pattern VMS = Pattern.compile("(?i)^/subscriptions/([^/]+)/resourceGroups/([^/]+)"
+      + "/providers/Microsoft\\.Compute/virtualMachines(?:/([^/]+))?$");
+  private static final Pattern LOCKS = Pattern.compile("(?i)^/subscriptions/([^/]+)/resourceGroups/([^/]+)"
+      + "/providers/Microsoft\\.Authorization/locks$");
+  private static final Pattern SCALE_SET_FILTER = Pattern.compile("(?i)^\\s*'virtualMachineScaleSet/id'\\s+eq\\s+'"
+      + "(/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\\.Compute/virtualMachineScaleSets/[^/']+)'"
+      + "\\s*$");
 
   /** How a long-running call is answered. */
   public enum LroAnswer {
@@ -451,7 +467,117 @@ public final class ArmEmulator implements ResponseDefinitionTransformerV2 {
     if (m.matches() && call.is(RequestMethod.GET)) {
       return usages(w, Region.of(m.group(2)));
     }
+    m = VMS.matcher(call.path);
+    if (m.matches() && call.is(RequestMethod.GET)) {
+      return m.group(3) == null ? listFlexibleVms(call, w, m.group(1), m.group(2))
+          : flexibleVm(call, w, m.group(1), m.group(2), m.group(3));
+    }
+    m = LOCKS.matcher(call.path);
+    if (m.matches() && call.is(RequestMethod.GET)) {
+      return locks(call, w, m.group(1), m.group(2));
+    }
     return notEmulated(call);
+  }
+
+  // --------------------------------------------------------------------------------------- Flexible's VMs
+
+  /**
+   * {@code VirtualMachines_List} of a resource group: with {@code $filter='virtualMachineScaleSet/id' eq '…'} the VMs
+   * of that Flexible scale set (its {@code listInstances}), shaped like Microsoft's {@code VirtualMachine_Get} /
+   * {@code VirtualMachine_List} examples, paged ({@link #vmPageSize}). {@code $expand=instanceView} without a valid
+   * {@code $filter} is 400, as the specification says it may only come with one; without a filter the VMs of every
+   * Flexible scale set of the group are listed (no instance view), read without counting a port call.
+   */
+  private ResponseDefinition listFlexibleVms(Call call, SimulatedFleet w, String subscription, String group) {
+    String filter = call.query("$filter");
+    String expand = call.query("$expand");
+    boolean withView = expand != null && expand.toLowerCase(Locale.ROOT).contains("instanceview");
+    String token = call.query("$skiptoken");
+    List<Object[]> vms = new ArrayList<>();
+    if (filter == null) {
+      if (withView) {
+        return answer(400, ArmJson.error("InvalidParameter", "The $expand=instanceView option can only be "
+            + "specified along with a valid $filter option."));
+      }
+      for (ScaleSetId id : flexibleScaleSets(w, subscription, group)) {
+        ScaleSet s = w.peek(id);
+        s.instances().forEach(i -> vms.add(new Object[] {s, i}));
+      }
+    } else {
+      Matcher f = SCALE_SET_FILTER.matcher(filter);
+      if (!f.matches()) {
+        return answer(400, ArmJson.error("InvalidParameter", "The value of parameter $filter is invalid: '" + filter
+            + "'. Allowed value is 'virtualMachineScaleSet/id' eq '<scale set id>'."));
+      }
+      ScaleSetId id = ScaleSetId.parse(f.group(1));
+      if (!id.subscriptionId().equalsIgnoreCase(subscription) || !id.resourceGroup().equalsIgnoreCase(group)) {
+        return page(call, List.of(), token, vmPageSize, x -> ArmJson.MAPPER.createObjectNode(), "");
+      }
+      ScaleSet model = w.peek(id);
+      if (!model.isFlexible()) {
+        return page(call, List.of(), token, vmPageSize, x -> ArmJson.MAPPER.createObjectNode(), "");
+      }
+      List<Instance> instances = token == null ? w.listInstances(id) : model.instances();
+      instances.stream().sorted((a, b) -> InstanceIds.ORDER.compare(a.instanceId(), b.instanceId()))
+          .forEach(i -> vms.add(new Object[] {model, i}));
+    }
+    String keep = (filter == null ? "" : "$filter=" + filter) + (expand == null ? ""
+        : (filter == null ? "" : "&") + "$expand=" + expand);
+    return page(call, vms, token, vmPageSize, pair -> {
+      ObjectNode vm = ArmJson.flexibleVm((ScaleSet) pair[0], (Instance) pair[1]);
+      if (!withView) {
+        ((ObjectNode) vm.get("properties")).remove("instanceView");
+      }
+      return vm;
+    }, keep);
+  }
+
+  /**
+   * {@code VirtualMachines_Get} of a VM of a Flexible scale set ({@code instance} of the simulator); 404
+   * {@code ResourceNotFound} for a VM no Flexible scale set of the group has.
+   */
+  private ResponseDefinition flexibleVm(Call call, SimulatedFleet w, String subscription, String group, String name) {
+    for (ScaleSetId id : flexibleScaleSets(w, subscription, group)) {
+      if (w.peek(id).instance(name).isPresent()) {
+        Optional<Instance> found = w.instance(id, name);
+        if (found.isPresent()) {
+          ObjectNode vm = ArmJson.flexibleVm(w.peek(id), found.get());
+          String expand = call.query("$expand");
+          if (expand == null || !expand.toLowerCase(Locale.ROOT).contains("instanceview")) {
+            ((ObjectNode) vm.get("properties")).remove("instanceView");
+          }
+          return ok(vm);
+        }
+      }
+    }
+    return answer(404, ArmJson.error("ResourceNotFound", "The Resource 'Microsoft.Compute/virtualMachines/" + name
+        + "' under resource group '" + group + "' was not found. For more details please go to "
+        + "https://aka.ms/ARMResourceNotFoundFix"));
+  }
+
+  /**
+   * {@code ManagementLocks_ListAtResourceGroupLevel}: one lock per locked VM of the group's Flexible scale sets, shaped
+   * like Microsoft's example with the lock's full id (the VM's resource id, then
+   * {@code /providers/Microsoft.Authorization/locks/{name}}), as ARM returns it. Read without counting a port call.
+   */
+  private ResponseDefinition locks(Call call, SimulatedFleet w, String subscription, String group) {
+    List<Object[]> locked = new ArrayList<>();
+    for (ScaleSetId id : flexibleScaleSets(w, subscription, group)) {
+      ScaleSet s = w.peek(id);
+      for (Instance i : s.instances()) {
+        if (i.lock() != dev.osupgrade.fleet.ResourceLock.NONE) {
+          locked.add(new Object[] {s, i});
+        }
+      }
+    }
+    return page(call, locked, call.query("$skiptoken"), listPageSize,
+        pair -> ArmJson.lock(((ScaleSet) pair[0]).identity(((Instance) pair[1]).instanceId()).resourceId(),
+            ((Instance) pair[1]).lock()), "");
+  }
+
+  private static List<ScaleSetId> flexibleScaleSets(SimulatedFleet w, String subscription, String group) {
+    return w.scaleSetIds().stream().filter(id -> id.subscriptionId().equalsIgnoreCase(subscription)
+        && id.resourceGroup().equalsIgnoreCase(group) && w.peek(id).isFlexible()).toList();
   }
 
   private ResponseDefinition scaleSet(Call call, SimulatedFleet w, ScaleSetId id, String suffix) {
@@ -466,7 +592,7 @@ public final class ArmEmulator implements ResponseDefinitionTransformerV2 {
       }
       case "/virtualmachines" -> {
         if (call.is(RequestMethod.GET)) {
-          return listInstances(call, w, id);
+          return w.peek(id).isFlexible() ? flexibleNotEmulated(call) : listInstances(call, w, id);
         }
       }
       case "/manualupgrade" -> {
@@ -537,7 +663,7 @@ public final class ArmEmulator implements ResponseDefinitionTransformerV2 {
       default -> {
         Matcher vm = ONE_VM.matcher(call.path);
         if (vm.find() && call.is(RequestMethod.GET)) {
-          return instance(call, w, id, vm.group(1));
+          return w.peek(id).isFlexible() ? flexibleNotEmulated(call) : instance(call, w, id, vm.group(1));
         }
         // anything else falls through to 501
       }
@@ -876,7 +1002,8 @@ public final class ArmEmulator implements ResponseDefinitionTransformerV2 {
       value.add(render.apply(item));
     }
     if (to < items.size()) {
-      root.put("nextLink", call.base + call.path + "?" + (keepQuery.isEmpty() ? "" : enc(keepQuery) + "&")
+      root.put("nextLink", call.base + call.path + "?" + (keepQuery.isEmpty() ? ""
+          : String.join("&", java.util.Arrays.stream(keepQuery.split("&")).map(ArmEmulator::enc).toList()) + "&")
           + "$skiptoken=" + to + "&api-version=" + enc(call.apiVersion()));
     }
     return ok(root);
@@ -890,6 +1017,13 @@ public final class ArmEmulator implements ResponseDefinitionTransformerV2 {
 
   private static ResponseDefinition ok(JsonNode body) {
     return answer(200, ArmJson.write(body));
+  }
+
+  /** The scale-set VM API on a Flexible scale set: the adapter must read its VMs with the VM API instead. */
+  private static ResponseDefinition flexibleNotEmulated(Call call) {
+    return answer(501, ArmJson.error("NotEmulated", "the ARM emulator does not answer the scale-set VM API for a "
+        + "Flexible scale set (" + call.method + " " + call.path + "): its instances are read with the VM API "
+        + "(VirtualMachines_List with a $filter on the scale set, VirtualMachines_Get)"));
   }
 
   private static ResponseDefinition notEmulated(Call call) {

@@ -101,7 +101,7 @@ public enum ArmFault {
       case UNKNOWN_ENUM -> switch (op) {
         case GET_SCALE_SET, LIST_VMS, LIST_VMS_NEXT, GET_VM, PATCH_MODEL_IMAGE, PATCH_ROLLBACK_MODEL, PATCH_RESTORE_MODEL,
             PATCH_UPGRADE_POLICY, PATCH_CAPACITY, POLL_OPERATION, GET_ROLLING_UPGRADE_LATEST, GET_OS_UPGRADE_HISTORY,
-            GET_GALLERY_VERSION -> true;
+            GET_GALLERY_VERSION, GET_LOCKS -> true;
         default -> false;
       };
       default -> true;

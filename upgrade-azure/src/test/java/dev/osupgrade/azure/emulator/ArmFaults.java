@@ -95,6 +95,10 @@ public final class ArmFaults implements ResponseDefinitionTransformerV2 {
   private static final Pattern SKUS = Pattern.compile("(?i)^/subscriptions/[^/]+/providers/Microsoft\\.Compute/skus$");
   private static final Pattern USAGES = Pattern.compile("(?i)^/subscriptions/[^/]+/providers/"
       + "Microsoft\\.Compute/locations/[^/]+/usages$");
+  private static final Pattern RESOURCE_GROUP_VMS = Pattern.compile("(?i)^/subscriptions/[^/]+/resourceGroups/[^/]+"
+      + "/providers/Microsoft\\.Compute/virtualMachines(/[^/]+)?$");
+  private static final Pattern LOCKS = Pattern.compile("(?i)^/subscriptions/[^/]+/resourceGroups/[^/]+"
+      + "/providers/Microsoft\\.Authorization/locks$");
 
   /** One rule: which requests, which fault, how often. */
   public final class Rule {
@@ -591,6 +595,15 @@ public final class ArmFaults implements ResponseDefinitionTransformerV2 {
     if (USAGES.matcher(path).matches()) {
       return ArmOp.GET_USAGES;
     }
+    m = RESOURCE_GROUP_VMS.matcher(path);
+    if (m.matches()) {
+      // a Flexible scale set's VMs, through the VM API
+      return m.group(1) != null ? ArmOp.GET_VM
+          : query(request, "$skiptoken") == null ? ArmOp.LIST_VMS : ArmOp.LIST_VMS_NEXT;
+    }
+    if (LOCKS.matcher(path).matches()) {
+      return ArmOp.GET_LOCKS;
+    }
     return ArmOp.OTHER;
   }
 
@@ -747,6 +760,7 @@ public final class ArmFaults implements ResponseDefinitionTransformerV2 {
         JsonNode target = null;
         for (JsonNode item : items) {
           changed |= replace(item.path("properties").path("runningStatus"), "code", "Paused");
+          changed |= replace(item.path("properties"), "level", "Frozen"); // a lock level from a newer API
           JsonNode health = item.path("properties").path("instanceView").path("vmHealth").path("status");
           // one instance's health is enough: the first that is not healthy (one in flight), else the first
           if (health.has("code") && (target == null || (isHealthy(target) && !isHealthy(health)))) {

@@ -9,6 +9,7 @@ import dev.osupgrade.fleet.HealthState;
 import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.PowerState;
 import dev.osupgrade.fleet.ProvisioningState;
+import dev.osupgrade.fleet.ResourceLock;
 import dev.osupgrade.fleet.ScaleSet;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.image.ImageReference;
@@ -146,7 +147,12 @@ final class ArmJson {
       settings.put("intervalInSeconds", 5);
       settings.put("numberOfProbes", 1);
     }
-    p.put("orchestrationMode", "Uniform");
+    p.put("orchestrationMode", s.orchestrationMode().azureName());
+    if (s.isFlexible()) {
+      // Flexible: the fault domains the VMs report (1 is max spreading, and every zonal Flexible scale set's count)
+      p.put("platformFaultDomainCount", Math.max(1, s.instances().stream().mapToInt(Instance::faultDomain).max()
+          .orElse(0) + 1));
+    }
     p.put("provisioningState", provisioningState);
     p.put("overprovision", false);
     p.put("singlePlacementGroup", false);
@@ -275,6 +281,97 @@ final class ArmJson {
     protection.put("protectFromScaleSetActions", i.protectedFromUpgrade());
     p.putObject("storageProfile").set("imageReference", instanceImage(i.image(), s.modelImage()));
     return vm;
+  }
+
+  /**
+   * One VM of a Flexible scale set as {@code VirtualMachines_List} / {@code VirtualMachines_Get} with
+   * {@code $expand=instanceView} return it, shaped like Microsoft's {@code VirtualMachine_Get} and
+   * {@code VirtualMachine_List_MaximumSet_Gen} examples: a resource of type {@code Microsoft.Compute/virtualMachines}
+   * named by the VM's name, its {@code virtualMachineScaleSet} reference, {@code platformFaultDomain}, the image
+   * reference ({@link #instanceImage}), and an instance view like {@code VirtualMachine_Get_InstanceView}'s with
+   * {@code vmHealth} when the scale set has the Application Health extension. No {@code latestModelApplied} (a VM has
+   * none) and no {@code protectionPolicy} (a Flexible VM's protection is a resource lock, see {@link #lock}).
+   *
+   * @param s the scale set
+   * @param i the instance
+   * @return the VM
+   */
+  static ObjectNode flexibleVm(ScaleSet s, Instance i) {
+    ScaleSetId id = s.id();
+    String resourceId = s.identity(i.instanceId()).resourceId();
+    ObjectNode vm = MAPPER.createObjectNode();
+    vm.put("name", i.instanceId());
+    vm.put("id", resourceId);
+    vm.put("type", "Microsoft.Compute/virtualMachines");
+    vm.put("location", s.region().name());
+    if (!i.zone().isRegional()) {
+      vm.putArray("zones").add(i.zone().name());
+    }
+    ObjectNode p = vm.putObject("properties");
+    p.put("vmId", UUID.nameUUIDFromBytes(resourceId.getBytes(java.nio.charset.StandardCharsets.UTF_8)).toString());
+    p.putObject("hardwareProfile").put("vmSize", VM_SIZE);
+    ObjectNode storage = p.putObject("storageProfile");
+    storage.set("imageReference", instanceImage(i.image(), s.modelImage()));
+    ObjectNode osDisk = storage.putObject("osDisk");
+    osDisk.put("osType", "Linux");
+    osDisk.put("name", i.instanceId() + "_OsDisk_1");
+    osDisk.put("createOption", "FromImage");
+    osDisk.put("caching", "ReadWrite");
+    osDisk.put("deleteOption", "Delete");
+    ObjectNode os = p.putObject("osProfile");
+    os.put("computerName", i.instanceId().replace("_", ""));
+    os.put("adminUsername", "azureuser");
+    p.putObject("networkProfile").putArray("networkInterfaces").addObject().put("id", "/subscriptions/"
+        + id.subscriptionId() + "/resourceGroups/" + id.resourceGroup() + "/providers/Microsoft.Network/"
+        + "networkInterfaces/" + i.instanceId() + "-nic");
+    p.putObject("virtualMachineScaleSet").put("id", id.armId());
+    p.put("platformFaultDomain", i.faultDomain());
+    p.put("provisioningState", provisioning(i.provisioningState()));
+    ObjectNode view = p.putObject("instanceView");
+    view.put("platformFaultDomain", i.faultDomain());
+    view.put("computerName", i.instanceId().replace("_", ""));
+    view.put("osName", "ubuntu");
+    view.put("hyperVGeneration", "V2");
+    ArrayNode statuses = view.putArray("statuses");
+    ObjectNode ps = statuses.addObject();
+    ps.put("code", "ProvisioningState/" + provisioning(i.provisioningState()).toLowerCase(Locale.ROOT));
+    ps.put("level", i.provisioningState() == ProvisioningState.FAILED ? "Error" : "Info");
+    ps.put("displayStatus", "Provisioning " + provisioning(i.provisioningState()).toLowerCase(Locale.ROOT));
+    if (i.powerState() != PowerState.UNKNOWN) {
+      ObjectNode power = statuses.addObject();
+      String state = i.powerState().name().toLowerCase(Locale.ROOT);
+      power.put("code", "PowerState/" + state);
+      power.put("level", "Info");
+      power.put("displayStatus", "VM " + state);
+    }
+    if (s.healthMonitoring().applicationHealthExtension()) {
+      ObjectNode status = view.putObject("vmHealth").putObject("status");
+      String health = i.health().name().toLowerCase(Locale.ROOT);
+      status.put("code", i.healthCode() != null ? i.healthCode() : "HealthState/" + health);
+      status.put("level", i.health() == HealthState.HEALTHY || i.health() == HealthState.INITIALIZING ? "Info"
+          : "Warning");
+      status.put("displayStatus", "The VM health is " + health);
+    }
+    p.put("timeCreated", "2026-01-04T00:00:00+00:00");
+    return vm;
+  }
+
+  /**
+   * One management lock, as {@code ManagementLocks_ListAtResourceGroupLevel} lists it: Microsoft's example's shape
+   * with the full id ARM gives a lock (its scope, then {@code /providers/Microsoft.Authorization/locks/{name}}).
+   *
+   * @param scope the locked resource's id
+   * @param level the lock
+   * @return the lock
+   */
+  static ObjectNode lock(String scope, ResourceLock level) {
+    String name = "lock-" + scope.substring(scope.lastIndexOf('/') + 1);
+    ObjectNode n = MAPPER.createObjectNode();
+    n.putObject("properties").put("level", level.azureName());
+    n.put("id", scope + "/providers/Microsoft.Authorization/locks/" + name);
+    n.put("type", "Microsoft.Authorization/locks");
+    n.put("name", name);
+    return n;
   }
 
   static String provisioning(ProvisioningState state) {

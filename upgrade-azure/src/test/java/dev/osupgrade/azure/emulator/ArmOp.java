@@ -10,12 +10,20 @@ package dev.osupgrade.azure.emulator;
 public enum ArmOp {
   /** {@code GET} the scale set (the SDK also sends one at the end of each PATCH it polled). */
   GET_SCALE_SET("getVmss"),
-  /** {@code GET virtualMachines}, first page. */
+  /**
+   * {@code GET virtualMachines}, first page: the scale-set VM list (Uniform), or the VM list of the resource group
+   * filtered on the scale set (Flexible).
+   */
   LIST_VMS("listVms"),
   /** {@code GET virtualMachines}, a page after the first ({@code $skiptoken}). */
   LIST_VMS_NEXT("listVms+"),
-  /** {@code GET virtualMachines/{instanceId}}: one instance (a rollout's look at an instance its listing lacked). */
+  /**
+   * {@code GET virtualMachines/{instanceId}}: one instance (a rollout's look at an instance its listing lacked); for a
+   * Flexible scale set the VM API's {@code GET …/virtualMachines/{name}}.
+   */
   GET_VM("getVm"),
+  /** {@code GET …/providers/Microsoft.Authorization/locks} of a resource group (a Flexible scale set's protection). */
+  GET_LOCKS("locks"),
   /** {@code PATCH} of the model image outside a rollback (the rollout's model change, or a revert). */
   PATCH_MODEL_IMAGE("patchImg"),
   /** {@code PATCH} of the model to an older image with {@code If-Match}: the rollback's first PATCH. */
@@ -85,7 +93,7 @@ public enum ArmOp {
   public boolean isListing() {
     return switch (this) {
       case LIST_VMS, LIST_VMS_NEXT, GET_OS_UPGRADE_HISTORY, GET_GALLERY_VERSIONS, GET_USAGES, GET_SKUS,
-          GET_MARKETPLACE_VERSIONS -> true;
+          GET_MARKETPLACE_VERSIONS, GET_LOCKS -> true;
       default -> false;
     };
   }

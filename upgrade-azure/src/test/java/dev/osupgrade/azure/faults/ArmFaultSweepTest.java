@@ -71,6 +71,13 @@ import org.junit.jupiter.api.io.TempDir;
  * in one line. {@code -Darmsweep.only=REGEX} sweeps the fault classes whose
  * names match; {@code -Darmsweep.lanes=1} runs one rollout at a time (by default two run at once, each on its own
  * server).
+ *
+ * <p>A second matrix sweeps a Flexible scale set ({@link Scenario#FLEXIBLE_ROLLBACK}, {@link Scenario#FLEXIBLE_SURGE})
+ * on the operations whose requests differ from Uniform's: the VM listing and the read of one VM (the VM API), the
+ * resource group's locks, and the calls that name VMs ({@code manualupgrade} forward and in the rollback,
+ * {@code delete}). The others (the scale set's GET and PATCHes, the operation polls, usages, SKUs) are the same
+ * requests in both modes and are swept once, in the Uniform matrix; the Flexible matrix draws its restarts from a
+ * stream of its own, so that the Uniform matrix prints as before.
  */
 final class ArmFaultSweepTest {
   /** How many matching requests each cell's fault spoils before it is lifted. */
@@ -148,14 +155,30 @@ final class ArmFaultSweepTest {
   @Test
   @Timeout(value = 10, unit = TimeUnit.MINUTES)
   void sweep_everyFaultOnEveryOperation_endsLikeFaultFreeOrStallsResumably() throws Exception {
+    sweep("ARM fault sweep", SEED, stores -> columns(stores, Scenario.ROLLBACK, Scenario.SURGE, null));
+  }
+
+  /** The operations a Flexible scale set sends differently: its reads through the VM API and locks, its VM names. */
+  private static final java.util.Set<ArmOp> FLEXIBLE_OPS = java.util.EnumSet.of(ArmOp.LIST_VMS, ArmOp.LIST_VMS_NEXT,
+      ArmOp.GET_VM, ArmOp.GET_LOCKS, ArmOp.POST_MANUAL_UPGRADE, ArmOp.POST_ROLLBACK_UPGRADE, ArmOp.POST_DELETE);
+
+  @Test
+  @Timeout(value = 10, unit = TimeUnit.MINUTES)
+  void sweep_flexibleScaleSet_everyFaultOnItsOwnOperations_endsLikeFaultFreeOrStallsResumably() throws Exception {
+    sweep("ARM fault sweep, Flexible", SEED ^ 0xF1E7L, stores -> columns(stores, Scenario.FLEXIBLE_ROLLBACK,
+        Scenario.FLEXIBLE_SURGE, FLEXIBLE_OPS));
+  }
+
+  private void sweep(String label, long restartSeed,
+      java.util.function.Function<StoreDirectories, List<Column>> columnsOf) throws Exception {
     boolean strict = Boolean.parseBoolean(System.getProperty("armsweep.strict", "true"));
     String only = System.getProperty("armsweep.only");
 
     long started = System.nanoTime();
     long cpuStarted = processCpuNanos();
-    SplittableRandom restarts = new SplittableRandom(SEED);
+    SplittableRandom restarts = new SplittableRandom(restartSeed);
     try (StoreDirectories stores = new StoreDirectories(temp)) {
-      List<Column> columns = columns(stores);
+      List<Column> columns = columnsOf.apply(stores);
       Map<ArmFault, Map<ArmOp, Future<Cell>>> futures = new EnumMap<>(ArmFault.class);
       BlockingQueue<Lane> lanes = new LinkedBlockingQueue<>(LANES > 1 ? List.of(FIRST, SECOND) : List.of(FIRST));
       ExecutorService pool = Executors.newFixedThreadPool(lanes.size());
@@ -198,9 +221,9 @@ final class ArmFaultSweepTest {
         }
         long seconds = (System.nanoTime() - started) / 1_000_000_000L;
         long cpuSeconds = (processCpuNanos() - cpuStarted) / 1_000_000_000L;
-        String report = report(columns, matrix, runs);
+        String report = report(label, columns, matrix, runs, restartSeed);
         System.out.println(report);
-        System.out.printf(Locale.ROOT, "ARM fault sweep took %d s on %d lanes (%d s of CPU)%n", seconds, lanes.size(),
+        System.out.printf(Locale.ROOT, "%s took %d s on %d lanes (%d s of CPU)%n", label, seconds, lanes.size(),
             cpuSeconds);
 
         List<String> wrong = new ArrayList<>();
@@ -219,48 +242,77 @@ final class ArmFaultSweepTest {
     }
   }
 
-  /** The fault-free runs, asserted against their own scenario, and the columns their requests give. */
-  private List<Column> columns(StoreDirectories stores) {
+  /**
+   * The fault-free runs, asserted against their own scenario, and the columns their requests give (all of them, or
+   * those of {@code only}).
+   */
+  private List<Column> columns(StoreDirectories stores, Scenario rollbackScenario, Scenario surgeScenario,
+      java.util.@Nullable Set<ArmOp> only) {
     List<Column> out = new ArrayList<>();
-    RunFacts rollback = baseline(Scenario.ROLLBACK, ArmEmulator.DEFAULT_VM_PAGE_SIZE, null, stores);
+    boolean flexible = rollbackScenario.mode() == dev.osupgrade.fleet.OrchestrationMode.FLEXIBLE;
+    RunFacts rollback = baseline(rollbackScenario, ArmEmulator.DEFAULT_VM_PAGE_SIZE, null, stores);
     Map<ArmOp, Integer> counts = FIRST.faults.requestCounts();
+    Scenario.World made = rollbackScenario.create();
+    List<String> created = made.fleet().createdInstanceIds(made.web());
     assertThat(rollback.status()).isEqualTo(RolloutStatus.COMPLETED);
-    assertThat(rollback.progress()).isEqualTo(new UpgradeProgress(9, 1, 0, 0));
-    assertThat(rollback.images().get("7")).isEqualTo(Scenario.V1);
+    assertThat(rollback.images().get(created.get(7))).isEqualTo(Scenario.V1);
+    if (flexible) {
+      assertThat(rollback.progress()).as("the locked VM is left out").isEqualTo(new UpgradeProgress(8, 1, 0, 0));
+      assertThat(rollback.images().get(created.get(3))).as("the locked VM").isEqualTo(Scenario.V1);
+      assertThat(counts).containsKeys(ArmOp.GET_LOCKS);
+    } else {
+      assertThat(rollback.progress()).isEqualTo(new UpgradeProgress(9, 1, 0, 0));
+    }
     assertThat(counts).containsKeys(ArmOp.PATCH_ROLLBACK_MODEL, ArmOp.POST_ROLLBACK_UPGRADE,
         ArmOp.PATCH_RESTORE_MODEL).doesNotContainKey(ArmOp.GET_VM);
     counts.forEach((op, n) -> {
-      if (op != ArmOp.OTHER) {
-        out.add(new Column(op, Scenario.ROLLBACK, ArmEmulator.DEFAULT_VM_PAGE_SIZE, null, n, rollback));
+      if (op != ArmOp.OTHER && (only == null || only.contains(op))) {
+        out.add(new Column(op, rollbackScenario, ArmEmulator.DEFAULT_VM_PAGE_SIZE, null, n, rollback));
       }
     });
 
-    RunFacts paged = baseline(Scenario.ROLLBACK, SMALL_PAGE, null, stores);
+    RunFacts paged = baseline(rollbackScenario, SMALL_PAGE, null, stores);
     assertThat(paged.differencesFrom(rollback, true)).as("paging changes nothing").isEmpty();
-    Column laterPages = new Column(ArmOp.LIST_VMS_NEXT, Scenario.ROLLBACK, SMALL_PAGE, null,
+    Column laterPages = new Column(ArmOp.LIST_VMS_NEXT, rollbackScenario, SMALL_PAGE, null,
         FIRST.faults.requestCounts().getOrDefault(ArmOp.LIST_VMS_NEXT, 0), paged);
     out.add(laterPages);
 
-    // the read of one instance happens only for an instance missing from the listings: under a lost page
-    Background lostPage = new Background(ArmOp.LIST_VMS_NEXT, laterPages.nth(), PERSIST, ArmFault.EMPTY_VALUE);
-    RunFacts underLostPage = baseline(Scenario.ROLLBACK, SMALL_PAGE, lostPage, stores);
-    assertThat(underLostPage.differencesFrom(rollback, true)).as("a lost page changes nothing (%s)",
-        underLostPage.summary()).isEmpty();
-    int reads = FIRST.faults.requestCounts().getOrDefault(ArmOp.GET_VM, 0);
-    assertThat(reads).as("instances missing from the listing are read on their own").isPositive();
-    out.add(new Column(ArmOp.GET_VM, Scenario.ROLLBACK, SMALL_PAGE, lostPage, reads, underLostPage));
+    // The read of one instance happens only for an instance missing from the listings: under a lost page. The page
+    // lost is the middle one; when its instances are of no concern to the rollout at that moment (they are the
+    // Flexible VMs' names that decide which page holds which VM), the next pages are tried, then the earlier ones.
+    Background lostPage = null;
+    RunFacts underLostPage = null;
+    int reads = 0;
+    List<Integer> tried = new ArrayList<>();
+    for (int d = 0; reads == 0 && d < laterPages.occurrences(); d++) {
+      int nth = laterPages.nth() + (d % 2 == 0 ? d / 2 : -(d + 1) / 2);
+      if (nth < 1 || nth > laterPages.occurrences()) {
+        continue;
+      }
+      tried.add(nth);
+      lostPage = new Background(ArmOp.LIST_VMS_NEXT, nth, PERSIST, ArmFault.EMPTY_VALUE);
+      underLostPage = baseline(rollbackScenario, SMALL_PAGE, lostPage, stores);
+      assertThat(underLostPage.differencesFrom(rollback, true)).as("a lost page changes nothing (%s)",
+          underLostPage.summary()).isEmpty();
+      reads = FIRST.faults.requestCounts().getOrDefault(ArmOp.GET_VM, 0);
+    }
+    assertThat(reads).as("instances missing from the listing are read on their own (lost page at %s)", tried)
+        .isPositive();
+    out.add(new Column(ArmOp.GET_VM, rollbackScenario, SMALL_PAGE, lostPage, reads, underLostPage));
 
-    RunFacts surge = baseline(Scenario.SURGE, ArmEmulator.DEFAULT_VM_PAGE_SIZE, null, stores);
+    RunFacts surge = baseline(surgeScenario, ArmEmulator.DEFAULT_VM_PAGE_SIZE, null, stores);
     Map<ArmOp, Integer> surgeCounts = FIRST.faults.requestCounts();
+    Scenario.World surged = surgeScenario.create();
+    List<String> originals = surged.fleet().createdInstanceIds(surged.web());
     assertThat(surge.status()).isEqualTo(RolloutStatus.COMPLETED);
     assertThat(surge.progress()).isEqualTo(new UpgradeProgress(10, 0, 0, 0));
-    assertThat(surge.images()).hasSize(Scenario.INSTANCES).doesNotContainKeys("0", "9")
+    assertThat(surge.images()).hasSize(Scenario.INSTANCES).doesNotContainKeys(originals.get(0), originals.get(9))
         .allSatisfy((id, v) -> assertThat(v).isEqualTo(Scenario.V2));
     assertThat(surgeCounts).containsKeys(ArmOp.PATCH_CAPACITY, ArmOp.POST_DELETE, ArmOp.GET_USAGES)
         .doesNotContainKey(ArmOp.GET_VM);
     surgeCounts.forEach((op, n) -> {
-      if (op != ArmOp.OTHER && out.stream().noneMatch(c -> c.op() == op)) {
-        out.add(new Column(op, Scenario.SURGE, ArmEmulator.DEFAULT_VM_PAGE_SIZE, null, n, surge));
+      if (op != ArmOp.OTHER && out.stream().noneMatch(c -> c.op() == op) && (only == null || only.contains(op))) {
+        out.add(new Column(op, surgeScenario, ArmEmulator.DEFAULT_VM_PAGE_SIZE, null, n, surge));
       }
     });
     return out;
@@ -317,7 +369,7 @@ final class ArmFaultSweepTest {
     if (fired == 0) {
       return new Cell("?", "never fired (" + facts.summary() + ")", 0, restarted);
     }
-    List<String> wrong = new ArrayList<>(facts.differencesFrom(c.reference(), c.scenario() != Scenario.SURGE));
+    List<String> wrong = new ArrayList<>(facts.differencesFrom(c.reference(), !c.scenario().surge()));
     wrong.addAll(facts.truthProblems());
     facts.untyped().forEach(u -> wrong.add("untyped " + u));
     if (facts.hung()) {
@@ -337,7 +389,8 @@ final class ArmFaultSweepTest {
   }
 
   /** The matrix and its counts: the same text for the same code and seed (no times in it). */
-  private static String report(List<Column> columns, Map<ArmFault, Map<ArmOp, Cell>> matrix, int runs) {
+  private static String report(String label, List<Column> columns, Map<ArmFault, Map<ArmOp, Cell>> matrix, int runs,
+      long seed) {
     StringBuilder out = new StringBuilder();
     List<Cell> cells = matrix.values().stream().flatMap(r -> r.values().stream()).toList();
     long failed = cells.stream().filter(c -> c.code().equals("F!")).count();
@@ -346,9 +399,9 @@ final class ArmFaultSweepTest {
     long stalled = cells.stream().filter(c -> c.code().equals("S->=")).count();
     long restarted = cells.stream().filter(Cell::restarted).count();
     int fired = cells.stream().mapToInt(Cell::fired).sum();
-    out.append(String.format(Locale.ROOT, "ARM fault sweep: %d fault classes x %d operations = %d cells, %d runs "
-        + "(%d restarted mid-fault, seed %d), %d faults fired: %d =, %d S->=, %d F!, %d ?%n", matrix.size(),
-        columns.size(), matrix.size() * columns.size(), runs, restarted, SEED, fired, same, stalled, failed, silent));
+    out.append(String.format(Locale.ROOT, "%s: %d fault classes x %d operations = %d cells, %d runs "
+        + "(%d restarted mid-fault, seed %d), %d faults fired: %d =, %d S->=, %d F!, %d ?%n", label, matrix.size(),
+        columns.size(), matrix.size() * columns.size(), runs, restarted, seed, fired, same, stalled, failed, silent));
     StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "%-12s", ""));
     for (Column c : columns) {
       header.append(String.format(Locale.ROOT, " %-9s", c.op().label()));

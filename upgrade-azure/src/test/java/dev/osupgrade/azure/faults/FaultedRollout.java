@@ -19,6 +19,7 @@ import dev.osupgrade.port.Lease;
 import dev.osupgrade.port.LeaseLostException;
 import dev.osupgrade.port.RolloutStore;
 import dev.osupgrade.rollout.InstanceProgress;
+import dev.osupgrade.rollout.InstanceStage;
 import dev.osupgrade.rollout.Rollout;
 import dev.osupgrade.rollout.RolloutState;
 import dev.osupgrade.testkit.SimulatedFleet;
@@ -342,7 +343,8 @@ final class FaultedRollout {
           }
         }
         case REMOVED, REPLACED -> {
-          if (live != null) {
+          // REMOVED also says "left alone": protected (or locked ReadOnly) since it was planned
+          if (live != null && !(p.stage() == InstanceStage.REMOVED && live.protectedFromUpgrade())) {
             wrong.add(p.instanceId() + " " + p.stage().name().toLowerCase(java.util.Locale.ROOT)
                 + " but exists (" + live.imageVersion() + ")");
           }

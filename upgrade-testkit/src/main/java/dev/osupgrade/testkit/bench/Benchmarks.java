@@ -1,5 +1,6 @@
 package dev.osupgrade.testkit.bench;
 
+import dev.osupgrade.fleet.OrchestrationMode;
 import dev.osupgrade.fleet.ScaleSet;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.image.ImageReference;
@@ -27,9 +28,10 @@ import java.util.function.LongSupplier;
  * They are measurements, not tests: each prints the median of several timed rounds after a warm-up.
  *
  * <ul>
- *   <li>planner: plan a 1,000-instance, 3-zone scale set;</li>
+ *   <li>planner: plan a 1,000-instance, 3-zone scale set, and a 1,000-VM Flexible one over 3 fault domains;</li>
  *   <li>checkpoint: encode and decode the state of a 1,000-instance rollout in flight;</li>
- *   <li>rollout: a whole simulated rollout of 100 and 1,000 instances (fleet time vs wall time, port calls);</li>
+ *   <li>rollout: a whole simulated rollout of 100 and 1,000 instances, and of 1,000 Flexible VMs over 3 fault
+ *       domains (fleet time vs wall time, port calls);</li>
  *   <li>file store: checkpoint saves per second with fsync;</li>
  *   <li>heap: live heap after a 1,000-instance rollout.</li>
  * </ul>
@@ -74,6 +76,17 @@ public final class Benchmarks {
     });
     out.printf(Locale.ROOT, "planner      1,000 instances, 3 zones: %8.3f ms per plan (%d batches)%n",
         planNanos / 1e6, BatchPlanner.plan(snapshot, policy, TARGET).batches().size());
+    SimulatedFleet flex = SimulatedFleet.create(1);
+    ScaleSet flexible = flex.get(flex.add(ScaleSetSpec.named("flex").orchestration(OrchestrationMode.FLEXIBLE)
+        .instances(1000).faultDomains(3).image(IMAGE)));
+    long flexNanos = median(200, () -> {
+      long t = System.nanoTime();
+      RolloutPlan p = BatchPlanner.plan(flexible, policy, TARGET);
+      long took = System.nanoTime() - t;
+      return p.batches().isEmpty() ? -1 : took;
+    });
+    out.printf(Locale.ROOT, "planner      1,000 Flexible VMs, 3 FDs: %7.3f ms per plan (%d batches)%n",
+        flexNanos / 1e6, BatchPlanner.plan(flexible, policy, TARGET).batches().size());
 
     Rollout inFlight = Rollout.builder(big, bigId).target(TARGET).clock(big.clock()).build();
     inFlight.advance().ifPresent(big.clock()::advanceTo);
@@ -89,12 +102,17 @@ public final class Benchmarks {
     out.printf(Locale.ROOT, "checkpoint   1,000-instance state: %8.3f ms encode+decode, %,d bytes%n",
         codecNanos / 1e6, encoded.length());
 
-    for (int size : new int[] {100, 1000}) {
+    for (int run = 0; run < 3; run++) {
+      int size = run == 0 ? 100 : 1000;
+      boolean flexibleRun = run == 2;
       long[] calls = new long[1];
       long[] fleetMinutes = new long[1];
       long wall = median(5, () -> {
         SimulatedFleet fleet = SimulatedFleet.create(size);
-        ScaleSetId id = fleet.add(ScaleSetSpec.named("web").instances(size).zones(3).image(IMAGE));
+        ScaleSetId id = fleet.add(flexibleRun
+            ? ScaleSetSpec.named("web").orchestration(OrchestrationMode.FLEXIBLE).instances(size).faultDomains(3)
+                .image(IMAGE)
+            : ScaleSetSpec.named("web").instances(size).zones(3).image(IMAGE));
         fleet.publish(IMAGE.withVersion(TARGET));
         long t = System.nanoTime();
         Rollout r = fleet.run(Rollout.builder(fleet, id).target(TARGET).clock(fleet.clock()).build());
@@ -104,8 +122,8 @@ public final class Benchmarks {
             r.events().get(r.events().size() - 1).at()).toMinutes();
         return r.status().isTerminal() ? took : -1;
       });
-      out.printf(Locale.ROOT, "rollout      %,5d instances: %8.1f ms wall for %,d min of fleet time, %,d port calls%n",
-          size, wall / 1e6, fleetMinutes[0], calls[0]);
+      out.printf(Locale.ROOT, "rollout      %,5d %s: %8.1f ms wall for %,d min of fleet time, %,d port calls%n",
+          size, flexibleRun ? "Flexible VMs" : "instances", wall / 1e6, fleetMinutes[0], calls[0]);
     }
 
     Path dir = Files.createTempDirectory("osupgrade-bench");

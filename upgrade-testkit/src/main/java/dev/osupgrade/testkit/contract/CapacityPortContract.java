@@ -11,6 +11,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.osupgrade.fleet.HealthState;
 import dev.osupgrade.fleet.Instance;
+import dev.osupgrade.fleet.InstanceIds;
+import dev.osupgrade.fleet.OrchestrationMode;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.port.CapacityPort;
 import dev.osupgrade.port.CloudException;
@@ -23,8 +25,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What every {@link CapacityPort} guarantees. The world is one scale set {@code rg/web}: five regional instances
- * ({@code 0}–{@code 4}) on {@code V1}, upgrade mode Manual, the model moved to {@code V2}; its quota is the
- * simulator's default (1000 instances) unless a case scripts another.
+ * (0–4, in order of creation) on {@code V1}, upgrade mode Manual, the model moved to {@code V2}; its quota is the
+ * simulator's default (1000 instances) unless a case scripts another. It is of the {@link #orchestration()} mode a
+ * subclass chooses: Uniform instances are {@code "0"}–{@code "4"}, Flexible ones VMs named by the simulator.
  *
  * <h2>What the contract leaves to the implementation</h2>
  * <ul>
@@ -55,19 +58,33 @@ public abstract class CapacityPortContract {
     return SimulatedFleet.create(Worlds.SEED);
   }
 
+  /** @return the orchestration mode of the world's scale set; override to run the cases for Flexible */
+  protected OrchestrationMode orchestration() {
+    return OrchestrationMode.UNIFORM;
+  }
+
   private SimulatedFleet world;
 
   /** Starts each case with a fresh world holding {@code rg/web}. */
   @BeforeEach
   void createWorld() {
     world = newWorld();
-    world.add(ScaleSetSpec.named("web").instances(5).image(ubuntu(V1)));
+    world.add(ScaleSetSpec.named("web").orchestration(orchestration()).instances(5).image(ubuntu(V1)));
     world.publish(ubuntu(V2));
     world.updateModelImage(WEB, ubuntu(V2));
   }
 
   private List<String> ids() {
     return world.peek(WEB).instances().stream().map(Instance::instanceId).toList();
+  }
+
+  /** The k-th instance the scale set ever had (0-4 from the start, then those scaled out). */
+  private String id(int k) {
+    return world.createdInstanceIds(WEB).get(k);
+  }
+
+  private List<String> ids(int... ks) {
+    return InstanceIds.sorted(java.util.Arrays.stream(ks).mapToObj(this::id).toList());
   }
 
   // ---------------------------------------------------------------------------------------------- headroom
@@ -104,8 +121,14 @@ public abstract class CapacityPortContract {
     List<String> created = port.scaleOut(WEB, 2);
     settle(world);
 
-    assertThat(created).containsExactly("5", "6");
-    assertThat(ids()).containsExactly("0", "1", "2", "3", "4", "5", "6");
+    assertThat(created).containsExactlyInAnyOrderElementsOf(ids(5, 6))
+        .doesNotContainAnyElementsOf(ids(0, 1, 2, 3, 4));
+    if (orchestration() == OrchestrationMode.UNIFORM) {
+      assertThat(created).containsExactly("5", "6");
+    } else {
+      assertThat(created).allSatisfy(name -> assertThat(name).startsWith("web_"));
+    }
+    assertThat(ids()).containsExactlyElementsOf(ids(0, 1, 2, 3, 4, 5, 6));
     assertThat(world.peek(WEB).instances()).filteredOn(i -> created.contains(i.instanceId())).allSatisfy(i -> {
       assertThat(i.imageVersion()).isEqualTo(V2);
       assertThat(i.latestModelApplied()).isTrue();
@@ -154,23 +177,24 @@ public abstract class CapacityPortContract {
   void deleteInstances_named_removesThose() {
     CapacityPort port = portOver(world);
 
-    port.deleteInstances(WEB, List.of("3", "1"));
+    port.deleteInstances(WEB, List.of(id(3), id(1)));
     settle(world);
 
-    assertThat(ids()).containsExactly("0", "2", "4");
+    assertThat(ids()).containsExactlyElementsOf(ids(0, 2, 4));
   }
 
   /** Deleting instances that are already gone (or never were) is not an error. */
   @Test
   void deleteInstances_alreadyGone_noError() {
     CapacityPort port = portOver(world);
-    port.deleteInstances(WEB, List.of("1"));
+    port.deleteInstances(WEB, List.of(id(1)));
 
-    port.deleteInstances(WEB, List.of("1"));
-    port.deleteInstances(WEB, List.of("1", "99", "2"));
+    port.deleteInstances(WEB, List.of(id(1)));
+    port.deleteInstances(WEB, List.of(id(1), orchestration() == OrchestrationMode.UNIFORM ? "99" : "web_00000000",
+        id(2)));
     settle(world);
 
-    assertThat(ids()).containsExactly("0", "3", "4");
+    assertThat(ids()).containsExactlyElementsOf(ids(0, 3, 4));
   }
 
   // ---------------------------------------------------------------------------------------------- not found
@@ -182,6 +206,6 @@ public abstract class CapacityPortContract {
 
     assertNotFound(() -> port.headroom(MISSING));
     assertNotFound(() -> port.scaleOut(MISSING, 1));
-    assertNotFound(() -> port.deleteInstances(MISSING, List.of("0")));
+    assertNotFound(() -> port.deleteInstances(MISSING, List.of(id(0))));
   }
 }

@@ -12,6 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.osupgrade.fleet.Instance;
+import dev.osupgrade.fleet.OrchestrationMode;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.ops.RollingUpgradeStatus;
 import dev.osupgrade.ops.RolloutStatus;
@@ -35,7 +36,8 @@ import org.junit.jupiter.api.Test;
  * What every {@link PlatformUpgradePort} guarantees. The world of most cases is one scale set {@code rg/web}: five
  * regional instances on {@code V1}, upgrade mode Manual with the model following {@code latest} (so that Azure's
  * {@code osRollingUpgrade} may be used), the Application Health extension; {@code V2} is then published. The
- * platform's upgrades run on the world's clock.
+ * platform's upgrades run on the world's clock. Every scale set is of the {@link #orchestration()} mode a subclass
+ * chooses (Uniform by default).
  *
  * <h2>What the contract leaves to the implementation</h2>
  * <ul>
@@ -62,6 +64,15 @@ public abstract class PlatformUpgradePortContract {
     return SimulatedFleet.create(Worlds.SEED);
   }
 
+  /** @return the orchestration mode of every scale set the cases create; override to run them for Flexible */
+  protected OrchestrationMode orchestration() {
+    return OrchestrationMode.UNIFORM;
+  }
+
+  private ScaleSetSpec spec() {
+    return ScaleSetSpec.named("web").orchestration(orchestration());
+  }
+
   private SimulatedFleet world;
 
   /** Starts each case with a fresh, empty world. */
@@ -71,7 +82,7 @@ public abstract class PlatformUpgradePortContract {
   }
 
   private PlatformUpgradePort given() {
-    world.add(ScaleSetSpec.named("web").instances(5).image(ubuntu(V1)));
+    world.add(spec().instances(5).image(ubuntu(V1)));
     world.updateModelImage(WEB, UBUNTU.withLatest());
     world.publish(ubuntu(V2));
     return portOver(world);
@@ -159,7 +170,7 @@ public abstract class PlatformUpgradePortContract {
    */
   @Test
   void startOsUpgrade_pinnedModel_refused() {
-    world.add(ScaleSetSpec.named("web").instances(2).image(ubuntu(V1)));
+    world.add(spec().instances(2).image(ubuntu(V1)));
     PlatformUpgradePort port = portOver(world);
 
     assertThatThrownBy(() -> port.startOsUpgrade(WEB)).isInstanceOfSatisfying(InvalidModelException.class, e -> {
@@ -239,7 +250,7 @@ public abstract class PlatformUpgradePortContract {
   /** An upgrade the platform started itself (automatic OS upgrade) shows {@code Platform} as its starter. */
   @Test
   void osUpgradeHistory_automaticUpgrade_startedByPlatform() {
-    world.add(ScaleSetSpec.named("web").instances(3).image(ubuntu(V1))
+    world.add(spec().instances(3).image(ubuntu(V1))
         .automaticOsUpgrade(AutomaticOsUpgradePolicy.enabled()));
     PlatformUpgradePort port = portOver(world);
     world.publish(ubuntu(V2));
@@ -261,7 +272,7 @@ public abstract class PlatformUpgradePortContract {
    */
   @Test
   void approveRollingUpgrade_deferredInstances_upgradesThose() {
-    world.add(ScaleSetSpec.named("web").instances(5).image(ubuntu(V1))
+    world.add(spec().instances(5).image(ubuntu(V1))
         .automaticOsUpgrade(AutomaticOsUpgradePolicy.enabled().withOsRollingUpgradeDeferral(true)));
     PlatformUpgradePort port = portOver(world);
     world.publish(ubuntu(V2));
@@ -282,7 +293,7 @@ public abstract class PlatformUpgradePortContract {
   void approveRollingUpgrade_nothingPending_noOp() {
     PlatformUpgradePort port = given();
 
-    port.approveRollingUpgrade(WEB, List.of("0", "1"));
+    port.approveRollingUpgrade(WEB, world.createdInstanceIds(WEB).subList(0, 2));
 
     assertThat(port.latestRollingUpgrade(WEB)).isEmpty();
     assertThat(world.peek(WEB).instances()).extracting(Instance::imageVersion).containsOnly(V1);
@@ -291,7 +302,7 @@ public abstract class PlatformUpgradePortContract {
   /** An empty list approves nothing (ARM would approve every instance if the ids were omitted). */
   @Test
   void approveRollingUpgrade_emptyList_approvesNothing() {
-    world.add(ScaleSetSpec.named("web").instances(5).image(ubuntu(V1))
+    world.add(spec().instances(5).image(ubuntu(V1))
         .automaticOsUpgrade(AutomaticOsUpgradePolicy.enabled().withOsRollingUpgradeDeferral(true)));
     PlatformUpgradePort port = portOver(world);
     world.publish(ubuntu(V2));
@@ -326,6 +337,6 @@ public abstract class PlatformUpgradePortContract {
     assertNotFound(() -> port.cancelRollingUpgrade(MISSING));
     assertNotFound(() -> port.latestRollingUpgrade(MISSING));
     assertNotFound(() -> port.osUpgradeHistory(MISSING));
-    assertNotFound(() -> port.approveRollingUpgrade(MISSING, List.of("0")));
+    assertNotFound(() -> port.approveRollingUpgrade(MISSING, world.createdInstanceIds(WEB).subList(0, 1)));
   }
 }

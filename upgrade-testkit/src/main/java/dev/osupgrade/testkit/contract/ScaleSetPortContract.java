@@ -15,9 +15,11 @@ import dev.osupgrade.Region;
 import dev.osupgrade.fleet.HealthMonitoring;
 import dev.osupgrade.fleet.HealthState;
 import dev.osupgrade.fleet.Instance;
+import dev.osupgrade.fleet.InstanceIds;
 import dev.osupgrade.fleet.OrchestrationMode;
 import dev.osupgrade.fleet.PowerState;
 import dev.osupgrade.fleet.ProvisioningState;
+import dev.osupgrade.fleet.ResourceLock;
 import dev.osupgrade.fleet.ScaleSet;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.fleet.Zone;
@@ -35,16 +37,23 @@ import dev.osupgrade.port.ScaleSetPort;
 import dev.osupgrade.testkit.ScaleSetSpec;
 import dev.osupgrade.testkit.SimulatedFleet;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * What every {@link ScaleSetPort} guarantees. The world of most cases is one Uniform scale set {@code rg/web} in
- * West Europe: six instances over zones 1–3 on {@code V1} (instance {@code k} in zone {@code k % 3 + 1}, update and
- * fault domain = its index within the zone), upgrade mode Manual, the Application Health extension, instance
- * {@code 4} protected from scale-set actions and instance {@code 5} unhealthy.
+ * What every {@link ScaleSetPort} guarantees. The world of most cases is one scale set {@code rg/web} in
+ * West Europe: six instances over zones 1–3 on {@code V1} (the {@code k}-th instance created in zone
+ * {@code k % 3 + 1}, update and fault domain = its index within the zone), upgrade mode Manual, the Application Health
+ * extension, instance 4 protected and instance 5 unhealthy.
+ *
+ * <p>Every case runs for the {@link #orchestration()} mode a subclass chooses (Uniform by default). In a Flexible
+ * world the instances are VMs named by the simulator ({@code web_…}, the k-th instance is the k-th of
+ * {@link SimulatedFleet#createdInstanceIds}), all in update and fault domain 0 (a zonal Flexible scale set has one
+ * fault domain, and no update domains), and instance 4's protection is a {@code ReadOnly} resource lock (Flexible's
+ * protection; Uniform's is instance protection).
  *
  * <h2>What the contract leaves to the implementation</h2>
  * <ul>
@@ -75,6 +84,34 @@ public abstract class ScaleSetPortContract {
     return SimulatedFleet.create(Worlds.SEED);
   }
 
+  /** @return the orchestration mode of every scale set the cases create; override to run them for Flexible */
+  protected OrchestrationMode orchestration() {
+    return OrchestrationMode.UNIFORM;
+  }
+
+  private ScaleSetSpec spec(String name) {
+    return ScaleSetSpec.named(name).orchestration(orchestration());
+  }
+
+  private boolean flexible() {
+    return orchestration() == OrchestrationMode.FLEXIBLE;
+  }
+
+  /** The k-th instance the scale set was created with. */
+  private String id(int k) {
+    return world.createdInstanceIds(web).get(k);
+  }
+
+  private List<String> ids(int... ks) {
+    return java.util.Arrays.stream(ks).mapToObj(this::id).toList();
+  }
+
+  /** The instances in the order they were created (instance {@code k} at index {@code k}), missing ones left out. */
+  private List<Instance> inCreationOrder(List<Instance> instances) {
+    List<String> created = world.createdInstanceIds(web);
+    return instances.stream().sorted(Comparator.comparingInt(i -> created.indexOf(i.instanceId()))).toList();
+  }
+
   private static final ScaleSetId WEB = ScaleSetId.of("rg", "web");
 
   private SimulatedFleet world;
@@ -88,10 +125,14 @@ public abstract class ScaleSetPortContract {
 
   /** Builds the usual world: see the class comment. */
   private ScaleSetPort given() {
-    web = world.add(ScaleSetSpec.named("web").region("westeurope").instances(6).zones(3).image(ubuntu(V1))
+    web = world.add(spec("web").region("westeurope").instances(6).zones(3).image(ubuntu(V1))
         .tag("environment", "production").tag("owner", "team-web"));
-    world.protect(web, true, "4");
-    world.setHealth(web, HealthState.UNHEALTHY, "5");
+    if (flexible()) {
+      world.lock(web, ResourceLock.READ_ONLY, id(4));
+    } else {
+      world.protect(web, true, id(4));
+    }
+    world.setHealth(web, HealthState.UNHEALTHY, id(5));
     return portOver(world);
   }
 
@@ -99,7 +140,7 @@ public abstract class ScaleSetPortContract {
   private void givenInstanceZeroOnV2() {
     world.publish(ubuntu(V2));
     world.updateModelImage(web, ubuntu(V2));
-    world.upgradeInstances(web, List.of("0"));
+    world.upgradeInstances(web, List.of(id(0)));
     settle(world);
   }
 
@@ -115,7 +156,7 @@ public abstract class ScaleSetPortContract {
     assertThat(s.id()).isEqualTo(web);
     assertThat(s.region()).isEqualTo(Region.of("westeurope"));
     assertThat(s.zones()).containsExactly(Zone.of("1"), Zone.of("2"), Zone.of("3"));
-    assertThat(s.orchestrationMode()).isEqualTo(OrchestrationMode.UNIFORM);
+    assertThat(s.orchestrationMode()).isEqualTo(orchestration());
     assertThat(s.upgradePolicy()).isEqualTo(UpgradePolicy.manual());
     assertThat(s.modelImage()).isEqualTo(ubuntu(V1));
     assertThat(s.healthMonitoring()).isEqualTo(HealthMonitoring.extension());
@@ -125,19 +166,30 @@ public abstract class ScaleSetPortContract {
 
   /**
    * {@code get} returns every instance in instance-id order with its zone, domains, exact image version, health,
-   * {@code latestModelApplied} and protection.
+   * {@code latestModelApplied}, protection and resource lock.
    */
   @Test
   void get_mixedInstances_returnsEveryInstanceAsItIs() {
     ScaleSetPort port = given();
     givenInstanceZeroOnV2();
 
-    List<Instance> instances = port.get(web).instances();
+    List<Instance> listed = port.get(web).instances();
+    List<Instance> instances = inCreationOrder(listed);
 
-    assertThat(instances).extracting(Instance::instanceId).containsExactly("0", "1", "2", "3", "4", "5");
+    assertThat(listed).extracting(Instance::instanceId).isSortedAccordingTo(InstanceIds.ORDER)
+        .containsExactlyInAnyOrderElementsOf(world.createdInstanceIds(web));
+    assertThat(instances).extracting(Instance::instanceId).containsExactlyElementsOf(ids(0, 1, 2, 3, 4, 5));
     assertThat(instances).extracting(i -> i.zone().name()).containsExactly("1", "2", "3", "1", "2", "3");
-    assertThat(instances).extracting(Instance::updateDomain).containsExactly(0, 0, 0, 1, 1, 1);
-    assertThat(instances).extracting(Instance::faultDomain).containsExactly(0, 0, 0, 1, 1, 1);
+    if (flexible()) {
+      assertThat(instances).extracting(Instance::updateDomain).containsOnly(0);
+      assertThat(instances).extracting(Instance::faultDomain).containsOnly(0);
+      assertThat(instances).extracting(Instance::lock).containsExactly(ResourceLock.NONE, ResourceLock.NONE,
+          ResourceLock.NONE, ResourceLock.NONE, ResourceLock.READ_ONLY, ResourceLock.NONE);
+    } else {
+      assertThat(instances).extracting(Instance::updateDomain).containsExactly(0, 0, 0, 1, 1, 1);
+      assertThat(instances).extracting(Instance::faultDomain).containsExactly(0, 0, 0, 1, 1, 1);
+      assertThat(instances).extracting(Instance::lock).containsOnly(ResourceLock.NONE);
+    }
     assertThat(instances).extracting(Instance::imageVersion).containsExactly(V2, V1, V1, V1, V1, V1);
     assertThat(instances).extracting(Instance::image).allMatch(i -> i.sameImageAs(UBUNTU));
     assertThat(instances).extracting(Instance::latestModelApplied)
@@ -155,7 +207,7 @@ public abstract class ScaleSetPortContract {
   void get_anyTime_equalsTheWorld() {
     ScaleSetPort port = given();
     givenInstanceZeroOnV2();
-    world.upgradeInstances(web, List.of("1", "2"));
+    world.upgradeInstances(web, ids(1, 2));
     Worlds.advance(world, Duration.ofSeconds(30)); // 1 and 2 are being updated now
 
     assertThat(port.get(web)).isEqualTo(world.peek(web));
@@ -190,11 +242,11 @@ public abstract class ScaleSetPortContract {
   void instance_existing_equalsItsEntryInTheListing() {
     ScaleSetPort port = given();
     givenInstanceZeroOnV2();
-    world.upgradeInstances(web, List.of("1"));
+    world.upgradeInstances(web, ids(1));
     Worlds.advance(world, Duration.ofSeconds(30)); // 1 is being updated now
 
     ScaleSet truth = world.peek(web);
-    for (String id : List.of("0", "1", "4", "5")) {
+    for (String id : ids(0, 1, 4, 5)) {
       assertThat(port.instance(web, id)).as("instance %s", id).contains(truth.instance(id).orElseThrow());
     }
   }
@@ -203,12 +255,12 @@ public abstract class ScaleSetPortContract {
   @Test
   void instance_deletedOrNeverExisted_empty() {
     ScaleSetPort port = given();
-    assertThat(port.instance(web, "3")).isPresent();
-    world.deleteInstances(web, List.of("3"));
+    assertThat(port.instance(web, id(3))).isPresent();
+    world.deleteInstances(web, ids(3));
 
-    assertThat(port.instance(web, "3")).isEmpty();
-    assertThat(port.instance(web, "99")).isEmpty();
-    assertThat(port.instance(web, "2")).contains(world.peek(web).instance("2").orElseThrow());
+    assertThat(port.instance(web, id(3))).isEmpty();
+    assertThat(port.instance(web, flexible() ? "web_00000000" : "99")).isEmpty();
+    assertThat(port.instance(web, id(2))).contains(world.peek(web).instance(id(2)).orElseThrow());
   }
 
   /** An id that is not one path segment is refused as bad input, naming the parameter. */
@@ -267,7 +319,7 @@ public abstract class ScaleSetPortContract {
   void updateModelImage_galleryVersionNotInRegion_refusedAndNothingChanged() {
     ImageReference gallery = ImageReference.gallery("/subscriptions/" + ScaleSetId.LOCAL_SUBSCRIPTION
         + "/resourceGroups/rg-images/providers/Microsoft.Compute/galleries/corp/images/web-base", "1.0.0");
-    web = world.add(ScaleSetSpec.named("web").instances(2).image(gallery));
+    web = world.add(spec("web").instances(2).image(gallery));
     ImageReference next = gallery.withVersion(ImageVersion.parse("1.1.0"));
     world.publish(ImageRelease.gallery(next, world.clock().instant(), Map.of(Region.of("westeurope"),
         ReplicationState.REPLICATING, Region.of("northeurope"), ReplicationState.COMPLETED)));
@@ -288,7 +340,7 @@ public abstract class ScaleSetPortContract {
    */
   @Test
   void updateModelImage_pinnedWithAutomaticOsUpgrade_refusedAndNothingChanged() {
-    web = world.add(ScaleSetSpec.named("web").instances(2).image(ubuntu(V1))
+    web = world.add(spec("web").instances(2).image(ubuntu(V1))
         .automaticOsUpgrade(AutomaticOsUpgradePolicy.enabled()));
     world.publish(ubuntu(V2));
     ScaleSetPort port = portOver(world);
@@ -376,13 +428,13 @@ public abstract class ScaleSetPortContract {
     world.publish(ubuntu(V2));
     port.updateModelImage(web, ubuntu(V2));
 
-    port.upgradeInstances(web, List.of("3", "1"));
+    port.upgradeInstances(web, ids(3, 1));
     settle(world);
 
-    List<Instance> after = port.listInstances(web);
+    List<Instance> after = inCreationOrder(port.listInstances(web));
     assertThat(after).extracting(Instance::imageVersion).containsExactly(V1, V2, V1, V2, V1, V1);
     assertThat(after).extracting(Instance::latestModelApplied).containsExactly(false, true, false, true, false, false);
-    assertThat(after).filteredOn(i -> List.of("1", "3").contains(i.instanceId()))
+    assertThat(after).filteredOn(i -> ids(1, 3).contains(i.instanceId()))
         .extracting(Instance::health).containsOnly(HealthState.HEALTHY);
   }
 
@@ -396,17 +448,40 @@ public abstract class ScaleSetPortContract {
     world.publish(ubuntu(V2));
     port.updateModelImage(web, ubuntu(V2));
 
-    port.upgradeInstances(web, List.of("0", "2"));
-    port.upgradeInstances(web, List.of("2", "0"));
+    port.upgradeInstances(web, ids(0, 2));
+    port.upgradeInstances(web, ids(2, 0));
     settle(world);
-    port.upgradeInstances(web, List.of("0", "2"));
+    port.upgradeInstances(web, ids(0, 2));
     settle(world);
 
-    assertThat(world.reimageCount(web, "0")).isEqualTo(1);
-    assertThat(world.reimageCount(web, "2")).isEqualTo(1);
-    assertThat(world.reimageCount(web, "1")).isZero();
-    assertThat(port.listInstances(web)).extracting(Instance::imageVersion)
+    assertThat(world.reimageCount(web, id(0))).isEqualTo(1);
+    assertThat(world.reimageCount(web, id(2))).isEqualTo(1);
+    assertThat(world.reimageCount(web, id(1))).isZero();
+    assertThat(inCreationOrder(port.listInstances(web))).extracting(Instance::imageVersion)
         .containsExactly(V2, V1, V2, V1, V1, V1);
+  }
+
+  /**
+   * On a Flexible scale set an upgrade that names a VM under a {@code ReadOnly} resource lock is refused as ARM
+   * refuses it, 409 {@code ScopeLocked} ({@link ConflictException}), and nothing changes. (Uniform instances are not
+   * locked one by one: the case is Flexible's.)
+   */
+  @Test
+  void upgradeInstances_readOnlyLockedVm_scopeLockedAndNothingChanged() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(flexible(), "resource locks on single instances are Flexible's");
+    ScaleSetPort port = given();
+    world.publish(ubuntu(V2));
+    port.updateModelImage(web, ubuntu(V2));
+    ScaleSet before = port.get(web);
+
+    assertThatThrownBy(() -> port.upgradeInstances(web, ids(0, 4))).isInstanceOfSatisfying(ConflictException.class,
+        e -> {
+          assertThat(e.httpStatus()).isEqualTo(409);
+          assertThat(e.code()).isEqualTo("ScopeLocked");
+        });
+    settle(world);
+    assertThat(port.get(web)).isEqualTo(before);
+    assertThat(world.reimageCount(web, id(0))).isZero();
   }
 
   // ------------------------------------------------------------------------------------------------ rollback
@@ -420,16 +495,17 @@ public abstract class ScaleSetPortContract {
     ScaleSetPort port = given();
     world.publish(ubuntu(V2));
     port.updateModelImage(web, ubuntu(V2));
-    port.upgradeInstances(web, List.of("0", "1"));
+    port.upgradeInstances(web, ids(0, 1));
     settle(world);
 
-    port.rollBackInstances(web, List.of("0"), ubuntu(V1));
+    port.rollBackInstances(web, ids(0), ubuntu(V1));
     settle(world);
 
     ScaleSet after = port.get(web);
     assertThat(after.modelImage()).isEqualTo(ubuntu(V2));
-    assertThat(after.instances()).extracting(Instance::imageVersion).containsExactly(V1, V2, V1, V1, V1, V1);
-    assertThat(after.instances()).extracting(Instance::latestModelApplied)
+    assertThat(inCreationOrder(after.instances())).extracting(Instance::imageVersion)
+        .containsExactly(V1, V2, V1, V1, V1, V1);
+    assertThat(inCreationOrder(after.instances())).extracting(Instance::latestModelApplied)
         .containsExactly(false, true, false, false, false, false);
     assertThat(after).isEqualTo(world.peek(web));
   }
@@ -443,13 +519,14 @@ public abstract class ScaleSetPortContract {
   @Test
   void anyMethod_unknownScaleSet_resourceNotFound() {
     ScaleSetPort port = given();
+    String any = id(0);
 
     assertNotFound(() -> port.get(MISSING));
     assertNotFound(() -> port.listInstances(MISSING));
-    assertNotFound(() -> port.instance(MISSING, "0"));
+    assertNotFound(() -> port.instance(MISSING, any));
     assertNotFound(() -> port.updateModelImage(MISSING, ubuntu(V1)));
     assertNotFound(() -> port.updateUpgradePolicy(MISSING, rolling(), null));
-    assertNotFound(() -> port.upgradeInstances(MISSING, List.of("0")));
-    assertNotFound(() -> port.rollBackInstances(MISSING, List.of("0"), ubuntu(V1)));
+    assertNotFound(() -> port.upgradeInstances(MISSING, List.of(any)));
+    assertNotFound(() -> port.rollBackInstances(MISSING, List.of(any), ubuntu(V1)));
   }
 }
