@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.ToIntFunction;
 
 /**
  * Plans a rollout by Azure's documented batching rules. A pure function: the same snapshot, policy and target always
@@ -127,17 +128,30 @@ public final class BatchPlanner {
   }
 
   private static List<List<Instance>> chunkByUpdateDomain(List<Instance> group, int size) {
+    return chunkByDomain(group, size, Instance::updateDomain, Comparator.comparingInt(Instance::faultDomain)
+        .thenComparing(Instance::instanceId, InstanceIds.ORDER));
+  }
+
+  /**
+   * The one domain rule of both modes: a batch is either part of one domain or a set of whole domains, never part of
+   * one together with another; domains go in ascending order.
+   *
+   * @param group one zone's instances (or all, with cross-zone upgrade)
+   * @param size the batch size, at least 1
+   * @param domain the domain of an instance (update domain on Uniform, fault domain on Flexible)
+   * @param order the order inside a domain
+   * @return the chunks, in upgrade order
+   */
+  static List<List<Instance>> chunkByDomain(List<Instance> group, int size, ToIntFunction<Instance> domain,
+      Comparator<Instance> order) {
     Map<Integer, List<Instance>> byDomain = new TreeMap<>();
     for (Instance i : group) {
-      byDomain.computeIfAbsent(i.updateDomain(), d -> new ArrayList<>()).add(i);
+      byDomain.computeIfAbsent(domain.applyAsInt(i), d -> new ArrayList<>()).add(i);
     }
     List<List<Instance>> chunks = new ArrayList<>();
     List<Instance> current = new ArrayList<>();
-    for (List<Instance> domain : byDomain.values()) {
-      List<Instance> ordered = domain.stream()
-          .sorted(Comparator.comparingInt(Instance::faultDomain)
-              .thenComparing(Instance::instanceId, InstanceIds.ORDER))
-          .toList();
+    for (List<Instance> members : byDomain.values()) {
+      List<Instance> ordered = members.stream().sorted(order).toList();
       if (ordered.size() > size) {
         // A domain larger than a batch is split into batches of its own.
         if (!current.isEmpty()) {

@@ -6,9 +6,7 @@ import dev.osupgrade.fleet.Zone;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -37,37 +35,8 @@ final class FaultDomainBatching {
    * @return the chunks, in upgrade order
    */
   static List<List<Instance>> chunk(List<Instance> group, int size) {
-    Map<Integer, List<Instance>> byDomain = new TreeMap<>();
-    for (Instance i : group) {
-      byDomain.computeIfAbsent(i.faultDomain(), d -> new ArrayList<>()).add(i);
-    }
-    List<List<Instance>> chunks = new ArrayList<>();
-    List<Instance> current = new ArrayList<>();
-    for (List<Instance> domain : byDomain.values()) {
-      List<Instance> ordered = domain.stream()
-          .sorted(Comparator.comparing(Instance::instanceId, InstanceIds.ORDER)).toList();
-      if (ordered.size() > size) {
-        // A fault domain larger than a batch is split into batches of its own.
-        if (!current.isEmpty()) {
-          chunks.add(current);
-          current = new ArrayList<>();
-        }
-        for (int from = 0; from < ordered.size(); from += size) {
-          chunks.add(new ArrayList<>(ordered.subList(from, Math.min(ordered.size(), from + size))));
-        }
-      } else {
-        // Whole fault domains share a batch while they fit.
-        if (current.size() + ordered.size() > size) {
-          chunks.add(current);
-          current = new ArrayList<>();
-        }
-        current.addAll(ordered);
-      }
-    }
-    if (!current.isEmpty()) {
-      chunks.add(current);
-    }
-    return chunks;
+    return BatchPlanner.chunkByDomain(group, size, Instance::faultDomain,
+        Comparator.comparing(Instance::instanceId, InstanceIds.ORDER));
   }
 
   /**

@@ -226,8 +226,8 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
       updateDomains = Math.max(updateDomains, i.updateDomain() + 1);
       faultDomains = Math.max(faultDomains, i.faultDomain() + 1);
     }
-    SimScaleSet s = new SimScaleSet(id, shape.region(), shape.zones(), updateDomains, faultDomains,
-        shape.upgradePolicy(), shape.modelImage(), shape.healthMonitoring());
+    SimScaleSet s = new SimScaleSet(id, shape.orchestrationMode(), ctx.seed, shape.region(), shape.zones(),
+        updateDomains, faultDomains, shape.upgradePolicy(), shape.modelImage(), shape.healthMonitoring());
     s.replay = replay;
     s.tags.putAll(shape.tags()); // the copy is the same environment as the original (production or not)
     int next = 0;
@@ -237,6 +237,7 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
       copy.provisioning = i.provisioningState();
       copy.power = i.powerState();
       copy.protectedFromUpgrade = i.protectedFromUpgrade();
+      copy.lock = i.lock();
       s.instances.put(i.instanceId(), copy);
       try {
         next = Math.max(next, Integer.parseInt(i.instanceId()) + 1);

@@ -12,7 +12,6 @@ import dev.osupgrade.event.RolloutFaulted;
 import dev.osupgrade.event.RolloutStarted;
 import dev.osupgrade.fleet.HealthState;
 import dev.osupgrade.fleet.Instance;
-import dev.osupgrade.fleet.OrchestrationMode;
 import dev.osupgrade.fleet.PowerState;
 import dev.osupgrade.fleet.ProvisioningState;
 import dev.osupgrade.fleet.ScaleSet;
@@ -117,7 +116,7 @@ public final class WhatIf {
     List<Instance> instances = first != null ? record.fleetAt(first)
         : record.calls().isEmpty() ? List.of() : record.fleetAt(record.calls().get(record.calls().size() - 1));
     ImageReference model = first != null ? first.model() : s.modelImage;
-    ScaleSet shape = new ScaleSet(s.id, s.region, s.zones, OrchestrationMode.UNIFORM, s.upgradePolicy, model,
+    ScaleSet shape = new ScaleSet(s.id, s.region, s.zones, s.orchestration, s.upgradePolicy, model,
         s.healthMonitoring, null, instances, s.tags);
     Replay scripts = new Replay(started.target());
     List<Ambient> ambient = new ArrayList<>();
@@ -160,7 +159,8 @@ public final class WhatIf {
       ImageVersion before = previous.get(i.instanceId());
       ImageReference image = before != null ? i.image().withVersion(before) : i.image();
       instances.add(new Instance(i.instanceId(), i.zone(), i.updateDomain(), i.faultDomain(), image, true,
-          ProvisioningState.SUCCEEDED, PowerState.RUNNING, HealthState.HEALTHY, i.protectedFromUpgrade()));
+          ProvisioningState.SUCCEEDED, PowerState.RUNNING, HealthState.HEALTHY, i.protectedFromUpgrade(), null,
+          i.lock()));
     }
     if (model == null) {
       model = layout.modelImage();

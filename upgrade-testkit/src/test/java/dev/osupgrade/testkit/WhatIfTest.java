@@ -10,6 +10,8 @@ import dev.osupgrade.InvalidValueException;
 import dev.osupgrade.event.BatchStarted;
 import dev.osupgrade.event.RolloutEvent;
 import dev.osupgrade.fleet.HealthState;
+import dev.osupgrade.fleet.OrchestrationMode;
+import dev.osupgrade.fleet.ResourceLock;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.image.ImageVersion;
 import dev.osupgrade.ops.RolloutStatus;
@@ -136,6 +138,36 @@ final class WhatIfTest {
     assertThat(half.row().makespan()).isLessThan(table.rows().get(0).makespan());
     assertThat(half.row().lowestHealthy()).isEqualTo(18);
     assertThat(table.toString()).contains("observed", "Completed", "all 3 batches", "18/30 (60%)");
+  }
+
+  @Test
+  void whatIf_flexibleScaleSetWithALockedVm_replaysByFaultDomainAndLeavesTheLockedVmAlone() {
+    SimulatedFleet fleet = SimulatedFleet.create(5);
+    ScaleSetId api = fleet.add(ScaleSetSpec.named("api").orchestration(OrchestrationMode.FLEXIBLE).instances(12)
+        .faultDomains(3).image(ubuntu(V1)));
+    String locked = fleet.createdInstanceIds(api).get(4);
+    fleet.lock(api, ResourceLock.READ_ONLY, locked);
+    fleet.publish(ubuntu(V2));
+    Rollout good = fleet.run(Rollout.builder(fleet, api).target(V2).clock(fleet.clock()).build());
+
+    WhatIf whatIf = WhatIf.of(good, fleet.record(api));
+    WhatIf.Run self = whatIf.runs().get(0);
+
+    assertThat(self.rollout().status()).isEqualTo(RolloutStatus.COMPLETED);
+    assertThat(self.rollout().events().stream().map(RolloutEvent::toString).toList())
+        .isEqualTo(good.events().stream().map(RolloutEvent::toString).toList());
+    // the replay's own fleet: the same VMs took the image, the locked one did not, fault domain by fault domain
+    assertThat(ran(self.record(), V2)).isEqualTo(ran(fleet.record(api), V2)).hasSize(11).doesNotContain(locked);
+    assertThat(self.fleet().get(api).orchestrationMode()).isEqualTo(OrchestrationMode.FLEXIBLE);
+    assertThat(self.fleet().get(api).instance(locked).orElseThrow().lock()).isEqualTo(ResourceLock.READ_ONLY);
+    for (var batch : self.rollout().plan().orElseThrow().batches()) {
+      assertThat(batch.instanceIds().stream().map(id -> self.fleet().get(api).instance(id).orElseThrow()
+          .faultDomain()).distinct()).hasSize(1);
+    }
+    // known only by its events and a read of the scale set (as on Azure): the same replay
+    WhatIf.Run fromEvents = WhatIf.of(good, fleet.get(api)).runs().get(0);
+    assertThat(fromEvents.rollout().plan()).isEqualTo(good.plan());
+    assertThat(ran(fromEvents.record(), V2)).isEqualTo(ran(fleet.record(api), V2));
   }
 
   @Test
