@@ -640,7 +640,8 @@ final class RolloutStep {
 
   /**
    * Before completing, looks for instances the plan never knew (created by a scale-out while the rollout ran) that
-   * do not run the target, and adds batches for them, by the same batch size and zone rule.
+   * do not run the target, and has the planner add batches for them ({@link BatchPlanner#extend}: the same batch
+   * size, zone, update-domain and unhealthy-first rules as the plan's own).
    */
   private Outcome planLateJoiners() {
     RolloutPlan plan = plan();
@@ -656,28 +657,15 @@ final class RolloutStep {
     if (stragglers.isEmpty()) {
       return Outcome.NEXT;
     }
-    int size = policy().batchSizeFor(fleet().instanceCount());
-    Map<dev.osupgrade.fleet.Zone, List<Instance>> groups = new java.util.TreeMap<>();
-    for (Instance i : stragglers) {
-      groups.computeIfAbsent(policy().enableCrossZoneUpgrade() ? dev.osupgrade.fleet.Zone.REGIONAL : i.zone(),
-          z -> new ArrayList<>()).add(i);
-    }
-    List<Batch> batches = new ArrayList<>(plan.batches());
-    for (List<Instance> group : groups.values()) {
-      for (int from = 0; from < group.size(); from += size) {
-        List<Instance> chunk = group.subList(from, Math.min(group.size(), from + size));
-        int number = batches.size() + 1;
-        batches.add(new Batch(number, chunk.stream().map(Instance::instanceId).toList(),
-            chunk.stream().map(Instance::zone).distinct().sorted().toList(),
-            chunk.stream().map(Instance::updateDomain).distinct().sorted().toList(), false));
-        for (Instance i : chunk) {
-          d.instances.put(i.instanceId(), InstanceProgress.pending(i.instanceId(), number, i.image()));
-        }
+    RolloutPlan extended = BatchPlanner.extend(plan, fleet(), stragglers);
+    for (Batch b : extended.batches().subList(plan.batches().size(), extended.batches().size())) {
+      for (String id : b.instanceIds()) {
+        Instance i = fleet().instance(id).orElseThrow();
+        d.instances.put(id, InstanceProgress.pending(id, b.number(), i.image()));
       }
     }
-    int added = batches.size() - plan.batches().size();
-    d.plan = new RolloutPlan(plan.scaleSet(), plan.target(), plan.policy(), plan.instanceCount(), plan.batchSize(),
-        batches, plan.skipped(), plan.estimate());
+    d.plan = extended;
+    int added = extended.batches().size() - plan.batches().size();
     List<String> ids = stragglers.stream().map(Instance::instanceId).toList();
     emit(seq -> new PlanExtended(seq, now, d.scaleSet, added, ids));
     return Outcome.goTo(Phase.BEFORE_BATCH, added + " batches added for instances the plan did not hold");
