@@ -61,4 +61,51 @@ final class KernelRegressionTest {
     }
     assertThat(fleet.get(id).instances()).allSatisfy(i -> assertThat(i.runs(V2)).isTrue());
   }
+
+  /**
+   * The one progress deadline: a {@code pauseTimeBetweenBatches} longer than the deadline is waiting on purpose, so
+   * the first read after it failing for a passing reason stalls the rollout and it goes on; it does not fault
+   * {@code RollingUpgradeTimeoutError}. (Read as a likely bug in the runner's old second deadline rule; on main it was
+   * already one rule, {@code RolloutEngine.progressDeadline}, and this pins it.)
+   */
+  @Test
+  void progressDeadline_pauseBetweenBatchesLongerThanTheDeadlineThenAReadFails_stallsAndCompletes() {
+    SimulatedFleet fleet = SimulatedFleet.create(10);
+    ScaleSetId id = fleet.add(ScaleSetSpec.named("web").instances(4).image(ubuntu(V1)));
+    fleet.publish(ubuntu(V2));
+    fleet.clock().schedule(Duration.ofHours(1), () -> fleet.faults().serverErrors("listInstances", 1, 500));
+
+    Rollout r = fleet.run(Rollout.builder(fleet, id).target(V2).clock(fleet.clock())
+        .policy(RollingUpgradePolicy.builder().maxBatchInstancePercent(50)
+            .pauseTimeBetweenBatches(Duration.ofHours(3)).build())
+        .build());
+
+    assertThat(r.status()).as(r.eventLog()).isEqualTo(RolloutStatus.COMPLETED);
+    assertThat(fleet.record(id).calls()).filteredOn(c -> c.is("listInstances") && !c.accepted()).hasSize(1);
+    assertThat(fleet.get(id).instances()).allSatisfy(i -> assertThat(i.runs(V2)).isTrue());
+  }
+
+  /** Likewise after the caller held the rollout paused for longer than the deadline. */
+  @Test
+  void progressDeadline_callerPausedLongerThanTheDeadlineThenAReadFails_stallsAndCompletes() {
+    SimulatedFleet fleet = SimulatedFleet.create(11);
+    ScaleSetId id = fleet.add(ScaleSetSpec.named("web").instances(4).image(ubuntu(V1)));
+    fleet.publish(ubuntu(V2));
+    Rollout r = Rollout.builder(fleet, id).target(V2).clock(fleet.clock())
+        .policy(RollingUpgradePolicy.builder().maxBatchInstancePercent(50).build()).build();
+    r.advance();
+    r.pause();
+    for (var next = r.advance(); next.isPresent(); next = r.advance()) {
+      fleet.clock().advanceTo(next.get());
+    }
+    assertThat(r.status()).isEqualTo(RolloutStatus.PAUSED);
+    fleet.clock().advance(Duration.ofHours(5));
+    r.resume();
+    fleet.faults().serverErrors("listInstances", 1, 500);
+
+    fleet.run(r);
+
+    assertThat(r.status()).as(r.eventLog()).isEqualTo(RolloutStatus.COMPLETED);
+    assertThat(fleet.get(id).instances()).allSatisfy(i -> assertThat(i.runs(V2)).isTrue());
+  }
 }
