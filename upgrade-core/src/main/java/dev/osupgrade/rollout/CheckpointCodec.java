@@ -75,6 +75,10 @@ final class CheckpointCodec {
       out.put("ungoverned.by", waiver.by());
       out.put("ungoverned.reason", Redaction.redact(waiver.reason()));
     }
+    int w = 0;
+    for (Map.Entry<String, Integer> e : s.gateWaits().entrySet()) {
+      out.put("gateWait." + (w++), e.getValue() + SEP + e.getKey()); // a gate's name may hold any character
+    }
     RolloutPlan plan = s.plan();
     if (plan != null) {
       out.put("plan.instanceCount", String.valueOf(plan.instanceCount()));
@@ -175,7 +179,14 @@ final class CheckpointCodec {
         missing.put(key.substring("missing.".length()), Instant.parse(value));
       }
     });
-    // Checkpoints written before stalls, intended models, missing instances and waivers were kept have none of them.
+    SortedMap<String, Integer> gateWaits = new TreeMap<>();
+    for (int w = 0; in.containsKey("gateWait." + w); w++) {
+      String value = in.get("gateWait." + w);
+      int sep = value.indexOf(SEP);
+      gateWaits.put(value.substring(sep + 1), Integer.parseInt(value.substring(0, sep)));
+    }
+    // Checkpoints written before stalls, intended models, missing instances, waivers and gate waits were kept have none
+    // of them.
     Stall stall = in.containsKey("stall.code")
         ? new Stall(req(in, "stall.code"), in.getOrDefault("stall.message", ""),
             Integer.parseInt(req(in, "stall.httpStatus")), req(in, "stall.during"),
@@ -192,7 +203,7 @@ final class CheckpointCodec {
             Instant::parse), get(in, "pauseUntil", Instant::parse), get(in, "lastProgressAt", Instant::parse),
         instances, outbox, error, Long.parseLong(req(in, "lastSequence")),
         Boolean.parseBoolean(req(in, "cancelRequested")), Boolean.parseBoolean(req(in, "pauseRequested")), stall,
-        get(in, "intendedModel", ImageReference::parse), missing, waiver);
+        get(in, "intendedModel", ImageReference::parse), missing, waiver, gateWaits);
   }
 
   // ---- pieces -------------------------------------------------------------------------------------------------

@@ -270,7 +270,7 @@ public final class Rollout {
       checkTargetPublished(observed);
       checkGoverned(observed, now);
     }
-    Decision decision = engine.decide(state, look(now, observed, full));
+    Decision decision = decide(look(now, observed, full));
     if (!commit(decision, now)) {
       return Optional.of(now.plus(engine.options().pollInterval()));
     }
@@ -662,7 +662,7 @@ public final class Rollout {
       fleet.instance(state.scaleSet(), id).ifPresentOrElse(found::add, () -> gone.add(id));
     }
     ScaleSet seen = found.isEmpty() ? observed : withInstances(observed, found);
-    return new Observation(now, seen, headroomIfSurging(seen), full, gone);
+    return new Observation(now, seen, null, full, gone, capacity != null, Map.of());
   }
 
   /** The scale set with instances read one by one added to those it lists. */
@@ -697,30 +697,33 @@ public final class Rollout {
     return found.isEmpty() ? fresh : withInstances(fresh, found);
   }
 
-  /** Reads the capacity headroom only when the next step may start a max-surge batch (one extra read). */
-  private @Nullable Integer headroomIfSurging(ScaleSet observed) {
-    if (capacity == null) {
-      return null;
+  /**
+   * Lets the kernel decide on a look, reading first what it asks for ({@link Decision#needs()}): the capacity headroom
+   * when a max-surge batch is about to go, the metric samples its gates read. The kernel never calls a port; a read
+   * that fails stalls the rollout like any other.
+   */
+  private Decision decide(Observation look) {
+    Observation seen = look;
+    Decision decision = engine.decide(state, seen);
+    for (int asked = 0; decision.needs() != null; asked++) {
+      Decision.Needs needs = decision.needs();
+      if (asked >= 3) {
+        throw new IllegalStateException("the engine keeps asking for " + needs);
+      }
+      if (needs.headroom()) {
+        doing = "reading the capacity headroom";
+        seen = seen.withHeadroom(requireCapacity().headroom(state.scaleSet()));
+      }
+      Map<dev.osupgrade.health.MetricQuery, List<dev.osupgrade.port.MetricSample>> samples =
+          new java.util.LinkedHashMap<>();
+      for (dev.osupgrade.health.MetricQuery q : needs.metrics()) {
+        doing = "reading " + q;
+        samples.put(q, q.read());
+      }
+      seen = seen.withMetrics(samples);
+      decision = engine.decide(state, seen);
     }
-    RolloutState.Phase phase = state.phase();
-    boolean batchMayStart = phase == RolloutState.Phase.NOT_STARTED || phase == RolloutState.Phase.BEFORE_BATCH
-        || phase == RolloutState.Phase.VERIFYING // the final read may find instances that need another batch
-        || (phase == RolloutState.Phase.PAUSING && state.pauseUntil() != null
-            && !clock.instant().isBefore(state.pauseUntil()))
-        // in a batch, only once no instance of it is still being upgraded or replaced: it may end this step
-        || (phase == RolloutState.Phase.IN_BATCH && state.instances().values().stream()
-            .filter(p -> p.batch() == state.batch())
-            .noneMatch(p -> p.stage() == InstanceStage.UPGRADING || p.stage() == InstanceStage.REPLACING));
-    if (!batchMayStart) {
-      return null;
-    }
-    RollingUpgradePolicy policy = state.policy() != null ? state.policy()
-        : engine.options().explicitPolicy().orElse(observed.upgradePolicy().rollingOrDefaults());
-    if (!policy.maxSurge()) {
-      return null;
-    }
-    doing = "reading the capacity headroom";
-    return capacity.headroom(state.scaleSet());
+    return decision;
   }
 
   /** Saves the decision's state (compare-and-set, under the lease), then hands its events to the listeners. */

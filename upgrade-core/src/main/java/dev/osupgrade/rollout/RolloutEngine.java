@@ -133,7 +133,11 @@ public final class RolloutEngine {
     Require.nonNull(state, "state");
     Require.nonNull(observation, "observation");
     RolloutStep step = new RolloutStep(options, beforeGates, afterGates, state, observation, observation.now());
-    step.run();
+    try {
+      step.run();
+    } catch (RolloutStep.NeedsInput e) {
+      return new Decision(state, List.of(), List.of(), null, e.needs);
+    }
     return step.finish();
   }
 

@@ -28,6 +28,7 @@ import dev.osupgrade.health.GateContext;
 import dev.osupgrade.health.GatePhase;
 import dev.osupgrade.health.GateVerdict;
 import dev.osupgrade.health.HealthGate;
+import dev.osupgrade.health.MetricQuery;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.image.ImageVersion;
 import dev.osupgrade.ops.ErrorCodes;
@@ -79,6 +80,17 @@ import org.jspecify.annotations.Nullable;
  */
 final class RolloutStep {
   private static final int MAX_TRANSITIONS_PER_STEP = 10_000;
+
+  /** The step cannot decide without a read the observation lacks: the engine returns {@link Decision#needs()}. */
+  static final class NeedsInput extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final transient Decision.Needs needs;
+
+    NeedsInput(Decision.Needs needs) {
+      super("needs " + needs, null, false, false);
+      this.needs = needs;
+    }
+  }
 
   /** A named rule. */
   record Rule(String name, Function<RolloutStep, Outcome> apply) {}
@@ -384,13 +396,17 @@ final class RolloutStep {
 
   /**
    * Max surge: the batch is replaced by new instances when the runner reports room for all of them
-   * ({@link Observation#headroom()}); otherwise it is upgraded in place, and a {@link SurgeFallback} says why.
+   * ({@link Observation#headroom()}; a look without it, from a runner that can read it, is asked for it first);
+   * otherwise it is upgraded in place, and a {@link SurgeFallback} says why.
    */
   private boolean surgeEligible(int needed) {
     if (!policy().maxSurge()) {
       return false;
     }
     Integer headroom = obs().headroom();
+    if (headroom == null && obs().headroomReadable()) {
+      throw new NeedsInput(new Decision.Needs(true, List.of())); // the kernel reads nothing: it asks the runner
+    }
     if (headroom != null && headroom >= needed) {
       return true;
     }
@@ -475,6 +491,7 @@ final class RolloutStep {
   /** The batch is over: the pause between batches (unless it was the last, or a cancel waits), then the next. */
   private Outcome nextBatch() {
     d.batchStartedAt = null;
+    d.gateWaits.clear();
     boolean more = d.batch < plan().batches().size();
     Duration pause = policy().pauseTimeBetweenBatches();
     d.batch++;
@@ -492,9 +509,22 @@ final class RolloutStep {
    * lack of progress), and when every gate passes the next rule is asked.
    */
   private Outcome gates(GatePhase phase, List<HealthGate> gates) {
+    Instant startedAt = Objects.requireNonNull(d.startedAt);
+    List<MetricQuery> missing = new ArrayList<>();
+    for (HealthGate gate : gates) {
+      for (MetricQuery q : gate.reads(d.scaleSet, startedAt, now)) {
+        if (!obs().metrics().containsKey(q) && !missing.contains(q)) {
+          missing.add(q);
+        }
+      }
+    }
+    if (!missing.isEmpty()) {
+      throw new NeedsInput(new Decision.Needs(false, missing)); // the kernel reads nothing: it asks the runner
+    }
     GateContext ctx = gateContext(phase);
     for (HealthGate gate : gates) {
-      GateVerdict verdict = gate.evaluate(ctx);
+      String key = phase + "/" + d.batch + "/" + gate.name();
+      GateVerdict verdict = gate.evaluate(ctx.withWaits(d.gateWaits.getOrDefault(key, 0)));
       emit(seq -> new GateEvaluated(seq, now, d.scaleSet, phase, d.batch, verdict));
       if (verdict instanceof GateVerdict.Fail f) {
         return breach(new UpgradeError(f.code(), f.reason()));
@@ -503,6 +533,7 @@ final class RolloutStep {
         // Waiting on a gate (a closed maintenance window, more samples) is not a lack of progress.
         Instant until = w.until().isAfter(now) ? w.until() : now.plus(options.pollInterval());
         d.lastProgressAt = until;
+        d.gateWaits.merge(key, 1, Integer::sum); // the gate's state is the rollout's, in its checkpoint
         return Outcome.waitUntil(until, gate.name() + " waits");
       }
     }
@@ -529,7 +560,7 @@ final class RolloutStep {
       }
     }
     return new GateContext(phase, d.batch, plan().batches().size(), fleet(), d.target, policy(),
-        upgraded.keySet(), new HashSet<>(failed), Objects.requireNonNull(d.startedAt), now);
+        upgraded.keySet(), new HashSet<>(failed), Objects.requireNonNull(d.startedAt), now, 0, obs().metrics());
   }
 
   // ---- one instance in flight ---------------------------------------------------------------------------------

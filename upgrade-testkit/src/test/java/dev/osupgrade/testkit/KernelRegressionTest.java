@@ -5,12 +5,20 @@ import static dev.osupgrade.testkit.Images.V2;
 import static dev.osupgrade.testkit.Images.ubuntu;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.osupgrade.event.GateEvaluated;
 import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.ScaleSetId;
+import dev.osupgrade.governance.SignalThreshold;
+import dev.osupgrade.governance.performance.PerformanceGate;
+import dev.osupgrade.health.GateVerdict;
+import dev.osupgrade.ops.ErrorCodes;
 import dev.osupgrade.ops.RolloutStatus;
 import dev.osupgrade.policy.RollingUpgradePolicy;
+import dev.osupgrade.port.Metric;
+import dev.osupgrade.port.RolloutStore;
 import dev.osupgrade.rollout.Rollout;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -107,5 +115,51 @@ final class KernelRegressionTest {
 
     assertThat(r.status()).as(r.eventLog()).isEqualTo(RolloutStatus.COMPLETED);
     assertThat(fleet.get(id).instances()).allSatisfy(i -> assertThat(i.runs(V2)).isTrue());
+  }
+
+  private static PerformanceGate marginalGate() {
+    // No samples at all: every judgement is marginal ("too few samples"); three waits, then it fails as inconclusive.
+    return PerformanceGate.builder().source((scaleSet, metric, from, to) -> List.of())
+        .threshold(SignalThreshold.percentile(Metric.CPU, 95, 90))
+        .maxMarginalWaits(3).recheckAfter(Duration.ofMinutes(5))
+        .whenStillMarginal(PerformanceGate.StillMarginal.FAIL).build();
+  }
+
+  private static long waits(Rollout r) {
+    return r.events().stream().filter(e -> e instanceof GateEvaluated g && g.verdict() instanceof GateVerdict.Wait)
+        .count();
+  }
+
+  /**
+   * A gate keeps no state: how often it has waited is the rollout's, in the checkpoint. A rollout whose process dies
+   * after two of the performance gate's three marginal waits is resumed by a new process with a new gate object, and
+   * waits once more, not three times more. Before, the count lived in the gate and started again at zero.
+   */
+  @Test
+  void performanceGate_processDiesBetweenMarginalWaits_resumedRolloutWaitsOnlyWhatIsLeft() {
+    SimulatedFleet fleet = SimulatedFleet.create(12);
+    ScaleSetId id = fleet.add(ScaleSetSpec.named("web").instances(4).image(ubuntu(V1)));
+    fleet.publish(ubuntu(V2));
+    RolloutStore store = RolloutStore.inMemory();
+    Rollout first = Rollout.builder(fleet, id).target(V2).clock(fleet.clock()).store(store).gate(marginalGate())
+        .policy(RollingUpgradePolicy.builder().maxBatchInstancePercent(50).build()).build();
+    var next = first.advance();
+    while (waits(first) < 2) {
+      fleet.clock().advanceTo(next.orElseThrow());
+      next = first.advance();
+    }
+    fleet.clock().advanceTo(next.orElseThrow()); // the process dies while it waits for its next look
+    Instant firstWait = first.events().stream().filter(e -> e instanceof GateEvaluated g
+        && g.verdict() instanceof GateVerdict.Wait).findFirst().orElseThrow().at();
+    // The process dies here; a new one resumes from the store with gates built anew.
+    Rollout resumed = fleet.run(Rollout.resuming(fleet, id, store).clock(fleet.clock()).gate(marginalGate())
+        .policy(RollingUpgradePolicy.builder().maxBatchInstancePercent(50).build()).build());
+
+    assertThat(resumed.status()).as(resumed.eventLog()).isEqualTo(RolloutStatus.FAULTED);
+    assertThat(resumed.error().orElseThrow().code()).isEqualTo(ErrorCodes.PERFORMANCE_INCONCLUSIVE);
+    assertThat(waits(first) + waits(resumed)).isEqualTo(3);
+    // By the fleet's clock: three waits of five minutes after the first, not five.
+    assertThat(Duration.between(firstWait, fleet.clock().instant())).isEqualTo(Duration.ofMinutes(15));
+    assertThat(fleet.record(id).calls()).filteredOn(c -> c.accepted() && c.is("upgradeInstances")).hasSize(1);
   }
 }

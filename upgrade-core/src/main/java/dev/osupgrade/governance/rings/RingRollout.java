@@ -21,6 +21,7 @@ import dev.osupgrade.health.GateContext;
 import dev.osupgrade.health.GatePhase;
 import dev.osupgrade.health.GateVerdict;
 import dev.osupgrade.health.HealthGate;
+import dev.osupgrade.health.MetricQuery;
 import dev.osupgrade.health.UpgradedUnhealthyGate;
 import dev.osupgrade.image.Eligibility;
 import dev.osupgrade.image.ImageRelease;
@@ -34,6 +35,7 @@ import dev.osupgrade.policy.AutomaticOsUpgradePolicy;
 import dev.osupgrade.policy.RollingUpgradePolicy;
 import dev.osupgrade.port.CloudException;
 import dev.osupgrade.port.ImageCatalog;
+import dev.osupgrade.port.MetricSample;
 import dev.osupgrade.port.PlatformUpgradePort;
 import dev.osupgrade.port.RolloutStore;
 import dev.osupgrade.port.ScaleSetPort;
@@ -155,6 +157,8 @@ public final class RingRollout {
   private final Map<ScaleSetId, String> heldFor = new HashMap<>();
   private final Set<ScaleSetId> done = new TreeSet<>((a, b) -> a.armId().compareTo(b.armId()));
   private final List<RingEvent> events = new ArrayList<>();
+  /** How many times each soak gate said "wait", by ring, scale set, phase and gate: the gates keep no count. */
+  private final Map<String, Integer> gateWaits = new HashMap<>();
   private long sequence;
 
   private RingRollout(Builder b, ImageVersion target) {
@@ -538,13 +542,20 @@ public final class RingRollout {
     RollingUpgradePolicy policy = rolloutOptions.explicitPolicy().orElse(mode == Mode.ORCHESTRATED
         ? s.upgradePolicy().rollingOrDefaults() : s.upgradePolicy().policyForAutomaticOsUpgrade());
     Instant started = Require.nonNull(ringStartedAt, "ringStartedAt");
-    GateContext after = new GateContext(GatePhase.AFTER_BATCH, 1, 1, s, target, policy, upgraded, Set.of(),
-        started, now);
-    GateContext before = new GateContext(GatePhase.BEFORE_BATCH, 1, 1, s, target, policy, upgraded, Set.of(),
-        started, now);
     List<HealthGate> all = new ArrayList<>();
     all.add(new UpgradedUnhealthyGate());
     all.addAll(gates);
+    // The gates read nothing while they decide: their samples are read here first.
+    Map<MetricQuery, List<MetricSample>> samples = new LinkedHashMap<>();
+    for (HealthGate gate : all) {
+      for (MetricQuery q : gate.reads(s.id(), started, now)) {
+        samples.computeIfAbsent(q, MetricQuery::read);
+      }
+    }
+    GateContext after = new GateContext(GatePhase.AFTER_BATCH, 1, 1, s, target, policy, upgraded, Set.of(),
+        started, now, 0, samples);
+    GateContext before = new GateContext(GatePhase.BEFORE_BATCH, 1, 1, s, target, policy, upgraded, Set.of(),
+        started, now, 0, samples);
     Instant wait = null;
     List<String> summaries = new ArrayList<>();
     for (HealthGate gate : all) {
@@ -556,11 +567,13 @@ public final class RingRollout {
         asks.add(before);
       }
       for (GateContext ctx : asks) {
-        GateVerdict v = gate.evaluate(ctx);
+        String key = ring.name() + "/" + s.id() + "/" + ctx.phase() + "/" + gate.name();
+        GateVerdict v = gate.evaluate(ctx.withWaits(gateWaits.getOrDefault(key, 0)));
         if (v instanceof GateVerdict.Fail f) {
           return new Gates(Optional.of(f), null, summaries);
         }
         if (v instanceof GateVerdict.Wait w) {
+          gateWaits.merge(key, 1, Integer::sum);
           wait = wait == null || w.until().isBefore(wait) ? w.until() : wait;
         }
         summaries.add(s.id() + " " + v);
