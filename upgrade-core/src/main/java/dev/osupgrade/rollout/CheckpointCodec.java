@@ -116,14 +116,14 @@ final class CheckpointCodec {
     } catch (OsUpgradeException e) {
       throw e;
     } catch (RuntimeException e) {
-      throw new OsUpgradeException("CheckpointCorrupt", "the checkpoint cannot be read: " + e, e);
+      throw new OsUpgradeException(OsUpgradeException.CHECKPOINT_CORRUPT, "the checkpoint cannot be read: " + e, e);
     }
   }
 
   private static RolloutState decodeStrict(String text) {
     String[] lines = text.split("\n");
     if (lines.length == 0 || !lines[0].equals(FORMAT)) {
-      throw new OsUpgradeException("CheckpointCorrupt", "the checkpoint does not start with '" + FORMAT + "'");
+      throw new OsUpgradeException(OsUpgradeException.CHECKPOINT_CORRUPT, "the checkpoint does not start with '" + FORMAT + "'");
     }
     Map<String, String> in = new LinkedHashMap<>();
     for (int i = 1; i < lines.length; i++) {

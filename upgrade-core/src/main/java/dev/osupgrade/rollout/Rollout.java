@@ -1,5 +1,6 @@
 package dev.osupgrade.rollout;
 
+import dev.osupgrade.ops.StopCode;
 import dev.osupgrade.OsUpgradeException;
 import dev.osupgrade.Require;
 import dev.osupgrade.event.RolloutEvent;
@@ -19,7 +20,6 @@ import dev.osupgrade.governance.ReadinessIncompleteException;
 import dev.osupgrade.governance.ReadinessRecord;
 import dev.osupgrade.governance.TrustDecision;
 import dev.osupgrade.image.ImageVersion;
-import dev.osupgrade.ops.ErrorCodes;
 import dev.osupgrade.ops.RolloutStatus;
 import dev.osupgrade.ops.UpgradeError;
 import dev.osupgrade.ops.UpgradeProgress;
@@ -312,8 +312,8 @@ public final class Rollout {
       if (state.status() == RolloutStatus.NOT_STARTED) {
         throw e;
       }
-      Decision fault = engine.fault(RolloutEngine.dropOutbox(state), now, new UpgradeError(
-          ErrorCodes.OPERATION_REJECTED, doing + " was rejected: [" + e.code() + "] " + e.getMessage()), model);
+      Decision fault = engine.fault(RolloutEngine.dropOutbox(state), now, UpgradeError.of(
+          StopCode.OPERATION_REJECTED, doing + " was rejected: [" + e.code() + "] " + e.getMessage()), model);
       if (!commit(fault, now)) {
         return Optional.of(now.plus(engine.options().pollInterval()));
       }
@@ -599,7 +599,7 @@ public final class Rollout {
     RolloutState stored = RolloutState.decode(saved.get().data());
     if (!stored.scaleSet().equals(state.scaleSet())) {
       releaseLease();
-      throw new OsUpgradeException("CheckpointCorrupt", "the store returned the checkpoint of " + stored.scaleSet()
+      throw new OsUpgradeException(OsUpgradeException.CHECKPOINT_CORRUPT, "the store returned the checkpoint of " + stored.scaleSet()
           + " for " + state.scaleSet() + "; refusing to drive either from it");
     }
     if (!stored.target().equals(state.target())) {
@@ -782,7 +782,7 @@ public final class Rollout {
           if (!e.isRejection()) {
             throw e;
           }
-          UpgradeError error = new UpgradeError(ErrorCodes.OPERATION_REJECTED, action + " was rejected: ["
+          UpgradeError error = UpgradeError.of(StopCode.OPERATION_REJECTED, action + " was rejected: ["
               + e.code() + "] " + e.getMessage());
           if (!commit(engine.fault(RolloutEngine.dropOutbox(state), now, error, model), now)) {
             return false;

@@ -1,5 +1,6 @@
 package dev.osupgrade.rollout;
 
+import dev.osupgrade.ops.StopCode;
 import dev.osupgrade.Require;
 import dev.osupgrade.event.RolloutEvent;
 import dev.osupgrade.event.RolloutStallCleared;
@@ -14,7 +15,6 @@ import dev.osupgrade.health.GatePhase;
 import dev.osupgrade.health.HealthGate;
 import dev.osupgrade.health.UpgradedUnhealthyGate;
 import dev.osupgrade.image.ImageVersion;
-import dev.osupgrade.ops.ErrorCodes;
 import dev.osupgrade.ops.FleetVerification;
 import dev.osupgrade.ops.RolloutStatus;
 import dev.osupgrade.ops.Stall;
@@ -419,7 +419,7 @@ public final class RolloutEngine {
           "gave up after the progress deadline of " + options.progressDeadline() + "; not carried out: " + undone);
       return new Decision(d.build(), List.of(), List.of(event), null);
     }
-    UpgradeError error = new UpgradeError(ErrorCodes.TIMEOUT, "The rolling upgrade made no progress for "
+    UpgradeError error = UpgradeError.of(StopCode.TIMEOUT, "The rolling upgrade made no progress for "
         + options.progressDeadline() + ": stalled since " + cause.since() + " " + cause.during() + " ("
         + cause.attempts() + " failed attempt(s); last error: [" + cause.code() + "] " + cause.message() + ").");
     return fault(d.build(), now, error, lastKnown);

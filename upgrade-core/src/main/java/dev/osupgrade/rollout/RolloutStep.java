@@ -1,5 +1,6 @@
 package dev.osupgrade.rollout;
 
+import dev.osupgrade.ops.StopCode;
 import dev.osupgrade.event.BatchCompleted;
 import dev.osupgrade.event.BatchSkipped;
 import dev.osupgrade.event.BatchStarted;
@@ -31,7 +32,6 @@ import dev.osupgrade.health.HealthGate;
 import dev.osupgrade.health.MetricQuery;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.image.ImageVersion;
-import dev.osupgrade.ops.ErrorCodes;
 import dev.osupgrade.ops.FleetVerification;
 import dev.osupgrade.ops.RollbackInfo;
 import dev.osupgrade.ops.RolloutStatus;
@@ -181,7 +181,7 @@ final class RolloutStep {
         throw new IllegalStateException("rollout engine made no progress in " + guard + " transitions");
       }
       if (d.status != RolloutStatus.NOT_STARTED && progressDeadlinePassed()) {
-        fault(new UpgradeError(ErrorCodes.TIMEOUT, "The rolling upgrade made no progress for "
+        fault(UpgradeError.of(StopCode.TIMEOUT, "The rolling upgrade made no progress for "
             + options.progressDeadline() + " (no instance settled and no batch started since "
             + d.lastProgressAt + ")."));
         return;

@@ -1,5 +1,6 @@
 package dev.osupgrade.testkit;
 
+import dev.osupgrade.ops.StopCode;
 import dev.osupgrade.event.RolloutEvent;
 import dev.osupgrade.fleet.InstanceIds;
 import dev.osupgrade.fleet.ProvisioningState;
@@ -9,7 +10,6 @@ import dev.osupgrade.plan.ImageEligibility;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.image.ImageRelease;
 import dev.osupgrade.image.ImageVersion;
-import dev.osupgrade.ops.ErrorCodes;
 import dev.osupgrade.ops.RollbackInfo;
 import dev.osupgrade.ops.RollingUpgradeStatus;
 import dev.osupgrade.ops.RolloutStatus;
@@ -341,7 +341,7 @@ final class PlatformUpgrades {
       try {
         d = engine.decide(state, new Observation(now, fleet, null, true, confirmedGone(fleet, now)));
       } catch (RuntimeException e) {
-        d = engine.fault(state, now, new UpgradeError(ErrorCodes.INTERNAL, "the platform upgrade stopped: " + e),
+        d = engine.fault(state, now, UpgradeError.of(StopCode.INTERNAL, "the platform upgrade stopped: " + e),
             fleet);
       }
       state = d.state();

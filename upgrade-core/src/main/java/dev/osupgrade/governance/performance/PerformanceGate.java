@@ -1,6 +1,6 @@
 package dev.osupgrade.governance.performance;
 
-import dev.osupgrade.ops.ErrorCodes;
+import dev.osupgrade.ops.StopCode;
 import dev.osupgrade.Require;
 import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.ScaleSet;
@@ -67,9 +67,9 @@ public final class PerformanceGate implements HealthGate {
   /** The default name in events. */
   public static final String NAME = "performance";
   /** The stop code of a regression. */
-  public static final String CODE = ErrorCodes.PERFORMANCE_REGRESSION;
+  public static final String CODE = "PerformanceRegression"; // StopCode.PERFORMANCE_REGRESSION.azureName()
   /** The stop code when a judgement stays marginal and {@code whenStillMarginal(FAIL)} is set. */
-  public static final String INCONCLUSIVE = ErrorCodes.PERFORMANCE_INCONCLUSIVE;
+  public static final String INCONCLUSIVE = "PerformanceInconclusive"; // StopCode.PERFORMANCE_INCONCLUSIVE
 
   /** What a judgement that is still marginal after the last wait becomes. */
   public enum StillMarginal {
@@ -254,14 +254,14 @@ public final class PerformanceGate implements HealthGate {
     String reason = report.reason();
     switch (report.overall()) {
       case FAIL:
-        return GateVerdict.fail(name, CODE, reason, m);
+        return GateVerdict.fail(name, StopCode.PERFORMANCE_REGRESSION, reason, m);
       case MARGINAL:
         if (waitsSoFar < maxMarginalWaits) {
           return GateVerdict.waitUntil(name, "collecting more samples (wait " + (waitsSoFar + 1) + " of "
               + maxMarginalWaits + "): " + reason, now.plus(recheckAfter), m);
         }
         if (whenStillMarginal == StillMarginal.FAIL) {
-          return GateVerdict.fail(name, INCONCLUSIVE, "still marginal after " + waitsSoFar + " waits: " + reason, m);
+          return GateVerdict.fail(name, StopCode.PERFORMANCE_INCONCLUSIVE, "still marginal after " + waitsSoFar + " waits: " + reason, m);
         }
         return GateVerdict.pass(name, "WARNING: still marginal after " + waitsSoFar
             + " waits, passing with a warning: " + reason, m);

@@ -1,5 +1,6 @@
 package dev.osupgrade.governance.rings;
 
+import dev.osupgrade.ops.StopCode;
 import dev.osupgrade.Require;
 import dev.osupgrade.event.RolloutListener;
 import dev.osupgrade.fleet.Instance;
@@ -26,7 +27,6 @@ import dev.osupgrade.health.UpgradedUnhealthyGate;
 import dev.osupgrade.image.Eligibility;
 import dev.osupgrade.image.ImageRelease;
 import dev.osupgrade.image.ImageVersion;
-import dev.osupgrade.ops.ErrorCodes;
 import dev.osupgrade.ops.RollingUpgradeStatus;
 import dev.osupgrade.ops.RolloutStatus;
 import dev.osupgrade.ops.UpgradeError;
@@ -255,7 +255,7 @@ public final class RingRollout {
       TrustDecision decision = trust.evaluate(r, env, now);
       if (!decision.isTrusted()) {
         if (decision.refusedBy(TrustRule.QUARANTINE)) {
-          failure = new UpgradeError(ErrorCodes.IMAGE_NOT_TRUSTED, decision.toString());
+          failure = UpgradeError.of(StopCode.IMAGE_NOT_TRUSTED, decision.toString());
           emit(now, RingEvent.Kind.RING_FAILED, ring.name(), id, "the version is quarantined: " + decision);
           return stop(Status.FAILED, ring, now);
         }
@@ -393,7 +393,7 @@ public final class RingRollout {
       } else if (r.status().isTerminal()) {
         UpgradeError error = r.error().orElse(new UpgradeError(r.status().azureName(), "the rollout was "
             + r.status()));
-        return fail(ring, id, now, error, blamesImage(error.code()));
+        return fail(ring, id, now, error, error.blamesImage());
       } else {
         return Optional.of(now.plus(poll)); // paused by someone: look again later
       }
@@ -417,13 +417,13 @@ public final class RingRollout {
           && latest.get().status() == RolloutStatus.FAULTED) {
         UpgradeError error = latest.get().errorIfAny().orElse(new UpgradeError("Faulted",
             "the platform's rolling upgrade faulted"));
-        return fail(ring, id, now, error, blamesImage(error.code()));
+        return fail(ring, id, now, error, error.blamesImage());
       }
       Optional<GateVerdict.Fail> gateFailure = checkGates(ring, s, now, false).failure;
       if (gateFailure.isPresent()) {
         p.cancelRollingUpgrade(id);
-        return fail(ring, id, now, new UpgradeError(gateFailure.get().code(), gateFailure.get().reason()),
-            blamesImage(gateFailure.get().code()));
+        UpgradeError error = new UpgradeError(gateFailure.get().code(), gateFailure.get().reason());
+        return fail(ring, id, now, error, error.blamesImage());
       }
       boolean running = latest.isPresent() && latest.get().isRunning();
       if (running && deferrals != null && s.upgradePolicy().automaticOsUpgrade().osRollingUpgradeDeferral()) {
@@ -492,7 +492,8 @@ public final class RingRollout {
       if (g.failure.isPresent()) {
         GateVerdict.Fail f = g.failure.get();
         emit(now, RingEvent.Kind.GATE_EVALUATED, ring.name(), id, f.toString());
-        return fail(ring, id, now, new UpgradeError(f.code(), f.reason()), blamesImage(f.code()));
+        UpgradeError error = new UpgradeError(f.code(), f.reason());
+        return fail(ring, id, now, error, error.blamesImage());
       }
       if (g.waitUntil != null) {
         waitUntil = waitUntil == null || g.waitUntil.isBefore(waitUntil) ? g.waitUntil : waitUntil;
@@ -583,15 +584,6 @@ public final class RingRollout {
   }
 
   // ---- failure and rollback -----------------------------------------------------------------------------------
-
-  /**
-   * The failures that are the image's fault and quarantine it: upgraded instances unhealthy, or a measured
-   * performance regression. An inconclusive measurement, a maintenance freeze, an unhealthy fleet or a refusal stop
-   * the ring without a quarantine.
-   */
-  private static boolean blamesImage(String code) {
-    return code.equals(ErrorCodes.MAX_UNHEALTHY_UPGRADED) || code.equals(ErrorCodes.PERFORMANCE_REGRESSION);
-  }
 
   private Optional<Instant> fail(Ring ring, ScaleSetId id, Instant now, UpgradeError error, boolean imageToBlame) {
     failure = error;
@@ -697,7 +689,7 @@ public final class RingRollout {
   }
 
   private Optional<Instant> refuse(Ring ring, ScaleSetId id, Instant now, String why) {
-    failure = new UpgradeError("RingRefused", why);
+    failure = UpgradeError.of(StopCode.RING_REFUSED, why);
     emit(now, RingEvent.Kind.RING_REFUSED, ring.name(), id, why + " (nothing was changed in this ring)");
     return stop(Status.REFUSED, ring, now);
   }
