@@ -396,7 +396,47 @@ final class RingRolloutTest {
         assertThat(fleet.reimageCount(id, i.instanceId())).as("%s/%s", id, i.instanceId()).isEqualTo(1);
       }
     }
-    assertThat(second.timeline()).contains("[canary]").contains("every instance already runs");
+    // The ring state is checkpointed: the rebuilt ring rollout goes on in "early", it does not walk the canary again.
+    assertThat(second.timeline()).doesNotContain("[canary]").contains("[early]");
+  }
+
+  /**
+   * The ring state is checkpointed (ring, soak start, verdicts): a ring rollout whose process dies twenty minutes into
+   * the canary's one-hour soak is rebuilt on the same store and goes on with the soak where it was. By the fleet's
+   * record, the next ring's first change comes an hour after the soak began, not an hour after the restart, and no
+   * instance is touched twice.
+   */
+  @Test
+  void rings_processDiesMidSoak_rebuiltRingRolloutResumesTheSoakWithoutSpendingItAgain(SimulatedFleet fleet) {
+    World w = world(fleet);
+    ImageTrustPolicy trust = ImageTrustPolicy.trustingPublishers("Canonical");
+    RolloutStore store = RolloutStore.inMemory();
+    RingRollout first = rings(w, trust).store(store, "replica-a").build();
+    Optional<Instant> next = first.advance();
+    while (first.events().stream().noneMatch(e -> e.kind() == RingEvent.Kind.SOAK_STARTED)) {
+      fleet.clock().advanceTo(next.orElseThrow());
+      next = first.advance();
+    }
+    Instant soakStarted = at(first, RingEvent.Kind.SOAK_STARTED, "canary");
+    fleet.clock().advanceTo(soakStarted.plus(Duration.ofMinutes(20)));
+    // The process dies mid-soak; a new one is built the same way on the same store.
+
+    RingRollout second = run(fleet, rings(w, trust).store(store, "replica-a").build());
+
+    assertThat(second.status()).as(second.timeline()).isEqualTo(RingRollout.Status.COMPLETED);
+    assertThat(second.events()).extracting(RingEvent::kind).doesNotContain(RingEvent.Kind.STARTED,
+        RingEvent.Kind.SCALE_SET_SKIPPED);
+    assertThat(second.events().get(0).sequence()).isGreaterThan(first.events().get(first.events().size() - 1)
+        .sequence());
+    Instant earlyFirstChange = fleet.record(w.early1()).calls(PortOperation.UPDATE_MODEL_IMAGE).stream()
+        .filter(PortCall::accepted).map(PortCall::at).findFirst().orElseThrow();
+    assertThat(earlyFirstChange).as("the early ring starts when the canary's soak ends")
+        .isEqualTo(soakStarted.plus(Duration.ofHours(1)));
+    for (ScaleSetId id : w.plan().scaleSets()) {
+      for (Instance i : fleet.get(id).instances()) {
+        assertThat(fleet.reimageCount(id, i.instanceId())).as("%s/%s", id, i.instanceId()).isEqualTo(1);
+      }
+    }
   }
 
   @Test

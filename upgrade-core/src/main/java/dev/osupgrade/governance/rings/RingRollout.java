@@ -33,8 +33,12 @@ import dev.osupgrade.ops.UpgradeError;
 import dev.osupgrade.plan.ImageEligibility;
 import dev.osupgrade.policy.AutomaticOsUpgradePolicy;
 import dev.osupgrade.policy.RollingUpgradePolicy;
+import dev.osupgrade.port.Checkpoint;
+import dev.osupgrade.port.CheckpointConflictException;
 import dev.osupgrade.port.CloudException;
 import dev.osupgrade.port.ImageCatalog;
+import dev.osupgrade.port.Lease;
+import dev.osupgrade.port.LeaseLostException;
 import dev.osupgrade.port.MetricSample;
 import dev.osupgrade.port.PlatformUpgradePort;
 import dev.osupgrade.port.RolloutStore;
@@ -55,6 +59,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -120,8 +126,6 @@ public final class RingRollout {
     }
   }
 
-  private enum Phase { PENDING, WAITING, RUNNING, SOAKING, ROLLING_BACK, DONE }
-
   private final RingPlan plan;
   private final ScaleSetPort fleet;
   private final ImageCatalog catalog;
@@ -143,7 +147,7 @@ public final class RingRollout {
   private final String owner;
 
   private Status status = Status.NOT_STARTED;
-  private Phase phase = Phase.PENDING;
+  private RingState.Phase phase = RingState.Phase.PENDING;
   private int ringIndex;
   private @Nullable Instant ringStartedAt;
   private @Nullable Instant soakUntil;
@@ -159,7 +163,13 @@ public final class RingRollout {
   private final List<RingEvent> events = new ArrayList<>();
   /** How many times each soak gate said "wait", by ring, scale set, phase and gate: the gates keep no count. */
   private final Map<String, Integer> gateWaits = new HashMap<>();
+  private final Set<ScaleSetId> rollbacksStarted = new TreeSet<>(RingState.ORDER);
   private long sequence;
+  /** Where the ring state is checkpointed, and leased: one key per ring plan. */
+  private final ScaleSetId key;
+  private @Nullable Lease lease;
+  private long checkpointVersion;
+  private @Nullable String saved;
 
   private RingRollout(Builder b, ImageVersion target) {
     this.plan = b.plan;
@@ -180,6 +190,7 @@ public final class RingRollout {
     this.deferrals = b.deferrals;
     this.store = b.store;
     this.owner = b.owner;
+    this.key = RingState.key(b.plan);
   }
 
   /**
@@ -201,6 +212,25 @@ public final class RingRollout {
    */
   public Optional<Instant> advance() {
     Instant now = Require.instant("clock.instant()", clock.instant());
+    if (status.isTerminal() && lease == null) {
+      return Optional.empty();
+    }
+    Optional<Instant> notLeader = takeLease(now);
+    if (notLeader.isPresent()) {
+      return notLeader;
+    }
+    Optional<Instant> next = step(now);
+    if (!save(now)) {
+      return Optional.of(now.plus(poll)); // another replica took the rings over; the next advance reloads
+    }
+    if (status.isTerminal()) {
+      releaseLease();
+      return Optional.empty();
+    }
+    return next;
+  }
+
+  private Optional<Instant> step(Instant now) {
     if (status.isTerminal()) {
       return Optional.empty();
     }
@@ -225,6 +255,106 @@ public final class RingRollout {
       }
     }
     throw new IllegalStateException("ring rollout made no progress: " + this);
+  }
+
+  // ---- the checkpoint -----------------------------------------------------------------------------------------
+
+  /** What this ring rollout remembers, as its checkpoint holds it. */
+  private RingState snapshot() {
+    SortedMap<String, Integer> waits = new TreeMap<>(gateWaits);
+    return new RingState(target, status, phase, ringIndex, ringStartedAt, soakUntil, failure, waitingFor,
+        release == null ? null : release.image(), previous, toRollBack, rollbacksStarted, done, heldFor, waits,
+        sequence);
+  }
+
+  private void restore(RingState s) {
+    status = s.status();
+    phase = s.phase();
+    ringIndex = s.ringIndex();
+    ringStartedAt = s.ringStartedAt();
+    soakUntil = s.soakUntil();
+    failure = s.failure();
+    waitingFor = s.waitingFor();
+    release = null; // looked up again in the catalog when needed
+    previous.clear();
+    previous.putAll(s.previous());
+    toRollBack.clear();
+    toRollBack.putAll(s.toRollBack());
+    rollbacksStarted.clear();
+    rollbacksStarted.addAll(s.rollbacksStarted());
+    done.clear();
+    done.addAll(s.done());
+    heldFor.clear();
+    heldFor.putAll(s.heldFor());
+    gateWaits.clear();
+    gateWaits.putAll(s.gateWaits());
+    sequence = s.sequence();
+  }
+
+  /**
+   * Takes (or renews) the ring plan's lease in the store; on a new holding, reloads the checkpoint, so that a ring
+   * rollout rebuilt after a crash goes on where the last holder stopped (a soak is not spent again).
+   */
+  private Optional<Instant> takeLease(Instant now) {
+    Optional<Lease> taken = store.tryAcquire(key, owner, now, Rollout.DEFAULT_LEASE);
+    if (taken.isEmpty()) {
+      lease = null;
+      return Optional.of(now.plus(poll));
+    }
+    boolean newHolding = lease == null || lease.token() != taken.get().token();
+    lease = taken.get();
+    if (newHolding) {
+      Optional<Checkpoint> stored = store.load(key);
+      checkpointVersion = stored.map(Checkpoint::version).orElse(0L);
+      saved = null;
+      if (stored.isPresent()) {
+        RingState state = RingState.decode(stored.get().data());
+        if (state.target().equals(target)) {
+          restore(state);
+          saved = stored.get().data();
+        } else if (!state.status().isTerminal()) {
+          releaseLease();
+          throw new RolloutRefusedException(RolloutRefusedException.ROLLOUT_IN_PROGRESS, "these rings have a "
+              + "rollout of " + state.target() + " in progress (" + state.status() + ", ring "
+              + plan.rings().get(Math.min(state.ringIndex(), plan.rings().size() - 1)).name() + "); let it end "
+              + "before spreading " + target);
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Saves the state if it changed (compare-and-set, under the lease). */
+  private boolean save(Instant now) {
+    String data = snapshot().encode();
+    if (data.equals(saved)) {
+      return true;
+    }
+    try {
+      checkpointVersion = store.save(Require.nonNull(lease, "lease"), checkpointVersion, data, now).version();
+      saved = data;
+      return true;
+    } catch (LeaseLostException | CheckpointConflictException e) {
+      lease = null;
+      return false;
+    }
+  }
+
+  private void releaseLease() {
+    if (lease != null) {
+      store.release(lease);
+      lease = null;
+    }
+  }
+
+  /** The target release, looked up in the catalog again after a restart. */
+  private ImageRelease release(Ring ring) {
+    if (release == null) {
+      ScaleSet s = fleet.get(ring.scaleSets().get(0));
+      release = catalog.listReleases(s.modelImage(), s.region()).stream().filter(r -> r.version().equals(target))
+          .findFirst().orElseThrow(() -> new IllegalStateException(target + " is no longer in the catalog"));
+    }
+    return release;
   }
 
   // ---- starting a ring ----------------------------------------------------------------------------------------
@@ -301,10 +431,10 @@ public final class RingRollout {
     }
     if (!waits.isEmpty()) {
       String why = String.join("; ", waits);
-      if (phase != Phase.WAITING || !why.equals(waitingFor)) {
+      if (phase != RingState.Phase.WAITING || !why.equals(waitingFor)) {
         emit(now, RingEvent.Kind.RING_WAITING, ring.name(), null, why);
       }
-      phase = Phase.WAITING;
+      phase = RingState.Phase.WAITING;
       waitingFor = why;
       return Optional.of(now.plus(poll));
     }
@@ -320,16 +450,7 @@ public final class RingRollout {
         continue;
       }
       if (mode == Mode.ORCHESTRATED) {
-        Environment env = Require.nonNull(environmentOf.get(id), "environment");
-        Rollout.Builder rb = Rollout.builder(fleet, id).target(target).clock(clock).options(rolloutOptions)
-            .store(store).owner(owner).environment(env).trust(trust)
-            .gate(GovernanceGate.of(env, trust, records.get(id), Require.nonNull(release, "release")));
-        ReadinessRecord record = records.get(id);
-        if (record != null) {
-          rb.readiness(record);
-        }
-        rolloutListeners.forEach(rb::listener);
-        rollouts.put(id, rb.build());
+        rollouts.put(id, rolloutOf(id, Require.nonNull(environmentOf.get(id), "environment"), release(ring)));
       } else {
         AutomaticOsUpgradePolicy auto = s.upgradePolicy().automaticOsUpgrade();
         if (!auto.enableAutomaticOSUpgrade()) {
@@ -339,7 +460,7 @@ public final class RingRollout {
       }
       started.add(id.toString());
     }
-    phase = Phase.RUNNING;
+    phase = RingState.Phase.RUNNING;
     emit(now, RingEvent.Kind.RING_STARTED, ring.name(), null, started.isEmpty() ? "nothing to upgrade"
         : (mode == Mode.ORCHESTRATED ? "orchestrated rollouts of " : "automatic OS upgrade enabled on ")
             + started + " (trust and readiness passed)");
@@ -368,9 +489,28 @@ public final class RingRollout {
 
   // ---- upgrading a ring ---------------------------------------------------------------------------------------
 
+  /** A scale set's orchestrated rollout, governed on the same terms as the ring; it resumes its own checkpoint. */
+  private Rollout rolloutOf(ScaleSetId id, Environment env, ImageRelease r) {
+    Rollout.Builder rb = Rollout.builder(fleet, id).target(target).clock(clock).options(rolloutOptions)
+        .store(store).owner(owner).environment(env).trust(trust)
+        .gate(GovernanceGate.of(env, trust, records.get(id), r));
+    ReadinessRecord record = records.get(id);
+    if (record != null) {
+      rb.readiness(record);
+    }
+    rolloutListeners.forEach(rb::listener);
+    return rb.build();
+  }
+
   private Optional<Instant> runOrchestrated(Ring ring, Instant now) {
     Instant next = null;
     for (ScaleSetId id : ring.scaleSets()) {
+      if (!done.contains(id) && !rollouts.containsKey(id)) {
+        // A ring rollout rebuilt after a crash: the scale set's rollout resumes from its own checkpoint.
+        Environment env = environmentOf.computeIfAbsent(id, k -> environments != null ? environments.apply(k)
+            : Environment.of(fleet.get(k)));
+        rollouts.put(id, rolloutOf(id, env, release(ring)));
+      }
       Rollout r = rollouts.get(id);
       if (r == null || done.contains(id)) {
         continue;
@@ -472,7 +612,7 @@ public final class RingRollout {
   }
 
   private Optional<Instant> startSoak(Ring ring, Instant now) {
-    phase = Phase.SOAKING;
+    phase = RingState.Phase.SOAKING;
     soakUntil = now.plus(ring.soak());
     emit(now, RingEvent.Kind.SOAK_STARTED, ring.name(), null, "every scale set runs " + target + "; soaking for "
         + ring.soak() + " until " + soakUntil);
@@ -522,7 +662,7 @@ public final class RingRollout {
       emit(now, RingEvent.Kind.COMPLETED, "*", null, target + " reached every ring");
       return stop(Status.COMPLETED, ring, now);
     }
-    phase = Phase.PENDING;
+    phase = RingState.Phase.PENDING;
     return Optional.empty();
   }
 
@@ -588,7 +728,7 @@ public final class RingRollout {
   private Optional<Instant> fail(Ring ring, ScaleSetId id, Instant now, UpgradeError error, boolean imageToBlame) {
     failure = error;
     emit(now, RingEvent.Kind.RING_FAILED, ring.name(), id, "[" + error.code() + "] " + error.message());
-    ImageRelease r = Require.nonNull(release, "release");
+    ImageRelease r = release(ring);
     if (imageToBlame) {
       trust.quarantine().add(r.image(), "ring " + ring.name(), now, "[" + error.code() + "] " + error.message());
       emit(now, RingEvent.Kind.VERSION_QUARANTINED, ring.name(), id, r.image() + " is quarantined: no ring may take "
@@ -628,7 +768,7 @@ public final class RingRollout {
     if (toRollBack.isEmpty()) {
       return stop(Status.FAILED, ring, now);
     }
-    phase = Phase.ROLLING_BACK;
+    phase = RingState.Phase.ROLLING_BACK;
     return Optional.empty();
   }
 
@@ -666,7 +806,9 @@ public final class RingRollout {
         rolloutListeners.forEach(rb::listener);
         back = rb.build();
         rollbacks.put(sid, back);
-        emit(now, RingEvent.Kind.ROLLBACK_STARTED, ring.name(), sid, "rolling back to " + version + e.getValue());
+        if (rollbacksStarted.add(sid)) { // not again when a rebuilt ring rollout resumes it
+          emit(now, RingEvent.Kind.ROLLBACK_STARTED, ring.name(), sid, "rolling back to " + version + e.getValue());
+        }
         again = back.advance();
       } else if (!back.isDone()) {
         again = back.advance();
@@ -696,7 +838,7 @@ public final class RingRollout {
 
   private Optional<Instant> stop(Status end, Ring ring, Instant now) {
     status = end;
-    phase = Phase.DONE;
+    phase = RingState.Phase.DONE;
     if (end != Status.COMPLETED) {
       emit(now, RingEvent.Kind.STOPPED, ring.name(), null, "promotion stopped at ring " + ring.name() + " ("
           + end + ")" + (failure == null ? "" : ": " + failure.code()));
@@ -719,6 +861,7 @@ public final class RingRollout {
   public void close() {
     rollouts.values().forEach(Rollout::close);
     rollbacks.values().forEach(Rollout::close);
+    releaseLease();
   }
 
   // ---- reading ------------------------------------------------------------------------------------------------
