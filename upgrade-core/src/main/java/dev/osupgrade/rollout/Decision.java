@@ -18,7 +18,7 @@ import org.jspecify.annotations.Nullable;
  * @param needs what the step needs that the observation lacks, or null: then the state is the one given, nothing
  *     was decided, and the runner reads what is asked and takes the step again with it
  */
-public record Decision(RolloutState state, List<RolloutAction> actions, List<RolloutEvent> events,
+record Decision(RolloutState state, List<RolloutAction> actions, List<RolloutEvent> events,
     @Nullable Instant wakeAt, @Nullable Needs needs) {
 
   /** Validates and copies. */

@@ -33,7 +33,7 @@ import org.jspecify.annotations.Nullable;
  * @param metrics the metric samples the runner read for the gates, by read; a step whose gates need a read that is
  *     not here asks for it ({@link Decision#needs()})
  */
-public record Observation(Instant now, ScaleSet fleet, @Nullable Integer headroom, boolean fullRead,
+record Observation(Instant now, ScaleSet fleet, @Nullable Integer headroom, boolean fullRead,
     Set<String> confirmedGone, boolean headroomReadable, Map<MetricQuery, List<MetricSample>> metrics) {
   /** Validates the fields and copies the set (sorted by instance id). */
   public Observation {

@@ -79,14 +79,14 @@ import org.jspecify.annotations.Nullable;
  * read, a listing with no instance while the rollout expects some — <em>stalls</em> it: the action stays in the
  * checkpoint, the cause is in {@link #stall()} and in a {@link dev.osupgrade.event.RolloutStalled} event (one per change
  * of cause), and {@link #advance()} returns when to try again (the cloud's {@code Retry-After}, else a back-off from
- * the poll interval up to {@link RolloutEngine#MAX_STALL_BACKOFF}). The next {@code advance()} goes on by itself once
+ * the poll interval up to {@link #MAX_STALL_BACKOFF}). The next {@code advance()} goes on by itself once
  * the cause is gone ({@link dev.osupgrade.event.RolloutStallCleared}). The progress deadline is one rule, the engine's
- * ({@link RolloutEngine#progressDeadline}): time paused by the caller, the pause between batches and waits on a gate
+ * (the kernel's one deadline rule): time paused by the caller, the pause between batches and waits on a gate
  * never count.
  *
  * <p><b>Once only.</b> An action decided in an earlier {@code advance()} (its answer lost, or the runner crashed after
  * sending it) is reconciled with a fresh read of the scale set before it is sent again
- * ({@link RolloutEngine#remainder}; an instance it names that the read does not list is read on its own first, so an
+ * (the kernel's {@code remainder} rule; an instance it names that the read does not list is read on its own first, so an
  * incomplete listing does not drop it from the call); after a rollback or a model write whose outcome is unknown the
  * next look reads the model afresh, and the engine points the model back where the rollout intends it. {@code Completed} is said only after
  * a final full read confirms it ({@link dev.osupgrade.event.RolloutCompleted#verification()}).
@@ -94,7 +94,7 @@ import org.jspecify.annotations.Nullable;
  * <p><b>Vanished instances.</b> An instance the rollout expects that is missing from a listing is not taken as gone:
  * the engine waits for it, and once it has been missing for a poll interval the runner reads it on its own
  * ({@link ScaleSetPort#instance}; at most {@link #MAX_DIRECT_READS} per look). Found, it is back in the look; not
- * found, it is confirmed gone ({@link Observation#confirmedGone()}) and only then settled as removed. A fault-free
+ * found, it is confirmed gone (a confirmation the kernel needs before it settles the instance) and only then settled as removed. A fault-free
  * rollout makes no such read. (A listing shorter than the scale set's {@code sku.capacity} is not taken as a sign of
  * an incomplete one: on Azure the two differ in normal operation — capacity moves before instances are created or
  * deleted, overprovisioning lists extra instances for a while, instances being deleted are still listed, autoscale
@@ -126,6 +126,9 @@ public final class Rollout {
    * is confirmed three per look. Not a stall: a stall would never end for a real scale-in of more than three.
    */
   public static final int MAX_DIRECT_READS = 3;
+
+  /** The longest wait between two attempts of a stalled rollout, unless the cloud asks for longer (Retry-After). */
+  public static final Duration MAX_STALL_BACKOFF = Duration.ofMinutes(5);
 
   /** The default lease duration: 5 minutes. */
   public static final Duration DEFAULT_LEASE = Duration.ofMinutes(5);
@@ -175,6 +178,19 @@ public final class Rollout {
     this.readiness = b.readiness;
     this.ungovernedReason = b.ungovernedReason;
     this.state = RolloutState.initial(b.scaleSet, target);
+  }
+
+  /**
+   * Checks that an orchestrated rollout may drive this scale set to the target, without changing anything: automatic
+   * OS upgrade must be off and the upgrade mode {@code Manual}. A {@link #advance()} checks it before the first
+   * change; a ring checks it before a ring starts.
+   *
+   * @param fleet the scale set
+   * @param target the version to roll out
+   * @throws RolloutRefusedException naming the rule that refuses it
+   */
+  public static void checkCanStart(ScaleSet fleet, ImageVersion target) {
+    RolloutEngine.checkCanStart(fleet, target);
   }
 
   /**
@@ -698,7 +714,7 @@ public final class Rollout {
   }
 
   /**
-   * Lets the kernel decide on a look, reading first what it asks for ({@link Decision#needs()}): the capacity headroom
+   * Lets the kernel decide on a look, reading first what it asks for (what the step asks for): the capacity headroom
    * when a max-surge batch is about to go, the metric samples its gates read. The kernel never calls a port; a read
    * that fails stalls the rollout like any other.
    */

@@ -63,9 +63,9 @@ import org.jspecify.annotations.Nullable;
  * through {@link #stalled}, which keeps the rollout resumable and applies the one progress deadline
  * ({@link #progressDeadline}).
  */
-public final class RolloutEngine {
+final class RolloutEngine {
   /** The longest wait between two attempts of a stalled rollout, unless the cloud asks for longer (Retry-After). */
-  public static final Duration MAX_STALL_BACKOFF = Duration.ofMinutes(5);
+  static final Duration MAX_STALL_BACKOFF = Rollout.MAX_STALL_BACKOFF;
 
   private final RolloutOptions options;
   private final List<HealthGate> beforeGates;

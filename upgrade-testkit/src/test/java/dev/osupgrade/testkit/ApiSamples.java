@@ -23,7 +23,6 @@ import dev.osupgrade.governance.SignalThreshold;
 import dev.osupgrade.governance.TrustDecision;
 import dev.osupgrade.governance.ValidationResult;
 import dev.osupgrade.governance.performance.Alternative;
-import dev.osupgrade.governance.performance.MannWhitney;
 import dev.osupgrade.governance.performance.PerformanceGate;
 import dev.osupgrade.governance.performance.PerformanceReport;
 import dev.osupgrade.governance.rings.Ring;
@@ -63,10 +62,8 @@ import dev.osupgrade.port.PlatformUpgradePort;
 import dev.osupgrade.port.RolloutStore;
 import dev.osupgrade.port.ScaleSetPort;
 import dev.osupgrade.rollout.InstanceProgress;
-import dev.osupgrade.rollout.Observation;
 import dev.osupgrade.rollout.Rollout;
 import dev.osupgrade.rollout.RolloutAction;
-import dev.osupgrade.rollout.RolloutEngine;
 import dev.osupgrade.rollout.RolloutOptions;
 import dev.osupgrade.rollout.RolloutState;
 import java.io.ByteArrayOutputStream;
@@ -566,8 +563,6 @@ final class ApiSamples {
     m.put(RolloutAction.class, () -> new RolloutAction.UpgradeInstances(List.of("1")));
     m.put(RolloutAction.ScaleOut.class, () -> new RolloutAction.ScaleOut(List.of("1"), List.of("0", "1", "2", "3")));
     m.put(RolloutOptions.class, () -> RolloutOptions.builder().build());
-    m.put(RolloutEngine.class, () -> new RolloutEngine(RolloutOptions.builder().build()));
-    m.put(Observation.class, () -> new Observation(NOW, w.fleet.get(w.id)));
     m.put(ScaleSetPort.class, () -> w.fleet);
     m.put(ImageCatalog.class, () -> w.fleet);
     m.put(PlatformUpgradePort.class, () -> w.fleet);
@@ -585,8 +580,9 @@ final class ApiSamples {
     m.put(SignalThreshold.class, () -> SignalThreshold.relative(Metric.STARTUP_TIME, 0.2));
     m.put(TrustDecision.class, () -> ImageTrustPolicy.trustingPublishers("Canonical")
         .evaluate((ImageRelease) registry(ImageRelease.class, w).get(), Environment.PRODUCTION, NOW));
-    m.put(dev.osupgrade.governance.performance.MannWhitneyResult.class, () -> MannWhitney.test(
-        new double[] {1, 2, 3, 4, 5}, new double[] {2, 3, 4, 5, 6}, Alternative.TWO_SIDED));
+    m.put(dev.osupgrade.governance.performance.MannWhitneyResult.class,
+        () -> new dev.osupgrade.governance.performance.MannWhitneyResult(5, 5, 7, 18, 1.2, 0.2, Alternative.TWO_SIDED,
+            dev.osupgrade.governance.performance.PValueMethod.EXACT, false, 3, 4, 1));
     m.put(PerformanceReport.class, () -> new PerformanceReport(NOW, List.of(), List.of()));
     m.put(PerformanceGate.class, () -> PerformanceGate.builder().source(w.fleet)
         .threshold(SignalThreshold.relative(Metric.STARTUP_TIME, 0.2)).build());

@@ -44,7 +44,6 @@ import dev.osupgrade.port.PlatformUpgradePort;
 import dev.osupgrade.port.RolloutStore;
 import dev.osupgrade.port.ScaleSetPort;
 import dev.osupgrade.rollout.Rollout;
-import dev.osupgrade.rollout.RolloutEngine;
 import dev.osupgrade.rollout.RolloutRefusedException;
 import dev.osupgrade.rollout.RolloutState;
 import dev.osupgrade.rollout.RolloutOptions;
@@ -399,7 +398,7 @@ public final class RingRollout {
       }
       if (mode == Mode.ORCHESTRATED) {
         try {
-          RolloutEngine.checkCanStart(s, target);
+          Rollout.checkCanStart(s, target);
         } catch (RolloutRefusedException e) {
           return refuse(ring, id, now, "[" + e.code() + "] " + e.getMessage());
         }
