@@ -5,6 +5,7 @@ import dev.osupgrade.OsUpgradeException;
 import dev.osupgrade.Require;
 import dev.osupgrade.event.RolloutEvent;
 import dev.osupgrade.event.RolloutListener;
+import dev.osupgrade.event.UpgradeListener;
 import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.InstanceIds;
 import dev.osupgrade.fleet.ScaleSet;
@@ -1048,6 +1049,20 @@ public final class Rollout {
      */
     public Builder listener(RolloutListener listener) {
       listeners.add(Require.nonNull(listener, "listener"));
+      return this;
+    }
+
+    /**
+     * Adds a listener of the one listener type, {@link UpgradeListener}, that receives every event as it happens (the
+     * same listener can be given to a {@link dev.osupgrade.governance.rings.RingRollout}). A lambda goes to
+     * {@link #listener(RolloutListener)}.
+     *
+     * @param listener the listener
+     * @return this builder
+     */
+    public Builder listener(UpgradeListener listener) {
+      UpgradeListener l = Require.nonNull(listener, "listener");
+      listeners.add(l instanceof RolloutListener r ? r : l::onEvent);
       return this;
     }
 

@@ -543,6 +543,9 @@ final class ApiSamples {
     m.put(RolloutEvent.class, () -> new RolloutCompleted(1, NOW, w.id, V2, new UpgradeProgress(4, 0, 0, 0),
         Duration.ofMinutes(1), new dev.osupgrade.ops.FleetVerification(ubuntu(V2), true, 4, 4, List.of())));
     m.put(RolloutListener.class, () -> (RolloutListener) e -> { });
+    m.put(dev.osupgrade.event.UpgradeListener.class, () -> (dev.osupgrade.event.UpgradeListener) e -> { });
+    m.put(dev.osupgrade.event.UpgradeEvent.class, () -> new dev.osupgrade.event.RingEvent(1, NOW,
+        dev.osupgrade.event.RingEvent.Kind.STARTED, "canary", null, "rolling out"));
     m.put(FleetRecord.class, () -> w.fleet.record(w.id));
     m.put(VirtualScheduler.class, () -> VirtualScheduler.on(w.clock));
     m.put(dev.osupgrade.service.RolloutRunner.Builder.class, () -> dev.osupgrade.service.RolloutRunner.builder()

@@ -1,8 +1,9 @@
 package dev.osupgrade.governance.rings;
 
-import dev.osupgrade.ops.StopCode;
 import dev.osupgrade.Require;
+import dev.osupgrade.event.RingEvent;
 import dev.osupgrade.event.RolloutListener;
+import dev.osupgrade.event.UpgradeListener;
 import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.ScaleSet;
 import dev.osupgrade.fleet.ScaleSetId;
@@ -29,6 +30,7 @@ import dev.osupgrade.image.ImageRelease;
 import dev.osupgrade.image.ImageVersion;
 import dev.osupgrade.ops.RollingUpgradeStatus;
 import dev.osupgrade.ops.RolloutStatus;
+import dev.osupgrade.ops.StopCode;
 import dev.osupgrade.ops.UpgradeError;
 import dev.osupgrade.plan.ImageEligibility;
 import dev.osupgrade.policy.AutomaticOsUpgradePolicy;
@@ -44,9 +46,9 @@ import dev.osupgrade.port.PlatformUpgradePort;
 import dev.osupgrade.port.RolloutStore;
 import dev.osupgrade.port.ScaleSetPort;
 import dev.osupgrade.rollout.Rollout;
+import dev.osupgrade.rollout.RolloutOptions;
 import dev.osupgrade.rollout.RolloutRefusedException;
 import dev.osupgrade.rollout.RolloutState;
-import dev.osupgrade.rollout.RolloutOptions;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -61,7 +63,6 @@ import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.function.Consumer;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
@@ -106,22 +107,32 @@ public final class RingRollout {
     GOVERNED_PLATFORM
   }
 
-  /** Where the ring rollout stands. */
+  /**
+   * Where the ring rollout stands, in the words of {@link RolloutStatus} where a state means the same:
+   * {@link #NOT_STARTED}, {@link #COMPLETED} and {@link #FAULTED} are a single rollout's states of the same names.
+   * Two differ: {@link #RUNNING} covers more than a rollout's {@link RolloutStatus#ROLLING_FORWARD} (waiting for
+   * replication or a gate, soaking, rolling a failed ring back), and {@link #REFUSED} is what a single rollout reports
+   * by throwing {@link dev.osupgrade.rollout.RolloutRefusedException} instead. A ring rollout has no
+   * {@code PAUSED} or {@code CANCELLED}: it takes no pause or cancel of its own.
+   */
   public enum Status {
-    /** Nothing done yet. */
+    /** Nothing done yet (as {@link RolloutStatus#NOT_STARTED}). */
     NOT_STARTED,
-    /** A ring is waiting, upgrading or soaking. */
+    /** A ring is waiting, upgrading, soaking or rolling back. */
     RUNNING,
-    /** Every ring was promoted. */
+    /** Every ring was promoted (as {@link RolloutStatus#COMPLETED}). */
     COMPLETED,
-    /** A ring failed; promotion stopped (the version may be quarantined). */
-    FAILED,
-    /** A ring was refused before any change. */
+    /**
+     * A ring failed: stopped by a safety rule or an error, promotion stopped, the version may be quarantined (as
+     * {@link RolloutStatus#FAULTED}; formerly {@code FAILED}).
+     */
+    FAULTED,
+    /** A ring was refused before any change (a single rollout throws a refusal instead). */
     REFUSED;
 
     /** @return true once nothing more will happen */
     public boolean isTerminal() {
-      return this == COMPLETED || this == FAILED || this == REFUSED;
+      return this == COMPLETED || this == FAULTED || this == REFUSED;
     }
   }
 
@@ -139,8 +150,7 @@ public final class RingRollout {
   private final List<HealthGate> gates;
   private final RolloutOptions rolloutOptions;
   private final Duration poll;
-  private final List<Consumer<RingEvent>> listeners;
-  private final List<RolloutListener> rolloutListeners;
+  private final List<UpgradeListener> listeners;
   private final @Nullable DeferralApprovals deferrals;
   private final RolloutStore store;
   private final String owner;
@@ -185,7 +195,6 @@ public final class RingRollout {
     this.rolloutOptions = b.rolloutOptions;
     this.poll = b.poll;
     this.listeners = List.copyOf(b.listeners);
-    this.rolloutListeners = List.copyOf(b.rolloutListeners);
     this.deferrals = b.deferrals;
     this.store = b.store;
     this.owner = b.owner;
@@ -386,7 +395,7 @@ public final class RingRollout {
         if (decision.refusedBy(TrustRule.QUARANTINE)) {
           failure = UpgradeError.of(StopCode.IMAGE_NOT_TRUSTED, decision.toString());
           emit(now, RingEvent.Kind.RING_FAILED, ring.name(), id, "the version is quarantined: " + decision);
-          return stop(Status.FAILED, ring, now);
+          return stop(Status.FAULTED, ring, now);
         }
         return refuse(ring, id, now, decision.toString());
       }
@@ -497,7 +506,7 @@ public final class RingRollout {
     if (record != null) {
       rb.readiness(record);
     }
-    rolloutListeners.forEach(rb::listener);
+    listeners.forEach(rb::listener);
     return rb.build();
   }
 
@@ -765,7 +774,7 @@ public final class RingRollout {
       }
     }
     if (toRollBack.isEmpty()) {
-      return stop(Status.FAILED, ring, now);
+      return stop(Status.FAULTED, ring, now);
     }
     phase = RingState.Phase.ROLLING_BACK;
     return Optional.empty();
@@ -802,7 +811,7 @@ public final class RingRollout {
             .ungoverned("rollback of ring " + ring.name() + " after its failure, as its readiness record's rollback "
                 + "path says");
         rolloutOptions.explicitPolicy().ifPresent(rb::policy);
-        rolloutListeners.forEach(rb::listener);
+        listeners.forEach(rb::listener);
         back = rb.build();
         rollbacks.put(sid, back);
         if (rollbacksStarted.add(sid)) { // not again when a rebuilt ring rollout resumes it
@@ -826,7 +835,7 @@ public final class RingRollout {
     if (next != null) {
       return Optional.of(next.isAfter(now) ? next : now.plusSeconds(1));
     }
-    return stop(Status.FAILED, ring, now);
+    return stop(Status.FAULTED, ring, now);
   }
 
   private Optional<Instant> refuse(Ring ring, ScaleSetId id, Instant now, String why) {
@@ -848,7 +857,7 @@ public final class RingRollout {
   private void emit(Instant at, RingEvent.Kind kind, String ring, @Nullable ScaleSetId id, String detail) {
     RingEvent e = new RingEvent(++sequence, at, kind, ring, id, detail);
     events.add(e);
-    listeners.forEach(l -> l.accept(e));
+    listeners.forEach(l -> l.onEvent(e));
   }
 
   /**
@@ -890,9 +899,29 @@ public final class RingRollout {
     return ringIndex;
   }
 
-  /** @return why it stopped, if it did */
-  public Optional<UpgradeError> failure() {
+  /**
+   * Says why the ring rollout stopped, if it did: the same word as {@link Rollout#error()}.
+   *
+   * @return the error (a ring's failure or refusal)
+   */
+  public Optional<UpgradeError> error() {
     return Optional.ofNullable(failure);
+  }
+
+  /**
+   * Says why the ring rollout stopped.
+   *
+   * @return the same as {@link #error()}
+   * @deprecated use {@link #error()}, the word {@link Rollout} uses too
+   */
+  @Deprecated
+  public Optional<UpgradeError> failure() {
+    return error();
+  }
+
+  /** @return true once the ring rollout has ended (completed, faulted or refused), as {@link Rollout#isDone()} */
+  public boolean isDone() {
+    return status.isTerminal();
   }
 
   /** @return the orchestrated rollouts started so far, by scale set */
@@ -910,11 +939,22 @@ public final class RingRollout {
     return Collections.unmodifiableList(events);
   }
 
-  /** @return the timeline: one line per event */
-  public String timeline() {
+  /** @return the event log (the ring timeline), one line per event, as {@link Rollout#eventLog()} */
+  public String eventLog() {
     StringBuilder b = new StringBuilder();
     events.forEach(e -> b.append(e).append('\n'));
     return b.toString();
+  }
+
+  /**
+   * Returns the ring timeline.
+   *
+   * @return the same as {@link #eventLog()}
+   * @deprecated use {@link #eventLog()}, the word {@link Rollout} uses too
+   */
+  @Deprecated
+  public String timeline() {
+    return eventLog();
   }
 
   @Override
@@ -938,8 +978,7 @@ public final class RingRollout {
     private final List<HealthGate> gates = new ArrayList<>();
     private RolloutOptions rolloutOptions = RolloutOptions.ofDefaults();
     private Duration poll = DEFAULT_POLL;
-    private final List<Consumer<RingEvent>> listeners = new ArrayList<>();
-    private final List<RolloutListener> rolloutListeners = new ArrayList<>();
+    private final List<UpgradeListener> listeners = new ArrayList<>();
     private @Nullable DeferralApprovals deferrals;
     private RolloutStore store = RolloutStore.inMemory();
     private String owner = "local";
@@ -1102,25 +1141,27 @@ public final class RingRollout {
     }
 
     /**
-     * Adds a listener for the ring timeline.
+     * Adds a listener: it receives the ring timeline ({@link RingEvent}s) and the events of every orchestrated rollout
+     * and rollback the rings start ({@link dev.osupgrade.event.RolloutEvent}s), in the order they happen — one
+     * listener type, {@link UpgradeListener}, for both (a {@link RolloutListener} takes only the rollouts' events).
      *
      * @param listener the listener
      * @return this builder
      */
-    public Builder listener(Consumer<RingEvent> listener) {
+    public Builder listener(UpgradeListener listener) {
       listeners.add(Require.nonNull(listener, "listener"));
       return this;
     }
 
     /**
-     * Adds a listener for the events of every orchestrated rollout the rings start.
+     * Adds a listener for the events of every orchestrated rollout the rings start (not the ring timeline); the same
+     * as {@link #listener} with a {@link RolloutListener}.
      *
      * @param listener the listener
      * @return this builder
      */
     public Builder rolloutListener(RolloutListener listener) {
-      rolloutListeners.add(Require.nonNull(listener, "listener"));
-      return this;
+      return listener(listener);
     }
 
     /** @return the ring rollout, not yet started */

@@ -1,4 +1,4 @@
-package dev.osupgrade.governance.rings;
+package dev.osupgrade.event;
 
 import dev.osupgrade.Redaction;
 import dev.osupgrade.Require;
@@ -8,7 +8,8 @@ import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One line of a ring rollout's timeline.
+ * One line of a ring rollout's timeline: a member of the same sealed family as a rollout's events
+ * ({@link UpgradeEvent}), so one {@link UpgradeListener} takes both.
  *
  * @param sequence numbered from 1
  * @param at when, by the injected clock
@@ -18,7 +19,7 @@ import org.jspecify.annotations.Nullable;
  * @param detail why, with the numbers
  */
 public record RingEvent(long sequence, Instant at, Kind kind, String ring, @Nullable ScaleSetId scaleSet,
-    String detail) {
+    String detail) implements UpgradeEvent {
 
   /** Validates the fields and masks secrets in the detail. */
   public RingEvent {
