@@ -9,7 +9,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One line of a ring rollout's timeline: a member of the same sealed family as a rollout's events
- * ({@link UpgradeEvent}), so one {@link UpgradeListener} takes both.
+ * ({@link UpgradeEvent}), so one {@link UpgradeListener} takes both. Numbered per ring rollout (each of its rollouts
+ * numbers its own events). One record with a {@link Kind} rather than a record per kind: every ring step has the same
+ * shape (a ring, perhaps a scale set, the reason); the numbers a rollout's step carries are in its own events.
  *
  * @param sequence numbered from 1
  * @param at when, by the injected clock

@@ -5,9 +5,12 @@ import static dev.osupgrade.testkit.Images.V2;
 import static dev.osupgrade.testkit.Images.ubuntu;
 
 import dev.osupgrade.Region;
+import dev.osupgrade.event.RingEvent;
 import dev.osupgrade.event.RolloutCompleted;
 import dev.osupgrade.event.RolloutEvent;
 import dev.osupgrade.event.RolloutListener;
+import dev.osupgrade.event.UpgradeEvent;
+import dev.osupgrade.event.UpgradeListener;
 import dev.osupgrade.fleet.HealthMonitoring;
 import dev.osupgrade.fleet.HealthState;
 import dev.osupgrade.fleet.Instance;
@@ -543,9 +546,8 @@ final class ApiSamples {
     m.put(RolloutEvent.class, () -> new RolloutCompleted(1, NOW, w.id, V2, new UpgradeProgress(4, 0, 0, 0),
         Duration.ofMinutes(1), new dev.osupgrade.ops.FleetVerification(ubuntu(V2), true, 4, 4, List.of())));
     m.put(RolloutListener.class, () -> (RolloutListener) e -> { });
-    m.put(dev.osupgrade.event.UpgradeListener.class, () -> (dev.osupgrade.event.UpgradeListener) e -> { });
-    m.put(dev.osupgrade.event.UpgradeEvent.class, () -> new dev.osupgrade.event.RingEvent(1, NOW,
-        dev.osupgrade.event.RingEvent.Kind.STARTED, "canary", null, "rolling out"));
+    m.put(UpgradeListener.class, () -> (UpgradeListener) e -> { });
+    m.put(UpgradeEvent.class, () -> new RingEvent(1, NOW, RingEvent.Kind.STARTED, "canary", null, "rolling out"));
     m.put(FleetRecord.class, () -> w.fleet.record(w.id));
     m.put(VirtualScheduler.class, () -> VirtualScheduler.on(w.clock));
     m.put(dev.osupgrade.service.RolloutRunner.Builder.class, () -> dev.osupgrade.service.RolloutRunner.builder()
