@@ -15,6 +15,9 @@ import org.jspecify.annotations.Nullable;
 public class OsUpgradeException extends RuntimeException {
   @Serial private static final long serialVersionUID = 1L;
 
+  /** The code of a checkpoint (or a store's record of one) that cannot be read. */
+  public static final String CHECKPOINT_CORRUPT = "CheckpointCorrupt";
+
   private final String code;
 
   /**

@@ -1,5 +1,6 @@
 package dev.osupgrade;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
@@ -56,6 +57,30 @@ final class ArchitectureTest {
       .that().resideInAnyPackage("dev.osupgrade.port..", "dev.osupgrade.event..")
       .should().dependOnClassesThat().resideInAPackage("dev.osupgrade.rollout..")
       .because("adapters implement the ports and listeners read the events without seeing the engine");
+
+  // The decision kernel is not API: users see Rollout, RingRollout, options, events, ports, domain values and typed
+  // errors. The engine, its step and rules, the observation and decision it trades with the runner, the checkpoint
+  // codecs, the ring state and the statistics stay package-private (issue 9, "a small public surface").
+  @ArchTest
+  static final ArchRule kernelIsPackagePrivate = classes().that().haveFullyQualifiedName(
+          "dev.osupgrade.rollout.RolloutEngine")
+      .or().haveFullyQualifiedName("dev.osupgrade.rollout.RolloutStep")
+      .or().haveFullyQualifiedName("dev.osupgrade.rollout.Outcome")
+      .or().haveFullyQualifiedName("dev.osupgrade.rollout.InstanceTransition")
+      .or().haveFullyQualifiedName("dev.osupgrade.rollout.Decision")
+      .or().haveFullyQualifiedName("dev.osupgrade.rollout.Observation")
+      .or().haveFullyQualifiedName("dev.osupgrade.rollout.CheckpointCodec")
+      .or().haveFullyQualifiedName("dev.osupgrade.governance.rings.RingState")
+      .or().haveFullyQualifiedName("dev.osupgrade.governance.performance.MannWhitney")
+      .or().haveFullyQualifiedName("dev.osupgrade.governance.performance.Normal")
+      .should().notBePublic()
+      .because("the kernel, its state codecs and the statistics are internal (DESIGN.md, 'Truth, layers and surface')");
+
+  // Only the runner (its own package) drives the kernel: nothing else reaches into the engine's protocol.
+  @ArchTest
+  static final ArchRule onlyTheRunnerDrivesTheKernel = noClasses().that().resideOutsideOfPackage("dev.osupgrade.rollout")
+      .should().dependOnClassesThat().haveSimpleNameEndingWith("Engine")
+      .because("the runner, Rollout, is the only caller of the decision kernel");
 
   @ArchTest
   static final ArchRule noImplClasses = noClasses().that().resideInAPackage("dev.osupgrade..")

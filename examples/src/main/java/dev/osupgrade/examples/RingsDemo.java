@@ -144,7 +144,7 @@ public final class RingsDemo {
   private static RingRollout drive(SimulatedFleet fleet, RolloutRunner runner, RingRollout rings, PrintStream out) {
     runner.submit(rings);
     fleet.clock().runUntilIdle(); // the runner advances the rings whenever they ask, until they end
-    out.print(rings.timeline());
+    out.print(rings.eventLog());
     return rings;
   }
 }

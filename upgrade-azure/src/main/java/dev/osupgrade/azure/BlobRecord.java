@@ -110,7 +110,7 @@ record BlobRecord(@Nullable Lease lease, long version, @Nullable String savedBy,
       }
       return new BlobRecord(lease, version, BlobNames.text(m.get("savedby")), Instant.parse(m.get("savedat")), sha);
     } catch (RuntimeException e) {
-      throw new OsUpgradeException("CheckpointCorrupt", "blob " + blob + " has unreadable metadata: " + e, e);
+      throw new OsUpgradeException(OsUpgradeException.CHECKPOINT_CORRUPT, "blob " + blob + " has unreadable metadata: " + e, e);
     }
   }
 
@@ -146,6 +146,6 @@ record BlobRecord(@Nullable Lease lease, long version, @Nullable String savedBy,
   }
 
   private static OsUpgradeException corrupt(String blob, String what) {
-    return new OsUpgradeException("CheckpointCorrupt", "blob " + blob + " " + what);
+    return new OsUpgradeException(OsUpgradeException.CHECKPOINT_CORRUPT, "blob " + blob + " " + what);
   }
 }

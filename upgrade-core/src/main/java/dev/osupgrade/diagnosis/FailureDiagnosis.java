@@ -1,5 +1,6 @@
 package dev.osupgrade.diagnosis;
 
+import dev.osupgrade.ops.StopCode;
 import dev.osupgrade.Require;
 import dev.osupgrade.event.InstanceFailed;
 import dev.osupgrade.event.InstanceHealthy;
@@ -10,7 +11,6 @@ import dev.osupgrade.fleet.InstanceIds;
 import dev.osupgrade.fleet.PowerState;
 import dev.osupgrade.fleet.ScaleSet;
 import dev.osupgrade.fleet.Zone;
-import dev.osupgrade.ops.ErrorCodes;
 import dev.osupgrade.ops.RolloutStatus;
 import dev.osupgrade.ops.UpgradeError;
 import dev.osupgrade.rollout.InstanceProgress;
@@ -75,22 +75,23 @@ public final class FailureDiagnosis {
     }
     UpgradeError error = state.errorIfAny().orElse(new UpgradeError("Unknown", ""));
     String code = error.code();
+    StopCode stop = error.stopCode().orElse(null);
     String message = error.message();
     List<String> evidence = new ArrayList<>();
     evidence.add("stopped with " + code + ": " + shorten(message));
 
-    if (code.equals(ErrorCodes.IMAGE_NOT_TRUSTED) || code.equals(ErrorCodes.READINESS_INCOMPLETE)) {
+    if (stop == StopCode.IMAGE_NOT_TRUSTED || stop == StopCode.READINESS_INCOMPLETE) {
       return new Diagnosis(Diagnosis.Cause.GOVERNANCE_REFUSAL, "a governance rule refused the rollout before it "
           + "changed anything", evidence, List.of("read the rule in the message; fix the trust policy or the "
           + "readiness record, or pick another version"));
     }
-    if (code.equals(ErrorCodes.PERFORMANCE_REGRESSION) || code.equals(ErrorCodes.PERFORMANCE_INCONCLUSIVE)) {
+    if (stop == StopCode.PERFORMANCE_REGRESSION || stop == StopCode.PERFORMANCE_INCONCLUSIVE) {
       return new Diagnosis(Diagnosis.Cause.PERFORMANCE_REGRESSION, state.target() + " is slower or heavier than the "
           + "image it replaces, although health probes pass", evidence, List.of("compare canary metrics and "
           + "dependency latency between the two images; keep the version quarantined until the regression is "
           + "understood"));
     }
-    if (code.equals(ErrorCodes.OPERATION_REJECTED)) {
+    if (stop == StopCode.OPERATION_REJECTED) {
       if (containsAny(message, "GalleryImageNotFound", "not available in", "ImageNotFound", "replicate")) {
         return new Diagnosis(Diagnosis.Cause.REGIONAL_REPLICATION, state.target() + " is not available in "
             + fleetNow.region() + " yet", evidence, List.of("check the gallery version's replication status for "
@@ -107,7 +108,7 @@ public final class FailureDiagnosis {
         upgraded.add(p.instanceId());
       }
     }
-    if (code.equals(ErrorCodes.MAX_UNHEALTHY_BEFORE) || code.equals(ErrorCodes.MAX_UNHEALTHY_IN)) {
+    if (stop == StopCode.MAX_UNHEALTHY_BEFORE || stop == StopCode.MAX_UNHEALTHY_IN) {
       List<Instance> outside = fleetNow.instances().stream()
           .filter(i -> !upgraded.contains(i.instanceId()) && i.health().countsAsUnhealthy()).toList();
       Map<Zone, Integer> byZone = new TreeMap<>();
@@ -118,7 +119,7 @@ public final class FailureDiagnosis {
       if (byZone.size() == 1 && !byZone.keySet().iterator().next().isRegional() && outside.size() > 1) {
         evidence.add("all of them in " + byZone.keySet().iterator().next() + ": looks like a zone outage");
       }
-      boolean before = code.equals(ErrorCodes.MAX_UNHEALTHY_BEFORE);
+      boolean before = stop == StopCode.MAX_UNHEALTHY_BEFORE;
       return new Diagnosis(before ? Diagnosis.Cause.UNHEALTHY_BEFORE_ROLLOUT : Diagnosis.Cause.CONCURRENT_MAINTENANCE,
           before ? "too much of the scale set was unhealthy before the first batch; the new image is not to blame"
               : "instances outside the rollout went unhealthy while it ran (maintenance, a zone or host problem); "

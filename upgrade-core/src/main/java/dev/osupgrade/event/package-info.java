@@ -1,6 +1,9 @@
 /**
- * The rollout's audit trail: a sealed family of events, each with a sequence number, the fleet time it happened at,
- * the scale set, and the evidence behind the decision. {@code toString()} reads as a log line that says why.
+ * The audit trail of rollouts and ring rollouts: one sealed family of events, {@link dev.osupgrade.event.UpgradeEvent}
+ * (a rollout's steps, {@link dev.osupgrade.event.RolloutEvent}, and a ring rollout's timeline,
+ * {@link dev.osupgrade.event.RingEvent}), each with a sequence number, the fleet time it happened at and the evidence
+ * behind the decision, and one listener type, {@link dev.osupgrade.event.UpgradeListener}. {@code toString()} reads as
+ * a log line that says why.
  */
 @NullMarked
 package dev.osupgrade.event;

@@ -1,5 +1,6 @@
 package dev.osupgrade.governance;
 
+import dev.osupgrade.ops.StopCode;
 import dev.osupgrade.Require;
 import dev.osupgrade.health.GateContext;
 import dev.osupgrade.health.GatePhase;
@@ -7,7 +8,6 @@ import dev.osupgrade.health.GateVerdict;
 import dev.osupgrade.health.HealthGate;
 import dev.osupgrade.health.Measurement;
 import dev.osupgrade.image.ImageRelease;
-import dev.osupgrade.ops.ErrorCodes;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -67,19 +67,19 @@ public final class GovernanceGate implements HealthGate {
   public GateVerdict evaluate(GateContext context) {
     Require.nonNull(context, "context");
     if (!release.version().equals(context.target())) {
-      return GateVerdict.fail(NAME, ErrorCodes.IMAGE_NOT_TRUSTED, "the gate was given release "
+      return GateVerdict.fail(NAME, StopCode.IMAGE_NOT_TRUSTED, "the gate was given release "
           + release.version() + " but the rollout's target is " + context.target());
     }
     TrustDecision decision = trust.evaluate(release, environment, context.now());
     if (!decision.isTrusted()) {
-      return GateVerdict.fail(NAME, ErrorCodes.IMAGE_NOT_TRUSTED, decision.toString(),
+      return GateVerdict.fail(NAME, StopCode.IMAGE_NOT_TRUSTED, decision.toString(),
           Measurement.of("refusals", decision.refusals().size()));
     }
     if (context.isFirstBatch()) {
       ReadinessCheck check = ProductionReadiness.check(GovernedAction.START_ORCHESTRATED_ROLLOUT, context.fleet(),
           environment, record, context.policy());
       if (!check.isAllowed()) {
-        return GateVerdict.fail(NAME, ErrorCodes.READINESS_INCOMPLETE, check.toString(),
+        return GateVerdict.fail(NAME, StopCode.READINESS_INCOMPLETE, check.toString(),
             Measurement.of("gaps", check.items().size()));
       }
     }

@@ -1,6 +1,5 @@
 package dev.osupgrade.governance;
 
-import dev.osupgrade.ops.ErrorCodes;
 import dev.osupgrade.OsUpgradeException;
 import java.io.Serial;
 import java.util.List;
@@ -13,7 +12,7 @@ public final class ImageNotTrustedException extends OsUpgradeException {
   @Serial private static final long serialVersionUID = 1L;
 
   /** The code of this failure. */
-  public static final String CODE = ErrorCodes.IMAGE_NOT_TRUSTED;
+  public static final String CODE = "ImageNotTrusted"; // StopCode.IMAGE_NOT_TRUSTED.azureName()
 
   private final transient TrustDecision decision;
 

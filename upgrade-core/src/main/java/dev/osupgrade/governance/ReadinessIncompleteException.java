@@ -1,6 +1,5 @@
 package dev.osupgrade.governance;
 
-import dev.osupgrade.ops.ErrorCodes;
 import dev.osupgrade.OsUpgradeException;
 import dev.osupgrade.Require;
 import java.io.Serial;
@@ -16,7 +15,7 @@ public final class ReadinessIncompleteException extends OsUpgradeException {
   @Serial private static final long serialVersionUID = 1L;
 
   /** The code of this failure. */
-  public static final String CODE = ErrorCodes.READINESS_INCOMPLETE;
+  public static final String CODE = "ReadinessIncomplete"; // StopCode.READINESS_INCOMPLETE.azureName()
 
   private final transient ReadinessCheck check;
 

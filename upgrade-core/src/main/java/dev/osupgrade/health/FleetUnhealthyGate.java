@@ -1,7 +1,7 @@
 package dev.osupgrade.health;
 
+import dev.osupgrade.ops.StopCode;
 import dev.osupgrade.Require;
-import dev.osupgrade.ops.ErrorCodes;
 import java.util.Locale;
 
 /**
@@ -35,7 +35,7 @@ public final class FleetUnhealthyGate implements HealthGate {
     String share = String.format(Locale.ROOT, "%d of %d instances (%d%%) are unhealthy", unhealthy, total,
         total == 0 ? 0 : (int) Math.round(100.0 * unhealthy / total));
     if (context.policy().unhealthyPercent().isExceededBy(unhealthy, total)) {
-      String code = context.isFirstBatch() ? ErrorCodes.MAX_UNHEALTHY_BEFORE : ErrorCodes.MAX_UNHEALTHY_IN;
+      StopCode code = context.isFirstBatch() ? StopCode.MAX_UNHEALTHY_BEFORE : StopCode.MAX_UNHEALTHY_IN;
       return GateVerdict.fail(NAME, code, share + " - more than the threshold of " + limit + "%", numbers);
     }
     return GateVerdict.pass(NAME, share + ", within the threshold of " + limit + "%", numbers);

@@ -4,8 +4,13 @@ import dev.osupgrade.Require;
 import dev.osupgrade.fleet.ScaleSet;
 import dev.osupgrade.image.ImageVersion;
 import dev.osupgrade.policy.RollingUpgradePolicy;
+import dev.osupgrade.port.MetricSample;
 import java.time.Instant;
 import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -22,6 +27,9 @@ import java.util.TreeSet;
  * @param failed the instances this rollout has marked failed
  * @param startedAt when the rollout started
  * @param now the current time, from the injected clock
+ * @param waits how many times the gate being asked has already said "wait" in this phase of this batch (the rollout
+ *     keeps the count in its checkpoint; a gate keeps no count of its own)
+ * @param samples the metric samples the runner read for the gates ({@link HealthGate#reads}), by read
  */
 public record GateContext(
     GatePhase phase,
@@ -33,7 +41,9 @@ public record GateContext(
     Set<String> upgraded,
     Set<String> failed,
     Instant startedAt,
-    Instant now) {
+    Instant now,
+    int waits,
+    Map<MetricQuery, List<MetricSample>> samples) {
 
   /** Validates and copies. */
   public GateContext {
@@ -47,6 +57,51 @@ public record GateContext(
     failed = Collections.unmodifiableSet(new TreeSet<>(Require.noNulls("failed", failed)));
     Require.nonNull(startedAt, "startedAt");
     Require.nonNull(now, "now");
+    Require.atLeast("waits", waits, 0);
+    Map<MetricQuery, List<MetricSample>> copy = new LinkedHashMap<>();
+    Require.nonNull(samples, "samples").forEach((q, list) -> copy.put(Require.nonNull(q, "query"),
+        List.copyOf(Require.noNulls("samples", list))));
+    samples = Collections.unmodifiableMap(copy);
+  }
+
+  /**
+   * A context without a wait count or metric samples (a gate that reads metrics then reads them itself).
+   *
+   * @param phase before or after a batch
+   * @param batch the batch, 1-based
+   * @param totalBatches the number of batches
+   * @param fleet the scale set as observed now
+   * @param target the version being rolled out
+   * @param policy the policy in force
+   * @param upgraded the instances upgraded so far
+   * @param failed the instances marked failed
+   * @param startedAt when the rollout started
+   * @param now the current time
+   */
+  public GateContext(GatePhase phase, int batch, int totalBatches, ScaleSet fleet, ImageVersion target,
+      RollingUpgradePolicy policy, Set<String> upgraded, Set<String> failed, Instant startedAt, Instant now) {
+    this(phase, batch, totalBatches, fleet, target, policy, upgraded, failed, startedAt, now, 0, Map.of());
+  }
+
+  /**
+   * This context for one gate, with its wait count.
+   *
+   * @param count how many times the gate has already waited in this phase of this batch
+   * @return the context
+   */
+  public GateContext withWaits(int count) {
+    return new GateContext(phase, batch, totalBatches, fleet, target, policy, upgraded, failed, startedAt, now, count,
+        samples);
+  }
+
+  /**
+   * The samples of one read, if the runner made it.
+   *
+   * @param query the read
+   * @return its samples, or empty when this context does not carry it
+   */
+  public Optional<List<MetricSample>> samples(MetricQuery query) {
+    return Optional.ofNullable(samples.get(Require.nonNull(query, "query")));
   }
 
   /** @return true before the first batch */

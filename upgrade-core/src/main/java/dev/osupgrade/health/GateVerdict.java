@@ -2,6 +2,7 @@ package dev.osupgrade.health;
 
 import dev.osupgrade.Redaction;
 import dev.osupgrade.Require;
+import dev.osupgrade.ops.StopCode;
 import java.time.Instant;
 import java.util.List;
 
@@ -68,6 +69,19 @@ public sealed interface GateVerdict permits GateVerdict.Pass, GateVerdict.Wait, 
    */
   static Fail fail(String gate, String code, String reason, Measurement... measurements) {
     return new Fail(gate, code, reason, List.of(Require.noNulls("measurements", measurements)));
+  }
+
+  /**
+   * Stop the rollout, with a typed code.
+   *
+   * @param gate the gate's name
+   * @param code the stop code
+   * @param reason why
+   * @param measurements the numbers
+   * @return the verdict
+   */
+  static Fail fail(String gate, StopCode code, String reason, Measurement... measurements) {
+    return fail(gate, Require.nonNull(code, "code").azureName(), reason, measurements);
   }
 
   /**

@@ -1,9 +1,9 @@
 package dev.osupgrade.health;
 
+import dev.osupgrade.ops.StopCode;
 import dev.osupgrade.Require;
 import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.InstanceIds;
-import dev.osupgrade.ops.ErrorCodes;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
@@ -44,7 +44,7 @@ public final class UpgradedUnhealthyGate implements HealthGate {
         Measurement.of("limitPercent", limit)};
     if (context.policy().unhealthyUpgradedPercent().isExceededBy(bad, upgraded)) {
       String first = unhealthy.stream().min(InstanceIds.ORDER).orElse("?");
-      return GateVerdict.fail(NAME, ErrorCodes.MAX_UNHEALTHY_UPGRADED, String.format(Locale.ROOT,
+      return GateVerdict.fail(NAME, StopCode.MAX_UNHEALTHY_UPGRADED, String.format(Locale.ROOT,
           "Rolling Upgrade failed after exceeding the MaxUnhealthyUpgradedInstancePercent value defined in the "
               + "RollingUpgradePolicy. %d%% of instances (%d of %d) are in an unhealthy state after being upgraded"
               + " - more than the threshold of %d%%. The most impactful error is: Instance found to be unhealthy "

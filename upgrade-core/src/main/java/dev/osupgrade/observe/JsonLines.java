@@ -18,6 +18,7 @@ import dev.osupgrade.event.RolloutCompleted;
 import dev.osupgrade.event.RolloutEvent;
 import dev.osupgrade.event.RolloutFaulted;
 import dev.osupgrade.event.RolloutListener;
+import dev.osupgrade.event.UpgradeEvent;
 import dev.osupgrade.event.RolloutPaused;
 import dev.osupgrade.event.RolloutResumed;
 import dev.osupgrade.event.RolloutStallCleared;
@@ -26,7 +27,7 @@ import dev.osupgrade.event.RolloutStarted;
 import dev.osupgrade.event.SurgeFallback;
 import dev.osupgrade.event.SurgeInstancesCreated;
 import dev.osupgrade.fleet.ScaleSetId;
-import dev.osupgrade.governance.rings.RingEvent;
+import dev.osupgrade.event.RingEvent;
 import dev.osupgrade.health.GatePhase;
 import dev.osupgrade.health.GateVerdict;
 import dev.osupgrade.health.Measurement;
@@ -146,6 +147,22 @@ public final class JsonLines implements RolloutListener {
     String line = json(event);
     synchronized (this) {
       out.accept(line);
+    }
+  }
+
+  /**
+   * Takes an event of either family: a rollout's ({@link #onEvent(RolloutEvent)}) or a ring rollout's
+   * ({@link #onRingEvent(RingEvent)}), so one listener given to {@code RingRollout.Builder.listener} hears the rings
+   * and the rollouts they run.
+   *
+   * @param event the event
+   */
+  @Override
+  public void onEvent(UpgradeEvent event) {
+    if (event instanceof RingEvent ring) {
+      onRingEvent(ring);
+    } else if (event instanceof RolloutEvent rollout) {
+      onEvent(rollout);
     }
   }
 

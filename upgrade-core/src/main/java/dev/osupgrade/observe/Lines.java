@@ -1,7 +1,7 @@
 package dev.osupgrade.observe;
 
 import dev.osupgrade.event.RolloutEvent;
-import dev.osupgrade.governance.rings.RingEvent;
+import dev.osupgrade.event.RingEvent;
 import dev.osupgrade.service.RunnerEvent;
 import java.util.Locale;
 

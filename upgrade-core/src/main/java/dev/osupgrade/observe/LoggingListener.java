@@ -12,9 +12,10 @@ import dev.osupgrade.event.RolloutCancelled;
 import dev.osupgrade.event.RolloutEvent;
 import dev.osupgrade.event.RolloutFaulted;
 import dev.osupgrade.event.RolloutListener;
+import dev.osupgrade.event.UpgradeEvent;
 import dev.osupgrade.event.RolloutStalled;
 import dev.osupgrade.event.SurgeFallback;
-import dev.osupgrade.governance.rings.RingEvent;
+import dev.osupgrade.event.RingEvent;
 import dev.osupgrade.health.GateVerdict;
 import dev.osupgrade.service.RunnerEvent;
 import java.lang.System.Logger;
@@ -100,6 +101,22 @@ public final class LoggingListener implements RolloutListener {
     Level level = level(Require.nonNull(event, "event"));
     if (logger.isLoggable(level)) {
       logger.log(level, event.toString());
+    }
+  }
+
+  /**
+   * Takes an event of either family: a rollout's ({@link #onEvent(RolloutEvent)}) or a ring rollout's
+   * ({@link #onRingEvent(RingEvent)}), so one listener given to {@code RingRollout.Builder.listener} hears the rings
+   * and the rollouts they run.
+   *
+   * @param event the event
+   */
+  @Override
+  public void onEvent(UpgradeEvent event) {
+    if (event instanceof RingEvent ring) {
+      onRingEvent(ring);
+    } else if (event instanceof RolloutEvent rollout) {
+      onEvent(rollout);
     }
   }
 

@@ -13,6 +13,7 @@ import dev.osupgrade.event.RolloutCompleted;
 import dev.osupgrade.event.RolloutEvent;
 import dev.osupgrade.event.RolloutFaulted;
 import dev.osupgrade.event.RolloutListener;
+import dev.osupgrade.event.UpgradeEvent;
 import dev.osupgrade.event.RolloutPaused;
 import dev.osupgrade.event.RolloutResumed;
 import dev.osupgrade.event.RolloutStallCleared;
@@ -20,7 +21,7 @@ import dev.osupgrade.event.RolloutStalled;
 import dev.osupgrade.event.RolloutStarted;
 import dev.osupgrade.event.SurgeFallback;
 import dev.osupgrade.fleet.ScaleSetId;
-import dev.osupgrade.governance.rings.RingEvent;
+import dev.osupgrade.event.RingEvent;
 import dev.osupgrade.health.GatePhase;
 import dev.osupgrade.health.GateVerdict;
 import dev.osupgrade.service.RunnerEvent;
@@ -126,6 +127,22 @@ public final class OperatorLog implements RolloutListener {
     }
     if (event instanceof RolloutCompleted || event instanceof RolloutFaulted || event instanceof RolloutCancelled) {
       rollouts.remove(event.scaleSet());
+    }
+  }
+
+  /**
+   * Takes an event of either family: a rollout's ({@link #onEvent(RolloutEvent)}) or a ring rollout's
+   * ({@link #onRingEvent(RingEvent)}), so one listener given to {@code RingRollout.Builder.listener} hears the rings
+   * and the rollouts they run.
+   *
+   * @param event the event
+   */
+  @Override
+  public void onEvent(UpgradeEvent event) {
+    if (event instanceof RingEvent ring) {
+      onRingEvent(ring);
+    } else if (event instanceof RolloutEvent rollout) {
+      onEvent(rollout);
     }
   }
 

@@ -1,6 +1,6 @@
 /**
  * Watching rollouts from outside: what an operator reads and what a platform collects, all built on the public
- * events ({@link dev.osupgrade.event.RolloutEvent}, {@link dev.osupgrade.governance.rings.RingEvent},
+ * events ({@link dev.osupgrade.event.RolloutEvent}, {@link dev.osupgrade.event.RingEvent},
  * {@link dev.osupgrade.service.RunnerEvent}) and none with a dependency beyond the JDK.
  *
  * <ul>

@@ -1,6 +1,9 @@
 package dev.osupgrade.ops;
 
-/** The codes a rollout stops with. Where Azure has a name for the condition, the code is Azure's name. */
+/**
+ * The codes a rollout stops with, as strings. Prefer the typed {@link StopCode} (it also says whether the image is to
+ * blame): each constant here is a {@link StopCode}'s {@link StopCode#azureName()}, kept for code that compares strings.
+ */
 public final class ErrorCodes {
   private ErrorCodes() {}
 

@@ -84,6 +84,43 @@ public final class BatchPlanner {
       }
     }
 
+    List<Batch> batches = batchesOf(candidates, policy, size, 1, scaleSet.isFlexible());
+    PlanEstimate estimate = estimate(scaleSet, policy, batches, options);
+    return new RolloutPlan(scaleSet.id(), target, policy, total, size, batches, skipped, estimate);
+  }
+
+  /**
+   * Plans instances that joined a rollout after its plan was made (created by a scale-out, unprotected, or back after
+   * they were missing) by the same rules as the plan itself: batch size from the scale set's instance count now,
+   * zones one at a time without cross-zone upgrade, update-domain boundaries (fault-domain boundaries on Flexible), unhealthy first when asked. Their
+   * batches come after the plan's own, numbered on from its last.
+   *
+   * @param plan the plan so far
+   * @param scaleSet the scale set as observed now
+   * @param joiners the instances to add (each listed by {@code scaleSet}, not on the target, not protected)
+   * @return the plan with the joiners' batches appended (the same plan when there are none)
+   */
+  public static RolloutPlan extend(RolloutPlan plan, ScaleSet scaleSet, List<Instance> joiners) {
+    Require.nonNull(plan, "plan");
+    Require.nonNull(scaleSet, "scaleSet");
+    Require.noNulls("joiners", joiners);
+    if (joiners.isEmpty()) {
+      return plan;
+    }
+    RollingUpgradePolicy policy = plan.policy();
+    List<Batch> batches = new ArrayList<>(plan.batches());
+    batches.addAll(batchesOf(sortedById(joiners), policy, policy.batchSizeFor(scaleSet.instanceCount()),
+        batches.size() + 1, scaleSet.isFlexible()));
+    return new RolloutPlan(plan.scaleSet(), plan.target(), policy, plan.instanceCount(), plan.batchSize(), batches,
+        plan.skipped(), plan.estimate());
+  }
+
+  /**
+   * The batching rules, on instances to upgrade: unhealthy first when asked, zone by zone, by update domain (by fault
+   * domain on a Flexible scale set).
+   */
+  private static List<Batch> batchesOf(List<Instance> candidates, RollingUpgradePolicy policy, int size,
+      int firstNumber, boolean flexible) {
     List<List<Instance>> passes = new ArrayList<>();
     if (policy.prioritizeUnhealthyInstances()) {
       passes.add(candidates.stream().filter(i -> i.health().countsAsUnhealthy()).toList());
@@ -92,24 +129,22 @@ public final class BatchPlanner {
       passes.add(candidates);
       passes.add(List.of());
     }
-
     List<Batch> batches = new ArrayList<>();
     for (int pass = 0; pass < passes.size(); pass++) {
       boolean unhealthyFirst = policy.prioritizeUnhealthyInstances() && pass == 0;
       for (List<Instance> group : groupByZone(passes.get(pass), policy.enableCrossZoneUpgrade())) {
-        if (scaleSet.isFlexible()) {
+        if (flexible) {
           for (List<Instance> chunk : FaultDomainBatching.chunk(group, size)) {
-            batches.add(FaultDomainBatching.toBatch(batches.size() + 1, chunk, unhealthyFirst));
+            batches.add(FaultDomainBatching.toBatch(firstNumber + batches.size(), chunk, unhealthyFirst));
           }
           continue;
         }
         for (List<Instance> chunk : chunkByUpdateDomain(group, size)) {
-          batches.add(toBatch(batches.size() + 1, chunk, unhealthyFirst));
+          batches.add(toBatch(firstNumber + batches.size(), chunk, unhealthyFirst));
         }
       }
     }
-    PlanEstimate estimate = estimate(scaleSet, policy, batches, options);
-    return new RolloutPlan(scaleSet.id(), target, policy, total, size, batches, skipped, estimate);
+    return batches;
   }
 
   private static List<Instance> sortedById(List<Instance> instances) {

@@ -161,7 +161,7 @@ final class FileRolloutStore implements RolloutStore {
     }
     int split = text.indexOf("\n\n");
     if (!text.startsWith(MAGIC + "\n") || split < 0) {
-      throw new OsUpgradeException("CheckpointCorrupt", file + " is not an osupgrade checkpoint file");
+      throw new OsUpgradeException(OsUpgradeException.CHECKPOINT_CORRUPT, file + " is not an osupgrade checkpoint file");
     }
     Map<String, String> header = new LinkedHashMap<>();
     for (String line : text.substring(MAGIC.length() + 1, split).split("\n")) {
@@ -175,7 +175,7 @@ final class FileRolloutStore implements RolloutStore {
       ScaleSetId id = ScaleSetId.parse(header.get("scaleSet"));
       ScaleSetId expected = expectedIdOf(file);
       if (expected != null && !id.equals(expected)) {
-        throw new OsUpgradeException("CheckpointCorrupt", file + " holds the checkpoint of " + id + ", not of "
+        throw new OsUpgradeException(OsUpgradeException.CHECKPOINT_CORRUPT, file + " holds the checkpoint of " + id + ", not of "
             + expected);
       }
       if (header.containsKey("lease.owner")) {
@@ -189,7 +189,7 @@ final class FileRolloutStore implements RolloutStore {
     } catch (OsUpgradeException e) {
       throw e;
     } catch (RuntimeException e) {
-      throw new OsUpgradeException("CheckpointCorrupt", file + " has an unreadable header: " + e.getMessage(), e);
+      throw new OsUpgradeException(OsUpgradeException.CHECKPOINT_CORRUPT, file + " has an unreadable header: " + e.getMessage(), e);
     }
     return c;
   }

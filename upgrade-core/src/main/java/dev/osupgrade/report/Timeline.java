@@ -4,7 +4,7 @@ import dev.osupgrade.Require;
 import dev.osupgrade.event.RolloutEvent;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.governance.rings.Ring;
-import dev.osupgrade.governance.rings.RingEvent;
+import dev.osupgrade.event.RingEvent;
 import dev.osupgrade.governance.rings.RingRollout;
 import dev.osupgrade.image.ImageVersion;
 import dev.osupgrade.ops.RolloutStatus;
@@ -92,7 +92,7 @@ public final class Timeline {
       sections.add(Section.of(e.getValue(), ring, true));
     }
     Rings r = new Rings(rings.plan().rings(), List.copyOf(rings.events()), rings.status(), rings.mode(),
-        rings.target(), rings.failure().orElse(null), rings.promotedRings());
+        rings.target(), rings.error().orElse(null), rings.promotedRings());
     return new Timeline("rings \u2192 " + rings.target(), sections, r, null, null);
   }
 

@@ -22,7 +22,7 @@ import dev.osupgrade.event.SurgeInstancesCreated;
 import dev.osupgrade.fleet.InstanceIds;
 import dev.osupgrade.fleet.Zone;
 import dev.osupgrade.governance.rings.Ring;
-import dev.osupgrade.governance.rings.RingEvent;
+import dev.osupgrade.event.RingEvent;
 import dev.osupgrade.health.GatePhase;
 import dev.osupgrade.health.GateVerdict;
 import dev.osupgrade.ops.RolloutStatus;

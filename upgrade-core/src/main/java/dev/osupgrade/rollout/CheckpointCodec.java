@@ -75,6 +75,10 @@ final class CheckpointCodec {
       out.put("ungoverned.by", waiver.by());
       out.put("ungoverned.reason", Redaction.redact(waiver.reason()));
     }
+    int w = 0;
+    for (Map.Entry<String, Integer> e : s.gateWaits().entrySet()) {
+      out.put("gateWait." + (w++), e.getValue() + SEP + e.getKey()); // a gate's name may hold any character
+    }
     RolloutPlan plan = s.plan();
     if (plan != null) {
       out.put("plan.instanceCount", String.valueOf(plan.instanceCount()));
@@ -117,14 +121,14 @@ final class CheckpointCodec {
     } catch (OsUpgradeException e) {
       throw e;
     } catch (RuntimeException e) {
-      throw new OsUpgradeException("CheckpointCorrupt", "the checkpoint cannot be read: " + e, e);
+      throw new OsUpgradeException(OsUpgradeException.CHECKPOINT_CORRUPT, "the checkpoint cannot be read: " + e, e);
     }
   }
 
   private static RolloutState decodeStrict(String text) {
     String[] lines = text.split("\n");
     if (lines.length == 0 || !lines[0].equals(FORMAT)) {
-      throw new OsUpgradeException("CheckpointCorrupt", "the checkpoint does not start with '" + FORMAT + "'");
+      throw new OsUpgradeException(OsUpgradeException.CHECKPOINT_CORRUPT, "the checkpoint does not start with '" + FORMAT + "'");
     }
     Map<String, String> in = new LinkedHashMap<>();
     for (int i = 1; i < lines.length; i++) {
@@ -181,7 +185,14 @@ final class CheckpointCodec {
         missing.put(key.substring("missing.".length()), Instant.parse(value));
       }
     });
-    // Checkpoints written before stalls, intended models, missing instances and waivers were kept have none of them.
+    SortedMap<String, Integer> gateWaits = new TreeMap<>();
+    for (int w = 0; in.containsKey("gateWait." + w); w++) {
+      String value = in.get("gateWait." + w);
+      int sep = value.indexOf(SEP);
+      gateWaits.put(value.substring(sep + 1), Integer.parseInt(value.substring(0, sep)));
+    }
+    // Checkpoints written before stalls, intended models, missing instances, waivers and gate waits were kept have none
+    // of them.
     Stall stall = in.containsKey("stall.code")
         ? new Stall(req(in, "stall.code"), in.getOrDefault("stall.message", ""),
             Integer.parseInt(req(in, "stall.httpStatus")), req(in, "stall.during"),
@@ -198,7 +209,7 @@ final class CheckpointCodec {
             Instant::parse), get(in, "pauseUntil", Instant::parse), get(in, "lastProgressAt", Instant::parse),
         instances, outbox, error, Long.parseLong(req(in, "lastSequence")),
         Boolean.parseBoolean(req(in, "cancelRequested")), Boolean.parseBoolean(req(in, "pauseRequested")), stall,
-        get(in, "intendedModel", ImageReference::parse), missing, waiver);
+        get(in, "intendedModel", ImageReference::parse), missing, waiver, gateWaits);
   }
 
   // ---- pieces -------------------------------------------------------------------------------------------------

@@ -3,8 +3,13 @@ package dev.osupgrade.rollout;
 import dev.osupgrade.Require;
 import dev.osupgrade.fleet.InstanceIds;
 import dev.osupgrade.fleet.ScaleSet;
+import dev.osupgrade.health.MetricQuery;
+import dev.osupgrade.port.MetricSample;
 import java.time.Instant;
 import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
@@ -23,9 +28,13 @@ import org.jspecify.annotations.Nullable;
  *     as removed only when it is here: an instance that is merely missing from looks, however many, stays in play
  *     (a listing can be incomplete the same way twice), and the engine waits for the instance or its confirmation.
  *     An instance both here and in {@code fleet} is not gone.
+ * @param headroomReadable true when the runner can read the capacity headroom (it has a capacity port): a step that
+ *     needs it and finds none asks for it ({@link Decision#needs()}) instead of falling back to in-place upgrades
+ * @param metrics the metric samples the runner read for the gates, by read; a step whose gates need a read that is
+ *     not here asks for it ({@link Decision#needs()})
  */
-public record Observation(Instant now, ScaleSet fleet, @Nullable Integer headroom, boolean fullRead,
-    Set<String> confirmedGone) {
+record Observation(Instant now, ScaleSet fleet, @Nullable Integer headroom, boolean fullRead,
+    Set<String> confirmedGone, boolean headroomReadable, Map<MetricQuery, List<MetricSample>> metrics) {
   /** Validates the fields and copies the set (sorted by instance id). */
   public Observation {
     Require.instant("now", now);
@@ -33,6 +42,43 @@ public record Observation(Instant now, ScaleSet fleet, @Nullable Integer headroo
     Set<String> sorted = new TreeSet<>(InstanceIds.ORDER);
     sorted.addAll(Require.noNulls("confirmedGone", confirmedGone));
     confirmedGone = Collections.unmodifiableSet(sorted);
+    metrics = Collections.unmodifiableMap(new LinkedHashMap<>(Require.nonNull(metrics, "metrics")));
+  }
+
+  /**
+   * A look without confirmations of vanished instances.
+   *
+   * @param now the time
+   * @param fleet the scale set snapshot
+   * @param headroom how many instances the scale set could add now, or null
+   * @param fullRead whether the model and the instances were read together just now
+   * @param confirmedGone instances a read of their own found gone in this look
+   */
+  public Observation(Instant now, ScaleSet fleet, @Nullable Integer headroom, boolean fullRead,
+      Set<String> confirmedGone) {
+    this(now, fleet, headroom, fullRead, confirmedGone, false, Map.of());
+  }
+
+  /**
+   * This look with the capacity headroom read.
+   *
+   * @param value how many instances the scale set could add now
+   * @return the look
+   */
+  public Observation withHeadroom(int value) {
+    return new Observation(now, fleet, value, fullRead, confirmedGone, headroomReadable, metrics);
+  }
+
+  /**
+   * This look with more metric samples read.
+   *
+   * @param read the samples, by read
+   * @return the look
+   */
+  public Observation withMetrics(Map<MetricQuery, List<MetricSample>> read) {
+    Map<MetricQuery, List<MetricSample>> all = new LinkedHashMap<>(metrics);
+    all.putAll(Require.nonNull(read, "read"));
+    return new Observation(now, fleet, headroom, fullRead, confirmedGone, headroomReadable, all);
   }
 
   /**

@@ -1,9 +1,11 @@
 package dev.osupgrade.rollout;
 
+import dev.osupgrade.ops.StopCode;
 import dev.osupgrade.OsUpgradeException;
 import dev.osupgrade.Require;
 import dev.osupgrade.event.RolloutEvent;
 import dev.osupgrade.event.RolloutListener;
+import dev.osupgrade.event.UpgradeListener;
 import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.InstanceIds;
 import dev.osupgrade.fleet.ScaleSet;
@@ -19,7 +21,6 @@ import dev.osupgrade.governance.ReadinessIncompleteException;
 import dev.osupgrade.governance.ReadinessRecord;
 import dev.osupgrade.governance.TrustDecision;
 import dev.osupgrade.image.ImageVersion;
-import dev.osupgrade.ops.ErrorCodes;
 import dev.osupgrade.ops.RolloutStatus;
 import dev.osupgrade.ops.UpgradeError;
 import dev.osupgrade.ops.UpgradeProgress;
@@ -79,14 +80,14 @@ import org.jspecify.annotations.Nullable;
  * read, a listing with no instance while the rollout expects some — <em>stalls</em> it: the action stays in the
  * checkpoint, the cause is in {@link #stall()} and in a {@link dev.osupgrade.event.RolloutStalled} event (one per change
  * of cause), and {@link #advance()} returns when to try again (the cloud's {@code Retry-After}, else a back-off from
- * the poll interval up to {@link RolloutEngine#MAX_STALL_BACKOFF}). The next {@code advance()} goes on by itself once
+ * the poll interval up to {@link #MAX_STALL_BACKOFF}). The next {@code advance()} goes on by itself once
  * the cause is gone ({@link dev.osupgrade.event.RolloutStallCleared}). The progress deadline is one rule, the engine's
- * ({@link RolloutEngine#progressDeadline}): time paused by the caller, the pause between batches and waits on a gate
+ * (the kernel's one deadline rule): time paused by the caller, the pause between batches and waits on a gate
  * never count.
  *
  * <p><b>Once only.</b> An action decided in an earlier {@code advance()} (its answer lost, or the runner crashed after
  * sending it) is reconciled with a fresh read of the scale set before it is sent again
- * ({@link RolloutEngine#remainder}; an instance it names that the read does not list is read on its own first, so an
+ * (the kernel's {@code remainder} rule; an instance it names that the read does not list is read on its own first, so an
  * incomplete listing does not drop it from the call); after a rollback or a model write whose outcome is unknown the
  * next look reads the model afresh, and the engine points the model back where the rollout intends it. {@code Completed} is said only after
  * a final full read confirms it ({@link dev.osupgrade.event.RolloutCompleted#verification()}).
@@ -94,7 +95,7 @@ import org.jspecify.annotations.Nullable;
  * <p><b>Vanished instances.</b> An instance the rollout expects that is missing from a listing is not taken as gone:
  * the engine waits for it, and once it has been missing for a poll interval the runner reads it on its own
  * ({@link ScaleSetPort#instance}; at most {@link #MAX_DIRECT_READS} per look). Found, it is back in the look; not
- * found, it is confirmed gone ({@link Observation#confirmedGone()}) and only then settled as removed. A fault-free
+ * found, it is confirmed gone (a confirmation the kernel needs before it settles the instance) and only then settled as removed. A fault-free
  * rollout makes no such read. (A listing shorter than the scale set's {@code sku.capacity} is not taken as a sign of
  * an incomplete one: on Azure the two differ in normal operation — capacity moves before instances are created or
  * deleted, overprovisioning lists extra instances for a while, instances being deleted are still listed, autoscale
@@ -126,6 +127,9 @@ public final class Rollout {
    * is confirmed three per look. Not a stall: a stall would never end for a real scale-in of more than three.
    */
   public static final int MAX_DIRECT_READS = 3;
+
+  /** The longest wait between two attempts of a stalled rollout, unless the cloud asks for longer (Retry-After). */
+  public static final Duration MAX_STALL_BACKOFF = Duration.ofMinutes(5);
 
   /** The default lease duration: 5 minutes. */
   public static final Duration DEFAULT_LEASE = Duration.ofMinutes(5);
@@ -175,6 +179,19 @@ public final class Rollout {
     this.readiness = b.readiness;
     this.ungovernedReason = b.ungovernedReason;
     this.state = RolloutState.initial(b.scaleSet, target);
+  }
+
+  /**
+   * Checks that an orchestrated rollout may drive this scale set to the target, without changing anything: automatic
+   * OS upgrade must be off and the upgrade mode {@code Manual}. A {@link #advance()} checks it before the first
+   * change; a ring checks it before a ring starts.
+   *
+   * @param fleet the scale set
+   * @param target the version to roll out
+   * @throws RolloutRefusedException naming the rule that refuses it
+   */
+  public static void checkCanStart(ScaleSet fleet, ImageVersion target) {
+    RolloutEngine.checkCanStart(fleet, target);
   }
 
   /**
@@ -270,7 +287,7 @@ public final class Rollout {
       checkTargetPublished(observed);
       checkGoverned(observed, now);
     }
-    Decision decision = engine.decide(state, look(now, observed, full));
+    Decision decision = decide(look(now, observed, full));
     if (!commit(decision, now)) {
       return Optional.of(now.plus(engine.options().pollInterval()));
     }
@@ -312,8 +329,8 @@ public final class Rollout {
       if (state.status() == RolloutStatus.NOT_STARTED) {
         throw e;
       }
-      Decision fault = engine.fault(RolloutEngine.dropOutbox(state), now, new UpgradeError(
-          ErrorCodes.OPERATION_REJECTED, doing + " was rejected: [" + e.code() + "] " + e.getMessage()), model);
+      Decision fault = engine.fault(RolloutEngine.dropOutbox(state), now, UpgradeError.of(
+          StopCode.OPERATION_REJECTED, doing + " was rejected: [" + e.code() + "] " + e.getMessage()), model);
       if (!commit(fault, now)) {
         return Optional.of(now.plus(engine.options().pollInterval()));
       }
@@ -599,7 +616,7 @@ public final class Rollout {
     RolloutState stored = RolloutState.decode(saved.get().data());
     if (!stored.scaleSet().equals(state.scaleSet())) {
       releaseLease();
-      throw new OsUpgradeException("CheckpointCorrupt", "the store returned the checkpoint of " + stored.scaleSet()
+      throw new OsUpgradeException(OsUpgradeException.CHECKPOINT_CORRUPT, "the store returned the checkpoint of " + stored.scaleSet()
           + " for " + state.scaleSet() + "; refusing to drive either from it");
     }
     if (!stored.target().equals(state.target())) {
@@ -662,7 +679,7 @@ public final class Rollout {
       fleet.instance(state.scaleSet(), id).ifPresentOrElse(found::add, () -> gone.add(id));
     }
     ScaleSet seen = found.isEmpty() ? observed : withInstances(observed, found);
-    return new Observation(now, seen, headroomIfSurging(seen), full, gone);
+    return new Observation(now, seen, null, full, gone, capacity != null, Map.of());
   }
 
   /** The scale set with instances read one by one added to those it lists. */
@@ -697,30 +714,33 @@ public final class Rollout {
     return found.isEmpty() ? fresh : withInstances(fresh, found);
   }
 
-  /** Reads the capacity headroom only when the next step may start a max-surge batch (one extra read). */
-  private @Nullable Integer headroomIfSurging(ScaleSet observed) {
-    if (capacity == null) {
-      return null;
+  /**
+   * Lets the kernel decide on a look, reading first what it asks for (what the step asks for): the capacity headroom
+   * when a max-surge batch is about to go, the metric samples its gates read. The kernel never calls a port; a read
+   * that fails stalls the rollout like any other.
+   */
+  private Decision decide(Observation look) {
+    Observation seen = look;
+    Decision decision = engine.decide(state, seen);
+    for (int asked = 0; decision.needs() != null; asked++) {
+      Decision.Needs needs = decision.needs();
+      if (asked >= 3) {
+        throw new IllegalStateException("the engine keeps asking for " + needs);
+      }
+      if (needs.headroom()) {
+        doing = "reading the capacity headroom";
+        seen = seen.withHeadroom(requireCapacity().headroom(state.scaleSet()));
+      }
+      Map<dev.osupgrade.health.MetricQuery, List<dev.osupgrade.port.MetricSample>> samples =
+          new java.util.LinkedHashMap<>();
+      for (dev.osupgrade.health.MetricQuery q : needs.metrics()) {
+        doing = "reading " + q;
+        samples.put(q, q.read());
+      }
+      seen = seen.withMetrics(samples);
+      decision = engine.decide(state, seen);
     }
-    RolloutState.Phase phase = state.phase();
-    boolean batchMayStart = phase == RolloutState.Phase.NOT_STARTED || phase == RolloutState.Phase.BEFORE_BATCH
-        || phase == RolloutState.Phase.VERIFYING // the final read may find instances that need another batch
-        || (phase == RolloutState.Phase.PAUSING && state.pauseUntil() != null
-            && !clock.instant().isBefore(state.pauseUntil()))
-        // in a batch, only once no instance of it is still being upgraded or replaced: it may end this step
-        || (phase == RolloutState.Phase.IN_BATCH && state.instances().values().stream()
-            .filter(p -> p.batch() == state.batch())
-            .noneMatch(p -> p.stage() == InstanceStage.UPGRADING || p.stage() == InstanceStage.REPLACING));
-    if (!batchMayStart) {
-      return null;
-    }
-    RollingUpgradePolicy policy = state.policy() != null ? state.policy()
-        : engine.options().explicitPolicy().orElse(observed.upgradePolicy().rollingOrDefaults());
-    if (!policy.maxSurge()) {
-      return null;
-    }
-    doing = "reading the capacity headroom";
-    return capacity.headroom(state.scaleSet());
+    return decision;
   }
 
   /** Saves the decision's state (compare-and-set, under the lease), then hands its events to the listeners. */
@@ -779,7 +799,7 @@ public final class Rollout {
           if (!e.isRejection()) {
             throw e;
           }
-          UpgradeError error = new UpgradeError(ErrorCodes.OPERATION_REJECTED, action + " was rejected: ["
+          UpgradeError error = UpgradeError.of(StopCode.OPERATION_REJECTED, action + " was rejected: ["
               + e.code() + "] " + e.getMessage());
           if (!commit(engine.fault(RolloutEngine.dropOutbox(state), now, error, model), now)) {
             return false;
@@ -1029,6 +1049,20 @@ public final class Rollout {
      */
     public Builder listener(RolloutListener listener) {
       listeners.add(Require.nonNull(listener, "listener"));
+      return this;
+    }
+
+    /**
+     * Adds a listener of the one listener type, {@link UpgradeListener}, that receives every event as it happens (the
+     * same listener can be given to a {@link dev.osupgrade.governance.rings.RingRollout}). A lambda goes to
+     * {@link #listener(RolloutListener)}.
+     *
+     * @param listener the listener
+     * @return this builder
+     */
+    public Builder listener(UpgradeListener listener) {
+      UpgradeListener l = Require.nonNull(listener, "listener");
+      listeners.add(l instanceof RolloutListener r ? r : l::onEvent);
       return this;
     }
 

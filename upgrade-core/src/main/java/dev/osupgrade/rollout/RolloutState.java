@@ -55,6 +55,8 @@ import org.jspecify.annotations.Nullable;
  *     one look never settles an instance as gone, a later one at least a poll interval on confirms it
  * @param governanceWaiver who started this rollout on a production scale set without governance, and why
  *     ({@code Rollout.Builder.ungoverned}); null when the rollout was governed or governance did not apply
+ * @param gateWaits how many times each gate has said "wait" in the current batch, keyed {@code phase/batch/gate}: the
+ *     state a gate needs (a performance gate's bound on marginal waits) lives here, in the checkpoint, not in the gate
  */
 public record RolloutState(
     ScaleSetId scaleSet,
@@ -79,7 +81,8 @@ public record RolloutState(
     @Nullable Stall stall,
     @Nullable ImageReference intendedModel,
     SortedMap<String, Instant> missingSince,
-    @Nullable GovernanceWaiver governanceWaiver) {
+    @Nullable GovernanceWaiver governanceWaiver,
+    SortedMap<String, Integer> gateWaits) {
 
   /** Validates and copies. */
   public RolloutState {
@@ -95,6 +98,7 @@ public record RolloutState(
     SortedMap<String, Instant> missing = new TreeMap<>(InstanceIds.ORDER);
     missing.putAll(Require.noNulls("missingSince", missingSince));
     missingSince = Collections.unmodifiableSortedMap(missing);
+    gateWaits = Collections.unmodifiableSortedMap(new TreeMap<>(Require.noNulls("gateWaits", gateWaits)));
   }
 
   /**
@@ -107,7 +111,7 @@ public record RolloutState(
   public static RolloutState initial(ScaleSetId scaleSet, ImageVersion target) {
     return new RolloutState(scaleSet, target, RolloutStatus.NOT_STARTED, Phase.NOT_STARTED, null, null, null, null,
         null, 0, null, null, null, new TreeMap<>(), List.of(), null, 0, false, false, null, null, new TreeMap<>(),
-        null);
+        null, new TreeMap<>());
   }
 
   /**
@@ -257,6 +261,7 @@ public record RolloutState(
     @Nullable ImageReference intendedModel;
     final SortedMap<String, Instant> missingSince = new TreeMap<>(InstanceIds.ORDER);
     @Nullable GovernanceWaiver governanceWaiver;
+    final SortedMap<String, Integer> gateWaits = new TreeMap<>();
 
     Draft(RolloutState s) {
       scaleSet = s.scaleSet;
@@ -282,12 +287,13 @@ public record RolloutState(
       intendedModel = s.intendedModel;
       missingSince.putAll(s.missingSince);
       governanceWaiver = s.governanceWaiver;
+      gateWaits.putAll(s.gateWaits);
     }
 
     RolloutState build() {
       return new RolloutState(scaleSet, target, status, phase, policy, plan, previousModelImage, startedAt, endedAt,
           batch, batchStartedAt, pauseUntil, lastProgressAt, instances, outbox, error, lastSequence, cancelRequested,
-          pauseRequested, stall, intendedModel, missingSince, governanceWaiver);
+          pauseRequested, stall, intendedModel, missingSince, governanceWaiver, gateWaits);
     }
   }
 }

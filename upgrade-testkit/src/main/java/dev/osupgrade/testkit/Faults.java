@@ -328,7 +328,7 @@ public final class Faults {
    * Microsoft.Compute throttling: the next {@code times} calls of {@code method} fail with HTTP 429
    * {@code OperationNotAllowed} and {@link #DEFAULT_RETRY_AFTER}, changing nothing.
    *
-   * @param method a name from {@link #METHODS}, or {@code "*"}
+   * @param method a name from {@link #METHODS} (the typed form takes a {@link PortOperation}), or {@code "*"}
    * @param times how many calls, in [1, {@link #MAX_TIMES}]
    * @return this
    */
@@ -339,7 +339,7 @@ public final class Faults {
   /**
    * Microsoft.Compute throttling with a given {@code Retry-After}.
    *
-   * @param method a name from {@link #METHODS}, or {@code "*"}
+   * @param method a name from {@link #METHODS} (the typed form takes a {@link PortOperation}), or {@code "*"}
    * @param times how many calls, in [1, {@link #MAX_TIMES}]
    * @param retryAfter what the 429 asks for: positive, at most 1 day
    * @return this
@@ -356,7 +356,7 @@ public final class Faults {
   /**
    * ARM throttling: the next {@code times} calls of {@code method} fail with HTTP 429 {@code TooManyRequests}.
    *
-   * @param method a name from {@link #METHODS}, or {@code "*"}
+   * @param method a name from {@link #METHODS} (the typed form takes a {@link PortOperation}), or {@code "*"}
    * @param times how many calls, in [1, {@link #MAX_TIMES}]
    * @param retryAfter what the 429 asks for: positive, at most 1 day
    * @return this
@@ -374,7 +374,7 @@ public final class Faults {
    * Seeded throttling: each call of {@code method} is throttled ({@code OperationNotAllowed},
    * {@link #DEFAULT_RETRY_AFTER}) with this probability.
    *
-   * @param method a name from {@link #METHODS}, or {@code "*"}
+   * @param method a name from {@link #METHODS} (the typed form takes a {@link PortOperation}), or {@code "*"}
    * @param probability in [0, 1]
    * @return this
    */
@@ -388,7 +388,7 @@ public final class Faults {
    * Transient server errors: the next {@code times} calls of {@code method} fail with HTTP 500
    * ({@code InternalExecutionError}) or 503 ({@code ServiceUnavailable}), changing nothing.
    *
-   * @param method a name from {@link #METHODS}, or {@code "*"}
+   * @param method a name from {@link #METHODS} (the typed form takes a {@link PortOperation}), or {@code "*"}
    * @param times how many calls, in [1, {@link #MAX_TIMES}]
    * @param httpStatus 500 or 503
    * @return this
@@ -406,7 +406,7 @@ public final class Faults {
   /**
    * Seeded transient errors: each call of {@code method} fails with HTTP 503 with this probability.
    *
-   * @param method a name from {@link #METHODS}, or {@code "*"}
+   * @param method a name from {@link #METHODS} (the typed form takes a {@link PortOperation}), or {@code "*"}
    * @param probability in [0, 1]
    * @return this
    */
@@ -427,7 +427,7 @@ public final class Faults {
    * The message is kept as the server wrote it (masked like every exception message, see
    * {@link dev.osupgrade.Redaction}), e.g. to show that an echoed token never reaches a checkpoint.
    *
-   * @param method a name from {@link #METHODS}, or {@code "*"}
+   * @param method a name from {@link #METHODS} (the typed form takes a {@link PortOperation}), or {@code "*"}
    * @param times how many calls, in [1, {@link #MAX_TIMES}]
    * @param httpStatus in [400, 599]
    * @param code the error code, e.g. {@code InvalidParameter}: a name of at most 256 characters
@@ -454,6 +454,101 @@ public final class Faults {
    */
   public int rejectedCalls(String method) {
     return throttle.rejected(Throttle.method(method));
+  }
+
+  // ---- the same, by typed operation ------------------------------------------------------------------------------
+
+  /**
+   * {@link #throttle(String, int)} by typed operation.
+   *
+   * @param operation the port operation
+   * @param times how many calls, in [1, {@link #MAX_TIMES}]
+   * @return this
+   */
+  public Faults throttle(PortOperation operation, int times) {
+    return throttle(Require.nonNull(operation, "operation").methodName(), times);
+  }
+
+  /**
+   * {@link #throttle(String, int, Duration)} by typed operation.
+   *
+   * @param operation the port operation
+   * @param times how many calls, in [1, {@link #MAX_TIMES}]
+   * @param retryAfter what the 429 asks for: positive, at most 1 day
+   * @return this
+   */
+  public Faults throttle(PortOperation operation, int times, Duration retryAfter) {
+    return throttle(Require.nonNull(operation, "operation").methodName(), times, retryAfter);
+  }
+
+  /**
+   * {@link #armThrottle(String, int, Duration)} by typed operation.
+   *
+   * @param operation the port operation
+   * @param times how many calls, in [1, {@link #MAX_TIMES}]
+   * @param retryAfter what the 429 asks for: positive, at most 1 day
+   * @return this
+   */
+  public Faults armThrottle(PortOperation operation, int times, Duration retryAfter) {
+    return armThrottle(Require.nonNull(operation, "operation").methodName(), times, retryAfter);
+  }
+
+  /**
+   * {@link #throttleRate(String, double)} by typed operation.
+   *
+   * @param operation the port operation
+   * @param probability in [0, 1]
+   * @return this
+   */
+  public Faults throttleRate(PortOperation operation, double probability) {
+    return throttleRate(Require.nonNull(operation, "operation").methodName(), probability);
+  }
+
+  /**
+   * {@link #serverErrors(String, int, int)} by typed operation.
+   *
+   * @param operation the port operation
+   * @param times how many calls, in [1, {@link #MAX_TIMES}]
+   * @param httpStatus 500 or 503
+   * @return this
+   */
+  public Faults serverErrors(PortOperation operation, int times, int httpStatus) {
+    return serverErrors(Require.nonNull(operation, "operation").methodName(), times, httpStatus);
+  }
+
+  /**
+   * {@link #serverErrorRate(String, double)} by typed operation.
+   *
+   * @param operation the port operation
+   * @param probability in [0, 1]
+   * @return this
+   */
+  public Faults serverErrorRate(PortOperation operation, double probability) {
+    return serverErrorRate(Require.nonNull(operation, "operation").methodName(), probability);
+  }
+
+  /**
+   * {@link #cloudError(String, int, int, String, String)} by typed operation.
+   *
+   * @param operation the port operation
+   * @param times how many calls, in [1, {@link #MAX_TIMES}]
+   * @param httpStatus in [400, 599]
+   * @param code the error code
+   * @param message the error message
+   * @return this
+   */
+  public Faults cloudError(PortOperation operation, int times, int httpStatus, String code, String message) {
+    return cloudError(Require.nonNull(operation, "operation").methodName(), times, httpStatus, code, message);
+  }
+
+  /**
+   * {@link #rejectedCalls(String)} by typed operation.
+   *
+   * @param operation the port operation
+   * @return how many were rejected
+   */
+  public int rejectedCalls(PortOperation operation) {
+    return rejectedCalls(Require.nonNull(operation, "operation").methodName());
   }
 
   @Override

@@ -111,6 +111,16 @@ public final class FleetRecord {
   }
 
   /**
+   * The recorded calls of one port operation, in the order they arrived.
+   *
+   * @param operation e.g. {@link PortOperation#UPGRADE_INSTANCES}
+   * @return the calls, carried out or rejected
+   */
+  public List<PortCall> calls(PortOperation operation) {
+    return calls(Require.nonNull(operation, "operation").methodName());
+  }
+
+  /**
    * The scale set's instances as they really were when a call arrived, before it took effect: for a read that was
    * carried out, exactly the instances it returned (in instance-id order).
    *

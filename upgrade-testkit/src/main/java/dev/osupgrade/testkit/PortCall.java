@@ -69,6 +69,21 @@ public record PortCall(long sequence, Instant at, String method, List<String> in
     return method.equals(name);
   }
 
+  /**
+   * Says whether this is a call of an operation.
+   *
+   * @param operation the port operation
+   * @return true when it is
+   */
+  public boolean is(PortOperation operation) {
+    return method.equals(Require.nonNull(operation, "operation").methodName());
+  }
+
+  /** @return the call's port operation */
+  public PortOperation operation() {
+    return PortOperation.of(method);
+  }
+
   @Override
   public String toString() {
     return "#" + sequence + " " + at + " " + method + (instanceIds.isEmpty() ? "" : " " + instanceIds)

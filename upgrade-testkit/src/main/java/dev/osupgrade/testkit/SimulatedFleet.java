@@ -474,6 +474,16 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
     return calls.getOrDefault(method, 0);
   }
 
+  /**
+   * Counts the calls made to one port operation, including those a fault (or bad input) rejected.
+   *
+   * @param operation e.g. {@link PortOperation#UPGRADE_INSTANCES}
+   * @return how many times it was called
+   */
+  public int calls(PortOperation operation) {
+    return calls(Require.nonNull(operation, "operation").methodName());
+  }
+
   /** @return calls per port method, by name */
   public Map<String, Integer> callCounts() {
     return Collections.unmodifiableMap(calls);

@@ -27,10 +27,8 @@ import org.jspecify.annotations.Nullable;
  */
 final class Throttle {
   /** The port methods, by the names {@link SimulatedFleet#calls(String)} uses. */
-  static final Set<String> METHODS = Collections.unmodifiableSet(new TreeSet<>(Set.of(
-      "get", "listInstances", "instance", "updateModelImage", "updateUpgradePolicy", "upgradeInstances", "rollBackInstances",
-      "listReleases", "startOsUpgrade", "cancelRollingUpgrade", "latestRollingUpgrade", "osUpgradeHistory",
-      "approveRollingUpgrade", "headroom", "scaleOut", "deleteInstances")));
+  static final Set<String> METHODS = Collections.unmodifiableSet(new TreeSet<>(
+      java.util.Arrays.stream(PortOperation.values()).map(PortOperation::methodName).toList()));
   /** Every method. */
   static final String ANY = "*";
 

@@ -5,9 +5,12 @@ import static dev.osupgrade.testkit.Images.V2;
 import static dev.osupgrade.testkit.Images.ubuntu;
 
 import dev.osupgrade.Region;
+import dev.osupgrade.event.RingEvent;
 import dev.osupgrade.event.RolloutCompleted;
 import dev.osupgrade.event.RolloutEvent;
 import dev.osupgrade.event.RolloutListener;
+import dev.osupgrade.event.UpgradeEvent;
+import dev.osupgrade.event.UpgradeListener;
 import dev.osupgrade.fleet.HealthMonitoring;
 import dev.osupgrade.fleet.HealthState;
 import dev.osupgrade.fleet.Instance;
@@ -23,7 +26,6 @@ import dev.osupgrade.governance.SignalThreshold;
 import dev.osupgrade.governance.TrustDecision;
 import dev.osupgrade.governance.ValidationResult;
 import dev.osupgrade.governance.performance.Alternative;
-import dev.osupgrade.governance.performance.MannWhitney;
 import dev.osupgrade.governance.performance.PerformanceGate;
 import dev.osupgrade.governance.performance.PerformanceReport;
 import dev.osupgrade.governance.rings.Ring;
@@ -66,10 +68,8 @@ import dev.osupgrade.report.Comparison;
 import dev.osupgrade.report.InstanceObservations;
 import dev.osupgrade.report.Timeline;
 import dev.osupgrade.rollout.InstanceProgress;
-import dev.osupgrade.rollout.Observation;
 import dev.osupgrade.rollout.Rollout;
 import dev.osupgrade.rollout.RolloutAction;
-import dev.osupgrade.rollout.RolloutEngine;
 import dev.osupgrade.rollout.RolloutOptions;
 import dev.osupgrade.rollout.RolloutState;
 import java.io.ByteArrayOutputStream;
@@ -554,6 +554,8 @@ final class ApiSamples {
     m.put(RolloutEvent.class, () -> new RolloutCompleted(1, NOW, w.id, V2, new UpgradeProgress(4, 0, 0, 0),
         Duration.ofMinutes(1), new dev.osupgrade.ops.FleetVerification(ubuntu(V2), true, 4, 4, List.of())));
     m.put(RolloutListener.class, () -> (RolloutListener) e -> { });
+    m.put(UpgradeListener.class, () -> (UpgradeListener) e -> { });
+    m.put(UpgradeEvent.class, () -> new RingEvent(1, NOW, RingEvent.Kind.STARTED, "canary", null, "rolling out"));
     m.put(FleetRecord.class, () -> w.fleet.record(w.id));
     m.put(VirtualScheduler.class, () -> VirtualScheduler.on(w.clock));
     m.put(dev.osupgrade.service.RolloutRunner.Builder.class, () -> dev.osupgrade.service.RolloutRunner.builder()
@@ -574,8 +576,6 @@ final class ApiSamples {
     m.put(RolloutAction.class, () -> new RolloutAction.UpgradeInstances(List.of("1")));
     m.put(RolloutAction.ScaleOut.class, () -> new RolloutAction.ScaleOut(List.of("1"), List.of("0", "1", "2", "3")));
     m.put(RolloutOptions.class, () -> RolloutOptions.builder().build());
-    m.put(RolloutEngine.class, () -> new RolloutEngine(RolloutOptions.builder().build()));
-    m.put(Observation.class, () -> new Observation(NOW, w.fleet.get(w.id)));
     m.put(ScaleSetPort.class, () -> w.fleet);
     m.put(ImageCatalog.class, () -> w.fleet);
     m.put(PlatformUpgradePort.class, () -> w.fleet);
@@ -593,8 +593,9 @@ final class ApiSamples {
     m.put(SignalThreshold.class, () -> SignalThreshold.relative(Metric.STARTUP_TIME, 0.2));
     m.put(TrustDecision.class, () -> ImageTrustPolicy.trustingPublishers("Canonical")
         .evaluate((ImageRelease) registry(ImageRelease.class, w).get(), Environment.PRODUCTION, NOW));
-    m.put(dev.osupgrade.governance.performance.MannWhitneyResult.class, () -> MannWhitney.test(
-        new double[] {1, 2, 3, 4, 5}, new double[] {2, 3, 4, 5, 6}, Alternative.TWO_SIDED));
+    m.put(dev.osupgrade.governance.performance.MannWhitneyResult.class,
+        () -> new dev.osupgrade.governance.performance.MannWhitneyResult(5, 5, 7, 18, 1.2, 0.2, Alternative.TWO_SIDED,
+            dev.osupgrade.governance.performance.PValueMethod.EXACT, false, 3, 4, 1));
     m.put(PerformanceReport.class, () -> new PerformanceReport(NOW, List.of(), List.of()));
     m.put(PerformanceGate.class, () -> PerformanceGate.builder().source(w.fleet)
         .threshold(SignalThreshold.relative(Metric.STARTUP_TIME, 0.2)).build());

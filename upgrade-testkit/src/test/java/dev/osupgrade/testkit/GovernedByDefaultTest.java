@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.osupgrade.InvalidValueException;
 import dev.osupgrade.event.GovernanceWaived;
+import dev.osupgrade.event.RingEvent;
 import dev.osupgrade.event.RolloutStarted;
 import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.ScaleSetId;
@@ -24,7 +25,6 @@ import dev.osupgrade.governance.SignalThreshold;
 import dev.osupgrade.governance.TrustRule;
 import dev.osupgrade.governance.performance.PerformanceGate;
 import dev.osupgrade.governance.rings.Ring;
-import dev.osupgrade.governance.rings.RingEvent;
 import dev.osupgrade.governance.rings.RingPlan;
 import dev.osupgrade.governance.rings.RingRollout;
 import dev.osupgrade.ops.RolloutStatus;
@@ -380,7 +380,7 @@ final class GovernedByDefaultTest {
       fleet.clock().advanceTo(next.get());
     }
 
-    assertThat(r.status()).as(r.timeline()).isEqualTo(RingRollout.Status.COMPLETED);
+    assertThat(r.status()).as(r.eventLog()).isEqualTo(RingRollout.Status.COMPLETED);
     assertThat(fleet.record(id).calls("updateUpgradePolicy")).hasSize(1);
     assertThat(fleet.get(id).upgradePolicy().automaticOsUpgrade().enableAutomaticOSUpgrade()).isTrue();
     assertThat(fleet.get(id).instances()).allSatisfy(i -> assertThat(i.runs(V2)).isTrue());
@@ -400,10 +400,10 @@ final class GovernedByDefaultTest {
       fleet.clock().advanceTo(next.get());
     }
 
-    assertThat(r.status()).as(r.timeline()).isEqualTo(RingRollout.Status.FAILED);
+    assertThat(r.status()).as(r.eventLog()).isEqualTo(RingRollout.Status.FAULTED);
     assertThat(r.rollouts().get(id).governanceWaiver()).as("the forward rollout was governed").isEmpty();
     Rollout back = r.rollbacks().get(id);
-    assertThat(back).as(r.timeline()).isNotNull();
+    assertThat(back).as(r.eventLog()).isNotNull();
     assertThat(back.governanceWaiver()).hasValueSatisfying(w -> {
       assertThat(w.by()).isEqualTo("replica-a");
       assertThat(w.reason()).contains("rollback of ring canary");

@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.osupgrade.event.RolloutEvent;
 import dev.osupgrade.fleet.ScaleSetId;
-import dev.osupgrade.governance.rings.RingEvent;
+import dev.osupgrade.event.RingEvent;
 import dev.osupgrade.observe.LoggingListener;
 import dev.osupgrade.rollout.Rollout;
 import dev.osupgrade.service.RunnerEvent;

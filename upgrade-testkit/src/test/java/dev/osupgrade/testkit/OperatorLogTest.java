@@ -12,7 +12,7 @@ import dev.osupgrade.fleet.HealthState;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.governance.ImageTrustPolicy;
 import dev.osupgrade.governance.rings.Ring;
-import dev.osupgrade.governance.rings.RingEvent;
+import dev.osupgrade.event.RingEvent;
 import dev.osupgrade.governance.rings.RingPlan;
 import dev.osupgrade.governance.rings.RingRollout;
 import dev.osupgrade.health.GateContext;
@@ -198,7 +198,7 @@ final class OperatorLogTest {
     OperatorLog brief = OperatorLog.summary(summary::add);
     RingRollout rings = RingRollout.builder(RingPlan.of(Ring.of("early", Duration.ofHours(1), a, b)), fleet, fleet)
         .target(V2).clock(fleet.clock()).trust(ImageTrustPolicy.trustingPublishers("Canonical"))
-        .gate(new CapacityGate()).listener(full::onRingEvent).listener(brief::onRingEvent).build();
+        .gate(new CapacityGate()).listener(full).listener(brief).build();
 
     for (Optional<Instant> next = rings.advance(); next.isPresent(); next = rings.advance()) {
       fleet.clock().advanceTo(next.get());
@@ -213,7 +213,7 @@ final class OperatorLogTest {
         + "  shop-prod/web-b\n"
         + "    upgraded-unhealthy passed: 0 of 4 upgraded instances (0%) are unhealthy, within the threshold of 20%\n"
         + "    capacity passed: 4 of 4 instances serve");
-    assertThat(rings.timeline()).contains(gate + "\n");
+    assertThat(rings.eventLog()).contains(gate + "\n");
     assertThat(summary).hasSameSizeAs(rings.events());
     assertThat(summary).contains("2026-01-05T01:19:30Z [early] gate evaluated: 4 verdicts on 2 scale sets: 4 passed");
     assertThat(summary).allSatisfy(l -> assertThat(l).doesNotContain("\n"));

@@ -6,6 +6,7 @@ import static dev.osupgrade.testkit.Images.ubuntu;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.osupgrade.Region;
+import dev.osupgrade.event.RingEvent;
 import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.governance.Environment;
@@ -17,7 +18,6 @@ import dev.osupgrade.governance.SignalThreshold;
 import dev.osupgrade.governance.TrustRule;
 import dev.osupgrade.governance.performance.PerformanceGate;
 import dev.osupgrade.governance.rings.Ring;
-import dev.osupgrade.governance.rings.RingEvent;
 import dev.osupgrade.governance.rings.RingPlan;
 import dev.osupgrade.governance.rings.RingRollout;
 import dev.osupgrade.governance.schedule.MaintenanceSchedule;
@@ -93,7 +93,7 @@ final class RingRolloutTest {
   private static RingRollout run(SimulatedFleet fleet, RingRollout r) {
     Instant deadline = fleet.clock().instant().plus(Duration.ofDays(30));
     for (Optional<Instant> next = r.advance(); next.isPresent(); next = r.advance()) {
-      assertThat(next.get()).as(r.timeline()).isBefore(deadline);
+      assertThat(next.get()).as(r.eventLog()).isBefore(deadline);
       fleet.clock().advanceTo(next.get());
     }
     return r;
@@ -116,7 +116,7 @@ final class RingRolloutTest {
 
     RingRollout r = run(fleet, rings(w, ImageTrustPolicy.trustingPublishers("Canonical")).build());
 
-    assertThat(r.status()).as(r.timeline()).isEqualTo(RingRollout.Status.COMPLETED);
+    assertThat(r.status()).as(r.eventLog()).isEqualTo(RingRollout.Status.COMPLETED);
     assertThat(r.promotedRings()).isEqualTo(3);
     for (ScaleSetId id : w.plan().scaleSets()) {
       assertThat(fleet.get(id).instances()).allSatisfy(i -> assertThat(i.runs(V2)).isTrue());
@@ -128,7 +128,7 @@ final class RingRolloutTest {
     assertThat(earlyStarted).isAfterOrEqualTo(canaryPromoted);
     assertThat(Duration.between(at(r, RingEvent.Kind.SOAK_STARTED, "early"), at(r, RingEvent.Kind.RING_PROMOTED,
         "early"))).isEqualTo(Duration.ofHours(2));
-    assertThat(r.timeline()).contains("[canary]", "[early]", "[broad]", "reached every ring");
+    assertThat(r.eventLog()).contains("[canary]", "[early]", "[broad]", "reached every ring");
   }
 
   @Test
@@ -150,7 +150,7 @@ final class RingRolloutTest {
     }
 
     assertThat(sawStall).isTrue();
-    assertThat(r.status()).as(r.timeline()).isEqualTo(RingRollout.Status.COMPLETED);
+    assertThat(r.status()).as(r.eventLog()).isEqualTo(RingRollout.Status.COMPLETED);
     assertThat(r.promotedRings()).isEqualTo(3);
     assertThat(r.rollouts().get(w.canary()).events())
         .filteredOn(dev.osupgrade.event.RolloutStalled.class::isInstance).hasSize(1);
@@ -166,7 +166,7 @@ final class RingRolloutTest {
 
   private static Instant at(RingRollout r, RingEvent.Kind kind, String ring) {
     return r.events().stream().filter(e -> e.kind() == kind && e.ring().equals(ring)).map(RingEvent::at)
-        .findFirst().orElseThrow(() -> new AssertionError(kind + " of " + ring + " missing:\n" + r.timeline()));
+        .findFirst().orElseThrow(() -> new AssertionError(kind + " of " + ring + " missing:\n" + r.eventLog()));
   }
 
   @Test
@@ -177,8 +177,8 @@ final class RingRolloutTest {
 
     RingRollout r = run(fleet, rings(w, trust).build());
 
-    assertThat(r.status()).as(r.timeline()).isEqualTo(RingRollout.Status.FAILED);
-    assertThat(r.failure().orElseThrow().code()).isEqualTo(ErrorCodes.MAX_UNHEALTHY_UPGRADED);
+    assertThat(r.status()).as(r.eventLog()).isEqualTo(RingRollout.Status.FAULTED);
+    assertThat(r.error().orElseThrow().code()).isEqualTo(ErrorCodes.MAX_UNHEALTHY_UPGRADED);
     assertThat(kinds(r)).contains(RingEvent.Kind.RING_FAILED, RingEvent.Kind.VERSION_QUARANTINED)
         .doesNotContain(RingEvent.Kind.RING_PROMOTED);
     assertThat(trust.quarantine().contains(ubuntu(V2))).isTrue();
@@ -189,8 +189,8 @@ final class RingRolloutTest {
 
     // Any later ring rollout sharing the trust policy is stopped by the quarantine before it changes anything.
     RingRollout again = run(fleet, rings(w, trust).build());
-    assertThat(again.status()).isEqualTo(RingRollout.Status.FAILED);
-    assertThat(again.timeline()).contains("quarantine");
+    assertThat(again.status()).isEqualTo(RingRollout.Status.FAULTED);
+    assertThat(again.eventLog()).contains("quarantine");
     untouched(fleet, w.early1());
   }
 
@@ -205,8 +205,8 @@ final class RingRolloutTest {
 
     RingRollout r = run(fleet, rings(w, trust).gate(perf).build());
 
-    assertThat(r.status()).as(r.timeline()).isEqualTo(RingRollout.Status.FAILED);
-    assertThat(r.failure().orElseThrow().code()).isEqualTo(ErrorCodes.PERFORMANCE_REGRESSION);
+    assertThat(r.status()).as(r.eventLog()).isEqualTo(RingRollout.Status.FAULTED);
+    assertThat(r.error().orElseThrow().code()).isEqualTo(ErrorCodes.PERFORMANCE_REGRESSION);
     assertThat(r.currentRing().name()).isEqualTo("canary");
     assertThat(trust.quarantine().contains(ubuntu(V2))).isTrue();
     assertThat(fleet.get(w.canary()).instances()).allSatisfy(i -> assertThat(i.runs(V1)).isTrue());
@@ -220,7 +220,7 @@ final class RingRolloutTest {
     RingRollout r = run(fleet, rings(w, ImageTrustPolicy.trustingPublishers("MicrosoftWindowsServer")).build());
 
     assertThat(r.status()).isEqualTo(RingRollout.Status.REFUSED);
-    assertThat(r.timeline()).contains(TrustRule.TRUSTED_PUBLISHER.toString(), "nothing was changed");
+    assertThat(r.eventLog()).contains(TrustRule.TRUSTED_PUBLISHER.toString(), "nothing was changed");
     assertThat(fleet.calls("updateModelImage") + fleet.calls("upgradeInstances")).isZero();
   }
 
@@ -232,7 +232,7 @@ final class RingRolloutTest {
         .trust(ImageTrustPolicy.trustingPublishers("Canonical")).build());
 
     assertThat(r.status()).isEqualTo(RingRollout.Status.REFUSED);
-    assertThat(r.failure().orElseThrow().message()).contains("owning team", "rollback");
+    assertThat(r.error().orElseThrow().message()).contains("owning team", "rollback");
     assertThat(fleet.calls("updateModelImage") + fleet.calls("upgradeInstances")).isZero();
     assertThat(ReadinessRecord.empty().missing()).extracting(g -> g.item()).contains(ReadinessItem.OWNER_TEAM);
   }
@@ -244,7 +244,7 @@ final class RingRolloutTest {
     RingRollout r = run(fleet, RingRollout.builder(w.plan(), fleet, fleet).target(V2).clock(fleet.clock())
         .trust(ImageTrustPolicy.trustingPublishers("Canonical")).environments(id -> Environment.TEST).build());
 
-    assertThat(r.status()).as(r.timeline()).isEqualTo(RingRollout.Status.COMPLETED);
+    assertThat(r.status()).as(r.eventLog()).isEqualTo(RingRollout.Status.COMPLETED);
   }
 
   @Test
@@ -256,7 +256,7 @@ final class RingRolloutTest {
     RingRollout r = run(fleet, rings(w, ImageTrustPolicy.trustingPublishers("Canonical"))
         .gate(MaintenanceWindowGate.of(window)).build());
 
-    assertThat(r.status()).as(r.timeline()).isEqualTo(RingRollout.Status.COMPLETED);
+    assertThat(r.status()).as(r.eventLog()).isEqualTo(RingRollout.Status.COMPLETED);
     for (RingEvent e : r.events()) {
       if (e.kind() == RingEvent.Kind.RING_PROMOTED) {
         assertThat(window.isOpen(e.at())).as("promotion at %s", e.at()).isTrue();
@@ -283,10 +283,10 @@ final class RingRolloutTest {
         .trust(ImageTrustPolicy.builder().trustGallery("shared").build()).environments(id -> Environment.TEST)
         .build());
 
-    assertThat(r.status()).as(r.timeline()).isEqualTo(RingRollout.Status.COMPLETED);
+    assertThat(r.status()).as(r.eventLog()).isEqualTo(RingRollout.Status.COMPLETED);
     Instant secondStarted = at(r, RingEvent.Kind.RING_STARTED, "second");
     assertThat(secondStarted).isAfterOrEqualTo(now.plus(Duration.ofHours(6)));
-    assertThat(r.timeline()).contains("NOT_REPLICATED_TO_REGION");
+    assertThat(r.eventLog()).contains("NOT_REPLICATED_TO_REGION");
   }
 
   @Test
@@ -306,7 +306,7 @@ final class RingRolloutTest {
         .trust(ImageTrustPolicy.trustingPublishers("Canonical")).environments(id -> Environment.TEST)
         .governedPlatform(fleet).build());
 
-    assertThat(r.status()).as(r.timeline()).isEqualTo(RingRollout.Status.COMPLETED);
+    assertThat(r.status()).as(r.eventLog()).isEqualTo(RingRollout.Status.COMPLETED);
     assertThat(fleet.get(a).upgradePolicy().automaticOsUpgrade().enableAutomaticOSUpgrade()).isTrue();
     assertThat(fleet.get(b).instances()).allSatisfy(i -> assertThat(i.runs(V2)).isTrue());
     assertThat(fleet.osUpgradeHistory(b)).isNotEmpty();
@@ -335,8 +335,8 @@ final class RingRolloutTest {
     RingRollout r = run(fleet, RingRollout.builder(plan, fleet, fleet).target(V2).clock(fleet.clock()).trust(trust)
         .environments(id -> Environment.TEST).governedPlatform(fleet).build());
 
-    assertThat(r.status()).as(r.timeline()).isEqualTo(RingRollout.Status.FAILED);
-    assertThat(r.failure().orElseThrow().code()).isEqualTo(ErrorCodes.MAX_UNHEALTHY_UPGRADED);
+    assertThat(r.status()).as(r.eventLog()).isEqualTo(RingRollout.Status.FAULTED);
+    assertThat(r.error().orElseThrow().code()).isEqualTo(ErrorCodes.MAX_UNHEALTHY_UPGRADED);
     assertThat(trust.quarantine().contains(ubuntu(V2))).isTrue();
     assertThat(fleet.get(a).upgradePolicy().automaticOsUpgrade().enableAutomaticOSUpgrade()).isFalse();
     fleet.clock().advance(Duration.ofHours(1)); // Azure's own rollback of the failed instance finishes
@@ -360,10 +360,10 @@ final class RingRolloutTest {
         .governedPlatform(fleet).deferralApprovals(dev.osupgrade.governance.schedule.DeferralApprovals.builder()
             .schedule(nights).build()).build());
 
-    assertThat(r.status()).as(r.timeline()).isEqualTo(RingRollout.Status.COMPLETED);
+    assertThat(r.status()).as(r.eventLog()).isEqualTo(RingRollout.Status.COMPLETED);
     List<RingEvent> approvals = r.events().stream().filter(e -> e.kind() == RingEvent.Kind.DEFERRAL_APPROVED)
         .toList();
-    assertThat(approvals).as(r.timeline()).isNotEmpty()
+    assertThat(approvals).as(r.eventLog()).isNotEmpty()
         .allSatisfy(e -> assertThat(nights.isOpen(e.at())).as("approved at %s", e.at()).isTrue());
     assertThat(kinds(r)).contains(RingEvent.Kind.DEFERRAL_HELD);
     assertThat(fleet.get(a).instances()).allSatisfy(i -> assertThat(i.runs(V2)).isTrue());
@@ -389,14 +389,54 @@ final class RingRolloutTest {
 
     RingRollout second = run(fleet, rings(w, trust).store(store, "replica-a").build());
 
-    assertThat(second.status()).as(second.timeline()).isEqualTo(RingRollout.Status.COMPLETED);
+    assertThat(second.status()).as(second.eventLog()).isEqualTo(RingRollout.Status.COMPLETED);
     for (ScaleSetId id : w.plan().scaleSets()) {
       for (Instance i : fleet.get(id).instances()) {
         assertThat(i.runs(V2)).isTrue();
         assertThat(fleet.reimageCount(id, i.instanceId())).as("%s/%s", id, i.instanceId()).isEqualTo(1);
       }
     }
-    assertThat(second.timeline()).contains("[canary]").contains("every instance already runs");
+    // The ring state is checkpointed: the rebuilt ring rollout goes on in "early", it does not walk the canary again.
+    assertThat(second.eventLog()).doesNotContain("[canary]").contains("[early]");
+  }
+
+  /**
+   * The ring state is checkpointed (ring, soak start, verdicts): a ring rollout whose process dies twenty minutes into
+   * the canary's one-hour soak is rebuilt on the same store and goes on with the soak where it was. By the fleet's
+   * record, the next ring's first change comes an hour after the soak began, not an hour after the restart, and no
+   * instance is touched twice.
+   */
+  @Test
+  void rings_processDiesMidSoak_rebuiltRingRolloutResumesTheSoakWithoutSpendingItAgain(SimulatedFleet fleet) {
+    World w = world(fleet);
+    ImageTrustPolicy trust = ImageTrustPolicy.trustingPublishers("Canonical");
+    RolloutStore store = RolloutStore.inMemory();
+    RingRollout first = rings(w, trust).store(store, "replica-a").build();
+    Optional<Instant> next = first.advance();
+    while (first.events().stream().noneMatch(e -> e.kind() == RingEvent.Kind.SOAK_STARTED)) {
+      fleet.clock().advanceTo(next.orElseThrow());
+      next = first.advance();
+    }
+    Instant soakStarted = at(first, RingEvent.Kind.SOAK_STARTED, "canary");
+    fleet.clock().advanceTo(soakStarted.plus(Duration.ofMinutes(20)));
+    // The process dies mid-soak; a new one is built the same way on the same store.
+
+    RingRollout second = run(fleet, rings(w, trust).store(store, "replica-a").build());
+
+    assertThat(second.status()).as(second.eventLog()).isEqualTo(RingRollout.Status.COMPLETED);
+    assertThat(second.events()).extracting(RingEvent::kind).doesNotContain(RingEvent.Kind.STARTED,
+        RingEvent.Kind.SCALE_SET_SKIPPED);
+    assertThat(second.events().get(0).sequence()).isGreaterThan(first.events().get(first.events().size() - 1)
+        .sequence());
+    Instant earlyFirstChange = fleet.record(w.early1()).calls(PortOperation.UPDATE_MODEL_IMAGE).stream()
+        .filter(PortCall::accepted).map(PortCall::at).findFirst().orElseThrow();
+    assertThat(earlyFirstChange).as("the early ring starts when the canary's soak ends")
+        .isEqualTo(soakStarted.plus(Duration.ofHours(1)));
+    for (ScaleSetId id : w.plan().scaleSets()) {
+      for (Instance i : fleet.get(id).instances()) {
+        assertThat(fleet.reimageCount(id, i.instanceId())).as("%s/%s", id, i.instanceId()).isEqualTo(1);
+      }
+    }
   }
 
   @Test
@@ -414,10 +454,10 @@ final class RingRolloutTest {
     RingRollout prod = run(fleet, RingRollout.builder(RingPlan.of(Ring.of("prod", Duration.ZERO, production)),
         fleet, fleet).target(V2).clock(fleet.clock()).trust(trust).build());
 
-    assertThat(testOnly.status()).as(testOnly.timeline()).isEqualTo(RingRollout.Status.COMPLETED);
+    assertThat(testOnly.status()).as(testOnly.eventLog()).isEqualTo(RingRollout.Status.COMPLETED);
     assertThat(fleet.get(unmarked).tags()).containsEntry("environment", "test");
     assertThat(prod.status()).isEqualTo(RingRollout.Status.REFUSED);
-    assertThat(prod.timeline()).contains("PRODUCTION", "no readiness record", "Owner:", "Expected signal:",
+    assertThat(prod.eventLog()).contains("PRODUCTION", "no readiness record", "Owner:", "Expected signal:",
         "Rollout boundary:", "Rollback path:");
     untouched(fleet, production);
   }
@@ -440,7 +480,7 @@ final class RingRolloutTest {
 
     RingRollout second = run(fleet, rings(w, trust).gate(perf).store(store, "replica-a").build());
 
-    assertThat(second.failure().orElseThrow().code()).as(second.timeline())
+    assertThat(second.error().orElseThrow().code()).as(second.eventLog())
         .isEqualTo(ErrorCodes.PERFORMANCE_REGRESSION);
     assertThat(fleet.get(w.canary()).modelImage()).isEqualTo(ubuntu(V1));
     assertThat(fleet.get(w.canary()).instances()).allSatisfy(i -> assertThat(i.runs(V1)).isTrue());
@@ -456,8 +496,8 @@ final class RingRolloutTest {
     RingRollout r = run(fleet, RingRollout.builder(plan, fleet, fleet).target(V2).clock(fleet.clock())
         .trust(ImageTrustPolicy.trustingPublishers("Canonical")).environments(id -> Environment.TEST).build());
 
-    assertThat(r.status()).as(r.timeline()).isEqualTo(RingRollout.Status.REFUSED);
-    assertThat(r.timeline()).contains("UpgradeModeNotManual");
+    assertThat(r.status()).as(r.eventLog()).isEqualTo(RingRollout.Status.REFUSED);
+    assertThat(r.eventLog()).contains("UpgradeModeNotManual");
     untouched(fleet, a);
   }
 
@@ -487,8 +527,8 @@ final class RingRolloutTest {
 
     RingRollout r = run(fleet, rings(w, trust).gate(freeze).build());
 
-    assertThat(r.status()).as(r.timeline()).isEqualTo(RingRollout.Status.FAILED);
-    assertThat(r.failure().orElseThrow().code()).isEqualTo("ChangeFreeze");
+    assertThat(r.status()).as(r.eventLog()).isEqualTo(RingRollout.Status.FAULTED);
+    assertThat(r.error().orElseThrow().code()).isEqualTo("ChangeFreeze");
     assertThat(trust.quarantine().contains(ubuntu(V2))).as("not the image's fault: no quarantine").isFalse();
   }
 }

@@ -144,7 +144,7 @@ final class TimelineBrowserTest {
     for (var next = rings.advance(); next.isPresent(); next = rings.advance()) {
       fleet.clock().advanceTo(next.get());
     }
-    assertThat(rings.status()).as(rings.timeline()).isEqualTo(RingRollout.Status.COMPLETED);
+    assertThat(rings.status()).as(rings.eventLog()).isEqualTo(RingRollout.Status.COMPLETED);
 
     Path page = Timeline.of(rings).observed(fleet.observations()).writeTo(OUT.resolve("rings.html"));
     String dom = chromium.dumpDom(page);
@@ -172,13 +172,13 @@ final class TimelineBrowserTest {
     for (var next = rings.advance(); next.isPresent(); next = rings.advance()) {
       fleet.clock().advanceTo(next.get());
     }
-    assertThat(rings.status()).as(rings.timeline()).isEqualTo(RingRollout.Status.FAILED);
+    assertThat(rings.status()).as(rings.eventLog()).isEqualTo(RingRollout.Status.FAULTED);
 
     Path page = Timeline.of(rings).observed(fleet.observations()).writeTo(OUT.resolve("rings-failed.html"));
     String dom = chromium.dumpDom(page);
     chromium.screenshot(page, OUT.resolve("rings-failed.png"), 1280, 900);
 
-    String code = rings.failure().orElseThrow().code();
+    String code = rings.error().orElseThrow().code();
     assertThat(all(dom, "<p class=\"stop-reason\">(.*?)</p>")).first().asString().contains("Stopped: " + code);
     assertThat(tips(dom, "ring-event ring-version-quarantined")).hasSize(1);
     assertThat(all(dom, "<section class=\"rollout\" id=\"rollout-\\d+\" data-scale-set=\"([^\"]+)\""))

@@ -51,7 +51,7 @@ public final class MicrometerSink implements MetricsSink {
    *
    * @param registry where the meters go
    * @return the listener, for {@code Rollout.Builder.listener}, {@code RingRollout.Builder.rolloutListener} (and
-   *     {@code listener(metrics::onRingEvent)}) or {@code RolloutRunner.Builder.listener(metrics::onRunnerEvent)}
+   *     {@code listener(metrics)}) or {@code RolloutRunner.Builder.listener(metrics::onRunnerEvent)}
    */
   public static MetricsListener listener(MeterRegistry registry) {
     return MetricsListener.to(on(registry));

@@ -9,6 +9,7 @@ import dev.osupgrade.azure.BlobRolloutStore;
 import dev.osupgrade.event.BatchCompleted;
 import dev.osupgrade.event.BatchStarted;
 import dev.osupgrade.event.InstanceFailed;
+import dev.osupgrade.event.RingEvent;
 import dev.osupgrade.event.RolloutCompleted;
 import dev.osupgrade.event.RolloutEvent;
 import dev.osupgrade.event.RolloutFaulted;
@@ -179,9 +180,10 @@ public final class PlatformService {
     runner = runnerBuilder.build();
     RingRollout.Builder b = RingRollout.builder(plan, fleet, catalog).target(config.targetVersion()).clock(clock)
         .trust(config.trustPolicy()).readiness(config.readinessRecord(plan)).store(store, replica)
-        .listener(e -> out.println("[ring] " + e))
-        .rolloutListener(e -> {
-          if (worthALine(e)) {
+        .listener(e -> { // one listener: the ring timeline and the steps of the rollouts the rings run
+          if (e instanceof RingEvent) {
+            out.println("[ring] " + e);
+          } else if (e instanceof RolloutEvent r && worthALine(r)) {
             out.println("[rollout] " + e);
           }
         });

@@ -15,7 +15,7 @@ import dev.osupgrade.fleet.HealthState;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.governance.ImageTrustPolicy;
 import dev.osupgrade.governance.rings.Ring;
-import dev.osupgrade.governance.rings.RingEvent;
+import dev.osupgrade.event.RingEvent;
 import dev.osupgrade.governance.rings.RingPlan;
 import dev.osupgrade.governance.rings.RingRollout;
 import dev.osupgrade.image.ImageReference;
@@ -258,7 +258,7 @@ final class JsonLinesTest {
         .listener(json::onRunnerEvent).build();
     RingRollout rings = RingRollout.builder(RingPlan.of(Ring.of("early", Duration.ofHours(1), a, b)), fleet, fleet)
         .target(V2).clock(fleet.clock()).trust(ImageTrustPolicy.trustingPublishers("Canonical"))
-        .listener(json::onRingEvent).rolloutListener(json).build();
+        .listener(json).build();
 
     runner.submit(rings);
     fleet.clock().runUntilIdle();

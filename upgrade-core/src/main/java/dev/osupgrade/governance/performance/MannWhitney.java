@@ -13,33 +13,23 @@ import java.util.Collection;
  * <ul>
  *   <li>Ties get mid-ranks, and the variance of U is corrected for them:
  *       {@code σ² = n₁n₂/12 · ((N+1) − Σ(t³−t)/(N(N−1)))}.</li>
- *   <li>{@link Method#NORMAL}: the normal approximation with that tie correction and a continuity correction of ½,
+ *   <li>{@link PValueMethod#NORMAL}: the normal approximation with that tie correction and a continuity correction of ½,
  *       {@code z = (U − n₁n₂/2 − ½) / σ}, as {@code scipy.stats.mannwhitneyu(method="asymptotic")} and R's
  *       {@code wilcox.test(exact=FALSE, correct=TRUE)} compute it.</li>
- *   <li>{@link Method#EXACT}: the exact null distribution of U (the coefficients of the Gaussian binomial
+ *   <li>{@link PValueMethod#EXACT}: the exact null distribution of U (the coefficients of the Gaussian binomial
  *       {@code [N choose n₁]_q}); only without ties.</li>
- *   <li>{@link Method#AUTO}: exact when there are no ties and both samples have fewer than 50 values (R's rule),
+ *   <li>{@link PValueMethod#AUTO}: exact when there are no ties and both samples have fewer than 50 values (R's rule),
  *       else normal.</li>
  * </ul>
  *
  * <p>U is reported for both samples: {@code U_candidate} counts the pairs (baseline, candidate) where the candidate
  * is larger, ties counting ½, and {@code U_baseline = n₁n₂ − U_candidate}. Pure and deterministic; no state.
  */
-public final class MannWhitney {
-  /** Samples below this size (both) are tested exactly by {@link Method#AUTO} when there are no ties. */
+final class MannWhitney {
+  /** Samples below this size (both) are tested exactly by {@link PValueMethod#AUTO} when there are no ties. */
   public static final int EXACT_BELOW = 50;
 
   private MannWhitney() {}
-
-  /** How the p-value is computed. */
-  public enum Method {
-    /** Exact when there are no ties and both samples are smaller than {@value MannWhitney#EXACT_BELOW}. */
-    AUTO,
-    /** The exact distribution of U; refused when there are ties. */
-    EXACT,
-    /** The normal approximation with tie and continuity corrections. */
-    NORMAL
-  }
 
   /**
    * Tests a candidate sample against a baseline, choosing the method automatically.
@@ -50,7 +40,7 @@ public final class MannWhitney {
    * @return the statistics and the p-value
    */
   public static MannWhitneyResult test(double[] baseline, double[] candidate, Alternative alternative) {
-    return test(baseline, candidate, alternative, Method.AUTO);
+    return test(baseline, candidate, alternative, PValueMethod.AUTO);
   }
 
   /**
@@ -61,10 +51,10 @@ public final class MannWhitney {
    * @param alternative the alternative hypothesis, stated for the candidate
    * @param method how to compute the p-value
    * @return the statistics and the p-value
-   * @throws InvalidValueException for empty samples, non-finite values, or {@link Method#EXACT} with ties
+   * @throws InvalidValueException for empty samples, non-finite values, or {@link PValueMethod#EXACT} with ties
    */
   public static MannWhitneyResult test(double[] baseline, double[] candidate, Alternative alternative,
-      Method method) {
+      PValueMethod method) {
     double[] x = checked("baseline", baseline);
     double[] y = checked("candidate", candidate);
     Require.nonNull(alternative, "alternative");
@@ -103,10 +93,10 @@ public final class MannWhitney {
     double pairs = (double) n1 * n2;
     double uCandidate = pairs - uBaseline;
     boolean ties = tieTerm > 0;
-    Method used = method;
-    if (method == Method.AUTO) {
-      used = !ties && n1 < EXACT_BELOW && n2 < EXACT_BELOW ? Method.EXACT : Method.NORMAL;
-    } else if (method == Method.EXACT && ties) {
+    PValueMethod used = method;
+    if (method == PValueMethod.AUTO) {
+      used = !ties && n1 < EXACT_BELOW && n2 < EXACT_BELOW ? PValueMethod.EXACT : PValueMethod.NORMAL;
+    } else if (method == PValueMethod.EXACT && ties) {
       throw new InvalidValueException("method", "NORMAL or AUTO when the samples have ties (the exact "
           + "distribution of U assumes none)", method);
     }
@@ -115,7 +105,7 @@ public final class MannWhitney {
     double sigma = Math.sqrt(Math.max(variance, 0));
     double z = sigma == 0 ? 0 : (uCandidate - mean) / sigma;
     double p;
-    if (used == Method.EXACT) {
+    if (used == PValueMethod.EXACT) {
       p = exactP(n1, n2, (long) Math.rint(uCandidate), (long) Math.rint(uBaseline), alternative);
     } else {
       p = normalP(uCandidate, uBaseline, mean, sigma, alternative);

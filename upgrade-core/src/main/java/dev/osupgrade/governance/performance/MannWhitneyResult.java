@@ -4,7 +4,7 @@ import dev.osupgrade.Require;
 import java.util.Locale;
 
 /**
- * The outcome of a {@link MannWhitney} test.
+ * The outcome of a Mann-Whitney U test (the performance gate's statistics).
  *
  * @param baselineSize n₁, the baseline's sample size
  * @param candidateSize n₂, the candidate's sample size
@@ -14,7 +14,7 @@ import java.util.Locale;
  *     continuity correction); positive when the candidate tends to be larger
  * @param pValue the p-value for the alternative
  * @param alternative the alternative hypothesis, stated for the candidate
- * @param method the method actually used ({@link MannWhitney.Method#EXACT} or {@link MannWhitney.Method#NORMAL})
+ * @param method the method actually used ({@link PValueMethod#EXACT} or {@link PValueMethod#NORMAL})
  * @param ties whether any values were tied
  * @param baselineMedian the baseline's median
  * @param candidateMedian the candidate's median
@@ -29,7 +29,7 @@ public record MannWhitneyResult(
     double z,
     double pValue,
     Alternative alternative,
-    MannWhitney.Method method,
+    PValueMethod method,
     boolean ties,
     double baselineMedian,
     double candidateMedian,

@@ -2,6 +2,7 @@ package dev.osupgrade.governance.performance;
 
 import dev.osupgrade.Durations;
 import dev.osupgrade.ops.ErrorCodes;
+import dev.osupgrade.ops.StopCode;
 import dev.osupgrade.Require;
 import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.ScaleSet;
@@ -12,6 +13,7 @@ import dev.osupgrade.health.GatePhase;
 import dev.osupgrade.health.GateVerdict;
 import dev.osupgrade.health.HealthGate;
 import dev.osupgrade.health.Measurement;
+import dev.osupgrade.health.MetricQuery;
 import dev.osupgrade.image.ImageVersion;
 import dev.osupgrade.port.Metric;
 import dev.osupgrade.port.MetricSample;
@@ -26,8 +28,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -50,8 +51,9 @@ import org.jspecify.annotations.Nullable;
  * {@code recheckAfter}, at most {@code maxMarginalWaits} times per scale set, target, phase and batch. When the
  * waits are used up, a still-marginal judgement passes with a warning in its reason (the default, as Kayenta lets a
  * marginal canary through to a human), or fails with {@value #INCONCLUSIVE} when {@code whenStillMarginal(FAIL)} is
- * set. The wait count is the only state of the gate; it lives in this object (a runner resumed in a new process
- * starts counting again, so the bound holds per process).
+ * set. The gate keeps no state: the wait count is the rollout's ({@link GateContext#waits()}, kept in its
+ * checkpoint, so a rollout resumed in a new process counts on and the bound holds across restarts), and the samples are
+ * read by the runner before the decision ({@link #reads}, handed over in {@link GateContext#samples}).
  *
  * <p>A FAIL stops the rollout with {@value #CODE}; the reason reads like a canary report, and the measurements carry
  * U, p, medians, the change in percent and the Hodges-Lehmann shift for each metric.
@@ -67,9 +69,9 @@ public final class PerformanceGate implements HealthGate {
   /** The default name in events. */
   public static final String NAME = "performance";
   /** The stop code of a regression. */
-  public static final String CODE = ErrorCodes.PERFORMANCE_REGRESSION;
+  public static final String CODE = "PerformanceRegression"; // StopCode.PERFORMANCE_REGRESSION.azureName()
   /** The stop code when a judgement stays marginal and {@code whenStillMarginal(FAIL)} is set. */
-  public static final String INCONCLUSIVE = ErrorCodes.PERFORMANCE_INCONCLUSIVE;
+  public static final String INCONCLUSIVE = "PerformanceInconclusive"; // StopCode.PERFORMANCE_INCONCLUSIVE
 
   /** What a judgement that is still marginal after the last wait becomes. */
   public enum StillMarginal {
@@ -91,7 +93,6 @@ public final class PerformanceGate implements HealthGate {
   private final int maxMarginalWaits;
   private final StillMarginal whenStillMarginal;
   private final Set<GatePhase> phases;
-  private final ConcurrentMap<String, Integer> marginalWaits = new ConcurrentHashMap<>();
 
   private PerformanceGate(Builder b) {
     this.name = b.name;
@@ -132,22 +133,46 @@ public final class PerformanceGate implements HealthGate {
     return thresholds;
   }
 
+  /**
+   * The reads a judgement at {@code now} needs: each threshold's metric over the window before {@code now}, and, with
+   * before-vs-after, each relative threshold's metric over the window before the rollout started.
+   */
+  @Override
+  public List<MetricQuery> reads(ScaleSetId scaleSet, Instant startedAt, Instant now) {
+    Require.nonNull(scaleSet, "scaleSet");
+    Require.instant("startedAt", startedAt);
+    Require.instant("now", now);
+    List<MetricQuery> reads = new ArrayList<>();
+    for (SignalThreshold t : thresholds) {
+      MetricQuery recent = new MetricQuery(source, scaleSet, t.metric(), now.minus(window), now);
+      if (!reads.contains(recent)) {
+        reads.add(recent);
+      }
+      if (beforeVsAfter && t instanceof SignalThreshold.Relative) {
+        MetricQuery before = new MetricQuery(source, scaleSet, t.metric(), startedAt.minus(window), startedAt);
+        if (!reads.contains(before)) {
+          reads.add(before);
+        }
+      }
+    }
+    return reads;
+  }
+
+  /**
+   * Judges the context's fleet from the samples the runner read ({@link GateContext#samples}; a context without them,
+   * built by hand, makes the gate read them itself) and turns the report into a verdict with the context's wait count.
+   * Changes nothing.
+   */
   @Override
   public GateVerdict evaluate(GateContext context) {
     Require.nonNull(context, "context");
     PerformanceReport report = judge(context.fleet(), context.target(), context.failed(), context.startedAt(),
-        context.now());
-    String key = context.fleet().id() + "|" + context.target() + "|" + context.phase() + "|" + context.batch();
-    int waits = marginalWaits.getOrDefault(key, 0);
-    GateVerdict verdict = verdict(report, waits, context.now());
-    if (verdict instanceof GateVerdict.Wait) {
-      marginalWaits.merge(key, 1, Integer::sum);
-    }
-    return verdict;
+        context.now(), q -> context.samples(q).orElseGet(q::read));
+    return verdict(report, context.waits(), context.now());
   }
 
   /**
-   * Judges the fleet now (pure: reads the metrics source, changes nothing).
+   * Judges the fleet now, reading the samples from the metrics source (changes nothing).
    *
    * @param fleet the scale set as observed now
    * @param target the version being rolled out: instances running it are the upgraded group
@@ -158,6 +183,11 @@ public final class PerformanceGate implements HealthGate {
    */
   public PerformanceReport judge(ScaleSet fleet, ImageVersion target, Set<String> excluded, Instant startedAt,
       Instant now) {
+    return judge(fleet, target, excluded, startedAt, now, MetricQuery::read);
+  }
+
+  private PerformanceReport judge(ScaleSet fleet, ImageVersion target, Set<String> excluded, Instant startedAt,
+      Instant now, Function<MetricQuery, List<MetricSample>> read) {
     Require.nonNull(fleet, "fleet");
     Require.nonNull(target, "target");
     Require.noNulls("excluded", excluded);
@@ -187,7 +217,7 @@ public final class PerformanceGate implements HealthGate {
     }
     for (SignalThreshold t : thresholds) {
       Metric metric = t.metric();
-      List<MetricSample> now0 = recent.computeIfAbsent(metric, m -> fetch(fleet.id(), m, from, now));
+      List<MetricSample> now0 = recent.computeIfAbsent(metric, m -> read.apply(new MetricQuery(source, fleet.id(), m, from, now)));
       double[] up = values(now0, upgraded, upgradedFrom);
       if (t instanceof SignalThreshold.Limit limit) {
         judgements.add(limit(limit, up));
@@ -199,7 +229,7 @@ public final class PerformanceGate implements HealthGate {
       }
       if (beforeVsAfter) {
         List<MetricSample> old = before.computeIfAbsent(metric,
-            m -> fetch(fleet.id(), m, startedAt.minus(window), startedAt));
+            m -> read.apply(new MetricQuery(source, fleet.id(), m, startedAt.minus(window), startedAt)));
         judgements.add(relative(relative, Comparison.BEFORE_VS_AFTER, values(old, upgraded, startedAt.minus(window)),
             up));
       }
@@ -226,25 +256,20 @@ public final class PerformanceGate implements HealthGate {
     String reason = report.reason();
     switch (report.overall()) {
       case FAIL:
-        return GateVerdict.fail(name, CODE, reason, m);
+        return GateVerdict.fail(name, StopCode.PERFORMANCE_REGRESSION, reason, m);
       case MARGINAL:
         if (waitsSoFar < maxMarginalWaits) {
           return GateVerdict.waitUntil(name, "collecting more samples (wait " + (waitsSoFar + 1) + " of "
               + maxMarginalWaits + "): " + reason, now.plus(recheckAfter), m);
         }
         if (whenStillMarginal == StillMarginal.FAIL) {
-          return GateVerdict.fail(name, INCONCLUSIVE, "still marginal after " + waitsSoFar + " waits: " + reason, m);
+          return GateVerdict.fail(name, StopCode.PERFORMANCE_INCONCLUSIVE, "still marginal after " + waitsSoFar + " waits: " + reason, m);
         }
         return GateVerdict.pass(name, "WARNING: still marginal after " + waitsSoFar
             + " waits, passing with a warning: " + reason, m);
       default:
         return GateVerdict.pass(name, reason, m);
     }
-  }
-
-  private List<MetricSample> fetch(ScaleSetId id, Metric metric, Instant from, Instant to) {
-    List<MetricSample> samples = source.samples(id, metric, from, to);
-    return samples == null ? List.of() : samples;
   }
 
   private static double[] values(List<MetricSample> samples, Set<String> instances, Instant notBefore) {

@@ -2,7 +2,9 @@ package dev.osupgrade.governance.rings;
 
 import dev.osupgrade.Durations;
 import dev.osupgrade.Require;
+import dev.osupgrade.event.RingEvent;
 import dev.osupgrade.event.RolloutListener;
+import dev.osupgrade.event.UpgradeListener;
 import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.ScaleSet;
 import dev.osupgrade.fleet.ScaleSetId;
@@ -22,27 +24,32 @@ import dev.osupgrade.health.GateContext;
 import dev.osupgrade.health.GatePhase;
 import dev.osupgrade.health.GateVerdict;
 import dev.osupgrade.health.HealthGate;
+import dev.osupgrade.health.MetricQuery;
 import dev.osupgrade.health.UpgradedUnhealthyGate;
 import dev.osupgrade.image.Eligibility;
 import dev.osupgrade.image.ImageRelease;
 import dev.osupgrade.image.ImageVersion;
-import dev.osupgrade.ops.ErrorCodes;
 import dev.osupgrade.ops.RollingUpgradeStatus;
 import dev.osupgrade.ops.RolloutStatus;
+import dev.osupgrade.ops.StopCode;
 import dev.osupgrade.ops.UpgradeError;
 import dev.osupgrade.plan.ImageEligibility;
 import dev.osupgrade.policy.AutomaticOsUpgradePolicy;
 import dev.osupgrade.policy.RollingUpgradePolicy;
+import dev.osupgrade.port.Checkpoint;
+import dev.osupgrade.port.CheckpointConflictException;
 import dev.osupgrade.port.CloudException;
 import dev.osupgrade.port.ImageCatalog;
+import dev.osupgrade.port.Lease;
+import dev.osupgrade.port.LeaseLostException;
+import dev.osupgrade.port.MetricSample;
 import dev.osupgrade.port.PlatformUpgradePort;
 import dev.osupgrade.port.RolloutStore;
 import dev.osupgrade.port.ScaleSetPort;
 import dev.osupgrade.rollout.Rollout;
-import dev.osupgrade.rollout.RolloutEngine;
+import dev.osupgrade.rollout.RolloutOptions;
 import dev.osupgrade.rollout.RolloutRefusedException;
 import dev.osupgrade.rollout.RolloutState;
-import dev.osupgrade.rollout.RolloutOptions;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -54,8 +61,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.function.Consumer;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
@@ -100,26 +108,34 @@ public final class RingRollout {
     GOVERNED_PLATFORM
   }
 
-  /** Where the ring rollout stands. */
+  /**
+   * Where the ring rollout stands, in the words of {@link RolloutStatus} where a state means the same:
+   * {@link #NOT_STARTED}, {@link #COMPLETED} and {@link #FAULTED} are a single rollout's states of the same names.
+   * Two differ: {@link #RUNNING} covers more than a rollout's {@link RolloutStatus#ROLLING_FORWARD} (waiting for
+   * replication or a gate, soaking, rolling a failed ring back), and {@link #REFUSED} is what a single rollout reports
+   * by throwing {@link dev.osupgrade.rollout.RolloutRefusedException} instead. A ring rollout has no
+   * {@code PAUSED} or {@code CANCELLED}: it takes no pause or cancel of its own.
+   */
   public enum Status {
-    /** Nothing done yet. */
+    /** Nothing done yet (as {@link RolloutStatus#NOT_STARTED}). */
     NOT_STARTED,
-    /** A ring is waiting, upgrading or soaking. */
+    /** A ring is waiting, upgrading, soaking or rolling back. */
     RUNNING,
-    /** Every ring was promoted. */
+    /** Every ring was promoted (as {@link RolloutStatus#COMPLETED}). */
     COMPLETED,
-    /** A ring failed; promotion stopped (the version may be quarantined). */
-    FAILED,
-    /** A ring was refused before any change. */
+    /**
+     * A ring failed: stopped by a safety rule or an error, promotion stopped, the version may be quarantined (as
+     * {@link RolloutStatus#FAULTED}; formerly {@code FAILED}).
+     */
+    FAULTED,
+    /** A ring was refused before any change (a single rollout throws a refusal instead). */
     REFUSED;
 
     /** @return true once nothing more will happen */
     public boolean isTerminal() {
-      return this == COMPLETED || this == FAILED || this == REFUSED;
+      return this == COMPLETED || this == FAULTED || this == REFUSED;
     }
   }
-
-  private enum Phase { PENDING, WAITING, RUNNING, SOAKING, ROLLING_BACK, DONE }
 
   private final RingPlan plan;
   private final ScaleSetPort fleet;
@@ -135,14 +151,13 @@ public final class RingRollout {
   private final List<HealthGate> gates;
   private final RolloutOptions rolloutOptions;
   private final Duration poll;
-  private final List<Consumer<RingEvent>> listeners;
-  private final List<RolloutListener> rolloutListeners;
+  private final List<UpgradeListener> listeners;
   private final @Nullable DeferralApprovals deferrals;
   private final RolloutStore store;
   private final String owner;
 
   private Status status = Status.NOT_STARTED;
-  private Phase phase = Phase.PENDING;
+  private RingState.Phase phase = RingState.Phase.PENDING;
   private int ringIndex;
   private @Nullable Instant ringStartedAt;
   private @Nullable Instant soakUntil;
@@ -156,7 +171,15 @@ public final class RingRollout {
   private final Map<ScaleSetId, String> heldFor = new HashMap<>();
   private final Set<ScaleSetId> done = new TreeSet<>((a, b) -> a.armId().compareTo(b.armId()));
   private final List<RingEvent> events = new ArrayList<>();
+  /** How many times each soak gate said "wait", by ring, scale set, phase and gate: the gates keep no count. */
+  private final Map<String, Integer> gateWaits = new HashMap<>();
+  private final Set<ScaleSetId> rollbacksStarted = new TreeSet<>(RingState.ORDER);
   private long sequence;
+  /** Where the ring state is checkpointed, and leased: one key per ring plan. */
+  private final ScaleSetId key;
+  private @Nullable Lease lease;
+  private long checkpointVersion;
+  private @Nullable String saved;
 
   private RingRollout(Builder b, ImageVersion target) {
     this.plan = b.plan;
@@ -173,10 +196,10 @@ public final class RingRollout {
     this.rolloutOptions = b.rolloutOptions;
     this.poll = b.poll;
     this.listeners = List.copyOf(b.listeners);
-    this.rolloutListeners = List.copyOf(b.rolloutListeners);
     this.deferrals = b.deferrals;
     this.store = b.store;
     this.owner = b.owner;
+    this.key = RingState.key(b.plan);
   }
 
   /**
@@ -198,6 +221,25 @@ public final class RingRollout {
    */
   public Optional<Instant> advance() {
     Instant now = Require.instant("clock.instant()", clock.instant());
+    if (status.isTerminal() && lease == null) {
+      return Optional.empty();
+    }
+    Optional<Instant> notLeader = takeLease(now);
+    if (notLeader.isPresent()) {
+      return notLeader;
+    }
+    Optional<Instant> next = step(now);
+    if (!save(now)) {
+      return Optional.of(now.plus(poll)); // another replica took the rings over; the next advance reloads
+    }
+    if (status.isTerminal()) {
+      releaseLease();
+      return Optional.empty();
+    }
+    return next;
+  }
+
+  private Optional<Instant> step(Instant now) {
     if (status.isTerminal()) {
       return Optional.empty();
     }
@@ -222,6 +264,106 @@ public final class RingRollout {
       }
     }
     throw new IllegalStateException("ring rollout made no progress: " + this);
+  }
+
+  // ---- the checkpoint -----------------------------------------------------------------------------------------
+
+  /** What this ring rollout remembers, as its checkpoint holds it. */
+  private RingState snapshot() {
+    SortedMap<String, Integer> waits = new TreeMap<>(gateWaits);
+    return new RingState(target, status, phase, ringIndex, ringStartedAt, soakUntil, failure, waitingFor,
+        release == null ? null : release.image(), previous, toRollBack, rollbacksStarted, done, heldFor, waits,
+        sequence);
+  }
+
+  private void restore(RingState s) {
+    status = s.status();
+    phase = s.phase();
+    ringIndex = s.ringIndex();
+    ringStartedAt = s.ringStartedAt();
+    soakUntil = s.soakUntil();
+    failure = s.failure();
+    waitingFor = s.waitingFor();
+    release = null; // looked up again in the catalog when needed
+    previous.clear();
+    previous.putAll(s.previous());
+    toRollBack.clear();
+    toRollBack.putAll(s.toRollBack());
+    rollbacksStarted.clear();
+    rollbacksStarted.addAll(s.rollbacksStarted());
+    done.clear();
+    done.addAll(s.done());
+    heldFor.clear();
+    heldFor.putAll(s.heldFor());
+    gateWaits.clear();
+    gateWaits.putAll(s.gateWaits());
+    sequence = s.sequence();
+  }
+
+  /**
+   * Takes (or renews) the ring plan's lease in the store; on a new holding, reloads the checkpoint, so that a ring
+   * rollout rebuilt after a crash goes on where the last holder stopped (a soak is not spent again).
+   */
+  private Optional<Instant> takeLease(Instant now) {
+    Optional<Lease> taken = store.tryAcquire(key, owner, now, Rollout.DEFAULT_LEASE);
+    if (taken.isEmpty()) {
+      lease = null;
+      return Optional.of(now.plus(poll));
+    }
+    boolean newHolding = lease == null || lease.token() != taken.get().token();
+    lease = taken.get();
+    if (newHolding) {
+      Optional<Checkpoint> stored = store.load(key);
+      checkpointVersion = stored.map(Checkpoint::version).orElse(0L);
+      saved = null;
+      if (stored.isPresent()) {
+        RingState state = RingState.decode(stored.get().data());
+        if (state.target().equals(target)) {
+          restore(state);
+          saved = stored.get().data();
+        } else if (!state.status().isTerminal()) {
+          releaseLease();
+          throw new RolloutRefusedException(RolloutRefusedException.ROLLOUT_IN_PROGRESS, "these rings have a "
+              + "rollout of " + state.target() + " in progress (" + state.status() + ", ring "
+              + plan.rings().get(Math.min(state.ringIndex(), plan.rings().size() - 1)).name() + "); let it end "
+              + "before spreading " + target);
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Saves the state if it changed (compare-and-set, under the lease). */
+  private boolean save(Instant now) {
+    String data = snapshot().encode();
+    if (data.equals(saved)) {
+      return true;
+    }
+    try {
+      checkpointVersion = store.save(Require.nonNull(lease, "lease"), checkpointVersion, data, now).version();
+      saved = data;
+      return true;
+    } catch (LeaseLostException | CheckpointConflictException e) {
+      lease = null;
+      return false;
+    }
+  }
+
+  private void releaseLease() {
+    if (lease != null) {
+      store.release(lease);
+      lease = null;
+    }
+  }
+
+  /** The target release, looked up in the catalog again after a restart. */
+  private ImageRelease release(Ring ring) {
+    if (release == null) {
+      ScaleSet s = fleet.get(ring.scaleSets().get(0));
+      release = catalog.listReleases(s.modelImage(), s.region()).stream().filter(r -> r.version().equals(target))
+          .findFirst().orElseThrow(() -> new IllegalStateException(target + " is no longer in the catalog"));
+    }
+    return release;
   }
 
   // ---- starting a ring ----------------------------------------------------------------------------------------
@@ -252,9 +394,9 @@ public final class RingRollout {
       TrustDecision decision = trust.evaluate(r, env, now);
       if (!decision.isTrusted()) {
         if (decision.refusedBy(TrustRule.QUARANTINE)) {
-          failure = new UpgradeError(ErrorCodes.IMAGE_NOT_TRUSTED, decision.toString());
+          failure = UpgradeError.of(StopCode.IMAGE_NOT_TRUSTED, decision.toString());
           emit(now, RingEvent.Kind.RING_FAILED, ring.name(), id, "the version is quarantined: " + decision);
-          return stop(Status.FAILED, ring, now);
+          return stop(Status.FAULTED, ring, now);
         }
         return refuse(ring, id, now, decision.toString());
       }
@@ -266,7 +408,7 @@ public final class RingRollout {
       }
       if (mode == Mode.ORCHESTRATED) {
         try {
-          RolloutEngine.checkCanStart(s, target);
+          Rollout.checkCanStart(s, target);
         } catch (RolloutRefusedException e) {
           return refuse(ring, id, now, "[" + e.code() + "] " + e.getMessage());
         }
@@ -299,10 +441,10 @@ public final class RingRollout {
     if (!waits.isEmpty()) {
       String why = waits.size() == 1 ? waits.get(0)
           : waits.size() + " scale sets wait:\n  " + String.join("\n  ", waits);
-      if (phase != Phase.WAITING || !why.equals(waitingFor)) {
+      if (phase != RingState.Phase.WAITING || !why.equals(waitingFor)) {
         emit(now, RingEvent.Kind.RING_WAITING, ring.name(), null, why);
       }
-      phase = Phase.WAITING;
+      phase = RingState.Phase.WAITING;
       waitingFor = why;
       return Optional.of(now.plus(poll));
     }
@@ -318,16 +460,7 @@ public final class RingRollout {
         continue;
       }
       if (mode == Mode.ORCHESTRATED) {
-        Environment env = Require.nonNull(environmentOf.get(id), "environment");
-        Rollout.Builder rb = Rollout.builder(fleet, id).target(target).clock(clock).options(rolloutOptions)
-            .store(store).owner(owner).environment(env).trust(trust)
-            .gate(GovernanceGate.of(env, trust, records.get(id), Require.nonNull(release, "release")));
-        ReadinessRecord record = records.get(id);
-        if (record != null) {
-          rb.readiness(record);
-        }
-        rolloutListeners.forEach(rb::listener);
-        rollouts.put(id, rb.build());
+        rollouts.put(id, rolloutOf(id, Require.nonNull(environmentOf.get(id), "environment"), release(ring)));
       } else {
         AutomaticOsUpgradePolicy auto = s.upgradePolicy().automaticOsUpgrade();
         if (!auto.enableAutomaticOSUpgrade()) {
@@ -337,7 +470,7 @@ public final class RingRollout {
       }
       started.add(id.toString());
     }
-    phase = Phase.RUNNING;
+    phase = RingState.Phase.RUNNING;
     emit(now, RingEvent.Kind.RING_STARTED, ring.name(), null, started.isEmpty() ? "nothing to upgrade"
         : (mode == Mode.ORCHESTRATED ? "orchestrated rollouts of " : "automatic OS upgrade enabled on ")
             + started + " (trust and readiness passed)");
@@ -366,9 +499,28 @@ public final class RingRollout {
 
   // ---- upgrading a ring ---------------------------------------------------------------------------------------
 
+  /** A scale set's orchestrated rollout, governed on the same terms as the ring; it resumes its own checkpoint. */
+  private Rollout rolloutOf(ScaleSetId id, Environment env, ImageRelease r) {
+    Rollout.Builder rb = Rollout.builder(fleet, id).target(target).clock(clock).options(rolloutOptions)
+        .store(store).owner(owner).environment(env).trust(trust)
+        .gate(GovernanceGate.of(env, trust, records.get(id), r));
+    ReadinessRecord record = records.get(id);
+    if (record != null) {
+      rb.readiness(record);
+    }
+    listeners.forEach(rb::listener);
+    return rb.build();
+  }
+
   private Optional<Instant> runOrchestrated(Ring ring, Instant now) {
     Instant next = null;
     for (ScaleSetId id : ring.scaleSets()) {
+      if (!done.contains(id) && !rollouts.containsKey(id)) {
+        // A ring rollout rebuilt after a crash: the scale set's rollout resumes from its own checkpoint.
+        Environment env = environmentOf.computeIfAbsent(id, k -> environments != null ? environments.apply(k)
+            : Environment.of(fleet.get(k)));
+        rollouts.put(id, rolloutOf(id, env, release(ring)));
+      }
       Rollout r = rollouts.get(id);
       if (r == null || done.contains(id)) {
         continue;
@@ -391,7 +543,7 @@ public final class RingRollout {
       } else if (r.status().isTerminal()) {
         UpgradeError error = r.error().orElse(new UpgradeError(r.status().azureName(), "the rollout was "
             + r.status()));
-        return fail(ring, id, now, error, blamesImage(error.code()));
+        return fail(ring, id, now, error, error.blamesImage());
       } else {
         return Optional.of(now.plus(poll)); // paused by someone: look again later
       }
@@ -415,13 +567,13 @@ public final class RingRollout {
           && latest.get().status() == RolloutStatus.FAULTED) {
         UpgradeError error = latest.get().errorIfAny().orElse(new UpgradeError("Faulted",
             "the platform's rolling upgrade faulted"));
-        return fail(ring, id, now, error, blamesImage(error.code()));
+        return fail(ring, id, now, error, error.blamesImage());
       }
       Optional<GateVerdict.Fail> gateFailure = checkGates(ring, s, now, false).failure;
       if (gateFailure.isPresent()) {
         p.cancelRollingUpgrade(id);
-        return fail(ring, id, now, new UpgradeError(gateFailure.get().code(), gateFailure.get().reason()),
-            blamesImage(gateFailure.get().code()));
+        UpgradeError error = new UpgradeError(gateFailure.get().code(), gateFailure.get().reason());
+        return fail(ring, id, now, error, error.blamesImage());
       }
       boolean running = latest.isPresent() && latest.get().isRunning();
       if (running && deferrals != null && s.upgradePolicy().automaticOsUpgrade().osRollingUpgradeDeferral()) {
@@ -470,7 +622,7 @@ public final class RingRollout {
   }
 
   private Optional<Instant> startSoak(Ring ring, Instant now) {
-    phase = Phase.SOAKING;
+    phase = RingState.Phase.SOAKING;
     soakUntil = now.plus(ring.soak());
     emit(now, RingEvent.Kind.SOAK_STARTED, ring.name(), null, "every scale set runs " + target + "; soaking for "
         + Durations.words(ring.soak()) + " until " + soakUntil);
@@ -490,7 +642,8 @@ public final class RingRollout {
       if (g.failure.isPresent()) {
         GateVerdict.Fail f = g.failure.get();
         emit(now, RingEvent.Kind.GATE_EVALUATED, ring.name(), id, f.toString());
-        return fail(ring, id, now, new UpgradeError(f.code(), f.reason()), blamesImage(f.code()));
+        UpgradeError error = new UpgradeError(f.code(), f.reason());
+        return fail(ring, id, now, error, error.blamesImage());
       }
       if (g.waitUntil != null) {
         waitUntil = waitUntil == null || g.waitUntil.isBefore(waitUntil) ? g.waitUntil : waitUntil;
@@ -519,7 +672,7 @@ public final class RingRollout {
       emit(now, RingEvent.Kind.COMPLETED, "*", null, target + " reached every ring");
       return stop(Status.COMPLETED, ring, now);
     }
-    phase = Phase.PENDING;
+    phase = RingState.Phase.PENDING;
     return Optional.empty();
   }
 
@@ -562,13 +715,20 @@ public final class RingRollout {
     RollingUpgradePolicy policy = rolloutOptions.explicitPolicy().orElse(mode == Mode.ORCHESTRATED
         ? s.upgradePolicy().rollingOrDefaults() : s.upgradePolicy().policyForAutomaticOsUpgrade());
     Instant started = Require.nonNull(ringStartedAt, "ringStartedAt");
-    GateContext after = new GateContext(GatePhase.AFTER_BATCH, 1, 1, s, target, policy, upgraded, Set.of(),
-        started, now);
-    GateContext before = new GateContext(GatePhase.BEFORE_BATCH, 1, 1, s, target, policy, upgraded, Set.of(),
-        started, now);
     List<HealthGate> all = new ArrayList<>();
     all.add(new UpgradedUnhealthyGate());
     all.addAll(gates);
+    // The gates read nothing while they decide: their samples are read here first.
+    Map<MetricQuery, List<MetricSample>> samples = new LinkedHashMap<>();
+    for (HealthGate gate : all) {
+      for (MetricQuery q : gate.reads(s.id(), started, now)) {
+        samples.computeIfAbsent(q, MetricQuery::read);
+      }
+    }
+    GateContext after = new GateContext(GatePhase.AFTER_BATCH, 1, 1, s, target, policy, upgraded, Set.of(),
+        started, now, 0, samples);
+    GateContext before = new GateContext(GatePhase.BEFORE_BATCH, 1, 1, s, target, policy, upgraded, Set.of(),
+        started, now, 0, samples);
     Instant wait = null;
     List<GateVerdict> verdicts = new ArrayList<>();
     for (HealthGate gate : all) {
@@ -580,11 +740,13 @@ public final class RingRollout {
         asks.add(before);
       }
       for (GateContext ctx : asks) {
-        GateVerdict v = gate.evaluate(ctx);
+        String key = ring.name() + "/" + s.id() + "/" + ctx.phase() + "/" + gate.name();
+        GateVerdict v = gate.evaluate(ctx.withWaits(gateWaits.getOrDefault(key, 0)));
         if (v instanceof GateVerdict.Fail f) {
           return new Gates(Optional.of(f), null, verdicts);
         }
         if (v instanceof GateVerdict.Wait w) {
+          gateWaits.merge(key, 1, Integer::sum);
           wait = wait == null || w.until().isBefore(wait) ? w.until() : wait;
         }
         verdicts.add(v);
@@ -595,19 +757,10 @@ public final class RingRollout {
 
   // ---- failure and rollback -----------------------------------------------------------------------------------
 
-  /**
-   * The failures that are the image's fault and quarantine it: upgraded instances unhealthy, or a measured
-   * performance regression. An inconclusive measurement, a maintenance freeze, an unhealthy fleet or a refusal stop
-   * the ring without a quarantine.
-   */
-  private static boolean blamesImage(String code) {
-    return code.equals(ErrorCodes.MAX_UNHEALTHY_UPGRADED) || code.equals(ErrorCodes.PERFORMANCE_REGRESSION);
-  }
-
   private Optional<Instant> fail(Ring ring, ScaleSetId id, Instant now, UpgradeError error, boolean imageToBlame) {
     failure = error;
     emit(now, RingEvent.Kind.RING_FAILED, ring.name(), id, "[" + error.code() + "] " + error.message());
-    ImageRelease r = Require.nonNull(release, "release");
+    ImageRelease r = release(ring);
     if (imageToBlame) {
       trust.quarantine().add(r.image(), "ring " + ring.name(), now, "[" + error.code() + "] " + error.message());
       emit(now, RingEvent.Kind.VERSION_QUARANTINED, ring.name(), id, r.image() + " is quarantined: no ring may take "
@@ -645,9 +798,9 @@ public final class RingRollout {
       }
     }
     if (toRollBack.isEmpty()) {
-      return stop(Status.FAILED, ring, now);
+      return stop(Status.FAULTED, ring, now);
     }
-    phase = Phase.ROLLING_BACK;
+    phase = RingState.Phase.ROLLING_BACK;
     return Optional.empty();
   }
 
@@ -682,10 +835,12 @@ public final class RingRollout {
             .ungoverned("rollback of ring " + ring.name() + " after its failure, as its readiness record's rollback "
                 + "path says");
         rolloutOptions.explicitPolicy().ifPresent(rb::policy);
-        rolloutListeners.forEach(rb::listener);
+        listeners.forEach(rb::listener);
         back = rb.build();
         rollbacks.put(sid, back);
-        emit(now, RingEvent.Kind.ROLLBACK_STARTED, ring.name(), sid, "rolling back to " + version + e.getValue());
+        if (rollbacksStarted.add(sid)) { // not again when a rebuilt ring rollout resumes it
+          emit(now, RingEvent.Kind.ROLLBACK_STARTED, ring.name(), sid, "rolling back to " + version + e.getValue());
+        }
         again = back.advance();
       } else if (!back.isDone()) {
         again = back.advance();
@@ -704,18 +859,18 @@ public final class RingRollout {
     if (next != null) {
       return Optional.of(next.isAfter(now) ? next : now.plusSeconds(1));
     }
-    return stop(Status.FAILED, ring, now);
+    return stop(Status.FAULTED, ring, now);
   }
 
   private Optional<Instant> refuse(Ring ring, ScaleSetId id, Instant now, String why) {
-    failure = new UpgradeError("RingRefused", why);
+    failure = UpgradeError.of(StopCode.RING_REFUSED, why);
     emit(now, RingEvent.Kind.RING_REFUSED, ring.name(), id, why + " (nothing was changed in this ring)");
     return stop(Status.REFUSED, ring, now);
   }
 
   private Optional<Instant> stop(Status end, Ring ring, Instant now) {
     status = end;
-    phase = Phase.DONE;
+    phase = RingState.Phase.DONE;
     if (end != Status.COMPLETED) {
       emit(now, RingEvent.Kind.STOPPED, ring.name(), null, "promotion stopped at ring " + ring.name() + " ("
           + end + ")" + (failure == null ? "" : ": " + failure.code()));
@@ -726,7 +881,7 @@ public final class RingRollout {
   private void emit(Instant at, RingEvent.Kind kind, String ring, @Nullable ScaleSetId id, String detail) {
     RingEvent e = new RingEvent(++sequence, at, kind, ring, id, detail);
     events.add(e);
-    listeners.forEach(l -> l.accept(e));
+    listeners.forEach(l -> l.onEvent(e));
   }
 
   /**
@@ -738,6 +893,7 @@ public final class RingRollout {
   public void close() {
     rollouts.values().forEach(Rollout::close);
     rollbacks.values().forEach(Rollout::close);
+    releaseLease();
   }
 
   // ---- reading ------------------------------------------------------------------------------------------------
@@ -772,9 +928,29 @@ public final class RingRollout {
     return ringIndex;
   }
 
-  /** @return why it stopped, if it did */
-  public Optional<UpgradeError> failure() {
+  /**
+   * Says why the ring rollout stopped, if it did: the same word as {@link Rollout#error()}.
+   *
+   * @return the error (a ring's failure or refusal)
+   */
+  public Optional<UpgradeError> error() {
     return Optional.ofNullable(failure);
+  }
+
+  /**
+   * Says why the ring rollout stopped.
+   *
+   * @return the same as {@link #error()}
+   * @deprecated use {@link #error()}, the word {@link Rollout} uses too
+   */
+  @Deprecated
+  public Optional<UpgradeError> failure() {
+    return error();
+  }
+
+  /** @return true once the ring rollout has ended (completed, faulted or refused), as {@link Rollout#isDone()} */
+  public boolean isDone() {
+    return status.isTerminal();
   }
 
   /** @return the orchestrated rollouts started so far, by scale set */
@@ -793,13 +969,24 @@ public final class RingRollout {
   }
 
   /**
-   * @return the timeline: one entry per event; an entry with several gate verdicts goes on with a line per scale set
-   *     and a line per verdict, indented
+   * @return the event log (the ring timeline), as {@link Rollout#eventLog()}: one entry per event; an entry with
+   *     several gate verdicts goes on with a line per scale set and a line per verdict, indented
    */
-  public String timeline() {
+  public String eventLog() {
     StringBuilder b = new StringBuilder();
     events.forEach(e -> b.append(e).append('\n'));
     return b.toString();
+  }
+
+  /**
+   * Returns the ring timeline.
+   *
+   * @return the same as {@link #eventLog()}
+   * @deprecated use {@link #eventLog()}, the word {@link Rollout} uses too
+   */
+  @Deprecated
+  public String timeline() {
+    return eventLog();
   }
 
   @Override
@@ -823,8 +1010,7 @@ public final class RingRollout {
     private final List<HealthGate> gates = new ArrayList<>();
     private RolloutOptions rolloutOptions = RolloutOptions.ofDefaults();
     private Duration poll = DEFAULT_POLL;
-    private final List<Consumer<RingEvent>> listeners = new ArrayList<>();
-    private final List<RolloutListener> rolloutListeners = new ArrayList<>();
+    private final List<UpgradeListener> listeners = new ArrayList<>();
     private @Nullable DeferralApprovals deferrals;
     private RolloutStore store = RolloutStore.inMemory();
     private String owner = "local";
@@ -987,25 +1173,27 @@ public final class RingRollout {
     }
 
     /**
-     * Adds a listener for the ring timeline.
+     * Adds a listener: it receives the ring timeline ({@link RingEvent}s) and the events of every orchestrated rollout
+     * and rollback the rings start ({@link dev.osupgrade.event.RolloutEvent}s), in the order they happen — one
+     * listener type, {@link UpgradeListener}, for both (a {@link RolloutListener} takes only the rollouts' events).
      *
      * @param listener the listener
      * @return this builder
      */
-    public Builder listener(Consumer<RingEvent> listener) {
+    public Builder listener(UpgradeListener listener) {
       listeners.add(Require.nonNull(listener, "listener"));
       return this;
     }
 
     /**
-     * Adds a listener for the events of every orchestrated rollout the rings start.
+     * Adds a listener for the events of every orchestrated rollout the rings start (not the ring timeline); the same
+     * as {@link #listener} with a {@link RolloutListener}.
      *
      * @param listener the listener
      * @return this builder
      */
     public Builder rolloutListener(RolloutListener listener) {
-      rolloutListeners.add(Require.nonNull(listener, "listener"));
-      return this;
+      return listener(listener);
     }
 
     /** @return the ring rollout, not yet started */

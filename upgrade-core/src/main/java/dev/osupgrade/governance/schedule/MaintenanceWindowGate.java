@@ -7,7 +7,6 @@ import dev.osupgrade.health.GatePhase;
 import dev.osupgrade.health.GateVerdict;
 import dev.osupgrade.health.HealthGate;
 import dev.osupgrade.health.Measurement;
-import dev.osupgrade.ops.ErrorCodes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -28,7 +27,7 @@ public final class MaintenanceWindowGate implements HealthGate {
   /** The gate's name in events. */
   public static final String NAME = "maintenance-window";
   /** The stop code when no window ever opens again. */
-  public static final String NEVER_OPENS = ErrorCodes.NO_MAINTENANCE_WINDOW;
+  public static final String NEVER_OPENS = "NoMaintenanceWindow"; // StopCode.NO_MAINTENANCE_WINDOW.azureName()
 
   private final MaintenanceSchedule schedule;
   private final Duration minimumRemaining;

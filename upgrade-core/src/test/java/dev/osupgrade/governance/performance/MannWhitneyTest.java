@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.osupgrade.InvalidValueException;
-import dev.osupgrade.governance.performance.MannWhitney.Method;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
@@ -62,7 +61,7 @@ final class MannWhitneyTest {
       "midBaseline, midCandidate, TWO_SIDED, NORMAL, 62, 0.014137969455911484",
       "midBaseline, midCandidate, GREATER, NORMAL, 62, 0.007068984727955742",
   })
-  void test_referenceSamples_matchScipy(String baseline, String candidate, Alternative alternative, Method method,
+  void test_referenceSamples_matchScipy(String baseline, String candidate, Alternative alternative, PValueMethod method,
       double uCandidate, double p) {
     MannWhitneyResult r = MannWhitney.test(sample(baseline), sample(candidate), alternative, method);
 
@@ -86,21 +85,21 @@ final class MannWhitneyTest {
 
   @Test
   void test_autoWithoutTiesBelowFifty_usesExact() {
-    assertThat(MannWhitney.test(MID_BASELINE, MID_CANDIDATE, Alternative.GREATER).method()).isEqualTo(Method.EXACT);
+    assertThat(MannWhitney.test(MID_BASELINE, MID_CANDIDATE, Alternative.GREATER).method()).isEqualTo(PValueMethod.EXACT);
   }
 
   @Test
   void test_autoWithTies_usesNormalWithTieCorrection() {
     MannWhitneyResult r = MannWhitney.test(TIES_BASELINE, TIES_CANDIDATE, Alternative.TWO_SIDED);
 
-    assertThat(r.method()).isEqualTo(Method.NORMAL);
+    assertThat(r.method()).isEqualTo(PValueMethod.NORMAL);
     assertThat(r.ties()).isTrue();
     assertThat(r.pValue()).isCloseTo(0.04988443697992588, within(1e-12));
   }
 
   @Test
   void test_exactRequestedWithTies_rejected() {
-    assertThatThrownBy(() -> MannWhitney.test(TIES_BASELINE, TIES_CANDIDATE, Alternative.TWO_SIDED, Method.EXACT))
+    assertThatThrownBy(() -> MannWhitney.test(TIES_BASELINE, TIES_CANDIDATE, Alternative.TWO_SIDED, PValueMethod.EXACT))
         .isInstanceOf(InvalidValueException.class)
         .hasMessageStartingWith("method must be NORMAL or AUTO when the samples have ties");
   }
@@ -110,11 +109,11 @@ final class MannWhitneyTest {
     double[] x = IntStream.range(0, 30).mapToDouble(i -> (i * 37 % 101) / 3.0).toArray();
     double[] y = IntStream.range(0, 35).mapToDouble(i -> (i * 53 % 103) / 3.0 + 4.1).toArray();
 
-    assertThat(MannWhitney.test(x, y, Alternative.TWO_SIDED, Method.EXACT).pValue())
+    assertThat(MannWhitney.test(x, y, Alternative.TWO_SIDED, PValueMethod.EXACT).pValue())
         .isCloseTo(0.06616224832121514, within(1e-12));
-    assertThat(MannWhitney.test(x, y, Alternative.GREATER, Method.EXACT).pValue())
+    assertThat(MannWhitney.test(x, y, Alternative.GREATER, PValueMethod.EXACT).pValue())
         .isCloseTo(0.03308112416060757, within(1e-12));
-    assertThat(MannWhitney.test(x, y, Alternative.TWO_SIDED, Method.NORMAL).pValue())
+    assertThat(MannWhitney.test(x, y, Alternative.TWO_SIDED, PValueMethod.NORMAL).pValue())
         .isCloseTo(0.06640422379487575, within(1e-12));
     assertThat(MannWhitney.test(x, y, Alternative.GREATER).uCandidate()).isEqualTo(665.0);
   }

@@ -597,7 +597,7 @@ public abstract class RolloutStoreContract {
   private static void assertCorrupt(org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
     assertThatThrownBy(call).isInstanceOf(OsUpgradeException.class)
         .satisfies(e -> assertThat(((OsUpgradeException) e).code()).as("code of %s", e)
-            .isEqualTo("CheckpointCorrupt"));
+            .isEqualTo(OsUpgradeException.CHECKPOINT_CORRUPT));
   }
 
   /** What a racer did: its result, or the port's exception it got (anything else fails the case). */

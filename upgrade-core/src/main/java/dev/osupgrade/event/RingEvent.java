@@ -1,4 +1,4 @@
-package dev.osupgrade.governance.rings;
+package dev.osupgrade.event;
 
 import dev.osupgrade.Redaction;
 import dev.osupgrade.Require;
@@ -8,7 +8,10 @@ import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One line of a ring rollout's timeline.
+ * One line of a ring rollout's timeline: a member of the same sealed family as a rollout's events
+ * ({@link UpgradeEvent}), so one {@link UpgradeListener} takes both. Numbered per ring rollout (each of its rollouts
+ * numbers its own events). One record with a {@link Kind} rather than a record per kind: every ring step has the same
+ * shape (a ring, perhaps a scale set, the reason); the numbers a rollout's step carries are in its own events.
  *
  * @param sequence numbered from 1
  * @param at when, by the injected clock
@@ -20,7 +23,7 @@ import org.jspecify.annotations.Nullable;
  *     set on an indented line of its own with each of its verdicts indented below it
  */
 public record RingEvent(long sequence, Instant at, Kind kind, String ring, @Nullable ScaleSetId scaleSet,
-    String detail) {
+    String detail) implements UpgradeEvent {
 
   /** Validates the fields and masks secrets in the detail. */
   public RingEvent {
