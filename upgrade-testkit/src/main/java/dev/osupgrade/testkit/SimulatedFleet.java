@@ -9,6 +9,7 @@ import dev.osupgrade.fleet.InstanceIds;
 import dev.osupgrade.fleet.ProvisioningState;
 import dev.osupgrade.fleet.ScaleSet;
 import dev.osupgrade.fleet.ScaleSetId;
+import dev.osupgrade.fleet.ScaleSetSummary;
 import dev.osupgrade.fleet.Zone;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.image.ImageRelease;
@@ -20,6 +21,7 @@ import dev.osupgrade.policy.UpgradeMode;
 import dev.osupgrade.policy.UpgradePolicy;
 import dev.osupgrade.port.CapacityPort;
 import dev.osupgrade.port.ConflictException;
+import dev.osupgrade.port.DiscoveryScope;
 import dev.osupgrade.port.Fencing;
 import dev.osupgrade.port.ImageCatalog;
 import dev.osupgrade.port.Metric;
@@ -27,6 +29,7 @@ import dev.osupgrade.port.MetricSample;
 import dev.osupgrade.port.MetricsSource;
 import dev.osupgrade.port.InvalidModelException;
 import dev.osupgrade.port.PlatformUpgradePort;
+import dev.osupgrade.port.ScaleSetInventory;
 import dev.osupgrade.port.ScaleSetPort;
 import dev.osupgrade.rollout.Rollout;
 import java.time.Duration;
@@ -84,8 +87,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Not thread-safe: one test thread drives it through its clock.
  */
-public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, PlatformUpgradePort, CapacityPort,
-    MetricsSource {
+public final class SimulatedFleet implements ScaleSetPort, ScaleSetInventory, ImageCatalog, PlatformUpgradePort,
+    CapacityPort, MetricsSource {
   /** The longest a {@link #run} may take in fleet time before it gives up. */
   public static final Duration MAX_RUN = Duration.ofDays(60);
 
@@ -542,6 +545,28 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
       platform.wake(s);
       return null;
     });
+  }
+
+  // ---- ScaleSetInventory --------------------------------------------------------------------------------------
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Every scale set of the fleet inside the scope, by resource group, then name; the capacity is the instance
+   * count. A resource group without scale sets lists empty (ARM answers 404 for one that does not exist; the
+   * simulator has no resource groups of its own). Counted as {@code "listScaleSets"}, and scripted or seeded faults
+   * of that name apply; not part of any scale set's {@link FleetRecord}.
+   */
+  @Override
+  public List<ScaleSetSummary> listScaleSets(DiscoveryScope scope) {
+    Require.nonNull(scope, "scope");
+    enter("listScaleSets", null);
+    List<ScaleSetSummary> out = new ArrayList<>();
+    ctx.scaleSets.values().stream().filter(s -> scope.contains(s.id))
+        .sorted(java.util.Comparator.comparing((SimScaleSet s) -> s.id.resourceGroup())
+            .thenComparing(s -> s.id.name()))
+        .forEach(s -> out.add(ScaleSetSummary.of(ctx.view(s))));
+    return out;
   }
 
   // ---- ImageCatalog -------------------------------------------------------------------------------------------

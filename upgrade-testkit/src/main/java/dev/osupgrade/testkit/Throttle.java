@@ -30,7 +30,7 @@ final class Throttle {
   static final Set<String> METHODS = Collections.unmodifiableSet(new TreeSet<>(Set.of(
       "get", "listInstances", "instance", "updateModelImage", "updateUpgradePolicy", "upgradeInstances", "rollBackInstances",
       "listReleases", "startOsUpgrade", "cancelRollingUpgrade", "latestRollingUpgrade", "osUpgradeHistory",
-      "approveRollingUpgrade", "headroom", "scaleOut", "deleteInstances")));
+      "approveRollingUpgrade", "headroom", "scaleOut", "deleteInstances", "listScaleSets")));
   /** Every method. */
   static final String ANY = "*";
 

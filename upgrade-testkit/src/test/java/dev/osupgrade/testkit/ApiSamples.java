@@ -570,6 +570,7 @@ final class ApiSamples {
     m.put(Observation.class, () -> new Observation(NOW, w.fleet.get(w.id)));
     m.put(ScaleSetPort.class, () -> w.fleet);
     m.put(ImageCatalog.class, () -> w.fleet);
+    m.put(dev.osupgrade.port.ScaleSetInventory.class, () -> w.fleet);
     m.put(PlatformUpgradePort.class, () -> w.fleet);
     m.put(CapacityPort.class, () -> w.fleet);
     m.put(MetricsSource.class, () -> w.fleet);

@@ -95,6 +95,8 @@ public final class ArmFaults implements ResponseDefinitionTransformerV2 {
   private static final Pattern SKUS = Pattern.compile("(?i)^/subscriptions/[^/]+/providers/Microsoft\\.Compute/skus$");
   private static final Pattern USAGES = Pattern.compile("(?i)^/subscriptions/[^/]+/providers/"
       + "Microsoft\\.Compute/locations/[^/]+/usages$");
+  private static final Pattern SCALE_SETS = Pattern.compile("(?i)^/subscriptions/[^/]+(/resourceGroups/[^/]+)?"
+      + "/providers/Microsoft\\.Compute/virtualMachineScaleSets/?$");
 
   /** One rule: which requests, which fault, how often. */
   public final class Rule {
@@ -590,6 +592,9 @@ public final class ArmFaults implements ResponseDefinitionTransformerV2 {
     }
     if (USAGES.matcher(path).matches()) {
       return ArmOp.GET_USAGES;
+    }
+    if (SCALE_SETS.matcher(path).matches()) {
+      return ArmOp.LIST_SCALE_SETS;
     }
     return ArmOp.OTHER;
   }

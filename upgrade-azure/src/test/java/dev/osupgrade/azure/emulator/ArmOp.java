@@ -10,6 +10,8 @@ package dev.osupgrade.azure.emulator;
 public enum ArmOp {
   /** {@code GET} the scale set (the SDK also sends one at the end of each PATCH it polled). */
   GET_SCALE_SET("getVmss"),
+  /** {@code GET virtualMachineScaleSets} of a subscription or resource group (discovery), any page. */
+  LIST_SCALE_SETS("listVmss"),
   /** {@code GET virtualMachines}, first page. */
   LIST_VMS("listVms"),
   /** {@code GET virtualMachines}, a page after the first ({@code $skiptoken}). */
@@ -84,7 +86,7 @@ public enum ArmOp {
    */
   public boolean isListing() {
     return switch (this) {
-      case LIST_VMS, LIST_VMS_NEXT, GET_OS_UPGRADE_HISTORY, GET_GALLERY_VERSIONS, GET_USAGES, GET_SKUS,
+      case LIST_SCALE_SETS, LIST_VMS, LIST_VMS_NEXT, GET_OS_UPGRADE_HISTORY, GET_GALLERY_VERSIONS, GET_USAGES, GET_SKUS,
           GET_MARKETPLACE_VERSIONS -> true;
       default -> false;
     };
