@@ -31,7 +31,6 @@ import dev.osupgrade.image.ReplicationState;
 import dev.osupgrade.plan.ImageEligibility;
 import dev.osupgrade.port.DiscoveryScope;
 import dev.osupgrade.port.ResourceNotFoundException;
-import dev.osupgrade.rollout.RolloutOptions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -106,12 +105,15 @@ final class Campaigns {
         st().known.put(e.getKey(), k);
         added.add(s.id());
       }
-      k.summary = s;
-      k.region = s.region();
-      k.family = g.desired.familyOf(s).map(ImageFamily::name).orElse(null);
-      k.ring = g.desired.ringOf(s).orElse(-1);
-      k.mode = g.desired.modeOf(s);
-      s.modelImage().version().ifPresent(v -> g.state.known.get(e.getKey()).version = v);
+      if (!s.equals(k.summary)) { // what the desired state assigns it changes only when its listing does
+        k.summary = s;
+        k.region = s.region();
+        k.family = g.desired.familyOf(s).map(ImageFamily::name).orElse(null);
+        k.ring = g.desired.ringOf(s).orElse(-1);
+        k.mode = g.desired.modeOf(s);
+        Known known = k;
+        s.modelImage().version().ifPresent(v -> known.version = v);
+      }
     }
     Set<String> inLanes = new TreeSet<>();
     st().runningLanes().forEach(l -> l.scaleSets.forEach(id -> inLanes.add(GovernorState.key(id))));
@@ -606,7 +608,9 @@ final class Campaigns {
         : GovernedAction.ENABLE_AUTOMATIC_OS_UPGRADE;
     ReadinessCheck check = ProductionReadiness.check(action, s, env, record);
     if (!check.isAllowed()) {
-      return Optional.of(check.toString());
+      // the sections with something missing, without the scale set's name, so that one reason covers a group
+      return Optional.of((record == null ? "no readiness record" : "readiness record incomplete") + ": "
+          + String.join(" ", check.sectionLines().stream().filter(l -> !l.endsWith(": nothing missing.")).toList()));
     }
     Eligibility e = ImageEligibility.check(r, s, now);
     if (e.refusedBy(Eligibility.Code.END_OF_LIFE)
@@ -649,7 +653,7 @@ final class Campaigns {
     Map<ScaleSetId, GovernanceMode> modes = new LinkedHashMap<>();
     read.keySet().forEach(m -> modes.put(m.id, m.mode));
     RehearsalRequest request = new RehearsalRequest(f.name(), rule.name(), c.version, List.copyOf(read.values()),
-        modes, RolloutOptions.ofDefaults(), st().timings(),
+        modes, g.rolloutOptions, st().timings(),
         (f.name() + "/" + rule.name() + "/" + c.version).hashCode());
     RehearsalResult result = rehearsal.rehearse(request);
     st().rehearsals.put(f.name() + "/" + rule.name(), result);
@@ -804,7 +808,7 @@ final class Campaigns {
       members.add(new RingDriver.Member(id, env, record));
     }
     RingDriver.Setup setup = new RingDriver.Setup(g.fleet, g.catalog, g.platform, g.clock, g.store, g.owner,
-        g.desired.trust(), g.ringPoll, g::fence);
+        g.desired.trust(), g.ringPoll, g::fence, g.rolloutOptions);
     RingDriver.Events events = events(lane);
     RingDriver driver;
     if (lane.kind == LaneKind.RING) {
@@ -835,8 +839,7 @@ final class Campaigns {
           k.drifting = 0;
           k.lastChangeAt = at;
           k.lastChange = "on " + lane.version + " (" + (lane.kind == LaneKind.RING ? "ring " + lane.ring
-              : "catch-up") + ")";
-          g.markDirty();
+              : "catch-up") + ")"; // saved with the next checkpoint (the lane's end saves)
         }
       }
 
@@ -858,8 +861,7 @@ final class Campaigns {
 
       @Override
       public void batch(Duration took) {
-        st().batch(took);
-        g.markDirty();
+        st().batch(took); // saved with the next checkpoint: a timing is worth no write of its own
       }
     };
   }

@@ -16,6 +16,7 @@ import dev.osupgrade.port.RolloutStore;
 import dev.osupgrade.port.ScaleSetInventory;
 import dev.osupgrade.port.ScaleSetPort;
 import dev.osupgrade.port.ThrottledException;
+import dev.osupgrade.rollout.RolloutOptions;
 import dev.osupgrade.service.RunnerTask;
 import java.time.Clock;
 import java.time.Duration;
@@ -98,6 +99,7 @@ public final class EstateGovernor implements RunnerTask {
   final Duration turnInterval;
   final Duration inventoryInterval;
   final Duration ringPoll;
+  final RolloutOptions rolloutOptions;
   private final Duration leaseDuration;
   private final ScaleSetId key;
 
@@ -133,6 +135,7 @@ public final class EstateGovernor implements RunnerTask {
     this.turnInterval = b.turnInterval;
     this.inventoryInterval = b.inventoryInterval;
     this.ringPoll = b.ringPoll;
+    this.rolloutOptions = b.rolloutOptions;
     this.leaseDuration = b.leaseDuration;
     this.key = storeKey(b.name);
     this.campaigns = new Campaigns(this);
@@ -234,8 +237,7 @@ public final class EstateGovernor implements RunnerTask {
 
   private void turn(Instant now) {
     nextTurnAt = now.plus(turnInterval);
-    campaigns.turn(now);
-    dirty = true;
+    campaigns.turn(now); // what it decides marks the state dirty; what it only read is read again next turn
   }
 
   /** Advances every lane that is due; returns true when one ended. */
@@ -510,6 +512,7 @@ public final class EstateGovernor implements RunnerTask {
     private Duration inventoryInterval = DEFAULT_INVENTORY_INTERVAL;
     private Duration ringPoll = DEFAULT_RING_POLL;
     private Duration leaseDuration = DEFAULT_LEASE;
+    private RolloutOptions rolloutOptions = RolloutOptions.ofDefaults();
 
     private Builder(DesiredState desired, ScaleSetInventory inventory, ScaleSetPort fleet, ImageCatalog catalog) {
       this.desired = Require.nonNull(desired, "desired");
@@ -659,6 +662,19 @@ public final class EstateGovernor implements RunnerTask {
      */
     public Builder leaseDuration(Duration value) {
       this.leaseDuration = Require.positive("leaseDuration", value, Duration.ofDays(1));
+      return this;
+    }
+
+    /**
+     * Sets the options every rollout the governor starts runs with (default {@link RolloutOptions#ofDefaults()}): an
+     * explicit rolling policy, poll interval, timeouts, gates of your own. The governor adds each scale set's
+     * maintenance-window gate; rings add their governance.
+     *
+     * @param value the options
+     * @return this builder
+     */
+    public Builder rolloutOptions(RolloutOptions value) {
+      this.rolloutOptions = Require.nonNull(value, "rolloutOptions");
       return this;
     }
 

@@ -156,8 +156,19 @@ final class GovernorState {
     return families.computeIfAbsent(name, Family::new);
   }
 
+  /** Keys by id, computed once: a turn looks every scale set up several times. */
+  private static final int MAX_CACHED_KEYS = 100_000;
+  private static final java.util.Map<ScaleSetId, String> KEYS = new java.util.concurrent.ConcurrentHashMap<>();
+
   static String key(ScaleSetId id) {
-    return id.armId().toLowerCase(java.util.Locale.ROOT);
+    String k = KEYS.get(id);
+    if (k == null) {
+      k = id.armId().toLowerCase(java.util.Locale.ROOT);
+      if (KEYS.size() < MAX_CACHED_KEYS) {
+        KEYS.put(id, k);
+      }
+    }
+    return k;
   }
 
   /** @return the lanes still running, in key order */
@@ -213,14 +224,14 @@ final class GovernorState {
       out.put(p + "ring", String.valueOf(k.ring));
       out.put(p + "mode", k.mode.name());
       put(out, p + "version", k.version);
-      out.put(p + "instances", String.valueOf(k.instances));
-      out.put(p + "drifting", String.valueOf(k.drifting));
-      out.put(p + "unhealthy", String.valueOf(k.unhealthy));
+      count(out, p + "instances", k.instances);
+      count(out, p + "drifting", k.drifting);
+      count(out, p + "unhealthy", k.unhealthy);
       put(out, p + "readAt", k.readAt);
       put(out, p + "lastChangeAt", k.lastChangeAt);
-      out.put(p + "lastChange", k.lastChange);
+      text(out, p + "lastChange", k.lastChange);
       put(out, p + "blockedUntil", k.blockedUntil);
-      out.put(p + "blockedWhy", k.blockedWhy);
+      text(out, p + "blockedWhy", k.blockedWhy);
     }
     i = 0;
     for (Family f : families.values()) {
@@ -291,8 +302,15 @@ final class GovernorState {
       list(out, p + "problem.", r.problems());
     }
     StringBuilder b = new StringBuilder(FORMAT).append('\n');
-    out.forEach((k, v) -> b.append(k).append('=').append(escape(Redaction.redact(v))).append('\n'));
+    out.forEach((k, v) -> b.append(k).append('=').append(escape(isText(k) ? Redaction.redact(v) : v)).append('\n'));
     return b.toString();
+  }
+
+  /** Free text that may quote a cloud's message: masked before it reaches the store. The rest is structure. */
+  private static boolean isText(String key) {
+    return key.endsWith(".lastChange") || key.endsWith(".blockedWhy") || key.endsWith(".why")
+        || key.endsWith(".detail") || key.endsWith(".failure") || key.endsWith(".blocked") || key.endsWith(".waiting")
+        || key.startsWith("overdue.") || key.contains(".plan.") || key.contains(".problem.") || key.equals("stall");
   }
 
   private static void lane(Map<String, String> out, String p, Lane l) {
@@ -312,6 +330,19 @@ final class GovernorState {
   private static void list(Map<String, String> out, String p, List<String> values) {
     for (int i = 0; i < values.size(); i++) {
       out.put(p + i, values.get(i));
+    }
+  }
+
+  /** Counts that are zero, and texts that are empty, are left out: most scale sets have nothing to say. */
+  private static void count(Map<String, String> out, String key, int value) {
+    if (value != 0) {
+      out.put(key, String.valueOf(value));
+    }
+  }
+
+  private static void text(Map<String, String> out, String key, String value) {
+    if (!value.isEmpty()) {
+      out.put(key, value);
     }
   }
 
@@ -356,9 +387,9 @@ final class GovernorState {
       k.ring = Integer.parseInt(r.req(p + "ring"));
       k.mode = GovernanceMode.valueOf(r.req(p + "mode"));
       k.version = r.opt(p + "version", ImageVersion::parse);
-      k.instances = Integer.parseInt(r.req(p + "instances"));
-      k.drifting = Integer.parseInt(r.req(p + "drifting"));
-      k.unhealthy = Integer.parseInt(r.req(p + "unhealthy"));
+      k.instances = Integer.parseInt(r.in().getOrDefault(p + "instances", "0"));
+      k.drifting = Integer.parseInt(r.in().getOrDefault(p + "drifting", "0"));
+      k.unhealthy = Integer.parseInt(r.in().getOrDefault(p + "unhealthy", "0"));
       k.readAt = r.opt(p + "readAt", Instant::parse);
       k.lastChangeAt = r.opt(p + "lastChangeAt", Instant::parse);
       k.lastChange = r.str(p + "lastChange");

@@ -71,7 +71,8 @@ final class RingDriver {
 
   /** The ports and settings every lane shares. */
   record Setup(ScaleSetPort fleet, ImageCatalog catalog, @Nullable PlatformUpgradePort platform, Clock clock,
-      RolloutStore store, String owner, ImageTrustPolicy trust, Duration ringPoll, Fencing.Fence fence) {}
+      RolloutStore store, String owner, ImageTrustPolicy trust, Duration ringPoll, Fencing.Fence fence,
+      RolloutOptions options) {}
 
   /** One scale set of a lane, with what governs it. */
   record Member(ScaleSetId id, Environment environment, @Nullable ReadinessRecord record) {}
@@ -94,8 +95,8 @@ final class RingDriver {
    * The options of every rollout the governor starts: batches only inside the schedule's windows (with the time a
    * batch needs left).
    */
-  static RolloutOptions options(MaintenanceSchedule schedule, Duration minimumLeft) {
-    RolloutOptions.Builder b = RolloutOptions.builder();
+  static RolloutOptions options(RolloutOptions base, MaintenanceSchedule schedule, Duration minimumLeft) {
+    RolloutOptions.Builder b = base.toBuilder();
     if (!schedule.isAlwaysOpen()) {
       b.gate(MaintenanceWindowGate.of(schedule, minimumLeft));
     }
@@ -141,7 +142,7 @@ final class RingDriver {
         : setup.fleet();
     RingRollout.Builder b = RingRollout.builder(RingPlan.of(Ring.of(lane.ring, soak, ids)), fleet, setup.catalog())
         .target(lane.version).clock(setup.clock()).trust(setup.trust()).store(setup.store(), setup.owner())
-        .rolloutOptions(options(schedule, minimumLeft)).pollInterval(setup.ringPoll())
+        .rolloutOptions(options(setup.options(), schedule, minimumLeft)).pollInterval(setup.ringPoll())
         .environments(id -> environments.getOrDefault(id, Environment.PRODUCTION))
         .gate(new QuarantineGate(setup.trust()))
         .listener(e -> ringEvent(e, events))
@@ -172,7 +173,7 @@ final class RingDriver {
     Map<String, Instant> starts = new HashMap<>();
     for (Member m : members) {
       Rollout.Builder b = Rollout.builder(setup.fleet(), m.id()).target(lane.version).clock(setup.clock())
-          .options(options(schedule, minimumLeft)).store(setup.store()).owner(setup.owner())
+          .options(options(setup.options(), schedule, minimumLeft)).store(setup.store()).owner(setup.owner())
           .environment(m.environment()).trust(setup.trust()).startOver()
           .gate(GovernanceGate.of(m.environment(), setup.trust(), m.record(), release))
           .listener(e -> rolloutEvent(e, events, starts));

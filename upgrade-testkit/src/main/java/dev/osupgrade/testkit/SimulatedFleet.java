@@ -6,6 +6,7 @@ import dev.osupgrade.event.RolloutEvent;
 import dev.osupgrade.fleet.HealthState;
 import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.InstanceIds;
+import dev.osupgrade.fleet.OrchestrationMode;
 import dev.osupgrade.fleet.ProvisioningState;
 import dev.osupgrade.fleet.ScaleSet;
 import dev.osupgrade.fleet.ScaleSetId;
@@ -172,6 +173,10 @@ public final class SimulatedFleet implements ScaleSetPort, ScaleSetInventory, Im
     for (int z = 1; z <= spec.zones; z++) {
       zones.add(Zone.of(String.valueOf(z)));
     }
+    if (spec.layout != null) {
+      zones.clear();
+      zones.addAll(spec.zoneNames); // a twin: the zones as read
+    }
     boolean auto = spec.upgradePolicy.automaticOsUpgrade().enableAutomaticOSUpgrade();
     SimScaleSet s = new SimScaleSet(id, spec.region, zones, spec.updateDomains, spec.faultDomains,
         spec.upgradePolicy, auto ? image.withLatest() : image, spec.healthMonitoring);
@@ -185,6 +190,9 @@ public final class SimulatedFleet implements ScaleSetPort, ScaleSetInventory, Im
           j % spec.faultDomains, image));
     }
     s.nextInstanceId = spec.instances;
+    if (spec.layout != null) {
+      spec.layOut(s); // a twin: each instance as read
+    }
     s.instances.values().forEach(ctx.recorder::created);
     ctx.scaleSets.put(id, s);
     ctx.metrics.existing(id, List.copyOf(s.instances.keySet()), FleetContext.versionOf(image), ctx.now());
@@ -565,7 +573,8 @@ public final class SimulatedFleet implements ScaleSetPort, ScaleSetInventory, Im
     ctx.scaleSets.values().stream().filter(s -> scope.contains(s.id))
         .sorted(java.util.Comparator.comparing((SimScaleSet s) -> s.id.resourceGroup())
             .thenComparing(s -> s.id.name()))
-        .forEach(s -> out.add(ScaleSetSummary.of(ctx.view(s))));
+        .forEach(s -> out.add(new ScaleSetSummary(s.id, s.region, s.zones, OrchestrationMode.UNIFORM,
+            s.upgradePolicy, s.modelImage, s.instances.size(), s.tags)));
     return out;
   }
 
