@@ -80,12 +80,14 @@ final class RingDriver {
   private final @Nullable RingRollout rings;
   private final Map<ScaleSetId, Rollout> rollouts;
   private final Map<ScaleSetId, String> refused = new LinkedHashMap<>();
+  private final @Nullable Events events;
   private final ImageVersion version;
   private final Setup setup;
 
   private RingDriver(Setup setup, @Nullable RingRollout rings, Map<ScaleSetId, Rollout> rollouts,
-      ImageVersion version) {
+      ImageVersion version, @Nullable Events events) {
     this.setup = setup;
+    this.events = events;
     this.rings = rings;
     this.rollouts = rollouts;
     this.version = version;
@@ -156,7 +158,7 @@ final class RingDriver {
       b.governedPlatform((PlatformUpgradePort) fleet).deferralApprovals(DeferralApprovals.builder().schedule(schedule)
           .minimumRemaining(minimumLeft).build());
     }
-    return new RingDriver(setup, b.build(), Map.of(), lane.version);
+    return new RingDriver(setup, b.build(), Map.of(), lane.version, null);
   }
 
   /**
@@ -182,7 +184,7 @@ final class RingDriver {
       }
       rollouts.put(m.id(), b.build());
     }
-    return new RingDriver(setup, null, rollouts, lane.version);
+    return new RingDriver(setup, null, rollouts, lane.version, events);
   }
 
   private static PlatformUpgradePort requirePlatform(Setup setup) {
@@ -249,6 +251,9 @@ final class RingDriver {
         refused.put(e.getKey(), refusal.getMessage() == null ? refusal.getClass().getSimpleName()
             : refusal.getMessage());
         continue;
+      }
+      if (r.isDone() && r.status() == RolloutStatus.COMPLETED && events != null) {
+        events.upgraded(e.getKey(), setup.clock().instant(), r.progress().toString());
       }
       if (again.isPresent()) {
         next = next == null || again.get().isBefore(next) ? again.get() : next;

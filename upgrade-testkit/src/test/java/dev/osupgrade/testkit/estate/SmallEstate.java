@@ -67,7 +67,8 @@ final class SmallEstate {
   EstateGovernor.Builder governor(DesiredState desired, RolloutStore store, ScaleSetInventory inventory,
       ScaleSetPort ports, ImageCatalog catalog) {
     return EstateGovernor.builder(desired, inventory, ports, catalog).clock(fleet.clock()).store(store)
-        .owner("replica-a").listener(log::add);
+        .owner("replica-a").leaseDuration(Duration.ofMinutes(30)).ringPoll(Duration.ofMinutes(15))
+        .listener(log::add);
   }
 
   /** Drives a governor by hand on the fleet's clock until {@code until}. */
