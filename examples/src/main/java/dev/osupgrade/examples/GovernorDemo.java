@@ -43,8 +43,8 @@ import java.util.Map;
  * following two image families (Ubuntu from the marketplace, a golden image from an Azure Compute Gallery), in three
  * rings (canaries by tag, West Europe, the rest), promoted only inside nightly windows (with a blackout date), each
  * ring rehearsed on a twin first. Over the month Canonical ships weekly — the third release comes up unhealthy and is
- * stopped in the canary ring and quarantined — and the gallery ships twice, its first new version failing to replicate
- * to East US. The estate governor runs in a {@link RolloutRunner} on the simulator's virtual clock, prints each
+ * stopped in the canary ring and quarantined — and the gallery ships twice, its first new version failing to
+ * replicate to East US. The estate governor runs in a {@link RolloutRunner} on the simulator's virtual clock, prints each
  * decision as it makes it, and the estate report at the end.
  *
  * <pre>

@@ -420,7 +420,10 @@ public final class EstateGovernor implements RunnerTask {
     return false;
   }
 
-  /** @return {@code ACTING} while this replica holds the lease, {@code STANDBY} otherwise, {@code STALLED} on failure */
+  /**
+   * @return {@code ACTING} while this replica holds the lease, {@code STANDBY} otherwise, {@code STALLED} while a
+   *     failure of the cloud or the store keeps its turn from finishing
+   */
   @Override
   public String status() {
     return lease == null ? "STANDBY" : state.stall.isEmpty() ? "ACTING" : "STALLED";
@@ -473,6 +476,7 @@ public final class EstateGovernor implements RunnerTask {
   @Override
   public void close() {
     closeDrivers();
+    held = false; // the lanes are let go: the next holding rebuilds them from the checkpoint
     if (lease != null) {
       store.release(lease);
       lease = null;

@@ -72,6 +72,21 @@ final class GovernorReplicasTest {
   }
 
   @Test
+  void closedMidRing_thenAdvancedAgain_rebuildsItsLanesFromTheCheckpointAndFinishes() {
+    SmallEstate estate = new SmallEstate(41);
+    EstateGovernor governor = estate.governor(SmallEstate.desired().build(), RolloutStore.inMemory()).build();
+    estate.fleet.publish(UBUNTU.withVersion(V2));
+    estate.drive(governor, estate.fleet.clock().instant().plus(Duration.ofMinutes(5))); // the canary upgrades
+    assertThat(governor.scaleSets()).containsExactly(estate.scaleSets.get(0));
+
+    governor.close();
+    assertThat(governor.status()).isEqualTo("STANDBY");
+    estate.drive(governor, estate.fleet.clock().instant().plus(Duration.ofDays(1)));
+
+    assertEveryInstanceOnV2Once(estate);
+  }
+
+  @Test
   void runner_shutdownMidRing_releasesTheLease_andANewRunnerResumesWithNothingTwice() {
     SmallEstate estate = new SmallEstate(31);
     RolloutStore store = RolloutStore.inMemory();
