@@ -236,8 +236,14 @@ public final class EstateGovernor implements RunnerTask {
   }
 
   private void turn(Instant now) {
+    Instant due = nextTurnAt;
     nextTurnAt = now.plus(turnInterval);
-    campaigns.turn(now); // what it decides marks the state dirty; what it only read is read again next turn
+    try {
+      campaigns.turn(now); // what it decides marks the state dirty; what it only read is read again next turn
+    } catch (CloudException e) {
+      nextTurnAt = due; // the turn did not finish: the retry after the stall runs it again, not the next interval
+      throw e;
+    }
   }
 
   /** Advances every lane that is due; returns true when one ended. */

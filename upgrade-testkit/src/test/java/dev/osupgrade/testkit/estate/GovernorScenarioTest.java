@@ -13,6 +13,8 @@ import dev.osupgrade.estate.GovernorDecision.Kind;
 import dev.osupgrade.estate.RehearsalBudget;
 import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.ScaleSetId;
+import dev.osupgrade.governance.Environment;
+import dev.osupgrade.governance.ImageTrustPolicy;
 import dev.osupgrade.governance.schedule.MaintenanceSchedule;
 import dev.osupgrade.governance.schedule.MaintenanceWindow;
 import dev.osupgrade.image.ImageVersion;
@@ -225,6 +227,64 @@ final class GovernorScenarioTest {
       assertThat(r.plan()).singleElement().asString().contains("3 batch(es) of at most 1 of 3 instance(s)");
     });
     assertThat(report.next()).anySatisfy(n -> assertThat(n.what()).contains("rehearse ring canary"));
+  }
+
+  @Test
+  void governor_releaseYoungerThanTheMinimumAge_waitsForItThenPromotes() {
+    SmallEstate estate = new SmallEstate(43);
+    EstateGovernor governor = estate.governor(SmallEstate.desired()
+        .trust(ImageTrustPolicy.builder().trustPublisher("Canonical").minimumAge(Environment.TEST, Duration.ofDays(2))
+            .build())
+        .build(), RolloutStore.inMemory()).build();
+    estate.drive(governor, estate.fleet.clock().instant().plus(Duration.ofHours(1)));
+    Instant published = estate.fleet.publish(UBUNTU.withVersion(V2)).publishedAt();
+
+    estate.drive(governor, published.plus(Duration.ofDays(1)));
+    estate.scaleSets.forEach(id -> assertThat(estate.fleet.record(id).calls()).as("%s untouched while too young", id)
+        .allMatch(c -> c.isRead() || c.is("instance")));
+    assertThat(governor.report().next()).anySatisfy(n -> {
+      assertThat(n.at()).isEqualTo(published.plus(Duration.ofDays(2)));
+      assertThat(n.what()).contains("minimum age");
+    });
+    estate.drive(governor, published.plus(Duration.ofDays(4)));
+
+    estate.scaleSets.forEach(id -> assertThat(versions(estate, id)).as("%s", id).containsExactly(V2));
+    Instant firstUpgrade = estate.scaleSets.stream().map(id -> firstUpgrade(estate, id, V2)).min(Instant::compareTo)
+        .orElseThrow();
+    assertThat(firstUpgrade).as("not before its minimum age").isAfterOrEqualTo(published.plus(Duration.ofDays(2)));
+    assertThat(estate.log).anySatisfy(d -> {
+      assertThat(d.kind()).isEqualTo(Kind.RELEASE_WAITING);
+      assertThat(d.version()).isEqualTo(V2);
+      assertThat(d.detail()).contains("waits for its minimum age", "not before " + published.plus(Duration.ofDays(2)));
+    });
+  }
+
+  @Test
+  void governor_discoveryFailsForATime_turnStallsAndIsTriedAgain_thenTheCampaignFinishes() {
+    SmallEstate estate = new SmallEstate(47);
+    EstateGovernor governor = estate.governor(SmallEstate.desired().build(), RolloutStore.inMemory()).build();
+    estate.fleet.publish(UBUNTU.withVersion(V2));
+    estate.fleet.faults().serverErrors("listScaleSets", 3, 503);
+    Instant start = estate.fleet.clock().instant();
+
+    governor.advance();
+    assertThat(governor.status()).isEqualTo("STALLED");
+    estate.drive(governor, estate.fleet.clock().instant().plus(Duration.ofDays(1)));
+
+    assertThat(estate.fleet.faults().rejectedCalls("listScaleSets")).isEqualTo(3);
+    assertThat(estate.log).filteredOn(d -> d.kind() == Kind.TURN_STALLED).singleElement()
+        .satisfies(d -> assertThat(d.detail()).contains("ServiceUnavailable", "tried again"));
+    assertThat(estate.log).filteredOn(d -> d.kind() == Kind.DISCOVERED).first()
+        .satisfies(d -> assertThat(d.at()).as("the turn retried within minutes, not at the next interval")
+            .isBefore(start.plus(Duration.ofMinutes(5))));
+    assertThat(governor.status()).isEqualTo("ACTING");
+    for (ScaleSetId id : estate.scaleSets) {
+      FleetRecord record = estate.fleet.record(id);
+      assertThat(versions(estate, id)).as("%s", id).containsExactly(V2);
+      record.instances().forEach(i -> assertThat(record.count(i, InstanceChange.Kind.UPGRADE_STARTED))
+          .as("%s/%s upgraded once", id, i).isEqualTo(1));
+    }
+    assertThat(governor.report().families().get(0).campaignStatus()).isEqualTo("COMPLETED");
   }
 
   @Test
