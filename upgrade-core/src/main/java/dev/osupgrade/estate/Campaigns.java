@@ -808,7 +808,7 @@ final class Campaigns {
       members.add(new RingDriver.Member(id, env, record));
     }
     RingDriver.Setup setup = new RingDriver.Setup(g.fleet, g.catalog, g.platform, g.clock, g.store, g.owner,
-        g.desired.trust(), g.ringPoll, g::fence, g.rolloutOptions);
+        g.desired.trust(), g.ringPoll, g::fence, g.rolloutOptions, g.desired.maximumDeferral());
     RingDriver.Events events = events(lane);
     RingDriver driver;
     if (lane.kind == LaneKind.RING) {

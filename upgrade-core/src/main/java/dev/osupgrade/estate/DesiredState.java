@@ -6,6 +6,7 @@ import dev.osupgrade.fleet.ScaleSetSummary;
 import dev.osupgrade.governance.Environment;
 import dev.osupgrade.governance.ImageTrustPolicy;
 import dev.osupgrade.governance.ReadinessRecord;
+import dev.osupgrade.governance.schedule.DeferralApprovals;
 import dev.osupgrade.governance.schedule.MaintenanceSchedule;
 import dev.osupgrade.port.DiscoveryScope;
 import java.time.Duration;
@@ -52,6 +53,7 @@ public final class DesiredState {
   private final List<Assigned<GovernanceMode>> modes;
   private final RehearsalBudget budget;
   private final Duration minimumWindowLeft;
+  private final Duration maximumDeferral;
 
   /** A value for the scale sets a selector picks. */
   private record Assigned<T>(Selector selector, T value) {}
@@ -68,6 +70,7 @@ public final class DesiredState {
     this.modes = List.copyOf(b.modes);
     this.budget = b.budget;
     this.minimumWindowLeft = b.minimumWindowLeft;
+    this.maximumDeferral = b.maximumDeferral;
   }
 
   /** @return an empty builder: at least one scope, family and ring, and the trust policy, are required */
@@ -103,6 +106,14 @@ public final class DesiredState {
   /** @return how long a window must still be open for a batch (or a ring) to start in it */
   public Duration minimumWindowLeft() {
     return minimumWindowLeft;
+  }
+
+  /**
+   * @return how long an instance of a scale set in {@link GovernanceMode#GOVERNED_PLATFORM} may wait for its deferral
+   *     approval before the governor reports it overdue
+   */
+  public Duration maximumDeferral() {
+    return maximumDeferral;
   }
 
   /**
@@ -202,6 +213,10 @@ public final class DesiredState {
         .append(Durations.words(minimumWindowLeft)).append(" left\n");
     modes.forEach(m -> b.append("  mode for ").append(m.selector()).append(": ").append(m.value()).append('\n'));
     b.append("  mode otherwise: ").append(defaultMode).append('\n');
+    if (defaultMode == GovernanceMode.GOVERNED_PLATFORM || modes.stream()
+        .anyMatch(m -> m.value() == GovernanceMode.GOVERNED_PLATFORM)) {
+      b.append("  deferrals overdue after ").append(Durations.words(maximumDeferral)).append('\n');
+    }
     b.append("  rehearsal ").append(budget);
     return b.toString();
   }
@@ -219,6 +234,7 @@ public final class DesiredState {
     private final List<Assigned<GovernanceMode>> modes = new ArrayList<>();
     private RehearsalBudget budget = RehearsalBudget.none();
     private Duration minimumWindowLeft = DEFAULT_MINIMUM_WINDOW_LEFT;
+    private Duration maximumDeferral = DeferralApprovals.DEFAULT_MAXIMUM_DEFERRAL;
 
     private Builder() {}
 
@@ -378,6 +394,19 @@ public final class DesiredState {
      */
     public Builder minimumWindowLeft(Duration value) {
       this.minimumWindowLeft = Require.nonNegative("minimumWindowLeft", value, Duration.ofDays(1));
+      return this;
+    }
+
+    /**
+     * Sets how long an instance of a scale set in {@link GovernanceMode#GOVERNED_PLATFORM} may wait for its deferral
+     * approval before the governor reports it overdue in the decision log and the estate report (checked by its ring's
+     * lane, from the ring's start until the ring ends) (default {@link DeferralApprovals#DEFAULT_MAXIMUM_DEFERRAL}, 7 days).
+     *
+     * @param value positive, at most 90 days
+     * @return this builder
+     */
+    public Builder maximumDeferral(Duration value) {
+      this.maximumDeferral = Require.positive("maximumDeferral", value, Duration.ofDays(90));
       return this;
     }
 

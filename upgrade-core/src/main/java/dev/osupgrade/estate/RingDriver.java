@@ -34,10 +34,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -72,7 +76,7 @@ final class RingDriver {
   /** The ports and settings every lane shares. */
   record Setup(ScaleSetPort fleet, ImageCatalog catalog, @Nullable PlatformUpgradePort platform, Clock clock,
       RolloutStore store, String owner, ImageTrustPolicy trust, Duration ringPoll, Fencing.Fence fence,
-      RolloutOptions options) {}
+      RolloutOptions options, Duration maximumDeferral) {}
 
   /** One scale set of a lane, with what governs it. */
   record Member(ScaleSetId id, Environment environment, @Nullable ReadinessRecord record) {}
@@ -142,12 +146,13 @@ final class RingDriver {
     Map<String, Instant> starts = new HashMap<>();
     ScaleSetPort fleet = platform ? new FencedPorts(setup.fleet(), requirePlatform(setup), setup.fence())
         : setup.fleet();
+    Set<String> overdueSeen = new HashSet<>(); // each waiting instance is reported overdue once per lane
     RingRollout.Builder b = RingRollout.builder(RingPlan.of(Ring.of(lane.ring, soak, ids)), fleet, setup.catalog())
         .target(lane.version).clock(setup.clock()).trust(setup.trust()).store(setup.store(), setup.owner())
         .rolloutOptions(options(setup.options(), schedule, minimumLeft)).pollInterval(setup.ringPoll())
         .environments(id -> environments.getOrDefault(id, Environment.PRODUCTION))
         .gate(new QuarantineGate(setup.trust()))
-        .listener(e -> ringEvent(e, events))
+        .listener(e -> ringEvent(e, events, overdueSeen))
         .rolloutListener(e -> rolloutEvent(e, events, starts));
     for (Member m : members) {
       if (m.record() != null) {
@@ -156,7 +161,7 @@ final class RingDriver {
     }
     if (platform) {
       b.governedPlatform((PlatformUpgradePort) fleet).deferralApprovals(DeferralApprovals.builder().schedule(schedule)
-          .minimumRemaining(minimumLeft).build());
+          .minimumRemaining(minimumLeft).maximumDeferral(setup.maximumDeferral()).build());
     }
     return new RingDriver(setup, b.build(), Map.of(), lane.version, null);
   }
@@ -196,7 +201,10 @@ final class RingDriver {
     return p;
   }
 
-  private static void ringEvent(RingEvent e, Events events) {
+  /** Matches the instance of a {@code DeferralOverdue} line. */
+  private static final Pattern OVERDUE_INSTANCE = Pattern.compile("instance (\\S+) has deferred");
+
+  private static void ringEvent(RingEvent e, Events events, Set<String> overdueSeen) {
     ScaleSetId id = e.scaleSet();
     switch (e.kind()) {
       case SCALE_SET_UPGRADED, SCALE_SET_SKIPPED -> {
@@ -209,7 +217,12 @@ final class RingDriver {
           events.rolledBack(id, e.at(), e.detail());
         }
       }
-      case DEFERRAL_OVERDUE -> events.overdue(e.at(), (id == null ? "" : id + " ") + e.detail());
+      case DEFERRAL_OVERDUE -> {
+        Matcher m = OVERDUE_INSTANCE.matcher(e.detail());
+        if (overdueSeen.add(id + " " + (m.find() ? m.group(1) : e.detail()))) {
+          events.overdue(e.at(), e.detail()); // the line names the scale set, the instance and since when
+        }
+      }
       default -> { }
     }
   }

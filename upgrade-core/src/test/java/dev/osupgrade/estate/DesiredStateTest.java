@@ -61,7 +61,9 @@ final class DesiredStateTest {
         .isInstanceOf(InvalidValueException.class).hasMessageContaining("an image no other family follows");
     assertThatThrownBy(() -> b.scope(DiscoveryScope.resourceGroup("shop"))).isInstanceOf(InvalidValueException.class);
     assertThatThrownBy(() -> b.minimumWindowLeft(Duration.ofDays(2))).isInstanceOf(InvalidValueException.class);
+    assertThatThrownBy(() -> b.maximumDeferral(Duration.ZERO)).isInstanceOf(InvalidValueException.class);
     DesiredState d = b.build();
+    assertThat(d.maximumDeferral()).isEqualTo(Duration.ofDays(7));
     assertThat(d.rings()).hasSize(1);
     assertThat(d.families()).hasSize(1);
     assertThat(d.scopes()).hasSize(1);

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.osupgrade.estate.EstateGovernor;
 import dev.osupgrade.estate.GovernanceMode;
+import dev.osupgrade.estate.GovernorDecision;
 import dev.osupgrade.estate.GovernorDecision.Kind;
 import dev.osupgrade.estate.Selector;
 import dev.osupgrade.fleet.Instance;
@@ -20,7 +21,10 @@ import dev.osupgrade.testkit.InstanceChange;
 import dev.osupgrade.testkit.PortCall;
 import dev.osupgrade.testkit.ScaleSetSpec;
 import dev.osupgrade.testkit.SimulatedFleet;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -74,6 +78,52 @@ final class GovernorPlatformModeTest {
     assertThat(earlyApproved).as("the early ring after the canary's soak").isAfter(canaryApproved);
     assertThat(log).filteredOn(d -> d.kind() == Kind.RING_STARTED)
         .allSatisfy(d -> assertThat(d.detail()).contains("governed platform"));
+  }
+
+  @Test
+  void platformMode_instancesDeferredPastTheMaximum_reportedOverdue_asLongAsTheFleetKeptThemWaiting() {
+    SimulatedFleet fleet = SimulatedFleet.create(53);
+    AutomaticOsUpgradePolicy deferred = AutomaticOsUpgradePolicy.enabled().withOsRollingUpgradeDeferral(true);
+    List<ScaleSetId> ids = new ArrayList<>();
+    ids.add(fleet.add(ScaleSetSpec.named("canary").resourceGroup("shop").instances(3).image(UBUNTU.withVersion(V1))
+        .automaticOsUpgrade(deferred).tag("ring", "canary")));
+    ids.add(fleet.add(ScaleSetSpec.named("web-weu").resourceGroup("shop").instances(3)
+        .image(UBUNTU.withVersion(V1)).automaticOsUpgrade(deferred)));
+    MaintenanceSchedule nights = MaintenanceSchedule.of(MaintenanceWindow.parse("DAILY 20:00-23:00 UTC"));
+    List<GovernorDecision> log = new ArrayList<>();
+    EstateGovernor governor = EstateGovernor.builder(SmallEstate.desired().schedule(nights)
+            .mode(Selector.all(), GovernanceMode.GOVERNED_PLATFORM).maximumDeferral(Duration.ofHours(4)).build(),
+            fleet)
+        .clock(fleet.clock()).store(RolloutStore.inMemory()).listener(log::add).build();
+    fleet.clock().advanceTo(Instant.parse("2026-01-05T09:00:00Z"));
+    drive(governor, fleet, Instant.parse("2026-01-05T10:00:00Z"));
+    fleet.publish(UBUNTU.withVersion(V2));
+
+    drive(governor, fleet, Instant.parse("2026-01-09T00:00:00Z"));
+
+    List<GovernorDecision> overdue = log.stream().filter(d -> d.kind() == Kind.DEFERRAL_OVERDUE).toList();
+    overdue.forEach(System.out::println);
+    assertThat(overdue).as("the instances waited from the platform's start to the evening window").hasSize(6);
+    Set<String> reported = new TreeSet<>();
+    for (GovernorDecision d : overdue) {
+      ScaleSetId id = ids.stream().filter(x -> d.detail().contains(x + " DEFERRAL OVERDUE")).findFirst()
+          .orElseThrow();
+      String instance = d.detail().replaceAll(".*instance (\\S+) has deferred.*", "$1");
+      assertThat(reported.add(id + "/" + instance)).as("reported once: %s", d).isTrue();
+      Instant platformStarted = fleet.platformEvents(id).get(0).at();
+      Instant upgraded = fleet.record(id).history(instance).stream()
+          .filter(ch -> ch.kind() == InstanceChange.Kind.UPGRADE_STARTED).map(InstanceChange::at).findFirst()
+          .orElseThrow();
+      assertThat(d.at()).as("%s: by the fleet, waiting more than 4 h since the platform's upgrade began", d)
+          .isAfter(platformStarted.plus(Duration.ofHours(4))).isBeforeOrEqualTo(upgraded);
+      assertThat(d.detail()).contains("more than the maximum of 4h");
+    }
+    assertThat(governor.report().overdueDeferrals()).isNotEmpty()
+        .allSatisfy(line -> assertThat(overdue).anySatisfy(d -> assertThat(line).isEqualTo(d.detail())));
+    assertThat(governor.report().describe()).contains("Overdue deferrals", "DEFERRAL OVERDUE");
+    for (ScaleSetId id : ids) {
+      assertThat(fleet.peek(id).instances()).as("%s", id).extracting(Instance::imageVersion).containsOnly(V2);
+    }
   }
 
   private static void drive(EstateGovernor governor, SimulatedFleet fleet, Instant until) {
