@@ -166,7 +166,18 @@ final class GovernorScenarioTest {
     estate.fleet.clock().advance(Duration.ofMinutes(10));
     assertThat(estate.fleet.peek(web).instance("1").orElseThrow().latestModelApplied()).isFalse();
 
-    estate.drive(governor, estate.fleet.clock().instant().plus(Duration.ofHours(3)));
+    Instant end = estate.fleet.clock().instant().plus(Duration.ofHours(3));
+    while (estate.log.stream().noneMatch(d -> d.kind() == Kind.CATCH_UP_STARTED)) {
+      estate.drive(governor, estate.fleet.clock().instant().plus(Duration.ofMinutes(1)));
+    }
+    assertThat(governor.report().drift()).as("seen at the inventory, as the fleet has it").singleElement()
+        .satisfies(d -> {
+          assertThat(d.scaleSet()).isEqualTo(web);
+          assertThat(d.drifting()).isEqualTo(1);
+          assertThat(d.instances()).isEqualTo(3);
+        });
+    assertThat(governor.report().describe()).contains("Drift", web.toString());
+    estate.drive(governor, end);
 
     assertThat(versions(estate, web)).containsExactly(V2);
     FleetRecord record = estate.fleet.record(web);
@@ -176,6 +187,7 @@ final class GovernorScenarioTest {
       assertThat(d.kind()).isEqualTo(Kind.CATCH_UP_STARTED);
       assertThat(d.detail()).contains("1 drifting");
     });
+    assertThat(governor.report().drift()).as("none left once caught up").isEmpty();
   }
 
   @Test
