@@ -44,8 +44,8 @@ import java.util.Map;
  * rings (canaries by tag, West Europe, the rest), promoted only inside nightly windows (with a blackout date), each
  * ring rehearsed on a twin first. Over the month Canonical ships weekly — the third release comes up unhealthy and is
  * stopped in the canary ring and quarantined — and the gallery ships twice, its first new version failing to
- * replicate to East US. The estate governor runs in a {@link RolloutRunner} on the simulator's virtual clock, prints each
- * decision as it makes it, and the estate report at the end.
+ * replicate to East US. The estate governor runs in a {@link RolloutRunner} on the simulator's virtual clock, prints
+ * each decision as it makes it, and the estate report at the end.
  *
  * <pre>
  * mvn -B -q -pl examples -am -DskipTests package exec:java -Ddemo.main=dev.osupgrade.examples.GovernorDemo

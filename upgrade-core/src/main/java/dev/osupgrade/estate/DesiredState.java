@@ -399,8 +399,9 @@ public final class DesiredState {
 
     /**
      * Sets how long an instance of a scale set in {@link GovernanceMode#GOVERNED_PLATFORM} may wait for its deferral
-     * approval before the governor reports it overdue in the decision log and the estate report (checked by its ring's
-     * lane, from the ring's start until the ring ends) (default {@link DeferralApprovals#DEFAULT_MAXIMUM_DEFERRAL}, 7 days).
+     * approval before the governor reports it overdue in the decision log and the estate report, once per instance
+     * (checked by its ring's lane, from the ring's start until the ring ends; default
+     * {@link DeferralApprovals#DEFAULT_MAXIMUM_DEFERRAL}, 7 days).
      *
      * @param value positive, at most 90 days
      * @return this builder
