@@ -14,6 +14,7 @@ import dev.osupgrade.azure.internal.AzureOperations;
 import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.ScaleSet;
 import dev.osupgrade.fleet.ScaleSetId;
+import dev.osupgrade.fleet.ScaleSetSummary;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.image.ImageRelease;
 import dev.osupgrade.ops.RollingUpgradeStatus;
@@ -22,9 +23,11 @@ import dev.osupgrade.ops.UpgradeHistoryEntry;
 import dev.osupgrade.policy.UpgradePolicy;
 import dev.osupgrade.port.CapacityPort;
 import dev.osupgrade.port.ConflictException;
+import dev.osupgrade.port.DiscoveryScope;
 import dev.osupgrade.port.ImageCatalog;
 import dev.osupgrade.port.InvalidModelException;
 import dev.osupgrade.port.PlatformUpgradePort;
+import dev.osupgrade.port.ScaleSetInventory;
 import dev.osupgrade.port.ScaleSetPort;
 import dev.osupgrade.port.ThrottledException;
 import java.time.Clock;
@@ -38,9 +41,9 @@ import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The ports of upgrade-core over Azure Resource Manager: one object that reads and changes scale sets
- * ({@link ScaleSetPort}), drives Azure's own OS upgrades ({@link PlatformUpgradePort}), lists image releases
- * ({@link ImageCatalog}) and adds and removes instances for surge rollouts ({@link CapacityPort}).
+ * The ports of upgrade-core over Azure Resource Manager: one object that finds scale sets ({@link ScaleSetInventory}),
+ * reads and changes them ({@link ScaleSetPort}), drives Azure's own OS upgrades ({@link PlatformUpgradePort}), lists
+ * image releases ({@link ImageCatalog}) and adds and removes instances for surge rollouts ({@link CapacityPort}).
  *
  * <pre>{@code
  * AzureFleet fleet = AzureFleet.builder()
@@ -126,7 +129,8 @@ import org.jspecify.annotations.Nullable;
  * <h2>Threading</h2>
  * Instances are immutable and thread-safe; every call blocks the calling thread until ARM answers.
  */
-public final class AzureFleet implements ScaleSetPort, PlatformUpgradePort, ImageCatalog, CapacityPort {
+public final class AzureFleet implements ScaleSetPort, ScaleSetInventory, PlatformUpgradePort, ImageCatalog,
+    CapacityPort {
   /** Azure's largest Uniform scale set on a platform or gallery image: the default of the builder's limit. */
   public static final int MAX_SCALE_SET_CAPACITY = 1000;
 
@@ -194,6 +198,21 @@ public final class AzureFleet implements ScaleSetPort, PlatformUpgradePort, Imag
   @Override
   public ScaleSet get(ScaleSetId id) {
     return operations.get(id);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One GET of {@code …/virtualMachineScaleSets} per page (ARM's "ListAll" for a subscription, "List" for a
+   * resource group), following every {@code nextLink}: the scale sets of any subscription the credential can reach.
+   * Each item is read as {@link #get} reads a scale set's model (an upgrade mode from a newer API version kept with
+   * Azure's spelling); the capacity is {@code sku.capacity}. Listing a resource group that does not exist is a
+   * {@link dev.osupgrade.port.ResourceNotFoundException}. Draws from CRP's high-cost-get bucket, like an instance
+   * listing.
+   */
+  @Override
+  public List<ScaleSetSummary> listScaleSets(DiscoveryScope scope) {
+    return operations.listScaleSets(scope);
   }
 
   /**

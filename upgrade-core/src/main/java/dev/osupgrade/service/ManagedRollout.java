@@ -21,7 +21,9 @@ public final class ManagedRollout {
     /** A {@link dev.osupgrade.rollout.Rollout} of one scale set. */
     ROLLOUT,
     /** A {@link dev.osupgrade.governance.rings.RingRollout}. */
-    RING_ROLLOUT
+    RING_ROLLOUT,
+    /** Other work ({@link RunnerTask}), e.g. an estate governor. */
+    TASK
   }
 
   /** Where a managed rollout stands in the runner (what the rollout itself says is in {@link ManagedStatus#status()}). */

@@ -34,7 +34,8 @@ import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Drives any number of {@link Rollout}s and {@link RingRollout}s in a platform service: each is advanced when it asks
+ * Drives any number of {@link Rollout}s and {@link RingRollout}s (and other {@link RunnerTask}s, such as an estate
+ * governor) in a platform service: each is advanced when it asks
  * (the time its last {@code advance()} returned), never two advances of one rollout at once, at most
  * {@link Builder#maxConcurrentAdvances(int) n} advances at a time (rollouts due beyond that wait their turn, first due
  * first served), and a failure of one rollout's advance never touches the others or the runner.
@@ -168,6 +169,19 @@ public final class RolloutRunner {
     return add(Driven.of(Require.nonNull(rings, "rings")));
   }
 
+  /**
+   * Takes other work over ({@link RunnerTask}, e.g. an estate governor) and advances it at once, then whenever it
+   * asks, until it ends or the runner shuts down. Its handle cannot cancel or pause it.
+   *
+   * @param task work not advanced by anyone else
+   * @return its handle
+   * @throws IllegalStateException if the runner is shutting down or terminated
+   * @throws InvalidValueException if it was submitted before
+   */
+  public ManagedRollout submit(RunnerTask task) {
+    return add(new DrivenTask(Require.nonNull(task, "task")));
+  }
+
   private ManagedRollout add(Driven driven) {
     ManagedRollout m;
     synchronized (lock) {
@@ -198,7 +212,8 @@ public final class RolloutRunner {
   /** Records a caller's request; it is applied by the next advance, which is brought forward to now. */
   void request(ManagedRollout m, Driven.Control control) {
     if (!m.driven.supportsControl()) {
-      throw new UnsupportedOperationException("#" + m.id + " " + m.name + ": a ring rollout has no "
+      throw new UnsupportedOperationException("#" + m.id + " " + m.name + ": "
+          + (m.driven.kind() == ManagedRollout.Kind.TASK ? "this task" : "a ring rollout") + " has no "
           + control.verb() + " of its own");
     }
     synchronized (lock) {

@@ -1,15 +1,19 @@
 package dev.osupgrade.testkit;
 
+import dev.osupgrade.Region;
 import dev.osupgrade.Require;
 import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.ScaleSet;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.image.ImageReference;
+import dev.osupgrade.image.ImageRelease;
 import dev.osupgrade.policy.UpgradePolicy;
 import dev.osupgrade.port.CapacityPort;
 import dev.osupgrade.port.Checkpoint;
+import dev.osupgrade.port.ImageCatalog;
 import dev.osupgrade.port.Lease;
 import dev.osupgrade.port.RolloutStore;
+import dev.osupgrade.port.ScaleSetInventory;
 import dev.osupgrade.port.ScaleSetPort;
 import java.time.Duration;
 import java.time.Instant;
@@ -138,6 +142,43 @@ public final class CrashPoints {
       @Override
       public void deleteInstances(ScaleSetId id, List<String> instanceIds) {
         run("deleteInstances", () -> port.deleteInstances(id, instanceIds));
+      }
+    };
+  }
+
+  /**
+   * Wraps a scale set inventory (discovery, for an estate governor).
+   *
+   * @param inventory the inventory
+   * @return an inventory that crashes on schedule
+   */
+  public ScaleSetInventory wrapInventory(ScaleSetInventory inventory) {
+    Require.nonNull(inventory, "inventory");
+    return scope -> call("listScaleSets", () -> inventory.listScaleSets(scope));
+  }
+
+  /**
+   * Wraps an image catalog (every listing and find is a call).
+   *
+   * @param catalog the catalog
+   * @return a catalog that crashes on schedule
+   */
+  public ImageCatalog wrapCatalog(ImageCatalog catalog) {
+    Require.nonNull(catalog, "catalog");
+    return new ImageCatalog() {
+      @Override
+      public List<ImageRelease> listReleases(ImageReference image) {
+        return call("listReleases", () -> catalog.listReleases(image));
+      }
+
+      @Override
+      public List<ImageRelease> listReleases(ImageReference image, Region region) {
+        return call("listReleases", () -> catalog.listReleases(image, region));
+      }
+
+      @Override
+      public Optional<ImageRelease> find(ImageReference image, Region region) {
+        return call("find", () -> catalog.find(image, region));
       }
     };
   }

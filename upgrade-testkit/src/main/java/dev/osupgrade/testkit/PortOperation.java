@@ -41,7 +41,9 @@ public enum PortOperation {
   /** {@code CapacityPort.scaleOut}. */
   SCALE_OUT("scaleOut"),
   /** {@code CapacityPort.deleteInstances}. */
-  DELETE_INSTANCES("deleteInstances");
+  DELETE_INSTANCES("deleteInstances"),
+  /** {@code ScaleSetInventory.listScaleSets}: discovery of the scale sets of a subscription or resource group. */
+  LIST_SCALE_SETS("listScaleSets");
 
   private final String methodName;
 

@@ -4,6 +4,10 @@ import dev.osupgrade.Region;
 import dev.osupgrade.Require;
 import dev.osupgrade.fleet.HealthMonitoring;
 import dev.osupgrade.fleet.OrchestrationMode;
+import dev.osupgrade.fleet.HealthState;
+import dev.osupgrade.fleet.Instance;
+import dev.osupgrade.fleet.ScaleSet;
+import dev.osupgrade.fleet.Zone;
 import dev.osupgrade.governance.Environment;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.policy.AutomaticOsUpgradePolicy;
@@ -44,6 +48,9 @@ public final class ScaleSetSpec {
   UpgradePolicy upgradePolicy = UpgradePolicy.manual();
   HealthMonitoring healthMonitoring = HealthMonitoring.extension();
   final java.util.Map<String, String> tags = new java.util.TreeMap<>();
+  /** Instances to create exactly as read ({@link #like}), instead of {@code instances} laid out by the rule. */
+  java.util.@Nullable List<Instance> layout;
+  java.util.List<Zone> zoneNames = java.util.List.of();
 
   private ScaleSetSpec(String name) {
     this.name = Require.nonBlank("name", name);
@@ -57,6 +64,60 @@ public final class ScaleSetSpec {
    */
   public static ScaleSetSpec named(String name) {
     return new ScaleSetSpec(name);
+  }
+
+  /**
+   * A spec that recreates a scale set as the ports read it — a twin: the same id, orchestration mode, region, zones,
+   * upgrade policy, health source and tags, and each instance with its own id (a Flexible VM's name), zone, update and
+   * fault domain, image, health (Initializing counts as Healthy: it is settling), protection and resource lock. The model's image is the one it points at, or,
+   * when it follows {@code latest}, the newest image an instance runs.
+   *
+   * @param read the scale set as read, with at least one instance when its model follows {@code latest}
+   * @return the spec
+   */
+  public static ScaleSetSpec like(ScaleSet read) {
+    Require.nonNull(read, "read");
+    ImageReference model = read.modelImage().isLatest()
+        ? read.instances().stream().map(Instance::image).max(java.util.Comparator.comparing(
+            i -> i.version().orElseThrow())).orElseThrow(() -> new dev.osupgrade.InvalidValueException("read",
+                "a scale set whose model is pinned, or with an instance to tell which version 'latest' is",
+                read.id()))
+        : read.modelImage();
+    ScaleSetSpec spec = new ScaleSetSpec(read.id().name());
+    spec.resourceGroup = read.id().resourceGroup();
+    spec.orchestration = read.orchestrationMode();
+    spec.region = read.region();
+    spec.image = model;
+    spec.upgradePolicy = read.upgradePolicy();
+    spec.healthMonitoring = read.healthMonitoring();
+    spec.tags.putAll(read.tags());
+    spec.instances = 0;
+    spec.layout = read.instances();
+    // the domains new instances (a scale-out) are laid out over: as many as the read shows
+    spec.updateDomains = Math.max(1, read.instances().stream().mapToInt(Instance::updateDomain).max().orElse(0) + 1);
+    spec.faultDomains = Math.max(1, read.instances().stream().mapToInt(Instance::faultDomain).max().orElse(0) + 1);
+    spec.faultDomainsSet = true;
+    spec.zoneNames = read.zones();
+    return spec;
+  }
+
+  /** Creates the instances of a {@link #like} spec in a new simulated scale set. */
+  void layOut(SimScaleSet s) {
+    java.util.List<Instance> read = layout == null ? java.util.List.of() : layout;
+    int next = 0;
+    for (Instance i : read) {
+      SimInstance sim = new SimInstance(i.instanceId(), i.zone(), i.updateDomain(), i.faultDomain(), i.image());
+      sim.health = i.health() == HealthState.INITIALIZING ? HealthState.HEALTHY : i.health();
+      sim.protectedFromUpgrade = i.protectedFromUpgrade();
+      sim.lock = i.lock();
+      s.instances.put(i.instanceId(), sim);
+      try {
+        next = Math.max(next, Integer.parseInt(i.instanceId()) + 1);
+      } catch (NumberFormatException notNumeric) {
+        next = Math.max(next, read.size());
+      }
+    }
+    s.nextInstanceId = next;
   }
 
   /**
@@ -252,7 +313,9 @@ public final class ScaleSetSpec {
   @Override
   public String toString() {
     return "ScaleSetSpec[" + resourceGroup + "/" + name + ", " + region + ", "
-        + (orchestration == OrchestrationMode.FLEXIBLE ? "Flexible, " : "") + instances + " instances, "
-        + (zones == 0 ? "regional" : zones + " zones") + ", " + image + "]";
+        + (orchestration == OrchestrationMode.FLEXIBLE ? "Flexible, " : "") + (layout == null ? instances
+        : layout.size()) + " instances" + (layout == null ? "" : " as read") + ", " + (layout != null
+            ? (zoneNames.isEmpty() ? "regional" : "zones " + zoneNames) : zones == 0 ? "regional" : zones + " zones")
+        + ", " + image + "]";
   }
 }

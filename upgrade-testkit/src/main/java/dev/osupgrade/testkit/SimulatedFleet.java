@@ -12,6 +12,7 @@ import dev.osupgrade.fleet.ProvisioningState;
 import dev.osupgrade.fleet.ResourceLock;
 import dev.osupgrade.fleet.ScaleSet;
 import dev.osupgrade.fleet.ScaleSetId;
+import dev.osupgrade.fleet.ScaleSetSummary;
 import dev.osupgrade.fleet.Zone;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.image.ImageRelease;
@@ -23,6 +24,7 @@ import dev.osupgrade.policy.UpgradeMode;
 import dev.osupgrade.policy.UpgradePolicy;
 import dev.osupgrade.port.CapacityPort;
 import dev.osupgrade.port.ConflictException;
+import dev.osupgrade.port.DiscoveryScope;
 import dev.osupgrade.port.Fencing;
 import dev.osupgrade.port.ImageCatalog;
 import dev.osupgrade.port.InvalidModelException;
@@ -30,6 +32,7 @@ import dev.osupgrade.port.Metric;
 import dev.osupgrade.port.MetricSample;
 import dev.osupgrade.port.MetricsSource;
 import dev.osupgrade.port.PlatformUpgradePort;
+import dev.osupgrade.port.ScaleSetInventory;
 import dev.osupgrade.port.ScaleSetPort;
 import dev.osupgrade.report.InstanceObservations;
 import dev.osupgrade.rollout.Rollout;
@@ -88,8 +91,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Not thread-safe: one test thread drives it through its clock.
  */
-public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, PlatformUpgradePort, CapacityPort,
-    MetricsSource {
+public final class SimulatedFleet implements ScaleSetPort, ScaleSetInventory, ImageCatalog, PlatformUpgradePort,
+    CapacityPort, MetricsSource {
   /** The longest a {@link #run} may take in fleet time before it gives up. */
   public static final Duration MAX_RUN = Duration.ofDays(60);
 
@@ -183,6 +186,10 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
     for (int z = 1; z <= spec.zones; z++) {
       zones.add(Zone.of(String.valueOf(z)));
     }
+    if (spec.layout != null) {
+      zones.clear();
+      zones.addAll(spec.zoneNames); // a twin: the zones as read
+    }
     boolean auto = spec.upgradePolicy.automaticOsUpgrade().enableAutomaticOSUpgrade();
     SimScaleSet s = new SimScaleSet(id, spec.orchestration, ctx.seed, spec.region, zones,
         flexible ? 1 : spec.updateDomains, faultDomains, spec.upgradePolicy, auto ? image.withLatest() : image,
@@ -195,6 +202,9 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
       int j = perZone[zoneIndex]++;
       String instanceId = s.newInstanceId();
       s.instances.put(instanceId, new SimInstance(instanceId, zone, j % s.updateDomains, j % faultDomains, image));
+    }
+    if (spec.layout != null) {
+      spec.layOut(s); // a twin: each instance as read
     }
     s.instances.values().forEach(ctx.recorder::created);
     ctx.scaleSets.put(id, s);
@@ -693,6 +703,29 @@ public final class SimulatedFleet implements ScaleSetPort, ImageCatalog, Platfor
       platform.wake(s);
       return null;
     });
+  }
+
+  // ---- ScaleSetInventory --------------------------------------------------------------------------------------
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Every scale set of the fleet inside the scope, by resource group, then name; the capacity is the instance
+   * count. A resource group without scale sets lists empty (ARM answers 404 for one that does not exist; the
+   * simulator has no resource groups of its own). Counted as {@code "listScaleSets"}, and scripted or seeded faults
+   * of that name apply; not part of any scale set's {@link FleetRecord}.
+   */
+  @Override
+  public List<ScaleSetSummary> listScaleSets(DiscoveryScope scope) {
+    Require.nonNull(scope, "scope");
+    enter("listScaleSets", null);
+    List<ScaleSetSummary> out = new ArrayList<>();
+    ctx.scaleSets.values().stream().filter(s -> scope.contains(s.id))
+        .sorted(java.util.Comparator.comparing((SimScaleSet s) -> s.id.resourceGroup())
+            .thenComparing(s -> s.id.name()))
+        .forEach(s -> out.add(new ScaleSetSummary(s.id, s.region, s.zones, OrchestrationMode.UNIFORM,
+            s.upgradePolicy, s.modelImage, s.instances.size(), s.tags)));
+    return out;
   }
 
   // ---- ImageCatalog -------------------------------------------------------------------------------------------

@@ -240,7 +240,8 @@ final class ApiSamples {
       if (Map.class.isAssignableFrom(bound)) {
         return Map.of("k", "v");
       }
-      return "x";
+      Supplier<Object> bounded = registry(bound, w); // e.g. <F extends ScaleSetInventory & ScaleSetPort & ...>
+      return bounded != null ? bounded.get() : "x";
     }
     if (type instanceof GenericArrayType) {
       return new Object[] {"x"};
@@ -578,6 +579,7 @@ final class ApiSamples {
     m.put(RolloutOptions.class, () -> RolloutOptions.builder().build());
     m.put(ScaleSetPort.class, () -> w.fleet);
     m.put(ImageCatalog.class, () -> w.fleet);
+    m.put(dev.osupgrade.port.ScaleSetInventory.class, () -> w.fleet);
     m.put(PlatformUpgradePort.class, () -> w.fleet);
     m.put(CapacityPort.class, () -> w.fleet);
     m.put(MetricsSource.class, () -> w.fleet);
@@ -648,7 +650,24 @@ final class ApiSamples {
       return w.once(Comparison.class, () -> WhatIf.of(r, w.fleet.record(w.id)).compare());
     });
     m.put(Timeline.class, () -> Timeline.of(finished(w)).observed(w.fleet.observations()));
+    // the estate governor
+    m.put(dev.osupgrade.estate.DesiredState.class, () -> desired());
+    m.put(dev.osupgrade.estate.EstateGovernor.class, () -> w.once(dev.osupgrade.estate.EstateGovernor.class,
+        () -> dev.osupgrade.estate.EstateGovernor.builder(desired(), w.fleet).clock(w.clock).build()));
+    m.put(dev.osupgrade.service.RunnerTask.class, () -> registry(dev.osupgrade.estate.EstateGovernor.class, w)
+        .get());
+    m.put(dev.osupgrade.estate.Rehearsal.class, TwinRehearsal::create);
+    m.put(TwinRehearsal.class, TwinRehearsal::create);
+    m.put(dev.osupgrade.port.DiscoveryScope.class, () -> dev.osupgrade.port.DiscoveryScope.resourceGroup("rg"));
     return m.get(c);
+  }
+
+  /** A desired state over the world's resource group: one family, one ring. */
+  static dev.osupgrade.estate.DesiredState desired() {
+    return dev.osupgrade.estate.DesiredState.builder().scope(dev.osupgrade.port.DiscoveryScope.resourceGroup("rg"))
+        .family(dev.osupgrade.estate.ImageFamily.of("ubuntu", ubuntu(V1)))
+        .ring("canary", Duration.ofHours(1), dev.osupgrade.estate.Selector.all())
+        .trust(ImageTrustPolicy.trustingPublishers("Canonical")).build();
   }
 
   /** Receivers for instance methods whose class has no value sample: builders, interfaces with default methods. */
@@ -665,6 +684,11 @@ final class ApiSamples {
     m.put(DeferralApprovals.Builder.class, List.of(DeferralApprovals::builder));
     m.put(ReleaseCalendar.Builder.class, List.of(ReleaseCalendar::builder));
     m.put(SimulatorExtension.Builder.class, List.of(SimulatorExtension::builder));
+    m.put(dev.osupgrade.estate.DesiredState.Builder.class, List.of(dev.osupgrade.estate.DesiredState::builder,
+        () -> dev.osupgrade.estate.DesiredState.builder().scope(dev.osupgrade.port.DiscoveryScope.resourceGroup("rg"))
+            .family(dev.osupgrade.estate.ImageFamily.of("ubuntu", ubuntu(V1)))));
+    m.put(dev.osupgrade.estate.EstateGovernor.Builder.class, List.of(() -> dev.osupgrade.estate.EstateGovernor
+        .builder(desired(), w.fleet)));
     m.put(RolloutStore.class, List.of(RolloutStore::inMemory, () -> RolloutStore.file(tempDir())));
     m.put(RolloutAssert.class, List.of(() -> OsUpgradeAssertions.assertThat(
         (Rollout) registry(Rollout.class, w).get())));

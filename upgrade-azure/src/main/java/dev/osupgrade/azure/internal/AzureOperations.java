@@ -33,6 +33,7 @@ import dev.osupgrade.fleet.InstanceIds;
 import dev.osupgrade.fleet.OrchestrationMode;
 import dev.osupgrade.fleet.ScaleSet;
 import dev.osupgrade.fleet.ScaleSetId;
+import dev.osupgrade.fleet.ScaleSetSummary;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.image.ImageRelease;
 import dev.osupgrade.image.ImageVersion;
@@ -42,6 +43,7 @@ import dev.osupgrade.policy.UpgradeMode;
 import dev.osupgrade.policy.UpgradePolicy;
 import dev.osupgrade.port.CloudException;
 import dev.osupgrade.port.ConflictException;
+import dev.osupgrade.port.DiscoveryScope;
 import dev.osupgrade.port.ForbiddenException;
 import dev.osupgrade.port.InvalidModelException;
 import dev.osupgrade.port.LeaseLostException;
@@ -339,6 +341,55 @@ public final class AzureOperations {
       }
       throw e;
     }
+  }
+
+  /**
+   * Lists the scale sets of a subscription or a resource group: one GET of {@code virtualMachineScaleSets} (ARM's
+   * "ListAll" or "List"), following every {@code nextLink}. Each item is read as a GET of the scale set is (the
+   * upgrade mode as Azure spelled it), its id from its resource id, its capacity from {@code sku.capacity}; an item
+   * that is not a scale set fails the listing as malformed, naming it (retried, as any unreadable answer).
+   *
+   * @param scope the subscription, or one resource group of it
+   * @return the scale sets, in ARM's order
+   */
+  public List<ScaleSetSummary> listScaleSets(DiscoveryScope scope) {
+    Require.nonNull(scope, "scope");
+    String path = "/subscriptions/" + scope.subscriptionId()
+        + scope.resourceGroupIfAny().map(rg -> "/resourceGroups/" + rg).orElse("")
+        + "/providers/Microsoft.Compute/virtualMachineScaleSets";
+    String what = "list scale sets of " + scope;
+    return retry.call(CallKind.READ, what, () -> {
+      List<ScaleSetSummary> out = new ArrayList<>();
+      for (ArmReads.Item item : reads.list(reads.url(path, "", ArmReads.COMPUTE_API), what)) {
+        String json = item.json();
+        if (json == null) {
+          throw ArmReads.unreadable(what, item.where() + " is " + item.kind() + ", not a scale set", null);
+        }
+        out.add(summary(json, what + ", " + item.where()));
+      }
+      return out;
+    });
+  }
+
+  private static ScaleSetSummary summary(String json, String what) {
+    Map<String, Object> fields;
+    VirtualMachineScaleSetInner inner;
+    try {
+      fields = Json.object(json);
+      inner = Json.model(json, VirtualMachineScaleSetInner::fromJson);
+    } catch (IllegalArgumentException e) {
+      throw ArmReads.unreadable(what, String.valueOf(e.getMessage()), e);
+    }
+    String armId = Json.string(fields, "id");
+    if (armId == null) {
+      throw ArmReads.unreadable(what, "it has no resource id (" + Json.abbreviate(json) + ")", null);
+    }
+    ScaleSet s = read(what, () -> ModelMapper.scaleSet(ScaleSetId.parse(armId), new ModelMapper.Vmss(inner,
+        Json.string(fields, "properties", "upgradePolicy", "mode")), List.of()));
+    Sku sku = inner.sku();
+    long capacity = sku == null || sku.capacity() == null ? 0 : Math.max(0, sku.capacity());
+    return new ScaleSetSummary(s.id(), s.region(), s.zones(), s.orchestrationMode(), s.upgradePolicy(),
+        s.modelImage(), (int) Math.min(Integer.MAX_VALUE, capacity), s.tags());
   }
 
   /** The parts of a model that reading instances needs. */

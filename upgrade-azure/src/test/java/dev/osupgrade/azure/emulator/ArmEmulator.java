@@ -24,6 +24,7 @@ import dev.osupgrade.fleet.InstanceIds;
 import dev.osupgrade.fleet.ProvisioningState;
 import dev.osupgrade.fleet.ScaleSet;
 import dev.osupgrade.fleet.ScaleSetId;
+import dev.osupgrade.fleet.ScaleSetSummary;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.image.ImageRelease;
 import dev.osupgrade.image.ImageVersion;
@@ -33,6 +34,7 @@ import dev.osupgrade.ops.RolloutStatus;
 import dev.osupgrade.ops.UpgradeError;
 import dev.osupgrade.ops.UpgradeHistoryEntry;
 import dev.osupgrade.port.CloudException;
+import dev.osupgrade.port.DiscoveryScope;
 import dev.osupgrade.port.ThrottledException;
 import dev.osupgrade.testkit.SimulatedFleet;
 import java.net.URI;
@@ -117,6 +119,10 @@ import org.jspecify.annotations.Nullable;
  *       now (a release published in the future is not offered yet)</td></tr>
  *   <tr><td>GET one marketplace version of a region</td><td>{@code listReleases}</td><td>200 with the image's
  *       properties when offered there by now; else 404 {@code NotFound} "Artifact: VMImage was not found."</td></tr>
+ *   <tr><td>GET {@code virtualMachineScaleSets} of a subscription or a resource group</td><td>{@code listScaleSets}
+ *       </td><td>200, paged ({@link #listPageSize}); each item shaped like the GET of the scale set (no example of
+ *       Microsoft's for the list ships with the fixtures: ARM's list items are the same {@code VirtualMachineScaleSet}
+ *       resource)</td></tr>
  *   <tr><td>GET resource SKUs ({@code $filter=location eq '…'})</td><td>(none)</td><td>200, a few VM sizes of the
  *       region, among them the scale sets' {@code Standard_D2s_v3} (2 vCPUs, {@code standardDSv3Family})</td></tr>
  *   <tr><td>GET compute usages of a region</td><td>{@code headroom}</td><td>200, {@code cores} and the VM family's
@@ -185,6 +191,8 @@ public final class ArmEmulator implements ResponseDefinitionTransformerV2 {
   private static final Pattern SCALE_SET_FILTER = Pattern.compile("(?i)^\\s*'virtualMachineScaleSet/id'\\s+eq\\s+'"
       + "(/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\\.Compute/virtualMachineScaleSets/[^/']+)'"
       + "\\s*$");
+  private static final Pattern SCALE_SETS = Pattern.compile("(?i)^/subscriptions/([^/]+)(?:/resourceGroups/([^/]+))?"
+      + "/providers/Microsoft\\.Compute/virtualMachineScaleSets/?$");
 
   /** How a long-running call is answered. */
   public enum LroAnswer {
@@ -475,6 +483,14 @@ public final class ArmEmulator implements ResponseDefinitionTransformerV2 {
     m = LOCKS.matcher(call.path);
     if (m.matches() && call.is(RequestMethod.GET)) {
       return locks(call, w, m.group(1), m.group(2));
+    }
+    m = SCALE_SETS.matcher(call.path);
+    if (m.matches() && call.is(RequestMethod.GET)) {
+      DiscoveryScope scope = m.group(2) == null ? DiscoveryScope.subscription(m.group(1))
+          : DiscoveryScope.resourceGroup(m.group(1), m.group(2));
+      List<ScaleSetSummary> found = w.listScaleSets(scope);
+      return page(call, found, call.query("$skiptoken"), listPageSize,
+          summary -> ArmJson.scaleSet(w.peek(summary.id()), "Succeeded"), "");
     }
     return notEmulated(call);
   }

@@ -99,6 +99,8 @@ public final class ArmFaults implements ResponseDefinitionTransformerV2 {
       + "/providers/Microsoft\\.Compute/virtualMachines(/[^/]+)?$");
   private static final Pattern LOCKS = Pattern.compile("(?i)^/subscriptions/[^/]+/resourceGroups/[^/]+"
       + "/providers/Microsoft\\.Authorization/locks$");
+  private static final Pattern SCALE_SETS = Pattern.compile("(?i)^/subscriptions/[^/]+(/resourceGroups/[^/]+)?"
+      + "/providers/Microsoft\\.Compute/virtualMachineScaleSets/?$");
 
   /** One rule: which requests, which fault, how often. */
   public final class Rule {
@@ -603,6 +605,9 @@ public final class ArmFaults implements ResponseDefinitionTransformerV2 {
     }
     if (LOCKS.matcher(path).matches()) {
       return ArmOp.GET_LOCKS;
+    }
+    if (SCALE_SETS.matcher(path).matches()) {
+      return ArmOp.LIST_SCALE_SETS;
     }
     return ArmOp.OTHER;
   }

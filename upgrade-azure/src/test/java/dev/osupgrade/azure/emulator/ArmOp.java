@@ -10,6 +10,8 @@ package dev.osupgrade.azure.emulator;
 public enum ArmOp {
   /** {@code GET} the scale set (the SDK also sends one at the end of each PATCH it polled). */
   GET_SCALE_SET("getVmss"),
+  /** {@code GET virtualMachineScaleSets} of a subscription or resource group (discovery), any page. */
+  LIST_SCALE_SETS("listVmss"),
   /**
    * {@code GET virtualMachines}, first page: the scale-set VM list (Uniform), or the VM list of the resource group
    * filtered on the scale set (Flexible).
@@ -92,8 +94,8 @@ public enum ArmOp {
    */
   public boolean isListing() {
     return switch (this) {
-      case LIST_VMS, LIST_VMS_NEXT, GET_OS_UPGRADE_HISTORY, GET_GALLERY_VERSIONS, GET_USAGES, GET_SKUS,
-          GET_MARKETPLACE_VERSIONS, GET_LOCKS -> true;
+      case LIST_SCALE_SETS, LIST_VMS, LIST_VMS_NEXT, GET_OS_UPGRADE_HISTORY, GET_GALLERY_VERSIONS, GET_USAGES,
+          GET_SKUS, GET_MARKETPLACE_VERSIONS, GET_LOCKS -> true;
       default -> false;
     };
   }

@@ -1,0 +1,83 @@
+package dev.osupgrade.service;
+
+import dev.osupgrade.fleet.ScaleSetId;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/** A {@link RunnerTask} seen as the runner sees a rollout: no cancel, pause or resume of its own. */
+final class DrivenTask implements Driven {
+  private final RunnerTask task;
+  private final String name;
+
+  DrivenTask(RunnerTask task) {
+    this.task = task;
+    this.name = task.name();
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public ManagedRollout.Kind kind() {
+    return ManagedRollout.Kind.TASK;
+  }
+
+  @Override
+  public Object target() {
+    return task;
+  }
+
+  @Override
+  public @Nullable ScaleSetId exclusiveScaleSet() {
+    return null;
+  }
+
+  @Override
+  public Optional<Instant> advance() {
+    return task.advance();
+  }
+
+  @Override
+  public boolean isDone() {
+    return task.isDone();
+  }
+
+  @Override
+  public boolean isPaused() {
+    return false;
+  }
+
+  @Override
+  public String status() {
+    return task.status();
+  }
+
+  @Override
+  public String detail() {
+    return task.detail();
+  }
+
+  @Override
+  public List<ScaleSetId> scaleSets() {
+    return task.scaleSets();
+  }
+
+  @Override
+  public boolean supportsControl() {
+    return false;
+  }
+
+  @Override
+  public void apply(Control control) {
+    throw new UnsupportedOperationException(name + " has no " + control.verb() + " of its own");
+  }
+
+  @Override
+  public void close() {
+    task.close();
+  }
+}
