@@ -173,6 +173,28 @@ final class AzureFleetRequestEconomyTest {
         .isLessThanOrEqualTo(e.batches() * 16 + 2);
   }
 
+  /**
+   * The figures the request economy is measured by (README, "The Azure adapter"): 100 and 1,000 instances with the
+   * default policy, with pages of 100 and of 1,000 instances.
+   */
+  @Test
+  void rollout_100And1000Instances_pagesOf100And1000_exactRequests() {
+    Map<String, Integer> totals = new TreeMap<>();
+    for (int instances : new int[] {100, 1000}) {
+      for (int pageSize : new int[] {100, 1000}) {
+        ARM.resetRequests();
+        Economy e = rollout(instances, 0, pageSize);
+        System.out.println(e.summary());
+        assertExactCounts(e);
+        assertThat(e.batches()).isEqualTo(5);
+        totals.put(instances + "/" + pageSize, e.total());
+      }
+    }
+    System.out.println("request economy: totals (instances/page size) " + totals);
+    assertThat(totals).containsExactlyInAnyOrderEntriesOf(Map.of(
+        "100/100", 72, "100/1000", 72, "1000/100", 671, "1000/1000", 77));
+  }
+
   @Test
   void rollout_100InstancesIn3Zones_oneManualUpgradePerBatch() {
     Economy e = rollout(100, 3, ArmEmulator.DEFAULT_VM_PAGE_SIZE);
