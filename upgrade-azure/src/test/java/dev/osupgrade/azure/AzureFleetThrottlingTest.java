@@ -73,7 +73,7 @@ final class AzureFleetThrottlingTest {
           c[0], c[1], log.size(), refused.size(), byPolicy);
       throttled.put(c[0] + "/" + c[1], refused.size());
     }
-    assertThat(throttled).containsExactlyInAnyOrderEntriesOf(Map.of("100/100", 0, "1000/100", 310, "1000/1000", 0));
+    assertThat(throttled).containsExactlyInAnyOrderEntriesOf(Map.of("100/100", 0, "1000/100", 120, "1000/1000", 0));
   }
 
   /**

@@ -4,6 +4,7 @@ import dev.osupgrade.ExpandableValue;
 import dev.osupgrade.Require;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.image.ImageVersion;
+import java.time.Instant;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -22,6 +23,9 @@ import org.jspecify.annotations.Nullable;
  * @param healthCode Azure's health code when it is one the library does not know (for example
  *     {@code "HealthState/degraded"} from a newer API version; {@code health} is then {@link HealthState#UNKNOWN}),
  *     else null
+ * @param provisionedAt when its last provisioning operation (a reimage, a creation) ended, as its instance view's
+ *     {@code ProvisioningState/…} status says ({@code time}); null when the fleet does not say. The rollout counts an
+ *     upgraded instance's health timeout from here, not from the look that first saw it upgraded.
  */
 public record Instance(
     String instanceId,
@@ -34,7 +38,8 @@ public record Instance(
     PowerState powerState,
     HealthState health,
     boolean protectedFromUpgrade,
-    @Nullable String healthCode) {
+    @Nullable String healthCode,
+    @Nullable Instant provisionedAt) {
 
   /** Validates the fields. */
   public Instance {
@@ -55,6 +60,28 @@ public record Instance(
   }
 
   /**
+   * Creates an instance without the time its last provisioning ended.
+   *
+   * @param instanceId the instance id
+   * @param zone its availability zone
+   * @param updateDomain its platform update domain
+   * @param faultDomain its platform fault domain
+   * @param image the image its OS disk runs, pinned
+   * @param latestModelApplied whether the instance matches the scale set's current model
+   * @param provisioningState the last operation's state
+   * @param powerState its power state
+   * @param health its application health
+   * @param protectedFromUpgrade protected from scale-set actions
+   * @param healthCode Azure's unknown health code, or null
+   */
+  public Instance(String instanceId, Zone zone, int updateDomain, int faultDomain, ImageReference image,
+      boolean latestModelApplied, ProvisioningState provisioningState, PowerState powerState, HealthState health,
+      boolean protectedFromUpgrade, @Nullable String healthCode) {
+    this(instanceId, zone, updateDomain, faultDomain, image, latestModelApplied, provisioningState, powerState, health,
+        protectedFromUpgrade, healthCode, null);
+  }
+
+  /**
    * Creates an instance whose health is one of the known states (no raw health code).
    *
    * @param instanceId the instance id
@@ -72,7 +99,7 @@ public record Instance(
       boolean latestModelApplied, ProvisioningState provisioningState, PowerState powerState, HealthState health,
       boolean protectedFromUpgrade) {
     this(instanceId, zone, updateDomain, faultDomain, image, latestModelApplied, provisioningState, powerState, health,
-        protectedFromUpgrade, null);
+        protectedFromUpgrade, null, null);
   }
 
   /**
@@ -112,7 +139,7 @@ public record Instance(
    */
   public Instance withHealth(HealthState newHealth) {
     return new Instance(instanceId, zone, updateDomain, faultDomain, image, latestModelApplied, provisioningState,
-        powerState, newHealth, protectedFromUpgrade);
+        powerState, newHealth, protectedFromUpgrade, null, provisionedAt);
   }
 
   /**
@@ -124,7 +151,7 @@ public record Instance(
    */
   public Instance withImage(ImageReference newImage, boolean newLatestModelApplied) {
     return new Instance(instanceId, zone, updateDomain, faultDomain, newImage, newLatestModelApplied,
-        provisioningState, powerState, health, protectedFromUpgrade, healthCode);
+        provisioningState, powerState, health, protectedFromUpgrade, healthCode, provisionedAt);
   }
 
   /**
@@ -135,7 +162,7 @@ public record Instance(
    */
   public Instance withProvisioningState(ProvisioningState state) {
     return new Instance(instanceId, zone, updateDomain, faultDomain, image, latestModelApplied, state, powerState,
-        health, protectedFromUpgrade, healthCode);
+        health, protectedFromUpgrade, healthCode, provisionedAt);
   }
 
   /**
@@ -146,7 +173,18 @@ public record Instance(
    */
   public Instance withProtectedFromUpgrade(boolean isProtected) {
     return new Instance(instanceId, zone, updateDomain, faultDomain, image, latestModelApplied, provisioningState,
-        powerState, health, isProtected, healthCode);
+        powerState, health, isProtected, healthCode, provisionedAt);
+  }
+
+  /**
+   * Returns a copy with the time its last provisioning operation ended.
+   *
+   * @param at the time, or null when unknown
+   * @return the copy
+   */
+  public Instance withProvisionedAt(@Nullable Instant at) {
+    return new Instance(instanceId, zone, updateDomain, faultDomain, image, latestModelApplied, provisioningState,
+        powerState, health, protectedFromUpgrade, healthCode, at);
   }
 
   @Override

@@ -161,6 +161,12 @@ public final class ComputeThrottling {
    * @param retryAfter how long until that bucket refills
    */
   public record Throttled(@Nullable Policy policy, String bucket, Duration retryAfter) implements Verdict {
+    /** Validates the fields: a bucket's name, a wait of at most a minute (the longest refill period). */
+    public Throttled {
+      Require.nonBlank("bucket", bucket);
+      Require.positive("retryAfter", retryAfter, Duration.ofMinutes(1));
+    }
+
     @Override
     public boolean throttled() {
       return true;

@@ -89,6 +89,7 @@ final class InstanceLifecycle {
         ctx.record(s.id, "instance " + i.id + " runs " + version + " but an extension failed to provision (fault):"
             + " provisioning state Failed");
       }
+      i.provisionedAt = ctx.now();
       ctx.recorder.imageChanged(i);
       ImageBehavior behavior = override != null ? override
           : ctx.behaviors.getOrDefault(version, ImageBehavior.healthy());

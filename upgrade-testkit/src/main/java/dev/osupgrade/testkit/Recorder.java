@@ -212,8 +212,16 @@ final class Recorder {
         image = stateOf(i.trail[2 * k + 1]).image();
       }
     }
+    // The last reimage or creation that ended by then (its IMAGE_CHANGED entry) is when the instance was provisioned.
+    Instant provisionedAt = null;
+    for (int k = last; k >= 0; k--) {
+      if (kindOf(i.trail[2 * k + 1]) == InstanceChange.Kind.IMAGE_CHANGED) {
+        provisionedAt = origin.plusNanos(i.trail[2 * k]);
+        break;
+      }
+    }
     return FleetContext.instance(i, image, image.equals(model), s.provisioning(), s.power(), s.health(),
-        s.protectedFromUpgrade());
+        s.protectedFromUpgrade(), provisionedAt);
   }
 
   /** @return how many entries the instance's history holds */

@@ -247,7 +247,25 @@ final class ModelMapper {
     String unknownCode = code != null && !HealthState.recognizes(code) ? code.strip() : null;
     return new Instance(instanceId, zone, updateDomain, faultDomain, image,
         Boolean.TRUE.equals(vm.latestModelApplied()), provisioning, power,
-        health(view, health, provisioning, power), isProtected, unknownCode);
+        health(view, health, provisioning, power), isProtected, unknownCode, provisionedAt(view, provisioning));
+  }
+
+  /**
+   * When the instance's last provisioning operation ended: the {@code time} of its instance view's
+   * {@code ProvisioningState/succeeded} or {@code /failed} status; null while one runs or when Azure gives none.
+   */
+  static java.time.@Nullable Instant provisionedAt(@Nullable VirtualMachineScaleSetVMInstanceViewInner view,
+      ProvisioningState provisioning) {
+    if (view == null || view.statuses() == null
+        || (provisioning != ProvisioningState.SUCCEEDED && provisioning != ProvisioningState.FAILED)) {
+      return null;
+    }
+    for (InstanceViewStatus s : view.statuses()) {
+      if (s != null && s.code() != null && s.code().regionMatches(true, 0, "ProvisioningState/", 0, 18)) {
+        return s.time() == null ? null : s.time().toInstant();
+      }
+    }
+    return null;
   }
 
   private static @Nullable String healthCode(@Nullable VirtualMachineScaleSetVMInstanceViewInner view) {

@@ -255,6 +255,9 @@ final class ArmJson {
     ps.put("code", "ProvisioningState/" + provisioning(i.provisioningState()).toLowerCase(Locale.ROOT));
     ps.put("level", i.provisioningState() == ProvisioningState.FAILED ? "Error" : "Info");
     ps.put("displayStatus", "Provisioning " + provisioning(i.provisioningState()).toLowerCase(Locale.ROOT));
+    if (i.provisionedAt() != null) {
+      ps.put("time", i.provisionedAt().toString()); // as Microsoft's GetInstanceView example has it
+    }
     if (i.powerState() != PowerState.UNKNOWN) {
       ObjectNode power = statuses.addObject();
       String state = i.powerState().name().toLowerCase(Locale.ROOT);
