@@ -141,7 +141,8 @@ public final class AzureFleet implements ScaleSetPort, ScaleSetInventory, Platfo
   private AzureFleet(Builder b, ComputeManager manager) {
     this.retry = b.retry;
     this.marketplaceRegion = b.marketplaceRegion;
-    this.operations = new AzureOperations(manager, b.retry, b.sleeper, b.clock, b.maxCapacity);
+    this.operations = new AzureOperations(manager, b.retry, b.sleeper, b.clock, b.maxCapacity,
+        b.budget == null ? null : b.budget.listings());
   }
 
   /**
@@ -684,6 +685,7 @@ public final class AzureFleet implements ScaleSetPort, ScaleSetInventory, Platfo
     private Clock clock = Clock.systemUTC();
     private @Nullable Region marketplaceRegion;
     private int maxCapacity = MAX_SCALE_SET_CAPACITY;
+    private @Nullable RequestBudget budget;
 
     private Builder() {}
 
@@ -799,6 +801,19 @@ public final class AzureFleet implements ScaleSetPort, ScaleSetInventory, Platfo
      */
     public Builder sleeper(Sleeper waiter) {
       this.sleeper = Require.nonNull(waiter, "sleeper");
+      return this;
+    }
+
+    /**
+     * Shares a request budget for instance listings with other adapters of the process ({@link RequestBudget}): a
+     * listing it cannot afford is not sent but thrown as a {@link dev.osupgrade.port.ThrottledException} with the
+     * wait. Without one (the default) listings are sent as they come and Azure's 429s are waited out.
+     *
+     * @param shared the budget
+     * @return this builder
+     */
+    public Builder requestBudget(RequestBudget shared) {
+      this.budget = Require.nonNull(shared, "requestBudget");
       return this;
     }
 

@@ -4,6 +4,7 @@ import dev.osupgrade.ExpandableValue;
 import dev.osupgrade.Require;
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.image.ImageVersion;
+import java.time.Instant;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -31,6 +32,9 @@ import org.jspecify.annotations.Nullable;
  *     else null
  * @param lock the strictest resource lock that applies to the instance's VM ({@link ResourceLock#NONE} when none
  *     does); a {@link ResourceLock#READ_ONLY} lock requires {@code protectedFromUpgrade}
+ * @param provisionedAt when its last provisioning operation (a reimage, a creation) ended, as its instance view's
+ *     {@code ProvisioningState/…} status says ({@code time}); null when the fleet does not say. The rollout counts an
+ *     upgraded instance's health timeout from here, not from the look that first saw it upgraded.
  */
 public record Instance(
     String instanceId,
@@ -44,7 +48,8 @@ public record Instance(
     HealthState health,
     boolean protectedFromUpgrade,
     @Nullable String healthCode,
-    ResourceLock lock) {
+    ResourceLock lock,
+    @Nullable Instant provisionedAt) {
 
   /** Validates the fields. */
   public Instance {
@@ -68,6 +73,29 @@ public record Instance(
   }
 
   /**
+   * Creates an instance without the time its last provisioning ended.
+   *
+   * @param instanceId the instance id
+   * @param zone its availability zone
+   * @param updateDomain its platform update domain
+   * @param faultDomain its platform fault domain
+   * @param image the image its OS disk runs, pinned
+   * @param latestModelApplied whether the instance matches the scale set's current model
+   * @param provisioningState the last operation's state
+   * @param powerState its power state
+   * @param health its application health
+   * @param protectedFromUpgrade protected from scale-set actions, or read-only under a resource lock
+   * @param healthCode Azure's health code when it is one the library does not know, else null
+   * @param lock the strictest resource lock on the instance's VM
+   */
+  public Instance(String instanceId, Zone zone, int updateDomain, int faultDomain, ImageReference image,
+      boolean latestModelApplied, ProvisioningState provisioningState, PowerState powerState, HealthState health,
+      boolean protectedFromUpgrade, @Nullable String healthCode, ResourceLock lock) {
+    this(instanceId, zone, updateDomain, faultDomain, image, latestModelApplied, provisioningState, powerState, health,
+        protectedFromUpgrade, healthCode, lock, null);
+  }
+
+  /**
    * Creates an instance without a resource lock.
    *
    * @param instanceId the instance id
@@ -86,7 +114,7 @@ public record Instance(
       boolean latestModelApplied, ProvisioningState provisioningState, PowerState powerState, HealthState health,
       boolean protectedFromUpgrade, @Nullable String healthCode) {
     this(instanceId, zone, updateDomain, faultDomain, image, latestModelApplied, provisioningState, powerState, health,
-        protectedFromUpgrade, healthCode, ResourceLock.NONE);
+        protectedFromUpgrade, healthCode, ResourceLock.NONE, null);
   }
 
   /**
@@ -107,7 +135,7 @@ public record Instance(
       boolean latestModelApplied, ProvisioningState provisioningState, PowerState powerState, HealthState health,
       boolean protectedFromUpgrade) {
     this(instanceId, zone, updateDomain, faultDomain, image, latestModelApplied, provisioningState, powerState, health,
-        protectedFromUpgrade, null, ResourceLock.NONE);
+        protectedFromUpgrade, null, ResourceLock.NONE, null);
   }
 
   /**
@@ -147,7 +175,7 @@ public record Instance(
    */
   public Instance withHealth(HealthState newHealth) {
     return new Instance(instanceId, zone, updateDomain, faultDomain, image, latestModelApplied, provisioningState,
-        powerState, newHealth, protectedFromUpgrade, null, lock);
+        powerState, newHealth, protectedFromUpgrade, null, lock, provisionedAt);
   }
 
   /**
@@ -159,7 +187,7 @@ public record Instance(
    */
   public Instance withImage(ImageReference newImage, boolean newLatestModelApplied) {
     return new Instance(instanceId, zone, updateDomain, faultDomain, newImage, newLatestModelApplied,
-        provisioningState, powerState, health, protectedFromUpgrade, healthCode, lock);
+        provisioningState, powerState, health, protectedFromUpgrade, healthCode, lock, provisionedAt);
   }
 
   /**
@@ -170,7 +198,7 @@ public record Instance(
    */
   public Instance withProvisioningState(ProvisioningState state) {
     return new Instance(instanceId, zone, updateDomain, faultDomain, image, latestModelApplied, state, powerState,
-        health, protectedFromUpgrade, healthCode, lock);
+        health, protectedFromUpgrade, healthCode, lock, provisionedAt);
   }
 
   /**
@@ -182,7 +210,7 @@ public record Instance(
    */
   public Instance withProtectedFromUpgrade(boolean isProtected) {
     return new Instance(instanceId, zone, updateDomain, faultDomain, image, latestModelApplied, provisioningState,
-        powerState, health, isProtected, healthCode, lock);
+        powerState, health, isProtected, healthCode, lock, provisionedAt);
   }
 
   /**
@@ -195,7 +223,18 @@ public record Instance(
   public Instance withLock(ResourceLock newLock) {
     Require.nonNull(newLock, "lock");
     return new Instance(instanceId, zone, updateDomain, faultDomain, image, latestModelApplied, provisioningState,
-        powerState, health, protectedFromUpgrade || newLock.blocksUpdate(), healthCode, newLock);
+        powerState, health, protectedFromUpgrade || newLock.blocksUpdate(), healthCode, newLock, provisionedAt);
+  }
+
+  /**
+   * Returns a copy with the time its last provisioning operation ended.
+   *
+   * @param at the time, or null when unknown
+   * @return the copy
+   */
+  public Instance withProvisionedAt(@Nullable Instant at) {
+    return new Instance(instanceId, zone, updateDomain, faultDomain, image, latestModelApplied, provisioningState,
+        powerState, health, protectedFromUpgrade, healthCode, lock, at);
   }
 
   /** @return true when no resource lock forbids deleting the instance (max surge deletes the instances it replaces) */

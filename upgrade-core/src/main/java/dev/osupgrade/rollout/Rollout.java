@@ -159,6 +159,11 @@ public final class Rollout {
   private boolean modelStale;
   private boolean targetChecked;
   private @Nullable Lease lease;
+  /**
+   * When the kernel asked to look next, when that is further off than half the lease: advances before it only keep
+   * the lease (no read of the fleet), so a rollout that waits for a batch stays the one that drives it.
+   */
+  private @Nullable Instant lookAt;
   private long checkpointVersion;
   /** What the runner is doing, in words, for the stall it may cause. */
   private String doing = "reading the scale set";
@@ -247,6 +252,11 @@ public final class Rollout {
     if (notLeader.isPresent()) {
       return notLeader;
     }
+    Instant due = lookAt;
+    if (due != null && now.isBefore(due) && !controlPending()) {
+      return Optional.of(keepLease(now, due)); // the lease was renewed above; nothing to look at yet
+    }
+    lookAt = null;
     applyControl(now);
     if (state.status() == RolloutStatus.PAUSED && state.pauseRequested() && !state.cancelRequested()) {
       return Optional.empty();
@@ -304,7 +314,29 @@ public final class Rollout {
     if (state.status() == RolloutStatus.PAUSED) {
       return Optional.empty();
     }
-    return decision.nextLook().or(() -> Optional.of(now.plus(engine.options().pollInterval())));
+    Instant next = decision.nextLook().orElse(now.plus(engine.options().pollInterval()));
+    return Optional.of(keepLease(now, next));
+  }
+
+  /**
+   * The next advance: the look the kernel asked for, or, when that is further off than half the lease, half a lease
+   * from now, to renew the lease (and nothing else) until the look is due.
+   */
+  private Instant keepLease(Instant now, Instant look) {
+    Instant renew = now.plus(leaseDuration.dividedBy(2));
+    if (look.isAfter(renew)) {
+      lookAt = look;
+      return renew;
+    }
+    lookAt = null;
+    return look;
+  }
+
+  /** A cancel, pause or resume the caller asked for and the state does not hold yet: look now. */
+  private boolean controlPending() {
+    return (cancelRequested && !state.cancelRequested())
+        || (Boolean.TRUE.equals(pauseControl) && !state.pauseRequested())
+        || (Boolean.FALSE.equals(pauseControl) && state.pauseRequested());
   }
 
   /** The rollout has ended and its outbox is empty: the stall (if any) is over, and the lease goes. */
@@ -601,6 +633,7 @@ public final class Rollout {
   /** The lease is lost: forget it and everything read under it; the next holding reloads the checkpoint. */
   private void forget() {
     lease = null;
+    lookAt = null;
     model = null;
     modelStale = false;
   }
@@ -608,6 +641,7 @@ public final class Rollout {
   private void reload() {
     Optional<Checkpoint> saved = store.load(state.scaleSet());
     model = null;
+    lookAt = null;
     if (saved.isEmpty()) {
       checkpointVersion = 0;
       return;

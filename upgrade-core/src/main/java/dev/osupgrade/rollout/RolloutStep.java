@@ -71,7 +71,8 @@ import org.jspecify.annotations.Nullable;
  * BEFORE_BATCH    every batch sent: verify | cancel requested: end Cancelled | pause requested: hold |
  *                 resumed: go on | an instance of the batch is missing: confirm it gone first |
  *                 before-batch gates | sort the batch | nothing to send: skip the batch | send the batch
- * IN_BATCH        settle the batch's instances | after-batch gates | batch completed: pause or next batch
+ * IN_BATCH        settle the batch's instances (looks by prediction: {@link LookSchedule}) | after-batch gates |
+ *                 batch completed: pause or next batch
  * PAUSING         cancel requested: the pause ends | the pause between batches is over
  * VERIFYING       instances off the target that the plan does not hold get batches | complete on a full read
  * ROLLING_BACK    rollbacks in flight settle | rollbacks settled: fault
@@ -392,8 +393,9 @@ final class RolloutStep {
     List<String> sent = List.copyOf(toSend);
     emit(seq -> new BatchStarted(seq, now, d.scaleSet, d.batch, plan.batches().size(), batch.zone(), sent,
         unhealthy, total));
-    // Look again after one poll interval: nothing can have happened yet.
-    return Outcome.goToAndWait(Phase.IN_BATCH, now.plus(options.pollInterval()), "batch " + d.batch + " sent");
+    // No look before the batch can plausibly be done.
+    return Outcome.goToAndWait(Phase.IN_BATCH, LookSchedule.of(options, d.instances.values(), d.batch, now)
+        .next(now, null), "batch " + d.batch + " sent");
   }
 
   /**
@@ -473,7 +475,9 @@ final class RolloutStep {
       act(new RolloutAction.DeleteInstances(deletes));
     }
     if (!allSettled) {
-      return Outcome.waitUntil(nextPoll(nextDeadline), "instances of batch " + d.batch + " in flight");
+      Instant at = LookSchedule.of(options, d.instances.values(), d.batch,
+          Objects.requireNonNull(d.batchStartedAt, "batchStartedAt")).next(now, nextDeadline);
+      return Outcome.waitUntil(at, "instances of batch " + d.batch + " in flight");
     }
     return Outcome.NEXT;
   }
@@ -605,7 +609,7 @@ final class RolloutStep {
       d.instances.put(id, next);
       return next;
     } else if (t instanceof InstanceTransition.Upgraded) {
-      next = p.upgraded(now);
+      next = p.upgraded(upgradeEnded(p, Objects.requireNonNull(live)));
       ImageVersion from = p.previousImage().version().orElseThrow();
       emit(seq -> new InstanceUpgraded(seq, now, d.scaleSet, p.batch(), id, from, d.target));
       d.instances.put(id, next);
@@ -634,6 +638,20 @@ final class RolloutStep {
     }
     d.instances.put(id, next);
     return next;
+  }
+
+  /**
+   * When the instance's upgrade ended: the time its instance view gives for the end of its last provisioning, when it
+   * gives one after the request (looks are sparse: the look that first sees it upgraded may come minutes later, and
+   * Azure's 5-minute health wait counts from the upgrade), else now.
+   */
+  private Instant upgradeEnded(InstanceProgress p, Instance live) {
+    Instant ended = live.provisionedAt();
+    Instant requested = p.requestedAt();
+    if (ended == null || requested == null || ended.isBefore(requested) || ended.isAfter(now)) {
+      return now;
+    }
+    return ended;
   }
 
   private InstanceProgress fail(InstanceProgress p, HealthState health, String reason,

@@ -134,7 +134,8 @@ final class RolloutEngineTest {
 
     assertThat(d.actions()).containsExactly(new RolloutAction.UpdateModelImage(NEW_IMAGE),
         new RolloutAction.UpgradeInstances(List.of("0", "5")));
-    assertThat(d.wakeAt()).isEqualTo(T0.plus(RolloutOptions.DEFAULT_POLL_INTERVAL));
+    // No look before the batch can plausibly be done: nine tenths of the plan's estimated 6 minutes.
+    assertThat(d.wakeAt()).isEqualTo(T0.plus(PLAUSIBLE));
   }
 
   @Test
@@ -225,7 +226,8 @@ final class RolloutEngineTest {
     assertThat(s2.actions()).isEmpty();
     assertThat(s2.state().instances().get("0").stage()).isEqualTo(InstanceStage.AWAITING_HEALTH);
     assertThat(s2.state().instances().get("0").upgradedAt()).isEqualTo(at(Duration.ofSeconds(30)));
-    assertThat(s2.wakeAt()).isEqualTo(at(Duration.ofSeconds(60)));
+    assertThat(s2.wakeAt()).as("a look before the predicted time changes nothing in the schedule")
+        .isEqualTo(at(PLAUSIBLE));
 
     ScaleSet healthy = Fleets.updating(upgraded(HealthState.HEALTHY, "0"), "5");
     Decision s3 = step(DEFAULT_ENGINE, s2, Duration.ofSeconds(60), healthy);
@@ -264,6 +266,9 @@ final class RolloutEngineTest {
     });
   }
 
+  /** When a batch can plausibly be done before any has finished: 0.9 x the plan's estimated 6 minutes. */
+  private static final Duration PLAUSIBLE = Duration.ofSeconds(324);
+
   // ---- health timeout and rollback ------------------------------------------------------------------------
 
   // Poll every 10 minutes so that the health deadline, not the poll, decides when to look again.
@@ -275,28 +280,37 @@ final class RolloutEngineTest {
   void decide_unhealthyBeforeHealthTimeout_waitsUntilTheDeadline() {
     RolloutEngine engine = engine(slowPoll());
     Decision s1 = start(engine, FLEET);
-    assertThat(s1.wakeAt()).isEqualTo(at(Duration.ofMinutes(10)));
+    assertThat(s1.wakeAt()).isEqualTo(at(PLAUSIBLE));
 
-    Decision s2 = step(engine, s1, Duration.ofMinutes(1), upgraded(HealthState.UNHEALTHY, "0"));
+    Decision s2 = step(engine, s1, Duration.ofMinutes(2), upgraded(HealthState.UNHEALTHY, "0"));
 
     assertThat(eventsOf(s2, InstanceFailed.class)).isEmpty();
     assertThat(s2.state().instances().get("0").stage()).isEqualTo(InstanceStage.AWAITING_HEALTH);
-    // Upgraded at 1m, health timeout 5m: look again at 6m (before the 11m poll).
-    assertThat(s2.wakeAt()).isEqualTo(at(Duration.ofMinutes(6)));
+    assertThat(s2.wakeAt()).isEqualTo(at(PLAUSIBLE));
 
-    Decision s3 = step(engine, s2, Duration.ofMinutes(6).minusSeconds(1), upgraded(HealthState.UNKNOWN, "0"));
+    Decision s3 = step(engine, s2, PLAUSIBLE, upgraded(HealthState.UNHEALTHY, "0"));
 
+    // Upgraded at 2m, health timeout 5m: look again at 7m (before the tail's next look, 100 s after 5m24s).
     assertThat(eventsOf(s3, InstanceFailed.class)).isEmpty();
-    assertThat(s3.wakeAt()).isEqualTo(at(Duration.ofMinutes(6)));
+    assertThat(s3.wakeAt()).isEqualTo(at(Duration.ofMinutes(7)));
+
+    Decision s4 = step(engine, s3, Duration.ofMinutes(7).minusSeconds(1), upgraded(HealthState.UNKNOWN, "0"));
+
+    assertThat(eventsOf(s4, InstanceFailed.class)).isEmpty();
+    assertThat(s4.wakeAt()).isEqualTo(at(Duration.ofMinutes(7)));
   }
 
   @Test
-  void decide_unhealthyWithDefaultPoll_wakesAtThePoll() {
+  void decide_unhealthyWithDefaultPoll_wakesAtThePredictionThenInTheTail() {
     Decision s1 = start(DEFAULT_ENGINE, FLEET);
 
     Decision s2 = step(DEFAULT_ENGINE, s1, Duration.ofMinutes(1), upgraded(HealthState.UNHEALTHY, "0"));
 
-    assertThat(s2.wakeAt()).isEqualTo(at(Duration.ofSeconds(90)));
+    assertThat(s2.wakeAt()).isEqualTo(at(PLAUSIBLE));
+
+    Decision s3 = step(DEFAULT_ENGINE, s2, PLAUSIBLE, upgraded(HealthState.UNHEALTHY, "0"));
+
+    assertThat(s3.wakeAt()).as("the tail: a sixth of the poll interval").isEqualTo(at(PLAUSIBLE.plusSeconds(5)));
   }
 
   @Test
@@ -400,8 +414,9 @@ final class RolloutEngineTest {
 
     assertThat(eventsOf(s3, InstanceFailed.class)).isEmpty();
     assertThat(s3.state().instances().get("0").stage()).isEqualTo(InstanceStage.AWAITING_HEALTH);
-    // The runner must be told to come back later, never at a time already past.
-    assertThat(s3.wakeAt()).isEqualTo(at(Duration.ofMinutes(10).plus(RolloutOptions.DEFAULT_POLL_INTERVAL)));
+    // The runner must be told to come back later, never at a time already past: the tail from 5m24s (gaps of 5 s,
+    // widening by 5 s every three looks: 9m09s after fifteen) has widened to the poll interval: 10m09s.
+    assertThat(s3.wakeAt()).isEqualTo(at(Duration.ofSeconds(609)));
   }
 
   @Test
@@ -727,7 +742,7 @@ final class RolloutEngineTest {
 
   // ---- whole rollouts -------------------------------------------------------------------------------------
 
-  // Drives a rollout in which every instance becomes healthy on the target one poll after it is sent.
+  // Drives a rollout in which every instance is healthy on the target at the first look after it is sent.
   private static List<Decision> happyRollout(RolloutEngine engine, ScaleSet fleet) {
     List<Decision> steps = new ArrayList<>();
     Decision d = engine.decide(INITIAL, new Observation(T0, fleet));
@@ -756,7 +771,9 @@ final class RolloutEngineTest {
     assertThat(last.state().progress()).isEqualTo(new UpgradeProgress(10, 0, 0, 0));
     assertThat(last.events().get(last.events().size() - 1)).isInstanceOfSatisfying(RolloutCompleted.class, c -> {
       assertThat(c.progress().successful()).isEqualTo(10);
-      assertThat(c.took()).isEqualTo(Duration.ofSeconds(5 * 30));
+      // The first batch looked at after 5m24s; each next one 15 s earlier (three tail gaps before the quickest so
+      // far, as every batch was done at its first look).
+      assertThat(c.took()).isEqualTo(Duration.ofSeconds(324 + 309 + 294 + 279 + 264));
     });
     assertThat(last.wakeAt()).isNull();
     assertThat(steps.stream().flatMap(d -> d.actions().stream())

@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The simulation's shared state and the helpers every collaborator of {@link SimulatedFleet} needs: the clock, the
@@ -104,8 +105,7 @@ final class FleetContext {
     List<Instance> out = new ArrayList<>(s.instances.size());
     for (SimInstance i : s.instances.values()) {
       out.add(instance(i, i.image, s.onModel(i.image, model, s.modelImage.isLatest()), i.provisioning, i.power,
-          i.effectiveHealth(now),
-          i.leftAloneByUpgrades(), i.lock));
+          i.effectiveHealth(now), i.leftAloneByUpgrades(), i.lock, i.provisionedAt));
     }
     return out;
   }
@@ -117,16 +117,18 @@ final class FleetContext {
       return Optional.empty();
     }
     return Optional.of(instance(i, i.image, s.onModel(i.image, resolveModelImage(s), s.modelImage.isLatest()),
-        i.provisioning, i.power,
-        i.effectiveHealth(clock.instant()), i.leftAloneByUpgrades(), i.lock));
+        i.provisioning, i.power, i.effectiveHealth(clock.instant()), i.leftAloneByUpgrades(), i.lock,
+        i.provisionedAt));
   }
 
   /** One instance as ARM shows it: the one place snapshots and the record's replays of them are built. */
   static Instance instance(SimInstance i, ImageReference image, boolean latestModelApplied,
       ProvisioningState provisioning, PowerState power, HealthState health, boolean protectedFromUpgrade,
-      ResourceLock lock) {
+      ResourceLock lock, @Nullable Instant provisionedAt) {
+    // The provisioning status carries the time its operation ended; while one runs, there is no end to tell.
+    boolean ended = provisioning == ProvisioningState.SUCCEEDED || provisioning == ProvisioningState.FAILED;
     return new Instance(i.id, i.zone, i.updateDomain, i.faultDomain, image, latestModelApplied, provisioning, power,
-        health, protectedFromUpgrade, null, lock);
+        health, protectedFromUpgrade, null, lock, ended ? provisionedAt : null);
   }
 
   /** The scale set with its instances, read without counting a port call. */

@@ -93,6 +93,7 @@ final class InstanceLifecycle {
         ctx.record(s.id, "instance " + i.id + " runs " + version + " but an extension failed to provision (fault):"
             + " provisioning state Failed");
       }
+      i.provisionedAt = ctx.now();
       ctx.recorder.imageChanged(i);
       if (script != null && script.health() != null) {
         ctx.record(s.id, "instance " + i.id + " runs " + version + ", replaying its observed health "

@@ -220,9 +220,16 @@ final class Recorder {
       }
     }
     boolean followsLatest = scaleSet.followsLatest.floorEntry(2 * sequence).getValue();
+    // The last reimage or creation that ended by then (its IMAGE_CHANGED entry) is when the instance was provisioned.
+    Instant provisionedAt = null;
+    for (int k = last; k >= 0; k--) {
+      if (kindOf(i.trail[2 * k + 1]) == InstanceChange.Kind.IMAGE_CHANGED) {
+        provisionedAt = origin.plusNanos(i.trail[2 * k]);
+        break;
+      }
+    }
     return FleetContext.instance(i, image, scaleSet.onModel(image, model, followsLatest), s.provisioning(), s.power(),
-        s.health(),
-        s.protectedFromUpgrade(), s.lock());
+        s.health(), s.protectedFromUpgrade(), s.lock(), provisionedAt);
   }
 
   /** @return how many entries the instance's history holds */

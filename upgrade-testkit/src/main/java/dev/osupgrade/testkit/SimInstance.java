@@ -30,6 +30,8 @@ final class SimInstance {
   long generation;
   /** An upgrade or rollback is in progress. */
   boolean busy;
+  /** When the last reimage or creation ended (the instance view's provisioning status time); null before one. */
+  @Nullable Instant provisionedAt;
   /** How many times the OS disk was replaced (upgrades and rollbacks). */
   int reimages;
   /** The instance's history for the {@link FleetRecord}, two longs per entry (see {@link Recorder}). */

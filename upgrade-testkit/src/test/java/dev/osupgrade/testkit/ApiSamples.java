@@ -521,6 +521,7 @@ final class ApiSamples {
     m.put(ImageReference.Marketplace.class, () -> ubuntu(V2));
     m.put(ImageReference.Gallery.class, () -> ImageReference.gallery("/subscriptions/" + ScaleSetId.LOCAL_SUBSCRIPTION
         + "/resourceGroups/rg/providers/Microsoft.Compute/galleries/gallery/images/web", "1.2.3"));
+    m.put(ComputeThrottling.class, ComputeThrottling::create);
     m.put(RollingUpgradePolicy.class, RollingUpgradePolicy::ofDefaults);
     m.put(AutomaticOsUpgradePolicy.class, () -> w.fleet.get(w.id).upgradePolicy().automaticOsUpgrade());
     m.put(UpgradePolicy.class, () -> w.fleet.get(w.id).upgradePolicy());

@@ -148,7 +148,12 @@ final class KernelRegressionTest {
       fleet.clock().advanceTo(next.orElseThrow());
       next = first.advance();
     }
-    fleet.clock().advanceTo(next.orElseThrow()); // the process dies while it waits for its next look
+    // The process dies while it waits for its next look: the clock moves on to when that look was due (its
+    // advances in between only renew its lease).
+    GateVerdict.Wait second = first.events().stream().filter(e -> e instanceof GateEvaluated g
+        && g.verdict() instanceof GateVerdict.Wait).map(e -> (GateVerdict.Wait) ((GateEvaluated) e).verdict())
+        .reduce((a, b) -> b).orElseThrow();
+    fleet.clock().advanceTo(second.until());
     Instant firstWait = first.events().stream().filter(e -> e instanceof GateEvaluated g
         && g.verdict() instanceof GateVerdict.Wait).findFirst().orElseThrow().at();
     // The process dies here; a new one resumes from the store with gates built anew.

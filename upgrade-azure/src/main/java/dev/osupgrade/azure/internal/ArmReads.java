@@ -23,6 +23,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -135,13 +136,26 @@ final class ArmReads {
    * @throws ManagementException for a status other than 2xx
    */
   List<Item> list(String url, String what) {
+    return list(url, what, remaining -> { });
+  }
+
+  /**
+   * GETs every page of a listing, following {@code nextLink}, telling {@code onPage} of each request sent with the
+   * High Cost Get tokens Azure says are left ({@code x-ms-ratelimit-remaining-resource}; null when it does not say).
+   *
+   * @param url the first page's URL
+   * @param what what is listed, for messages
+   * @param onPage told of each page request, answered or not
+   * @return every item of every page
+   */
+  List<Item> list(String url, String what, Consumer<@Nullable Integer> onPage) {
     List<Item> items = new ArrayList<>();
     Set<String> links = new HashSet<>();
     String next = url;
     int page = 0;
     while (next != null) {
       page++;
-      String text = get(next);
+      String text = get(next, onPage);
       next = page(text, what, page, items);
       if (next != null && !links.add(next)) {
         throw unreadable(what, "the listing loops: nextLink " + next + " came back", null);
@@ -210,8 +224,13 @@ final class ArmReads {
 
   /** Sends a GET; returns the text of a 2xx answer ("" when it has none). */
   private String get(String url) {
+    return get(url, remaining -> { });
+  }
+
+  private String get(String url, Consumer<@Nullable Integer> onPage) {
     HttpRequest request = new HttpRequest(HttpMethod.GET, url).setHeader(HttpHeaderName.ACCEPT, "application/json");
     try (HttpResponse response = pipeline.sendSync(request, Context.NONE)) {
+      onPage.accept(highCostRemaining(response.getHeaderValue(RATELIMIT_REMAINING_RESOURCE)));
       BinaryData body = response.getBodyAsBinaryData();
       byte[] bytes = body == null ? new byte[0] : body.toBytes();
       String text = bytes == null ? "" : new String(bytes, StandardCharsets.UTF_8);
@@ -221,6 +240,33 @@ final class ArmReads {
       }
       throw new ManagementException("Status code " + status + ", " + Json.abbreviate(text), response, error(text));
     }
+  }
+
+  private static final HttpHeaderName RATELIMIT_REMAINING_RESOURCE =
+      HttpHeaderName.fromString("x-ms-ratelimit-remaining-resource");
+
+  /**
+   * The fewest tokens left of the High Cost Get policies in {@code x-ms-ratelimit-remaining-resource}
+   * ({@code Microsoft.Compute/<policy>;<count>,...}); null without such an entry.
+   */
+  static @Nullable Integer highCostRemaining(@Nullable String header) {
+    if (header == null) {
+      return null;
+    }
+    Integer fewest = null;
+    for (String entry : header.split(",")) {
+      int semicolon = entry.lastIndexOf(';');
+      if (semicolon < 0 || !entry.toLowerCase(java.util.Locale.ROOT).contains("highcostget")) {
+        continue;
+      }
+      try {
+        int left = Integer.parseInt(entry.substring(semicolon + 1).strip());
+        fewest = fewest == null || left < fewest ? left : fewest;
+      } catch (NumberFormatException notACount) {
+        // an entry Azure spells otherwise tells nothing
+      }
+    }
+    return fewest;
   }
 
   /** Reads ARM's error body, wrapped in {@code error} (CloudError) or not; null when it has none. */

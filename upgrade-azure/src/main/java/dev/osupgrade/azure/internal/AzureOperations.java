@@ -50,6 +50,7 @@ import dev.osupgrade.port.LeaseLostException;
 import dev.osupgrade.port.ResourceNotFoundException;
 import dev.osupgrade.port.ThrottledException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -98,6 +99,8 @@ public final class AzureOperations {
   private final ArmReads reads;
   private final Clock clock;
   private final int maxCapacity;
+  /** The process's budget for instance listings, or null to send them as they come. */
+  private final @Nullable ListingBudget budget;
   /** VM sizes by subscription, region and name: they do not change. */
   private final Map<String, CapacityMapper.VmSize> vmSizes = new ConcurrentHashMap<>();
 
@@ -109,15 +112,17 @@ public final class AzureOperations {
    * @param sleeper how to wait between retries
    * @param clock stamps first-seen times of marketplace versions
    * @param maxCapacity the largest scale set the caller allows, for {@link #headroom}
+   * @param budget the process's budget for instance listings, or null
    */
   public AzureOperations(ComputeManager manager, RetrySettings settings, Sleeper sleeper, Clock clock,
-      int maxCapacity) {
+      int maxCapacity, @Nullable ListingBudget budget) {
     this.base = manager;
     this.pipeline = withoutSdkRetry(manager.httpPipeline());
     this.retry = new ArmRetry(settings, sleeper);
     this.reads = new ArmReads(pipeline, manager.environment().getResourceManagerEndpoint());
     this.clock = clock;
     this.maxCapacity = maxCapacity;
+    this.budget = budget;
   }
 
   /**
@@ -415,13 +420,37 @@ public final class AzureOperations {
    */
   private List<ModelMapper.Vm> listVms(ScaleSetId id) {
     String what = "list instances of " + id;
-    return retry.call(CallKind.READ, what, () -> {
+    ListingBudget b = budget;
+    if (b != null) {
+      Duration wait = b.waitForListing(id.subscriptionId(), id.armId(), clock.instant());
+      if (!wait.isZero()) {
+        throw new ThrottledException(dev.osupgrade.azure.RequestBudget.CODE, "the listing of " + id + " would "
+            + "overspend the request budget (Microsoft.Compute's High Cost Get buckets: 30 a scale set, 10 more a "
+            + "minute); not sent, wait " + wait, wait, null);
+      }
+    }
+    int[] pages = {0};
+    List<ModelMapper.Vm> listed = retry.call(CallKind.READ, what, () -> {
+      pages[0] = 0; // the pages of the attempt that answers
       List<ModelMapper.Vm> vms = new ArrayList<>();
-      for (ArmReads.Item item : reads.list(reads.url(id, "/virtualMachines", "$expand=instanceView"), what)) {
+      for (ArmReads.Item item : reads.list(reads.url(id, "/virtualMachines", "$expand=instanceView"), what,
+          remaining -> {
+            pages[0]++;
+            if (b != null) {
+              b.pageSent(id.subscriptionId(), id.armId(), clock.instant());
+              if (remaining != null) {
+                b.reported(id.subscriptionId(), id.armId(), remaining, clock.instant());
+              }
+            }
+          })) {
         vms.add(ModelMapper.vm(item, id.name(), what));
       }
       return vms;
     });
+    if (b != null) {
+      b.listed(id.armId(), pages[0]);
+    }
+    return listed;
   }
 
   /**

@@ -162,7 +162,8 @@ final class FlexibleMapper {
     String unknownCode = code != null && !HealthState.recognizes(code) ? code.strip() : null;
     ResourceLock lock = locks.of(vm.name());
     return new Instance(vm.name(), zone, updateDomain, fd == null ? 0 : fd, image, onModel, provisioning, power,
-        ModelMapper.health(code, view != null, health, provisioning, power), lock.blocksUpdate(), unknownCode, lock);
+        ModelMapper.health(code, view != null, health, provisioning, power), lock.blocksUpdate(), unknownCode, lock,
+        ModelMapper.provisionedAt(statuses, provisioning));
   }
 
   private static CloudException malformed(String what, String why) {

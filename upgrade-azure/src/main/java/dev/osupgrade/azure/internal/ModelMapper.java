@@ -14,6 +14,7 @@ import dev.osupgrade.fleet.InstanceIds;
 import dev.osupgrade.fleet.OrchestrationMode;
 import dev.osupgrade.fleet.PowerState;
 import dev.osupgrade.fleet.ProvisioningState;
+import dev.osupgrade.fleet.ResourceLock;
 import dev.osupgrade.fleet.ScaleSet;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.fleet.Zone;
@@ -270,7 +271,38 @@ final class ModelMapper {
     String unknownCode = code != null && !HealthState.recognizes(code) ? code.strip() : null;
     return new Instance(instanceId, zone, updateDomain, faultDomain, image,
         Boolean.TRUE.equals(vm.latestModelApplied()), provisioning, power,
-        health(view, health, provisioning, power), isProtected, unknownCode);
+        health(view, health, provisioning, power), isProtected, unknownCode, ResourceLock.NONE,
+        provisionedAt(view, provisioning));
+  }
+
+  /**
+   * When the instance's last provisioning operation ended: the {@code time} of its instance view's
+   * {@code ProvisioningState/succeeded} or {@code /failed} status; null while one runs or when Azure gives none.
+   */
+  static java.time.@Nullable Instant provisionedAt(@Nullable VirtualMachineScaleSetVMInstanceViewInner view,
+      ProvisioningState provisioning) {
+    return provisionedAt(view == null ? null : view.statuses(), provisioning);
+  }
+
+  /**
+   * The same from an instance view's statuses (a scale-set VM's or, on a Flexible scale set, a VM's).
+   *
+   * @param statuses the statuses, or null
+   * @param provisioning the provisioning state read from them
+   * @return the time, or null
+   */
+  static java.time.@Nullable Instant provisionedAt(@Nullable List<InstanceViewStatus> statuses,
+      ProvisioningState provisioning) {
+    if (statuses == null
+        || (provisioning != ProvisioningState.SUCCEEDED && provisioning != ProvisioningState.FAILED)) {
+      return null;
+    }
+    for (InstanceViewStatus s : statuses) {
+      if (s != null && s.code() != null && s.code().regionMatches(true, 0, "ProvisioningState/", 0, 18)) {
+        return s.time() == null ? null : s.time().toInstant();
+      }
+    }
+    return null;
   }
 
   private static @Nullable String healthCode(@Nullable VirtualMachineScaleSetVMInstanceViewInner view) {

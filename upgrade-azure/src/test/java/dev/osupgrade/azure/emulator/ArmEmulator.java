@@ -36,6 +36,7 @@ import dev.osupgrade.ops.UpgradeHistoryEntry;
 import dev.osupgrade.port.CloudException;
 import dev.osupgrade.port.DiscoveryScope;
 import dev.osupgrade.port.ThrottledException;
+import dev.osupgrade.testkit.ComputeThrottling;
 import dev.osupgrade.testkit.SimulatedFleet;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -43,6 +44,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -148,6 +150,9 @@ import org.jspecify.annotations.Nullable;
  *   <li>A failure the simulator reports without an HTTP status (status 0, e.g. {@code AllocationFailed}) becomes,
  *       on a scale-out PATCH, a long-running operation that ends {@code Failed} with that error, and elsewhere a
  *       409 with its code.</li>
+ *   <li>Throttling ({@link #throttling}, off by default): the buckets of {@link ComputeThrottling}; each request is
+ *       logged with its bucket ({@link #requests}) whether or not they are enforced, so a test can replay a
+ *       rollout's requests through the model ({@link #throttledIn}).</li>
  *   <li>A {@code manualupgrade} operation ends when none of its instances is still being created or updated (the
  *       emulator's own error code {@code VMProvisioningFailed} if one failed); a PATCH's operation ends at once, as the
  *       simulator applies the change at once, except a scale-out, which ends when the new instances are created.</li>
@@ -211,6 +216,24 @@ public final class ArmEmulator implements ResponseDefinitionTransformerV2 {
   private volatile Region galleryRegion = Region.of("westeurope");
   private final Map<String, Operation> operations = new ConcurrentHashMap<>();
   private final AtomicInteger operationCount = new AtomicInteger();
+  private final List<ArmRequest> requests = Collections.synchronizedList(new ArrayList<>());
+  private volatile boolean enforceThrottling;
+  private volatile ComputeThrottling buckets = ComputeThrottling.create();
+
+  /**
+   * One request as the emulator answered it, on the world's clock, with the throttling bucket it falls in.
+   *
+   * @param at when it arrived (the world's clock)
+   * @param method the HTTP method
+   * @param path the URL's path
+   * @param subscription the subscription in the path
+   * @param resource the resource whose bucket counts it (the scale set, one instance, an operation; else the path)
+   * @param policy its CRP throttling policy, or null when only ARM's buckets count it
+   * @param write whether ARM counts it as a write
+   * @param status the HTTP status of the answer
+   */
+  public record ArmRequest(Instant at, String method, String path, String subscription, String resource,
+      ComputeThrottling.@Nullable Policy policy, boolean write, int status) {}
 
   private ArmEmulator() {}
 
@@ -294,6 +317,52 @@ public final class ArmEmulator implements ResponseDefinitionTransformerV2 {
     return this;
   }
 
+  /**
+   * Turns on (or off) Azure's throttling: each request takes its tokens from a {@link ComputeThrottling} model
+   * (a fresh one, every bucket full) and one that finds a bucket empty is answered 429 {@code OperationNotAllowed}
+   * with {@code Retry-After}, as CRP answers; every served request carries the
+   * {@code x-ms-ratelimit-remaining-resource} and {@code x-ms-ratelimit-remaining-subscription-reads}/{@code -writes}
+   * headers. Off by default (the headers too).
+   *
+   * @param on whether to enforce the buckets
+   * @return this emulator
+   */
+  public ArmEmulator throttling(boolean on) {
+    this.buckets = ComputeThrottling.create();
+    this.enforceThrottling = on;
+    return this;
+  }
+
+  /** @return the requests answered since the last {@link #serve} (or {@link #clearRequests}), in order */
+  public List<ArmRequest> requests() {
+    synchronized (requests) {
+      return List.copyOf(requests);
+    }
+  }
+
+  /**
+   * Replays requests through a fresh {@link ComputeThrottling} model (every bucket full at the first) and returns
+   * those Azure's buckets would have answered 429.
+   *
+   * @param log requests, in the order they arrived
+   * @return the ones that would have been throttled
+   */
+  public static List<ArmRequest> throttledIn(List<ArmRequest> log) {
+    ComputeThrottling model = ComputeThrottling.create();
+    List<ArmRequest> throttled = new ArrayList<>();
+    for (ArmRequest r : log) {
+      if (model.take(r.at(), r.subscription(), r.resource(), r.policy(), r.write()).throttled()) {
+        throttled.add(r);
+      }
+    }
+    return throttled;
+  }
+
+  /** Forgets the requests answered so far. */
+  public void clearRequests() {
+    requests.clear();
+  }
+
   /** @return the page size of the instance list */
   public int vmPageSize() {
     return vmPageSize;
@@ -329,6 +398,8 @@ public final class ArmEmulator implements ResponseDefinitionTransformerV2 {
   public void serve(WireMockExtension server, SimulatedFleet fleet) {
     this.world = fleet;
     operations.clear();
+    requests.clear();
+    buckets = ComputeThrottling.create();
     server.stubFor(any(anyUrl()).atPriority(100).willReturn(aResponse().withTransformers(NAME)));
   }
 
@@ -386,17 +457,124 @@ public final class ArmEmulator implements ResponseDefinitionTransformerV2 {
       return answer(501, ArmJson.error("NotEmulated", "the ARM emulator serves no world"));
     }
     synchronized (w) {
-      try {
-        return route(new Call(request), w);
-      } catch (CloudException e) {
-        return error(e);
-      } catch (IllegalArgumentException e) {
-        return answer(400, ArmJson.error("InvalidParameter", String.valueOf(e.getMessage())));
-      } catch (RuntimeException e) {
-        return answer(501, ArmJson.error("EmulatorFailure", "the ARM emulator failed on " + request.getMethod()
-            + " " + request.getUrl() + ": " + e));
+      Call call = new Call(request);
+      Bucketed b = bucketOf(call);
+      Instant at = w.clock().instant();
+      ResponseDefinition answer;
+      if (enforceThrottling) {
+        ComputeThrottling.Verdict verdict = buckets.take(at, b.subscription(), b.resource(), b.policy(), b.write());
+        if (verdict instanceof ComputeThrottling.Throttled t) {
+          answer = throttled(t);
+        } else {
+          answer = withRateLimitHeaders(routeSafely(call, w), (ComputeThrottling.Served) verdict);
+        }
+      } else {
+        answer = routeSafely(call, w);
       }
+      requests.add(new ArmRequest(at, call.method.getName(), call.path, b.subscription(), b.resource(), b.policy(),
+          b.write(), answer.getStatus()));
+      return answer;
     }
+  }
+
+  private ResponseDefinition routeSafely(Call call, SimulatedFleet w) {
+    try {
+      return route(call, w);
+    } catch (CloudException e) {
+      return error(e);
+    } catch (IllegalArgumentException e) {
+      return answer(400, ArmJson.error("InvalidParameter", String.valueOf(e.getMessage())));
+    } catch (RuntimeException e) {
+      return answer(501, ArmJson.error("EmulatorFailure", "the ARM emulator failed on " + call.method + " "
+          + call.request.getUrl() + ": " + e));
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------------ throttling
+
+  /** Which buckets a request falls in. */
+  private record Bucketed(String subscription, String resource, ComputeThrottling.@Nullable Policy policy,
+      boolean write) {}
+
+  /**
+   * The request's CRP policy and resource ({@link ComputeThrottling}'s table): reads of the scale set and its
+   * rolling-upgrade status are Low Cost Gets, the instance listing (each page) and instance view High Cost Gets, a
+   * GET of one instance the instance's own Get, changes Updates or Deletes, operation polls Get Operation; images,
+   * SKUs and usages count only in ARM's buckets.
+   */
+  private static Bucketed bucketOf(Call call) {
+    String subscription = subscriptionOf(call.path);
+    boolean write = !call.is(RequestMethod.GET);
+    Matcher m = SCALE_SET.matcher(call.path);
+    if (m.matches()) {
+      String scaleSet = ("/subscriptions/" + m.group(1) + "/resourceGroups/" + m.group(2)
+          + "/providers/Microsoft.Compute/virtualMachineScaleSets/" + m.group(3)).toLowerCase(Locale.ROOT);
+      String suffix = m.group(4) == null ? "" : m.group(4).toLowerCase(Locale.ROOT);
+      ComputeThrottling.Policy policy;
+      String resource = scaleSet;
+      if (suffix.isEmpty() || suffix.equals("/")) {
+        policy = switch (call.method.getName()) {
+          case "GET" -> ComputeThrottling.Policy.SCALE_SET_LOW_COST_GET;
+          case "PUT" -> ComputeThrottling.Policy.SCALE_SET_PUT;
+          case "DELETE" -> ComputeThrottling.Policy.SCALE_SET_DELETE;
+          default -> ComputeThrottling.Policy.SCALE_SET_UPDATE;
+        };
+      } else if (suffix.equals("/virtualmachines") || suffix.equals("/instanceview")) {
+        policy = ComputeThrottling.Policy.SCALE_SET_HIGH_COST_GET;
+      } else if (suffix.startsWith("/virtualmachines/") && write) {
+        policy = ComputeThrottling.Policy.SCALE_SET_UPDATE;
+        resource = scaleSet + suffix;
+      } else if (suffix.startsWith("/virtualmachines/")) {
+        policy = ComputeThrottling.Policy.SCALE_SET_VM_GET;
+        resource = scaleSet + suffix;
+      } else if (suffix.equals("/rollingupgrades/latest") || suffix.equals("/osupgradehistory")) {
+        policy = ComputeThrottling.Policy.SCALE_SET_LOW_COST_GET;
+      } else if (suffix.equals("/delete")) {
+        policy = ComputeThrottling.Policy.SCALE_SET_DELETE;
+      } else {
+        policy = write ? ComputeThrottling.Policy.SCALE_SET_UPDATE : ComputeThrottling.Policy.SCALE_SET_LOW_COST_GET;
+      }
+      return new Bucketed(subscription, resource, policy, policy.isWrite());
+    }
+    if (OPERATION.matcher(call.path).matches()) {
+      return new Bucketed(subscription, call.path.toLowerCase(Locale.ROOT), ComputeThrottling.Policy.OPERATION_GET,
+          false);
+    }
+    return new Bucketed(subscription, call.path.toLowerCase(Locale.ROOT), null, write);
+  }
+
+  private static String subscriptionOf(String path) {
+    String[] parts = path.split("/");
+    return parts.length > 2 && parts[1].equalsIgnoreCase("subscriptions") ? parts[2] : "none";
+  }
+
+  /** CRP's 429 (the troubleshooting page's shape, in ARM's {@code error} wrapper). */
+  private static ResponseDefinition throttled(ComputeThrottling.Throttled t) {
+    long seconds = Math.max(1, (t.retryAfter().toMillis() + 999) / 1000);
+    String target = t.policy() == null ? t.bucket() : t.policy().headerName();
+    String body = "{\"error\":{\"code\":\"OperationNotAllowed\",\"message\":\"The server rejected the request "
+        + "because too many requests have been received for this " + (t.bucket().equals("resource") ? "resource"
+        : "subscription") + ".\",\"details\":[{\"code\":\"TooManyRequests\",\"target\":\"" + target
+        + "\",\"message\":\"bucket " + t.bucket() + " is empty\"}]}}";
+    List<HttpHeader> headers = new ArrayList<>();
+    headers.add(new HttpHeader("Retry-After", String.valueOf(seconds)));
+    String remaining = t.remainingResourceHeader();
+    if (remaining != null) {
+      headers.add(new HttpHeader("x-ms-ratelimit-remaining-resource", remaining));
+    }
+    return answer(429, body, headers.toArray(new HttpHeader[0]));
+  }
+
+  private static ResponseDefinition withRateLimitHeaders(ResponseDefinition answer, ComputeThrottling.Served s) {
+    com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder b =
+        com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder.like(answer);
+    String remaining = s.remainingResourceHeader();
+    if (remaining != null) {
+      b.withHeader("x-ms-ratelimit-remaining-resource", remaining);
+    }
+    b.withHeader(s.write() ? "x-ms-ratelimit-remaining-subscription-writes"
+        : "x-ms-ratelimit-remaining-subscription-reads", String.valueOf(s.armRemaining()));
+    return b.build();
   }
 
   // --------------------------------------------------------------------------------------------------- routing

@@ -261,6 +261,9 @@ final class ArmJson {
     ps.put("code", "ProvisioningState/" + provisioning(i.provisioningState()).toLowerCase(Locale.ROOT));
     ps.put("level", i.provisioningState() == ProvisioningState.FAILED ? "Error" : "Info");
     ps.put("displayStatus", "Provisioning " + provisioning(i.provisioningState()).toLowerCase(Locale.ROOT));
+    if (i.provisionedAt() != null) {
+      ps.put("time", i.provisionedAt().toString()); // as Microsoft's GetInstanceView example has it
+    }
     if (i.powerState() != PowerState.UNKNOWN) {
       ObjectNode power = statuses.addObject();
       String state = i.powerState().name().toLowerCase(Locale.ROOT);
@@ -337,6 +340,9 @@ final class ArmJson {
     ps.put("code", "ProvisioningState/" + provisioning(i.provisioningState()).toLowerCase(Locale.ROOT));
     ps.put("level", i.provisioningState() == ProvisioningState.FAILED ? "Error" : "Info");
     ps.put("displayStatus", "Provisioning " + provisioning(i.provisioningState()).toLowerCase(Locale.ROOT));
+    if (i.provisionedAt() != null) {
+      ps.put("time", i.provisionedAt().toString()); // a VM's instance view carries the same status time
+    }
     if (i.powerState() != PowerState.UNKNOWN) {
       ObjectNode power = statuses.addObject();
       String state = i.powerState().name().toLowerCase(Locale.ROOT);

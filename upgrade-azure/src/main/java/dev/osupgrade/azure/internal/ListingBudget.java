@@ -1,0 +1,130 @@
+package dev.osupgrade.azure.internal;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The instance listings the adapters of one process may still send, by CRP's documented High Cost Get buckets: each
+ * scale set's (30 tokens, 10 more each minute since its first request) and its subscription's (1,080, 360 a minute),
+ * one token per page. Counted on the caller's clock from the requests sent (every page, retries too), and lowered to
+ * what Azure reports in {@code x-ms-ratelimit-remaining-resource} when it does. Thread-safe; shared by every adapter
+ * given the same {@code RequestBudget}.
+ */
+public final class ListingBudget {
+  /** Tokens of a scale set's High Cost Get bucket. */
+  public static final int SCALE_SET_MAX = 30;
+  /** Tokens a scale set's bucket gains a minute. */
+  public static final int SCALE_SET_PER_MINUTE = 10;
+  /** Tokens of a subscription's High Cost Get bucket. */
+  public static final int SUBSCRIPTION_MAX = 1_080;
+  /** Tokens a subscription's bucket gains a minute. */
+  public static final int SUBSCRIPTION_PER_MINUTE = 360;
+
+  private static final Duration MINUTE = Duration.ofMinutes(1);
+
+  /** One bucket, as the model counts it. */
+  private static final class Bucket {
+    final int max;
+    final int refill;
+    int tokens;
+    Instant window;
+
+    Bucket(int max, int refill, Instant first) {
+      this.max = max;
+      this.refill = refill;
+      this.tokens = max;
+      this.window = first;
+    }
+
+    void refillTo(Instant now) {
+      if (now.isBefore(window)) {
+        return;
+      }
+      long minutes = Duration.between(window, now).toNanos() / MINUTE.toNanos();
+      if (minutes > 0) {
+        tokens = (int) Math.min(max, tokens + minutes * (long) refill);
+        window = window.plus(MINUTE.multipliedBy(minutes));
+      }
+    }
+
+    /** How long until the bucket holds {@code needed} tokens (zero when it does; a need beyond its size waits for full). */
+    Duration until(int needed, Instant now) {
+      int want = Math.min(needed, max);
+      if (tokens >= want) {
+        return Duration.ZERO;
+      }
+      long minutes = (want - tokens + refill - 1) / refill;
+      return Duration.between(now, window.plus(MINUTE.multipliedBy(minutes)));
+    }
+  }
+
+  private final Map<String, Bucket> buckets = new HashMap<>();
+  private final Map<String, Integer> pagesLastTime = new HashMap<>();
+
+  /**
+   * How long a listing of a scale set has to wait for its pages (as many as its last listing had; one the first
+   * time) to fit both buckets.
+   *
+   * @param subscription the subscription id
+   * @param scaleSet the scale set's resource id
+   * @param now the time
+   * @return zero when it may go now
+   */
+  public synchronized Duration waitForListing(String subscription, String scaleSet, Instant now) {
+    int pages = pagesLastTime.getOrDefault(key(scaleSet), 1);
+    Duration a = bucket("s/" + key(subscription), SUBSCRIPTION_MAX, SUBSCRIPTION_PER_MINUTE, now).until(pages, now);
+    Duration b = bucket("r/" + key(scaleSet), SCALE_SET_MAX, SCALE_SET_PER_MINUTE, now).until(pages, now);
+    return a.compareTo(b) >= 0 ? a : b;
+  }
+
+  /**
+   * Counts one page sent.
+   *
+   * @param subscription the subscription id
+   * @param scaleSet the scale set's resource id
+   * @param now the time
+   */
+  public synchronized void pageSent(String subscription, String scaleSet, Instant now) {
+    Bucket s = bucket("s/" + key(subscription), SUBSCRIPTION_MAX, SUBSCRIPTION_PER_MINUTE, now);
+    Bucket r = bucket("r/" + key(scaleSet), SCALE_SET_MAX, SCALE_SET_PER_MINUTE, now);
+    s.tokens = Math.max(0, s.tokens - 1);
+    r.tokens = Math.max(0, r.tokens - 1);
+  }
+
+  /**
+   * Remembers how many pages a listing had, for the next one's reservation.
+   *
+   * @param scaleSet the scale set's resource id
+   * @param pages the pages
+   */
+  public synchronized void listed(String scaleSet, int pages) {
+    pagesLastTime.put(key(scaleSet), Math.max(1, pages));
+  }
+
+  /**
+   * Lowers the scale set's bucket to what Azure reported ({@code x-ms-ratelimit-remaining-resource}), when that is
+   * less than the model counts.
+   *
+   * @param subscription the subscription id
+   * @param scaleSet the scale set's resource id
+   * @param remaining the tokens Azure says are left
+   * @param now the time
+   */
+  public synchronized void reported(String subscription, String scaleSet, int remaining, Instant now) {
+    Bucket r = bucket("r/" + key(scaleSet), SCALE_SET_MAX, SCALE_SET_PER_MINUTE, now);
+    r.tokens = Math.max(0, Math.min(r.tokens, remaining));
+  }
+
+  private Bucket bucket(String key, int max, int refill, Instant now) {
+    Bucket b = buckets.computeIfAbsent(key, k -> new Bucket(max, refill, now));
+    b.refillTo(now);
+    return b;
+  }
+
+  private static String key(String s) {
+    return s.toLowerCase(Locale.ROOT);
+  }
+}
