@@ -227,6 +227,8 @@ final class GovernorScenarioTest {
 
     estate.scaleSets.forEach(id -> assertThat(estate.fleet.record(id).calls())
         .allMatch(c -> c.isRead() || c.is("instance")));
+    estate.log.stream().filter(d -> d.kind() == Kind.RING_REHEARSED || d.kind() == Kind.RING_BLOCKED).limit(2)
+        .forEach(System.out::println);
     assertThat(estate.log).anySatisfy(d -> {
       assertThat(d.kind()).isEqualTo(Kind.RING_BLOCKED);
       assertThat(d.ring()).isEqualTo("canary");
