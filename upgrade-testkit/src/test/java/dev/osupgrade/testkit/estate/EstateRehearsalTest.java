@@ -228,6 +228,36 @@ final class EstateRehearsalTest {
   }
 
   @Test
+  void month_eachGoodRelease_reachesEveryReadyScaleSetOfItsFamilyWithinDaysOfItsPublication() {
+    Map<ImageVersion, Instant> published = Map.of(EstateWorld.U2, Instant.parse("2026-01-07T09:00:00Z"),
+        EstateWorld.U4, Instant.parse("2026-01-21T09:00:00Z"), U5, Instant.parse("2026-01-28T09:00:00Z"),
+        G3, Instant.parse("2026-01-19T09:00:00Z"));
+    Map<ImageVersion, Duration> lag = new TreeMap<>();
+    published.forEach((v, at) -> {
+      String family = v.equals(G3) ? "golden" : "ubuntu";
+      Duration longest = Duration.ZERO;
+      for (ScaleSetId id : world.scaleSets) {
+        if (unready(id) || !world.familyOf.get(id).equals(family)) {
+          continue;
+        }
+        FleetRecord record = world.fleet.record(id);
+        for (String instance : record.instances()) {
+          Instant reached = record.history(instance).stream().filter(ch -> ch.kind() == InstanceChange.Kind
+              .UPGRADE_STARTED && ch.reimageTo() != null && ch.reimageTo().version().orElseThrow().equals(v))
+              .map(InstanceChange::at).findFirst()
+              .orElseThrow(() -> new AssertionError(id + "/" + instance + " never got " + v));
+          Duration took = Duration.between(at, reached);
+          longest = took.compareTo(longest) > 0 ? took : longest;
+        }
+      }
+      lag.put(v, longest);
+    });
+    System.out.println("publication to the last ready instance upgraded: " + lag);
+    assertThat(lag.values()).as("a week's release reaches the whole estate before the next one: %s", lag)
+        .allSatisfy(d -> assertThat(d).isLessThan(Duration.ofDays(6)));
+  }
+
+  @Test
   void month_sameSeedTwice_sameDecisionLog() {
     EstateWorld again = EstateWorld.create(42, 300).runMonth();
 
