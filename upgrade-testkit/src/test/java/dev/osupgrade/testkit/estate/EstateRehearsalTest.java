@@ -11,6 +11,7 @@ import static dev.osupgrade.testkit.estate.EstateWorld.U5;
 import static dev.osupgrade.testkit.estate.EstateWorld.UBUNTU;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.osupgrade.Durations;
 import dev.osupgrade.estate.EstateReport;
 import dev.osupgrade.estate.GovernorDecision;
 import dev.osupgrade.estate.GovernorDecision.Kind;
@@ -58,8 +59,8 @@ final class EstateRehearsalTest {
     System.out.println(world.decisionLog());
     System.out.println(world.governor.report().describe());
     System.out.printf("a month of 300 scale sets (600 instances, %s of fleet time): %d decisions, %s port calls, "
-        + "%d ms wall, %d ms CPU%n", Duration.between(EstateWorld.START, EstateWorld.END), world.log.size(),
-        world.fleet.callCounts(), millis, cpuMillis);
+        + "%d ms wall, %d ms CPU%n", Durations.words(Duration.between(EstateWorld.START, EstateWorld.END)),
+        world.log.size(), world.fleet.callCounts(), millis, cpuMillis);
   }
 
   private static boolean isCanary(ScaleSetId id) {
@@ -252,7 +253,9 @@ final class EstateRehearsalTest {
       }
       lag.put(v, longest);
     });
-    System.out.println("publication to the last ready instance upgraded: " + lag);
+    Map<ImageVersion, String> words = new TreeMap<>();
+    lag.forEach((v, d) -> words.put(v, Durations.words(d)));
+    System.out.println("publication to the last ready instance upgraded: " + words);
     assertThat(lag.values()).as("a week's release reaches the whole estate before the next one: %s", lag)
         .allSatisfy(d -> assertThat(d).isLessThan(Duration.ofDays(6)));
   }

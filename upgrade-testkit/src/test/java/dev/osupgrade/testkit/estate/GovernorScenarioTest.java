@@ -6,6 +6,7 @@ import static dev.osupgrade.testkit.estate.SmallEstate.V2;
 import static dev.osupgrade.testkit.estate.SmallEstate.V3;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.osupgrade.Durations;
 import dev.osupgrade.estate.EstateGovernor;
 import dev.osupgrade.estate.EstateReport;
 import dev.osupgrade.estate.GovernorDecision;
@@ -327,7 +328,7 @@ final class GovernorScenarioTest {
         .orElseThrow(); // the last change of any of its instances: the last one healthy on V2
     Duration real = Duration.between(earlyStart, earlyHealthy);
     System.out.printf("slow estate: predicted canary %s (simulator defaults), early %s (observed), early really %s%n",
-        predicted.get("canary"), predicted.get("early"), real);
+        Durations.words(predicted.get("canary")), Durations.words(predicted.get("early")), Durations.words(real));
     assertThat(predicted.get("early")).as("the canary's batches were observed before early was rehearsed")
         .isGreaterThan(predicted.get("canary").multipliedBy(2));
     long ratio = predicted.get("early").toSeconds() * 100 / real.toSeconds();
