@@ -31,6 +31,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -186,32 +188,11 @@ public final class BlobRolloutStore implements RolloutStore {
     StoreRules.acquire(null, scaleSet, owner, now, ttl); // checks the arguments before any request; pure
     String blob = blobNameOf(scaleSet);
     String operation = "tryAcquire " + scaleSet + " for " + owner;
-    Seen view = seen.get(blob);
-    boolean fresh = false;
-    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      if (view == null) {
-        view = read(scaleSet, blob, operation);
-        fresh = true;
-      }
-      Optional<Lease> granted = StoreRules.acquire(view.record().lease(), scaleSet, owner, now, ttl);
-      if (granted.isEmpty()) {
-        if (fresh) {
-          return granted;
-        }
-        view = null; // another holder, as far as the last view knows: it may have released since
-        continue;
-      }
-      BlobRecord next = view.record().withLease(granted.get());
-      if (writeMetadata(scaleSet, blob, view, next, operation)) {
-        return granted;
-      }
-      view = read(scaleSet, blob, operation);
-      fresh = true;
-      if (granted.get().equals(view.record().lease())) {
-        return granted; // our write landed; its answer was lost
-      }
-    }
-    throw contended(operation);
+    // another holder, as far as the last view knows, may have released since: refused on a fresh read only
+    return update(scaleSet, blob, operation, current -> StoreRules.acquire(current.lease(), scaleSet, owner, now, ttl)
+        .map(granted -> Step.write(current.withLease(granted), Optional.of(granted),
+            after -> granted.equals(after.lease())))
+        .orElseGet(() -> Step.none(Optional.empty())));
   }
 
   /**
@@ -227,33 +208,10 @@ public final class BlobRolloutStore implements RolloutStore {
     ScaleSetId scaleSet = lease.scaleSet();
     String blob = blobNameOf(scaleSet);
     String operation = "renew " + scaleSet + " for " + lease.owner();
-    Seen view = seen.get(blob);
-    boolean fresh = false;
-    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      if (view == null) {
-        view = read(scaleSet, blob, operation);
-        fresh = true;
-      }
-      Lease renewed;
-      try {
-        renewed = StoreRules.renew(view.record().lease(), lease, now, ttl);
-      } catch (LeaseLostException lost) {
-        if (fresh) {
-          throw lost;
-        }
-        view = null;
-        continue;
-      }
-      if (writeMetadata(scaleSet, blob, view, view.record().withLease(renewed), operation)) {
-        return renewed;
-      }
-      view = read(scaleSet, blob, operation);
-      fresh = true;
-      if (renewed.equals(view.record().lease())) {
-        return renewed;
-      }
-    }
-    throw contended(operation);
+    return update(scaleSet, blob, operation, current -> {
+      Lease renewed = StoreRules.renew(current.lease(), lease, now, ttl);
+      return Step.write(current.withLease(renewed), renewed, after -> renewed.equals(after.lease()));
+    });
   }
 
   /**
@@ -271,34 +229,11 @@ public final class BlobRolloutStore implements RolloutStore {
     String operation = "save " + scaleSet + " version " + (expectedVersion + 1) + " by " + lease.owner();
     byte[] bytes = data.getBytes(StandardCharsets.UTF_8);
     String sha256 = BlobRecord.sha256(bytes);
-    Seen view = seen.get(blob);
-    boolean fresh = false;
-    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      if (view == null) {
-        view = read(scaleSet, blob, operation);
-        fresh = true;
-      }
-      Checkpoint saved;
-      try {
-        saved = StoreRules.save(view.record().lease(), view.record().version(), lease, expectedVersion, data, now);
-      } catch (LeaseLostException | CheckpointConflictException refused) {
-        if (fresh) {
-          throw refused;
-        }
-        view = null;
-        continue;
-      }
-      BlobRecord next = view.record().withCheckpoint(saved, sha256);
-      if (writeBlob(scaleSet, blob, view, next, bytes, operation)) {
-        return saved;
-      }
-      view = read(scaleSet, blob, operation);
-      fresh = true;
-      if (next.equals(view.record())) {
-        return saved;
-      }
-    }
-    throw contended(operation);
+    return update(scaleSet, blob, operation, current -> {
+      Checkpoint saved = StoreRules.save(current.lease(), current.version(), lease, expectedVersion, data, now);
+      BlobRecord next = current.withCheckpoint(saved, sha256);
+      return Step.upload(next, bytes, saved, next::equals);
+    });
   }
 
   /**
@@ -312,27 +247,10 @@ public final class BlobRolloutStore implements RolloutStore {
     ScaleSetId scaleSet = lease.scaleSet();
     String blob = blobNameOf(scaleSet);
     String operation = "release " + scaleSet + " by " + lease.owner();
-    Seen view = seen.get(blob);
-    boolean fresh = false;
-    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      if (view == null) {
-        view = read(scaleSet, blob, operation);
-        fresh = true;
-      }
-      Optional<Lease> released = StoreRules.release(view.record().lease(), lease);
-      if (released.isEmpty()) {
-        if (fresh) {
-          return;
-        }
-        view = null;
-        continue;
-      }
-      if (writeMetadata(scaleSet, blob, view, view.record().withLease(released.get()), operation)) {
-        return;
-      }
-      view = null;
-    }
-    throw contended(operation);
+    // after a lost race the fresh read decides: released already (by us or by expiry), nothing to write
+    update(scaleSet, blob, operation, current -> StoreRules.release(current.lease(), lease)
+        .map(released -> Step.write(current.withLease(released), Boolean.TRUE, after -> false))
+        .orElseGet(() -> Step.none(Boolean.TRUE)));
   }
 
   @Override
@@ -421,6 +339,77 @@ public final class BlobRolloutStore implements RolloutStore {
       seen.remove(blob);
     } else {
       seen.put(blob, new Seen(etag, record));
+    }
+  }
+
+  /**
+   * The one optimistic update of every writing operation: decide from the record as last seen (the cached view, or a
+   * fresh {@code HEAD}), write conditionally on its ETag, and on a lost race read again and decide again. A refusal
+   * ({@link LeaseLostException}, {@link CheckpointConflictException}, or nothing to write) counts only when decided on
+   * a fresh read; on a cached view it reads again first. A write whose answer was lost is recognised by the read after
+   * it ({@link Step#landed}).
+   */
+  private <T> T update(ScaleSetId scaleSet, String blob, String operation, Function<BlobRecord, Step<T>> decide) {
+    Seen view = seen.get(blob);
+    boolean fresh = false;
+    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      if (view == null) {
+        view = read(scaleSet, blob, operation);
+        fresh = true;
+      }
+      Step<T> step;
+      try {
+        step = decide.apply(view.record());
+      } catch (LeaseLostException | CheckpointConflictException refused) {
+        if (fresh) {
+          throw refused;
+        }
+        view = null;
+        continue;
+      }
+      BlobRecord next = step.next();
+      if (next == null) {
+        if (fresh) {
+          return step.result();
+        }
+        view = null;
+        continue;
+      }
+      byte[] content = step.content();
+      boolean written = content == null ? writeMetadata(scaleSet, blob, view, next, operation)
+          : writeBlob(scaleSet, blob, view, next, content, operation);
+      if (written) {
+        return step.result();
+      }
+      view = read(scaleSet, blob, operation);
+      fresh = true;
+      if (step.landed().test(view.record())) {
+        return step.result(); // our write landed; its answer was lost
+      }
+    }
+    throw contended(operation);
+  }
+
+  /**
+   * What an operation decided from one view of the record.
+   *
+   * @param next the record to write, or null when there is nothing to write
+   * @param content the blob's new content, or null to write the metadata only
+   * @param result what the operation returns once written (or when there is nothing to write)
+   * @param landed whether a record read after a lost answer shows the write
+   */
+  private record Step<T>(@Nullable BlobRecord next, byte @Nullable [] content, T result,
+      Predicate<BlobRecord> landed) {
+    static <T> Step<T> none(T result) {
+      return new Step<>(null, null, result, r -> false);
+    }
+
+    static <T> Step<T> write(BlobRecord next, T result, Predicate<BlobRecord> landed) {
+      return new Step<>(next, null, result, landed);
+    }
+
+    static <T> Step<T> upload(BlobRecord next, byte[] content, T result, Predicate<BlobRecord> landed) {
+      return new Step<>(next, content, result, landed);
     }
   }
 
