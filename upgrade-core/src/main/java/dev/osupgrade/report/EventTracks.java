@@ -30,7 +30,7 @@ final class EventTracks {
   private EventTracks() {}
 
   /** Where an instance is. */
-  record Placement(Zone zone, int updateDomain) {}
+  record Placement(Zone zone, int updateDomain, int faultDomain) {}
 
   static List<InstanceTrack> of(List<RolloutEvent> events, Collection<String> known,
       Function<String, Optional<Placement>> placement) {
@@ -98,7 +98,8 @@ final class EventTracks {
       }
       Zone zone = where.map(Placement::zone).orElse(lane.batchZone);
       int ud = where.map(Placement::updateDomain).orElse(InstanceTrack.UNKNOWN_UPDATE_DOMAIN);
-      out.add(new InstanceTrack(lane.id, zone, ud, lane.replaces, lane.steps));
+      int fd = where.map(Placement::faultDomain).orElse(InstanceTrack.UNKNOWN_UPDATE_DOMAIN);
+      out.add(new InstanceTrack(lane.id, zone, ud, fd, lane.replaces, lane.steps));
     }
     return out;
   }

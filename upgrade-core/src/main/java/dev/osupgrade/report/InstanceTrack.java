@@ -20,11 +20,13 @@ import org.jspecify.annotations.Nullable;
  * @param instanceId the instance
  * @param zone its availability zone ({@link Zone#REGIONAL} when regional or not known)
  * @param updateDomain its platform update domain, or {@link #UNKNOWN_UPDATE_DOMAIN}
+ * @param faultDomain its fault domain, or {@link #UNKNOWN_UPDATE_DOMAIN} when not known (a Flexible scale set's lanes
+ *     are grouped by it, as its batches are)
  * @param replaces for an instance created by max surge, the instance it replaces; else null
  * @param steps its states, oldest first, each lasting until the next (the last one until the end of the window)
  */
-public record InstanceTrack(String instanceId, Zone zone, int updateDomain, @Nullable String replaces,
-    List<Step> steps) {
+public record InstanceTrack(String instanceId, Zone zone, int updateDomain, int faultDomain,
+    @Nullable String replaces, List<Step> steps) {
 
   /** The update domain of a track whose update domain is not known (events name no update domain). */
   public static final int UNKNOWN_UPDATE_DOMAIN = -1;
@@ -34,10 +36,24 @@ public record InstanceTrack(String instanceId, Zone zone, int updateDomain, @Nul
     Require.nonBlank("instanceId", instanceId);
     Require.nonNull(zone, "zone");
     Require.atLeast("updateDomain", updateDomain, UNKNOWN_UPDATE_DOMAIN);
+    Require.atLeast("faultDomain", faultDomain, UNKNOWN_UPDATE_DOMAIN);
     steps = List.copyOf(Require.nonEmpty("steps", steps));
     for (int k = 1; k < steps.size(); k++) {
       Require.that(!steps.get(k).at().isBefore(steps.get(k - 1).at()), "steps", "in time order", steps);
     }
+  }
+
+  /**
+   * A track whose fault domain is not known.
+   *
+   * @param instanceId the instance
+   * @param zone its availability zone
+   * @param updateDomain its update domain, or {@link #UNKNOWN_UPDATE_DOMAIN}
+   * @param replaces the instance it replaces (max surge), or null
+   * @param steps its states, oldest first
+   */
+  public InstanceTrack(String instanceId, Zone zone, int updateDomain, @Nullable String replaces, List<Step> steps) {
+    this(instanceId, zone, updateDomain, UNKNOWN_UPDATE_DOMAIN, replaces, steps);
   }
 
   /**
@@ -57,7 +73,8 @@ public record InstanceTrack(String instanceId, Zone zone, int updateDomain, @Nul
     Require.noNulls("events", events);
     Require.noNulls("layout", layout);
     Map<String, EventTracks.Placement> placed = new HashMap<>();
-    layout.forEach(i -> placed.put(i.instanceId(), new EventTracks.Placement(i.zone(), i.updateDomain())));
+    layout.forEach(i -> placed.put(i.instanceId(), new EventTracks.Placement(i.zone(), i.updateDomain(),
+        i.faultDomain())));
     return EventTracks.of(events, layout.stream().map(Instance::instanceId).toList(),
         id -> Optional.ofNullable(placed.get(id)));
   }
@@ -95,6 +112,9 @@ public record InstanceTrack(String instanceId, Zone zone, int updateDomain, @Nul
     StringBuilder b = new StringBuilder("InstanceTrack[").append(instanceId).append(", zone ")
         .append(zone.isRegional() ? "-" : zone.name()).append(", UD ")
         .append(updateDomain == UNKNOWN_UPDATE_DOMAIN ? "?" : String.valueOf(updateDomain));
+    if (faultDomain != UNKNOWN_UPDATE_DOMAIN) {
+      b.append(", FD ").append(faultDomain);
+    }
     if (replaces != null) {
       b.append(", replaces ").append(replaces);
     }

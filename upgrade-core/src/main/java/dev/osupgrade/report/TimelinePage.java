@@ -303,7 +303,7 @@ final class TimelinePage {
             : st).toList();
       }
       String rep = t.replaces() != null ? t.replaces() : replaces.get(t.instanceId());
-      out.add(new InstanceTrack(t.instanceId(), t.zone(), t.updateDomain(), rep, steps));
+      out.add(new InstanceTrack(t.instanceId(), t.zone(), t.updateDomain(), t.faultDomain(), rep, steps));
     }
     return out;
   }
@@ -324,7 +324,8 @@ final class TimelinePage {
     for (Batch b : plan.batches()) {
       if (b.instanceIds().contains(id)) {
         return Optional.of(new EventTracks.Placement(b.zone(),
-            b.updateDomains().size() == 1 ? b.updateDomains().get(0) : InstanceTrack.UNKNOWN_UPDATE_DOMAIN));
+            b.updateDomains().size() == 1 ? b.updateDomains().get(0) : InstanceTrack.UNKNOWN_UPDATE_DOMAIN,
+            b.faultDomains().size() == 1 ? b.faultDomains().get(0) : InstanceTrack.UNKNOWN_UPDATE_DOMAIN));
       }
     }
     return Optional.empty();
@@ -377,7 +378,9 @@ final class TimelinePage {
 
   private void lanes(Section s, Window w, List<InstanceTrack> tracks) {
     Axis axis = Axis.of(w.from, w.to);
-    Map<String, List<InstanceTrack>> groups = groups(tracks);
+    RolloutPlan plan = s.plan();
+    boolean flexible = plan != null && plan.batches().stream().anyMatch(b -> !b.faultDomains().isEmpty());
+    Map<String, List<InstanceTrack>> groups = groups(tracks, flexible);
     int lane = tracks.size() <= 80 ? 14 : tracks.size() <= 300 ? 8 : 4;
     int top = AXIS + 2 * ROW + 4;
     int lanesHeight = groups.size() * GROUP + tracks.size() * lane;
@@ -400,7 +403,7 @@ final class TimelinePage {
       y += GROUP;
       for (InstanceTrack t : g.getValue()) {
         laneY.put(t.instanceId(), y);
-        lane(t, axis, y, lane, w);
+        lane(t, axis, y, lane, w, flexible);
         y += lane;
       }
     }
@@ -409,23 +412,35 @@ final class TimelinePage {
     out.append("</svg>\n");
   }
 
-  private static Map<String, List<InstanceTrack>> groups(List<InstanceTrack> tracks) {
+  private static Map<String, List<InstanceTrack>> groups(List<InstanceTrack> tracks, boolean flexible) {
     Map<String, InstanceTrack> byId = new HashMap<>();
     tracks.forEach(t -> byId.put(t.instanceId(), t));
     Comparator<InstanceTrack> order = Comparator
         .comparing((InstanceTrack t) -> home(t, byId).zone())
-        .thenComparingInt(t -> home(t, byId).updateDomain())
+        .thenComparingInt(t -> domain(home(t, byId), flexible))
         .thenComparing(t -> home(t, byId).instanceId(), InstanceIds.ORDER)
         .thenComparing(t -> t.isSurge() ? 1 : 0)
         .thenComparing(InstanceTrack::instanceId, InstanceIds.ORDER);
     Map<String, List<InstanceTrack>> groups = new LinkedHashMap<>();
     tracks.stream().sorted(order).forEach(t -> {
       InstanceTrack h = home(t, byId);
-      String key = (h.zone().isRegional() ? "regional" : "zone " + h.zone().name()) + " \u00b7 UD "
-          + (h.updateDomain() == InstanceTrack.UNKNOWN_UPDATE_DOMAIN ? "?" : String.valueOf(h.updateDomain()));
+      String key = (h.zone().isRegional() ? "regional" : "zone " + h.zone().name()) + " \u00b7 " + domainLabel(h, flexible);
       groups.computeIfAbsent(key, k -> new ArrayList<>()).add(t);
     });
     return groups;
+  }
+
+  /**
+   * The domain a lane is grouped by: the fault domain on a Flexible scale set (its batches follow fault domains; its
+   * instances have no update domains), else the update domain.
+   */
+  private static int domain(InstanceTrack t, boolean flexible) {
+    return flexible ? t.faultDomain() : t.updateDomain();
+  }
+
+  private static String domainLabel(InstanceTrack t, boolean flexible) {
+    int d = domain(t, flexible);
+    return (flexible ? "FD " : "UD ") + (d == InstanceTrack.UNKNOWN_UPDATE_DOMAIN ? "?" : String.valueOf(d));
   }
 
   /** A surge instance is drawn beside the instance it replaces. */
@@ -434,9 +449,8 @@ final class TimelinePage {
     return h == null ? t : h;
   }
 
-  private void lane(InstanceTrack t, Axis axis, int y, int height, Window w) {
-    String where = (t.zone().isRegional() ? "regional" : "zone " + t.zone().name()) + ", UD "
-        + (t.updateDomain() == InstanceTrack.UNKNOWN_UPDATE_DOMAIN ? "?" : t.updateDomain());
+  private void lane(InstanceTrack t, Axis axis, int y, int height, Window w, boolean flexible) {
+    String where = (t.zone().isRegional() ? "regional" : "zone " + t.zone().name()) + ", " + domainLabel(t, flexible);
     out.append("<g class=\"lane").append(t.isSurge() ? " surge" : "").append("\" data-instance=\"")
         .append(esc(t.instanceId())).append("\">");
     if (height >= 8) {

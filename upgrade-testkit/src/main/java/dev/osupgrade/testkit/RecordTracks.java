@@ -83,7 +83,7 @@ final class RecordTracks {
     if (steps.isEmpty()) {
       return null;
     }
-    return new InstanceTrack(i.id, i.zone, i.updateDomain, null, collapse(steps));
+    return new InstanceTrack(i.id, i.zone, i.updateDomain, i.faultDomain, null, collapse(steps));
   }
 
   private static State settled(InstanceChange c, ImageVersion target, boolean wasOnTarget) {
