@@ -6,6 +6,7 @@ import java.time.*;
 import dev.osupgrade.*;
 import dev.osupgrade.azure.*;
 import dev.osupgrade.diagnosis.*;
+import dev.osupgrade.estate.*;
 import dev.osupgrade.event.*;
 import dev.osupgrade.fleet.*;
 import dev.osupgrade.governance.*;

@@ -81,13 +81,21 @@ public final class GovernorDemo {
   }
 
   /**
+   * The month, once run.
+   *
+   * @param governor the governor, after the month
+   * @param fleet the simulated estate it governed, with its record of every call and instance change
+   */
+  public record Month(EstateGovernor governor, SimulatedFleet fleet) {}
+
+  /**
    * Runs a month and prints the decisions as they are made, then the estate report.
    *
    * @param seed the simulator's seed
    * @param out where to print
-   * @return the governor, after the month
+   * @return the governor and the fleet, after the month
    */
-  public static EstateGovernor run(long seed, PrintStream out) {
+  public static Month run(long seed, PrintStream out) {
     SimulatedFleet fleet = SimulatedFleet.create(seed);
     fleet.publish(ImageRelease.gallery(GOLDEN.withVersion(G1), fleet.clock().instant().minus(Duration.ofDays(30)),
         everywhere()));
@@ -147,7 +155,7 @@ public final class GovernorDemo {
     EstateReport report = governor.report();
     out.println(report.describe());
     out.println(report);
-    return governor;
+    return new Month(governor, fleet);
   }
 
   private static Map<Region, ReplicationState> everywhere() {

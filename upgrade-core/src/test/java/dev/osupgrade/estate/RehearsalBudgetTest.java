@@ -22,7 +22,7 @@ final class RehearsalBudgetTest {
 
     assertThat(result(Duration.ofMinutes(40), 66, List.of()).breach(budget)).isEmpty();
     assertThat(result(Duration.ofMinutes(90), 66, List.of()).breach(budget))
-        .hasValue("predicted makespan 1h 30m exceeds the budget of 1h");
+        .hasValue("predicted makespan 1h30m exceeds the budget of 1h");
     assertThat(result(Duration.ofMinutes(40), 33, List.of()).breach(budget))
         .hasValue("healthy capacity would drop to 33%, below the budget of 50%");
     assertThat(result(Duration.ofMinutes(40), 66, List.of("rg/web ended Faulted")).breach(budget))

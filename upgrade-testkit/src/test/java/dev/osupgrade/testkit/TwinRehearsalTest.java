@@ -2,6 +2,7 @@ package dev.osupgrade.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.osupgrade.Durations;
 import dev.osupgrade.estate.GovernanceMode;
 import dev.osupgrade.estate.ObservedTimings;
 import dev.osupgrade.estate.RehearsalRequest;
@@ -101,7 +102,8 @@ final class TwinRehearsalTest {
     assertThat(predicted.lowestAtIfAny()).hasValue(web);
     long ratio = predicted.predictedMakespan().toSeconds() * 100 / real.makespan().toSeconds();
     System.out.printf("twin: predicted makespan %s, real %s (%d%%), lowest healthy %d%%%n",
-        predicted.predictedMakespan(), real.makespan(), ratio, predicted.lowestHealthyPercent());
+        Durations.words(predicted.predictedMakespan()), Durations.words(real.makespan()), ratio,
+        predicted.lowestHealthyPercent());
     assertThat(ratio).as("predicted makespan within 25%% of the real one").isBetween(75L, 125L);
   }
 
@@ -127,8 +129,9 @@ final class TwinRehearsalTest {
     long tunedRatio = tuned.predictedMakespan().toSeconds() * 100 / real.makespan().toSeconds();
     long untunedRatio = untuned.predictedMakespan().toSeconds() * 100 / real.makespan().toSeconds();
     System.out.printf("twin on a 3x slower estate: real %s, predicted with observed timings (%s) %s (%d%%), "
-        + "with the defaults %s (%d%%)%n", real.makespan(), observed, tuned.predictedMakespan(), tunedRatio,
-        untuned.predictedMakespan(), untunedRatio);
+        + "with the defaults %s (%d%%)%n", Durations.words(real.makespan()), observed,
+        Durations.words(tuned.predictedMakespan()), tunedRatio, Durations.words(untuned.predictedMakespan()),
+        untunedRatio);
     assertThat(past).hasSize(real.rollout().plan().orElseThrow().batches().size());
     assertThat(tunedRatio).as("with the observed timings: within 25%%").isBetween(75L, 125L);
     assertThat(untunedRatio).as("with the simulator's defaults: far too short").isLessThan(60L);

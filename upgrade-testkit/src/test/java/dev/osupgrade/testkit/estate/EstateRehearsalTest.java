@@ -11,6 +11,7 @@ import static dev.osupgrade.testkit.estate.EstateWorld.U5;
 import static dev.osupgrade.testkit.estate.EstateWorld.UBUNTU;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.osupgrade.Durations;
 import dev.osupgrade.estate.EstateReport;
 import dev.osupgrade.estate.GovernorDecision;
 import dev.osupgrade.estate.GovernorDecision.Kind;
@@ -58,8 +59,8 @@ final class EstateRehearsalTest {
     System.out.println(world.decisionLog());
     System.out.println(world.governor.report().describe());
     System.out.printf("a month of 300 scale sets (600 instances, %s of fleet time): %d decisions, %s port calls, "
-        + "%d ms wall, %d ms CPU%n", Duration.between(EstateWorld.START, EstateWorld.END), world.log.size(),
-        world.fleet.callCounts(), millis, cpuMillis);
+        + "%d ms wall, %d ms CPU%n", Durations.words(Duration.between(EstateWorld.START, EstateWorld.END)),
+        world.log.size(), world.fleet.callCounts(), millis, cpuMillis);
   }
 
   private static boolean isCanary(ScaleSetId id) {
@@ -225,6 +226,38 @@ final class EstateRehearsalTest {
       assertThat(r.lowestHealthyPercent()).isEqualTo(50);
       assertThat(r.plan()).hasSize(r.scaleSets());
     });
+  }
+
+  @Test
+  void month_eachGoodRelease_reachesEveryReadyScaleSetOfItsFamilyWithinDaysOfItsPublication() {
+    Map<ImageVersion, Instant> published = Map.of(EstateWorld.U2, Instant.parse("2026-01-07T09:00:00Z"),
+        EstateWorld.U4, Instant.parse("2026-01-21T09:00:00Z"), U5, Instant.parse("2026-01-28T09:00:00Z"),
+        G3, Instant.parse("2026-01-19T09:00:00Z"));
+    Map<ImageVersion, Duration> lag = new TreeMap<>();
+    published.forEach((v, at) -> {
+      String family = v.equals(G3) ? "golden" : "ubuntu";
+      Duration longest = Duration.ZERO;
+      for (ScaleSetId id : world.scaleSets) {
+        if (unready(id) || !world.familyOf.get(id).equals(family)) {
+          continue;
+        }
+        FleetRecord record = world.fleet.record(id);
+        for (String instance : record.instances()) {
+          Instant reached = record.history(instance).stream().filter(ch -> ch.kind() == InstanceChange.Kind
+              .UPGRADE_STARTED && ch.reimageTo() != null && ch.reimageTo().version().orElseThrow().equals(v))
+              .map(InstanceChange::at).findFirst()
+              .orElseThrow(() -> new AssertionError(id + "/" + instance + " never got " + v));
+          Duration took = Duration.between(at, reached);
+          longest = took.compareTo(longest) > 0 ? took : longest;
+        }
+      }
+      lag.put(v, longest);
+    });
+    Map<ImageVersion, String> words = new TreeMap<>();
+    lag.forEach((v, d) -> words.put(v, Durations.words(d)));
+    System.out.println("publication to the last ready instance upgraded: " + words);
+    assertThat(lag.values()).as("a week's release reaches the whole estate before the next one: %s", lag)
+        .allSatisfy(d -> assertThat(d).isLessThan(Duration.ofDays(6)));
   }
 
   @Test

@@ -6,6 +6,7 @@ import static dev.osupgrade.testkit.estate.SmallEstate.V2;
 import static dev.osupgrade.testkit.estate.SmallEstate.V3;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.osupgrade.Durations;
 import dev.osupgrade.estate.EstateGovernor;
 import dev.osupgrade.estate.EstateReport;
 import dev.osupgrade.estate.GovernorDecision;
@@ -22,7 +23,10 @@ import dev.osupgrade.port.RolloutStore;
 import dev.osupgrade.testkit.FleetRecord;
 import dev.osupgrade.testkit.InstanceChange;
 import dev.osupgrade.testkit.PortCall;
+import dev.osupgrade.testkit.SimulatedFleet;
+import dev.osupgrade.testkit.SimulationProfile;
 import dev.osupgrade.testkit.TwinRehearsal;
+import dev.osupgrade.testkit.VirtualClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -227,6 +231,8 @@ final class GovernorScenarioTest {
 
     estate.scaleSets.forEach(id -> assertThat(estate.fleet.record(id).calls())
         .allMatch(c -> c.isRead() || c.is("instance")));
+    estate.log.stream().filter(d -> d.kind() == Kind.RING_REHEARSED || d.kind() == Kind.RING_BLOCKED).limit(2)
+        .forEach(System.out::println);
     assertThat(estate.log).anySatisfy(d -> {
       assertThat(d.kind()).isEqualTo(Kind.RING_BLOCKED);
       assertThat(d.ring()).isEqualTo("canary");
@@ -297,6 +303,37 @@ final class GovernorScenarioTest {
           .as("%s/%s upgraded once", id, i).isEqualTo(1));
     }
     assertThat(governor.report().families().get(0).campaignStatus()).isEqualTo("COMPLETED");
+  }
+
+  @Test
+  void governor_slowEstate_laterRingsRehearsedAtThePaceObservedInEarlierOnes() {
+    SimulationProfile d = SimulationProfile.ofDefaults();
+    SimulationProfile slow = new SimulationProfile(d.upgradeMin().multipliedBy(3), d.upgradeMax().multipliedBy(3),
+        d.bootMin().multipliedBy(3), d.bootMax().multipliedBy(3), d.settleMin().multipliedBy(3),
+        d.settleMax().multipliedBy(3));
+    SmallEstate estate = new SmallEstate(SimulatedFleet.create(59, VirtualClock.create(), slow));
+    EstateGovernor governor = estate.governor(SmallEstate.desired().build(), RolloutStore.inMemory())
+        .rehearsal(TwinRehearsal.create()).build();
+    estate.fleet.publish(UBUNTU.withVersion(V2));
+
+    estate.drive(governor, estate.fleet.clock().instant().plus(Duration.ofDays(1)));
+
+    Map<String, Duration> predicted = new TreeMap<>();
+    governor.report().rehearsals().forEach(r -> predicted.put(r.ring(), r.predictedMakespan()));
+    List<ScaleSetId> early = estate.scaleSets.subList(1, 3);
+    Instant earlyStart = early.stream().map(id -> firstUpgrade(estate, id, V2)).min(Instant::compareTo)
+        .orElseThrow();
+    Instant earlyHealthy = early.stream().flatMap(id -> estate.fleet.record(id).instances().stream()
+        .flatMap(i -> estate.fleet.record(id).history(i).stream())).map(InstanceChange::at).max(Instant::compareTo)
+        .orElseThrow(); // the last change of any of its instances: the last one healthy on V2
+    Duration real = Duration.between(earlyStart, earlyHealthy);
+    System.out.printf("slow estate: predicted canary %s (simulator defaults), early %s (observed), early really %s%n",
+        Durations.words(predicted.get("canary")), Durations.words(predicted.get("early")), Durations.words(real));
+    assertThat(predicted.get("early")).as("the canary's batches were observed before early was rehearsed")
+        .isGreaterThan(predicted.get("canary").multipliedBy(2));
+    long ratio = predicted.get("early").toSeconds() * 100 / real.toSeconds();
+    assertThat(ratio).as("early's prediction against the fleet's record: %s vs %s", predicted.get("early"), real)
+        .isBetween(75L, 125L);
   }
 
   @Test

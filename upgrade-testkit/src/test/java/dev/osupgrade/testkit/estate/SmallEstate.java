@@ -39,7 +39,11 @@ final class SmallEstate {
   final List<GovernorDecision> log = new ArrayList<>();
 
   SmallEstate(long seed) {
-    fleet = SimulatedFleet.create(seed);
+    this(SimulatedFleet.create(seed));
+  }
+
+  SmallEstate(SimulatedFleet fleet) {
+    this.fleet = fleet;
     scaleSets.add(fleet.add(spec("canary", "westeurope").tag("ring", "canary")));
     scaleSets.add(fleet.add(spec("web-weu", "westeurope")));
     scaleSets.add(fleet.add(spec("api-weu", "westeurope")));
