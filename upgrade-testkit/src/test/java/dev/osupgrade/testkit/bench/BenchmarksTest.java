@@ -18,6 +18,6 @@ final class BenchmarksTest {
     Benchmarks.run(new PrintStream(bytes, true, StandardCharsets.UTF_8));
 
     assertThat(bytes.toString(StandardCharsets.UTF_8)).contains("planner", "checkpoint", "rollout        100",
-        "rollout      1,000", "file store", "heap");
+        "rollout      1,000", "fleet        100 x 1,000", "100 of 100 completed", "file store", "heap");
   }
 }
