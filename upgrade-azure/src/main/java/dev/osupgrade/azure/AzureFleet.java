@@ -142,7 +142,7 @@ public final class AzureFleet implements ScaleSetPort, ScaleSetInventory, Platfo
     this.retry = b.retry;
     this.marketplaceRegion = b.marketplaceRegion;
     this.operations = new AzureOperations(manager, b.retry, b.sleeper, b.clock, b.maxCapacity,
-        b.budget == null ? null : b.budget.listings());
+        (b.budget == null ? RequestBudget.create() : b.budget).listings());
   }
 
   /**
@@ -807,7 +807,7 @@ public final class AzureFleet implements ScaleSetPort, ScaleSetInventory, Platfo
     /**
      * Shares a request budget for instance listings with other adapters of the process ({@link RequestBudget}): a
      * listing it cannot afford is not sent but thrown as a {@link dev.osupgrade.port.ThrottledException} with the
-     * wait. Without one (the default) listings are sent as they come and Azure's 429s are waited out.
+     * wait. Without one, the adapter keeps a budget of its own (the same buckets, not shared).
      *
      * @param shared the budget
      * @return this builder

@@ -10,7 +10,8 @@ import dev.osupgrade.azure.internal.ListingBudget;
  * the adapter throws a {@link dev.osupgrade.port.ThrottledException} with code {@link #CODE} and the wait, and a
  * rollout stalls for that long and says so in its events ({@code RolloutStalled}), instead of being answered 429.
  * The budget counts the pages the adapters send and takes Azure's {@code x-ms-ratelimit-remaining-resource} when it
- * reports fewer tokens left.
+ * reports fewer tokens left. An adapter built without one keeps a budget of its own; give every adapter of a process
+ * the same one so that they share the subscription's bucket.
  *
  * <pre>{@code
  * RequestBudget budget = RequestBudget.create();       // one per process

@@ -49,12 +49,17 @@ public record ScaleSet(
     Require.nonNull(upgradePolicy, "upgradePolicy");
     Require.nonNull(modelImage, "modelImage");
     Require.nonNull(healthMonitoring, "healthMonitoring");
-    instances = List.copyOf(Require.noNulls("instances", instances));
+    List<Instance> copy = instances instanceof IndexedInstances already ? already
+        : List.copyOf(Require.noNulls("instances", instances));
     tags = Collections.unmodifiableMap(new TreeMap<>(Require.noNulls("tags", tags)));
-    Set<String> seen = new HashSet<>();
-    for (Instance i : instances) {
-      Require.that(seen.add(i.instanceId()), "instances", "unique by instance id", i.instanceId());
+    IndexedInstances indexed = copy instanceof IndexedInstances already ? already : IndexedInstances.of(copy);
+    if (indexed == null) {
+      Set<String> seen = new HashSet<>();
+      for (Instance i : copy) {
+        Require.that(seen.add(i.instanceId()), "instances", "unique by instance id", i.instanceId());
+      }
     }
+    instances = indexed;
   }
 
   /**
@@ -101,6 +106,9 @@ public record ScaleSet(
    * @return the instance, if present
    */
   public Optional<Instance> instance(String instanceId) {
+    if (instances instanceof IndexedInstances indexed) {
+      return Optional.ofNullable(indexed.find(instanceId));
+    }
     return instances.stream().filter(i -> i.instanceId().equals(instanceId)).findFirst();
   }
 

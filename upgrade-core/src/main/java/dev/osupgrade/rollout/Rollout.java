@@ -779,6 +779,9 @@ public final class Rollout {
 
   /** Saves the decision's state (compare-and-set, under the lease), then hands its events to the listeners. */
   private boolean commit(Decision decision, Instant now) {
+    if (decision.events().isEmpty() && decision.state().equals(state)) {
+      return true; // nothing changed (a look that found a batch still in flight): the checkpoint stands as saved
+    }
     if (!save(decision.state(), now)) {
       return false;
     }

@@ -126,6 +126,8 @@ public final class Benchmarks {
           size, flexibleRun ? "Flexible VMs" : "instances", wall / 1e6, fleetMinutes[0], calls[0]);
     }
 
+    fleetOfFleets(out);
+
     Path dir = Files.createTempDirectory("osupgrade-bench");
     RolloutStore store = RolloutStore.file(dir);
     var lease = store.tryAcquire(bigId, "bench", big.clock().instant(), java.time.Duration.ofDays(1)).orElseThrow();
@@ -149,6 +151,43 @@ public final class Benchmarks {
     long after = memory.getHeapMemoryUsage().getUsed();
     out.printf(Locale.ROOT, "heap         1,000-instance fleet + finished rollout (%,d events) retained: ~%,d KiB%n",
         r.events().size(), Math.max(0, after - before) / 1024);
+  }
+
+  /**
+   * 100 scale sets of 1,000 instances rolled out at once on one simulated fleet, the rollouts advanced in time order
+   * on one thread (one round: its CPU time includes the JIT's warm-up).
+   */
+  private static void fleetOfFleets(PrintStream out) {
+    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long cpu = threads.getCurrentThreadCpuTime();
+    long wall = System.nanoTime();
+    SimulatedFleet fleet = SimulatedFleet.create(7);
+    fleet.publish(IMAGE.withVersion(TARGET));
+    java.util.Map<Rollout, java.time.Instant> due = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < 100; i++) {
+      ScaleSetId id = fleet.add(ScaleSetSpec.named("web" + i).instances(1000).image(IMAGE));
+      due.put(Rollout.builder(fleet, id).target(TARGET).clock(fleet.clock()).build(), fleet.clock().instant());
+    }
+    java.time.Instant start = fleet.clock().instant();
+    int completed = 0;
+    while (!due.isEmpty()) {
+      java.util.Map.Entry<Rollout, java.time.Instant> first = due.entrySet().stream()
+          .min(java.util.Map.Entry.comparingByValue()).orElseThrow();
+      fleet.clock().advanceTo(first.getValue());
+      java.util.Optional<java.time.Instant> next = first.getKey().advance();
+      if (next.isPresent()) {
+        due.put(first.getKey(), next.get());
+      } else {
+        completed += first.getKey().status() == dev.osupgrade.ops.RolloutStatus.COMPLETED ? 1 : 0;
+        due.remove(first.getKey());
+      }
+    }
+    double cpuSeconds = (threads.getCurrentThreadCpuTime() - cpu) / 1e9;
+    double wallSeconds = (System.nanoTime() - wall) / 1e9;
+    long fleetSeconds = java.time.Duration.between(start, fleet.clock().instant()).toSeconds();
+    out.printf(Locale.ROOT, "fleet        100 x 1,000 instances at once: %5.2f s CPU (%.0f us per instance upgrade),"
+        + " %,d of 100 completed, %,d min of fleet time, %,.0f x wall%n", cpuSeconds, cpuSeconds * 1e6 / 100_000,
+        completed, fleetSeconds / 60, fleetSeconds / wallSeconds);
   }
 
   private static long median(int rounds, LongSupplier round) {

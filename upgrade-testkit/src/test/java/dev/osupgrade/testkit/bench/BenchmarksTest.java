@@ -18,7 +18,7 @@ final class BenchmarksTest {
     Benchmarks.run(new PrintStream(bytes, true, StandardCharsets.UTF_8));
 
     assertThat(bytes.toString(StandardCharsets.UTF_8)).contains("planner", "checkpoint", "rollout        100",
-        "rollout      1,000 instances", "1,000 Flexible VMs, 3 FDs", "rollout      1,000 Flexible VMs", "file store",
-        "heap");
+        "rollout      1,000 instances", "1,000 Flexible VMs, 3 FDs", "rollout      1,000 Flexible VMs",
+        "fleet        100 x 1,000", "100 of 100 completed", "file store", "heap");
   }
 }
