@@ -110,8 +110,9 @@ final class ObservedInstance {
 
   /**
    * From the events alone: an upgrade lasts from its batch's start to the first look that saw the new image, then
-   * the instance is Initializing until it was seen Healthy or failed with the health the failure reports; a rollback
-   * lasts until it was seen done.
+   * the instance is Initializing until it was seen Healthy or failed with the health the failure reports (a look that
+   * sees the new image and the health together, as sparse looks do, settles it at once); a rollback lasts until it
+   * was seen done.
    */
   static void fromTrack(InstanceTrack t, Replay scripts) {
     List<Step> steps = t.steps();
@@ -138,6 +139,14 @@ final class ObservedInstance {
         scripts.upgrades.put(t.instanceId(), new Replay.Reimage(Duration.between(began, after.at()), false, false,
             health));
         rest = k + 2;
+      } else if (after.state().onTarget()) {
+        // Seen on the target and already settled at the same look (sparse looks): its health from then on.
+        HealthState h = after.state() == State.HEALTHY ? HealthState.HEALTHY
+            : after.health() != null && after.health() != HealthState.INITIALIZING ? after.health()
+            : HealthState.UNHEALTHY;
+        scripts.upgrades.put(t.instanceId(), new Replay.Reimage(Duration.between(began, after.at()), false, false,
+            List.of(new Replay.HealthAt(Duration.ZERO, h))));
+        rest = k + 1;
       } else {
         scripts.upgrades.put(t.instanceId(), new Replay.Reimage(Duration.between(began, after.at()), true, false,
             null));
