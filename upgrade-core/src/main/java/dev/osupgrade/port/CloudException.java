@@ -2,6 +2,8 @@ package dev.osupgrade.port;
 
 import dev.osupgrade.OsUpgradeException;
 import java.io.Serial;
+import java.util.Locale;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -10,6 +12,11 @@ import org.jspecify.annotations.Nullable;
  */
 public class CloudException extends OsUpgradeException {
   @Serial private static final long serialVersionUID = 1L;
+
+  /** The codes of a refusal for want of capacity, in lower case. */
+  private static final Set<String> CAPACITY_CODES = Set.of("quotaexceeded", "allocationfailed",
+      "zonalallocationfailed", "overconstrainedallocationrequest", "overconstrainedzonalallocationrequest",
+      "skunotavailable");
 
   private final int httpStatus;
 
@@ -46,5 +53,22 @@ public class CloudException extends OsUpgradeException {
    */
   public boolean isRejection() {
     return false;
+  }
+
+  /**
+   * Says whether the cloud refused for want of capacity: quota ({@code QuotaExceeded}, or {@code OperationNotAllowed}
+   * that says the request exceeds approved quota), allocation ({@code AllocationFailed}, {@code ZonalAllocationFailed},
+   * {@code OverconstrainedAllocationRequest}, {@code OverconstrainedZonalAllocationRequest}) or a size not offered
+   * ({@code SkuNotAvailable}). Max surge falls back to in-place upgrades on such a refusal, as Azure's own rolling
+   * upgrade does after its quota check; any other failure of a scale-out is not a reason to change how a batch is
+   * upgraded.
+   *
+   * @return true for a refusal for want of capacity
+   */
+  public boolean isCapacityRefusal() {
+    String c = code();
+    return CAPACITY_CODES.contains(c.toLowerCase(Locale.ROOT))
+        || ("OperationNotAllowed".equalsIgnoreCase(c) && String.valueOf(getMessage()).toLowerCase(Locale.ROOT)
+            .contains("quota"));
   }
 }

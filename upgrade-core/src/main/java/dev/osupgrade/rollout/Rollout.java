@@ -882,8 +882,10 @@ public final class Rollout {
   /**
    * Creates the surge instances, counting those a crashed predecessor already created (instances that exist now but
    * were neither in the scale set when the action was decided nor known to the rollout), so a repeat creates no more.
-   * A scale-out refused for another reason than throttling or a server error (quota, allocation) falls back to
-   * in-place upgrades, as Azure does; throttling and server errors stall.
+   * A scale-out refused for want of capacity ({@link CloudException#isCapacityRefusal()}: quota, allocation, size) or
+   * rejected as asked (400) falls back to in-place upgrades, as Azure does after its quota check; any other failure
+   * (throttling, server errors, a lost credential, a conflicting operation) stalls the rollout, which says why and
+   * tries the same batch again: an identity that may not scale out is not a reason to upgrade in place.
    */
   private Decision scaleOut(RolloutAction.ScaleOut out) {
     java.util.Set<String> before = new java.util.HashSet<>(out.existingIds());
@@ -902,7 +904,7 @@ public final class Rollout {
       try {
         created.addAll(Fencing.under(this::renewLease, () -> port.scaleOut(state.scaleSet(), missing)));
       } catch (CloudException e) {
-        if (e.isRetryable()) {
+        if (e.isRetryable() || !(e.isCapacityRefusal() || e.isRejection())) {
           throw e;
         }
         return engine.surgeRejected(state, out, "[" + e.code() + "] " + e.getMessage(), clock.instant());

@@ -7,6 +7,7 @@ import static dev.osupgrade.testkit.OsUpgradeAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.osupgrade.event.InstanceReplaced;
+import dev.osupgrade.event.RolloutStalled;
 import dev.osupgrade.event.SurgeFallback;
 import dev.osupgrade.event.SurgeInstancesCreated;
 import dev.osupgrade.fleet.HealthState;
@@ -88,6 +89,39 @@ final class SurgeTest {
         .orElseThrow();
     assertThat(fallback.toString()).contains("AllocationFailed");
     assertThat(fleet.calls("upgradeInstances")).isEqualTo(1);
+    assertThat(fleet.get(id).instances()).hasSize(10).allSatisfy(i -> assertThat(i.runs(V2)).isTrue());
+  }
+
+  @Test
+  void surge_scaleOutForbidden_stallsAndSurgesOnceAllowedInsteadOfUpgradingInPlace(SimulatedFleet fleet) {
+    ScaleSetId id = web(fleet);
+    // a lost role assignment: the identity may not scale out (for 2 calls); that is no reason to upgrade in place
+    fleet.faults().cloudError(PortOperation.SCALE_OUT, 2, 403, "AuthorizationFailed",
+        "The client does not have authorization to perform action 'Microsoft.Compute/virtualMachineScaleSets/write'");
+
+    Rollout r = fleet.run(Rollout.builder(fleet, id).target(V2).clock(fleet.clock()).policy(SURGE).build());
+
+    assertThat(r).isCompleted().emitted(RolloutStalled.class).emitted(SurgeInstancesCreated.class)
+        .neverEmitted(SurgeFallback.class);
+    List<String> stalls = r.events().stream().filter(RolloutStalled.class::isInstance).map(Object::toString).toList();
+    assertThat(stalls).isNotEmpty().allSatisfy(line -> assertThat(line).contains("AuthorizationFailed"));
+    // by the fleet: no instance was reimaged in place; every one was replaced by a new instance on the target
+    assertThat(fleet.calls(PortOperation.UPGRADE_INSTANCES)).isZero();
+    assertThat(fleet.calls(PortOperation.SCALE_OUT)).isGreaterThanOrEqualTo(3);
+    assertThat(fleet.get(id).instances()).hasSize(10).allSatisfy(i -> assertThat(i.runs(V2)).isTrue());
+  }
+
+  @Test
+  void surge_scaleOutRejectedAsAsked_batchUpgradedInPlaceInstead(SimulatedFleet fleet) {
+    ScaleSetId id = web(fleet);
+    fleet.faults().cloudError(PortOperation.SCALE_OUT, 1, 400, "InvalidParameter",
+        "The requested capacity exceeds the maximum number of VMs this scale set allows.");
+
+    Rollout r = fleet.run(Rollout.builder(fleet, id).target(V2).clock(fleet.clock()).policy(SURGE).build());
+
+    assertThat(r).isCompleted().hasProgress(10, 0, 0, 0).emitted(SurgeFallback.class).neverEmitted(
+        RolloutStalled.class);
+    assertThat(fleet.calls(PortOperation.UPGRADE_INSTANCES)).isEqualTo(1);
     assertThat(fleet.get(id).instances()).hasSize(10).allSatisfy(i -> assertThat(i.runs(V2)).isTrue());
   }
 
