@@ -42,6 +42,13 @@ public final class Benchmarks {
       ImageReference.marketplace("Canonical", "0001-com-ubuntu-server-jammy", "22_04-lts-gen2", "22.04.202409010");
   private static final ImageVersion TARGET = ImageVersion.parse("22.04.202410010");
 
+  /**
+   * The fleet line's retention: the newest 10,000 log lines and 15 minutes of metric samples (the fleet's record,
+   * its ground truth, is kept whole).
+   */
+  static final dev.osupgrade.testkit.FleetRetention FLEET_RETENTION = dev.osupgrade.testkit.FleetRetention.unbounded()
+      .logLines(10_000).metricHistory(java.time.Duration.ofMinutes(15));
+
   private Benchmarks() {}
 
   /**
@@ -190,7 +197,7 @@ public final class Benchmarks {
     com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     long cpu = threads.getCurrentThreadCpuTime();
     long wall = System.nanoTime();
-    SimulatedFleet fleet = SimulatedFleet.create(7);
+    SimulatedFleet fleet = SimulatedFleet.create(7).retention(FLEET_RETENTION);
     fleet.publish(IMAGE.withVersion(TARGET));
     java.util.Map<Rollout, java.time.Instant> due = new java.util.LinkedHashMap<>();
     java.util.List<Rollout> rollouts = new java.util.ArrayList<>();
@@ -221,8 +228,8 @@ public final class Benchmarks {
         completed, fleetSeconds / 60, fleetSeconds / wallSeconds);
     long live = liveHeap();
     out.printf(Locale.ROOT, "fleet heap   100 x 1,000 instances, finished: %,.1f MB live heap, %,.1f MB retained by the"
-        + " fleet and its 100 rollouts (%,d fleet log lines)%n", live / 1e6, (live - baseline) / 1e6,
-        fleet.log().size());
+        + " fleet and its 100 rollouts (%,d fleet log lines kept, %,d dropped; metrics kept %s)%n", live / 1e6,
+        (live - baseline) / 1e6, fleet.log().size(), fleet.logLinesDropped(), FLEET_RETENTION.metricHistory());
     Reference.reachabilityFence(rollouts);
     Reference.reachabilityFence(fleet);
   }
