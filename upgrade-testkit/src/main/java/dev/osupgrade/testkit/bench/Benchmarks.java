@@ -34,7 +34,8 @@ import java.util.function.LongSupplier;
  *   <li>rollout: a whole simulated rollout of 100 and 1,000 instances, and of 1,000 Flexible VMs over 3 fault
  *       domains (fleet time vs wall time, port calls);</li>
  *   <li>file store: checkpoint saves per second with fsync;</li>
- *   <li>heap: live heap after a 1,000-instance rollout.</li>
+ *   <li>fleet heap: the live heap of the 100 x 1,000 fleet, finished, with a bounded {@code FleetRetention};</li>
+ *   <li>heap: the live heap a finished 1,000-instance rollout and its fleet retain.</li>
  * </ul>
  */
 public final class Benchmarks {
