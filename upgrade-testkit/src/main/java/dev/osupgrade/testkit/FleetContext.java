@@ -46,7 +46,8 @@ final class FleetContext {
   final Map<ScaleSetId, SimScaleSet> scaleSets = new LinkedHashMap<>();
   final Map<String, List<ImageRelease>> catalog = new TreeMap<>();
   final Map<ImageVersion, ImageBehavior> behaviors = new HashMap<>();
-  final List<String> log = new ArrayList<>();
+  final FleetLog log = new FleetLog();
+  FleetRetention retention = FleetRetention.unbounded();
   final SimMetrics metrics = new SimMetrics(this);
   /** The ground truth: what happened to each instance and which port calls arrived, see {@link FleetRecord}. */
   final Recorder recorder;

@@ -42,6 +42,8 @@ final class SimMetrics {
   /** Per scale set and instance: since when it ran which version (null once deleted). */
   private final Map<ScaleSetId, Map<String, TreeMap<Instant, @Nullable ImageVersion>>> history = new HashMap<>();
   private final Map<ScaleSetId, List<MetricSample>> boots = new HashMap<>();
+  /** Per scale set: the size of its per-boot samples at which they are next pruned (amortized). */
+  private final Map<ScaleSetId, Integer> pruneAt = new HashMap<>();
 
   SimMetrics(FleetContext ctx) {
     this.ctx = ctx;
@@ -52,8 +54,48 @@ final class SimMetrics {
   }
 
   void runs(ScaleSetId id, String instanceId, @Nullable ImageVersion version, Instant since) {
-    history.computeIfAbsent(id, k -> new HashMap<>()).computeIfAbsent(instanceId, k -> new TreeMap<>())
-        .put(since, version);
+    TreeMap<Instant, @Nullable ImageVersion> runs =
+        history.computeIfAbsent(id, k -> new HashMap<>()).computeIfAbsent(instanceId, k -> new TreeMap<>());
+    runs.put(since, version);
+    Instant horizon = horizon();
+    if (horizon != null) {
+      prune(runs, horizon);
+    }
+  }
+
+  /** The oldest time a sample is kept for, or null when the retention keeps every sample. */
+  private @Nullable Instant horizon() {
+    Duration keep = ctx.retention.metricHistory();
+    if (keep == null) {
+      return null;
+    }
+    Instant now = ctx.now();
+    return now.minus(keep).isBefore(dev.osupgrade.Require.EARLIEST) ? dev.osupgrade.Require.EARLIEST : now.minus(keep);
+  }
+
+  /** Drops what the retention no longer keeps: every sample older than the horizon, now. */
+  void prune() {
+    Instant horizon = horizon();
+    if (horizon == null) {
+      return;
+    }
+    for (Map.Entry<ScaleSetId, List<MetricSample>> e : boots.entrySet()) {
+      e.getValue().removeIf(s -> s.at().isBefore(horizon));
+      pruneAt.put(e.getKey(), Math.max(64, 2 * e.getValue().size()));
+    }
+    for (Map<String, TreeMap<Instant, @Nullable ImageVersion>> instances : history.values()) {
+      for (TreeMap<Instant, @Nullable ImageVersion> runs : instances.values()) {
+        prune(runs, horizon);
+      }
+    }
+  }
+
+  /** Keeps what ran from the horizon on: the entries after it and the one in force at it. */
+  private static void prune(TreeMap<Instant, @Nullable ImageVersion> runs, Instant horizon) {
+    Instant inForce = runs.floorKey(horizon);
+    if (inForce != null) {
+      runs.headMap(inForce, false).clear();
+    }
   }
 
   /** An instance finished booting {@code version} and is settling; its per-boot samples are stamped at {@code at}. */
@@ -63,6 +105,11 @@ final class SimMetrics {
         20.0 * factorOf(version, Metric.STARTUP_TIME) * noise(instanceId, Metric.STARTUP_TIME, at), at));
     list.add(MetricSample.of(instanceId, Metric.READINESS_TIME, readiness.toMillis() / 1000.0
         * factorOf(version, Metric.READINESS_TIME) * noise(instanceId, Metric.READINESS_TIME, at), at));
+    Instant horizon = horizon();
+    if (horizon != null && list.size() >= pruneAt.getOrDefault(id, 64)) {
+      list.removeIf(s -> s.at().isBefore(horizon));
+      pruneAt.put(id, Math.max(64, 2 * list.size()));
+    }
   }
 
   /**
@@ -80,8 +127,13 @@ final class SimMetrics {
     }
   }
 
-  List<MetricSample> samples(ScaleSetId id, Metric metric, Instant from, Instant to) {
+  List<MetricSample> samples(ScaleSetId id, Metric metric, Instant asked, Instant to) {
     List<MetricSample> out = new ArrayList<>();
+    Instant horizon = horizon();
+    Instant from = horizon != null && horizon.isAfter(asked) ? horizon : asked;
+    if (!from.isBefore(to)) {
+      return out;
+    }
     if (metric.equals(Metric.STARTUP_TIME) || metric.equals(Metric.READINESS_TIME)) {
       for (MetricSample s : boots.getOrDefault(id, List.of())) {
         if (s.metric().equals(metric) && !s.at().isBefore(from) && s.at().isBefore(to)) {

@@ -546,9 +546,37 @@ public final class SimulatedFleet implements ScaleSetPort, ScaleSetInventory, Im
     return platform.events(ctx.require(id));
   }
 
-  /** @return the fleet's own log: what happened to which instance, when, and every fault */
+  /**
+   * @return the fleet's own log: what happened to which instance, when, and every fault (the newest {@link
+   *     FleetRetention#logLines()} lines)
+   */
   public List<String> log() {
     return Collections.unmodifiableList(ctx.log);
+  }
+
+  /** @return how many of the log's lines were dropped to keep within the {@link #retention()} */
+  public long logLinesDropped() {
+    return ctx.log.dropped();
+  }
+
+  /**
+   * Bounds how much of its own history the fleet keeps from now on: its log lines and metric samples (what is already
+   * beyond the new bounds is dropped at once). The fleet's {@link #record ground truth} is never trimmed.
+   *
+   * @param retention the bounds; {@link FleetRetention#unbounded()} is the default
+   * @return this fleet
+   */
+  public SimulatedFleet retention(FleetRetention retention) {
+    Require.nonNull(retention, "retention");
+    ctx.retention = retention;
+    ctx.log.limit(retention.logLines());
+    ctx.metrics.prune();
+    return this;
+  }
+
+  /** @return how much of its own history the fleet keeps */
+  public FleetRetention retention() {
+    return ctx.retention;
   }
 
   // ---- ScaleSetPort -------------------------------------------------------------------------------------------

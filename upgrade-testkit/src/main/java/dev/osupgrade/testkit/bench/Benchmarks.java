@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
+import java.lang.ref.Reference;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -33,13 +34,21 @@ import java.util.function.LongSupplier;
  *   <li>rollout: a whole simulated rollout of 100 and 1,000 instances, and of 1,000 Flexible VMs over 3 fault
  *       domains (fleet time vs wall time, port calls);</li>
  *   <li>file store: checkpoint saves per second with fsync;</li>
- *   <li>heap: live heap after a 1,000-instance rollout.</li>
+ *   <li>fleet heap: the live heap of the 100 x 1,000 fleet, finished, with a bounded {@code FleetRetention};</li>
+ *   <li>heap: the live heap a finished 1,000-instance rollout and its fleet retain.</li>
  * </ul>
  */
 public final class Benchmarks {
   private static final ImageReference IMAGE =
       ImageReference.marketplace("Canonical", "0001-com-ubuntu-server-jammy", "22_04-lts-gen2", "22.04.202409010");
   private static final ImageVersion TARGET = ImageVersion.parse("22.04.202410010");
+
+  /**
+   * The fleet line's retention: the newest 10,000 log lines and 15 minutes of metric samples (the fleet's record,
+   * its ground truth, is kept whole).
+   */
+  static final dev.osupgrade.testkit.FleetRetention FLEET_RETENTION = dev.osupgrade.testkit.FleetRetention.unbounded()
+      .logLines(10_000).metricHistory(java.time.Duration.ofMinutes(15));
 
   private Benchmarks() {}
 
@@ -140,17 +149,44 @@ public final class Benchmarks {
     out.printf(Locale.ROOT, "file store   save of a 1,000-instance checkpoint: %6.2f ms (%,.0f saves/s, fsync)%n",
         saveNanos / 1e6, 1e9 / saveNanos);
 
-    MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-    System.gc();
-    long before = memory.getHeapMemoryUsage().getUsed();
+    heapOfOneRollout(out);
+  }
+
+  /**
+   * The heap a finished 1,000-instance rollout and its fleet retain, measured in a frame of its own so that nothing
+   * but them changes between the two measurements.
+   */
+  private static void heapOfOneRollout(PrintStream out) {
+    long baseline = liveHeap();
     SimulatedFleet fleet = SimulatedFleet.create(7);
     ScaleSetId id = fleet.add(ScaleSetSpec.named("web").instances(1000).zones(3).image(IMAGE));
     fleet.publish(IMAGE.withVersion(TARGET));
     Rollout r = fleet.run(Rollout.builder(fleet, id).target(TARGET).clock(fleet.clock()).build());
-    System.gc();
-    long after = memory.getHeapMemoryUsage().getUsed();
-    out.printf(Locale.ROOT, "heap         1,000-instance fleet + finished rollout (%,d events) retained: ~%,d KiB%n",
-        r.events().size(), Math.max(0, after - before) / 1024);
+    long retained = liveHeap() - baseline;
+    out.printf(Locale.ROOT, "heap         1,000-instance fleet + finished rollout (%,d events) retained: %,d KiB"
+        + " (%,d fleet log lines)%n", r.events().size(), retained / 1024, fleet.log().size());
+    Reference.reachabilityFence(r);
+    Reference.reachabilityFence(fleet);
+  }
+
+  /**
+   * The live heap: the bytes still used after full collections, repeated until a collection frees no more (a
+   * single {@code System.gc()} may leave garbage that finalization or reference processing frees only on the next).
+   * Whatever the caller measures must stay reachable across the call ({@link Reference#reachabilityFence}), or the
+   * JIT may let it go before the collection and the measurement reads about nothing.
+   */
+  static long liveHeap() {
+    MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+    long used = Long.MAX_VALUE;
+    for (int i = 0; i < 10; i++) {
+      System.gc();
+      long now = memory.getHeapMemoryUsage().getUsed();
+      if (now >= used - 64 * 1024) {
+        return Math.min(now, used);
+      }
+      used = now;
+    }
+    return used;
   }
 
   /**
@@ -158,15 +194,18 @@ public final class Benchmarks {
    * on one thread (one round: its CPU time includes the JIT's warm-up).
    */
   private static void fleetOfFleets(PrintStream out) {
+    long baseline = liveHeap();
     com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     long cpu = threads.getCurrentThreadCpuTime();
     long wall = System.nanoTime();
-    SimulatedFleet fleet = SimulatedFleet.create(7);
+    SimulatedFleet fleet = SimulatedFleet.create(7).retention(FLEET_RETENTION);
     fleet.publish(IMAGE.withVersion(TARGET));
     java.util.Map<Rollout, java.time.Instant> due = new java.util.LinkedHashMap<>();
+    java.util.List<Rollout> rollouts = new java.util.ArrayList<>();
     for (int i = 0; i < 100; i++) {
       ScaleSetId id = fleet.add(ScaleSetSpec.named("web" + i).instances(1000).image(IMAGE));
-      due.put(Rollout.builder(fleet, id).target(TARGET).clock(fleet.clock()).build(), fleet.clock().instant());
+      rollouts.add(Rollout.builder(fleet, id).target(TARGET).clock(fleet.clock()).build());
+      due.put(rollouts.get(i), fleet.clock().instant());
     }
     java.time.Instant start = fleet.clock().instant();
     int completed = 0;
@@ -188,6 +227,12 @@ public final class Benchmarks {
     out.printf(Locale.ROOT, "fleet        100 x 1,000 instances at once: %5.2f s CPU (%.0f us per instance upgrade),"
         + " %,d of 100 completed, %,d min of fleet time, %,.0f x wall%n", cpuSeconds, cpuSeconds * 1e6 / 100_000,
         completed, fleetSeconds / 60, fleetSeconds / wallSeconds);
+    long live = liveHeap();
+    out.printf(Locale.ROOT, "fleet heap   100 x 1,000 instances, finished: %,.1f MB live heap, %,.1f MB retained by the"
+        + " fleet and its 100 rollouts (%,d fleet log lines kept, %,d dropped; metrics kept %s)%n", live / 1e6,
+        (live - baseline) / 1e6, fleet.log().size(), fleet.logLinesDropped(), FLEET_RETENTION.metricHistory());
+    Reference.reachabilityFence(rollouts);
+    Reference.reachabilityFence(fleet);
   }
 
   private static long median(int rounds, LongSupplier round) {
