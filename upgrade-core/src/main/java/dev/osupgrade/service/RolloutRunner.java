@@ -171,7 +171,9 @@ public final class RolloutRunner {
 
   /**
    * Takes other work over ({@link RunnerTask}, e.g. an estate governor) and advances it at once, then whenever it
-   * asks, until it ends or the runner shuts down. Its handle cannot cancel or pause it.
+   * asks, until it ends or the runner shuts down. Its handle cancels, pauses and resumes it when the task
+   * {@linkplain RunnerTask#supportsControl() takes control} (an estate governor does), and throws
+   * {@link UnsupportedOperationException} otherwise.
    *
    * @param task work not advanced by anyone else
    * @return its handle
