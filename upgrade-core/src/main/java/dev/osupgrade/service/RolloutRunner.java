@@ -666,7 +666,7 @@ public final class RolloutRunner {
   @Override
   public String toString() {
     RunnerStatus s = status();
-    return "RolloutRunner[" + s.state() + ", " + s.rollouts().size() + " rollouts, " + s.inFlight() + " of "
+    return "RolloutRunner[" + s.state() + ", " + s.managed() + ", " + s.inFlight() + " of "
         + s.maxConcurrentAdvances() + " in flight, " + s.queued() + " queued]";
   }
 

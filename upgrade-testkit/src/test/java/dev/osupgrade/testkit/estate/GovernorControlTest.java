@@ -13,6 +13,7 @@ import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.ops.RolloutStatus;
 import dev.osupgrade.port.RolloutStore;
+import dev.osupgrade.rollout.Rollout;
 import dev.osupgrade.rollout.RolloutState;
 import dev.osupgrade.service.ManagedRollout;
 import dev.osupgrade.service.RolloutRunner;
@@ -21,6 +22,7 @@ import dev.osupgrade.testkit.VirtualScheduler;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -185,6 +187,26 @@ final class GovernorControlTest {
     EstateGovernor later = estate.governor(SmallEstate.desired().build(), store).owner("replica-c").build();
     assertThat(later.advance()).as("a replica that loads the checkpoint ends at once").isEmpty();
     assertThat(later.isDone()).isTrue();
+    runner.shutdown();
+  }
+
+  @Test
+  void runnerStatus_rolloutsAndAGovernor_countedApart() {
+    SmallEstate estate = new SmallEstate(59);
+    RolloutRunner runner = RolloutRunner.builder().clock(estate.fleet.clock())
+        .scheduler(VirtualScheduler.on(estate.fleet.clock())).build();
+    estate.fleet.publish(UBUNTU.withVersion(V2));
+    for (String name : List.of("batch-1", "batch-2")) {
+      ScaleSetId other = estate.fleet.add(SmallEstate.spec(name, "westeurope").resourceGroup("other"));
+      runner.submit(Rollout.builder(estate.fleet, other).target(V2).clock(estate.fleet.clock()).build());
+    }
+    runner.submit(estate.governor(SmallEstate.desired().build(), RolloutStore.inMemory()).build());
+
+    assertThat(runner.status().kinds()).containsExactly(Map.entry(ManagedRollout.Kind.ROLLOUT, 2),
+        Map.entry(ManagedRollout.Kind.TASK, 1));
+    assertThat(runner.status().managed()).isEqualTo("2 rollouts, 1 task (governor estate)");
+    assertThat(runner.status().toString()).contains("queued; 2 rollouts, 1 task (governor estate) {");
+    assertThat(runner.toString()).startsWith("RolloutRunner[RUNNING, 2 rollouts, 1 task (governor estate), ");
     runner.shutdown();
   }
 }
