@@ -68,6 +68,11 @@ final class Campaigns {
     return g.state;
   }
 
+  /** True while an operator holds the governor (paused or cancelled): nothing starts or promotes. */
+  private boolean held() {
+    return g.state.hold != GovernorState.Hold.NONE;
+  }
+
   // ---- the turn -----------------------------------------------------------------------------------------------
 
   void turn(Instant now) {
@@ -240,7 +245,7 @@ final class Campaigns {
       plan(f, fs, members, rel, now);
       return;
     }
-    if (next != null && (c == null || c.status != Status.RUNNING) && !busyWithAnother(fs, next.version)
+    if (next != null && !held() && (c == null || c.status != Status.RUNNING) && !busyWithAnother(fs, next.version)
         && (c == null || c.version.compareTo(next.version) < 0)) {
       Campaign started = new Campaign(next.version, next.publishedAt, now);
       fs.campaign = started;
@@ -403,6 +408,13 @@ final class Campaigns {
               + c.supersededBy + " after " + k + " ring(s) took " + c.version);
         }
         return;
+      }
+      if (held()) {
+        if (!running) {
+          planned.computeIfAbsent(f.name(), x -> new ArrayList<>()).add(new Planned(null, "paused: ring "
+              + ring(k) + " of " + c.version + (remaining.isEmpty() ? " is promoted" : " starts") + " once resumed"));
+        }
+        return; // paused: no ring starts or promotes
       }
       if (remaining.isEmpty()) {
         if (running) {
@@ -691,6 +703,9 @@ final class Campaigns {
    */
   private void catchUp(ImageFamily f, Family fs, List<Known> members, Map<Region, List<ImageRelease>> rel,
       Instant now) {
+    if (held()) {
+      return; // paused: no catch-up starts
+    }
     Campaign c = fs.campaign;
     ImageVersion target;
     int upTo;
@@ -825,6 +840,7 @@ final class Campaigns {
           .orElse(ImageRelease.marketplace(image, lane.startedAt));
       driver = RingDriver.catchUp(setup, lane, members, release, schedule, g.desired.minimumWindowLeft(), events);
     }
+    g.holdDriver(driver); // a governor paused or cancelled before a restart holds its rebuilt lanes too
     g.drivers.put(lane.key, driver);
     g.laneDue.put(lane.key, now);
   }

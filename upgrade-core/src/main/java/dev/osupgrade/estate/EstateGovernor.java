@@ -118,6 +118,8 @@ public final class EstateGovernor implements RunnerTask {
   private boolean stalledNow;
   /** True while this object's state is the one it loaded or saved last (false after a lost save). */
   private boolean held;
+  /** An operator's requests not yet in the checkpoint: applied by the next advance that holds the lease. */
+  private final List<GovernorState.Hold> requested = new ArrayList<>();
 
   private EstateGovernor(Builder b) {
     this.name = b.name;
@@ -206,6 +208,10 @@ public final class EstateGovernor implements RunnerTask {
       if (newHolding) {
         reload(now);
       }
+      applyRequests(now);
+      if (isDone()) {
+        return ended(now);
+      }
       for (int guard = 0; guard < 32; guard++) {
         if (!now.isBefore(nextTurnAt)) {
           turn(now);
@@ -219,7 +225,11 @@ public final class EstateGovernor implements RunnerTask {
         nextTurnAt = now; // a lane ended: promote, or start what it held back, at once
       }
       clearStall();
+      endIfCancelled(now);
       save(now);
+      if (isDone()) {
+        return ended(now);
+      }
     } catch (LeaseLostException | CheckpointConflictException e) {
       forget();
       return Optional.of(now.plus(leaseWait()));
@@ -238,6 +248,9 @@ public final class EstateGovernor implements RunnerTask {
   private void turn(Instant now) {
     Instant due = nextTurnAt;
     nextTurnAt = now.plus(turnInterval);
+    if (state.hold == GovernorState.Hold.CANCELLED) {
+      return; // nothing is decided any more: the lanes in flight drain
+    }
     try {
       campaigns.turn(now); // what it decides marks the state dirty; what it only read is read again next turn
     } catch (CloudException e) {
@@ -278,6 +291,132 @@ public final class EstateGovernor implements RunnerTask {
       }
     }
     return ended;
+  }
+
+  // ---- an operator's control ---------------------------------------------------------------------------------
+
+  /** @return true: a governor takes pause, resume and cancel (through its runner handle, or called directly) */
+  @Override
+  public boolean supportsControl() {
+    return true;
+  }
+
+  /**
+   * Pauses the estate: from the next {@link #advance()} that holds the lease, no campaign, ring or catch-up starts
+   * and no ring is promoted; the orchestrated rollouts in flight pause at their batch boundary (the batch in flight
+   * finishes, as {@link dev.osupgrade.rollout.Rollout#pause()} does), and a lane with nothing in flight (a ring not
+   * yet started, soaking after a restart, or governed by the platform, whose deferrals are then not approved) is not
+   * advanced at all. A failed ring's rollback is not paused. The governor keeps turning — discovery, the inventory,
+   * the quarantine, the report — and a quarantine still stops its campaign. The pause is kept in the checkpoint
+   * ({@link GovernorDecision.Kind#GOVERNOR_PAUSED}): a replica that takes over stays paused until {@link #resume()}.
+   * Does nothing if paused or cancelled already. Call it from the thread that advances the governor (a runner's
+   * handle does so between two advances); a replica that does not hold the lease applies it once it does.
+   */
+  @Override
+  public void pause() {
+    requested.add(GovernorState.Hold.PAUSED);
+  }
+
+  /**
+   * Resumes a paused estate: paused rollouts go on, and the next turn runs at once
+   * ({@link GovernorDecision.Kind#GOVERNOR_RESUMED}). Does nothing unless paused.
+   */
+  @Override
+  public void resume() {
+    requested.add(GovernorState.Hold.NONE);
+  }
+
+  /**
+   * Cancels governing for good: nothing starts again; each orchestrated rollout in flight finishes its batch and
+   * ends {@code Cancelled} (as {@link dev.osupgrade.rollout.Rollout#cancel()} does; a ring that is cancelled is not
+   * taken for a failed one: no rollback, no quarantine); lanes governed by the platform get no more approvals. Once
+   * the last rollout has ended, the campaigns in flight are {@code CANCELLED}, the governor ends
+   * ({@link GovernorDecision.Kind#GOVERNOR_ENDED}, {@link #isDone()}) and releases its lease. Kept in the checkpoint:
+   * a replica that loads it ends too. To govern again, build a governor of another {@link Builder#name name}.
+   */
+  @Override
+  public void cancel() {
+    requested.add(GovernorState.Hold.CANCELLED);
+  }
+
+  /** @return true while the checkpoint this replica holds says paused */
+  public boolean isPaused() {
+    return state.hold == GovernorState.Hold.PAUSED;
+  }
+
+  private void applyRequests(Instant now) {
+    for (GovernorState.Hold want : requested) {
+      GovernorState.Hold was = state.hold;
+      if (was == want || was == GovernorState.Hold.CANCELLED
+          || (want == GovernorState.Hold.NONE && was != GovernorState.Hold.PAUSED)) {
+        continue;
+      }
+      state.hold = want;
+      state.holdAt = want == GovernorState.Hold.NONE ? null : now;
+      List<GovernorState.Lane> lanes = state.runningLanes();
+      List<ScaleSetId> inFlight = lanes.stream().flatMap(l -> l.scaleSets.stream()).toList();
+      switch (want) {
+        case PAUSED -> decide(now, GovernorDecision.Kind.GOVERNOR_PAUSED, "*", null, null, inFlight, "paused by an "
+            + "operator: no campaign, ring or catch-up starts and no ring is promoted; " + lanes.size()
+            + " lane(s) in flight pause at their batch boundary");
+        case NONE -> decide(now, GovernorDecision.Kind.GOVERNOR_RESUMED, "*", null, null, inFlight, "resumed by "
+            + "an operator; "
+            + lanes.size() + " lane(s) go on; the next turn runs now");
+        case CANCELLED -> decide(now, GovernorDecision.Kind.GOVERNOR_CANCELLED, "*", null, null, inFlight,
+            "cancelled by an operator: nothing starts again; " + lanes.size() + " lane(s) in flight cancel after "
+                + "their batch in flight");
+        default -> throw new IllegalStateException("hold " + want);
+      }
+      for (RingDriver d : drivers.values()) {
+        holdDriver(d);
+      }
+      laneDue.replaceAll((k, v) -> now); // every lane hears of it now
+      nextTurnAt = now;
+    }
+    requested.clear();
+  }
+
+  /** Makes a lane's driver (new, or rebuilt from the checkpoint) follow the governor's hold. */
+  void holdDriver(RingDriver d) {
+    switch (state.hold) {
+      case PAUSED -> d.hold(true);
+      case CANCELLED -> d.cancel();
+      default -> d.hold(false);
+    }
+  }
+
+  /** A cancelled governor whose last lane ended: its campaigns are cancelled and it ends. */
+  private void endIfCancelled(Instant now) {
+    if (state.hold != GovernorState.Hold.CANCELLED || !state.runningLanes().isEmpty()) {
+      return;
+    }
+    List<String> cancelled = new ArrayList<>();
+    for (GovernorState.Family f : state.families.values()) {
+      GovernorState.Campaign c = f.campaign;
+      if (c != null && c.status == GovernorState.Status.RUNNING) {
+        c.status = GovernorState.Status.CANCELLED;
+        c.endedAt = now;
+        cancelled.add(f.name + " " + c.version);
+      }
+    }
+    if (state.ended) {
+      return;
+    }
+    state.ended = true;
+    decide(now, GovernorDecision.Kind.GOVERNOR_ENDED, "*", null, null, List.of(), "every rollout in flight ended; "
+        + (cancelled.isEmpty() ? "no campaign was running" : "campaign(s) cancelled: " + String.join(", ",
+            cancelled)) + "; the governor starts nothing again");
+  }
+
+  /** The governor has ended: saves what is left and lets go of the lease. */
+  private Optional<Instant> ended(Instant now) {
+    save(now);
+    closeDrivers();
+    if (lease != null) {
+      store.release(lease);
+      lease = null;
+    }
+    return Optional.empty();
   }
 
   // ---- lease and checkpoint -----------------------------------------------------------------------------------
@@ -420,19 +559,33 @@ public final class EstateGovernor implements RunnerTask {
     return "governor " + name;
   }
 
-  /** @return false: a governor runs until it is closed */
+  /**
+   * @return true once a {@linkplain #cancel() cancelled} governor's last rollout has ended (as the checkpoint this
+   *     replica holds says); a governor otherwise runs until it is closed
+   */
   @Override
   public boolean isDone() {
-    return false;
+    return state.hold == GovernorState.Hold.CANCELLED && state.ended;
   }
 
   /**
    * @return {@code ACTING} while this replica holds the lease, {@code STANDBY} otherwise, {@code STALLED} while a
-   *     failure of the cloud or the store keeps its turn from finishing
+   *     failure of the cloud or the store keeps its turn from finishing, {@code PAUSED} while paused,
+   *     {@code CANCELLING} while cancelled rollouts finish their batch, {@code CANCELLED} once it has ended
    */
   @Override
   public String status() {
-    return lease == null ? "STANDBY" : state.stall.isEmpty() ? "ACTING" : "STALLED";
+    if (isDone()) {
+      return "CANCELLED";
+    }
+    if (lease == null) {
+      return "STANDBY";
+    }
+    return switch (state.hold) {
+      case PAUSED -> "PAUSED";
+      case CANCELLED -> "CANCELLING";
+      default -> state.stall.isEmpty() ? "ACTING" : "STALLED";
+    };
   }
 
   @Override

@@ -73,7 +73,21 @@ public record GovernorDecision(long sequence, Instant at, Kind kind, String fami
     /** An instance waited for a deferral approval longer than the maximum: someone must decide. */
     DEFERRAL_OVERDUE,
     /** A turn could not finish (the cloud or the store failed); it is tried again. */
-    TURN_STALLED
+    TURN_STALLED,
+    /**
+     * An operator paused the governor: no ring starts or promotes and no catch-up starts; rollouts in flight pause at
+     * their batch boundary. Kept in the checkpoint, so a replica that takes over stays paused.
+     */
+    GOVERNOR_PAUSED,
+    /** An operator resumed a paused governor: paused rollouts go on, and the next turn runs at once. */
+    GOVERNOR_RESUMED,
+    /**
+     * An operator cancelled the governor: nothing starts again, and each rollout in flight finishes its batch and
+     * ends {@code Cancelled}.
+     */
+    GOVERNOR_CANCELLED,
+    /** A cancelled governor's last rollout ended: the governor has ended ({@link EstateGovernor#isDone()}). */
+    GOVERNOR_ENDED
   }
 
   /** @return the version, if the decision concerns one */

@@ -45,9 +45,25 @@ final class GovernorState {
   /** The last rehearsal of each family and ring, by "family/ring". */
   final SortedMap<String, RehearsalResult> rehearsals = new TreeMap<>();
   String stall = "";
+  /** What the operator asked of the governor as a whole (pause, cancel), durable so that a replica obeys it. */
+  Hold hold = Hold.NONE;
+  /** When the hold began, or null. */
+  @Nullable Instant holdAt;
+  /** A cancelled governor's last lane ended: it has ended. */
+  boolean ended;
 
   /** A status a campaign or lane ends in. */
-  enum Status { RUNNING, COMPLETED, FAILED, REFUSED, SUPERSEDED }
+  enum Status { RUNNING, COMPLETED, FAILED, REFUSED, SUPERSEDED, CANCELLED }
+
+  /** The operator's hold on the governor. */
+  enum Hold {
+    /** Governing: rings start and promote, catch-ups start. */
+    NONE,
+    /** Paused: nothing starts or promotes; rollouts in flight pause at their batch boundary. */
+    PAUSED,
+    /** Cancelled: nothing starts again; rollouts in flight cancel; the governor ends once they have. */
+    CANCELLED
+  }
 
   /** What a lane does. */
   enum LaneKind { RING, CATCH_UP }
@@ -215,6 +231,11 @@ final class GovernorState {
     out.put("decisions", String.valueOf(decisions));
     put(out, "inventoryAt", inventoryAt);
     out.put("stall", stall);
+    if (hold != Hold.NONE) {
+      out.put("hold", hold.name());
+      put(out, "holdAt", holdAt);
+      out.put("ended", String.valueOf(ended));
+    }
     int i = 0;
     for (Known k : known.values()) {
       String p = "ss." + i++ + ".";
@@ -380,6 +401,9 @@ final class GovernorState {
     s.decisions = Long.parseLong(r.req("decisions"));
     s.inventoryAt = r.opt("inventoryAt", Instant::parse);
     s.stall = r.str("stall");
+    s.hold = r.has("hold") ? Hold.valueOf(r.req("hold")) : Hold.NONE; // older checkpoints have no hold
+    s.holdAt = r.opt("holdAt", Instant::parse);
+    s.ended = Boolean.parseBoolean(r.str("ended"));
     for (int i = 0; r.has("ss." + i + ".id"); i++) {
       String p = "ss." + i + ".";
       Known k = new Known(ScaleSetId.parse(r.req(p + "id")), Region.of(r.req(p + "region")));

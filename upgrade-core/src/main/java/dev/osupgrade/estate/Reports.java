@@ -108,8 +108,15 @@ final class Reports {
     }
     g.campaigns.planned.forEach((family, list) -> list.forEach(p -> next.add(new EstateReport.Next(p.at(), family,
         p.what()))));
-    next.add(new EstateReport.Next(g.nextTurnAt.isAfter(now) ? g.nextTurnAt : now, "*",
-        "next turn: discover, look for releases, promote and catch up"));
+    switch (st.hold) {
+      case PAUSED -> next.add(new EstateReport.Next(now, "*", "paused by an operator since " + st.holdAt
+          + ": nothing starts or promotes, rollouts in flight pause at their batch boundary, until resumed"));
+      case CANCELLED -> next.add(new EstateReport.Next(now, "*", st.ended ? "cancelled by an operator at "
+          + st.holdAt + ": ended; starts nothing again" : "cancelled by an operator at " + st.holdAt
+              + ": rollouts in flight cancel after their batch, then the governor ends"));
+      default -> next.add(new EstateReport.Next(g.nextTurnAt.isAfter(now) ? g.nextTurnAt : now, "*",
+          "next turn: discover, look for releases, promote and catch up"));
+    }
     next.sort(Comparator.comparing(EstateReport.Next::at, Comparator.nullsLast(Comparator.naturalOrder())));
     return new EstateReport(g.name, now, families, rows, g.desired.trust().quarantine().entries(), drift,
         List.copyOf(st.overdue), List.copyOf(st.rehearsals.values()), next);

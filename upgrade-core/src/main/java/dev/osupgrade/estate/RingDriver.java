@@ -20,6 +20,7 @@ import dev.osupgrade.governance.schedule.MaintenanceWindowGate;
 import dev.osupgrade.image.ImageRelease;
 import dev.osupgrade.image.ImageVersion;
 import dev.osupgrade.ops.RolloutStatus;
+import dev.osupgrade.port.Checkpoint;
 import dev.osupgrade.port.CloudException;
 import dev.osupgrade.port.Fencing;
 import dev.osupgrade.port.ImageCatalog;
@@ -29,6 +30,7 @@ import dev.osupgrade.port.ScaleSetPort;
 import dev.osupgrade.rollout.Rollout;
 import dev.osupgrade.rollout.RolloutOptions;
 import dev.osupgrade.rollout.RolloutRefusedException;
+import dev.osupgrade.rollout.RolloutState;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -86,6 +88,10 @@ final class RingDriver {
   private final @Nullable Events events;
   private final ImageVersion version;
   private final Setup setup;
+  /** The governor is paused: the lane's rollouts pause at their batch boundary, and nothing new starts. */
+  private boolean paused;
+  /** The governor is cancelled: the lane's rollouts cancel, and the lane ends once they have. */
+  private boolean cancelled;
 
   private RingDriver(Setup setup, @Nullable RingRollout rings, Map<ScaleSetId, Rollout> rollouts,
       ImageVersion version, @Nullable Events events) {
@@ -249,9 +255,24 @@ final class RingDriver {
    * @return when to look again; empty once it has ended
    */
   Optional<Instant> advance() {
-    if (rings != null) {
-      return rings.advance();
+    if (cancelled) {
+      return drainCancelled();
     }
+    if (rings != null) {
+      if (paused && !safeWhilePaused()) {
+        // Advancing the lane could start something (a ring not started, Azure's own upgrade waiting for approvals,
+        // a rollout whose checkpoint does not hold the pause): it is held, not advanced, until resumed.
+        return Optional.of(setup.clock().instant().plus(setup.ringPoll()));
+      }
+      applyHold(rings.rollouts().values());
+      Optional<Instant> next = rings.advance();
+      // rollouts the ring built in this advance (rebuilt from checkpoints a paused replica saved) obey the hold too
+      if (applyHold(rings.rollouts().values())) {
+        return Optional.of(setup.clock().instant());
+      }
+      return next;
+    }
+    applyHold(rollouts.values());
     Instant next = null;
     for (Map.Entry<ScaleSetId, Rollout> e : rollouts.entrySet()) {
       Rollout r = e.getValue();
@@ -284,6 +305,9 @@ final class RingDriver {
 
   /** @return true once nothing more will happen in the lane */
   boolean ended() {
+    if (cancelled) {
+      return live().stream().allMatch(r -> r.isDone() || refused.containsKey(r.scaleSet()));
+    }
     if (rings != null) {
       return rings.status().isTerminal();
     }
@@ -292,6 +316,9 @@ final class RingDriver {
 
   /** @return how the lane ended: completed, failed (a ring failed, a rollout faulted) or refused */
   GovernorState.Status outcome() {
+    if (cancelled) {
+      return GovernorState.Status.CANCELLED;
+    }
     if (rings != null) {
       return switch (rings.status()) {
         case COMPLETED -> GovernorState.Status.COMPLETED;
@@ -319,12 +346,122 @@ final class RingDriver {
 
   /** @return how it ended or stands, in words */
   String detail() {
+    if (cancelled) {
+      List<Rollout> all = live();
+      long stopped = all.stream().filter(r -> r.status() == RolloutStatus.CANCELLED).count();
+      long done = all.stream().filter(r -> r.status() == RolloutStatus.COMPLETED).count();
+      return "cancelled with the governor: " + stopped + " rollout(s) cancelled after their batch in flight, " + done
+          + " had completed" + (rings == null ? "" : "; the ring rollout was let go (" + rings.status() + ")");
+    }
     if (rings != null) {
       return rings.error().map(f -> "[" + f.code() + "] " + f.message()).orElse(rings.toString());
     }
     long done = rollouts.values().stream().filter(r -> r.status() == RolloutStatus.COMPLETED).count();
     return done + " of " + rollouts.size() + " scale sets on " + version
         + (missed().isEmpty() ? "" : "; not: " + missed());
+  }
+
+  /**
+   * Pauses or resumes the lane with the governor: while paused, its rollouts in flight pause at their batch boundary
+   * ({@link Rollout#pause()}), and a lane with nothing in flight in this process is not advanced at all (so nothing
+   * starts: no ring, no batch, no deferral approval). A ring's rollback of a failed ring is not paused.
+   */
+  void hold(boolean pause) {
+    this.paused = pause;
+  }
+
+  /**
+   * Cancels the lane with the governor: each rollout in flight finishes its batch and ends {@code Cancelled}
+   * ({@link Rollout#cancel()}); they are advanced directly, not through the ring rollout, so that the cancel is not
+   * taken for a failed ring (no rollback, no quarantine). The ring rollout itself is let go ({@link #close()}).
+   */
+  void cancel() {
+    this.cancelled = true;
+    live().forEach(r -> {
+      if (!r.isDone()) {
+        r.cancel();
+      }
+    });
+  }
+
+  /** The rollouts of the lane held in this process: a catch-up's, or the ones its ring rollout built. */
+  private List<Rollout> live() {
+    return List.copyOf(rings != null ? rings.rollouts().values() : rollouts.values());
+  }
+
+  /**
+   * True when advancing a paused ring lane cannot start anything: orchestrated, and every rollout of it is held in
+   * this process (paused here), or — rebuilt after a restart, its rollouts not built yet — each scale set's rollout
+   * checkpoint is of this version and has ended or holds the pause (so the ring rebuilds it paused: its batch in
+   * flight finishes, and the time it stays paused does not count against its progress deadline).
+   */
+  private boolean safeWhilePaused() {
+    RingRollout r = java.util.Objects.requireNonNull(rings);
+    if (r.mode() == RingRollout.Mode.GOVERNED_PLATFORM) {
+      return false;
+    }
+    if (!r.rollouts().isEmpty()) {
+      return r.status() == RingRollout.Status.RUNNING;
+    }
+    for (ScaleSetId id : r.plan().rings().get(0).scaleSets()) {
+      Optional<Checkpoint> saved = setup.store().load(id);
+      if (saved.isEmpty()) {
+        return false;
+      }
+      RolloutState s = RolloutState.decode(saved.get().data());
+      if (!s.target().equals(version) || !(s.status().isTerminal() || s.pauseRequested())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Makes each rollout follow the lane's pause; true when one had to be told. */
+  private boolean applyHold(java.util.Collection<Rollout> all) {
+    boolean told = false;
+    for (Rollout r : List.copyOf(all)) {
+      if (r.isDone()) {
+        continue;
+      }
+      if (paused) {
+        r.pause(); // idempotent: the rollout asks its engine once
+      } else if (r.status() == RolloutStatus.PAUSED) {
+        r.resume();
+        told = true;
+      }
+    }
+    return told;
+  }
+
+  private Optional<Instant> drainCancelled() {
+    Instant next = null;
+    for (Rollout r : live()) {
+      if (r.isDone() || refused.containsKey(r.scaleSet())) {
+        continue;
+      }
+      r.cancel();
+      Optional<Instant> again;
+      try {
+        again = r.advance();
+      } catch (RuntimeException refusal) {
+        if (refusal instanceof CloudException c && !c.isRejection()) {
+          throw c;
+        }
+        refused.put(r.scaleSet(), refusal.getMessage() == null ? refusal.getClass().getSimpleName()
+            : refusal.getMessage());
+        continue;
+      }
+      if (again.isPresent()) {
+        next = next == null || again.get().isBefore(next) ? again.get() : next;
+      } else if (!r.isDone()) {
+        Instant soon = setup.clock().instant().plus(setup.ringPoll());
+        next = next == null || soon.isBefore(next) ? soon : next;
+      }
+    }
+    if (next == null) {
+      close(); // every rollout ended: the ring rollout is let go (its lease released)
+    }
+    return Optional.ofNullable(next);
   }
 
   /** Releases the leases of every rollout the lane holds, without ending anything. */

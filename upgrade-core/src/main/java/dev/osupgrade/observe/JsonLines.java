@@ -26,6 +26,7 @@ import dev.osupgrade.event.RolloutStalled;
 import dev.osupgrade.event.RolloutStarted;
 import dev.osupgrade.event.SurgeFallback;
 import dev.osupgrade.event.SurgeInstancesCreated;
+import dev.osupgrade.estate.GovernorDecision;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.event.RingEvent;
 import dev.osupgrade.health.GatePhase;
@@ -49,17 +50,21 @@ import java.util.function.Consumer;
  * <table>
  *   <caption>Fields of every line</caption>
  *   <tr><th>field</th><th>type</th><th>meaning</th></tr>
- *   <tr><td>{@code seq}</td><td>number</td><td>the event's number within its rollout, ring rollout or runner</td></tr>
+ *   <tr><td>{@code seq}</td><td>number</td><td>the event's number within its rollout, ring rollout or runner (a
+ *       governor decision's: within its governor, across replicas)</td></tr>
  *   <tr><td>{@code at}</td><td>string</td><td>when, ISO-8601 UTC ({@code 2026-01-05T00:06:00Z}), by the injected
  *       clock</td></tr>
- *   <tr><td>{@code source}</td><td>string</td><td>{@code rollout}, {@code ring} or {@code runner}</td></tr>
+ *   <tr><td>{@code source}</td><td>string</td><td>{@code rollout}, {@code ring}, {@code runner} or
+ *       {@code governor}</td></tr>
  *   <tr><td>{@code type}</td><td>string</td><td>what happened, kebab-case: for {@code rollout} one of
  *       {@code governance-waived rollout-started model-image-changed gate-evaluated batch-started batch-skipped
  *       instance-upgraded instance-healthy instance-failed instance-rolled-back batch-completed rollout-completed
  *       rollout-faulted rollout-cancelled rollout-paused rollout-resumed surge-fallback surge-instances-created
  *       instance-replaced plan-extended rollout-stalled rollout-stall-cleared}; for {@code ring} the
  *       {@link RingEvent.Kind} ({@code ring-started}, {@code gate-evaluated}, ...); for {@code runner} the
- *       {@link RunnerEvent.Kind} ({@code advance-failed}, ...)</td></tr>
+ *       {@link RunnerEvent.Kind} ({@code advance-failed}, ...); for {@code governor} the
+ *       {@link GovernorDecision.Kind} ({@code campaign-started}, {@code ring-started}, {@code ring-promoted},
+ *       {@code governor-paused}, ...)</td></tr>
  *   <tr><td>{@code level}</td><td>string</td><td>{@code DEBUG}, {@code INFO}, {@code WARNING} or {@code ERROR}, as
  *       {@link LoggingListener} logs it</td></tr>
  *   <tr><td>{@code message}</td><td>string</td><td>what happened and why, in words: the event's line without its
@@ -110,7 +115,12 @@ import java.util.function.Consumer;
  *       <td>number, string, number, string, number</td><td>stalled, stall cleared ({@code stalledForSeconds})</td></tr>
  *   <tr><td>{@code by}</td><td>string</td><td>governance waived: who opted out</td></tr>
  *   <tr><td>{@code ring}</td><td>string</td><td>ring events: the ring's name ({@code *} for the whole
- *       rollout)</td></tr>
+ *       rollout); governor decisions about a ring</td></tr>
+ *   <tr><td>{@code family}</td><td>string</td><td>governor decisions: the image family ({@code *} for the estate as
+ *       a whole)</td></tr>
+ *   <tr><td>{@code version}</td><td>string</td><td>governor decisions about a version</td></tr>
+ *   <tr><td>{@code scaleSets}, {@code scaleSetIds}</td><td>array of strings</td><td>governor decisions about scale
+ *       sets: {@code resourceGroup/name} and ARM resource ids, in the same order</td></tr>
  *   <tr><td>{@code rolloutId}, {@code rollout}</td><td>number, string</td><td>runner events about a rollout</td></tr>
  *   <tr><td>{@code error}, {@code errorMessage}</td><td>string, string</td><td>runner events with a failure: its
  *       class and (masked) message</td></tr>
@@ -188,6 +198,40 @@ public final class JsonLines implements RolloutListener {
     synchronized (this) {
       out.accept(line);
     }
+  }
+
+  /**
+   * Writes an estate governor's decision; pass it as {@code EstateGovernor.Builder.listener(json::onGovernorDecision)}.
+   *
+   * @param decision the decision
+   */
+  public void onGovernorDecision(GovernorDecision decision) {
+    String line = json(decision);
+    synchronized (this) {
+      out.accept(line);
+    }
+  }
+
+  /**
+   * An estate governor's decision as one line of JSON: {@code source} {@code governor}, {@code type} its
+   * {@link GovernorDecision.Kind} ({@code ring-started}, {@code governor-paused}, ...), and {@code family},
+   * {@code version}, {@code ring}, {@code scaleSets} and {@code scaleSetIds} as the decision has them.
+   *
+   * @param d the decision
+   * @return the line, without a line end
+   */
+  public static String json(GovernorDecision d) {
+    Require.nonNull(d, "decision");
+    Json j = new Json().number("seq", d.sequence()).text("at", d.at()).text("source", "governor")
+        .text("type", Lines.kebab(d.kind())).text("level", LoggingListener.level(d).getName())
+        .text("message", Lines.body(d)).text("family", d.family());
+    d.versionIfAny().ifPresent(v -> j.text("version", v));
+    d.ringIfAny().ifPresent(r -> j.text("ring", r));
+    if (!d.scaleSets().isEmpty()) {
+      j.texts("scaleSets", d.scaleSets().stream().map(ScaleSetId::toString).toList());
+      j.texts("scaleSetIds", d.scaleSets().stream().map(ScaleSetId::armId).toList());
+    }
+    return j.toString();
   }
 
   /**

@@ -26,6 +26,17 @@ final class Lines {
     return words(e.kind()) + ": " + e.detail();
   }
 
+  /** A governor decision's kind and detail: {@code ring started: 1 scale set(s), orchestrated, ...}. */
+  static String body(dev.osupgrade.estate.GovernorDecision d) {
+    return words(d.kind()) + ": " + d.detail();
+  }
+
+  /** {@code [ubuntu 22.04.202410010 / canary]}: what a governor decision concerns. */
+  static String subject(dev.osupgrade.estate.GovernorDecision d) {
+    return "[" + d.family() + d.versionIfAny().map(v -> " " + v).orElse("") + d.ringIfAny().map(r -> " / " + r)
+        .orElse("") + "]";
+  }
+
   /** The first line of a text (a folded ring event's count, without the verdicts below it). */
   static String firstLine(String text) {
     int end = text.indexOf('\n');

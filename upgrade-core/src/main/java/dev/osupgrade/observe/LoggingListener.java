@@ -17,6 +17,7 @@ import dev.osupgrade.event.RolloutStalled;
 import dev.osupgrade.event.SurgeFallback;
 import dev.osupgrade.event.RingEvent;
 import dev.osupgrade.health.GateVerdict;
+import dev.osupgrade.estate.GovernorDecision;
 import dev.osupgrade.service.RunnerEvent;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
@@ -29,16 +30,20 @@ import java.lang.System.Logger.Level;
  *
  * <table>
  *   <caption>Levels</caption>
- *   <tr><th>level</th><th>rollout events</th><th>ring events</th><th>runner events</th></tr>
- *   <tr><td>{@code ERROR}</td><td>{@code RolloutFaulted}</td><td>ring failed, stopped</td><td>set aside</td></tr>
+ *   <tr><th>level</th><th>rollout events</th><th>ring events</th><th>runner events</th>
+ *       <th>governor decisions</th></tr>
+ *   <tr><td>{@code ERROR}</td><td>{@code RolloutFaulted}</td><td>ring failed, stopped</td><td>set aside</td>
+ *       <td>ring failed, campaign failed</td></tr>
  *   <tr><td>{@code WARNING}</td><td>{@code RolloutStalled}, {@code InstanceFailed}, a rollback that failed,
  *       {@code SurgeFallback}, a gate that failed, {@code GovernanceWaived}, {@code RolloutCancelled}</td>
- *       <td>ring refused, version quarantined, rollback started, deferral overdue</td><td>advance failed</td></tr>
+ *       <td>ring refused, version quarantined, rollback started, deferral overdue</td><td>advance failed</td>
+ *       <td>version quarantined, ring blocked, scale sets excluded, deferral overdue, turn stalled, governor paused,
+ *       governor cancelled</td></tr>
  *   <tr><td>{@code INFO}</td><td>progress: started, model image changed, gates that pass or wait, batches,
  *       rolled back, paused, resumed, stall cleared, plan extended, surge instances created, completed</td>
- *       <td>the others</td><td>the others</td></tr>
+ *       <td>the others</td><td>the others</td><td>the others</td></tr>
  *   <tr><td>{@code DEBUG}</td><td>one instance's progress: {@code InstanceUpgraded}, {@code InstanceHealthy},
- *       {@code InstanceReplaced}</td><td></td><td></td></tr>
+ *       {@code InstanceReplaced}</td><td></td><td></td><td></td></tr>
  * </table>
  *
  * <p>The message is the event's line ({@code toString()}: number, fleet time, scale set, what happened and why); a
@@ -50,6 +55,7 @@ import java.lang.System.Logger.Level;
  * Rollout.builder(fleet, web).target(v2).clock(clock).listener(log).build();
  * RingRollout.builder(plan, fleet, fleet).listener(log::onRingEvent).rolloutListener(log)...;
  * RolloutRunner.builder().listener(log::onRunnerEvent)...;
+ * EstateGovernor.builder(desired, fleet).listener(log::onGovernorDecision)...;
  * }</pre>
  */
 public final class LoggingListener implements RolloutListener {
@@ -148,6 +154,36 @@ public final class LoggingListener implements RolloutListener {
         logger.log(level, event.toString(), error);
       }
     }
+  }
+
+  /**
+   * Logs an estate governor's decision (its line, {@code toString()}); pass it as
+   * {@code EstateGovernor.Builder.listener(log::onGovernorDecision)}.
+   *
+   * @param decision the decision
+   */
+  public void onGovernorDecision(GovernorDecision decision) {
+    Level level = level(Require.nonNull(decision, "decision"));
+    if (logger.isLoggable(level)) {
+      logger.log(level, decision.toString());
+    }
+  }
+
+  /**
+   * The level a governor decision is logged at: {@code ERROR} for a ring or campaign that failed; {@code WARNING} for
+   * a quarantined version, a ring blocked by its rehearsal, scale sets left out, an overdue deferral, a stalled turn,
+   * and an operator's pause or cancel; {@code INFO} for the rest.
+   *
+   * @param decision the decision
+   * @return its level
+   */
+  public static Level level(GovernorDecision decision) {
+    return switch (Require.nonNull(decision, "decision").kind()) {
+      case RING_FAILED, CAMPAIGN_FAILED -> Level.ERROR;
+      case VERSION_QUARANTINED, RING_BLOCKED, SCALE_SETS_EXCLUDED, DEFERRAL_OVERDUE, TURN_STALLED, GOVERNOR_PAUSED,
+          GOVERNOR_CANCELLED -> Level.WARNING;
+      default -> Level.INFO;
+    };
   }
 
   /**

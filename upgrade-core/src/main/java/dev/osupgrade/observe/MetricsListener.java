@@ -20,6 +20,7 @@ import dev.osupgrade.event.RolloutStallCleared;
 import dev.osupgrade.event.RolloutStalled;
 import dev.osupgrade.event.RolloutStarted;
 import dev.osupgrade.event.SurgeFallback;
+import dev.osupgrade.estate.GovernorDecision;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.event.RingEvent;
 import dev.osupgrade.health.GateVerdict;
@@ -53,6 +54,9 @@ import java.util.Map;
  *       <td>ring rollout events ({@code ring_promoted}, {@code ring_failed}, ...)</td></tr>
  *   <tr><td>{@code osupgrade.runner.events}</td><td>{@code kind} (instead of {@code scale_set})</td><td>service
  *       runner events ({@code advance_failed}, {@code set_aside}, ...)</td></tr>
+ *   <tr><td>{@code osupgrade.governor.decisions}</td><td>{@code kind}, {@code family} (instead of
+ *       {@code scale_set})</td><td>estate governor decisions ({@code ring_started}, {@code ring_promoted},
+ *       {@code governor_paused}, ...)</td></tr>
  * </table>
  *
  * <table>
@@ -65,6 +69,9 @@ import java.util.Map;
  *       the rollout ended, however it ended)</td></tr>
  *   <tr><td>{@code osupgrade.batch.current}</td><td></td><td>the batch last started or settled</td></tr>
  *   <tr><td>{@code osupgrade.stalled}</td><td></td><td>1 while the rollout is stalled, else 0</td></tr>
+ *   <tr><td>{@code osupgrade.governor.paused}</td><td>none (not even {@code scale_set})</td><td>1 once an operator
+ *       paused the estate governor, 0 once resumed</td></tr>
+ *   <tr><td>{@code osupgrade.governor.cancelled}</td><td>none</td><td>1 once an operator cancelled it</td></tr>
  * </table>
  *
  * <p>A rollout first seen after its start (resumed) sets its gauges from its first event that carries the four
@@ -192,6 +199,26 @@ public final class MetricsListener implements RolloutListener {
   public void onRunnerEvent(RunnerEvent event) {
     Require.nonNull(event, "event");
     sink.count("osupgrade.runner.events", Map.of("kind", event.kind().name().toLowerCase(java.util.Locale.ROOT)), 1);
+  }
+
+  /**
+   * Counts an estate governor's decision ({@code osupgrade.governor.decisions}, tagged {@code kind} and
+   * {@code family}) and sets {@code osupgrade.governor.paused} (1 paused, 0 resumed) and
+   * {@code osupgrade.governor.cancelled} (1) on an operator's control; pass it as
+   * {@code EstateGovernor.Builder.listener(metrics::onGovernorDecision)}.
+   *
+   * @param decision the decision
+   */
+  public void onGovernorDecision(GovernorDecision decision) {
+    Require.nonNull(decision, "decision");
+    sink.count("osupgrade.governor.decisions", Map.of("kind", decision.kind().name().toLowerCase(java.util.Locale.ROOT),
+        "family", decision.family()), 1);
+    switch (decision.kind()) {
+      case GOVERNOR_PAUSED -> sink.gauge("osupgrade.governor.paused", Map.of(), 1);
+      case GOVERNOR_RESUMED -> sink.gauge("osupgrade.governor.paused", Map.of(), 0);
+      case GOVERNOR_CANCELLED -> sink.gauge("osupgrade.governor.cancelled", Map.of(), 1);
+      default -> { }
+    }
   }
 
   private static Map<String, String> with(Map<String, String> tags, String key, String value) {

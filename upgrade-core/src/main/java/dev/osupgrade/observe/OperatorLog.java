@@ -20,6 +20,7 @@ import dev.osupgrade.event.RolloutStallCleared;
 import dev.osupgrade.event.RolloutStalled;
 import dev.osupgrade.event.RolloutStarted;
 import dev.osupgrade.event.SurgeFallback;
+import dev.osupgrade.estate.GovernorDecision;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.event.RingEvent;
 import dev.osupgrade.health.GatePhase;
@@ -181,6 +182,28 @@ public final class OperatorLog implements RolloutListener {
         // submitted, requested, paused, ended, released: the rollouts' own lines say it
       }
     }
+  }
+
+  /**
+   * Logs an estate governor's decision; pass it as {@code EstateGovernor.Builder.listener(log::onGovernorDecision)}.
+   * Detailed: the decision's line ({@code toString()}). Summary: one line — time, {@code governor}, what it concerns,
+   * what it decided, the first line of why — for every decision but a rehearsal within its budget (the ring's start
+   * that follows says it) and a wait (the report's {@code Next} says it).
+   *
+   * @param decision the decision
+   */
+  public synchronized void onGovernorDecision(GovernorDecision decision) {
+    Require.nonNull(decision, "decision");
+    if (mode == Mode.DETAILED) {
+      out.accept(decision.toString());
+      return;
+    }
+    GovernorDecision.Kind kind = decision.kind();
+    if (kind == GovernorDecision.Kind.RELEASE_WAITING || kind == GovernorDecision.Kind.RING_WAITING
+        || (kind == GovernorDecision.Kind.RING_REHEARSED && !decision.detail().endsWith(": breached"))) {
+      return;
+    }
+    out.accept(decision.at() + " governor " + Lines.subject(decision) + " " + Lines.firstLine(Lines.body(decision)));
   }
 
   /** The summary's words for an event, without time and scale set; null for an event the summary leaves out. */

@@ -145,6 +145,8 @@ public final class Rollout {
   private final boolean startOver;
   private boolean cancelRequested;
   private @Nullable Boolean pauseControl;
+  /** A request was applied to the state in memory and is not saved yet: a look that changes nothing else saves it. */
+  private boolean controlUnsaved;
   private final @Nullable CapacityPort capacity;
   private final @Nullable ImageCatalog catalog;
   private final @Nullable Environment environment;
@@ -334,7 +336,7 @@ public final class Rollout {
 
   /** A cancel, pause or resume the caller asked for and the state does not hold yet: look now. */
   private boolean controlPending() {
-    return (cancelRequested && !state.cancelRequested())
+    return controlUnsaved || (cancelRequested && !state.cancelRequested())
         || (Boolean.TRUE.equals(pauseControl) && !state.pauseRequested())
         || (Boolean.FALSE.equals(pauseControl) && state.pauseRequested());
   }
@@ -426,6 +428,7 @@ public final class Rollout {
    * lease lapsed during a long wait, or when resuming another process's rollout) must not lose a cancel.
    */
   private void applyControl(Instant now) {
+    RolloutState before = state;
     if (cancelRequested && !state.cancelRequested()) {
       state = RolloutEngine.requestCancel(state);
     }
@@ -433,6 +436,9 @@ public final class Rollout {
       state = RolloutEngine.requestPause(state);
     } else if (Boolean.FALSE.equals(pauseControl) && state.pauseRequested()) {
       state = RolloutEngine.resume(state, now);
+    }
+    if (!state.equals(before)) {
+      controlUnsaved = true; // the next look saves it, even one that changes nothing else
     }
   }
 
@@ -639,6 +645,7 @@ public final class Rollout {
   }
 
   private void reload() {
+    controlUnsaved = false; // the requests stick: applied to the reloaded state again
     Optional<Checkpoint> saved = store.load(state.scaleSet());
     model = null;
     lookAt = null;
@@ -779,7 +786,7 @@ public final class Rollout {
 
   /** Saves the decision's state (compare-and-set, under the lease), then hands its events to the listeners. */
   private boolean commit(Decision decision, Instant now) {
-    if (decision.events().isEmpty() && decision.state().equals(state)) {
+    if (decision.events().isEmpty() && decision.state().equals(state) && !controlUnsaved) {
       return true; // nothing changed (a look that found a batch still in flight): the checkpoint stands as saved
     }
     if (!save(decision.state(), now)) {
@@ -799,6 +806,7 @@ public final class Rollout {
       checkpointVersion = store.save(Require.nonNull(lease, "lease"), checkpointVersion, next.encode(), now)
           .version();
       state = next;
+      controlUnsaved = false;
       return true;
     } catch (LeaseLostException | CheckpointConflictException e) {
       // Another replica took over: forget the in-memory state; the next advance reloads if it gets the lease back.

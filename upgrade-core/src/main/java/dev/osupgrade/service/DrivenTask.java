@@ -6,7 +6,10 @@ import java.util.List;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
-/** A {@link RunnerTask} seen as the runner sees a rollout: no cancel, pause or resume of its own. */
+/**
+ * A {@link RunnerTask} seen as the runner sees a rollout: cancel, pause and resume are the task's own when it
+ * {@linkplain RunnerTask#supportsControl() supports them}.
+ */
 final class DrivenTask implements Driven {
   private final RunnerTask task;
   private final String name;
@@ -68,12 +71,17 @@ final class DrivenTask implements Driven {
 
   @Override
   public boolean supportsControl() {
-    return false;
+    return task.supportsControl();
   }
 
   @Override
   public void apply(Control control) {
-    throw new UnsupportedOperationException(name + " has no " + control.verb() + " of its own");
+    switch (control) {
+      case CANCEL -> task.cancel();
+      case PAUSE -> task.pause();
+      case RESUME -> task.resume();
+      default -> throw new IllegalArgumentException("control " + control);
+    }
   }
 
   @Override

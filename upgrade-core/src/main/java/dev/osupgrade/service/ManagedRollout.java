@@ -112,7 +112,8 @@ public final class ManagedRollout {
    * Asks the rollout to cancel (the batch in flight finishes, then it ends {@code Cancelled}); applied at once if no
    * advance runs, else right after it.
    *
-   * @throws UnsupportedOperationException for a ring rollout (it has no cancel of its own)
+   * @throws UnsupportedOperationException for a ring rollout (it has no cancel of its own), or a task that takes no
+   *     control ({@link RunnerTask#supportsControl()}; an estate governor takes it: its rollouts in flight cancel)
    * @throws IllegalStateException if the runner shut down or no longer drives it
    */
   public void cancel() {
@@ -121,8 +122,10 @@ public final class ManagedRollout {
 
   /**
    * Asks the rollout to pause before its next batch; it then waits in {@link State#PAUSED} until {@link #resume()}.
+   * A task that takes control pauses its own way: an estate governor keeps turning (reading, reporting) in
+   * {@link State#WAITING} while it starts nothing, and its status says {@code PAUSED}.
    *
-   * @throws UnsupportedOperationException for a ring rollout
+   * @throws UnsupportedOperationException for a ring rollout, or a task that takes no control
    * @throws IllegalStateException if the runner shut down or no longer drives it
    */
   public void pause() {
@@ -132,7 +135,7 @@ public final class ManagedRollout {
   /**
    * Lets a paused rollout go on.
    *
-   * @throws UnsupportedOperationException for a ring rollout
+   * @throws UnsupportedOperationException for a ring rollout, or a task that takes no control
    * @throws IllegalStateException if the runner shut down or no longer drives it
    */
   public void resume() {

@@ -171,7 +171,9 @@ public final class RolloutRunner {
 
   /**
    * Takes other work over ({@link RunnerTask}, e.g. an estate governor) and advances it at once, then whenever it
-   * asks, until it ends or the runner shuts down. Its handle cannot cancel or pause it.
+   * asks, until it ends or the runner shuts down. Its handle cancels, pauses and resumes it when the task
+   * {@linkplain RunnerTask#supportsControl() takes control} (an estate governor does), and throws
+   * {@link UnsupportedOperationException} otherwise.
    *
    * @param task work not advanced by anyone else
    * @return its handle
@@ -664,7 +666,7 @@ public final class RolloutRunner {
   @Override
   public String toString() {
     RunnerStatus s = status();
-    return "RolloutRunner[" + s.state() + ", " + s.rollouts().size() + " rollouts, " + s.inFlight() + " of "
+    return "RolloutRunner[" + s.state() + ", " + s.managed() + ", " + s.inFlight() + " of "
         + s.maxConcurrentAdvances() + " in flight, " + s.queued() + " queued]";
   }
 

@@ -44,6 +44,45 @@ public interface RunnerTask {
   }
 
   /**
+   * Says whether the task takes an operator's {@link #pause()}, {@link #resume()} and {@link #cancel()} (the runner's
+   * handle passes them on); by default it takes none, and the handle throws {@link UnsupportedOperationException}.
+   *
+   * @return true when it does
+   */
+  default boolean supportsControl() {
+    return false;
+  }
+
+  /**
+   * Asks the task to pause: nothing new starts until {@link #resume()}; what is in flight stops at its next safe
+   * point. Called by the runner between two advances, never during one.
+   *
+   * @throws UnsupportedOperationException unless {@link #supportsControl()}
+   */
+  default void pause() {
+    throw new UnsupportedOperationException(name() + " has no pause of its own");
+  }
+
+  /**
+   * Lets a paused task go on.
+   *
+   * @throws UnsupportedOperationException unless {@link #supportsControl()}
+   */
+  default void resume() {
+    throw new UnsupportedOperationException(name() + " has no resume of its own");
+  }
+
+  /**
+   * Asks the task to end: nothing new starts; what is in flight stops at its next safe point, after which
+   * {@link #isDone()} turns true.
+   *
+   * @throws UnsupportedOperationException unless {@link #supportsControl()}
+   */
+  default void cancel() {
+    throw new UnsupportedOperationException(name() + " has no cancel of its own");
+  }
+
+  /**
    * Lets go without ending: releases leases so that another replica, or this service restarted, takes over at once.
    * Called by the runner when it shuts down or sets the work aside, never while an {@link #advance()} runs.
    */

@@ -10,6 +10,11 @@ import dev.osupgrade.event.BatchSkipped;
 import dev.osupgrade.event.BatchStarted;
 import dev.osupgrade.event.GovernanceWaived;
 import dev.osupgrade.event.InstanceFailed;
+import dev.osupgrade.estate.DesiredState;
+import dev.osupgrade.estate.EstateGovernor;
+import dev.osupgrade.estate.GovernorDecision;
+import dev.osupgrade.estate.ImageFamily;
+import dev.osupgrade.estate.Selector;
 import dev.osupgrade.event.RolloutEvent;
 import dev.osupgrade.fleet.HealthState;
 import dev.osupgrade.fleet.ScaleSetId;
@@ -22,6 +27,7 @@ import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.image.ImageVersion;
 import dev.osupgrade.observe.JsonLines;
 import dev.osupgrade.policy.RollingUpgradePolicy;
+import dev.osupgrade.port.DiscoveryScope;
 import dev.osupgrade.rollout.Rollout;
 import dev.osupgrade.service.RolloutRunner;
 import dev.osupgrade.service.RunnerEvent;
@@ -60,7 +66,7 @@ final class JsonLinesTest {
       "verdict", "until", "measurements", "healthy", "failed", "progress", "tookSeconds", "health", "rollingBack",
       "restored", "rolledBack", "failedToRollBack", "verified", "batchesDone", "needed", "headroom", "replacing",
       "replacedBy", "addedBatches", "httpStatus", "during", "attempts", "since", "stalledForSeconds", "by", "ring",
-      "rolloutId", "rollout", "error", "errorMessage");
+      "rolloutId", "rollout", "error", "errorMessage", "family", "version", "scaleSets", "scaleSetIds");
 
   private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
@@ -277,5 +283,74 @@ final class JsonLinesTest {
     assertThat(nodes).filteredOn(n -> n.get("source").asText().equals("rollout")).hasSize(rolloutEvents);
     assertThat(nodes).filteredOn(n -> n.get("source").asText().equals("runner"))
         .extracting(n -> n.get("type").asText()).contains("submitted", "ended");
+  }
+
+  @Test
+  void governorDecisions_linesOfTheirOwnSource_scaleSetsAsTheFleetRecordHasThem() {
+    SimulatedFleet fleet = SimulatedFleet.create(42);
+    ScaleSetId canary = fleet.add(ScaleSetSpec.named("canary").resourceGroup("shop").instances(3).image(UBUNTU)
+        .tag("ring", "canary"));
+    ScaleSetId web = fleet.add(ScaleSetSpec.named("web").resourceGroup("shop").instances(3).image(UBUNTU));
+    fleet.publish(UBUNTU.withVersion(V2));
+    DesiredState desired = DesiredState.builder().scope(DiscoveryScope.resourceGroup("shop"))
+        .family(ImageFamily.of("ubuntu", UBUNTU))
+        .ring("canary", Duration.ofHours(1), Selector.tag("ring", "canary")).ring("broad", Duration.ofHours(1),
+            Selector.all())
+        .trust(ImageTrustPolicy.trustingPublishers("Canonical")).build();
+    List<String> out = new ArrayList<>();
+    JsonLines json = JsonLines.to(out::add);
+    EstateGovernor governor = EstateGovernor.builder(desired, fleet).clock(fleet.clock())
+        .listener(json::onGovernorDecision).build();
+
+    Instant end = fleet.clock().instant().plus(Duration.ofDays(1));
+    boolean paused = false;
+    while (fleet.clock().instant().isBefore(end)) {
+      Instant next = governor.advance().orElseThrow();
+      if (!paused && !fleet.record(canary).calls("upgradeInstances").isEmpty()) {
+        governor.pause(); // an operator holds the estate mid-canary, then lets it go on
+        governor.advance();
+        governor.resume();
+        paused = true;
+      }
+      fleet.clock().advanceTo(next.isAfter(end) ? end : next);
+    }
+
+    List<GovernorDecision> decisions = governor.decisions();
+    assertThat(out).hasSameSizeAs(decisions);
+    List<String> ringStartedScaleSets = new ArrayList<>();
+    for (int i = 0; i < out.size(); i++) {
+      GovernorDecision d = decisions.get(i);
+      JsonNode n = parse(out.get(i));
+      assertThat(n.get("seq").asLong()).isEqualTo(d.sequence());
+      assertThat(Instant.parse(n.get("at").asText())).isEqualTo(d.at());
+      assertThat(n.get("source").asText()).isEqualTo("governor");
+      assertThat(n.get("type").asText()).isEqualTo(d.kind().name().toLowerCase(Locale.ROOT).replace('_', '-'));
+      assertThat(n.get("level").asText()).isIn("INFO", "WARNING", "ERROR");
+      assertThat(d.toString()).endsWith("] " + n.get("message").asText());
+      assertThat(n.get("family").asText()).isEqualTo(d.family());
+      assertThat(n.has("version")).isEqualTo(d.version() != null);
+      assertThat(n.has("ring")).isEqualTo(d.ring() != null);
+      List<String> names = new ArrayList<>();
+      List<String> ids = new ArrayList<>();
+      if (n.has("scaleSets")) {
+        n.get("scaleSets").forEach(x -> names.add(x.asText()));
+        n.get("scaleSetIds").forEach(x -> ids.add(x.asText()));
+      }
+      assertThat(names).isEqualTo(d.scaleSets().stream().map(ScaleSetId::toString).toList());
+      assertThat(ids).isEqualTo(d.scaleSets().stream().map(ScaleSetId::armId).toList());
+      n.fieldNames().forEachRemaining(f -> assertThat(DOCUMENTED).as("documented field").contains(f));
+      if (d.kind() == GovernorDecision.Kind.RING_STARTED) {
+        ringStartedScaleSets.addAll(ids);
+      }
+    }
+    assertThat(out).extracting(l -> parse(l).get("type").asText()).containsSubsequence("campaign-started",
+        "ring-started", "governor-paused", "governor-resumed", "ring-promoted", "ring-started", "ring-promoted",
+        "campaign-completed");
+    assertThat(out).filteredOn(l -> l.contains("\"governor-paused\"")).singleElement()
+        .satisfies(l -> assertThat(parse(l).get("level").asText()).isEqualTo("WARNING"));
+    List<String> upgradedByTheFleet = java.util.stream.Stream.of(canary, web)
+        .filter(id -> !fleet.record(id).calls("upgradeInstances").isEmpty()).map(ScaleSetId::armId).toList();
+    assertThat(ringStartedScaleSets).as("the rings started on exactly the scale sets the fleet upgraded")
+        .containsExactlyInAnyOrderElementsOf(upgradedByTheFleet).hasSize(2);
   }
 }
