@@ -75,6 +75,8 @@ public final class Faults {
   public static final Set<String> METHODS = Throttle.METHODS;
 
   private final FleetContext ctx;
+  /** How many faults were scripted (counted here: the fleet log may keep only its newest lines). */
+  private int scripted;
   private final InstanceLifecycle lifecycle;
   private final Throttle throttle;
   private final PlatformUpgrades platform;
@@ -141,7 +143,7 @@ public final class Faults {
    */
   public Faults extensionFailureRate(double probability) {
     lifecycle.extensionFailureRate = probability(probability);
-    ctx.note("fault scripted: every reimage fails extension provisioning with probability " + probability);
+    scripted("every reimage fails extension provisioning with probability " + probability);
     return this;
   }
 
@@ -278,7 +280,7 @@ public final class Faults {
     Region r = Region.of(region);
     Require.nonNull(state, "state");
     Require.nonNegative("after", after, MAX_FAULT_TIME);
-    ctx.note("fault scripted: replication of " + image + " to " + r + " becomes " + state + " in "
+    scripted("replication of " + image + " to " + r + " becomes " + state + " in "
         + Durations.words(after));
     Runnable change = () -> {
       ImageRelease current = release(image);
@@ -348,7 +350,7 @@ public final class Faults {
     Require.positive("retryAfter", retryAfter, ThrottledException.MAX_RETRY_AFTER);
     Require.inRange("times", times, 1, MAX_TIMES);
     throttle.script(method, times, x -> Throttle.crpThrottled(retryAfter));
-    ctx.note("fault scripted: the next " + times + " " + method + " call(s) throttled (OperationNotAllowed, "
+    scripted("the next " + times + " " + method + " call(s) throttled (OperationNotAllowed, "
         + "Retry-After " + retryAfter.getSeconds() + "s)");
     return this;
   }
@@ -365,7 +367,7 @@ public final class Faults {
     Require.positive("retryAfter", retryAfter, ThrottledException.MAX_RETRY_AFTER);
     Require.inRange("times", times, 1, MAX_TIMES);
     throttle.script(method, times, id -> Throttle.armThrottled(id, retryAfter));
-    ctx.note("fault scripted: the next " + times + " " + method + " call(s) throttled by ARM (TooManyRequests, "
+    scripted("the next " + times + " " + method + " call(s) throttled by ARM (TooManyRequests, "
         + "Retry-After " + retryAfter.getSeconds() + "s)");
     return this;
   }
@@ -380,7 +382,7 @@ public final class Faults {
    */
   public Faults throttleRate(String method, double probability) {
     throttle.throttleRate(method, probability(probability));
-    ctx.note("fault scripted: " + method + " calls throttled with probability " + probability);
+    scripted("" + method + " calls throttled with probability " + probability);
     return this;
   }
 
@@ -399,7 +401,7 @@ public final class Faults {
     }
     Require.inRange("times", times, 1, MAX_TIMES);
     throttle.script(method, times, x -> Throttle.serverError(httpStatus));
-    ctx.note("fault scripted: the next " + times + " " + method + " call(s) fail with HTTP " + httpStatus);
+    scripted("the next " + times + " " + method + " call(s) fail with HTTP " + httpStatus);
     return this;
   }
 
@@ -412,7 +414,7 @@ public final class Faults {
    */
   public Faults serverErrorRate(String method, double probability) {
     throttle.serverErrorRate(method, probability(probability));
-    ctx.note("fault scripted: " + method + " calls fail with HTTP 503 with probability " + probability);
+    scripted("" + method + " calls fail with HTTP 503 with probability " + probability);
     return this;
   }
 
@@ -441,7 +443,7 @@ public final class Faults {
     Require.name("code", code, 256);
     Require.text("message", message);
     throttle.script(method, times, x -> Throttle.cloudError(httpStatus, code, message));
-    ctx.note("fault scripted: the next " + times + " " + method + " call(s) fail with HTTP " + httpStatus + " "
+    scripted("the next " + times + " " + method + " call(s) fail with HTTP " + httpStatus + " "
         + code);
     return this;
   }
@@ -553,7 +555,7 @@ public final class Faults {
 
   @Override
   public String toString() {
-    return "Faults[" + ctx.log.stream().filter(l -> l.contains("fault scripted")).count() + " scripted]";
+    return "Faults[" + scripted + " scripted]";
   }
 
   // ---- helpers --------------------------------------------------------------------------------------------------
@@ -572,7 +574,14 @@ public final class Faults {
   }
 
   private void script(ScaleSetId id, String what) {
+    scripted++;
     ctx.record(id, "fault scripted: " + what);
+  }
+
+  /** Notes a fault scripted for the whole fleet. */
+  private void scripted(String what) {
+    scripted++;
+    ctx.note("fault scripted: " + what);
   }
 
   private static double probability(double p) {

@@ -57,6 +57,19 @@ final class FleetRetentionTest {
   }
 
   @Test
+  void faults_logKeepsOneLine_stillCountsEveryScriptedFault() {
+    SimulatedFleet fleet = SimulatedFleet.create(3).retention(FleetRetention.unbounded().logLines(1));
+    ScaleSetId id = web(fleet);
+    fleet.faults().scaleOutAllocationFailure(id, 1);
+    fleet.faults().throttle(PortOperation.LIST_INSTANCES, 2);
+    fleet.faults().serverErrors(PortOperation.GET, 1, 503);
+    setHealthTwelveTimes(fleet, id);
+
+    assertThat(fleet.log()).hasSize(1).noneSatisfy(l -> assertThat(l).contains("fault scripted"));
+    assertThat(fleet.faults().toString()).isEqualTo("Faults[3 scripted]");
+  }
+
+  @Test
   void log_lineLimitLoweredLater_dropsTheOldestAtOnceAndKeepsTheLimit() {
     SimulatedFleet fleet = SimulatedFleet.create(3);
     ScaleSetId id = web(fleet);

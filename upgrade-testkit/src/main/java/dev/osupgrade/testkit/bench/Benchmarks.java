@@ -25,7 +25,8 @@ import java.util.function.LongSupplier;
 
 /**
  * Speed and memory benchmarks that print numbers (run with
- * {@code mvn -B -q -pl upgrade-testkit -am -DskipTests package exec:java -Dexec.mainClass=...}, see the README).
+ * {@code mvn -B -q -pl upgrade-testkit -am -DskipTests -Pbench package exec:java}, see the README; the JMH benchmarks
+ * are in {@code upgrade-benchmarks}, with {@code -Pjmh}).
  * They are measurements, not tests: each prints the median of several timed rounds after a warm-up.
  *
  * <ul>
