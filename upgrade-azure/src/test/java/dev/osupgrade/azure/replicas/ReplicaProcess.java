@@ -147,10 +147,11 @@ final class ReplicaProcess implements AutoCloseable {
   /**
    * Kills the replica as {@code kill -9} does ({@link Process#destroyForcibly()}), and waits until it is gone.
    *
-   * @return when it was killed, epoch milliseconds
+   * @return when it was gone (the process had exited), epoch milliseconds: a request its other threads had in flight
+   *     when the signal was sent may still arrive in the milliseconds before; none can after
    */
   long kill() {
-    killedAt = System.currentTimeMillis();
+    killedAt = System.currentTimeMillis(); // marks it killed at once; the time is set again once it is gone
     process.destroyForcibly();
     try {
       if (!process.waitFor(10, TimeUnit.SECONDS)) {
@@ -159,6 +160,7 @@ final class ReplicaProcess implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    killedAt = System.currentTimeMillis();
     return killedAt;
   }
 
