@@ -99,6 +99,7 @@ public final class SimulatedFleet implements ScaleSetPort, ScaleSetInventory, Im
   private final FleetContext ctx;
   private final InstanceLifecycle lifecycle;
   private final Throttle throttle;
+  private final RequestCharges charges;
   private final PlatformUpgrades platform;
   private final Capacity capacity;
   private final Faults faults;
@@ -109,6 +110,7 @@ public final class SimulatedFleet implements ScaleSetPort, ScaleSetInventory, Im
     this.ctx = new FleetContext(seed, clock, profile);
     this.lifecycle = new InstanceLifecycle(ctx);
     this.throttle = new Throttle(ctx);
+    this.charges = new RequestCharges(ctx);
     this.platform = new PlatformUpgrades(ctx, lifecycle);
     this.capacity = new Capacity(ctx, lifecycle);
     this.faults = new Faults(ctx, lifecycle, throttle, platform);
@@ -579,6 +581,85 @@ public final class SimulatedFleet implements ScaleSetPort, ScaleSetInventory, Im
     return ctx.retention;
   }
 
+  /**
+   * Enforces Azure's throttling buckets on this fleet's port calls from now on, as the ARM emulator does with
+   * {@code throttling(true)}: each call is charged the ARM requests the Azure adapter sends for it, each to the bucket
+   * {@link ComputeThrottling} gives it (an instance listing one High Cost Get per page of {@code listingPageSize}
+   * instances; a read of the scale set a Low Cost Get; a change an Update; see {@link #armRequests()}), and a call
+   * that finds a bucket empty is refused, before it changes anything, with the {@link
+   * dev.osupgrade.port.ThrottledException} the Azure adapter throws for a 429 ({@code OperationNotAllowed} for CRP's
+   * buckets, {@code TooManyRequests} for ARM's), its {@code Retry-After} the time to that bucket's next refill in
+   * whole seconds. The refusal is counted with the calls, recorded in the scale set's {@link FleetRecord} and
+   * written to the {@link #log()}. Off by default.
+   *
+   * <pre>{@code
+   * SimulatedFleet fleet = SimulatedFleet.create(7).throttling(ComputeThrottling.create(), 100);
+   * }</pre>
+   *
+   * @param buckets the model whose buckets to take tokens from (share one between fleets of one subscription)
+   * @param listingPageSize how many instances a page of an instance listing holds, at least 1
+   * @return this fleet
+   */
+  public SimulatedFleet throttling(ComputeThrottling buckets, int listingPageSize) {
+    Require.nonNull(buckets, "buckets");
+    Require.atLeast("listingPageSize", listingPageSize, 1);
+    charges.enforce(buckets, listingPageSize);
+    ctx.note("throttling: Azure's buckets enforced, listing pages of "
+        + (listingPageSize == Integer.MAX_VALUE ? "any size" : listingPageSize + " instances"));
+    return this;
+  }
+
+  /**
+   * Enforces Azure's throttling buckets with every instance listing on one page ({@link #throttling(ComputeThrottling,
+   * int)}).
+   *
+   * @param buckets the model whose buckets to take tokens from
+   * @return this fleet
+   */
+  public SimulatedFleet throttling(ComputeThrottling buckets) {
+    return throttling(buckets, Integer.MAX_VALUE);
+  }
+
+  /** @return the buckets this fleet enforces, if it does ({@link #throttling(ComputeThrottling, int)}) */
+  public Optional<ComputeThrottling> throttling() {
+    return Optional.ofNullable(charges.buckets());
+  }
+
+  /**
+   * @return the port calls Azure's buckets refused ({@link #throttling(ComputeThrottling, int)}); 0 when they are
+   *     not enforced
+   */
+  public int throttledCalls() {
+    return charges.refused();
+  }
+
+  /**
+   * The ARM requests the enforced buckets served, by bucket: a CRP policy's header name ({@code
+   * VMScaleSetHighCostGet}, {@code VMScaleSetLowCostGet}, {@code VMScaleSetVMGet}, {@code VMScaleSetUpdate},
+   * {@code VMScaleSetDelete}) or {@code ARMReads} / {@code ARMWrites} for requests only ARM's buckets count (a
+   * Flexible scale set's VM reads, images, SKUs, usages). Empty when the buckets are not enforced.
+   *
+   * <table>
+   *   <caption>What a port call is charged (Uniform)</caption>
+   *   <tr><th>call</th><th>requests</th></tr>
+   *   <tr><td>{@code get}</td><td>Low Cost Get, then High Cost Get per listing page (Flexible: an ARM read per page
+   *       and one for the locks)</td></tr>
+   *   <tr><td>{@code listInstances}</td><td>High Cost Get per page (Flexible: an ARM read per page)</td></tr>
+   *   <tr><td>{@code instance}</td><td>the instance's VM Get (Flexible: an ARM read)</td></tr>
+   *   <tr><td>a change (model, policy, upgrade, scale-out, platform upgrade start, cancel, approve)</td>
+   *       <td>Update</td></tr>
+   *   <tr><td>{@code rollBackInstances}</td><td>Low Cost Get and three Updates</td></tr>
+   *   <tr><td>{@code deleteInstances}</td><td>Delete</td></tr>
+   *   <tr><td>{@code latestRollingUpgrade}, {@code osUpgradeHistory}</td><td>Low Cost Get</td></tr>
+   *   <tr><td>{@code headroom}; {@code listReleases}, {@code listScaleSets}</td><td>two ARM reads; one</td></tr>
+   * </table>
+   *
+   * @return requests served, by bucket
+   */
+  public Map<String, Integer> armRequests() {
+    return charges.served();
+  }
+
   // ---- ScaleSetPort -------------------------------------------------------------------------------------------
 
   @Override
@@ -746,7 +827,7 @@ public final class SimulatedFleet implements ScaleSetPort, ScaleSetInventory, Im
   @Override
   public List<ScaleSetSummary> listScaleSets(DiscoveryScope scope) {
     Require.nonNull(scope, "scope");
-    enter("listScaleSets", null);
+    enter("listScaleSets", null, scope.subscriptionId(), null);
     List<ScaleSetSummary> out = new ArrayList<>();
     ctx.scaleSets.values().stream().filter(s -> scope.contains(s.id))
         .sorted(java.util.Comparator.comparing((SimScaleSet s) -> s.id.resourceGroup())
@@ -894,7 +975,17 @@ public final class SimulatedFleet implements ScaleSetPort, ScaleSetInventory, Im
    * caller whose fence fails (a replica that lost its lease) sends nothing, so the call is not counted either.
    */
   private void enter(String method, @Nullable ScaleSetId id) {
+    enter(method, id, null, null);
+  }
+
+  /**
+   * {@link #enter}s a call, charging it to Azure's buckets first when they are enforced ({@link #throttling}): a
+   * request a bucket refuses never reaches the fleet, so no scripted fault is spent on it.
+   */
+  private void enter(String method, @Nullable ScaleSetId id, @Nullable String subscription,
+      @Nullable String instanceId) {
     calls.merge(method, 1, Integer::sum);
+    charges.charge(method, id, subscription, instanceId);
     throttle.check(method, id);
   }
 
@@ -917,7 +1008,7 @@ public final class SimulatedFleet implements ScaleSetPort, ScaleSetInventory, Im
     List<String> named = instanceIds == null || instanceIds.stream().anyMatch(Objects::isNull)
         ? List.of() : instanceIds;
     try {
-      enter(method, id);
+      enter(method, id, null, method.equals("instance") && named.size() == 1 ? named.get(0) : null);
       T result = body.get();
       List<String> ids = method.equals("scaleOut") && result instanceof List<?> created
           ? created.stream().map(String::valueOf).toList() : named;
