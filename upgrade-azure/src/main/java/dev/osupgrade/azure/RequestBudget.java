@@ -1,6 +1,9 @@
 package dev.osupgrade.azure;
 
+import dev.osupgrade.Require;
 import dev.osupgrade.azure.internal.ListingBudget;
+import dev.osupgrade.observe.RequestBudgetReport;
+import java.util.function.Consumer;
 
 /**
  * One request budget for the instance listings of a process, shared by every {@link AzureFleet} built with it (and so
@@ -29,6 +32,24 @@ public final class RequestBudget {
   /** @return a budget with every bucket full */
   public static RequestBudget create() {
     return new RequestBudget();
+  }
+
+  /**
+   * Tells a listener how the budget stands: after each listing page the adapters count (and what Azure reported
+   * left), and for each listing the budget holds back, with its wait. {@code MetricsListener.onRequestBudget} charts
+   * it (tokens left per scale set and per subscription, waits); the bucket is {@code high_cost_get}. A listener
+   * that throws is logged and ignored. Listeners are called on the thread that sends the listing.
+   *
+   * <pre>{@code
+   * RequestBudget budget = RequestBudget.create().listener(metrics::onRequestBudget);
+   * }</pre>
+   *
+   * @param listener the listener
+   * @return this budget
+   */
+  public RequestBudget listener(Consumer<RequestBudgetReport> listener) {
+    listings.addListener(Require.nonNull(listener, "listener"));
+    return this;
   }
 
   ListingBudget listings() {

@@ -74,9 +74,14 @@ import java.util.Map;
  *   <tr><td>{@code osupgrade.governor.cancelled}</td><td>none</td><td>1 once an operator cancelled it</td></tr>
  * </table>
  *
+ * <p>A process's request budget (the Azure adapter's {@code RequestBudget}) is charted by
+ * {@link #onRequestBudget}: gauges {@code osupgrade.request_budget.tokens} ({@code scale_set}, {@code bucket}) and
+ * {@code osupgrade.request_budget.subscription_tokens} ({@code subscription}, {@code bucket}), counters
+ * {@code osupgrade.request_budget.waits} and {@code osupgrade.request_budget.wait_seconds} ({@code scale_set},
+ * {@code bucket}).
+ *
  * <p>A rollout first seen after its start (resumed) sets its gauges from its first event that carries the four
- * counts on. There is no request-budget meter: the runner has no request budget to report yet. One listener may
- * serve any number of rollouts on any threads.
+ * counts on. One listener may serve any number of rollouts on any threads.
  */
 public final class MetricsListener implements RolloutListener {
   private final MetricsSink sink;
@@ -218,6 +223,29 @@ public final class MetricsListener implements RolloutListener {
       case GOVERNOR_RESUMED -> sink.gauge("osupgrade.governor.paused", Map.of(), 0);
       case GOVERNOR_CANCELLED -> sink.gauge("osupgrade.governor.cancelled", Map.of(), 1);
       default -> { }
+    }
+  }
+
+  /**
+   * Charts a request budget ({@link RequestBudgetReport}): sets {@code osupgrade.request_budget.tokens} (tagged
+   * {@code scale_set}, {@code bucket}) to the tokens left in the scale set's bucket and
+   * {@code osupgrade.request_budget.subscription_tokens} (tagged {@code subscription}, {@code bucket}) to the
+   * subscription's; for a request the budget held back, counts {@code osupgrade.request_budget.waits} and adds the
+   * wait, in whole seconds rounded up, to {@code osupgrade.request_budget.wait_seconds} (both tagged
+   * {@code scale_set}, {@code bucket}). Pass it as {@code RequestBudget.listener(metrics::onRequestBudget)} (Azure).
+   *
+   * @param report the report
+   */
+  public void onRequestBudget(RequestBudgetReport report) {
+    Require.nonNull(report, "report");
+    Map<String, String> tags = Map.of("scale_set", report.scaleSet().toString(), "bucket", report.bucket());
+    sink.gauge("osupgrade.request_budget.tokens", tags, report.scaleSetTokens());
+    sink.gauge("osupgrade.request_budget.subscription_tokens", Map.of("subscription",
+        report.scaleSet().subscriptionId(), "bucket", report.bucket()), report.subscriptionTokens());
+    if (report.heldBack()) {
+      sink.count("osupgrade.request_budget.waits", tags, 1);
+      long millis = report.retryAfter().toMillis();
+      sink.count("osupgrade.request_budget.wait_seconds", tags, Math.max(1, (millis + 999) / 1000));
     }
   }
 

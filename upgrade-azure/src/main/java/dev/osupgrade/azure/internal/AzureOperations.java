@@ -424,6 +424,7 @@ public final class AzureOperations {
     if (b != null) {
       Duration wait = b.waitForListing(id.subscriptionId(), id.armId(), clock.instant());
       if (!wait.isZero()) {
+        b.report(id, wait, clock.instant());
         throw new ThrottledException(dev.osupgrade.azure.RequestBudget.CODE, "the listing of " + id + " would "
             + "overspend the request budget (Microsoft.Compute's High Cost Get buckets: 30 a scale set, 10 more a "
             + "minute); not sent, wait " + wait, wait, null);
@@ -441,6 +442,7 @@ public final class AzureOperations {
               if (remaining != null) {
                 b.reported(id.subscriptionId(), id.armId(), remaining, clock.instant());
               }
+              b.report(id, Duration.ZERO, clock.instant());
             }
           })) {
         vms.add(ModelMapper.vm(item, id.name(), what));

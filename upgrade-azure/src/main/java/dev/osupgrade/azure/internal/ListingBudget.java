@@ -1,10 +1,15 @@
 package dev.osupgrade.azure.internal;
 
+import dev.osupgrade.fleet.ScaleSetId;
+import dev.osupgrade.observe.RequestBudgetReport;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /**
  * The instance listings the adapters of one process may still send, by CRP's documented High Cost Get buckets: each
@@ -61,8 +66,51 @@ public final class ListingBudget {
     }
   }
 
+  /** The bucket's name in a {@link RequestBudgetReport}. */
+  public static final String BUCKET = "high_cost_get";
+
+  private static final System.Logger LOG = System.getLogger(ListingBudget.class.getName());
+
   private final Map<String, Bucket> buckets = new HashMap<>();
   private final Map<String, Integer> pagesLastTime = new HashMap<>();
+  private final List<Consumer<RequestBudgetReport>> listeners = new CopyOnWriteArrayList<>();
+
+  /**
+   * Adds a listener, told how the buckets stand after each page counted and each listing held back.
+   *
+   * @param listener the listener
+   */
+  public void addListener(Consumer<RequestBudgetReport> listener) {
+    listeners.add(listener);
+  }
+
+  /**
+   * Tells the listeners how the buckets of a scale set and its subscription stand now, and how long a listing
+   * held back waits (zero when none was).
+   *
+   * @param id the scale set
+   * @param wait the wait of a listing held back, or zero
+   * @param now the time
+   */
+  public void report(ScaleSetId id, Duration wait, Instant now) {
+    if (listeners.isEmpty()) {
+      return;
+    }
+    int scaleSet;
+    int subscription;
+    synchronized (this) {
+      scaleSet = bucket("r/" + key(id.armId()), SCALE_SET_MAX, SCALE_SET_PER_MINUTE, now).tokens;
+      subscription = bucket("s/" + key(id.subscriptionId()), SUBSCRIPTION_MAX, SUBSCRIPTION_PER_MINUTE, now).tokens;
+    }
+    RequestBudgetReport report = new RequestBudgetReport(now, id, BUCKET, scaleSet, subscription, wait);
+    for (Consumer<RequestBudgetReport> listener : listeners) {
+      try {
+        listener.accept(report);
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "a request budget listener failed on " + report + "; ignored", e);
+      }
+    }
+  }
 
   /**
    * How long a listing of a scale set has to wait for its pages (as many as its last listing had; one the first
