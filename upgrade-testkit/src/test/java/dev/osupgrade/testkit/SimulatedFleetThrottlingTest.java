@@ -178,4 +178,67 @@ final class SimulatedFleetThrottlingTest {
     assertThat(b.fleet().log()).isEqualTo(a.fleet().log());
     assertThat(b.fleet().armRequests()).isEqualTo(a.fleet().armRequests());
   }
+
+  /**
+   * The issue's case: ten rollouts of 1,000 instances at once in one subscription, on a fleet enforcing Azure's buckets
+   * (one model for the whole subscription), driven in the order of their due times on one clock. On pages of 1,000
+   * nothing is throttled; on pages of 100 (without the Azure adapter's request budget, which the simulator does not
+   * have) the scale sets' High Cost Get buckets refuse some looks, and every rollout stalls for the Retry-After and
+   * still completes.
+   */
+  @ParameterizedTest(name = "10 x 1,000 instances, pages of {0}")
+  @CsvSource({"1000, true", "100, false"})
+  void tenConcurrentRollouts_1000InstancesEach_oneSubscription(int pageSize, boolean nothingThrottled) {
+    long began = System.nanoTime();
+    SimulatedFleet fleet = SimulatedFleet.create(43).throttling(ComputeThrottling.create(), pageSize);
+    fleet.publish(ImageRelease.marketplace(Images.ubuntu(V2), fleet.clock().instant().minus(Duration.ofDays(1))));
+    List<ScaleSetId> sets = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      sets.add(fleet.add(ScaleSetSpec.named("web" + i).instances(1000).image(Images.ubuntu(V1))));
+    }
+    List<Rollout> rollouts = sets.stream().map(id -> Rollout.builder(fleet, id).target(V2).clock(fleet.clock())
+        .build()).toList();
+    java.util.Map<Rollout, Instant> due = new java.util.LinkedHashMap<>();
+    rollouts.forEach(r -> due.put(r, fleet.clock().instant()));
+    while (!due.isEmpty()) {
+      java.util.Map.Entry<Rollout, Instant> first = due.entrySet().stream().min(java.util.Map.Entry.comparingByValue())
+          .orElseThrow();
+      fleet.clock().advanceTo(first.getValue());
+      Optional<Instant> next = first.getKey().advance();
+      if (next.isPresent()) {
+        due.put(first.getKey(), next.get());
+      } else {
+        due.remove(first.getKey());
+      }
+    }
+
+    assertThat(rollouts).allSatisfy(r -> assertThat(r.status()).isEqualTo(RolloutStatus.COMPLETED));
+    for (ScaleSetId id : sets) {
+      assertThat(fleet.peek(id).instances()).extracting(Instance::imageVersion).containsOnly(V2);
+    }
+    int pages = 1000 / pageSize;
+    int servedLooks = 0;
+    int refusedCalls = 0;
+    for (ScaleSetId id : sets) {
+      for (PortCall c : fleet.record(id).calls()) {
+        if (c.rejectedWith() != null) {
+          refusedCalls++;
+        } else if (c.method().equals("get") || c.method().equals("listInstances")) {
+          servedLooks++;
+        }
+      }
+    }
+    assertThat(fleet.throttledCalls()).as("the refusals, as the fleet's record has them").isEqualTo(refusedCalls);
+    if (nothingThrottled) {
+      assertThat(fleet.throttledCalls()).isZero();
+      assertThat(fleet.armRequests()).as("one High Cost Get per page of each look")
+          .containsEntry(HIGH_COST_GET, servedLooks * pages);
+    } else {
+      assertThat(fleet.throttledCalls()).isPositive();
+    }
+    int requests = fleet.armRequests().values().stream().mapToInt(Integer::intValue).sum();
+    System.out.printf("throttling simulator: 10 concurrent rollouts of 1,000 instances, pages of %d: %d requests %s, "
+        + "%d calls throttled; %d ms of wall time%n", pageSize, requests, fleet.armRequests(), fleet.throttledCalls(),
+        (System.nanoTime() - began) / 1_000_000);
+  }
 }
