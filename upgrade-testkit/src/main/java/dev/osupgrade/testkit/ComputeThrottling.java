@@ -12,8 +12,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * Azure's request throttling as a model, in one place: Microsoft.Compute's (CRP's) token buckets per resource and per
  * subscription, and Azure Resource Manager's subscription read and write buckets in front of them. The ARM emulator
- * enforces it (answering 429 with {@code Retry-After} and the {@code x-ms-ratelimit-remaining-*} headers), and tests
- * replay a rollout's requests through it to find the ones Azure would have throttled.
+ * enforces it (answering 429 with {@code Retry-After} and the {@code x-ms-ratelimit-remaining-*} headers), so does a
+ * {@link SimulatedFleet} on request ({@link SimulatedFleet#throttling(ComputeThrottling, int)}: a
+ * {@link dev.osupgrade.port.ThrottledException}), and tests replay a rollout's requests through it to find the ones
+ * Azure would have throttled.
  *
  * <p>The numbers are Azure's documented ones (learn.microsoft.com "Compute throttling limits", ms.date 2024-05-27, and
  * "Understand how Azure Resource Manager throttles requests"):

@@ -68,6 +68,8 @@ import org.jspecify.annotations.Nullable;
  *       eligible release appears (published, replicated to its region, not excluded from latest), the platform
  *       starts an OS rolling upgrade by Azure's rules, with rollback, deferral, cancel, the latest status and the
  *       history (see {@link #startOsUpgrade});</li>
+ *   <li>Azure's throttling buckets, when asked ({@link #throttling(ComputeThrottling, int)}): each call charged the
+ *       requests the Azure adapter sends for it, a call beyond a bucket refused 429 with its {@code Retry-After};</li>
  *   <li>capacity for surge ({@link #headroom}, {@link #scaleOut}, {@link #deleteInstances});</li>
  *   <li>Azure's validation of model changes (pinned versions with automatic OS upgrade, health sources, etags,
  *       gallery versions not replicated to the region);</li>
