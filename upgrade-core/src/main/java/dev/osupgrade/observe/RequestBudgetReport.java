@@ -2,6 +2,7 @@ package dev.osupgrade.observe;
 
 import dev.osupgrade.Require;
 import dev.osupgrade.fleet.ScaleSetId;
+import dev.osupgrade.port.ThrottledException;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -20,14 +21,17 @@ import java.time.Instant;
  */
 public record RequestBudgetReport(Instant at, ScaleSetId scaleSet, String bucket, int scaleSetTokens,
     int subscriptionTokens, Duration retryAfter) {
-  /** Validates the fields: tokens are never negative, nor is the retry-after. */
+  /**
+   * Validates the fields: tokens are never negative; the retry-after is zero to
+   * {@link ThrottledException#MAX_RETRY_AFTER} (a day), the longest wait a cloud's answer is taken at.
+   */
   public RequestBudgetReport {
     Require.instant("at", at);
     Require.nonNull(scaleSet, "scaleSet");
     Require.nonBlank("bucket", bucket);
     Require.atLeast("scaleSetTokens", scaleSetTokens, 0);
     Require.atLeast("subscriptionTokens", subscriptionTokens, 0);
-    Require.nonNegative("retryAfter", retryAfter);
+    Require.nonNegative("retryAfter", retryAfter, ThrottledException.MAX_RETRY_AFTER);
   }
 
   /** @return true when the budget held a request back ({@link #retryAfter} is positive) */
