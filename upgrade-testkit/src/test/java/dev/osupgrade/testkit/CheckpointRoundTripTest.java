@@ -64,7 +64,8 @@ final class CheckpointRoundTripTest {
         .pauseTimeBetweenBatches("PT" + draw.nextInt(0, 10) + "M")
         .prioritizeUnhealthyInstances(draw.nextBoolean())
         .rollbackFailedInstancesOnPolicyBreach(draw.nextBoolean()).build();
-    Rollout.Builder b = Rollout.builder(fleet, id).target(V2).clock(fleet.clock()).policy(policy);
+    dev.osupgrade.port.RolloutStore store = dev.osupgrade.port.RolloutStore.inMemory();
+    Rollout.Builder b = Rollout.builder(fleet, id).target(V2).clock(fleet.clock()).policy(policy).store(store);
     Rollout r = (production ? b.ungoverned("seed " + seed + ": rehearsal of an opt-out, token sig=abc123") : b)
         .build();
 
@@ -72,6 +73,8 @@ final class CheckpointRoundTripTest {
     for (Optional<Instant> next = r.advance(); next.isPresent(); next = r.advance()) {
       RolloutState s = r.state();
       assertThat(RolloutState.decode(s.encode())).isEqualTo(s);
+      // the rollout encodes only what changed since its last save; what it saved is the whole encoding, byte for byte
+      assertThat(store.load(id).orElseThrow().data()).isEqualTo(s.encode());
       SEEN_FLEXIBLE[0] |= s.plan() != null && !s.plan().batches().isEmpty() && s.plan().batch(1).byFaultDomain();
       SEEN[0] |= s.stall() != null;
       SEEN[1] |= s.intendedModel() != null;
