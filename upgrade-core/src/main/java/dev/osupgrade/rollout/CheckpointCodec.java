@@ -53,7 +53,6 @@ final class CheckpointCodec {
     private final Map<String, Fragment> instances = new HashMap<>();
     private @Nullable RolloutPlan plan;
     private String planLines = "";
-    private int lastLength = 256;
 
     private record Fragment(InstanceProgress progress, String line) {}
 
@@ -65,7 +64,10 @@ final class CheckpointCodec {
     }
 
     String encode(RolloutState s) {
-      StringBuilder b = new StringBuilder(lastLength + 64).append(FORMAT).append('\n');
+      // the text is joined once from its pieces (the header, the plan's lines, each instance's line, the outbox):
+      // a single copy of the whole, however large
+      List<String> pieces = new ArrayList<>(s.instances().size() + 3);
+      StringBuilder b = new StringBuilder(1024).append(FORMAT).append('\n');
       line(b, "scaleSet", s.scaleSet().armId());
       line(b, "target", s.target().toString());
       line(b, "status", s.status().name());
@@ -116,7 +118,10 @@ final class CheckpointCodec {
           planLines = pb.toString();
         }
         plan = p;
-        b.append(planLines);
+      }
+      pieces.add(b.toString());
+      if (p != null) {
+        pieces.add(planLines);
       }
       for (InstanceProgress progress : s.instances().values()) {
         Fragment f = instances.get(progress.instanceId());
@@ -126,14 +131,17 @@ final class CheckpointCodec {
           f = new Fragment(progress, lb.toString());
           instances.put(progress.instanceId(), f);
         }
-        b.append(f.line());
+        pieces.add(f.line());
       }
-      int k = 0;
-      for (RolloutAction a : s.outbox()) {
-        line(b, "outbox." + (k++), action(a));
+      if (!s.outbox().isEmpty()) {
+        StringBuilder o = new StringBuilder();
+        int k = 0;
+        for (RolloutAction a : s.outbox()) {
+          line(o, "outbox." + (k++), action(a));
+        }
+        pieces.add(o.toString());
       }
-      lastLength = b.length();
-      return b.toString();
+      return String.join("", pieces);
     }
   }
 
