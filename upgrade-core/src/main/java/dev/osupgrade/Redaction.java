@@ -96,12 +96,29 @@ public final class Redaction {
     return false;
   }
 
-  /** A {@link #KEY_VALUE} needs a separator ({@code :}, {@code =} or {@code %3D}) and one of these words. */
+  /**
+   * A {@link #KEY_VALUE} needs a separator ({@code :}, {@code =} or {@code %3D}) and one of these words: {@code sig},
+   * {@code key}, {@code secret}, {@code pass}, {@code pwd}, {@code token}, {@code assertion} (every name it knows holds
+   * one), in any case.
+   */
   private static boolean mayHoldKeyValue(String text) {
-    return (text.indexOf('=') >= 0 || text.indexOf(':') >= 0 || text.indexOf('%') >= 0)
-        && (containsIgnoreCase(text, "sig") || containsIgnoreCase(text, "key") || containsIgnoreCase(text, "secret")
-            || containsIgnoreCase(text, "pass") || containsIgnoreCase(text, "pwd")
-            || containsIgnoreCase(text, "token") || containsIgnoreCase(text, "assertion"));
+    if (text.indexOf('=') < 0 && text.indexOf(':') < 0 && text.indexOf('%') < 0) {
+      return false;
+    }
+    for (int i = 0, n = text.length(); i < n; i++) {
+      boolean found = switch (Character.toLowerCase(text.charAt(i))) {
+        case 's' -> text.regionMatches(true, i, "sig", 0, 3) || text.regionMatches(true, i, "secret", 0, 6);
+        case 'k' -> text.regionMatches(true, i, "key", 0, 3);
+        case 'p' -> text.regionMatches(true, i, "pass", 0, 4) || text.regionMatches(true, i, "pwd", 0, 3);
+        case 't' -> text.regionMatches(true, i, "token", 0, 5);
+        case 'a' -> text.regionMatches(true, i, "assertion", 0, 9);
+        default -> false;
+      };
+      if (found) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** A {@link #BASE64_KEY} needs at least 39 base64 characters in a row, then {@code '='}. */

@@ -19,7 +19,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,16 +48,16 @@ final class CheckpointCodec {
    * thread-safe: one encoder per rollout.
    */
   static final class Encoder {
-    /** Per instance id: the progress last encoded and its line ({@code instance.<id>=...\n}). */
-    private final Map<String, Fragment> instances = new HashMap<>();
+    /** The progress of each instance the last encoding wrote, in the order it wrote them, and their lines. */
+    private InstanceProgress[] progress = new InstanceProgress[0];
+    private String[] lines = new String[0];
     private @Nullable RolloutPlan plan;
     private String planLines = "";
 
-    private record Fragment(InstanceProgress progress, String line) {}
-
     /** Forgets every remembered piece (the next encoding writes everything). */
     void clear() {
-      instances.clear();
+      progress = new InstanceProgress[0];
+      lines = new String[0];
       plan = null;
       planLines = "";
     }
@@ -66,7 +65,8 @@ final class CheckpointCodec {
     String encode(RolloutState s) {
       // the text is joined once from its pieces (the header, the plan's lines, each instance's line, the outbox):
       // a single copy of the whole, however large
-      List<String> pieces = new ArrayList<>(s.instances().size() + 3);
+      int count = s.instances().size();
+      String[] pieces = new String[count + 3];
       StringBuilder b = new StringBuilder(1024).append(FORMAT).append('\n');
       line(b, "scaleSet", s.scaleSet().armId());
       line(b, "target", s.target().toString());
@@ -119,27 +119,37 @@ final class CheckpointCodec {
         }
         plan = p;
       }
-      pieces.add(b.toString());
-      if (p != null) {
-        pieces.add(planLines);
-      }
-      for (InstanceProgress progress : s.instances().values()) {
-        Fragment f = instances.get(progress.instanceId());
-        if (f == null || (f.progress() != progress && !f.progress().equals(progress))) {
+      pieces[0] = b.toString();
+      pieces[1] = p == null ? "" : planLines;
+      // An instance's line is the last one's at the same place while its progress is the same (the same object, as a
+      // state passes its unchanged progress on, or an equal one); instances come and go rarely (max surge), and
+      // after one the lines behind it are written afresh once.
+      InstanceProgress[] nowProgress = new InstanceProgress[count];
+      int i = 0;
+      for (InstanceProgress now : s.instances().values()) {
+        InstanceProgress before = i < progress.length ? progress[i] : null;
+        String line;
+        if (before != null && (before == now || before.equals(now))) {
+          line = lines[i];
+        } else {
           StringBuilder lb = new StringBuilder(128);
-          instanceLine(lb, progress);
-          f = new Fragment(progress, lb.toString());
-          instances.put(progress.instanceId(), f);
+          instanceLine(lb, now);
+          line = lb.toString();
         }
-        pieces.add(f.line());
+        nowProgress[i] = now;
+        pieces[2 + i] = line;
+        i++;
       }
+      progress = nowProgress;
+      lines = java.util.Arrays.copyOfRange(pieces, 2, 2 + count);
+      pieces[2 + count] = "";
       if (!s.outbox().isEmpty()) {
         StringBuilder o = new StringBuilder();
         int k = 0;
         for (RolloutAction a : s.outbox()) {
           line(o, "outbox." + (k++), action(a));
         }
-        pieces.add(o.toString());
+        pieces[2 + count] = o.toString();
       }
       return String.join("", pieces);
     }

@@ -127,8 +127,9 @@ final class FleetContext {
     HealthState health = i.effectiveHealth(now);
     boolean protectedFromUpgrade = i.leftAloneByUpgrades();
     Instance last = i.shown;
-    if (last != null && last.image().equals(i.image) && last.latestModelApplied() == latestModelApplied
-        && last.provisioningState() == i.provisioning && last.powerState() == i.power && last.health() == health
+    if (last != null && (last.image() == i.image || last.image().equals(i.image))
+        && last.latestModelApplied() == latestModelApplied && last.provisioningState() == i.provisioning
+        && last.powerState() == i.power && last.health() == health
         && last.protectedFromUpgrade() == protectedFromUpgrade && last.lock() == i.lock
         && java.util.Objects.equals(last.provisionedAt(), provisionedAt(i.provisioning, i.provisionedAt))) {
       return last;
