@@ -63,4 +63,33 @@ class CheckpointFormatTest {
     encoder.clear();
     assertThat(encoder.encode(states.get(0))).isEqualTo(states.get(0).encode());
   }
+
+  static java.util.stream.LongStream seeds() {
+    return java.util.stream.LongStream.rangeClosed(1, 5);
+  }
+
+  @ParameterizedTest(name = "seed {0}")
+  @MethodSource("seeds")
+  void iso_instantsOfEveryShape_writtenAsInstantToStringWrites(long seed) {
+    java.util.SplittableRandom draw = new java.util.SplittableRandom(seed);
+    List<java.time.Instant> instants = new ArrayList<>(List.of(java.time.Instant.EPOCH,
+        java.time.Instant.parse("0000-01-01T00:00:00Z"), java.time.Instant.parse("9999-12-31T23:59:59.999999999Z"),
+        java.time.Instant.parse("-0001-12-31T23:59:59Z"), java.time.Instant.parse("+10000-01-01T00:00:00Z"),
+        java.time.Instant.parse("1969-12-31T23:59:59.5Z"), java.time.Instant.MIN, java.time.Instant.MAX,
+        dev.osupgrade.Require.EARLIEST, dev.osupgrade.Require.LATEST));
+    for (int k = 0; k < 2_000; k++) {
+      long second = draw.nextLong(-62_200_000_000L, 253_500_000_000L);
+      int nano = switch (draw.nextInt(4)) {
+        case 0 -> 0;
+        case 1 -> draw.nextInt(1_000) * 1_000_000;
+        case 2 -> draw.nextInt(1_000_000) * 1_000;
+        default -> draw.nextInt(1_000_000_000);
+      };
+      instants.add(java.time.Instant.ofEpochSecond(second, nano));
+    }
+
+    for (java.time.Instant i : instants) {
+      assertThat(CheckpointCodec.iso(i)).as("%s", i).isEqualTo(i.toString());
+    }
+  }
 }

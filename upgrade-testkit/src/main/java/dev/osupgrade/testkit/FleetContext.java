@@ -67,7 +67,7 @@ final class FleetContext {
 
   /** Logs a line about one scale set; secrets in it are masked, as in every log the library writes. */
   void record(ScaleSetId id, String what) {
-    log.add(clock.instant() + " " + id + " " + Redaction.redact(what));
+    log.add(clock.instant(), id, Redaction.redact(what));
   }
 
   /** Logs a line; secrets in it are masked. */
