@@ -215,18 +215,26 @@ public final class Benchmarks {
     Reference.reachabilityFence(cold);
     FleetRun.of(10, 1000); // warm-up of the sizes below (the cold round warmed the large one)
     for (int scaleSets : new int[] {1, 10, 100}) {
-      int rounds = scaleSets == 100 ? 1 : scaleSets == 10 ? 3 : 7;
-      FleetRun best = null;
+      // about 2 s of CPU per size: the process's CPU time is counted in 10 ms steps
+      int rounds = scaleSets == 100 ? 1 : scaleSets == 10 ? 5 : 40;
+      double cpu = 0;
+      double processCpu = 0;
+      double allocated = 0;
+      double wall = 0;
+      double fleetSeconds = 0;
       for (int r = 0; r < rounds; r++) {
         FleetRun run = FleetRun.of(scaleSets, 1000);
-        best = best == null || run.cpuSeconds() < best.cpuSeconds() ? run : best;
+        cpu += run.cpuSeconds();
+        processCpu += run.processCpuSeconds();
+        allocated += run.allocatedBytes();
+        wall += run.wallSeconds();
+        fleetSeconds += run.fleetSeconds();
       }
-      FleetRun run = java.util.Objects.requireNonNull(best);
+      double upgrades = rounds * scaleSets * 1000.0;
       out.printf(Locale.ROOT, "fleet warm   %,7d instances (%3d x 1,000): %6.3f s CPU, %4.1f us per instance upgrade"
-          + " (process %5.1f us with GC and JIT), %5.1f KB allocated per instance, %,.0f x wall%n",
-          scaleSets * 1000, scaleSets, run.cpuSeconds(), run.cpuMicrosPerInstance(),
-          run.processCpuSeconds() * 1e6 / run.instances(), run.allocatedBytes() / 1e3 / run.instances(),
-          run.fleetSeconds() / run.wallSeconds());
+          + " (process %4.1f us with GC and JIT), %4.1f KB allocated per instance, %,.0f x wall (%d rounds)%n",
+          scaleSets * 1000, scaleSets, cpu / rounds, cpu * 1e6 / upgrades, processCpu * 1e6 / upgrades,
+          allocated / 1e3 / upgrades, fleetSeconds / wall, rounds);
     }
   }
 
