@@ -72,13 +72,68 @@ public final class Redaction {
    */
   public static String redact(String text) {
     Require.nonNull(text, "text");
-    String out = replaceGroup(text, URL_PASSWORD, 2);
-    out = authorization(out);
-    out = replaceGroup(out, BEARER, 2);
-    out = JWT.matcher(out).replaceAll("eyJ" + Matcher.quoteReplacement(MASK));
-    out = keyValues(out);
-    out = BASE64_KEY.matcher(out).replaceAll(m -> m.group().length() % 4 == 0 ? MASK : m.group());
+    // Each pattern runs only on text that holds what it cannot match without (most text holds no secret at all).
+    String out = text.contains("://") ? replaceGroup(text, URL_PASSWORD, 2) : text;
+    out = containsIgnoreCase(out, "authorization") ? authorization(out) : out;
+    out = containsIgnoreCase(out, "bearer") ? replaceGroup(out, BEARER, 2) : out;
+    out = out.contains("eyJ") ? JWT.matcher(out).replaceAll("eyJ" + Matcher.quoteReplacement(MASK)) : out;
+    out = mayHoldKeyValue(out) ? keyValues(out) : out;
+    out = mayHoldBase64Key(out)
+        ? BASE64_KEY.matcher(out).replaceAll(m -> m.group().length() % 4 == 0 ? MASK : m.group()) : out;
     return out;
+  }
+
+  /** Whether {@code text} holds {@code word} in any case ({@code word} in lower case, ASCII). */
+  private static boolean containsIgnoreCase(String text, String word) {
+    int n = word.length();
+    char first = word.charAt(0);
+    for (int i = 0, last = text.length() - n; i <= last; i++) {
+      char c = text.charAt(i);
+      if ((c == first || Character.toLowerCase(c) == first) && text.regionMatches(true, i, word, 0, n)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * A {@link #KEY_VALUE} needs a separator ({@code :}, {@code =} or {@code %3D}) and one of these words: {@code sig},
+   * {@code key}, {@code secret}, {@code pass}, {@code pwd}, {@code token}, {@code assertion} (every name it knows holds
+   * one), in any case.
+   */
+  private static boolean mayHoldKeyValue(String text) {
+    if (text.indexOf('=') < 0 && text.indexOf(':') < 0 && text.indexOf('%') < 0) {
+      return false;
+    }
+    for (int i = 0, n = text.length(); i < n; i++) {
+      boolean found = switch (Character.toLowerCase(text.charAt(i))) {
+        case 's' -> text.regionMatches(true, i, "sig", 0, 3) || text.regionMatches(true, i, "secret", 0, 6);
+        case 'k' -> text.regionMatches(true, i, "key", 0, 3);
+        case 'p' -> text.regionMatches(true, i, "pass", 0, 4) || text.regionMatches(true, i, "pwd", 0, 3);
+        case 't' -> text.regionMatches(true, i, "token", 0, 5);
+        case 'a' -> text.regionMatches(true, i, "assertion", 0, 9);
+        default -> false;
+      };
+      if (found) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** A {@link #BASE64_KEY} needs at least 39 base64 characters in a row, then {@code '='}. */
+  private static boolean mayHoldBase64Key(String text) {
+    int run = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == '=' && run >= 39) {
+        return true;
+      }
+      boolean base64 = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+'
+          || c == '/';
+      run = base64 ? run + 1 : 0;
+    }
+    return false;
   }
 
   /**

@@ -52,6 +52,12 @@ final class RedactionTest {
         Arguments.of("access_token=ya29.a0Af&refresh_token=1//0g", "access_token=***&refresh_token=***"),
         Arguments.of("https://deploy:Sup3rS3cret@repo.example.com/feed", "https://deploy:***@repo.example.com/feed"),
         Arguments.of("key " + ACCOUNT_KEY + " rejected", "key *** rejected"),
+        // separators and cases the quick checks before each pattern must not miss
+        Arguments.of("sig%3Dabc123 in an encoded query", "sig%3D*** in an encoded query"),
+        Arguments.of("PASSWORD%3dhunter2", "PASSWORD%3d***"),
+        Arguments.of("AUTHORIZATION: BEARER " + JWT, "AUTHORIZATION: BEARER ***"),
+        Arguments.of("Client_Assertion: abc", "Client_Assertion: ***"),
+        Arguments.of(ACCOUNT_KEY, "***"),
         Arguments.of("The request echoed Authorization: Bearer " + JWT + " and the SAS "
             + "https://a.blob.core.windows.net/c?sp=r&sig=QUJDREVGR0g%3D",
             "The request echoed Authorization: Bearer *** and the SAS https://a.blob.core.windows.net/c?sp=r&sig=***"));

@@ -17,11 +17,14 @@ import java.time.Instant;
  */
 public record InstanceHealthy(long sequence, Instant at, ScaleSetId scaleSet, int batch, String instanceId,
     Duration took) implements RolloutEvent {
+  /** The most negative {@code took} accepted ({@code MAX_SPAN} negated once, not on every event). */
+  private static final Duration SHORTEST = Require.MAX_SPAN.negated();
+
   /** Validates the fields. */
   public InstanceHealthy {
     EventText.require(at, scaleSet);
     Require.nonNull(instanceId, "instanceId");
-    Require.duration("took", took, Require.MAX_SPAN.negated(), Require.MAX_SPAN);
+    Require.duration("took", took, SHORTEST, Require.MAX_SPAN);
   }
 
   @Override

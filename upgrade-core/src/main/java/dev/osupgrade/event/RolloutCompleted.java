@@ -23,12 +23,15 @@ import java.time.Instant;
  */
 public record RolloutCompleted(long sequence, Instant at, ScaleSetId scaleSet, ImageVersion target,
     UpgradeProgress progress, Duration took, FleetVerification verification) implements RolloutEvent {
+  /** The most negative {@code took} accepted ({@code MAX_SPAN} negated once, not on every event). */
+  private static final Duration SHORTEST = Require.MAX_SPAN.negated();
+
   /** Validates the fields. */
   public RolloutCompleted {
     EventText.require(at, scaleSet);
     Require.nonNull(target, "target");
     Require.nonNull(progress, "progress");
-    Require.duration("took", took, Require.MAX_SPAN.negated(), Require.MAX_SPAN);
+    Require.duration("took", took, SHORTEST, Require.MAX_SPAN);
     Require.nonNull(verification, "verification");
   }
 

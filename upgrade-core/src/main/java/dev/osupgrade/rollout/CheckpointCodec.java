@@ -38,81 +38,160 @@ final class CheckpointCodec {
   private CheckpointCodec() {}
 
   static String encode(RolloutState s) {
-    Map<String, String> out = new LinkedHashMap<>();
-    out.put("scaleSet", s.scaleSet().armId());
-    out.put("target", s.target().toString());
-    out.put("status", s.status().name());
-    out.put("phase", s.phase().name());
-    put(out, "policy", s.policy(), CheckpointCodec::policy);
-    put(out, "previousModelImage", s.previousModelImage(), Object::toString);
-    put(out, "startedAt", s.startedAt(), Object::toString);
-    put(out, "endedAt", s.endedAt(), Object::toString);
-    out.put("batch", String.valueOf(s.batch()));
-    put(out, "batchStartedAt", s.batchStartedAt(), Object::toString);
-    put(out, "pauseUntil", s.pauseUntil(), Object::toString);
-    put(out, "lastProgressAt", s.lastProgressAt(), Object::toString);
-    if (s.error() != null) {
-      // UpgradeError masks its text already; masked again here so no free text reaches a store unredacted
-      out.put("error.code", Redaction.redact(s.error().code()));
-      out.put("error.message", Redaction.redact(s.error().message()));
+    return new Encoder().encode(s);
+  }
+
+  /**
+   * Encodes states, remembering the pieces of the last one so that the next encoding costs what changed: each
+   * instance's line is kept with the (immutable) progress it was written from and reused while that progress is equal,
+   * and the plan's lines are kept with the plan. The text is exactly {@link CheckpointCodec#encode}'s. Not
+   * thread-safe: one encoder per rollout.
+   */
+  static final class Encoder {
+    /** The progress of each instance the last encoding wrote, in the order it wrote them, and their lines. */
+    private InstanceProgress[] progress = new InstanceProgress[0];
+    private String[] lines = new String[0];
+    private @Nullable RolloutPlan plan;
+    private String planLines = "";
+
+    /** Forgets every remembered piece (the next encoding writes everything). */
+    void clear() {
+      progress = new InstanceProgress[0];
+      lines = new String[0];
+      plan = null;
+      planLines = "";
     }
-    out.put("lastSequence", String.valueOf(s.lastSequence()));
-    out.put("cancelRequested", String.valueOf(s.cancelRequested()));
-    out.put("pauseRequested", String.valueOf(s.pauseRequested()));
-    Stall stall = s.stall();
-    if (stall != null) {
-      out.put("stall.code", stall.code());
-      out.put("stall.message", stall.message());
-      out.put("stall.httpStatus", String.valueOf(stall.httpStatus()));
-      out.put("stall.during", stall.during());
-      out.put("stall.since", stall.since().toString());
-      out.put("stall.attempts", String.valueOf(stall.attempts()));
-    }
-    put(out, "intendedModel", s.intendedModel(), Object::toString);
-    s.missingSince().forEach((id, since) -> out.put("missing." + id, since.toString()));
-    GovernanceWaiver waiver = s.governanceWaiver();
-    if (waiver != null) {
-      out.put("ungoverned.by", waiver.by());
-      out.put("ungoverned.reason", Redaction.redact(waiver.reason()));
-    }
-    int w = 0;
-    for (Map.Entry<String, Integer> e : s.gateWaits().entrySet()) {
-      out.put("gateWait." + (w++), e.getValue() + SEP + e.getKey()); // a gate's name may hold any character
-    }
-    RolloutPlan plan = s.plan();
-    if (plan != null) {
-      out.put("plan.instanceCount", String.valueOf(plan.instanceCount()));
-      out.put("plan.batchSize", String.valueOf(plan.batchSize()));
-      out.put("plan.policy", policy(plan.policy()));
-      PlanEstimate e = plan.estimate();
-      out.put("plan.estimate", join(e.batches(), e.fleetTime(), e.lowestHealthyInstances(), e.totalInstances(),
-          e.surgeInstances()));
-      for (Batch b : plan.batches()) {
-        out.put("plan.batch." + b.number(), join(b.unhealthyFirst(),
-            String.join(",", b.zones().stream().map(z -> z.isRegional() ? "-" : z.name()).toList()),
-            String.join(",", b.updateDomains().stream().map(String::valueOf).toList()),
-            String.join(",", b.instanceIds())));
-        if (b.byFaultDomain()) {
-          // a key of its own, so that checkpoints of Uniform rollouts read as before
-          out.put("plan.batch." + b.number() + ".faultDomains",
-              String.join(",", b.faultDomains().stream().map(String::valueOf).toList()));
+
+    String encode(RolloutState s) {
+      // the text is joined once from its pieces (the header, the plan's lines, each instance's line, the outbox):
+      // a single copy of the whole, however large
+      int count = s.instances().size();
+      String[] pieces = new String[count + 3];
+      StringBuilder b = new StringBuilder(1024).append(FORMAT).append('\n');
+      line(b, "scaleSet", s.scaleSet().armId());
+      line(b, "target", s.target().toString());
+      line(b, "status", s.status().name());
+      line(b, "phase", s.phase().name());
+      if (s.policy() != null) {
+        line(b, "policy", policy(s.policy()));
+      }
+      optLine(b, "previousModelImage", s.previousModelImage());
+      optLine(b, "startedAt", s.startedAt());
+      optLine(b, "endedAt", s.endedAt());
+      line(b, "batch", String.valueOf(s.batch()));
+      optLine(b, "batchStartedAt", s.batchStartedAt());
+      optLine(b, "pauseUntil", s.pauseUntil());
+      optLine(b, "lastProgressAt", s.lastProgressAt());
+      if (s.error() != null) {
+        // UpgradeError masks its text already; masked again here so no free text reaches a store unredacted
+        line(b, "error.code", Redaction.redact(s.error().code()));
+        line(b, "error.message", Redaction.redact(s.error().message()));
+      }
+      line(b, "lastSequence", String.valueOf(s.lastSequence()));
+      line(b, "cancelRequested", String.valueOf(s.cancelRequested()));
+      line(b, "pauseRequested", String.valueOf(s.pauseRequested()));
+      Stall stall = s.stall();
+      if (stall != null) {
+        line(b, "stall.code", stall.code());
+        line(b, "stall.message", stall.message());
+        line(b, "stall.httpStatus", String.valueOf(stall.httpStatus()));
+        line(b, "stall.during", stall.during());
+        line(b, "stall.since", stall.since().toString());
+        line(b, "stall.attempts", String.valueOf(stall.attempts()));
+      }
+      optLine(b, "intendedModel", s.intendedModel());
+      s.missingSince().forEach((id, since) -> line(b, "missing." + id, since.toString()));
+      GovernanceWaiver waiver = s.governanceWaiver();
+      if (waiver != null) {
+        line(b, "ungoverned.by", waiver.by());
+        line(b, "ungoverned.reason", Redaction.redact(waiver.reason()));
+      }
+      int w = 0;
+      for (Map.Entry<String, Integer> e : s.gateWaits().entrySet()) {
+        line(b, "gateWait." + (w++), e.getValue() + SEP + e.getKey()); // a gate's name may hold any character
+      }
+      RolloutPlan p = s.plan();
+      if (p != null) {
+        if (p != plan && !p.equals(plan)) {
+          StringBuilder pb = new StringBuilder();
+          planLines(pb, p);
+          planLines = pb.toString();
         }
+        plan = p;
       }
-      for (SkippedInstance k : plan.skipped()) {
-        out.put("plan.skipped." + k.instanceId(), k.reason().name());
+      pieces[0] = b.toString();
+      pieces[1] = p == null ? "" : planLines;
+      // An instance's line is the last one's at the same place while its progress is the same (the same object, as a
+      // state passes its unchanged progress on, or an equal one); instances come and go rarely (max surge), and
+      // after one the lines behind it are written afresh once.
+      InstanceProgress[] nowProgress = new InstanceProgress[count];
+      int i = 0;
+      for (InstanceProgress now : s.instances().values()) {
+        InstanceProgress before = i < progress.length ? progress[i] : null;
+        String line;
+        if (before != null && (before == now || before.equals(now))) {
+          line = lines[i];
+        } else {
+          StringBuilder lb = new StringBuilder(128);
+          instanceLine(lb, now);
+          line = lb.toString();
+        }
+        nowProgress[i] = now;
+        pieces[2 + i] = line;
+        i++;
+      }
+      progress = nowProgress;
+      lines = java.util.Arrays.copyOfRange(pieces, 2, 2 + count);
+      pieces[2 + count] = "";
+      if (!s.outbox().isEmpty()) {
+        StringBuilder o = new StringBuilder();
+        int k = 0;
+        for (RolloutAction a : s.outbox()) {
+          line(o, "outbox." + (k++), action(a));
+        }
+        pieces[2 + count] = o.toString();
+      }
+      return String.join("", pieces);
+    }
+  }
+
+  private static void planLines(StringBuilder out, RolloutPlan plan) {
+    line(out, "plan.instanceCount", String.valueOf(plan.instanceCount()));
+    line(out, "plan.batchSize", String.valueOf(plan.batchSize()));
+    line(out, "plan.policy", policy(plan.policy()));
+    PlanEstimate e = plan.estimate();
+    line(out, "plan.estimate", join(e.batches(), e.fleetTime(), e.lowestHealthyInstances(), e.totalInstances(),
+        e.surgeInstances()));
+    for (Batch b : plan.batches()) {
+      line(out, "plan.batch." + b.number(), join(b.unhealthyFirst(),
+          String.join(",", b.zones().stream().map(z -> z.isRegional() ? "-" : z.name()).toList()),
+          String.join(",", b.updateDomains().stream().map(String::valueOf).toList()),
+          String.join(",", b.instanceIds())));
+      if (b.byFaultDomain()) {
+        // a key of its own, so that checkpoints of Uniform rollouts read as before
+        line(out, "plan.batch." + b.number() + ".faultDomains",
+            String.join(",", b.faultDomains().stream().map(String::valueOf).toList()));
       }
     }
-    for (InstanceProgress p : s.instances().values()) {
-      out.put("instance." + p.instanceId(), join(p.batch(), p.previousImage(), p.stage(), opt(p.requestedAt()),
-          opt(p.upgradedAt()), opt(p.settledAt()), p.replaces() == null ? "" : p.replaces()));
+    for (SkippedInstance k : plan.skipped()) {
+      line(out, "plan.skipped." + k.instanceId(), k.reason().name());
     }
-    int k = 0;
-    for (RolloutAction a : s.outbox()) {
-      out.put("outbox." + (k++), action(a));
+  }
+
+  private static void instanceLine(StringBuilder out, InstanceProgress p) {
+    line(out, "instance." + p.instanceId(), join(p.batch(), p.previousImage(), p.stage(), opt(p.requestedAt()),
+        opt(p.upgradedAt()), opt(p.settledAt()), p.replaces() == null ? "" : p.replaces()));
+  }
+
+  /** One {@code key=value} line, the value escaped. */
+  private static void line(StringBuilder out, String key, String value) {
+    out.append(key).append('=').append(escape(value)).append('\n');
+  }
+
+  private static void optLine(StringBuilder out, String key, @Nullable Object value) {
+    if (value != null) {
+      line(out, key, value instanceof Instant i ? iso(i) : value.toString());
     }
-    StringBuilder b = new StringBuilder(FORMAT).append('\n');
-    out.forEach((key, value) -> b.append(key).append('=').append(escape(value)).append('\n'));
-    return b.toString();
   }
 
   static RolloutState decode(String text) {
@@ -282,17 +361,57 @@ final class CheckpointCodec {
   }
 
   private static String opt(@Nullable Instant i) {
-    return i == null ? "" : i.toString();
+    return i == null ? "" : iso(i);
+  }
+
+  /**
+   * {@link Instant#toString()}'s text (ISO-8601 in UTC, the fraction in groups of three digits, as many as it needs),
+   * written without a formatter for the years 0000 to 9999, where the formatter costs most of an instance's line.
+   */
+  static String iso(Instant i) {
+    long seconds = i.getEpochSecond();
+    if (seconds < EPOCH_SECOND_0000 || seconds > EPOCH_SECOND_9999_END) {
+      return i.toString();
+    }
+    long day = Math.floorDiv(seconds, 86_400L);
+    int secondOfDay = (int) Math.floorMod(seconds, 86_400L);
+    java.time.LocalDate date = java.time.LocalDate.ofEpochDay(day);
+    StringBuilder b = new StringBuilder(30);
+    digits(b, date.getYear(), 4).append('-');
+    digits(b, date.getMonthValue(), 2).append('-');
+    digits(b, date.getDayOfMonth(), 2).append('T');
+    digits(b, secondOfDay / 3600, 2).append(':');
+    digits(b, secondOfDay / 60 % 60, 2).append(':');
+    digits(b, secondOfDay % 60, 2);
+    int nano = i.getNano();
+    if (nano != 0) {
+      b.append('.');
+      if (nano % 1_000_000 == 0) {
+        digits(b, nano / 1_000_000, 3);
+      } else if (nano % 1_000 == 0) {
+        digits(b, nano / 1_000, 6);
+      } else {
+        digits(b, nano, 9);
+      }
+    }
+    return b.append('Z').toString();
+  }
+
+  /** 0000-01-01T00:00:00Z. */
+  private static final long EPOCH_SECOND_0000 = -62_167_219_200L;
+  /** The last second of 9999-12-31. */
+  private static final long EPOCH_SECOND_9999_END = 253_402_300_799L;
+
+  private static StringBuilder digits(StringBuilder b, int value, int width) {
+    String text = Integer.toString(value);
+    for (int pad = width - text.length(); pad > 0; pad--) {
+      b.append('0');
+    }
+    return b.append(text);
   }
 
   private static @Nullable Instant instant(String text) {
     return text.isEmpty() ? null : Instant.parse(text);
-  }
-
-  private static <T> void put(Map<String, String> out, String key, @Nullable T value, Function<T, String> f) {
-    if (value != null) {
-      out.put(key, f.apply(value));
-    }
   }
 
   private static <T> @Nullable T get(Map<String, String> in, String key, Function<String, T> f) {

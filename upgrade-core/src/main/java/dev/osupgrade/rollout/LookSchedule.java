@@ -63,7 +63,7 @@ final class LookSchedule {
     Duration gap = tailGap(poll);
     Duration quickest = quickestBatch(instances, batch);
     Duration predicted = quickest == null ? firstBatch(options)
-        : quickest.minus(gap.multipliedBy(GAPS_BEFORE_QUICKEST));
+        : quickest.minus(times(gap, GAPS_BEFORE_QUICKEST));
     if (predicted.compareTo(gap) < 0) {
       predicted = gap;
     }
@@ -74,13 +74,13 @@ final class LookSchedule {
   static Duration firstBatch(RolloutOptions options) {
     Duration estimate = Duration.ofMillis(
         (long) (options.planOptions().estimatedBatchTime().toMillis() * FIRST_BATCH_FRACTION));
-    Duration polls = options.pollInterval().multipliedBy(FIRST_BATCH_POLLS);
+    Duration polls = times(options.pollInterval(), FIRST_BATCH_POLLS);
     return estimate.compareTo(polls) <= 0 ? estimate : polls;
   }
 
   /** A sixth of the poll interval, at least a second (the poll interval itself when that is shorter). */
   static Duration tailGap(Duration poll) {
-    Duration sixth = poll.dividedBy(6);
+    Duration sixth = Duration.ofNanos(poll.toNanos() / 6); // as Duration.dividedBy(6) rounds, without BigDecimal
     Duration oneSecond = Duration.ofSeconds(1);
     return sixth.compareTo(oneSecond) >= 0 ? sixth : poll.compareTo(oneSecond) < 0 ? poll : oneSecond;
   }
@@ -134,16 +134,24 @@ final class LookSchedule {
     Instant at = plausible;
     int n = 0;
     while (!at.isAfter(now)) {
-      Duration step = gap.multipliedBy(1 + n / LOOKS_PER_WIDENING);
+      Duration step = times(gap, 1 + n / LOOKS_PER_WIDENING);
       if (step.compareTo(poll) >= 0) {
         // widened to the poll interval: the rest of the tail is a look per poll interval
         long polls = Duration.between(at, now).toNanos() / poll.toNanos() + 1;
-        at = at.plus(poll.multipliedBy(polls));
+        at = at.plus(times(poll, polls));
         break;
       }
       at = at.plus(step);
       n++;
     }
     return deadline != null && deadline.isAfter(now) && deadline.isBefore(at) ? deadline : at;
+  }
+
+  /**
+   * {@code d} times {@code n}, as {@link Duration#multipliedBy} has it but in nanoseconds rather than through
+   * {@code BigDecimal} (a look's durations are at most a day, times a count of looks).
+   */
+  private static Duration times(Duration d, long n) {
+    return Duration.ofNanos(Math.multiplyExact(d.toNanos(), n));
   }
 }

@@ -167,6 +167,8 @@ public final class Rollout {
    */
   private @Nullable Instant lookAt;
   private long checkpointVersion;
+  /** Encodes checkpoints, reusing the lines of what did not change since the last save. */
+  private final CheckpointCodec.Encoder encoder = new CheckpointCodec.Encoder();
   /** What the runner is doing, in words, for the stall it may cause. */
   private String doing = "reading the scale set";
 
@@ -803,10 +805,13 @@ public final class Rollout {
 
   private boolean save(RolloutState next, Instant now) {
     try {
-      checkpointVersion = store.save(Require.nonNull(lease, "lease"), checkpointVersion, next.encode(), now)
+      checkpointVersion = store.save(Require.nonNull(lease, "lease"), checkpointVersion, encoder.encode(next), now)
           .version();
       state = next;
       controlUnsaved = false;
+      if (next.status().isTerminal() && next.outbox().isEmpty()) {
+        encoder.clear(); // a finished rollout saves little more: its remembered lines would only hold memory
+      }
       return true;
     } catch (LeaseLostException | CheckpointConflictException e) {
       // Another replica took over: forget the in-memory state; the next advance reloads if it gets the lease back.

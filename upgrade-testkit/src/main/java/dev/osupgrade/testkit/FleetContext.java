@@ -67,7 +67,7 @@ final class FleetContext {
 
   /** Logs a line about one scale set; secrets in it are masked, as in every log the library writes. */
   void record(ScaleSetId id, String what) {
-    log.add(clock.instant() + " " + id + " " + Redaction.redact(what));
+    log.add(clock.instant(), id, Redaction.redact(what));
   }
 
   /** Logs a line; secrets in it are masked. */
@@ -105,8 +105,7 @@ final class FleetContext {
     Instant now = clock.instant();
     List<Instance> out = new ArrayList<>(s.instances.size());
     for (SimInstance i : s.instances.values()) {
-      out.add(instance(i, i.image, s.onModel(i.image, model, s.modelImage.isLatest()), i.provisioning, i.power,
-          i.effectiveHealth(now), i.leftAloneByUpgrades(), i.lock, i.provisionedAt));
+      out.add(shown(i, s.onModel(i.image, model, s.modelImage.isLatest()), now));
     }
     return out;
   }
@@ -117,19 +116,42 @@ final class FleetContext {
     if (i == null) {
       return Optional.empty();
     }
-    return Optional.of(instance(i, i.image, s.onModel(i.image, resolveModelImage(s), s.modelImage.isLatest()),
-        i.provisioning, i.power, i.effectiveHealth(clock.instant()), i.leftAloneByUpgrades(), i.lock,
-        i.provisionedAt));
+    return Optional.of(shown(i, s.onModel(i.image, resolveModelImage(s), s.modelImage.isLatest()), clock.instant()));
+  }
+
+  /**
+   * One instance as ARM shows it now: the view shown last when nothing in it has changed since (a listing of a large
+   * scale set builds only the instances that changed), else a new one.
+   */
+  private static Instance shown(SimInstance i, boolean latestModelApplied, Instant now) {
+    HealthState health = i.effectiveHealth(now);
+    boolean protectedFromUpgrade = i.leftAloneByUpgrades();
+    Instance last = i.shown;
+    if (last != null && (last.image() == i.image || last.image().equals(i.image))
+        && last.latestModelApplied() == latestModelApplied && last.provisioningState() == i.provisioning
+        && last.powerState() == i.power && last.health() == health
+        && last.protectedFromUpgrade() == protectedFromUpgrade && last.lock() == i.lock
+        && java.util.Objects.equals(last.provisionedAt(), provisionedAt(i.provisioning, i.provisionedAt))) {
+      return last;
+    }
+    Instance fresh = instance(i, i.image, latestModelApplied, i.provisioning, i.power, health, protectedFromUpgrade,
+        i.lock, i.provisionedAt);
+    i.shown = fresh;
+    return fresh;
+  }
+
+  /** The provisioning status carries the time its operation ended; while one runs, there is no end to tell. */
+  private static @Nullable Instant provisionedAt(ProvisioningState provisioning, @Nullable Instant provisionedAt) {
+    boolean ended = provisioning == ProvisioningState.SUCCEEDED || provisioning == ProvisioningState.FAILED;
+    return ended ? provisionedAt : null;
   }
 
   /** One instance as ARM shows it: the one place snapshots and the record's replays of them are built. */
   static Instance instance(SimInstance i, ImageReference image, boolean latestModelApplied,
       ProvisioningState provisioning, PowerState power, HealthState health, boolean protectedFromUpgrade,
       ResourceLock lock, @Nullable Instant provisionedAt) {
-    // The provisioning status carries the time its operation ended; while one runs, there is no end to tell.
-    boolean ended = provisioning == ProvisioningState.SUCCEEDED || provisioning == ProvisioningState.FAILED;
     return new Instance(i.id, i.zone, i.updateDomain, i.faultDomain, image, latestModelApplied, provisioning, power,
-        health, protectedFromUpgrade, null, lock, ended ? provisionedAt : null);
+        health, protectedFromUpgrade, null, lock, provisionedAt(provisioning, provisionedAt));
   }
 
   /** The scale set with its instances, read without counting a port call. */

@@ -1,14 +1,19 @@
 package dev.osupgrade.testkit;
 
+import dev.osupgrade.fleet.ScaleSetId;
+import java.time.Instant;
 import java.util.AbstractList;
 import java.util.Arrays;
 
 /**
  * The fleet's log: its lines in order, the oldest dropped once more than {@link FleetRetention#logLines()} are held
- * (a ring over one array, so a bounded log costs nothing per line beyond the line).
+ * (a ring over one array, so a bounded log costs nothing per line beyond the line). A line about a scale set is
+ * written out when it is first read: a bounded log drops most lines of a large simulation unread, and their text
+ * would cost more than everything else the line stands for.
  */
 final class FleetLog extends AbstractList<String> {
-  private String[] lines = new String[16];
+  /** Each line: its text, or a {@link Pending} line not read yet. */
+  private Object[] lines = new Object[16];
   private int head;
   private int size;
   private int limit = Integer.MAX_VALUE;
@@ -28,8 +33,30 @@ final class FleetLog extends AbstractList<String> {
     return dropped;
   }
 
+  /** A line about one scale set, its text not written yet: {@code <at> <scale set> <what>}. */
+  private record Pending(Instant at, ScaleSetId id, String what) {
+    String text() {
+      return at + " " + id + " " + what;
+    }
+  }
+
+  /**
+   * Adds {@code "<at> <id> <what>"}, written out when first read.
+   *
+   * @param at when
+   * @param id the scale set
+   * @param what the rest of the line, masked already
+   */
+  void add(Instant at, ScaleSetId id, String what) {
+    append(new Pending(at, id, what));
+  }
+
   @Override
   public boolean add(String line) {
+    return append(line);
+  }
+
+  private boolean append(Object line) {
     if (size == limit) {
       if (lines.length != limit) {
         compact(limit, 0);
@@ -54,7 +81,14 @@ final class FleetLog extends AbstractList<String> {
     if (index < 0 || index >= size) {
       throw new IndexOutOfBoundsException("index " + index + ", size " + size);
     }
-    return lines[(head + index) % lines.length];
+    int at = (head + index) % lines.length;
+    Object line = lines[at];
+    if (line instanceof Pending p) {
+      String text = p.text();
+      lines[at] = text; // written once
+      return text;
+    }
+    return (String) line;
   }
 
   @Override
@@ -64,7 +98,7 @@ final class FleetLog extends AbstractList<String> {
 
   /** Copies the lines from {@code skip} on, in order, into a new array of {@code capacity}. */
   private void compact(int capacity, int skip) {
-    String[] copy = new String[capacity];
+    Object[] copy = new Object[capacity];
     int kept = size - skip;
     for (int k = 0; k < kept; k++) {
       copy[k] = lines[(head + skip + k) % lines.length];

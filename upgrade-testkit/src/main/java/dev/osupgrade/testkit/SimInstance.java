@@ -39,6 +39,8 @@ final class SimInstance {
   int trailLength;
   /** The recorder's index of the state the last entry left the instance in; -1 before the first. */
   int shownState = -1;
+  /** The view of the instance the last listing or read showed, reused while nothing in it changes. */
+  dev.osupgrade.fleet.@Nullable Instance shown;
 
   /** While set, health alternates Healthy / Unhealthy every {@link #flapPeriod} from {@link #flapSince}. */
   @Nullable Instant flapSince;

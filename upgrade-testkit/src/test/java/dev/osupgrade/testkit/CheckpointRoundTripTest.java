@@ -64,7 +64,8 @@ final class CheckpointRoundTripTest {
         .pauseTimeBetweenBatches("PT" + draw.nextInt(0, 10) + "M")
         .prioritizeUnhealthyInstances(draw.nextBoolean())
         .rollbackFailedInstancesOnPolicyBreach(draw.nextBoolean()).build();
-    Rollout.Builder b = Rollout.builder(fleet, id).target(V2).clock(fleet.clock()).policy(policy);
+    dev.osupgrade.port.RolloutStore store = dev.osupgrade.port.RolloutStore.inMemory();
+    Rollout.Builder b = Rollout.builder(fleet, id).target(V2).clock(fleet.clock()).policy(policy).store(store);
     Rollout r = (production ? b.ungoverned("seed " + seed + ": rehearsal of an opt-out, token sig=abc123") : b)
         .build();
 
@@ -72,6 +73,8 @@ final class CheckpointRoundTripTest {
     for (Optional<Instant> next = r.advance(); next.isPresent(); next = r.advance()) {
       RolloutState s = r.state();
       assertThat(RolloutState.decode(s.encode())).isEqualTo(s);
+      // the rollout encodes only what changed since its last save; what it saved is the whole encoding, byte for byte
+      assertThat(store.load(id).orElseThrow().data()).isEqualTo(s.encode());
       SEEN_FLEXIBLE[0] |= s.plan() != null && !s.plan().batches().isEmpty() && s.plan().batch(1).byFaultDomain();
       SEEN[0] |= s.stall() != null;
       SEEN[1] |= s.intendedModel() != null;
@@ -96,6 +99,42 @@ final class CheckpointRoundTripTest {
     assertThat(SEEN).as("some seeded state had a stall, an intended model, a missing instance and a waiver")
         .containsOnly(true);
     assertThat(SEEN_FLEXIBLE).as("some seeded state had a Flexible plan, by fault domains").containsOnly(true);
+  }
+
+  @ParameterizedTest(name = "seed {0}")
+  @MethodSource("surgeSeeds")
+  void savedCheckpoint_maxSurgeRollout_isAFreshEncodingOfTheState(long seed) {
+    // max surge adds instances to the state and removes them: the lines of the instances behind them move, and a line
+    // reused from the wrong instance would show
+    SplittableRandom draw = new SplittableRandom(seed);
+    SimulatedFleet fleet = SimulatedFleet.create(seed);
+    ScaleSetId id = fleet.add(ScaleSetSpec.named("web").instances(draw.nextInt(3, 30)).zones(draw.nextInt(0, 4))
+        .image(ubuntu(V1)));
+    fleet.publish(ubuntu(V2));
+    if (draw.nextBoolean()) {
+      fleet.imageBehavior(V2, ImageBehavior.comesUpUnhealthy());
+    }
+    dev.osupgrade.port.RolloutStore store = dev.osupgrade.port.RolloutStore.inMemory();
+    Rollout r = Rollout.builder(fleet, id).target(V2).clock(fleet.clock()).store(store)
+        .policy(RollingUpgradePolicy.builder().maxSurge(true).maxBatchInstancePercent(draw.nextInt(10, 60))
+            .rollbackFailedInstancesOnPolicyBreach(draw.nextBoolean()).build())
+        .build();
+    boolean surged = false;
+    int saves = 0;
+    for (Optional<Instant> next = r.advance(); next.isPresent(); next = r.advance()) {
+      RolloutState s = r.state();
+      assertThat(store.load(id).orElseThrow().data()).isEqualTo(s.encode());
+      surged |= s.instances().values().stream().anyMatch(p -> p.isSurge());
+      saves++;
+      fleet.clock().advanceTo(next.get());
+    }
+    assertThat(store.load(id).orElseThrow().data()).isEqualTo(r.state().encode());
+    assertThat(surged).as("a surge instance was in some state").isTrue();
+    assertThat(saves).isPositive();
+  }
+
+  static LongStream surgeSeeds() {
+    return LongStream.rangeClosed(1, 8);
   }
 
   @Test

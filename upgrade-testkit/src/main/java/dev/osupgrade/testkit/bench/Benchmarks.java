@@ -35,7 +35,12 @@ import java.util.function.LongSupplier;
  *   <li>rollout: a whole simulated rollout of 100 and 1,000 instances, and of 1,000 Flexible VMs over 3 fault
  *       domains (fleet time vs wall time, port calls);</li>
  *   <li>file store: checkpoint saves per second with fsync;</li>
+ *   <li>fleet: 100 scale sets of 1,000 rolled out at once on one simulated fleet, cold (CPU, fleet time vs wall
+ *       time);</li>
  *   <li>fleet heap: the live heap of the 100 x 1,000 fleet, finished, with a bounded {@code FleetRetention};</li>
+ *   <li>fleet warm: 1, 10 and 100 scale sets of 1,000 rolled out at once, warm: CPU per instance upgrade (this
+ *       thread's, and the process's with garbage collection), bytes allocated per instance, fleet time vs wall time
+ *       (how the cost grows with the fleet);</li>
  *   <li>heap: the live heap a finished 1,000-instance rollout and its fleet retain.</li>
  * </ul>
  */
@@ -192,48 +197,109 @@ public final class Benchmarks {
 
   /**
    * 100 scale sets of 1,000 instances rolled out at once on one simulated fleet, the rollouts advanced in time order
-   * on one thread (one round: its CPU time includes the JIT's warm-up).
+   * on one thread: one cold round (its CPU time includes the interpreter's and the JIT's warm-up) whose fleet's heap
+   * is measured, then the cost's growth with the fleet's size, warm: 1, 10 and 100 scale sets of 1,000 (Azure's
+   * largest scale set) rolled out at once.
    */
   private static void fleetOfFleets(PrintStream out) {
     long baseline = liveHeap();
-    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-    long cpu = threads.getCurrentThreadCpuTime();
-    long wall = System.nanoTime();
-    SimulatedFleet fleet = SimulatedFleet.create(7).retention(FLEET_RETENTION);
-    fleet.publish(IMAGE.withVersion(TARGET));
-    java.util.Map<Rollout, java.time.Instant> due = new java.util.LinkedHashMap<>();
-    java.util.List<Rollout> rollouts = new java.util.ArrayList<>();
-    for (int i = 0; i < 100; i++) {
-      ScaleSetId id = fleet.add(ScaleSetSpec.named("web" + i).instances(1000).image(IMAGE));
-      rollouts.add(Rollout.builder(fleet, id).target(TARGET).clock(fleet.clock()).build());
-      due.put(rollouts.get(i), fleet.clock().instant());
-    }
-    java.time.Instant start = fleet.clock().instant();
-    int completed = 0;
-    while (!due.isEmpty()) {
-      java.util.Map.Entry<Rollout, java.time.Instant> first = due.entrySet().stream()
-          .min(java.util.Map.Entry.comparingByValue()).orElseThrow();
-      fleet.clock().advanceTo(first.getValue());
-      java.util.Optional<java.time.Instant> next = first.getKey().advance();
-      if (next.isPresent()) {
-        due.put(first.getKey(), next.get());
-      } else {
-        completed += first.getKey().status() == dev.osupgrade.ops.RolloutStatus.COMPLETED ? 1 : 0;
-        due.remove(first.getKey());
-      }
-    }
-    double cpuSeconds = (threads.getCurrentThreadCpuTime() - cpu) / 1e9;
-    double wallSeconds = (System.nanoTime() - wall) / 1e9;
-    long fleetSeconds = java.time.Duration.between(start, fleet.clock().instant()).toSeconds();
-    out.printf(Locale.ROOT, "fleet        100 x 1,000 instances at once: %5.2f s CPU (%.0f us per instance upgrade),"
-        + " %,d of 100 completed, %,d min of fleet time, %,.0f x wall%n", cpuSeconds, cpuSeconds * 1e6 / 100_000,
-        completed, fleetSeconds / 60, fleetSeconds / wallSeconds);
+    FleetRun cold = FleetRun.of(100, 1000);
+    out.printf(Locale.ROOT, "fleet        100 x 1,000 instances at once: %5.2f s CPU cold (%.0f us per instance upgrade),"
+        + " %,d of 100 completed, %,d min of fleet time, %,.0f x wall%n", cold.cpuSeconds(),
+        cold.cpuMicrosPerInstance(), cold.completed(), cold.fleetSeconds() / 60, cold.fleetSeconds() / cold.wallSeconds());
     long live = liveHeap();
     out.printf(Locale.ROOT, "fleet heap   100 x 1,000 instances, finished: %,.1f MB live heap, %,.1f MB retained by the"
         + " fleet and its 100 rollouts (%,d fleet log lines kept, %,d dropped; metrics kept %s)%n", live / 1e6,
-        (live - baseline) / 1e6, fleet.log().size(), fleet.logLinesDropped(), FLEET_RETENTION.metricHistory());
-    Reference.reachabilityFence(rollouts);
-    Reference.reachabilityFence(fleet);
+        (live - baseline) / 1e6, cold.fleet().log().size(), cold.fleet().logLinesDropped(),
+        FLEET_RETENTION.metricHistory());
+    Reference.reachabilityFence(cold);
+    FleetRun.of(10, 1000); // warm-up of the sizes below (the cold round warmed the large one)
+    for (int scaleSets : new int[] {1, 10, 100}) {
+      // about 2 s of CPU per size: the process's CPU time is counted in 10 ms steps
+      int rounds = scaleSets == 100 ? 1 : scaleSets == 10 ? 5 : 40;
+      double cpu = 0;
+      double processCpu = 0;
+      double allocated = 0;
+      double wall = 0;
+      double fleetSeconds = 0;
+      for (int r = 0; r < rounds; r++) {
+        FleetRun run = FleetRun.of(scaleSets, 1000);
+        cpu += run.cpuSeconds();
+        processCpu += run.processCpuSeconds();
+        allocated += run.allocatedBytes();
+        wall += run.wallSeconds();
+        fleetSeconds += run.fleetSeconds();
+      }
+      double upgrades = rounds * scaleSets * 1000.0;
+      out.printf(Locale.ROOT, "fleet warm   %,7d instances (%3d x 1,000): %6.3f s CPU, %4.1f us per instance upgrade"
+          + " (process %4.1f us with GC and JIT), %4.1f KB allocated per instance, %,.0f x wall (%d rounds)%n",
+          scaleSets * 1000, scaleSets, cpu / rounds, cpu * 1e6 / upgrades, processCpu * 1e6 / upgrades,
+          allocated / 1e3 / upgrades, fleetSeconds / wall, rounds);
+    }
+  }
+
+  /**
+   * One whole-fleet round: {@code scaleSets} scale sets of {@code instances} rolled out at once (the fleet built
+   * outside the measurement), advanced in time order on this thread until all have finished.
+   *
+   * @param fleet the fleet, finished
+   * @param rollouts its rollouts, finished
+   * @param cpuSeconds this thread's CPU time
+   * @param processCpuSeconds the process's CPU time (garbage collection and the JIT included; other threads too)
+   * @param allocatedBytes bytes this thread allocated
+   * @param wallSeconds wall time
+   * @param fleetSeconds fleet time from the first advance to the last
+   * @param completed rollouts that completed
+   * @param instances instances rolled out
+   */
+  private record FleetRun(SimulatedFleet fleet, java.util.List<Rollout> rollouts, double cpuSeconds, double processCpuSeconds, long allocatedBytes,
+      double wallSeconds, long fleetSeconds, int completed, int instances) {
+
+    double cpuMicrosPerInstance() {
+      return cpuSeconds * 1e6 / instances;
+    }
+
+    static FleetRun of(int scaleSets, int instances) {
+      SimulatedFleet fleet = SimulatedFleet.create(7).retention(FLEET_RETENTION);
+      fleet.publish(IMAGE.withVersion(TARGET));
+      java.util.List<Rollout> rollouts = new java.util.ArrayList<>();
+      for (int i = 0; i < scaleSets; i++) {
+        ScaleSetId id = fleet.add(ScaleSetSpec.named("web" + i).instances(instances).image(IMAGE));
+        rollouts.add(Rollout.builder(fleet, id).target(TARGET).clock(fleet.clock()).build());
+      }
+      com.sun.management.ThreadMXBean threads =
+          (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+      com.sun.management.OperatingSystemMXBean os =
+          (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+      long processCpu = os.getProcessCpuTime();
+      long cpu = threads.getCurrentThreadCpuTime();
+      long allocated = threads.getCurrentThreadAllocatedBytes();
+      long wall = System.nanoTime();
+      java.time.Instant start = fleet.clock().instant();
+      // the next advance of each rollout, earliest first (ties in the order the rollouts were made)
+      java.util.PriorityQueue<long[]> due = new java.util.PriorityQueue<>((a, b) -> a[0] != b[0]
+          ? Long.compare(a[0], b[0]) : a[1] != b[1] ? Long.compare(a[1], b[1]) : Long.compare(a[2], b[2]));
+      for (int i = 0; i < rollouts.size(); i++) {
+        due.add(new long[] {start.getEpochSecond(), start.getNano(), i});
+      }
+      int completed = 0;
+      while (!due.isEmpty()) {
+        long[] first = due.poll();
+        fleet.clock().advanceTo(java.time.Instant.ofEpochSecond(first[0], first[1]));
+        Rollout r = rollouts.get((int) first[2]);
+        java.util.Optional<java.time.Instant> next = r.advance();
+        if (next.isPresent()) {
+          due.add(new long[] {next.get().getEpochSecond(), next.get().getNano(), first[2]});
+        } else {
+          completed += r.status() == dev.osupgrade.ops.RolloutStatus.COMPLETED ? 1 : 0;
+        }
+      }
+      double wallSeconds = (System.nanoTime() - wall) / 1e9;
+      return new FleetRun(fleet, rollouts, (threads.getCurrentThreadCpuTime() - cpu) / 1e9,
+          (os.getProcessCpuTime() - processCpu) / 1e9, threads.getCurrentThreadAllocatedBytes() - allocated,
+          wallSeconds, java.time.Duration.between(start, fleet.clock().instant()).toSeconds(), completed,
+          scaleSets * instances);
+    }
   }
 
   private static long median(int rounds, LongSupplier round) {
