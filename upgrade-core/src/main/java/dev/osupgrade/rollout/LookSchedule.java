@@ -78,7 +78,7 @@ final class LookSchedule {
   private final Duration poll;
   /** When the instances still in flight in the batch ended their upgrade (null: not yet, as far as the looks know). */
   private final List<@Nullable Instant> inFlight;
-  /** The last look that saw an instance of the batch become healthy, or null. */
+  /** The last look that saw an instance of the batch become healthy (a failure does not count), or null. */
   private final @Nullable Instant lastSettled;
   /** The learned settle times, in milliseconds, sorted; empty when nothing has been learned. */
   private final long[] settle;
@@ -120,7 +120,8 @@ final class LookSchedule {
       }
       if (!p.stage().isSettled()) {
         inFlight.add(p.stage() == InstanceStage.AWAITING_HEALTH ? p.upgradedAt() : null);
-      } else if (p.settledAt() != null && (lastSettled == null || p.settledAt().isAfter(lastSettled))) {
+      } else if (p.stage() == InstanceStage.SUCCEEDED && p.settledAt() != null
+          && (lastSettled == null || p.settledAt().isAfter(lastSettled))) {
         lastSettled = p.settledAt();
       }
     }
@@ -282,9 +283,10 @@ final class LookSchedule {
       }
       latest = Math.max(latest, ended[i]);
     }
-    long last = latest + settle[settle.length - 1];
     long stepMillis = Math.max(1, gap.toMillis() / 5);
-    for (long x = t + stepMillis; x <= last; x += stepMillis) {
+    // Predicted looks fall on whole steps (whole seconds by default), as the tail's do from a whole-second start.
+    long last = Math.floorDiv(latest + settle[settle.length - 1] + stepMillis - 1, stepMillis) * stepMillis;
+    for (long x = Math.floorDiv(t, stepMillis) * stepMillis + stepMillis; x <= last; x += stepMillis) {
       double chance = 1;
       for (int i = 0; i < k && chance >= PREDICTED_CHANCE; i++) {
         chance *= (fractionAtMost(x - ended[i]) - below[i]) / (1 - below[i]);

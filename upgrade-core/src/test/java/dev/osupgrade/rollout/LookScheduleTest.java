@@ -78,11 +78,11 @@ class LookScheduleTest {
     // Unsettled 75 s after its upgrade: 8 of 10 learned ones settled by then; with a 30% chance it is healthy once
     // 9 of 10 have (82.5 s), at 583 s.
     assertThat(s.next(T0.plusSeconds(575), null)).isEqualTo(T0.plusSeconds(583));
-    // Still unsettled at 583 s: healthy with a 30% chance once all learned ones are (92.5 s), at 592.5 s.
-    Instant last = T0.plusMillis(592_500);
-    assertThat(s.next(T0.plusSeconds(583), null)).isEqualTo(last);
-    // Settling as long as the longest learned one: the tail.
-    assertThat(s.next(last, null)).isEqualTo(last.plusSeconds(5));
+    // Still unsettled at 583 s: healthy with a 30% chance once all learned ones are (92.5 s), at 593 s (whole
+    // seconds).
+    assertThat(s.next(T0.plusSeconds(583), null)).isEqualTo(T0.plusSeconds(593));
+    // Settling longer than every learned one, and the longest 3% are the longest one: the tail.
+    assertThat(s.next(T0.plusSeconds(593), null)).isEqualTo(T0.plusSeconds(598));
     assertThat(s.next(T0.plusSeconds(575), T0.plusSeconds(580))).as("an instance deadline comes first")
         .isEqualTo(T0.plusSeconds(580));
   }
