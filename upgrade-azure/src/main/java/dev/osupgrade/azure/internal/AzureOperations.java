@@ -4,11 +4,8 @@ import com.azure.core.http.HttpPipeline;
 import com.azure.core.http.HttpPipelineBuilder;
 import com.azure.core.http.policy.HttpPipelinePolicy;
 import com.azure.core.http.policy.RetryPolicy;
-import com.azure.core.management.polling.PollResult;
 import com.azure.core.management.profile.AzureProfile;
 import com.azure.core.util.Context;
-import com.azure.core.util.polling.LongRunningOperationStatus;
-import com.azure.core.util.polling.SyncPoller;
 import com.azure.resourcemanager.compute.ComputeManager;
 import com.azure.resourcemanager.compute.fluent.ComputeManagementClient;
 import com.azure.resourcemanager.compute.fluent.models.GalleryImageVersionInner;
@@ -465,34 +462,19 @@ public final class AzureOperations {
   public void updateModelImage(ScaleSetId id, ImageReference image) {
     Require.nonNull(id, "id");
     Require.nonNull(image, "image");
-    // Waits for the PATCH's operation to succeed, without the SDK's GET of the scale set after it: the rollout reads
-    // the model on its next full read, and nothing here needs the scale set the GET would return.
-    String operation = "PATCH model image of " + id + " to " + image;
-    retry.run(CallKind.IDEMPOTENT_WRITE, operation, () -> {
-      SyncPoller<PollResult<VirtualMachineScaleSetInner>, VirtualMachineScaleSetInner> poller =
-          client(id.subscriptionId()).getVirtualMachineScaleSets()
-              .beginUpdate(id.resourceGroup(), id.name(), imageUpdate(image), null, null, Context.NONE);
-      if (poller.waitForCompletion().getStatus() != LongRunningOperationStatus.SUCCESSFULLY_COMPLETED) {
-        poller.getFinalResult(); // throws the operation's error
-        throw new CloudException(0, "OperationFailed", operation + " did not succeed", null);
-      }
-    });
+    patchImage(id, image, null, "PATCH model image of " + id + " to " + image);
     models.computeIfPresent(id, (k, facts) -> new ModelFacts(image, facts.health(), facts.mode()));
   }
 
   private VirtualMachineScaleSetInner patchImage(ScaleSetId id, ImageReference image, @Nullable String ifMatch,
       String operation) {
-    VirtualMachineScaleSetUpdate update = imageUpdate(image);
-    return retry.call(ifMatch == null ? CallKind.IDEMPOTENT_WRITE : CallKind.ONCE_ONLY_WRITE, operation,
-        () -> client(id.subscriptionId()).getVirtualMachineScaleSets()
-            .update(id.resourceGroup(), id.name(), update, ifMatch, null, Context.NONE));
-  }
-
-  private static VirtualMachineScaleSetUpdate imageUpdate(ImageReference image) {
-    return new VirtualMachineScaleSetUpdate()
+    VirtualMachineScaleSetUpdate update = new VirtualMachineScaleSetUpdate()
         .withVirtualMachineProfile(new VirtualMachineScaleSetUpdateVMProfile()
             .withStorageProfile(new VirtualMachineScaleSetUpdateStorageProfile()
                 .withImageReference(ImageMapper.write(image))));
+    return retry.call(ifMatch == null ? CallKind.IDEMPOTENT_WRITE : CallKind.ONCE_ONLY_WRITE, operation,
+        () -> client(id.subscriptionId()).getVirtualMachineScaleSets()
+            .update(id.resourceGroup(), id.name(), update, ifMatch, null, Context.NONE));
   }
 
   /**
