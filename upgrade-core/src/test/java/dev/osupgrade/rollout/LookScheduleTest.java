@@ -47,15 +47,59 @@ class LookScheduleTest {
   }
 
   @Test
-  void laterBatch_learnsFromTheQuickestFinishedBatch_lessThreeGaps() {
+  void laterBatch_learnsFromTheQuickestFinishedBatch_lessFiveGaps() {
     Instant b2 = T0.plusSeconds(400);
     List<InstanceProgress> done = List.of(
         succeeded("0", 1, T0, T0.plusSeconds(290)), succeeded("1", 1, T0, T0.plusSeconds(350)),
         succeeded("2", 2, b2, b2.plusSeconds(330)), succeeded("3", 2, b2, b2.plusSeconds(200)));
 
-    // batch 1 took 350 s, batch 2 330 s: the third is looked at after 330 - 3 x 5 = 315 s
+    // batch 1 took 350 s, batch 2 330 s: the third is looked at after 330 - 5 x 5 = 305 s
     assertThat(LookSchedule.of(RolloutOptions.ofDefaults(), done, 3, T0.plusSeconds(800))
-        .next(T0.plusSeconds(800), null)).isEqualTo(T0.plusSeconds(800 + 315));
+        .next(T0.plusSeconds(800), null)).isEqualTo(T0.plusSeconds(800 + 305));
+  }
+
+  @Test
+  void laterBatch_instancesSettling_lookedAtWhenLearnedSettleTimesSayTheyAreHealthy() {
+    // Batch 1: ten instances upgraded at 100 s, seen healthy by looks 10 s apart: each settled 10(k-1) to 10k s, so
+    // learned as 2.5, 12.5, ..., 92.5 s.
+    List<InstanceProgress> all = new ArrayList<>();
+    for (int k = 1; k <= 10; k++) {
+      all.add(new InstanceProgress("a" + k, 1, OLD, InstanceStage.SUCCEEDED, T0, T0.plusSeconds(100),
+          T0.plusSeconds(100 + 10 * k), null));
+    }
+    assertThat(LookSchedule.learnedSettle(all, 2)).containsExactly(2_500, 12_500, 22_500, 32_500, 42_500, 52_500,
+        62_500, 72_500, 82_500, 92_500);
+    // Batch 2, sent at 400 s: its instance's upgrade ended at 500 s. First look: 400 + 200 - 5 x 5 = 575 s.
+    Instant b2 = T0.plusSeconds(400);
+    all.add(new InstanceProgress("b", 2, OLD, InstanceStage.AWAITING_HEALTH, b2, T0.plusSeconds(500), null, null));
+    LookSchedule s = LookSchedule.of(RolloutOptions.ofDefaults(), all, 2, b2);
+
+    assertThat(s.next(b2, null)).isEqualTo(T0.plusSeconds(575));
+    // Unsettled 75 s after its upgrade: 8 of 10 learned ones settled by then; with a 30% chance it is healthy once
+    // 9 of 10 have (82.5 s), at 583 s.
+    assertThat(s.next(T0.plusSeconds(575), null)).isEqualTo(T0.plusSeconds(583));
+    // Still unsettled at 583 s: healthy with a 30% chance once all learned ones are (92.5 s), at 593 s (whole
+    // seconds).
+    assertThat(s.next(T0.plusSeconds(583), null)).isEqualTo(T0.plusSeconds(593));
+    // Settling longer than every learned one, and the longest 3% are the longest one: the tail.
+    assertThat(s.next(T0.plusSeconds(593), null)).isEqualTo(T0.plusSeconds(598));
+    assertThat(s.next(T0.plusSeconds(575), T0.plusSeconds(580))).as("an instance deadline comes first")
+        .isEqualTo(T0.plusSeconds(580));
+  }
+
+  @Test
+  void laterBatch_anInstanceStillUpgrading_theTail() {
+    List<InstanceProgress> all = new ArrayList<>();
+    for (int k = 1; k <= 10; k++) {
+      all.add(new InstanceProgress("a" + k, 1, OLD, InstanceStage.SUCCEEDED, T0, T0.plusSeconds(100),
+          T0.plusSeconds(100 + 10 * k), null));
+    }
+    Instant b2 = T0.plusSeconds(400);
+    all.add(new InstanceProgress("b", 2, OLD, InstanceStage.UPGRADING, b2, null, null, null));
+    LookSchedule s = LookSchedule.of(RolloutOptions.ofDefaults(), all, 2, b2);
+
+    assertThat(looks(s, b2, 5)).containsExactly(Duration.ofSeconds(175), Duration.ofSeconds(180),
+        Duration.ofSeconds(185), Duration.ofSeconds(190), Duration.ofSeconds(200));
   }
 
   @Test

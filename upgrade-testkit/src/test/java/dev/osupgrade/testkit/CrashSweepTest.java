@@ -295,7 +295,8 @@ final class CrashSweepTest {
   void sweep_healthyRolloutCrashedAtEveryPoint_endsAsTheUncrashedRunWithEachInstanceUpgradedOnce() {
     int swept = sweepSeeds(HEALTHY, "memory", seed -> n -> RolloutStore.inMemory());
 
-    assertThat(swept).isGreaterThan(200 * SEEDS);
+    // predicted looks: fewer looks, so fewer points to crash at (570 over 3 seeds; 600 and more with a 5 s tail)
+    assertThat(swept).isGreaterThan(180 * SEEDS);
   }
 
   @Test
@@ -316,7 +317,7 @@ final class CrashSweepTest {
   void sweep_flexibleHealthyRolloutCrashedAtEveryPoint_endsAsTheUncrashedRunWithEachVmUpgradedOnce() {
     int swept = sweepSeeds(HEALTHY.flexible(), "memory", seed -> n -> RolloutStore.inMemory());
 
-    assertThat(swept).isGreaterThan(200 * FLEXIBLE_SEEDS);
+    assertThat(swept).isGreaterThan(160 * FLEXIBLE_SEEDS);
   }
 
   @Test
@@ -337,7 +338,7 @@ final class CrashSweepTest {
   void sweep_durableFileStore_everyPoint_resumesFromTheFiles() {
     int swept = sweepSeeds(HEALTHY, "file", seed -> n -> RolloutStore.file(dir.resolve(seed + "-" + n)));
 
-    assertThat(swept).isGreaterThan(200 * SEEDS);
+    assertThat(swept).isGreaterThan(180 * SEEDS);
   }
 
   @Test
