@@ -254,7 +254,9 @@ public final class AzureFleet implements ScaleSetPort, ScaleSetInventory, Platfo
    * {@inheritDoc}
    *
    * <p>One PATCH of {@code virtualMachineProfile.storageProfile.imageReference}, waiting until ARM reports the model
-   * updated. A marketplace image is sent as publisher/offer/sku/version, a gallery image as its id (the definition id
+   * updated: CRP answers {@code Updating} with an {@code Azure-AsyncOperation}, polled until it ends; no GET of the
+   * scale set follows. An operation that ends {@code Failed} throws {@link dev.osupgrade.port.CloudException} with
+   * ARM's code from the poll (e.g. {@code ImageNotFound}): a stall, not a rejection. A marketplace image is sent as publisher/offer/sku/version, a gallery image as its id (the definition id
    * for {@code latest}, {@code …/versions/{v}} when pinned). ARM merges a PATCH into the model, so switching a scale
    * set between a marketplace and a gallery image is not possible this way (ARM rejects it with a 400, surfaced as
    * {@link InvalidModelException}). With automatic OS upgrade enabled ARM refuses a pinned version the same way.

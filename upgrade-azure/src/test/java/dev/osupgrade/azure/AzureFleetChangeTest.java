@@ -38,6 +38,8 @@ import dev.osupgrade.port.TransientCloudException;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 final class AzureFleetChangeTest {
@@ -178,9 +180,12 @@ final class AzureFleetChangeTest {
 
   // --------------------------------------------------------------------------------------------- model image
 
-  /** CRP answers a model PATCH with 200, provisioningState Updating and an Azure-AsyncOperation to poll. */
+  /**
+   * CRP answers a model PATCH with 200, provisioningState Updating and an Azure-AsyncOperation to poll; the adapter
+   * polls it until it succeeds, and does not GET the scale set after it (the SDK's synchronous update would).
+   */
   @Test
-  void updateModelImage_updatingWithAzureAsyncOperation_pollsUntilSucceeded() {
+  void updateModelImage_updatingWithAzureAsyncOperation_pollsUntilSucceededWithoutGettingTheScaleSet() {
     String op = base(arm) + "/operations/patch-1?api-version=2025-04-01";
     arm.stubFor(patch(urlPathEqualTo(webPath())).willReturn(okJson(manualModel("4", "22.04.202407010")
         .replace("\"provisioningState\": \"Succeeded\"", "\"provisioningState\": \"Updating\""))
@@ -198,6 +203,7 @@ final class AzureFleetChangeTest {
             + "{\"imageReference\": {\"publisher\": \"Canonical\", \"offer\": \"0001-com-ubuntu-server-jammy\","
             + " \"sku\": \"22_04-lts-gen2\", \"version\": \"22.04.202407010\"}}}}}", true, true)));
     arm.verify(exactly(2), getRequestedFor(urlPathEqualTo("/operations/patch-1")));
+    arm.verify(exactly(0), getRequestedFor(urlPathEqualTo(webPath())));
   }
 
   @Test
@@ -255,6 +261,42 @@ final class AzureFleetChangeTest {
         .isInstanceOfSatisfying(CloudException.class, e -> assertThat(e.code()).isEqualTo("ImageNotFound"))
         .hasMessageContaining("is not available");
     arm.verify(exactly(1), patchRequestedFor(urlPathEqualTo(webPath())));
+  }
+
+  /**
+   * An operation that does not succeed throws what the SDK's synchronous update threw for it (the mapping of its
+   * {@code ManagementException}, compared case by case while the adapter still called that update): ARM's code from
+   * the last poll's body, else one named after how it ended, with the poll's HTTP status; one PATCH, not repeated.
+   */
+  @ParameterizedTest(name = "poll {0} {1}")
+  @CsvSource(delimiter = '|', value = {
+      "200 | {\"status\": \"Failed\", \"error\": {\"code\": \"InternalExecutionError\", \"message\": \"An "
+          + "internal execution error occurred.\"}} | CloudException | 200 | InternalExecutionError",
+      "200 | {\"status\": \"Failed\"} | CloudException | 200 | FAILED",
+      "200 | {\"status\": \"Failed\", \"error\": {\"code\": \"NoMessage\"}} | CloudException | 200 | FAILED",
+      "200 | <html>gateway</html> | CloudException | 200 | FAILED",
+      "200 | {\"status\": \"Canceled\"} | CloudException | 0 | UnexpectedResponse",
+      "404 | {\"error\": {\"code\": \"NotFound\", \"message\": \"No operation.\"}} | ResourceNotFoundException | 404 "
+          + "| NotFound",
+  })
+  void updateModelImage_operationDoesNotSucceed_throwsWhatTheSynchronousUpdateThrew(int pollStatus, String pollBody,
+      String type, int httpStatus, String code) {
+    arm.stubFor(patch(urlPathEqualTo(webPath())).willReturn(okJson(manualModel("4", "22.04.202407010")
+        .replace("\"provisioningState\": \"Succeeded\"", "\"provisioningState\": \"Updating\""))
+        .withHeader("Azure-AsyncOperation", base(arm) + "/operations/patch-4")));
+    arm.stubFor(get(urlPathEqualTo("/operations/patch-4")).willReturn(aResponse().withStatus(pollStatus)
+        .withHeader("Content-Type", "application/json").withBody(pollBody)));
+
+    assertThatThrownBy(() -> fleet.updateModelImage(WEB, JAMMY))
+        .isInstanceOfSatisfying(CloudException.class, e -> {
+          assertThat(e.getClass().getSimpleName()).isEqualTo(type);
+          assertThat(e.httpStatus()).isEqualTo(httpStatus);
+          assertThat(e.code()).isEqualTo(code);
+          assertThat(e.isRejection()).isFalse();
+        })
+        .hasMessageContaining("PATCH model image of");
+    arm.verify(exactly(1), patchRequestedFor(urlPathEqualTo(webPath())));
+    arm.verify(exactly(0), getRequestedFor(urlPathEqualTo(webPath())));
   }
 
   // ---------------------------------------------------------------------------------------- manual upgrade

@@ -4,8 +4,11 @@ import com.azure.core.http.HttpPipeline;
 import com.azure.core.http.HttpPipelineBuilder;
 import com.azure.core.http.policy.HttpPipelinePolicy;
 import com.azure.core.http.policy.RetryPolicy;
+import com.azure.core.management.polling.PollResult;
 import com.azure.core.management.profile.AzureProfile;
 import com.azure.core.util.Context;
+import com.azure.core.util.polling.LongRunningOperationStatus;
+import com.azure.core.util.polling.PollResponse;
 import com.azure.resourcemanager.compute.ComputeManager;
 import com.azure.resourcemanager.compute.fluent.ComputeManagementClient;
 import com.azure.resourcemanager.compute.fluent.models.GalleryImageVersionInner;
@@ -464,19 +467,41 @@ public final class AzureOperations {
   public void updateModelImage(ScaleSetId id, ImageReference image) {
     Require.nonNull(id, "id");
     Require.nonNull(image, "image");
-    patchImage(id, image, null, "PATCH model image of " + id + " to " + image);
+    // Waits for the PATCH's operation without the GET of the scale set the SDK's synchronous update sends after it:
+    // the rollout reads the model on its next full read. An operation that ends Failed or Canceled throws what that
+    // synchronous update threw (ARM's code from the last poll's answer), mapped and retried the same way.
+    String operation = "PATCH model image of " + id + " to " + image;
+    VirtualMachineScaleSetUpdate update = imageUpdate(image);
+    retry.run(CallKind.IDEMPOTENT_WRITE, operation, () -> {
+      PollResponse<PollResult<VirtualMachineScaleSetInner>> done = client(id.subscriptionId())
+          .getVirtualMachineScaleSets()
+          .beginUpdate(id.resourceGroup(), id.name(), update, null, null, Context.NONE)
+          .waitForCompletion();
+      if (done.getStatus() != LongRunningOperationStatus.SUCCESSFULLY_COMPLETED) {
+        PollResult<VirtualMachineScaleSetInner> last = done.getValue();
+        throw ErrorMapper.operationEnded(done.getStatus(), last == null ? null : last.getError(), operation);
+      }
+    });
     models.computeIfPresent(id, (k, facts) -> new ModelFacts(image, facts.health(), facts.mode()));
   }
 
+  /**
+   * Sends the model PATCH and waits for the scale set after it, as the SDK's synchronous update does (the operation's
+   * polls, then a GET of the scale set): the rollback's moves need that GET's etag for their next {@code If-Match}.
+   */
   private VirtualMachineScaleSetInner patchImage(ScaleSetId id, ImageReference image, @Nullable String ifMatch,
       String operation) {
-    VirtualMachineScaleSetUpdate update = new VirtualMachineScaleSetUpdate()
-        .withVirtualMachineProfile(new VirtualMachineScaleSetUpdateVMProfile()
-            .withStorageProfile(new VirtualMachineScaleSetUpdateStorageProfile()
-                .withImageReference(ImageMapper.write(image))));
+    VirtualMachineScaleSetUpdate update = imageUpdate(image);
     return retry.call(ifMatch == null ? CallKind.IDEMPOTENT_WRITE : CallKind.ONCE_ONLY_WRITE, operation,
         () -> client(id.subscriptionId()).getVirtualMachineScaleSets()
             .update(id.resourceGroup(), id.name(), update, ifMatch, null, Context.NONE));
+  }
+
+  private static VirtualMachineScaleSetUpdate imageUpdate(ImageReference image) {
+    return new VirtualMachineScaleSetUpdate()
+        .withVirtualMachineProfile(new VirtualMachineScaleSetUpdateVMProfile()
+            .withStorageProfile(new VirtualMachineScaleSetUpdateStorageProfile()
+                .withImageReference(ImageMapper.write(image))));
   }
 
   /**

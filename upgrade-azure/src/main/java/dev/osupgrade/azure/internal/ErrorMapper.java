@@ -6,6 +6,10 @@ import com.azure.core.http.HttpHeaders;
 import com.azure.core.http.HttpResponse;
 import com.azure.core.management.exception.ManagementError;
 import com.azure.core.management.exception.ManagementException;
+import com.azure.core.management.polling.PollResult;
+import com.azure.core.util.polling.LongRunningOperationStatus;
+import com.azure.json.JsonProviders;
+import com.azure.json.JsonReader;
 import dev.osupgrade.port.CloudException;
 import dev.osupgrade.port.ConflictException;
 import dev.osupgrade.port.ForbiddenException;
@@ -78,8 +82,53 @@ final class ErrorMapper {
         operation + " failed: the response could not be read (" + failure + ")", failure);
   }
 
+  /**
+   * Maps a long-running operation that ended without success ({@code Failed}, {@code Canceled}) from the last poll's
+   * answer, as the SDK's synchronous call reports it (a {@link ManagementException} with ARM's error read from that
+   * answer's body, else one named after the status), so that waiting on the operation's poller throws what the
+   * synchronous call threw: a {@code Failed} operation polled with 200 is a {@link CloudException} with ARM's code
+   * (e.g. {@code ImageNotFound}), a poll answered 5xx is a {@link TransientCloudException}.
+   *
+   * @param status how the operation ended
+   * @param failure the last poll's answer, or null when the poller kept none
+   * @param operation what was being done, for the message
+   * @return the domain exception
+   */
+  static CloudException operationEnded(LongRunningOperationStatus status, PollResult.@Nullable Error failure,
+      String operation) {
+    String message = failure == null ? "Long running operation failed." : failure.getMessage();
+    @Nullable ManagementError error = failure == null ? null : operationError(failure.getResponseBody());
+    if (error == null) {
+      error = new ManagementError(status.toString(), message);
+    }
+    ManagementException thrown = new ManagementException(message, null, error);
+    if (failure == null) {
+      return map(thrown, operation);
+    }
+    HttpHeaders headers = failure.getResponseHeaders();
+    return fromAnswer(thrown, failure.getResponseStatusCode(), headers == null ? new HttpHeaders() : headers,
+        operation);
+  }
+
+  /** ARM's error in an operation's status body ({@code {"status": "Failed", "error": {...}}}), if it names both. */
+  private static @Nullable ManagementError operationError(@Nullable String body) {
+    if (body == null) {
+      return null;
+    }
+    try (JsonReader reader = JsonProviders.createReader(body)) {
+      ManagementError error = ManagementError.fromJson(reader);
+      return error == null || error.getCode() == null || error.getMessage() == null ? null : error;
+    } catch (IOException | RuntimeException unreadable) {
+      return null;
+    }
+  }
+
   private static CloudException fromResponse(HttpResponseException e, HttpResponse response, String operation) {
-    int status = response.getStatusCode();
+    return fromAnswer(e, response.getStatusCode(), response.getHeaders(), operation);
+  }
+
+  private static CloudException fromAnswer(HttpResponseException e, int status, HttpHeaders headers,
+      String operation) {
     @Nullable ManagementError error = e instanceof ManagementException m ? m.getValue() : null;
     String code = error != null && notBlank(error.getCode()) ? error.getCode() : defaultCode(status);
     String armMessage = error != null && notBlank(error.getMessage()) ? error.getMessage() : e.getMessage();
@@ -99,7 +148,7 @@ final class ErrorMapper {
       case 404 -> namesMissingImage(code) ? new InvalidModelException(status, code, message, e)
           : new ResourceNotFoundException(status, code, message, e);
       case 409, 412 -> new ConflictException(status, code, message, e);
-      case 429 -> new ThrottledException(code, message, retryAfter(response.getHeaders()), e);
+      case 429 -> new ThrottledException(code, message, retryAfter(headers), e);
       case 408, 500, 502, 503, 504 -> new TransientCloudException(status, code, message, e);
       default -> new CloudException(status, code, message, e);
     };

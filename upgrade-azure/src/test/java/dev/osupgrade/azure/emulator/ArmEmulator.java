@@ -149,7 +149,8 @@ import org.jspecify.annotations.Nullable;
  *       as Azure reports it; a load-balancer probe's verdict is not visible through the Compute API.</li>
  *   <li>A failure the simulator reports without an HTTP status (status 0, e.g. {@code AllocationFailed}) becomes,
  *       on a scale-out PATCH, a long-running operation that ends {@code Failed} with that error, and elsewhere a
- *       409 with its code.</li>
+ *       409 with its code. A model-image PATCH's operation ends {@code Failed} when a test says so
+ *       ({@link #failModelPatches}).</li>
  *   <li>Throttling ({@link #throttling}, off by default): the buckets of {@link ComputeThrottling}; each request is
  *       logged with its bucket ({@link #requests}) whether or not they are enforced, so a test can replay a
  *       rollout's requests through the model ({@link #throttledIn}).</li>
@@ -212,6 +213,8 @@ public final class ArmEmulator implements ResponseDefinitionTransformerV2 {
   private volatile int listPageSize = DEFAULT_LIST_PAGE_SIZE;
   private volatile LroAnswer patchAnswer = LroAnswer.ACCEPTED;
   private volatile LroAnswer manualUpgradeAnswer = LroAnswer.ACCEPTED;
+  private final AtomicInteger failingModelPatches = new AtomicInteger();
+  private volatile @Nullable UpgradeError modelPatchFailure;
   private volatile Duration pollAdvance = DEFAULT_POLL_ADVANCE;
   private volatile Region galleryRegion = Region.of("westeurope");
   private final Map<String, Operation> operations = new ConcurrentHashMap<>();
@@ -278,6 +281,25 @@ public final class ArmEmulator implements ResponseDefinitionTransformerV2 {
    */
   public ArmEmulator patchAnswer(LroAnswer answer) {
     this.patchAnswer = answer;
+    return this;
+  }
+
+  /**
+   * Makes the next model-image PATCHes fail after they are accepted: each is answered 200 {@code Updating} with an
+   * {@code Azure-AsyncOperation}, and that operation ends {@code Failed} with this error (as CRP reports a change it
+   * accepted and could not apply); the model stays where it was.
+   *
+   * @param times how many PATCHes, at least 1
+   * @param code ARM's error code, e.g. {@code ImageNotFound}
+   * @param message ARM's error message
+   * @return this emulator
+   */
+  public ArmEmulator failModelPatches(int times, String code, String message) {
+    if (times < 1) {
+      throw new IllegalArgumentException("times must be at least 1, but was " + times);
+    }
+    this.modelPatchFailure = new UpgradeError(code, message);
+    this.failingModelPatches.set(times);
     return this;
   }
 
@@ -901,6 +923,13 @@ public final class ArmEmulator implements ResponseDefinitionTransformerV2 {
     JsonNode policy = props.path("upgradePolicy");
     JsonNode capacity = body.path("sku").path("capacity");
     if (!image.isMissingNode()) {
+      UpgradeError failure = modelPatchFailure;
+      if (failure != null && failingModelPatches.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+        // accepted, then failed: ARM reports it through the operation, and nothing changed
+        String name = register(new Operation("patch", w.clock().instant(), () -> OpState.failed(failure)));
+        return answer(200, ArmJson.write(ArmJson.scaleSet(before, "Updating")),
+            new HttpHeader("Azure-AsyncOperation", operationUrl(call, w, id, name, false)));
+      }
       w.updateModelImage(id, ArmJson.readImage(image));
     }
     if (!policy.isMissingNode()) {

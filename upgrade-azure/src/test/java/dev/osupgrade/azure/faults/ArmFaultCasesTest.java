@@ -241,16 +241,16 @@ final class ArmFaultCasesTest {
 
   /**
    * Case 3, mid-rollout: the scale set's upgrade mode reads as one the SDK does not know ({@code "Eventually"}) in the
-   * GET the rollback makes before it moves the model (the third GET of the scale set), for {@value #UNKNOWN_TIMES}
-   * reads in a row. A refusal is only before the start: mid-rollout an unknown mode makes the rollback wait (a stall,
-   * naming the mode) rather than guess it is Manual or end the rollout, and the rollback happens once the mode reads
-   * Manual again.
+   * GET the rollback makes before it moves the model (the second GET of the scale set: the first look sends the
+   * first, and the model PATCH none), for {@value #UNKNOWN_TIMES} reads in a row. A refusal is only before the start:
+   * mid-rollout an unknown mode makes the rollback wait (a stall, naming the mode) rather than guess it is Manual or
+   * end the rollout, and the rollback happens once the mode reads Manual again.
    */
   @Test
   void unknownUpgradeMode_readByTheRollbackMidRollout_stallsAndEndsLikeFaultFree() {
     faultFree();
     Scenario.World world = world();
-    FAULTS.on(ArmOp.GET_SCALE_SET).nth(3).times(UNKNOWN_TIMES).inject(ArmFault.UNKNOWN_ENUM);
+    FAULTS.on(ArmOp.GET_SCALE_SET).nth(2).times(UNKNOWN_TIMES).inject(ArmFault.UNKNOWN_ENUM);
 
     FaultedRollout run = new FaultedRollout(ARM, FAULTS, world, Scenario.ROLLBACK, storeDirectory());
     RunFacts facts = run.drive();
