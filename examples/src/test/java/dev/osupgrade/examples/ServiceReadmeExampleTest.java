@@ -108,6 +108,13 @@ final class ServiceReadmeExampleTest {
     }
 
     @Override
+    public dev.osupgrade.fleet.ScaleSet model(ScaleSetId id) {
+      synchronized (fleet) {
+        return fleet.model(id);
+      }
+    }
+
+    @Override
     public List<dev.osupgrade.fleet.Instance> listInstances(ScaleSetId id) {
       synchronized (fleet) {
         return fleet.listInstances(id);

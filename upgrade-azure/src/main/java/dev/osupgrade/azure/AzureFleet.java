@@ -204,6 +204,19 @@ public final class AzureFleet implements ScaleSetPort, ScaleSetInventory, Platfo
   /**
    * {@inheritDoc}
    *
+   * <p>One GET of the scale set, read as {@link #get} reads its model; the answer lists no instances. A Flexible scale
+   * set's instances take their protection from the resource group's locks, which every full read reads afresh: so
+   * does this read (one request more), and when the locks differ from those the listings have used, it lists the VMs
+   * too and answers with every instance, as {@link #get} does.
+   */
+  @Override
+  public ScaleSet model(ScaleSetId id) {
+    return operations.model(id);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
    * <p>One GET of {@code …/virtualMachineScaleSets} per page (ARM's "ListAll" for a subscription, "List" for a
    * resource group), following every {@code nextLink}: the scale sets of any subscription the credential can reach.
    * Each item is read as {@link #get} reads a scale set's model (an upgrade mode from a newer API version kept with

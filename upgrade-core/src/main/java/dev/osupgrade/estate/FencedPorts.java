@@ -44,6 +44,11 @@ final class FencedPorts implements ScaleSetPort, PlatformUpgradePort {
   }
 
   @Override
+  public ScaleSet model(ScaleSetId id) {
+    return fleet.model(id);
+  }
+
+  @Override
   public List<Instance> listInstances(ScaleSetId id) {
     return fleet.listInstances(id);
   }

@@ -30,6 +30,25 @@ public interface ScaleSetPort {
   ScaleSet get(ScaleSetId id);
 
   /**
+   * Reads the scale set's model without listing its instances: what a rollout reads last, right after a listing of
+   * the instances taken at the same instant, to confirm the model on its target before it says {@code Completed}
+   * (the listing it just took stands for the instances). The answer's instance list is empty, unless the port had to
+   * read the instances as well to answer truthfully (for instance because what it reads with the model changes how
+   * the instances read): then it holds every instance, as {@link #get} reads them, and a caller uses those instead.
+   *
+   * <p>The default implementation is {@link #get}: a full read, which answers truthfully at the price of a listing.
+   * Ports that can read the model alone should override it (the Azure adapter sends one GET of the scale set; the
+   * simulator charges one low-cost get).
+   *
+   * @param id the scale set
+   * @return the scale set with its model, and with no instances or every instance
+   * @throws ResourceNotFoundException when the scale set does not exist
+   */
+  default ScaleSet model(ScaleSetId id) {
+    return get(id);
+  }
+
+  /**
    * Reads the instances only, with their health (cheaper than {@link #get} where the model is known).
    *
    * @param id the scale set

@@ -21,8 +21,9 @@ import org.jspecify.annotations.Nullable;
  * @param fleet the scale set snapshot
  * @param headroom how many instances the scale set could add now (read only before a max-surge batch), or null
  * @param fullRead true when the model and the instances were read together just now (a
- *     {@link dev.osupgrade.port.ScaleSetPort#get get}); false when only the instances were listed and the model is the
- *     runner's copy. A rollout says {@code Completed} only on a full read.
+ *     {@link dev.osupgrade.port.ScaleSetPort#get get}, or a read of the model alone right after a listing taken in the
+ *     same advance at the same instant, nothing sent between); false when only the instances were listed and the
+ *     model is the runner's copy. A rollout says {@code Completed} only on a full read.
  * @param confirmedGone instances missing from this look that a read of each one
  *     ({@link dev.osupgrade.port.ScaleSetPort#instance}) found gone just now. The engine settles an instance it expects
  *     as removed only when it is here: an instance that is merely missing from looks, however many, stays in play

@@ -90,7 +90,10 @@ import org.jspecify.annotations.Nullable;
  * (the kernel's {@code remainder} rule; an instance it names that the read does not list is read on its own first, so an
  * incomplete listing does not drop it from the call); after a rollback or a model write whose outcome is unknown the
  * next look reads the model afresh, and the engine points the model back where the rollout intends it. {@code Completed} is said only after
- * a final full read confirms it ({@link dev.osupgrade.event.RolloutCompleted#verification()}).
+ * a final full read confirms it ({@link dev.osupgrade.event.RolloutCompleted#verification()}). When the look that
+ * ended the last batch asks for that read at once and nothing was sent since, the model alone is read
+ * ({@link ScaleSetPort#model}) in the same advance, at the same instant, and that look's listing stands for the
+ * instances; a rollout resumed in between has no such listing and reads both.
  *
  * <p><b>Vanished instances.</b> An instance the rollout expects that is missing from a listing is not taken as gone:
  * the engine waits for it, and once it has been missing for a poll interval the runner reads it on its own
@@ -301,13 +304,31 @@ public final class Rollout {
       checkTargetPublished(observed);
       checkGoverned(observed, now);
     }
-    Decision decision = decide(look(now, observed, full));
+    Observation seen = look(now, observed, full);
+    Decision decision = decide(seen);
     if (!commit(decision, now)) {
       return Optional.of(now.plus(engine.options().pollInterval()));
     }
     // 3. The actions just decided, from this look: nothing to reconcile.
     if (!flush(now, null)) {
       return Optional.of(now.plus(engine.options().pollInterval()));
+    }
+    // 4. The last batch ended on this listing and the kernel asks for the final full read at once: nothing was sent
+    //    and no time passed since the listing, so only the model is read, and the listing stands for the instances.
+    if (!full && finalReadDue(decision, now)) {
+      Observation last = finalRead(now, seen);
+      Optional<String> failedFinal = RolloutEngine.failedLook(state, last.fleet());
+      if (failedFinal.isPresent()) {
+        model = null;
+        return stalled(now, new Stall(Stall.EMPTY_LISTING, failedFinal.get(), 0, doing, now, 1), Duration.ZERO);
+      }
+      decision = decide(last);
+      if (!commit(decision, now)) {
+        return Optional.of(now.plus(engine.options().pollInterval()));
+      }
+      if (!flush(now, null)) {
+        return Optional.of(now.plus(engine.options().pollInterval()));
+      }
     }
     if (state.status().isTerminal()) {
       return ended(now);
@@ -535,6 +556,31 @@ public final class Rollout {
     model = read;
     modelStale = false;
     return read;
+  }
+
+  /**
+   * Says whether the decision just carried out asks for the rollout's final full read at once, with nothing sent
+   * since the look it was decided on: the rollout verifies, the kernel wants to look again now, and the model is not
+   * in doubt.
+   */
+  private boolean finalReadDue(Decision decision, Instant now) {
+    return !state.status().isTerminal() && state.phase() == RolloutState.Phase.VERIFYING
+        && state.outbox().isEmpty() && decision.actions().isEmpty() && model != null && !modelStale
+        && decision.nextLook().filter(now::equals).isPresent();
+  }
+
+  /**
+   * The final full read when a listing was taken at this same instant in this advance: the model read alone
+   * ({@link ScaleSetPort#model}), with the instances of that listing (or those the port read with the model, when it
+   * had to). A resumed rollout, or one whose last look was taken earlier, has no such listing and reads everything.
+   */
+  private Observation finalRead(Instant now, Observation listed) {
+    doing = "reading the scale set's model";
+    ScaleSet read = fleet.model(state.scaleSet());
+    ScaleSet both = read.instances().isEmpty() ? read.withInstances(listed.fleet().instances()) : read;
+    model = both;
+    modelStale = false;
+    return new Observation(now, both, null, true, listed.confirmedGone(), capacity != null, Map.of());
   }
 
   /** A listing of the instances, with the model as last read or written. */

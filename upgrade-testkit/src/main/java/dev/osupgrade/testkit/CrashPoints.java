@@ -89,6 +89,11 @@ public final class CrashPoints {
       }
 
       @Override
+      public ScaleSet model(ScaleSetId id) {
+        return call("model", () -> port.model(id));
+      }
+
+      @Override
       public List<Instance> listInstances(ScaleSetId id) {
         return call("listInstances", () -> port.listInstances(id));
       }

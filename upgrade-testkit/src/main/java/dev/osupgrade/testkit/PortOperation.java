@@ -12,6 +12,8 @@ import java.util.Arrays;
 public enum PortOperation {
   /** {@code ScaleSetPort.get}: the scale set, model and instances together. */
   GET("get"),
+  /** {@code ScaleSetPort.model}: the scale set's model, without its instances. */
+  MODEL("model"),
   /** {@code ScaleSetPort.listInstances}. */
   LIST_INSTANCES("listInstances"),
   /** {@code ScaleSetPort.instance}: one instance, read on its own. */

@@ -133,6 +133,13 @@ final class RequestCharges {
               + "/providers/Microsoft.Authorization/locks").toLowerCase(Locale.ROOT), false));
         }
       }
+      case "model" -> {
+        out.add(new Charge(Policy.SCALE_SET_LOW_COST_GET, scaleSet, false));
+        if (flexible) {
+          out.add(new Charge(null, ("/subscriptions/" + id.subscriptionId() + "/resourceGroups/" + id.resourceGroup()
+              + "/providers/Microsoft.Authorization/locks").toLowerCase(Locale.ROOT), false));
+        }
+      }
       case "listInstances" -> listing(out, flexible, pages, scaleSet, vms);
       case "instance" -> {
         String instance = instanceId == null ? "" : instanceId.toLowerCase(Locale.ROOT);

@@ -646,6 +646,7 @@ public final class SimulatedFleet implements ScaleSetPort, ScaleSetInventory, Im
    *   <tr><th>call</th><th>requests</th></tr>
    *   <tr><td>{@code get}</td><td>Low Cost Get, then High Cost Get per listing page (Flexible: an ARM read per page
    *       and one for the locks)</td></tr>
+   *   <tr><td>{@code model}</td><td>Low Cost Get (Flexible: and an ARM read for the locks)</td></tr>
    *   <tr><td>{@code listInstances}</td><td>High Cost Get per page (Flexible: an ARM read per page)</td></tr>
    *   <tr><td>{@code instance}</td><td>the instance's VM Get (Flexible: an ARM read)</td></tr>
    *   <tr><td>a change (model, policy, upgrade, scale-out, platform upgrade start, cancel, approve)</td>
@@ -667,6 +668,18 @@ public final class SimulatedFleet implements ScaleSetPort, ScaleSetInventory, Im
   @Override
   public ScaleSet get(ScaleSetId id) {
     return recorded("get", id, null, null, 0, () -> ctx.view(ctx.require(id)));
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The scale set as {@link #get} reads it, without its instances. Counted and recorded as {@code "model"}; charged,
+   * when Azure's buckets are enforced, what the Azure adapter sends: a Low Cost Get (Flexible: and an ARM read of the
+   * locks).
+   */
+  @Override
+  public ScaleSet model(ScaleSetId id) {
+    return recorded("model", id, null, null, 0, () -> ctx.view(ctx.require(id)).withInstances(List.of()));
   }
 
   @Override

@@ -163,8 +163,8 @@ final class CallFaultTest {
         .hasMessageContaining("method must be one of").hasMessageContaining("upgradeInstances");
     assertThatThrownBy(() -> fleet.faults().throttleRate("*", 1.5)).isInstanceOf(InvalidValueException.class)
         .hasMessageContaining("probability must be in [0, 1]");
-    assertThat(Faults.METHODS).contains("get", "instance", "startOsUpgrade", "scaleOut", "listScaleSets")
-        .hasSize(17);
+    assertThat(Faults.METHODS).contains("get", "model", "instance", "startOsUpgrade", "scaleOut", "listScaleSets")
+        .hasSize(18);
     assertThat(List.copyOf(Faults.METHODS)).isSorted();
   }
 }

@@ -179,6 +179,32 @@ public final class AzureOperations {
   }
 
   /**
+   * Reads the scale set's model without its instances: one GET of the scale set. A Flexible scale set's instances take
+   * their protection from the resource group's locks, which a full read reads afresh: the locks are read too, and when
+   * they differ from those the listings have used (or none are kept), the VMs are listed as well and the answer holds
+   * every instance, as {@link #get}'s does.
+   *
+   * @param id the scale set
+   * @return the model, with no instances, or with every instance when a Flexible scale set's locks changed
+   */
+  public ScaleSet model(ScaleSetId id) {
+    Require.nonNull(id, "id");
+    ModelMapper.Vmss vmss = getScaleSet(id);
+    ScaleSet scaleSet;
+    if (ModelMapper.orchestration(vmss.inner()) == OrchestrationMode.FLEXIBLE) {
+      FlexibleMapper.Locks used = locks.get(id);
+      FlexibleMapper.Locks held = readLocks(id);
+      List<FlexibleMapper.Vm> vms = held.equals(used) ? List.of() : listFlexibleVms(id);
+      scaleSet = read("scale set " + id, () -> ModelMapper.scaleSet(id, vmss,
+          (model, health) -> FlexibleMapper.instances(vms, model, health, held)));
+    } else {
+      scaleSet = read("scale set " + id, () -> ModelMapper.scaleSet(id, vmss, List.of()));
+    }
+    models.put(id, new ModelFacts(scaleSet.modelImage(), scaleSet.healthMonitoring(), scaleSet.orchestrationMode()));
+    return scaleSet;
+  }
+
+  /**
    * Reads the instances: one listing when this adapter has read the scale set's model before (the model says which
    * health source the scale set has, and which image an instance without its own image reference runs), else a full
    * {@link #get}.

@@ -224,6 +224,26 @@ public abstract class ScaleSetPortContract {
     assertThat(port.listInstances(web)).isEqualTo(s.instances());
   }
 
+  /**
+   * {@code model} is {@code get} without the instances, or with every one of them (a port that had to read them):
+   * with the instances of a listing just taken, it is the world.
+   */
+  @Test
+  void model_afterAListing_isGetWithoutTheInstancesOrWithEveryOne() {
+    ScaleSetPort port = given();
+    givenInstanceZeroOnV2();
+    List<Instance> listed = port.listInstances(web);
+
+    ScaleSet model = port.model(web);
+
+    ScaleSet truth = world.peek(web);
+    assertThat(model.instances()).as("no instance, or every one").satisfiesAnyOf(
+        i -> assertThat(i).isEmpty(), i -> assertThat(i).isEqualTo(truth.instances()));
+    assertThat(model.withInstances(listed)).isEqualTo(truth);
+    world.updateModelImage(web, ubuntu(V2));
+    assertThat(port.model(web).modelImage()).as("read afresh").isEqualTo(ubuntu(V2));
+  }
+
   /** {@code listInstances} works without an earlier {@code get}. */
   @Test
   void listInstances_first_returnsEveryInstance() {
