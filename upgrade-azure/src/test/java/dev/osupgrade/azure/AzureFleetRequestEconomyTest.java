@@ -19,12 +19,10 @@ import dev.osupgrade.rollout.Rollout;
 import dev.osupgrade.testkit.ScaleSetSpec;
 import dev.osupgrade.testkit.SimulatedFleet;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -110,10 +108,7 @@ final class AzureFleetRequestEconomyTest {
     List<RolloutEvent> events = new ArrayList<>();
     Rollout rollout = Rollout.builder(azure, web).target(V2).clock(world.clock()).listener(events::add).build();
 
-    for (Optional<Instant> next = rollout.advance(); next.isPresent(); next = rollout.advance()) {
-      Instant at = next.get();
-      EMULATOR.locked(() -> world.clock().advanceTo(at));
-    }
+    EMULATOR.runToEnd(rollout);
 
     assertThat(rollout.status()).isEqualTo(RolloutStatus.COMPLETED);
     assertThat(world.peek(web).instances()).extracting(Instance::imageVersion).containsOnly(V2);
@@ -289,10 +284,7 @@ final class AzureFleetRequestEconomyTest {
     Rollout rollout = Rollout.builder(azure, web).target(V2).clock(world.clock())
         .policy(dev.osupgrade.policy.RollingUpgradePolicy.builder().maxSurge(true).build()).build();
 
-    for (Optional<Instant> next = rollout.advance(); next.isPresent(); next = rollout.advance()) {
-      Instant at = next.get();
-      EMULATOR.locked(() -> world.clock().advanceTo(at));
-    }
+    EMULATOR.runToEnd(rollout);
 
     assertThat(rollout.status()).isEqualTo(RolloutStatus.COMPLETED);
     assertThat(world.peek(web).instances()).hasSize(10).extracting(Instance::imageVersion).containsOnly(V2);
@@ -352,10 +344,7 @@ final class AzureFleetRequestEconomyTest {
     AzureFleet azure = EMULATOR.connect(ARM, world);
     Rollout rollout = Rollout.builder(azure, web).target(V2).clock(world.clock()).build();
 
-    for (Optional<Instant> next = rollout.advance(); next.isPresent(); next = rollout.advance()) {
-      Instant at = next.get();
-      EMULATOR.locked(() -> world.clock().advanceTo(at));
-    }
+    EMULATOR.runToEnd(rollout);
 
     assertThat(rollout.status()).isEqualTo(RolloutStatus.COMPLETED);
     assertThat(rollout.state().instances().get("9").stage()).isEqualTo(dev.osupgrade.rollout.InstanceStage.REMOVED);

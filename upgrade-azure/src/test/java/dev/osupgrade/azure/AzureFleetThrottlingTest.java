@@ -49,10 +49,7 @@ final class AzureFleetThrottlingTest {
     world.publish(ImageRelease.marketplace(UBUNTU.withVersion(V2), world.clock().instant().minus(Duration.ofDays(1))));
     AzureFleet azure = EMULATOR.connect(ARM, world);
     Rollout rollout = Rollout.builder(azure, web).target(V2).clock(world.clock()).build();
-    for (Optional<Instant> next = rollout.advance(); next.isPresent(); next = rollout.advance()) {
-      Instant at = next.get();
-      EMULATOR.locked(() -> world.clock().advanceTo(at));
-    }
+    EMULATOR.runToEnd(rollout);
     assertThat(rollout.status()).isEqualTo(RolloutStatus.COMPLETED);
     assertThat(world.peek(web).instances()).extracting(Instance::imageVersion).containsOnly(V2);
     return EMULATOR.requests();
@@ -155,10 +152,7 @@ final class AzureFleetThrottlingTest {
     java.util.List<dev.osupgrade.event.RolloutEvent> events = new java.util.ArrayList<>();
     Rollout rollout = Rollout.builder(azure, web).target(V2).clock(world.clock()).listener(events::add).build();
     Instant start = world.clock().instant();
-    for (Optional<Instant> next = rollout.advance(); next.isPresent(); next = rollout.advance()) {
-      Instant at = next.get();
-      EMULATOR.locked(() -> world.clock().advanceTo(at));
-    }
+    EMULATOR.runToEnd(rollout);
 
     assertThat(rollout.status()).isEqualTo(RolloutStatus.COMPLETED);
     assertThat(world.peek(web).instances()).extracting(Instance::imageVersion).containsOnly(V2);

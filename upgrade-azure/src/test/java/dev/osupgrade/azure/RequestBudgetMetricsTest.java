@@ -22,11 +22,9 @@ import dev.osupgrade.rollout.Rollout;
 import dev.osupgrade.testkit.ScaleSetSpec;
 import dev.osupgrade.testkit.SimulatedFleet;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -155,10 +153,7 @@ final class RequestBudgetMetricsTest {
     AzureFleet azure = connect(world, budget);
     List<RolloutEvent> events = new ArrayList<>();
     Rollout rollout = Rollout.builder(azure, web).target(V2).clock(world.clock()).listener(events::add).build();
-    for (Optional<Instant> next = rollout.advance(); next.isPresent(); next = rollout.advance()) {
-      Instant at = next.get();
-      EMULATOR.locked(() -> world.clock().advanceTo(at));
-    }
+    EMULATOR.runToEnd(rollout);
 
     assertThat(rollout.status()).isEqualTo(RolloutStatus.COMPLETED);
     assertThat(world.peek(web).instances()).extracting(Instance::imageVersion).containsOnly(V2);

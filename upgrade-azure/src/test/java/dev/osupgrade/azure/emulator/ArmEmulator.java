@@ -443,6 +443,20 @@ public final class ArmEmulator implements ResponseDefinitionTransformerV2 {
   }
 
   /**
+   * Advances a rollout over this emulator until it is done, moving the world's clock to each time the rollout asks
+   * for while no request is being answered.
+   *
+   * @param rollout the rollout, connected to this emulator's world
+   */
+  public void runToEnd(dev.osupgrade.rollout.Rollout rollout) {
+    SimulatedFleet w = requireWorld();
+    for (java.util.Optional<java.time.Instant> next = rollout.advance(); next.isPresent(); next = rollout.advance()) {
+      java.time.Instant at = next.get();
+      locked(() -> w.clock().advanceTo(at));
+    }
+  }
+
+  /**
    * Runs something while no request is being answered (for example moving the world's clock).
    *
    * @param action the action
