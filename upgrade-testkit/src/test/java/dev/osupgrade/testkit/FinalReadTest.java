@@ -128,6 +128,51 @@ final class FinalReadTest {
         .isEqualTo(1));
   }
 
+  /**
+   * The adversary: ARM accepts the batch's {@code manualupgrade} but never reimages instance 3, and every listing
+   * and every read of it on its own after that leaves it out; only the full read shows it. The listing that ends the
+   * last batch must not stand for it: in six hours of fleet time the rollout never says Completed (it re-plans the
+   * instance and sends it again), and the fleet's record shows instance 3 never upgraded.
+   */
+  @Test
+  void rollout_anInstanceNeverUpgradedAndLeftOutOfTheListings_notCompletedWithItOffTarget() {
+    SimulatedFleet fleet = SimulatedFleet.create(11);
+    ScaleSetId id = web(fleet);
+    boolean[] sent = {false};
+    ScaleSetPort lossy = new Forwarding(fleet) {
+      @Override
+      public List<Instance> listInstances(ScaleSetId s) {
+        List<Instance> all = super.listInstances(s);
+        return sent[0] ? all.stream().filter(i -> !i.instanceId().equals("3")).toList() : all;
+      }
+
+      @Override
+      public void upgradeInstances(ScaleSetId s, List<String> instanceIds) {
+        if (instanceIds.contains("3")) {
+          sent[0] = true;
+        }
+        List<String> done = instanceIds.stream().filter(i -> !i.equals("3")).toList();
+        if (!done.isEmpty()) {
+          super.upgradeInstances(s, done);
+        }
+      }
+    };
+
+    Rollout r = Rollout.builder(lossy, id).target(V2).clock(fleet.clock()).build();
+    java.time.Instant until = fleet.clock().instant().plus(java.time.Duration.ofHours(6));
+    for (java.util.Optional<java.time.Instant> next = r.advance(); next.isPresent() && next.get().isBefore(until);
+        next = r.advance()) {
+      fleet.clock().advanceTo(next.get());
+    }
+
+    assertThat(sent[0]).as("instance 3's batch was sent").isTrue();
+    Instance three = fleet.peek(id).instances().stream().filter(i -> i.instanceId().equals("3")).findFirst().orElseThrow();
+    assertThat(three.runs(V1)).as("the fleet: instance 3 was never reimaged").isTrue();
+    assertThat(fleet.record(id).count("3", InstanceChange.Kind.UPGRADE_STARTED)).isZero();
+    assertThat(r.status()).as(r.toString()).isNotEqualTo(RolloutStatus.COMPLETED);
+    assertThat(r.events()).noneMatch(RolloutCompleted.class::isInstance);
+  }
+
   /** Every call passed on to the simulated fleet. */
   private static class Forwarding implements ScaleSetPort {
     private final SimulatedFleet fleet;
