@@ -166,7 +166,8 @@ final class FinalReadTest {
     }
 
     assertThat(sent[0]).as("instance 3's batch was sent").isTrue();
-    Instance three = fleet.peek(id).instances().stream().filter(i -> i.instanceId().equals("3")).findFirst().orElseThrow();
+    Instance three = fleet.peek(id).instances().stream().filter(i -> i.instanceId().equals("3")).findFirst()
+        .orElseThrow();
     assertThat(three.runs(V1)).as("the fleet: instance 3 was never reimaged").isTrue();
     assertThat(fleet.record(id).count("3", InstanceChange.Kind.UPGRADE_STARTED)).isZero();
     assertThat(r.status()).as(r.toString()).isNotEqualTo(RolloutStatus.COMPLETED);
