@@ -133,6 +133,60 @@ final class RequestBudgetMetricsTest {
   }
 
   /**
+   * A Flexible scale set's VMs are listed with {@code VirtualMachines_List}, which spends the subscription's High Cost
+   * Get VM bucket (900, 300 a minute; no resource level): the budget counts it there, takes what Azure says is left,
+   * and holds a listing back when another client of the subscription has spent it, instead of being answered 429.
+   */
+  @Test
+  void budget_flexibleVmListing_subscriptionsVmBucket_heldBackWhenAnotherClientSpentIt() {
+    EMULATOR.vmPageSize(1).throttling(true);
+    SimulatedFleet world = SimulatedFleet.create(7);
+    ScaleSetId web = world.add(ScaleSetSpec.named("web").instances(10).image(UBUNTU.withVersion(V1))
+        .orchestration(dev.osupgrade.fleet.OrchestrationMode.FLEXIBLE).faultDomains(3));
+    RecordingSink sink = new RecordingSink();
+    List<RequestBudgetReport> reports = new ArrayList<>();
+    RequestBudget budget = RequestBudget.create().listener(MetricsListener.to(sink)::onRequestBudget)
+        .listener(reports::add);
+    AzureFleet azure = connect(world, budget);
+    String subscriptionTokens = RecordingSink.key("osupgrade.request_budget.subscription_tokens",
+        Map.of("subscription", web.subscriptionId(), "bucket", "vm_high_cost_get"));
+
+    assertThat(azure.get(web).instances()).hasSize(10); // 10 pages of the VM list
+    assertThat(reports).hasSize(10).allSatisfy(r -> assertThat(r.bucket()).isEqualTo("vm_high_cost_get"));
+    assertThat(sink.gauges).containsEntry(subscriptionTokens, 890.0);
+    assertThat(lastRemaining()).isEqualTo("Microsoft.Compute/VMHighCostGetSubscription;890");
+
+    // Another client of the subscription lists VMs too: 880 pages within the minute (20 a second, under ARM's 25
+    // reads a second), leaving 10.
+    String other = "/subscriptions/" + web.subscriptionId() + "/resourcegroups/other/providers/microsoft.compute/"
+        + "virtualmachines";
+    for (int i = 0; i < 880; i++) {
+      assertThat(EMULATOR.buckets().take(world.clock().instant().plusMillis(50L * i), web.subscriptionId(), other,
+          dev.osupgrade.testkit.ComputeThrottling.Policy.VM_HIGH_COST_GET, false).throttled()).isFalse();
+    }
+    assertThat(azure.listInstances(web)).hasSize(10);
+    assertThat(lastRemaining()).as("Azure says the bucket is spent").isEqualTo(
+        "Microsoft.Compute/VMHighCostGetSubscription;0");
+    assertThat(sink.gauges).as("the budget takes Azure's word over its own count of 880")
+        .containsEntry(subscriptionTokens, 0.0);
+
+    int sent = EMULATOR.requests().size();
+    assertThatThrownBy(() -> azure.listInstances(web)).isInstanceOfSatisfying(ThrottledException.class, t -> {
+      assertThat(t.code()).isEqualTo(RequestBudget.CODE);
+      assertThat(t.getMessage()).contains("High Cost Get VM");
+      assertThat(t.retryAfter()).isPositive().isLessThanOrEqualTo(Duration.ofMinutes(1));
+    });
+    assertThat(EMULATOR.requests()).as("held back, not sent").hasSize(sent);
+    assertThat(reports.get(reports.size() - 1).heldBack()).isTrue();
+
+    EMULATOR.locked(() -> world.clock().advance(Duration.ofMinutes(1))); // one refill: 300 tokens
+    assertThat(azure.listInstances(web)).hasSize(10);
+    assertThat(lastRemaining()).isEqualTo("Microsoft.Compute/VMHighCostGetSubscription;290");
+    assertThat(EMULATOR.requests()).allSatisfy(r -> assertThat(r.status()).isNotEqualTo(429));
+    EMULATOR.throttling(false);
+  }
+
+  /**
    * A rollout of 1,000 instances on pages of 100 with a metered budget: every listing it held back is counted (at
    * least one per stall the rollout reported for the budget), and the last tokens charted are what Azure last said.
    */

@@ -6,7 +6,6 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -36,6 +35,10 @@ import org.jspecify.annotations.Nullable;
  *       <td>12 / 36</td><td>2,000 / 6,000</td></tr>
  *   <tr><td>{@link Policy#OPERATION_GET}</td><td>GET an async operation's status</td><td>15 / 45</td>
  *       <td>5,000 / 15,000</td></tr>
+ *   <tr><td>{@link Policy#VM_LOW_COST_GET}</td><td>GET one virtual machine (a Flexible scale set's VM)</td>
+ *       <td>12 / 36</td><td>8,000 / 24,000</td></tr>
+ *   <tr><td>{@link Policy#VM_HIGH_COST_GET}</td><td>list virtual machines (a Flexible scale set's VM listing, each
+ *       page)</td><td>none (only the subscription's bucket applies)</td><td>300 / 900</td></tr>
  *   <tr><td>ARM reads / writes</td><td>every GET / every other method, per subscription</td><td></td>
  *       <td>25 per s / 250; 10 per s / 200</td></tr>
  * </table>
@@ -67,7 +70,14 @@ public final class ComputeThrottling {
     /** Reads of one scale-set instance. */
     SCALE_SET_VM_GET("VMScaleSetVMGet", 12, 36, 2_000, 6_000, false),
     /** Reads of an asynchronous operation's status. */
-    OPERATION_GET("GetOperation", 15, 45, 5_000, 15_000, false);
+    OPERATION_GET("GetOperation", 15, 45, 5_000, 15_000, false),
+    /** Reads of one virtual machine (Get, instance view): how a Flexible scale set's VM is read on its own. */
+    VM_LOW_COST_GET("VMLowCostGet", 12, 36, 8_000, 24_000, false),
+    /**
+     * Listings of virtual machines (List, List All, List By Location), each page: how a Flexible scale set's VMs are
+     * listed. Only the subscription's bucket applies (Azure documents no resource level for it).
+     */
+    VM_HIGH_COST_GET("VMHighCostGet", 0, 0, 300, 900, false);
 
     private final String headerName;
     private final int resourceRefill;
@@ -91,12 +101,17 @@ public final class ComputeThrottling {
       return headerName;
     }
 
-    /** @return tokens a resource's bucket gains per minute */
+    /** @return true when a resource's bucket counts it too; false when only the subscription's does */
+    public boolean hasResourceBucket() {
+      return resourceMax > 0;
+    }
+
+    /** @return tokens a resource's bucket gains per minute (0 without a resource bucket) */
     public int resourceRefillPerMinute() {
       return resourceRefill;
     }
 
-    /** @return the most tokens a resource's bucket holds */
+    /** @return the most tokens a resource's bucket holds (0 without a resource bucket) */
     public int resourceMax() {
       return resourceMax;
     }
@@ -136,7 +151,7 @@ public final class ComputeThrottling {
    * The request is served.
    *
    * @param policy its CRP policy, or null when only ARM's buckets count it
-   * @param resourceRemaining tokens left in the resource's bucket (-1 without a policy)
+   * @param resourceRemaining tokens left in the resource's bucket (-1 without a policy or a resource bucket)
    * @param subscriptionRemaining tokens left in the subscription's CRP bucket (-1 without a policy)
    * @param armRemaining tokens left in ARM's read or write bucket of the subscription
    * @param write whether ARM counted it as a write
@@ -150,8 +165,12 @@ public final class ComputeThrottling {
 
     /** @return the {@code x-ms-ratelimit-remaining-resource} value, or null without a CRP policy */
     public @Nullable String remainingResourceHeader() {
-      return policy == null ? null : "Microsoft.Compute/" + policy.headerName() + ";" + resourceRemaining
-          + ",Microsoft.Compute/" + policy.headerName() + "Subscription;" + subscriptionRemaining;
+      if (policy == null) {
+        return null;
+      }
+      String subscription = "Microsoft.Compute/" + policy.headerName() + "Subscription;" + subscriptionRemaining;
+      return resourceRemaining < 0 ? subscription
+          : "Microsoft.Compute/" + policy.headerName() + ";" + resourceRemaining + "," + subscription;
     }
   }
 
@@ -244,9 +263,11 @@ public final class ComputeThrottling {
         isWrite ? ARM_WRITES_PER_SECOND : ARM_READS_PER_SECOND, Duration.ofSeconds(1), at);
     Bucket res = null;
     Bucket subs = null;
-    if (policy != null) {
+    if (policy != null && policy.hasResourceBucket()) {
       res = bucket("crp/" + sub + "/" + policy + "/" + resource.toLowerCase(Locale.ROOT), policy.resourceMax(),
           policy.resourceRefillPerMinute(), Duration.ofMinutes(1), at);
+    }
+    if (policy != null) {
       subs = bucket("crp/" + sub + "/" + policy, policy.subscriptionMax(), policy.subscriptionRefillPerMinute(),
           Duration.ofMinutes(1), at);
     }
@@ -262,7 +283,9 @@ public final class ComputeThrottling {
     arm.tokens--;
     if (res != null) {
       res.tokens--;
-      Objects.requireNonNull(subs).tokens--;
+    }
+    if (subs != null) {
+      subs.tokens--;
     }
     return new Served(policy, res == null ? -1 : res.tokens, subs == null ? -1 : subs.tokens, arm.tokens, isWrite);
   }

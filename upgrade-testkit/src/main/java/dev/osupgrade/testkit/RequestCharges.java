@@ -20,12 +20,13 @@ import org.jspecify.annotations.Nullable;
  * is refused with the {@link ThrottledException} the adapter makes of a 429, before it changes anything.
  *
  * <table>
- *   <caption>What a port call is charged (Uniform; a Flexible scale set's VM reads are ARM reads only)</caption>
+ *   <caption>What a port call is charged (Uniform; a Flexible scale set's VM listing spends the subscription's High
+ *       Cost Get VM bucket per page, a read of one of its VMs a Low Cost Get VM, its locks ARM's reads only)</caption>
  *   <tr><th>call</th><th>requests</th></tr>
- *   <tr><td>{@code get}</td><td>Low Cost Get (the scale set), then High Cost Get per listing page (Flexible: an ARM
- *       read per page of the VM list and one for the resource group's locks)</td></tr>
- *   <tr><td>{@code listInstances}</td><td>High Cost Get per page (Flexible: an ARM read per page)</td></tr>
- *   <tr><td>{@code instance}</td><td>the instance's VM Get (Flexible: an ARM read)</td></tr>
+ *   <tr><td>{@code get}</td><td>Low Cost Get (the scale set), then High Cost Get per listing page (Flexible: High
+ *       Cost Get VM per page of the VM list, and an ARM read for the resource group's locks)</td></tr>
+ *   <tr><td>{@code listInstances}</td><td>High Cost Get per page (Flexible: High Cost Get VM per page)</td></tr>
+ *   <tr><td>{@code instance}</td><td>the instance's VM Get (Flexible: the VM's Low Cost Get VM)</td></tr>
  *   <tr><td>{@code updateModelImage}, {@code updateUpgradePolicy}, {@code upgradeInstances}, {@code scaleOut},
  *       {@code startOsUpgrade}, {@code cancelRollingUpgrade}, {@code approveRollingUpgrade}</td><td>Update</td></tr>
  *   <tr><td>{@code rollBackInstances}</td><td>Low Cost Get, then three Updates (the model there, the
@@ -143,7 +144,7 @@ final class RequestCharges {
       case "listInstances" -> listing(out, flexible, pages, scaleSet, vms);
       case "instance" -> {
         String instance = instanceId == null ? "" : instanceId.toLowerCase(Locale.ROOT);
-        out.add(flexible ? new Charge(null, vms + "/" + instance, false)
+        out.add(flexible ? new Charge(Policy.VM_LOW_COST_GET, vms + "/" + instance, false)
             : new Charge(Policy.SCALE_SET_VM_GET, scaleSet + "/virtualmachines/" + instance, false));
       }
       case "rollBackInstances" -> {
@@ -167,7 +168,8 @@ final class RequestCharges {
 
   private static void listing(List<Charge> out, boolean flexible, int pages, String scaleSet, String vms) {
     for (int p = 0; p < pages; p++) {
-      out.add(flexible ? new Charge(null, vms, false) : new Charge(Policy.SCALE_SET_HIGH_COST_GET, scaleSet, false));
+      out.add(flexible ? new Charge(Policy.VM_HIGH_COST_GET, vms, false)
+          : new Charge(Policy.SCALE_SET_HIGH_COST_GET, scaleSet, false));
     }
   }
 }

@@ -106,6 +106,31 @@ class ComputeThrottlingTest {
   }
 
   @Test
+  void take_vmListings_onlyTheSubscriptionsBucket_900ThenThrottledWhateverTheResource() {
+    // High Cost Get VM (VirtualMachines_List, a Flexible scale set's VM listing): Azure documents no resource level,
+    // 900 a subscription, 300 a minute. One resource may spend all 900 (one every 200 ms, within ARM's 25 a second).
+    ComputeThrottling model = ComputeThrottling.create();
+    String vms = "/subscriptions/" + SUB + "/resourcegroups/rg/providers/microsoft.compute/virtualmachines";
+    for (int i = 0; i < 900; i++) {
+      ComputeThrottling.Verdict v = model.take(T0.plusMillis(i * 50L), SUB, vms, Policy.VM_HIGH_COST_GET, false);
+      assertThat(v.throttled()).as("page %d", i + 1).isFalse();
+      if (i == 0) {
+        assertThat(((ComputeThrottling.Served) v).remainingResourceHeader())
+            .isEqualTo("Microsoft.Compute/VMHighCostGetSubscription;899");
+      }
+    }
+    assertThat(model.take(T0.plusSeconds(50), SUB, vms + "2", Policy.VM_HIGH_COST_GET, false))
+        .isInstanceOfSatisfying(ComputeThrottling.Throttled.class, t -> {
+          assertThat(t.bucket()).isEqualTo("subscription");
+          assertThat(t.retryAfter()).isEqualTo(Duration.ofSeconds(10));
+        });
+    assertThat(model.take(T0.plusSeconds(50), SUB, WEB, Policy.SCALE_SET_HIGH_COST_GET, false).throttled())
+        .as("a scale set's instance listing spends other buckets").isFalse();
+    assertThat(Policy.VM_HIGH_COST_GET.hasResourceBucket()).isFalse();
+    assertThat(Policy.VM_LOW_COST_GET.hasResourceBucket()).isTrue();
+  }
+
+  @Test
   void take_armReadsOnly_250ThenTwentyFiveASecond() {
     ComputeThrottling model = ComputeThrottling.create();
     int served = 0;

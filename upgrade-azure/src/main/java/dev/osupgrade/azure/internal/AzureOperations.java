@@ -316,18 +316,13 @@ public final class AzureOperations {
    * domain of every VM in one paged listing, not one request per VM).
    */
   private List<FlexibleMapper.Vm> listFlexibleVms(ScaleSetId id) {
-    String what = "list VMs of " + id;
     String filter = java.net.URLEncoder.encode("'virtualMachineScaleSet/id' eq '" + id.armId() + "'",
         java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
-    return retry.call(CallKind.READ, what, () -> {
-      List<FlexibleMapper.Vm> vms = new ArrayList<>();
-      for (ArmReads.Item item : reads.list(reads.url(vmsPath(id), "$filter=" + filter + "&$expand=instanceView",
-          ArmReads.COMPUTE_API), what)) {
-        vms.add(FlexibleMapper.vm(item, what));
-      }
-      return vms;
-    });
+    return budgeted(id, ListingBudget.Listing.FLEXIBLE_VMS, "list VMs of " + id,
+        reads.url(vmsPath(id), "$filter=" + filter + "&$expand=instanceView", ArmReads.COMPUTE_API),
+        FlexibleMapper::vm);
   }
+
 
   /**
    * Reads the resource group's locks as they apply to the scale set's VMs, adds those ARM reported in a refusal, and
@@ -448,35 +443,46 @@ public final class AzureOperations {
    * carries, and an item that is not an instance fails the listing as malformed, naming it.
    */
   private List<ModelMapper.Vm> listVms(ScaleSetId id) {
-    String what = "list instances of " + id;
+    return budgeted(id, ListingBudget.Listing.SCALE_SET_VMS, "list instances of " + id,
+        reads.url(id, "/virtualMachines", "$expand=instanceView"), (item, what) -> ModelMapper.vm(item, id.name(), what));
+  }
+
+  /**
+   * Sends a listing within the process's request budget: held back with a {@link ThrottledException} when its pages
+   * (as many as last time) would overspend the listing's buckets, else sent page by page, each page counted (and
+   * what Azure reports left taken) as it comes.
+   */
+  private <T> List<T> budgeted(ScaleSetId id, ListingBudget.Listing listing, String what, String url,
+      java.util.function.BiFunction<ArmReads.Item, String, T> reader) {
     ListingBudget b = budget;
     if (b != null) {
-      Duration wait = b.waitForListing(id.subscriptionId(), id.armId(), clock.instant());
+      Duration wait = b.waitForListing(id.subscriptionId(), id.armId(), listing, clock.instant());
       if (!wait.isZero()) {
-        b.report(id, wait, clock.instant());
+        b.report(id, listing, wait, clock.instant());
         throw new ThrottledException(dev.osupgrade.azure.RequestBudget.CODE, "the listing of " + id + " would "
-            + "overspend the request budget (Microsoft.Compute's High Cost Get buckets: 30 a scale set, 10 more a "
-            + "minute); not sent, wait " + wait, wait, null);
+            + "overspend the request budget (" + (listing == ListingBudget.Listing.FLEXIBLE_VMS
+            ? "Microsoft.Compute's High Cost Get VM bucket: 900 a subscription, 300 more a minute"
+            : "Microsoft.Compute's High Cost Get buckets: 30 a scale set, 10 more a minute") + "); not sent, wait "
+            + wait, wait, null);
       }
     }
     int[] pages = {0};
-    List<ModelMapper.Vm> listed = retry.call(CallKind.READ, what, () -> {
+    List<T> listed = retry.call(CallKind.READ, what, () -> {
       pages[0] = 0; // the pages of the attempt that answers
-      List<ModelMapper.Vm> vms = new ArrayList<>();
-      for (ArmReads.Item item : reads.list(reads.url(id, "/virtualMachines", "$expand=instanceView"), what,
-          remaining -> {
-            pages[0]++;
-            if (b != null) {
-              b.pageSent(id.subscriptionId(), id.armId(), clock.instant());
-              if (remaining != null) {
-                b.reported(id.subscriptionId(), id.armId(), remaining, clock.instant());
-              }
-              b.report(id, Duration.ZERO, clock.instant());
-            }
-          })) {
-        vms.add(ModelMapper.vm(item, id.name(), what));
+      List<T> items = new ArrayList<>();
+      for (ArmReads.Item item : reads.list(url, what, remaining -> {
+        pages[0]++;
+        if (b != null) {
+          b.pageSent(id.subscriptionId(), id.armId(), listing, clock.instant());
+          if (remaining != null) {
+            b.reported(id.subscriptionId(), id.armId(), listing, remaining, clock.instant());
+          }
+          b.report(id, listing, Duration.ZERO, clock.instant());
+        }
+      })) {
+        items.add(reader.apply(item, what));
       }
-      return vms;
+      return items;
     });
     if (b != null) {
       b.listed(id.armId(), pages[0]);

@@ -12,11 +12,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 /**
- * The instance listings the adapters of one process may still send, by CRP's documented High Cost Get buckets: each
- * scale set's (30 tokens, 10 more each minute since its first request) and its subscription's (1,080, 360 a minute),
- * one token per page. Counted on the caller's clock from the requests sent (every page, retries too), and lowered to
- * what Azure reports in {@code x-ms-ratelimit-remaining-resource} when it does. Thread-safe; shared by every adapter
- * given the same {@code RequestBudget}.
+ * The instance listings the adapters of one process may still send, by CRP's documented High Cost Get buckets, one
+ * token per page: a Uniform scale set's instance listing spends the scale set's bucket (30 tokens, 10 more each minute
+ * since its first request) and its subscription's (1,080, 360 a minute); a Flexible scale set's VM listing
+ * ({@code VirtualMachines_List}) spends the subscription's High Cost Get VM bucket (900, 300 a minute; Azure keeps no
+ * resource-level bucket for it). Counted on the caller's clock from the requests sent (every page, retries too), and
+ * lowered to what Azure reports in {@code x-ms-ratelimit-remaining-resource} when it does. Thread-safe; shared by
+ * every adapter given the same {@code RequestBudget}.
  */
 public final class ListingBudget {
   /** Tokens of a scale set's High Cost Get bucket. */
@@ -27,6 +29,29 @@ public final class ListingBudget {
   public static final int SUBSCRIPTION_MAX = 1_080;
   /** Tokens a subscription's bucket gains a minute. */
   public static final int SUBSCRIPTION_PER_MINUTE = 360;
+  /** Tokens of a subscription's High Cost Get VM bucket (listings of virtual machines: Flexible scale sets). */
+  public static final int VM_SUBSCRIPTION_MAX = 900;
+  /** Tokens a subscription's High Cost Get VM bucket gains a minute. */
+  public static final int VM_SUBSCRIPTION_PER_MINUTE = 300;
+
+  /** Which listing: a Uniform scale set's instances, or a Flexible scale set's VMs. */
+  public enum Listing {
+    /** {@code VirtualMachineScaleSetVMs_List}: the scale set's and the subscription's High Cost Get buckets. */
+    SCALE_SET_VMS("high_cost_get"),
+    /** {@code VirtualMachines_List} of the resource group: the subscription's High Cost Get VM bucket only. */
+    FLEXIBLE_VMS("vm_high_cost_get");
+
+    private final String bucket;
+
+    Listing(String bucket) {
+      this.bucket = bucket;
+    }
+
+    /** @return the bucket's name in a {@link RequestBudgetReport} */
+    public String bucket() {
+      return bucket;
+    }
+  }
 
   private static final Duration MINUTE = Duration.ofMinutes(1);
 
@@ -66,9 +91,6 @@ public final class ListingBudget {
     }
   }
 
-  /** The bucket's name in a {@link RequestBudgetReport}. */
-  public static final String BUCKET = "high_cost_get";
-
   private static final System.Logger LOG = System.getLogger(ListingBudget.class.getName());
 
   private final Map<String, Bucket> buckets = new HashMap<>();
@@ -86,23 +108,26 @@ public final class ListingBudget {
 
   /**
    * Tells the listeners how the buckets of a scale set and its subscription stand now, and how long a listing
-   * held back waits (zero when none was).
+   * held back waits (zero when none was). For a bucket Azure keeps only per subscription (Flexible), the scale set's
+   * count is the subscription's.
    *
    * @param id the scale set
+   * @param listing which listing
    * @param wait the wait of a listing held back, or zero
    * @param now the time
    */
-  public void report(ScaleSetId id, Duration wait, Instant now) {
+  public void report(ScaleSetId id, Listing listing, Duration wait, Instant now) {
     if (listeners.isEmpty()) {
       return;
     }
     int scaleSet;
     int subscription;
     synchronized (this) {
-      scaleSet = bucket("r/" + key(id.armId()), SCALE_SET_MAX, SCALE_SET_PER_MINUTE, now).tokens;
-      subscription = bucket("s/" + key(id.subscriptionId()), SUBSCRIPTION_MAX, SUBSCRIPTION_PER_MINUTE, now).tokens;
+      subscription = subscriptionBucket(id.subscriptionId(), listing, now).tokens;
+      scaleSet = listing == Listing.FLEXIBLE_VMS ? subscription
+          : bucket("r/" + key(id.armId()), SCALE_SET_MAX, SCALE_SET_PER_MINUTE, now).tokens;
     }
-    RequestBudgetReport report = new RequestBudgetReport(now, id, BUCKET, scaleSet, subscription, wait);
+    RequestBudgetReport report = new RequestBudgetReport(now, id, listing.bucket(), scaleSet, subscription, wait);
     for (Consumer<RequestBudgetReport> listener : listeners) {
       try {
         listener.accept(report);
@@ -118,12 +143,16 @@ public final class ListingBudget {
    *
    * @param subscription the subscription id
    * @param scaleSet the scale set's resource id
+   * @param listing which listing
    * @param now the time
    * @return zero when it may go now
    */
-  public synchronized Duration waitForListing(String subscription, String scaleSet, Instant now) {
+  public synchronized Duration waitForListing(String subscription, String scaleSet, Listing listing, Instant now) {
     int pages = pagesLastTime.getOrDefault(key(scaleSet), 1);
-    Duration a = bucket("s/" + key(subscription), SUBSCRIPTION_MAX, SUBSCRIPTION_PER_MINUTE, now).until(pages, now);
+    Duration a = subscriptionBucket(subscription, listing, now).until(pages, now);
+    if (listing == Listing.FLEXIBLE_VMS) {
+      return a;
+    }
     Duration b = bucket("r/" + key(scaleSet), SCALE_SET_MAX, SCALE_SET_PER_MINUTE, now).until(pages, now);
     return a.compareTo(b) >= 0 ? a : b;
   }
@@ -133,13 +162,16 @@ public final class ListingBudget {
    *
    * @param subscription the subscription id
    * @param scaleSet the scale set's resource id
+   * @param listing which listing
    * @param now the time
    */
-  public synchronized void pageSent(String subscription, String scaleSet, Instant now) {
-    Bucket s = bucket("s/" + key(subscription), SUBSCRIPTION_MAX, SUBSCRIPTION_PER_MINUTE, now);
-    Bucket r = bucket("r/" + key(scaleSet), SCALE_SET_MAX, SCALE_SET_PER_MINUTE, now);
+  public synchronized void pageSent(String subscription, String scaleSet, Listing listing, Instant now) {
+    Bucket s = subscriptionBucket(subscription, listing, now);
     s.tokens = Math.max(0, s.tokens - 1);
-    r.tokens = Math.max(0, r.tokens - 1);
+    if (listing == Listing.SCALE_SET_VMS) {
+      Bucket r = bucket("r/" + key(scaleSet), SCALE_SET_MAX, SCALE_SET_PER_MINUTE, now);
+      r.tokens = Math.max(0, r.tokens - 1);
+    }
   }
 
   /**
@@ -153,17 +185,27 @@ public final class ListingBudget {
   }
 
   /**
-   * Lowers the scale set's bucket to what Azure reported ({@code x-ms-ratelimit-remaining-resource}), when that is
-   * less than the model counts.
+   * Lowers the listing's bucket to what Azure reported ({@code x-ms-ratelimit-remaining-resource}), when that is
+   * less than the model counts: the scale set's for a Uniform listing, the subscription's for a Flexible one (the only
+   * bucket Azure keeps for it).
    *
    * @param subscription the subscription id
    * @param scaleSet the scale set's resource id
+   * @param listing which listing
    * @param remaining the tokens Azure says are left
    * @param now the time
    */
-  public synchronized void reported(String subscription, String scaleSet, int remaining, Instant now) {
-    Bucket r = bucket("r/" + key(scaleSet), SCALE_SET_MAX, SCALE_SET_PER_MINUTE, now);
+  public synchronized void reported(String subscription, String scaleSet, Listing listing, int remaining,
+      Instant now) {
+    Bucket r = listing == Listing.FLEXIBLE_VMS ? subscriptionBucket(subscription, listing, now)
+        : bucket("r/" + key(scaleSet), SCALE_SET_MAX, SCALE_SET_PER_MINUTE, now);
     r.tokens = Math.max(0, Math.min(r.tokens, remaining));
+  }
+
+  private Bucket subscriptionBucket(String subscription, Listing listing, Instant now) {
+    return listing == Listing.FLEXIBLE_VMS
+        ? bucket("v/" + key(subscription), VM_SUBSCRIPTION_MAX, VM_SUBSCRIPTION_PER_MINUTE, now)
+        : bucket("s/" + key(subscription), SUBSCRIPTION_MAX, SUBSCRIPTION_PER_MINUTE, now);
   }
 
   private Bucket bucket(String key, int max, int refill, Instant now) {

@@ -355,6 +355,16 @@ public final class ArmEmulator implements ResponseDefinitionTransformerV2 {
     return this;
   }
 
+  /**
+   * The buckets {@link #throttling} enforces, for a test that spends tokens as another client of the same
+   * subscription would (the emulator then answers with what is left, and 429 when nothing is).
+   *
+   * @return the model the emulator takes tokens from
+   */
+  public ComputeThrottling buckets() {
+    return buckets;
+  }
+
   /** @return the requests answered since the last {@link #serve} (or {@link #clearRequests}), in order */
   public List<ArmRequest> requests() {
     synchronized (requests) {
@@ -535,8 +545,9 @@ public final class ArmEmulator implements ResponseDefinitionTransformerV2 {
   /**
    * The request's CRP policy and resource ({@link ComputeThrottling}'s table): reads of the scale set and its
    * rolling-upgrade status are Low Cost Gets, the instance listing (each page) and instance view High Cost Gets, a
-   * GET of one instance the instance's own Get, changes Updates or Deletes, operation polls Get Operation; images,
-   * SKUs and usages count only in ARM's buckets.
+   * GET of one instance the instance's own Get, changes Updates or Deletes, operation polls Get Operation; a
+   * Flexible scale set's VM listing (each page) the subscription's High Cost Get VM, a GET of one of its VMs a Low Cost
+   * Get VM; images, SKUs, usages and locks count only in ARM's buckets.
    */
   private static Bucketed bucketOf(Call call) {
     String subscription = subscriptionOf(call.path);
@@ -575,6 +586,11 @@ public final class ArmEmulator implements ResponseDefinitionTransformerV2 {
     if (OPERATION.matcher(call.path).matches()) {
       return new Bucketed(subscription, call.path.toLowerCase(Locale.ROOT), ComputeThrottling.Policy.OPERATION_GET,
           false);
+    }
+    Matcher vm = VMS.matcher(call.path);
+    if (vm.matches() && !write) {
+      return new Bucketed(subscription, call.path.toLowerCase(Locale.ROOT), vm.group(3) == null
+          ? ComputeThrottling.Policy.VM_HIGH_COST_GET : ComputeThrottling.Policy.VM_LOW_COST_GET, false);
     }
     return new Bucketed(subscription, call.path.toLowerCase(Locale.ROOT), null, write);
   }
