@@ -9,8 +9,9 @@ import java.util.function.Consumer;
  * One request budget for the instance listings of a process, shared by every {@link AzureFleet} built with it (and so
  * by every rollout they drive), per subscription and per scale set: Microsoft.Compute's documented High Cost Get
  * buckets (a scale set's 30 tokens refilled 10 a minute; a subscription's 1,080 refilled 360 a minute; one token per
- * page of a listing). A listing the budget cannot afford (as many pages as the scale set's last listing) is not sent:
- * the adapter throws a {@link dev.osupgrade.port.ThrottledException} with code {@link #CODE} and the wait, and a
+ * page of a listing; a Flexible scale set's VM listing spends the subscription's High Cost Get VM bucket instead, 900
+ * tokens refilled 300 a minute, the only one Azure keeps for it). A listing the budget cannot afford (as many pages as
+ * the scale set's last listing) is not sent: the adapter throws a {@link dev.osupgrade.port.ThrottledException} with code {@link #CODE} and the wait, and a
  * rollout stalls for that long and says so in its events ({@code RolloutStalled}), instead of being answered 429.
  * The budget counts the pages the adapters send and takes Azure's {@code x-ms-ratelimit-remaining-resource} when it
  * reports fewer tokens left. An adapter built without one keeps a budget of its own; give every adapter of a process
@@ -60,6 +61,7 @@ public final class RequestBudget {
   public String toString() {
     return "RequestBudget[High Cost Get: " + ListingBudget.SCALE_SET_MAX + " per scale set + "
         + ListingBudget.SCALE_SET_PER_MINUTE + "/min, " + ListingBudget.SUBSCRIPTION_MAX + " per subscription + "
-        + ListingBudget.SUBSCRIPTION_PER_MINUTE + "/min]";
+        + ListingBudget.SUBSCRIPTION_PER_MINUTE + "/min; High Cost Get VM: " + ListingBudget.VM_SUBSCRIPTION_MAX
+        + " per subscription + " + ListingBudget.VM_SUBSCRIPTION_PER_MINUTE + "/min]";
   }
 }
