@@ -11,8 +11,9 @@ import java.util.function.Consumer;
  * buckets (a scale set's 30 tokens refilled 10 a minute; a subscription's 1,080 refilled 360 a minute; one token per
  * page of a listing; a Flexible scale set's VM listing spends the subscription's High Cost Get VM bucket instead, 900
  * tokens refilled 300 a minute, the only one Azure keeps for it). A listing the budget cannot afford (as many pages as
- * the scale set's last listing) is not sent: the adapter throws a {@link dev.osupgrade.port.ThrottledException} with code {@link #CODE} and the wait, and a
- * rollout stalls for that long and says so in its events ({@code RolloutStalled}), instead of being answered 429.
+ * the scale set's last listing) is not sent: the adapter throws a {@link dev.osupgrade.port.ThrottledException} with
+ * code {@link #CODE} and the wait, and a rollout stalls for that long and says so in its events
+ * ({@code RolloutStalled}), instead of being answered 429.
  * The budget counts the pages the adapters send and takes Azure's {@code x-ms-ratelimit-remaining-resource} when it
  * reports fewer tokens left. An adapter built without one keeps a budget of its own; give every adapter of a process
  * the same one so that they share the subscription's bucket.
