@@ -560,13 +560,24 @@ public final class Rollout {
 
   /**
    * Says whether the decision just carried out asks for the rollout's final full read at once, with nothing sent
-   * since the look it was decided on: the rollout verifies, the kernel wants to look again now, and the model is not
-   * in doubt.
+   * since the look it was decided on: the rollout verifies, the kernel wants to look again now, the model is not
+   * in doubt, and no instance the rollout asked to upgrade was let go as gone (then the listing that ended the last
+   * batch, which left it out, does not stand for it: the final read reads everything).
    */
   private boolean finalReadDue(Decision decision, Instant now) {
     return !state.status().isTerminal() && state.phase() == RolloutState.Phase.VERIFYING
         && state.outbox().isEmpty() && decision.actions().isEmpty() && model != null && !modelStale
-        && decision.nextLook().filter(now::equals).isPresent();
+        && decision.nextLook().filter(now::equals).isPresent() && !lostAfterItsRequest();
+  }
+
+  /** An instance the rollout asked to upgrade was settled as gone (left out of the looks, not found on its own). */
+  private boolean lostAfterItsRequest() {
+    for (InstanceProgress p : state.instances().values()) {
+      if (p.stage() == InstanceStage.REMOVED && p.requestedAt() != null) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

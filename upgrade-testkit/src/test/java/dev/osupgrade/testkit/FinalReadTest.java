@@ -255,15 +255,18 @@ final class FinalReadTest {
   /**
    * ARM as the adversary plays it: it accepts {@code manualupgrade} for the lost instances but never reimages them,
    * and once they were asked for, every listing and read on its own leaves them out; the full read (GET of the scale
-   * set) still shows them.
+   * set) still shows them. The model is read alone when the runner asks for it alone, as the Azure adapter reads it:
+   * the rollout must ask for the full read itself.
    */
   private static final class NeverReimaged extends Forwarding {
+    private final SimulatedFleet fleet;
     private final List<String> lost;
     private boolean sent;
     int asked;
 
     NeverReimaged(SimulatedFleet fleet, String... lost) {
       super(fleet);
+      this.fleet = fleet;
       this.lost = List.of(lost);
     }
 
@@ -271,6 +274,11 @@ final class FinalReadTest {
     public List<Instance> listInstances(ScaleSetId s) {
       List<Instance> all = super.listInstances(s);
       return sent ? all.stream().filter(i -> !lost.contains(i.instanceId())).toList() : all;
+    }
+
+    @Override
+    public ScaleSet model(ScaleSetId s) {
+      return fleet.model(s); // the model alone, as the Azure adapter reads it: no instances to show the lost ones
     }
 
     @Override
