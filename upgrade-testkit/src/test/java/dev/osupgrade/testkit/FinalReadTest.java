@@ -5,6 +5,8 @@ import static dev.osupgrade.testkit.Images.V2;
 import static dev.osupgrade.testkit.Images.ubuntu;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.osupgrade.diagnosis.Diagnosis;
+import dev.osupgrade.diagnosis.FailureDiagnosis;
 import dev.osupgrade.event.PlanExtended;
 import dev.osupgrade.event.RolloutCompleted;
 import dev.osupgrade.event.RolloutFaulted;
@@ -190,6 +192,9 @@ final class FinalReadTest {
         .allSatisfy(i -> assertThat(i.runs(V2)).isTrue());
     assertThat(fleet.peek(id).modelImage()).as("Faulted points the model back (revertModelOnFault)")
         .isEqualTo(ubuntu(V1));
+    Diagnosis diagnosis = FailureDiagnosis.of(r, fleet.peek(id));
+    assertThat(diagnosis.cause()).as(diagnosis.toString()).isEqualTo(Diagnosis.Cause.UPGRADE_NOT_APPLIED);
+    assertThat(diagnosis.summary()).contains("3");
   }
 
   @ParameterizedTest(name = "bound {0}")
