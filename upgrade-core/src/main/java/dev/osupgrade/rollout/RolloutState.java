@@ -107,7 +107,11 @@ public record RolloutState(
     gateWaits = Collections.unmodifiableSortedMap(new TreeMap<>(Require.noNulls("gateWaits", gateWaits)));
     SortedMap<String, Integer> again = new TreeMap<>(InstanceIds.ORDER);
     again.putAll(Require.noNulls("replanned", replanned));
-    again.values().forEach(n -> Require.atLeast("replanned", n, 1));
+    for (Object n : again.values()) {
+      if (!(n instanceof Integer count) || count < 1) {
+        throw new dev.osupgrade.InvalidValueException("replanned", "counts of at least 1", n);
+      }
+    }
     replanned = Collections.unmodifiableSortedMap(again);
   }
 
