@@ -283,7 +283,8 @@ public record RolloutOptions(
 
     /**
      * Sets how many times the rollout asks for one instance's upgrade before it stops with
-     * {@link dev.osupgrade.ops.StopCode#UPGRADE_NOT_APPLIED} (see {@link RolloutOptions#maxUpgradeRequestsPerInstance}).
+     * {@link dev.osupgrade.ops.StopCode#UPGRADE_NOT_APPLIED} (see
+     * {@link RolloutOptions#maxUpgradeRequestsPerInstance}).
      *
      * @param value from 1 to {@link #MAX_UPGRADE_REQUESTS_PER_INSTANCE} (10)
      * @return this builder
