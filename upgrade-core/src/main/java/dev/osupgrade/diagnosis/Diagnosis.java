@@ -42,6 +42,11 @@ public record Diagnosis(Cause cause, String summary, List<String> evidence, List
     UNHEALTHY_BEFORE_ROLLOUT,
     /** A governance rule (trust, readiness) refused the rollout. */
     GOVERNANCE_REFUSAL,
+    /**
+     * The platform accepted an instance's upgrade requests and never applied them: the instance was left out of the
+     * listings and never ran the new image ({@link dev.osupgrade.ops.StopCode#UPGRADE_NOT_APPLIED}).
+     */
+    UPGRADE_NOT_APPLIED,
     /** The events do not point to one cause. */
     UNKNOWN
   }

@@ -91,6 +91,18 @@ public final class FailureDiagnosis {
           + "dependency latency between the two images; keep the version quarantined until the regression is "
           + "understood"));
     }
+    if (stop == StopCode.UPGRADE_NOT_APPLIED) {
+      List<String> lost = state.instancesIn(InstanceStage.FAILED).stream()
+          .filter(id -> state.replanned().containsKey(id)
+              || fleetNow.instance(id).map(i -> !i.runs(state.target())).orElse(false))
+          .toList();
+      evidence.add("never on " + state.target() + ": " + InstanceIds.format(lost) + " (the upgrade requests were "
+          + "accepted; the instances were then left out of the listings)");
+      return new Diagnosis(Diagnosis.Cause.UPGRADE_NOT_APPLIED, "the platform accepted the upgrade of "
+          + InstanceIds.format(lost) + " and never applied it; the new image is not to blame", evidence,
+          List.of("read the instances' instance view and the manualupgrade operations in the activity log; reimage "
+              + "or delete the instances by hand, then restart the rollout (startOver) for what is left"));
+    }
     if (stop == StopCode.OPERATION_REJECTED) {
       if (containsAny(message, "GalleryImageNotFound", "not available in", "ImageNotFound", "replicate")) {
         return new Diagnosis(Diagnosis.Cause.REGIONAL_REPLICATION, state.target() + " is not available in "

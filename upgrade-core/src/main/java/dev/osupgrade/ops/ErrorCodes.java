@@ -31,4 +31,6 @@ public final class ErrorCodes {
   public static final String IMAGE_NOT_TRUSTED = "ImageNotTrusted";
   /** A production scale set lacks a complete readiness record. */
   public static final String READINESS_INCOMPLETE = "ReadinessIncomplete";
+  /** An instance was asked to upgrade as often as the rollout allows and never took the target. */
+  public static final String UPGRADE_NOT_APPLIED = "InstanceUpgradeNotApplied";
 }

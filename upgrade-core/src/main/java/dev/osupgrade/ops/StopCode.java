@@ -34,7 +34,13 @@ public enum StopCode {
   /** A production scale set lacks a complete readiness record. */
   READINESS_INCOMPLETE("ReadinessIncomplete", false),
   /** A ring was refused before any change (trust, readiness, replication, a scale set that cannot be driven). */
-  RING_REFUSED("RingRefused", false);
+  RING_REFUSED("RingRefused", false),
+  /**
+   * An instance was asked to upgrade as many times as the rollout allows
+   * ({@code RolloutOptions.maxUpgradeRequestsPerInstance}) and found off the target after each: the platform accepted
+   * the requests and never applied them. Not the image's fault: the instance never ran it.
+   */
+  UPGRADE_NOT_APPLIED("InstanceUpgradeNotApplied", false);
 
   private final String azureName;
   private final boolean blamesImage;

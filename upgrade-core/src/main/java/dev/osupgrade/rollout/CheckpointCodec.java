@@ -110,6 +110,9 @@ final class CheckpointCodec {
       for (Map.Entry<String, Integer> e : s.gateWaits().entrySet()) {
         line(b, "gateWait." + (w++), e.getValue() + SEP + e.getKey()); // a gate's name may hold any character
       }
+      // only a rollout that re-planned an instance it had asked to upgrade writes these: other checkpoints read as
+      // before, byte for byte
+      s.replanned().forEach((id, n) -> line(b, "replanned." + id, String.valueOf(n)));
       RolloutPlan p = s.plan();
       if (p != null) {
         if (p != plan && !p.equals(plan)) {
@@ -270,8 +273,14 @@ final class CheckpointCodec {
       int sep = value.indexOf(SEP);
       gateWaits.put(value.substring(sep + 1), Integer.parseInt(value.substring(0, sep)));
     }
-    // Checkpoints written before stalls, intended models, missing instances, waivers and gate waits were kept have none
-    // of them.
+    SortedMap<String, Integer> replanned = new TreeMap<>();
+    in.forEach((key, value) -> {
+      if (key.startsWith("replanned.")) {
+        replanned.put(key.substring("replanned.".length()), Integer.parseInt(value));
+      }
+    });
+    // Checkpoints written before stalls, intended models, missing instances, waivers, gate waits and re-plans were
+    // kept have none of them.
     Stall stall = in.containsKey("stall.code")
         ? new Stall(req(in, "stall.code"), in.getOrDefault("stall.message", ""),
             Integer.parseInt(req(in, "stall.httpStatus")), req(in, "stall.during"),
@@ -288,7 +297,7 @@ final class CheckpointCodec {
             Instant::parse), get(in, "pauseUntil", Instant::parse), get(in, "lastProgressAt", Instant::parse),
         instances, outbox, error, Long.parseLong(req(in, "lastSequence")),
         Boolean.parseBoolean(req(in, "cancelRequested")), Boolean.parseBoolean(req(in, "pauseRequested")), stall,
-        get(in, "intendedModel", ImageReference::parse), missing, waiver, gateWaits);
+        get(in, "intendedModel", ImageReference::parse), missing, waiver, gateWaits, replanned);
   }
 
   // ---- pieces -------------------------------------------------------------------------------------------------

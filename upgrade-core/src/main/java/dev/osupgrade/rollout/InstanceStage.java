@@ -10,7 +10,10 @@ public enum InstanceStage {
   AWAITING_HEALTH,
   /** Upgraded and healthy in time. */
   SUCCEEDED,
-  /** Failed and left as it is (automatic rollback disabled). */
+  /**
+   * Failed and left as it is: automatic rollback disabled, or an upgrade the platform never applied however often it
+   * was asked ({@link dev.osupgrade.ops.StopCode#UPGRADE_NOT_APPLIED}: it never ran the target).
+   */
   FAILED,
   /** Failed; being restored to its previous image. */
   ROLLING_BACK,

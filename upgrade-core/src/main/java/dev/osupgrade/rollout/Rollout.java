@@ -74,7 +74,10 @@ import org.jspecify.annotations.Nullable;
  * <p><b>What ends a rollout, and what only stalls it.</b> A rollout ends on Azure's stop rules and the gates
  * ({@code Faulted}), a {@linkplain #cancel() cancel} ({@code Cancelled}), a {@linkplain RolloutRefusedException refusal}
  * before it changes anything, a call the cloud {@linkplain CloudException#isRejection() rejects} as such
- * ({@code Faulted OperationRejected}), and its progress deadline ({@code Faulted RollingUpgradeTimeoutError}). Every
+ * ({@code Faulted OperationRejected}), its progress deadline ({@code Faulted RollingUpgradeTimeoutError}), and an
+ * instance asked to upgrade {@link RolloutOptions#maxUpgradeRequestsPerInstance} times that never took the target
+ * ({@code Faulted InstanceUpgradeNotApplied}: each request accepted, the instance then left out of the looks and found
+ * again off the target; it is re-planned at most that many times less one, never forever). Every
  * other failure of a call — reads and writes alike: throttling, server errors, connection failures, a conflicting
  * operation (409) or a changed ETag (412), a lost credential (401/403), a scale set not found, an answer that cannot be
  * read, a listing with no instance while the rollout expects some — <em>stalls</em> it: the action stays in the
@@ -93,7 +96,8 @@ import org.jspecify.annotations.Nullable;
  * a final full read confirms it ({@link dev.osupgrade.event.RolloutCompleted#verification()}). When the look that
  * ended the last batch asks for that read at once and nothing was sent since, the model alone is read
  * ({@link ScaleSetPort#model}) in the same advance, at the same instant, and that look's listing stands for the
- * instances; a rollout resumed in between has no such listing and reads both.
+ * instances; a rollout resumed in between has no such listing and reads both, and so does one that let go an instance
+ * it had asked to upgrade (that listing left it out).
  *
  * <p><b>Vanished instances.</b> An instance the rollout expects that is missing from a listing is not taken as gone:
  * the engine waits for it, and once it has been missing for a poll interval the runner reads it on its own
@@ -560,13 +564,24 @@ public final class Rollout {
 
   /**
    * Says whether the decision just carried out asks for the rollout's final full read at once, with nothing sent
-   * since the look it was decided on: the rollout verifies, the kernel wants to look again now, and the model is not
-   * in doubt.
+   * since the look it was decided on: the rollout verifies, the kernel wants to look again now, the model is not
+   * in doubt, and no instance the rollout asked to upgrade was let go as gone (then the listing that ended the last
+   * batch, which left it out, does not stand for it: the final read reads everything).
    */
   private boolean finalReadDue(Decision decision, Instant now) {
     return !state.status().isTerminal() && state.phase() == RolloutState.Phase.VERIFYING
         && state.outbox().isEmpty() && decision.actions().isEmpty() && model != null && !modelStale
-        && decision.nextLook().filter(now::equals).isPresent();
+        && decision.nextLook().filter(now::equals).isPresent() && !lostAfterItsRequest();
+  }
+
+  /** An instance the rollout asked to upgrade was settled as gone (left out of the looks, not found on its own). */
+  private boolean lostAfterItsRequest() {
+    for (InstanceProgress p : state.instances().values()) {
+      if (p.stage() == InstanceStage.REMOVED && p.requestedAt() != null) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

@@ -32,6 +32,14 @@ import org.jspecify.annotations.Nullable;
  *     orchestrated mode) or leaves the model alone and only upgrades instances to it
  * @param gates extra gates asked before and after each batch, after Azure's built-in two
  * @param planOptions assumptions for the plan's estimate
+ * @param maxUpgradeRequestsPerInstance how many times the rollout asks for one instance's upgrade (a
+ *     {@code manualupgrade} naming it): the first request, and one more each time a read finds the instance off the
+ *     target after the rollout let it go (left out of every listing and read on its own, so settled as gone) and the
+ *     plan is extended for it again. Once an instance has been asked this many times and is found off the target
+ *     again, it is not asked again: the rollout ends {@code Faulted} with
+ *     {@link dev.osupgrade.ops.StopCode#UPGRADE_NOT_APPLIED}, naming it and the count. Retries of one request (after a
+ *     throttle or a lost answer) do not count; from 1 to {@link #MAX_UPGRADE_REQUESTS_PER_INSTANCE}, default
+ *     {@link #DEFAULT_MAX_UPGRADE_REQUESTS_PER_INSTANCE}
  */
 public record RolloutOptions(
     @Nullable RollingUpgradePolicy policy,
@@ -43,7 +51,8 @@ public record RolloutOptions(
     boolean revertModelOnFault,
     ModelHandling modelHandling,
     List<HealthGate> gates,
-    PlanOptions planOptions) {
+    PlanOptions planOptions,
+    int maxUpgradeRequestsPerInstance) {
 
   /** Azure's health timeout: 5 minutes. */
   public static final Duration DEFAULT_HEALTH_TIMEOUT = Duration.ofMinutes(5);
@@ -62,6 +71,13 @@ public record RolloutOptions(
   public static final Duration MAX_INSTANCE_UPGRADE_TIMEOUT = Duration.ofDays(30);
   /** The longest progress deadline: 90 days. */
   public static final Duration MAX_PROGRESS_DEADLINE = Duration.ofDays(90);
+  /**
+   * Default bound on the upgrade requests for one instance: 3 (the first, and two re-plans of an instance found off
+   * the target after it was let go).
+   */
+  public static final int DEFAULT_MAX_UPGRADE_REQUESTS_PER_INSTANCE = 3;
+  /** The largest bound on the upgrade requests for one instance: 10. */
+  public static final int MAX_UPGRADE_REQUESTS_PER_INSTANCE = 10;
 
   /** Validates the fields. */
   public RolloutOptions {
@@ -77,6 +93,8 @@ public record RolloutOptions(
     Require.nonNull(modelHandling, "modelHandling");
     gates = List.copyOf(Require.noNulls("gates", gates));
     Require.nonNull(planOptions, "planOptions");
+    Require.inRange("maxUpgradeRequestsPerInstance", maxUpgradeRequestsPerInstance, 1,
+        MAX_UPGRADE_REQUESTS_PER_INSTANCE);
   }
 
   /** @return the defaults */
@@ -102,6 +120,7 @@ public record RolloutOptions(
     b.modelHandling = modelHandling;
     b.gates.addAll(gates);
     b.planOptions = planOptions;
+    b.maxUpgradeRequestsPerInstance = maxUpgradeRequestsPerInstance;
     return b;
   }
 
@@ -147,6 +166,7 @@ public record RolloutOptions(
     private ModelHandling modelHandling = ModelHandling.PIN_TARGET;
     private final List<HealthGate> gates = new ArrayList<>();
     private PlanOptions planOptions = PlanOptions.ofDefaults();
+    private int maxUpgradeRequestsPerInstance = DEFAULT_MAX_UPGRADE_REQUESTS_PER_INSTANCE;
 
     private Builder() {}
 
@@ -261,11 +281,25 @@ public record RolloutOptions(
       return this;
     }
 
+    /**
+     * Sets how many times the rollout asks for one instance's upgrade before it stops with
+     * {@link dev.osupgrade.ops.StopCode#UPGRADE_NOT_APPLIED} (see
+     * {@link RolloutOptions#maxUpgradeRequestsPerInstance}).
+     *
+     * @param value from 1 to {@link #MAX_UPGRADE_REQUESTS_PER_INSTANCE} (10)
+     * @return this builder
+     */
+    public Builder maxUpgradeRequestsPerInstance(int value) {
+      this.maxUpgradeRequestsPerInstance = Require.inRange("maxUpgradeRequestsPerInstance", value, 1,
+          MAX_UPGRADE_REQUESTS_PER_INSTANCE);
+      return this;
+    }
+
     /** @return the options; cross-field rules are checked here */
     public RolloutOptions build() {
       return new RolloutOptions(policy, healthTimeout, instanceUpgradeTimeout, pollInterval, progressDeadline,
           automaticRollback,
-          revertModelOnFault, modelHandling, gates, planOptions);
+          revertModelOnFault, modelHandling, gates, planOptions, maxUpgradeRequestsPerInstance);
     }
   }
 }

@@ -57,6 +57,11 @@ import org.jspecify.annotations.Nullable;
  *     ({@code Rollout.Builder.ungoverned}); null when the rollout was governed or governance did not apply
  * @param gateWaits how many times each gate has said "wait" in the current batch, keyed {@code phase/batch/gate}: the
  *     state a gate needs (a performance gate's bound on marginal waits) lives here, in the checkpoint, not in the gate
+ * @param replanned instances the rollout asked to upgrade, let go (left out of the looks, settled as gone) and found
+ *     again off the target, so planned again: how many times each; with the first request, an instance has been asked
+ *     one more time than this. The bound is {@link RolloutOptions#maxUpgradeRequestsPerInstance()}; empty for a
+ *     rollout that never re-planned an instance it had asked to upgrade (and for checkpoints written before it was
+ *     kept)
  */
 public record RolloutState(
     ScaleSetId scaleSet,
@@ -82,7 +87,8 @@ public record RolloutState(
     @Nullable ImageReference intendedModel,
     SortedMap<String, Instant> missingSince,
     @Nullable GovernanceWaiver governanceWaiver,
-    SortedMap<String, Integer> gateWaits) {
+    SortedMap<String, Integer> gateWaits,
+    SortedMap<String, Integer> replanned) {
 
   /** Validates and copies. */
   public RolloutState {
@@ -99,6 +105,14 @@ public record RolloutState(
     missing.putAll(Require.noNulls("missingSince", missingSince));
     missingSince = Collections.unmodifiableSortedMap(missing);
     gateWaits = Collections.unmodifiableSortedMap(new TreeMap<>(Require.noNulls("gateWaits", gateWaits)));
+    SortedMap<String, Integer> again = new TreeMap<>(InstanceIds.ORDER);
+    again.putAll(Require.noNulls("replanned", replanned));
+    for (Object n : again.values()) {
+      if (!(n instanceof Integer count) || count < 1) {
+        throw new dev.osupgrade.InvalidValueException("replanned", "counts of at least 1", n);
+      }
+    }
+    replanned = Collections.unmodifiableSortedMap(again);
   }
 
   /**
@@ -111,7 +125,7 @@ public record RolloutState(
   public static RolloutState initial(ScaleSetId scaleSet, ImageVersion target) {
     return new RolloutState(scaleSet, target, RolloutStatus.NOT_STARTED, Phase.NOT_STARTED, null, null, null, null,
         null, 0, null, null, null, new TreeMap<>(), List.of(), null, 0, false, false, null, null, new TreeMap<>(),
-        null, new TreeMap<>());
+        null, new TreeMap<>(), new TreeMap<>());
   }
 
   /**
@@ -262,6 +276,7 @@ public record RolloutState(
     final SortedMap<String, Instant> missingSince = new TreeMap<>(InstanceIds.ORDER);
     @Nullable GovernanceWaiver governanceWaiver;
     final SortedMap<String, Integer> gateWaits = new TreeMap<>();
+    final SortedMap<String, Integer> replanned = new TreeMap<>(InstanceIds.ORDER);
 
     Draft(RolloutState s) {
       scaleSet = s.scaleSet;
@@ -288,12 +303,13 @@ public record RolloutState(
       missingSince.putAll(s.missingSince);
       governanceWaiver = s.governanceWaiver;
       gateWaits.putAll(s.gateWaits);
+      replanned.putAll(s.replanned);
     }
 
     RolloutState build() {
       return new RolloutState(scaleSet, target, status, phase, policy, plan, previousModelImage, startedAt, endedAt,
           batch, batchStartedAt, pauseUntil, lastProgressAt, instances, outbox, error, lastSequence, cancelRequested,
-          pauseRequested, stall, intendedModel, missingSince, governanceWaiver, gateWaits);
+          pauseRequested, stall, intendedModel, missingSince, governanceWaiver, gateWaits, replanned);
     }
   }
 }

@@ -74,7 +74,9 @@ import org.jspecify.annotations.Nullable;
  * IN_BATCH        settle the batch's instances (looks by prediction: {@link LookSchedule}) | after-batch gates |
  *                 batch completed: pause or next batch
  * PAUSING         cancel requested: the pause ends | the pause between batches is over
- * VERIFYING       instances off the target that the plan does not hold get batches | complete on a full read
+ * VERIFYING       instances off the target that the plan does not hold get batches (one asked to upgrade
+ *                 maxUpgradeRequestsPerInstance times already is not asked again: with only such left, fault
+ *                 InstanceUpgradeNotApplied) | complete on a full read
  * ROLLING_BACK    rollbacks in flight settle | rollbacks settled: fault
  * </pre>
  *
@@ -272,8 +274,8 @@ final class RolloutStep {
     if (d.batch <= plan().batches().size()) {
       return Outcome.NEXT;
     }
-    return planLateJoiners().kind() == Outcome.Kind.NEXT ? complete() : Outcome.goTo(Phase.BEFORE_BATCH,
-        "batches added for instances the plan did not hold");
+    Outcome late = planLateJoiners();
+    return late.kind() == Outcome.Kind.NEXT ? complete() : late; // batches added, or the rollout ended
   }
 
   private Outcome cancelBeforeBatch() {
@@ -704,6 +706,12 @@ final class RolloutStep {
    * Before completing, looks for instances the plan never knew (created by a scale-out while the rollout ran) that
    * do not run the target, and has the planner add batches for them ({@link BatchPlanner#extend}: the same batch
    * size, zone, update-domain and unhealthy-first rules as the plan's own).
+   *
+   * <p>An instance the rollout asked to upgrade and let go (left out of the looks and of its own read, so settled as
+   * gone) that a read shows again off the target is planned again too, but only so often: once it has been asked
+   * {@link RolloutOptions#maxUpgradeRequestsPerInstance()} times it is not asked again. The others are planned first;
+   * when only such instances are left, the rollout faults with {@link StopCode#UPGRADE_NOT_APPLIED}, naming them and
+   * how many times each was asked ({@link RolloutState#replanned()} keeps the count, in the checkpoint).
    */
   private Outcome planLateJoiners() {
     RolloutPlan plan = plan();
@@ -719,7 +727,25 @@ final class RolloutStep {
     if (stragglers.isEmpty()) {
       return Outcome.NEXT;
     }
-    RolloutPlan extended = BatchPlanner.extend(plan, fleet(), stragglers);
+    List<Instance> toPlan = new ArrayList<>();
+    List<String> askedAgain = new ArrayList<>();
+    List<String> exhausted = new ArrayList<>();
+    for (Instance i : stragglers) {
+      String id = i.instanceId();
+      if (!askedBefore(id)) {
+        toPlan.add(i);
+      } else if (requestsFor(id) < options.maxUpgradeRequestsPerInstance()) {
+        toPlan.add(i);
+        askedAgain.add(id);
+      } else {
+        exhausted.add(id);
+      }
+    }
+    if (toPlan.isEmpty()) {
+      return upgradeNotApplied(exhausted);
+    }
+    askedAgain.forEach(id -> d.replanned.merge(id, 1, Integer::sum));
+    RolloutPlan extended = BatchPlanner.extend(plan, fleet(), toPlan);
     for (Batch b : extended.batches().subList(plan.batches().size(), extended.batches().size())) {
       for (String id : b.instanceIds()) {
         Instance i = fleet().instance(id).orElseThrow();
@@ -728,9 +754,42 @@ final class RolloutStep {
     }
     d.plan = extended;
     int added = extended.batches().size() - plan.batches().size();
-    List<String> ids = stragglers.stream().map(Instance::instanceId).toList();
+    List<String> ids = toPlan.stream().map(Instance::instanceId).toList();
     emit(seq -> new PlanExtended(seq, now, d.scaleSet, added, ids));
-    return Outcome.goTo(Phase.BEFORE_BATCH, added + " batches added for instances the plan did not hold");
+    return Outcome.goTo(Phase.BEFORE_BATCH, added + " batches added for instances the plan did not hold"
+        + (askedAgain.isEmpty() ? "" : " (asked again: " + InstanceIds.format(askedAgain) + ")"));
+  }
+
+  /** The rollout asked for this instance's upgrade before and let it go (its stage is REMOVED now). */
+  private boolean askedBefore(String id) {
+    InstanceProgress known = d.instances.get(id);
+    return known != null && known.stage() == InstanceStage.REMOVED && known.requestedAt() != null;
+  }
+
+  /** How many times the rollout has asked for this instance's upgrade, counting the request it was let go after. */
+  private int requestsFor(String id) {
+    return d.replanned.getOrDefault(id, 0) + 1;
+  }
+
+  /**
+   * Instances asked as often as the rollout allows and found off the target again: they count as failed (left as they
+   * are: they never ran the target, so there is nothing to roll back), and the rollout faults, saying so.
+   */
+  private Outcome upgradeNotApplied(List<String> exhausted) {
+    StringBuilder each = new StringBuilder();
+    for (String id : exhausted) {
+      Instance live = fleet().instance(id).orElseThrow();
+      InstanceProgress p = Objects.requireNonNull(d.instances.get(id));
+      d.instances.put(id, p.settled(InstanceStage.FAILED, now));
+      each.append(each.length() == 0 ? "" : "; ").append("instance ").append(id).append(" asked ")
+          .append(requestsFor(id)).append(" times, runs ").append(live.imageVersion()).append(" (")
+          .append(live.health()).append(')');
+    }
+    String who = exhausted.size() == 1 ? "An instance was" : exhausted.size() + " instances were";
+    return fault(UpgradeError.of(StopCode.UPGRADE_NOT_APPLIED, who + " asked to upgrade to " + d.target + " "
+        + options.maxUpgradeRequestsPerInstance() + " times (maxUpgradeRequestsPerInstance) and found off the target "
+        + "after each: every request was accepted, the instance was then left out of the looks and settled as gone, "
+        + "and a read found it again on its old image. It is not asked again: " + each + "."));
   }
 
   /**

@@ -64,6 +64,33 @@ class CheckpointFormatTest {
     assertThat(encoder.encode(states.get(0))).isEqualTo(states.get(0).encode());
   }
 
+  @Test
+  void decode_checkpointsWrittenBeforeReplansWereKept_noInstanceReplanned() {
+    for (String name : FIXTURES) {
+      assertThat(RolloutState.decode(read(name)).replanned()).as(name).isEmpty();
+    }
+  }
+
+  @Test
+  void encodeThenDecode_stateThatReplannedInstances_keepsEachCountAndAddsOnlyItsLines() {
+    String stored = read("seed2-missing");
+    RolloutState before = RolloutState.decode(stored);
+    RolloutState.Draft d = new RolloutState.Draft(before);
+    d.replanned.put("10", 1);
+    d.replanned.put("3", 2);
+    RolloutState replanned = d.build();
+
+    String text = replanned.encode();
+    RolloutState back = RolloutState.decode(text);
+
+    assertThat(back).isEqualTo(replanned);
+    assertThat(back.replanned()).containsExactly(java.util.Map.entry("3", 2), java.util.Map.entry("10", 1));
+    List<String> added = new ArrayList<>(List.of(text.split("\n")));
+    added.removeAll(List.of(stored.split("\n")));
+    assertThat(added).containsExactly("replanned.3=2", "replanned.10=1");
+    assertThat(new CheckpointCodec.Encoder().encode(replanned)).isEqualTo(text);
+  }
+
   static java.util.stream.LongStream seeds() {
     return java.util.stream.LongStream.rangeClosed(1, 5);
   }

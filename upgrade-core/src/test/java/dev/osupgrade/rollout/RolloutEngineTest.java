@@ -18,6 +18,7 @@ import dev.osupgrade.event.InstanceHealthy;
 import dev.osupgrade.event.InstanceRolledBack;
 import dev.osupgrade.event.InstanceUpgraded;
 import dev.osupgrade.event.ModelImageChanged;
+import dev.osupgrade.event.PlanExtended;
 import dev.osupgrade.event.RolloutCompleted;
 import dev.osupgrade.event.RolloutEvent;
 import dev.osupgrade.event.RolloutFaulted;
@@ -25,6 +26,7 @@ import dev.osupgrade.event.RolloutPaused;
 import dev.osupgrade.event.RolloutResumed;
 import dev.osupgrade.event.RolloutStarted;
 import dev.osupgrade.fleet.HealthState;
+import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.ProvisioningState;
 import dev.osupgrade.fleet.ScaleSet;
 import dev.osupgrade.fleet.Zone;
@@ -778,6 +780,76 @@ final class RolloutEngineTest {
     assertThat(last.wakeAt()).isNull();
     assertThat(steps.stream().flatMap(d -> d.actions().stream())
         .filter(RolloutAction.UpgradeInstances.class::isInstance).count()).isEqualTo(5);
+  }
+
+  /**
+   * The kernel against ARM losing instance 5: every upgrade request naming it is accepted and never applied, after the
+   * first one every listing leaves it out and its own read finds nothing, and only the full reads of verification
+   * show it, off the target. With {@code scaleOutAtTheBound}, a scale-out's instance 10 appears at the full read that
+   * finds 5 asked as often as allowed. Returns every decision; {@code asked[0]} counts the requests naming 5.
+   */
+  private static List<Decision> losingFive(RolloutEngine engine, boolean scaleOutAtTheBound, int[] asked) {
+    List<Decision> steps = new ArrayList<>();
+    Decision d = engine.decide(INITIAL, new Observation(T0, FLEET));
+    steps.add(d);
+    ScaleSet truth = modelOnTarget(FLEET);
+    while (!d.state().status().isTerminal()) {
+      for (RolloutAction a : d.actions()) {
+        if (a instanceof RolloutAction.UpgradeInstances u) {
+          asked[0] += u.instanceIds().contains("5") ? 1 : 0;
+          truth = Fleets.upgraded(truth, HealthState.HEALTHY,
+              u.instanceIds().stream().filter(id -> !id.equals("5")).toArray(String[]::new));
+        }
+      }
+      boolean full = d.state().phase() == RolloutState.Phase.VERIFYING;
+      if (full && scaleOutAtTheBound && asked[0] == engine.options().maxUpgradeRequestsPerInstance()
+          && truth.instance("10").isEmpty()) {
+        List<Instance> more = new ArrayList<>(truth.instances());
+        more.add(Fleets.instance("10", Zone.REGIONAL, 0));
+        truth = truth.withInstances(more);
+      }
+      ScaleSet seen = full || asked[0] == 0 ? truth : without(truth, "5");
+      Instant next = d.nextLook().orElseThrow();
+      d = engine.decide(d.state(), new Observation(next, seen, null, full, asked[0] == 0 ? Set.of() : Set.of("5")));
+      steps.add(d);
+      assertThat(steps).hasSizeLessThan(200);
+    }
+    return steps;
+  }
+
+  @Test
+  void decide_instanceNeverUpgradedAndLeftOutOfTheLooks_askedThreeTimesThenFaultedNamingIt() {
+    int[] asked = {0};
+    List<Decision> steps = losingFive(DEFAULT_ENGINE, false, asked);
+    Decision last = steps.get(steps.size() - 1);
+
+    assertThat(asked[0]).isEqualTo(3);
+    assertThat(last.state().status()).isEqualTo(RolloutStatus.FAULTED);
+    assertThat(last.state().error().code()).isEqualTo(ErrorCodes.UPGRADE_NOT_APPLIED);
+    assertThat(last.state().error().message()).contains("instance 5 asked 3 times, runs " + OLD);
+    assertThat(last.state().replanned()).containsExactly(java.util.Map.entry("5", 2));
+    assertThat(last.state().instances().get("5").stage()).isEqualTo(InstanceStage.FAILED);
+    assertThat(last.state().progress()).isEqualTo(new UpgradeProgress(9, 1, 0, 0));
+    assertThat(steps.stream().flatMap(d -> d.events().stream()).filter(PlanExtended.class::isInstance)
+        .map(e -> ((PlanExtended) e).instanceIds())).containsExactly(List.of("5"), List.of("5"));
+    assertThat(steps.stream().flatMap(d -> d.events().stream())).noneMatch(RolloutCompleted.class::isInstance);
+    // the same looks, the same decisions
+    int[] again = {0};
+    assertThat(losingFive(DEFAULT_ENGINE, false, again)).isEqualTo(steps);
+  }
+
+  @Test
+  void decide_lostInstanceAtTheBoundWhileAScaleOutAddsOne_theNewOneIsUpgradedFirstThenFaulted() {
+    int[] asked = {0};
+    List<Decision> steps = losingFive(DEFAULT_ENGINE, true, asked);
+    Decision last = steps.get(steps.size() - 1);
+
+    assertThat(asked[0]).isEqualTo(3);
+    assertThat(steps.stream().flatMap(d -> d.events().stream()).filter(PlanExtended.class::isInstance)
+        .map(e -> ((PlanExtended) e).instanceIds())).containsExactly(List.of("5"), List.of("5"), List.of("10"));
+    assertThat(last.state().instances().get("10").stage()).isEqualTo(InstanceStage.SUCCEEDED);
+    assertThat(last.state().status()).isEqualTo(RolloutStatus.FAULTED);
+    assertThat(last.state().error().message()).contains("instance 5 asked 3 times").doesNotContain("instance 10");
   }
 
   @Test

@@ -25,6 +25,20 @@ final class RolloutOptionsTest {
     assertThat(o.explicitPolicy()).isEmpty();
     assertThat(o.gates()).isEmpty();
     assertThat(o.planOptions()).isEqualTo(PlanOptions.ofDefaults());
+    assertThat(o.maxUpgradeRequestsPerInstance()).isEqualTo(3);
+  }
+
+  @Test
+  void maxUpgradeRequestsPerInstance_outOfRange_rejectedAtTheSetterAndChangesNothing() {
+    RolloutOptions.Builder b = RolloutOptions.builder().maxUpgradeRequestsPerInstance(2);
+
+    assertThatThrownBy(() -> b.maxUpgradeRequestsPerInstance(0)).isInstanceOf(InvalidValueException.class)
+        .hasMessage("maxUpgradeRequestsPerInstance must be in [1, 10], but was 0");
+    assertThatThrownBy(() -> b.maxUpgradeRequestsPerInstance(11)).isInstanceOf(InvalidValueException.class)
+        .hasMessage("maxUpgradeRequestsPerInstance must be in [1, 10], but was 11");
+    RolloutOptions o = b.build();
+    assertThat(o.maxUpgradeRequestsPerInstance()).isEqualTo(2);
+    assertThat(o.toBuilder().build()).isEqualTo(o);
   }
 
   @Test

@@ -5,19 +5,36 @@ import static dev.osupgrade.testkit.Images.V2;
 import static dev.osupgrade.testkit.Images.ubuntu;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.osupgrade.diagnosis.Diagnosis;
+import dev.osupgrade.diagnosis.FailureDiagnosis;
+import dev.osupgrade.event.PlanExtended;
 import dev.osupgrade.event.RolloutCompleted;
+import dev.osupgrade.event.RolloutFaulted;
 import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.ScaleSet;
 import dev.osupgrade.fleet.ScaleSetId;
 import dev.osupgrade.image.ImageReference;
+import dev.osupgrade.ops.ErrorCodes;
 import dev.osupgrade.ops.RolloutStatus;
+import dev.osupgrade.ops.StopCode;
+import dev.osupgrade.ops.UpgradeError;
 import dev.osupgrade.policy.UpgradePolicy;
+import dev.osupgrade.port.Checkpoint;
+import dev.osupgrade.port.Lease;
 import dev.osupgrade.port.RolloutStore;
 import dev.osupgrade.port.ScaleSetPort;
 import dev.osupgrade.rollout.Rollout;
+import dev.osupgrade.rollout.RolloutOptions;
+import dev.osupgrade.rollout.RolloutState;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The rollout's final read: right after the listing that ended the last batch, in the same advance and at the same
@@ -131,47 +148,189 @@ final class FinalReadTest {
   /**
    * The adversary: ARM accepts the batch's {@code manualupgrade} but never reimages instance 3, and every listing
    * and every read of it on its own after that leaves it out; only the full read shows it. The listing that ends the
-   * last batch must not stand for it: in six hours of fleet time the rollout never says Completed (it re-plans the
-   * instance and sends it again), and the fleet's record shows instance 3 never upgraded.
+   * last batch must not stand for it, and the rollout must not re-plan it forever: it never says Completed, asks for
+   * instance 3 exactly {@code maxUpgradeRequestsPerInstance} times (3 by default: the first request and two re-plans),
+   * then ends Faulted with {@code InstanceUpgradeNotApplied} naming it, well within the six hours of fleet time the
+   * loop allows — and the fleet's record shows instance 3 never upgraded.
    */
   @Test
-  void rollout_anInstanceNeverUpgradedAndLeftOutOfTheListings_notCompletedWithItOffTarget() {
+  void rollout_anInstanceNeverUpgradedAndLeftOutOfTheListings_faultsAfterTheBoundedRequestsWithItOffTarget() {
     SimulatedFleet fleet = SimulatedFleet.create(11);
     ScaleSetId id = web(fleet);
-    boolean[] sent = {false};
-    ScaleSetPort lossy = new Forwarding(fleet) {
-      @Override
-      public List<Instance> listInstances(ScaleSetId s) {
-        List<Instance> all = super.listInstances(s);
-        return sent[0] ? all.stream().filter(i -> !i.instanceId().equals("3")).toList() : all;
-      }
-
-      @Override
-      public void upgradeInstances(ScaleSetId s, List<String> instanceIds) {
-        if (instanceIds.contains("3")) {
-          sent[0] = true;
-        }
-        List<String> done = instanceIds.stream().filter(i -> !i.equals("3")).toList();
-        if (!done.isEmpty()) {
-          super.upgradeInstances(s, done);
-        }
-      }
-    };
+    NeverReimaged lossy = new NeverReimaged(fleet, "3");
 
     Rollout r = Rollout.builder(lossy, id).target(V2).clock(fleet.clock()).build();
-    java.time.Instant until = fleet.clock().instant().plus(java.time.Duration.ofHours(6));
-    for (java.util.Optional<java.time.Instant> next = r.advance(); next.isPresent() && next.get().isBefore(until);
-        next = r.advance()) {
+    Instant until = fleet.clock().instant().plus(Duration.ofHours(6));
+    Optional<Instant> next = r.advance();
+    for (; next.isPresent() && next.get().isBefore(until); next = r.advance()) {
       fleet.clock().advanceTo(next.get());
     }
 
-    assertThat(sent[0]).as("instance 3's batch was sent").isTrue();
+    assertThat(next).as("the rollout ended within six hours of fleet time").isEmpty();
+    assertThat(lossy.asked).as("manualupgrade requests naming instance 3: exactly the bound")
+        .isEqualTo(RolloutOptions.DEFAULT_MAX_UPGRADE_REQUESTS_PER_INSTANCE);
+    assertThat(r.status()).as(r.toString()).isEqualTo(RolloutStatus.FAULTED);
+    assertThat(r.events()).noneMatch(RolloutCompleted.class::isInstance);
+    UpgradeError error = r.error().orElseThrow();
+    assertThat(error.stopCode()).contains(StopCode.UPGRADE_NOT_APPLIED);
+    assertThat(error.code()).isEqualTo(ErrorCodes.UPGRADE_NOT_APPLIED);
+    assertThat(error.message()).contains("instance 3 asked 3 times, runs " + V1);
+    assertThat(r.events().stream().filter(PlanExtended.class::isInstance).map(PlanExtended.class::cast).toList())
+        .as("two re-plans, each for instance 3 alone").hasSize(2)
+        .allSatisfy(e -> assertThat(e.instanceIds()).containsExactly("3"));
+    RolloutFaulted faulted = (RolloutFaulted) r.events().get(r.events().size() - 1);
+    assertThat(faulted.progress().failed()).as("instance 3 counts as failed").isEqualTo(1);
+    assertThat(faulted.progress().successful()).isEqualTo(9);
+    assertThat(r.state().replanned()).containsExactly(Map.entry("3", 2));
+    // the fleet, not the rollout's belief
     Instance three = fleet.peek(id).instances().stream().filter(i -> i.instanceId().equals("3")).findFirst()
         .orElseThrow();
     assertThat(three.runs(V1)).as("the fleet: instance 3 was never reimaged").isTrue();
+    FleetRecord record = fleet.record(id);
+    assertThat(record.count("3", InstanceChange.Kind.UPGRADE_STARTED)).isZero();
+    assertThat(fleet.peek(id).instances()).filteredOn(i -> !i.instanceId().equals("3")).hasSize(9)
+        .allSatisfy(i -> assertThat(i.runs(V2)).isTrue());
+    assertThat(fleet.peek(id).modelImage()).as("Faulted points the model back (revertModelOnFault)")
+        .isEqualTo(ubuntu(V1));
+    Diagnosis diagnosis = FailureDiagnosis.of(r, fleet.peek(id));
+    assertThat(diagnosis.cause()).as(diagnosis.toString()).isEqualTo(Diagnosis.Cause.UPGRADE_NOT_APPLIED);
+    assertThat(diagnosis.summary()).contains("3");
+  }
+
+  @ParameterizedTest(name = "bound {0}")
+  @ValueSource(ints = {1, 2, 5})
+  void rollout_boundOnUpgradeRequestsSet_asksTheLostInstanceExactlyThatOften(int bound) {
+    SimulatedFleet fleet = SimulatedFleet.create(11);
+    ScaleSetId id = web(fleet);
+    NeverReimaged lossy = new NeverReimaged(fleet, "3");
+
+    Rollout r = fleet.run(Rollout.builder(lossy, id).target(V2).clock(fleet.clock())
+        .options(RolloutOptions.builder().maxUpgradeRequestsPerInstance(bound).build()).build());
+
+    assertThat(lossy.asked).isEqualTo(bound);
+    assertThat(r.status()).isEqualTo(RolloutStatus.FAULTED);
+    assertThat(r.error().orElseThrow().message()).contains("instance 3 asked " + bound + " times");
+    assertThat(r.events().stream().filter(PlanExtended.class::isInstance).count()).isEqualTo(bound - 1L);
     assertThat(fleet.record(id).count("3", InstanceChange.Kind.UPGRADE_STARTED)).isZero();
-    assertThat(r.status()).as(r.toString()).isNotEqualTo(RolloutStatus.COMPLETED);
-    assertThat(r.events()).noneMatch(RolloutCompleted.class::isInstance);
+  }
+
+  /**
+   * A crash after the checkpoint that records the first re-plan of instance 3: the resumed rollout reads the count
+   * from the checkpoint and asks for instance 3 only as often as the bound leaves, not the bound again.
+   */
+  @Test
+  void restart_crashedAfterTheFirstReplan_resumedRolloutKeepsTheCountAndStopsAtTheBound() {
+    SimulatedFleet fleet = SimulatedFleet.create(11);
+    ScaleSetId id = web(fleet);
+    NeverReimaged lossy = new NeverReimaged(fleet, "3");
+    RolloutStore store = RolloutStore.inMemory();
+    String[] crashedOn = {null};
+    RolloutStore crashing = new ForwardingStore(store) {
+      @Override
+      public Checkpoint save(Lease lease, long expectedVersion, String data, Instant now) {
+        Checkpoint saved = super.save(lease, expectedVersion, data, now);
+        if (crashedOn[0] == null && data.contains("\nreplanned.3=1\n")) {
+          crashedOn[0] = data;
+          throw new SimulatedCrash("after the checkpoint of the first re-plan");
+        }
+        return saved;
+      }
+    };
+    try {
+      fleet.run(Rollout.builder(lossy, id).target(V2).clock(fleet.clock()).store(crashing).build());
+    } catch (SimulatedCrash expected) {
+      // the process died
+    }
+    assertThat(crashedOn[0]).as("the rollout re-planned instance 3 and checkpointed it").isNotNull();
+    assertThat(RolloutState.decode(crashedOn[0]).replanned()).containsExactly(Map.entry("3", 1));
+    int askedBeforeTheCrash = lossy.asked;
+
+    Rollout resumed = fleet.run(Rollout.resuming(lossy, id, store).target(V2).clock(fleet.clock()).build());
+
+    assertThat(askedBeforeTheCrash).isEqualTo(1);
+    assertThat(lossy.asked).as("in both processes together: the bound").isEqualTo(3);
+    assertThat(resumed.status()).isEqualTo(RolloutStatus.FAULTED);
+    assertThat(resumed.error().orElseThrow().stopCode()).contains(StopCode.UPGRADE_NOT_APPLIED);
+    assertThat(resumed.state().replanned()).containsExactly(Map.entry("3", 2));
+    assertThat(RolloutState.decode(store.load(id).orElseThrow().data()).replanned())
+        .containsExactly(Map.entry("3", 2));
+    assertThat(fleet.record(id).count("3", InstanceChange.Kind.UPGRADE_STARTED)).isZero();
+  }
+
+  /**
+   * ARM as the adversary plays it: it accepts {@code manualupgrade} for the lost instances but never reimages them,
+   * and once they were asked for, every listing and read on its own leaves them out; the full read (GET of the scale
+   * set) still shows them. The model is read alone when the runner asks for it alone, as the Azure adapter reads it:
+   * the rollout must ask for the full read itself.
+   */
+  private static final class NeverReimaged extends Forwarding {
+    private final SimulatedFleet fleet;
+    private final List<String> lost;
+    private boolean sent;
+    int asked;
+
+    NeverReimaged(SimulatedFleet fleet, String... lost) {
+      super(fleet);
+      this.fleet = fleet;
+      this.lost = List.of(lost);
+    }
+
+    @Override
+    public List<Instance> listInstances(ScaleSetId s) {
+      List<Instance> all = super.listInstances(s);
+      return sent ? all.stream().filter(i -> !lost.contains(i.instanceId())).toList() : all;
+    }
+
+    @Override
+    public ScaleSet model(ScaleSetId s) {
+      return fleet.model(s); // the model alone, as the Azure adapter reads it: no instances to show the lost ones
+    }
+
+    @Override
+    public void upgradeInstances(ScaleSetId s, List<String> instanceIds) {
+      if (instanceIds.stream().anyMatch(lost::contains)) {
+        sent = true;
+        asked++;
+      }
+      List<String> done = instanceIds.stream().filter(i -> !lost.contains(i)).toList();
+      if (!done.isEmpty()) {
+        super.upgradeInstances(s, done);
+      }
+    }
+  }
+
+  /** Every call passed on to a store. */
+  private static class ForwardingStore implements RolloutStore {
+    private final RolloutStore store;
+
+    ForwardingStore(RolloutStore store) {
+      this.store = store;
+    }
+
+    @Override
+    public Optional<Checkpoint> load(ScaleSetId scaleSet) {
+      return store.load(scaleSet);
+    }
+
+    @Override
+    public Optional<Lease> tryAcquire(ScaleSetId scaleSet, String owner, Instant now, Duration ttl) {
+      return store.tryAcquire(scaleSet, owner, now, ttl);
+    }
+
+    @Override
+    public Lease renew(Lease lease, Instant now, Duration ttl) {
+      return store.renew(lease, now, ttl);
+    }
+
+    @Override
+    public Checkpoint save(Lease lease, long expectedVersion, String data, Instant now) {
+      return store.save(lease, expectedVersion, data, now);
+    }
+
+    @Override
+    public void release(Lease lease) {
+      store.release(lease);
+    }
   }
 
   /** Every call passed on to the simulated fleet. */

@@ -221,6 +221,10 @@ public final class ArmEmulator implements ResponseDefinitionTransformerV2 {
   private final AtomicInteger operationCount = new AtomicInteger();
   private final List<ArmRequest> requests = Collections.synchronizedList(new ArrayList<>());
   private volatile boolean enforceThrottling;
+  private final Set<String> neverReimaged = ConcurrentHashMap.newKeySet();
+  private volatile boolean neverReimagedAsked;
+  /** The request answered last was a GET of a scale set: a listing now is the adapter's full read. */
+  private volatile boolean afterScaleSetGet;
   private volatile ComputeThrottling buckets = ComputeThrottling.create();
 
   /**
@@ -311,6 +315,22 @@ public final class ArmEmulator implements ResponseDefinitionTransformerV2 {
    */
   public ArmEmulator manualUpgradeAnswer(LroAnswer answer) {
     this.manualUpgradeAnswer = answer;
+    return this;
+  }
+
+  /**
+   * The adversary of the final read (Uniform scale sets): {@code manualupgrade} requests naming these instances are
+   * accepted as ever (202 and an operation that succeeds) but never applied to them, and once one was asked for, every
+   * instance listing leaves them out and their own GET is answered 404 {@code NotFound} — except the listing that
+   * directly follows a GET of the scale set (the adapter's full read, {@code get}), which still shows them, off the
+   * target (on its first page: keep such a scale set within one {@link #vmPageSize page}). {@link #serve} forgets
+   * them.
+   *
+   * @param instanceIds the instances ARM loses
+   * @return this emulator
+   */
+  public ArmEmulator neverReimage(String... instanceIds) {
+    neverReimaged.addAll(List.of(instanceIds));
     return this;
   }
 
@@ -431,6 +451,9 @@ public final class ArmEmulator implements ResponseDefinitionTransformerV2 {
     this.world = fleet;
     operations.clear();
     requests.clear();
+    neverReimaged.clear();
+    neverReimagedAsked = false;
+    afterScaleSetGet = false;
     buckets = ComputeThrottling.create();
     server.stubFor(any(anyUrl()).atPriority(100).willReturn(aResponse().withTransformers(NAME)));
   }
@@ -524,8 +547,10 @@ public final class ArmEmulator implements ResponseDefinitionTransformerV2 {
   }
 
   private ResponseDefinition routeSafely(Call call, SimulatedFleet w) {
+    boolean fullRead = afterScaleSetGet;
+    afterScaleSetGet = false;
     try {
-      return route(call, w);
+      return route(call, w, fullRead);
     } catch (CloudException e) {
       return error(e);
     } catch (IllegalArgumentException e) {
@@ -669,12 +694,12 @@ public final class ArmEmulator implements ResponseDefinitionTransformerV2 {
     }
   }
 
-  private ResponseDefinition route(Call call, SimulatedFleet w) {
+  private ResponseDefinition route(Call call, SimulatedFleet w, boolean fullRead) {
     Matcher m = SCALE_SET.matcher(call.path);
     if (m.matches()) {
       ScaleSetId id = ScaleSetId.of(m.group(1), m.group(2), m.group(3));
       String suffix = m.group(4) == null ? "" : m.group(4).toLowerCase(Locale.ROOT);
-      return scaleSet(call, w, id, suffix);
+      return scaleSet(call, w, id, suffix, fullRead);
     }
     m = OPERATION.matcher(call.path);
     if (m.matches() && call.is(RequestMethod.GET)) {
@@ -826,10 +851,11 @@ public final class ArmEmulator implements ResponseDefinitionTransformerV2 {
         && id.resourceGroup().equalsIgnoreCase(group) && w.peek(id).isFlexible()).toList();
   }
 
-  private ResponseDefinition scaleSet(Call call, SimulatedFleet w, ScaleSetId id, String suffix) {
+  private ResponseDefinition scaleSet(Call call, SimulatedFleet w, ScaleSetId id, String suffix, boolean fullRead) {
     switch (suffix) {
       case "", "/" -> {
         if (call.is(RequestMethod.GET)) {
+          afterScaleSetGet = true;
           return ok(ArmJson.scaleSet(w.get(id), "Succeeded"));
         }
         if (call.is(RequestMethod.PATCH)) {
@@ -838,7 +864,7 @@ public final class ArmEmulator implements ResponseDefinitionTransformerV2 {
       }
       case "/virtualmachines" -> {
         if (call.is(RequestMethod.GET)) {
-          return w.peek(id).isFlexible() ? flexibleNotEmulated(call) : listInstances(call, w, id);
+          return w.peek(id).isFlexible() ? flexibleNotEmulated(call) : listInstances(call, w, id, fullRead);
         }
       }
       case "/manualupgrade" -> {
@@ -925,7 +951,7 @@ public final class ArmEmulator implements ResponseDefinitionTransformerV2 {
    */
   private ResponseDefinition instance(Call call, SimulatedFleet w, ScaleSetId id, String instanceId) {
     java.util.Optional<Instance> found = w.instance(id, instanceId);
-    if (found.isEmpty()) {
+    if (found.isEmpty() || lost(instanceId)) {
       return answer(404, ArmJson.error("NotFound", "The entity was not found in this Azure location."));
     }
     ObjectNode vm = ArmJson.instance(w.peek(id), found.get());
@@ -1004,10 +1030,11 @@ public final class ArmEmulator implements ResponseDefinitionTransformerV2 {
     return new Operation("patch", start, () -> settled(w, id, created));
   }
 
-  private ResponseDefinition listInstances(Call call, SimulatedFleet w, ScaleSetId id) {
+  private ResponseDefinition listInstances(Call call, SimulatedFleet w, ScaleSetId id, boolean fullRead) {
     String token = call.query("$skiptoken");
     ScaleSet model = w.peek(id);
-    List<Instance> instances = token == null ? w.listInstances(id) : model.instances();
+    List<Instance> instances = (token == null ? w.listInstances(id) : model.instances()).stream()
+        .filter(i -> fullRead || !lost(i.instanceId())).toList();
     String expand = call.query("$expand");
     boolean withView = expand != null && expand.toLowerCase(Locale.ROOT).contains("instanceview");
     return page(call, instances.stream().sorted((a, b) -> InstanceIds.ORDER.compare(a.instanceId(),
@@ -1025,12 +1052,21 @@ public final class ArmEmulator implements ResponseDefinitionTransformerV2 {
     if (ids == null) {
       return answer(400, ArmJson.error("InvalidParameter", "Required parameter 'instanceIds' is missing (null)."));
     }
-    w.upgradeInstances(id, ids);
+    List<String> applied = ids.stream().filter(i -> !neverReimaged.contains(i)).toList();
+    neverReimagedAsked |= applied.size() < ids.size();
+    if (!applied.isEmpty()) {
+      w.upgradeInstances(id, applied);
+    }
     if (manualUpgradeAnswer == LroAnswer.DONE) {
       return answer(200, "");
     }
     return accepted(call, w, id, new Operation("manualupgrade", w.clock().instant(), () -> settled(w, id, ids)),
         true);
+  }
+
+  /** An instance {@link #neverReimage} loses, once it was asked for. */
+  private boolean lost(String instanceId) {
+    return neverReimagedAsked && neverReimaged.contains(instanceId);
   }
 
   /** Done when none of the named instances is still being created or updated. */
