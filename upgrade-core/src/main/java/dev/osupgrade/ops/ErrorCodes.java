@@ -33,4 +33,6 @@ public final class ErrorCodes {
   public static final String READINESS_INCOMPLETE = "ReadinessIncomplete";
   /** An instance was asked to upgrade as often as the rollout allows and never took the target. */
   public static final String UPGRADE_NOT_APPLIED = "InstanceUpgradeNotApplied";
+  /** A ring was refused before any change (trust, readiness, replication, a scale set that cannot be driven). */
+  public static final String RING_REFUSED = "RingRefused";
 }

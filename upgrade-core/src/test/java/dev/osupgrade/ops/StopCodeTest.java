@@ -28,6 +28,13 @@ final class StopCodeTest {
   }
 
   @Test
+  void errorCodes_everyStopCode_hasAConstantOfTheSameNameAndValue() throws ReflectiveOperationException {
+    for (StopCode c : StopCode.values()) {
+      assertThat(ErrorCodes.class.getField(c.name()).get(null)).as(c.name()).isEqualTo(c.azureName());
+    }
+  }
+
+  @Test
   void errorCodes_stringConstants_areTheTypedCodesNames() {
     assertThat(ErrorCodes.MAX_UNHEALTHY_BEFORE).isEqualTo(StopCode.MAX_UNHEALTHY_BEFORE.azureName());
     assertThat(ErrorCodes.MAX_UNHEALTHY_IN).isEqualTo(StopCode.MAX_UNHEALTHY_IN.azureName());
@@ -41,6 +48,8 @@ final class StopCodeTest {
     assertThat(ErrorCodes.NO_MAINTENANCE_WINDOW).isEqualTo(StopCode.NO_MAINTENANCE_WINDOW.azureName());
     assertThat(ErrorCodes.IMAGE_NOT_TRUSTED).isEqualTo(StopCode.IMAGE_NOT_TRUSTED.azureName());
     assertThat(ErrorCodes.READINESS_INCOMPLETE).isEqualTo(StopCode.READINESS_INCOMPLETE.azureName());
+    assertThat(ErrorCodes.UPGRADE_NOT_APPLIED).isEqualTo(StopCode.UPGRADE_NOT_APPLIED.azureName());
+    assertThat(ErrorCodes.RING_REFUSED).isEqualTo(StopCode.RING_REFUSED.azureName());
     assertThat(dev.osupgrade.governance.ImageNotTrustedException.CODE).isEqualTo(StopCode.IMAGE_NOT_TRUSTED.azureName());
     assertThat(dev.osupgrade.governance.ReadinessIncompleteException.CODE)
         .isEqualTo(StopCode.READINESS_INCOMPLETE.azureName());
