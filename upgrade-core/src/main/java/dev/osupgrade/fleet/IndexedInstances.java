@@ -1,23 +1,24 @@
 package dev.osupgrade.fleet;
 
 import java.util.AbstractList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.RandomAccess;
 import org.jspecify.annotations.Nullable;
 
 /**
  * A scale set's instances, immutable, in their order, indexed by instance id: {@link ScaleSet#instance} is a map
- * lookup instead of a scan (the kernel looks every instance of a batch up on every look).
+ * lookup instead of a scan (the kernel looks every instance of a batch up on every look). The index is one array of
+ * positions, open addressing on the id's hash (a listing is indexed on every look: a hash map's nodes would cost
+ * several times the list itself).
  */
 final class IndexedInstances extends AbstractList<Instance> implements RandomAccess {
   private final List<Instance> list;
-  private final Map<String, Instance> byId;
+  /** Position + 1 of the instance whose id hashes to each slot (linear probing); 0 is an empty slot. */
+  private final int[] slots;
 
-  private IndexedInstances(List<Instance> list, Map<String, Instance> byId) {
+  private IndexedInstances(List<Instance> list, int[] slots) {
     this.list = list;
-    this.byId = byId;
+    this.slots = slots;
   }
 
   /**
@@ -27,17 +28,36 @@ final class IndexedInstances extends AbstractList<Instance> implements RandomAcc
    * @return the indexed list, or null when two instances share an id
    */
   static @Nullable IndexedInstances of(List<Instance> instances) {
-    Map<String, Instance> byId = new HashMap<>(Math.max(16, instances.size() * 2));
-    for (Instance i : instances) {
-      if (byId.putIfAbsent(i.instanceId(), i) != null) {
-        return null;
+    int capacity = Integer.highestOneBit(Math.max(8, instances.size() * 2 - 1)) << 1;
+    int[] slots = new int[capacity];
+    int mask = capacity - 1;
+    for (int k = 0; k < instances.size(); k++) {
+      String id = instances.get(k).instanceId();
+      int s = spread(id.hashCode()) & mask;
+      while (slots[s] != 0) {
+        if (instances.get(slots[s] - 1).instanceId().equals(id)) {
+          return null;
+        }
+        s = (s + 1) & mask;
       }
+      slots[s] = k + 1;
     }
-    return new IndexedInstances(instances, byId);
+    return new IndexedInstances(instances, slots);
+  }
+
+  private static int spread(int h) {
+    return h ^ (h >>> 16);
   }
 
   @Nullable Instance find(String instanceId) {
-    return byId.get(instanceId);
+    int mask = slots.length - 1;
+    for (int s = spread(instanceId.hashCode()) & mask; slots[s] != 0; s = (s + 1) & mask) {
+      Instance i = list.get(slots[s] - 1);
+      if (i.instanceId().equals(instanceId)) {
+        return i;
+      }
+    }
+    return null;
   }
 
   @Override

@@ -451,7 +451,7 @@ final class RolloutStep {
     List<String> deletes = new ArrayList<>();
     boolean allSettled = true;
     Instant nextDeadline = null;
-    for (InstanceProgress p : List.copyOf(d.instances.values())) {
+    for (InstanceProgress p : d.instances.snapshot()) {
       if (p.batch() != d.batch || p.stage().isSettled()) {
         continue;
       }
@@ -805,7 +805,7 @@ final class RolloutStep {
   private Outcome settleRollbacks() {
     boolean settled = true;
     Instant nextDeadline = null;
-    for (InstanceProgress p : List.copyOf(d.instances.values())) {
+    for (InstanceProgress p : d.instances.snapshot()) {
       if (p.stage() == InstanceStage.ROLLING_BACK) {
         InstanceProgress after = observe(p, new LinkedHashMap<>(), new ArrayList<>());
         if (!after.stage().isSettled()) {
