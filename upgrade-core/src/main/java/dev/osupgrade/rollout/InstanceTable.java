@@ -281,12 +281,15 @@ final class InstanceTable extends AbstractMap<String, InstanceProgress>
 
   /**
    * The instances of a state being changed within one step: starts from a table and shares its arrays until the first
-   * change. {@link #values()} reads the progress as it is now, also while the step changes it.
+   * change. {@link #values()} reads the progress as it is now, also while the step changes it. An instance that comes
+   * (rare: a start, max surge, late joiners) turns the builder into a tree map until {@link #build()}, so that adding
+   * many costs {@code n log n}, not a copy of the arrays each.
    */
   static final class Builder {
     private InstanceTable source;
     private String[] keys;
     private InstanceProgress[] values;
+    private @Nullable TreeMap<String, InstanceProgress> tree;
     private boolean ownValues;
     private boolean changed;
 
@@ -297,6 +300,9 @@ final class InstanceTable extends AbstractMap<String, InstanceProgress>
     }
 
     @Nullable InstanceProgress get(String id) {
+      if (tree != null) {
+        return tree.get(id);
+      }
       int i = indexOf(keys, keys.length, id);
       return i >= 0 ? values[i] : null;
     }
@@ -304,38 +310,37 @@ final class InstanceTable extends AbstractMap<String, InstanceProgress>
     void put(String id, InstanceProgress progress) {
       Require.nonNull(id, "instanceId");
       Require.nonNull(progress, "progress");
-      int i = indexOf(keys, keys.length, id);
-      if (i >= 0) {
-        if (values[i] == progress) {
+      if (tree == null) {
+        int i = indexOf(keys, keys.length, id);
+        if (i >= 0) {
+          if (values[i] == progress) {
+            return;
+          }
+          if (!ownValues) {
+            values = values.clone();
+            ownValues = true;
+          }
+          values[i] = progress;
+          changed = true;
           return;
         }
-        if (!ownValues) {
-          values = values.clone();
-          ownValues = true;
+        tree = new TreeMap<>(InstanceIds.ORDER);
+        for (int k = 0; k < keys.length; k++) {
+          tree.put(keys[k], values[k]);
         }
-        values[i] = progress;
-      } else {
-        int at = -(i + 1);
-        String[] k = new String[keys.length + 1];
-        InstanceProgress[] v = new InstanceProgress[keys.length + 1];
-        System.arraycopy(keys, 0, k, 0, at);
-        System.arraycopy(values, 0, v, 0, at);
-        k[at] = id;
-        v[at] = progress;
-        System.arraycopy(keys, at, k, at + 1, keys.length - at);
-        System.arraycopy(values, at, v, at + 1, values.length - at);
-        keys = k;
-        values = v;
-        ownValues = true;
       }
+      tree.put(id, progress);
       changed = true;
     }
 
-    /** @return the progress of every instance, in id order, as it is now (read-only) */
+    /** @return the progress of every instance, in id order, as it is now (a read-only view) */
     Collection<InstanceProgress> values() {
       return new AbstractCollection<>() {
         @Override
         public Iterator<InstanceProgress> iterator() {
+          if (tree != null) {
+            return Collections.unmodifiableCollection(tree.values()).iterator();
+          }
           return new Iterator<>() {
             private int next;
 
@@ -356,12 +361,12 @@ final class InstanceTable extends AbstractMap<String, InstanceProgress>
 
         @Override
         public int size() {
-          return values.length;
+          return tree != null ? tree.size() : values.length;
         }
 
         @Override
         public Object[] toArray() {
-          return Arrays.copyOf(values, values.length, Object[].class);
+          return tree != null ? tree.values().toArray() : Arrays.copyOf(values, values.length, Object[].class);
         }
       };
     }
@@ -371,6 +376,9 @@ final class InstanceTable extends AbstractMap<String, InstanceProgress>
      *     next change copies the array instead)
      */
     java.util.List<InstanceProgress> snapshot() {
+      if (tree != null) {
+        return java.util.List.copyOf(tree.values());
+      }
       ownValues = false;
       return Collections.unmodifiableList(Arrays.asList(values));
     }
@@ -378,6 +386,11 @@ final class InstanceTable extends AbstractMap<String, InstanceProgress>
     /** @return the table as it is now; later changes do not show in it */
     InstanceTable build() {
       if (changed) {
+        if (tree != null) {
+          keys = tree.keySet().toArray(new String[0]);
+          values = tree.values().toArray(new InstanceProgress[0]);
+          tree = null;
+        }
         source = new InstanceTable(keys, values);
         changed = false;
         ownValues = false; // the table shares the array now: the next change copies it
