@@ -12,11 +12,11 @@ import org.jspecify.annotations.Nullable;
  * several times the list itself).
  */
 final class IndexedInstances extends AbstractList<Instance> implements RandomAccess {
-  private final List<Instance> list;
+  private final Instance[] list;
   /** Position + 1 of the instance whose id hashes to each slot (linear probing); 0 is an empty slot. */
   private final int[] slots;
 
-  private IndexedInstances(List<Instance> list, int[] slots) {
+  private IndexedInstances(Instance[] list, int[] slots) {
     this.list = list;
     this.slots = slots;
   }
@@ -24,18 +24,19 @@ final class IndexedInstances extends AbstractList<Instance> implements RandomAcc
   /**
    * Indexes instances.
    *
-   * @param instances an immutable list
+   * @param list the instances, none null (copied)
    * @return the indexed list, or null when two instances share an id
    */
-  static @Nullable IndexedInstances of(List<Instance> instances) {
-    int capacity = Integer.highestOneBit(Math.max(8, instances.size() * 2 - 1)) << 1;
+  static @Nullable IndexedInstances of(List<Instance> list) {
+    Instance[] instances = list.toArray(new Instance[0]);
+    int capacity = Integer.highestOneBit(Math.max(8, instances.length * 2 - 1)) << 1;
     int[] slots = new int[capacity];
     int mask = capacity - 1;
-    for (int k = 0; k < instances.size(); k++) {
-      String id = instances.get(k).instanceId();
+    for (int k = 0; k < instances.length; k++) {
+      String id = instances[k].instanceId();
       int s = spread(id.hashCode()) & mask;
       while (slots[s] != 0) {
-        if (instances.get(slots[s] - 1).instanceId().equals(id)) {
+        if (instances[slots[s] - 1].instanceId().equals(id)) {
           return null;
         }
         s = (s + 1) & mask;
@@ -52,7 +53,7 @@ final class IndexedInstances extends AbstractList<Instance> implements RandomAcc
   @Nullable Instance find(String instanceId) {
     int mask = slots.length - 1;
     for (int s = spread(instanceId.hashCode()) & mask; slots[s] != 0; s = (s + 1) & mask) {
-      Instance i = list.get(slots[s] - 1);
+      Instance i = list[slots[s] - 1];
       if (i.instanceId().equals(instanceId)) {
         return i;
       }
@@ -62,11 +63,11 @@ final class IndexedInstances extends AbstractList<Instance> implements RandomAcc
 
   @Override
   public Instance get(int index) {
-    return list.get(index);
+    return list[index];
   }
 
   @Override
   public int size() {
-    return list.size();
+    return list.length;
   }
 }

@@ -53,6 +53,12 @@ final class CheckpointCodec {
     private String[] lines = new String[0];
     private @Nullable RolloutPlan plan;
     private String planLines = "";
+    /** The policy of the last encoding and its text (a rollout's policy is fixed when it starts). */
+    private @Nullable RollingUpgradePolicy policy;
+    private String policyText = "";
+    /** Builders reused from one encoding to the next (only their text is kept). */
+    private final StringBuilder scratch = new StringBuilder(1024);
+    private final StringBuilder lineScratch = new StringBuilder(128);
     /** The previous image of the last instance line written, and its text (instances share one image, mostly). */
     private @Nullable ImageReference previousImage;
     private String previousImageText = "";
@@ -65,6 +71,10 @@ final class CheckpointCodec {
       planLines = "";
       previousImage = null;
       previousImageText = "";
+      policy = null;
+      policyText = "";
+      scratch.setLength(0);
+      scratch.trimToSize();
     }
 
     String encode(RolloutState s) {
@@ -72,13 +82,20 @@ final class CheckpointCodec {
       // a single copy of the whole, however large
       int count = s.instances().size();
       String[] pieces = new String[count + 3];
-      StringBuilder b = new StringBuilder(1024).append(FORMAT).append('\n');
+      StringBuilder b = scratch;
+      b.setLength(0);
+      b.append(FORMAT).append('\n');
       line(b, "scaleSet", s.scaleSet().armId());
       line(b, "target", s.target().toString());
       line(b, "status", s.status().name());
       line(b, "phase", s.phase().name());
-      if (s.policy() != null) {
-        line(b, "policy", policy(s.policy()));
+      RollingUpgradePolicy pol = s.policy();
+      if (pol != null) {
+        if (pol != policy && !pol.equals(policy)) {
+          policyText = policy(pol);
+        }
+        policy = pol;
+        line(b, "policy", policyText);
       }
       optLine(b, "previousModelImage", s.previousModelImage());
       optLine(b, "startedAt", s.startedAt());
@@ -143,7 +160,8 @@ final class CheckpointCodec {
             previousImage = image;
             previousImageText = escape(image.toString());
           }
-          StringBuilder lb = new StringBuilder(128);
+          StringBuilder lb = lineScratch;
+          lb.setLength(0);
           instanceLine(lb, now, previousImageText);
           lines[i] = lb.toString();
           progress[i] = now;
