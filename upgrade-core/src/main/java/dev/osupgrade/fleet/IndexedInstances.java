@@ -13,10 +13,13 @@ import org.jspecify.annotations.Nullable;
  */
 final class IndexedInstances extends AbstractList<Instance> implements RandomAccess {
   private final Instance[] list;
-  /** Position + 1 of the instance whose id hashes to each slot (linear probing); 0 is an empty slot. */
-  private final int[] slots;
+  /**
+   * Position + 1 of the instance whose id hashes to each slot (linear probing); 0 is an empty slot. Null when the
+   * instances are in {@link InstanceIds#ORDER} (as Azure and the simulator list them): then a binary search finds one.
+   */
+  private final int @Nullable [] slots;
 
-  private IndexedInstances(Instance[] list, int[] slots) {
+  private IndexedInstances(Instance[] list, int @Nullable [] slots) {
     this.list = list;
     this.slots = slots;
   }
@@ -29,6 +32,14 @@ final class IndexedInstances extends AbstractList<Instance> implements RandomAcc
    */
   static @Nullable IndexedInstances of(List<Instance> list) {
     Instance[] instances = list.toArray(new Instance[0]);
+    int sorted = 1;
+    while (sorted < instances.length
+        && InstanceIds.ORDER.compare(instances[sorted - 1].instanceId(), instances[sorted].instanceId()) < 0) {
+      sorted++;
+    }
+    if (sorted >= instances.length) {
+      return new IndexedInstances(instances, null); // in order, none twice
+    }
     int capacity = Integer.highestOneBit(Math.max(8, instances.length * 2 - 1)) << 1;
     int[] slots = new int[capacity];
     int mask = capacity - 1;
@@ -51,6 +62,23 @@ final class IndexedInstances extends AbstractList<Instance> implements RandomAcc
   }
 
   @Nullable Instance find(String instanceId) {
+    int[] slots = this.slots;
+    if (slots == null) {
+      int lo = 0;
+      int hi = list.length - 1;
+      while (lo <= hi) {
+        int mid = (lo + hi) >>> 1;
+        int c = InstanceIds.ORDER.compare(list[mid].instanceId(), instanceId);
+        if (c < 0) {
+          lo = mid + 1;
+        } else if (c > 0) {
+          hi = mid - 1;
+        } else {
+          return list[mid];
+        }
+      }
+      return null;
+    }
     int mask = slots.length - 1;
     for (int s = spread(instanceId.hashCode()) & mask; slots[s] != 0; s = (s + 1) & mask) {
       Instance i = list[slots[s] - 1];

@@ -211,27 +211,36 @@ final class LookSchedule {
     for (int b = 1; b < batches; b++) {
       Arrays.sort(settledLooks[b]);
     }
-    long[] out = new long[16];
     int n = 0;
     for (InstanceProgress p : instances) {
-      Instant requested = p.requestedAt();
-      Instant upgraded = p.upgradedAt();
-      Instant settled = p.settledAt();
-      if (p.batch() >= batch || p.stage() != InstanceStage.SUCCEEDED || requested == null || upgraded == null
-          || settled == null || !upgraded.isAfter(requested) || settled.isBefore(upgraded)) {
+      if (learnable(p, batch)) {
+        n++;
+      }
+    }
+    long[] out = new long[n];
+    int k = 0;
+    for (InstanceProgress p : instances) {
+      if (!learnable(p, batch)) {
         continue;
       }
+      Instant upgraded = p.upgradedAt();
+      Instant settled = p.settledAt();
       long most = millisBetween(upgraded, settled);
       Instant before = lower(settledLooks[p.batch()], settled);
       long least = before != null && before.isAfter(upgraded) ? millisBetween(upgraded, before) : 0;
-      if (n == out.length) {
-        out = Arrays.copyOf(out, n * 2);
-      }
-      out[n++] = least + (long) ((most - least) * WITHIN_BOUNDS);
+      out[k++] = least + (long) ((most - least) * WITHIN_BOUNDS);
     }
-    long[] sorted = Arrays.copyOf(out, n);
-    Arrays.sort(sorted);
-    return sorted;
+    Arrays.sort(out);
+    return out;
+  }
+
+  /** An instance of a batch before {@code batch} that became healthy after an upgrade that ended after its request. */
+  private static boolean learnable(InstanceProgress p, int batch) {
+    Instant requested = p.requestedAt();
+    Instant upgraded = p.upgradedAt();
+    Instant settled = p.settledAt();
+    return p.batch() < batch && p.stage() == InstanceStage.SUCCEEDED && requested != null && upgraded != null
+        && settled != null && upgraded.isAfter(requested) && !settled.isBefore(upgraded);
   }
 
   /** The greatest of the sorted instants strictly before {@code at}, or null (as {@code TreeSet.lower}). */
