@@ -61,7 +61,10 @@ final class IndexedInstances extends AbstractList<Instance> implements RandomAcc
     return h ^ (h >>> 16);
   }
 
-  @Nullable Instance find(String instanceId) {
+  @Nullable Instance find(@Nullable String instanceId) {
+    if (instanceId == null) {
+      return null; // as a map finds nothing under null
+    }
     int[] slots = this.slots;
     if (slots == null) {
       int lo = 0;

@@ -47,6 +47,7 @@ class ScaleSetInstanceLookupTest {
     }
     assertThat(fleet.instance(String.valueOf(count * 2))).isEmpty();
     assertThat(fleet.instance("")).isEmpty();
+    assertThat(fleet.instance(null)).isEmpty();
   }
 
   @Test
