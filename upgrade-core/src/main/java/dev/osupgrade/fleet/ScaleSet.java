@@ -49,13 +49,13 @@ public record ScaleSet(
     Require.nonNull(upgradePolicy, "upgradePolicy");
     Require.nonNull(modelImage, "modelImage");
     Require.nonNull(healthMonitoring, "healthMonitoring");
-    List<Instance> copy = instances instanceof IndexedInstances already ? already
-        : List.copyOf(Require.noNulls("instances", instances));
+    // the instances are copied once, into the index (a list of them that also finds one by id)
+    IndexedInstances indexed = instances instanceof IndexedInstances already ? already
+        : IndexedInstances.of(Require.noNulls("instances", instances));
     tags = Collections.unmodifiableMap(new TreeMap<>(Require.noNulls("tags", tags)));
-    IndexedInstances indexed = copy instanceof IndexedInstances already ? already : IndexedInstances.of(copy);
     if (indexed == null) {
       Set<String> seen = new HashSet<>();
-      for (Instance i : copy) {
+      for (Instance i : instances) {
         Require.that(seen.add(i.instanceId()), "instances", "unique by instance id", i.instanceId());
       }
     }

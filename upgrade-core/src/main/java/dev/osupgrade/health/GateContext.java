@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * What a gate sees when it is asked.
@@ -53,8 +52,8 @@ public record GateContext(
     Require.nonNull(fleet, "fleet");
     Require.nonNull(target, "target");
     Require.nonNull(policy, "policy");
-    upgraded = Collections.unmodifiableSet(new TreeSet<>(Require.noNulls("upgraded", upgraded)));
-    failed = Collections.unmodifiableSet(new TreeSet<>(Require.noNulls("failed", failed)));
+    upgraded = SortedStrings.copyOf("upgraded", upgraded); // natural order, kept as is by withWaits
+    failed = SortedStrings.copyOf("failed", failed);
     Require.nonNull(startedAt, "startedAt");
     Require.nonNull(now, "now");
     Require.atLeast("waits", waits, 0);

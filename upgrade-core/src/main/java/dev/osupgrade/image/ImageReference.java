@@ -67,6 +67,11 @@ public sealed interface ImageReference permits ImageReference.Marketplace, Image
     }
 
     @Override
+    public boolean isLatest() {
+      return pinned == null;
+    }
+
+    @Override
     public Marketplace withVersion(ImageVersion version) {
       return new Marketplace(publisher, offer, sku, Require.nonNull(version, "version"));
     }
@@ -115,6 +120,11 @@ public sealed interface ImageReference permits ImageReference.Marketplace, Image
     @Override
     public Optional<ImageVersion> version() {
       return Optional.ofNullable(pinned);
+    }
+
+    @Override
+    public boolean isLatest() {
+      return pinned == null;
     }
 
     @Override

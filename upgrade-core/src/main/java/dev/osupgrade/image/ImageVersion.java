@@ -2,7 +2,6 @@ package dev.osupgrade.image;
 
 import dev.osupgrade.InvalidValueException;
 import dev.osupgrade.Require;
-import java.util.Arrays;
 
 /**
  * A concrete image version, totally ordered: marketplace versions such as {@code 22.04.202407010} and gallery
@@ -17,10 +16,21 @@ public final class ImageVersion implements Comparable<ImageVersion> {
 
   private final String text;
   private final long[] parts;
+  /** {@link #hashCode()}: equal versions (trailing zeros aside) hash alike. */
+  private final int hash;
 
   private ImageVersion(String text, long[] parts) {
     this.text = text;
     this.parts = parts;
+    int end = parts.length;
+    while (end > 0 && parts[end - 1] == 0) {
+      end--;
+    }
+    int h = 1; // Arrays.hashCode of the parts without trailing zeros
+    for (int i = 0; i < end; i++) {
+      h = 31 * h + Long.hashCode(parts[i]);
+    }
+    this.hash = h;
   }
 
   /**
@@ -108,11 +118,7 @@ public final class ImageVersion implements Comparable<ImageVersion> {
 
   @Override
   public int hashCode() {
-    int end = parts.length;
-    while (end > 0 && parts[end - 1] == 0) {
-      end--;
-    }
-    return Arrays.hashCode(Arrays.copyOf(parts, end));
+    return hash;
   }
 
   @Override

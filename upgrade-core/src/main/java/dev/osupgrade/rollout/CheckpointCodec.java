@@ -53,6 +53,15 @@ final class CheckpointCodec {
     private String[] lines = new String[0];
     private @Nullable RolloutPlan plan;
     private String planLines = "";
+    /** The policy of the last encoding and its text (a rollout's policy is fixed when it starts). */
+    private @Nullable RollingUpgradePolicy policy;
+    private String policyText = "";
+    /** Builders reused from one encoding to the next (only their text is kept). */
+    private final StringBuilder scratch = new StringBuilder(1024);
+    private final StringBuilder lineScratch = new StringBuilder(128);
+    /** The previous image of the last instance line written, and its text (instances share one image, mostly). */
+    private @Nullable ImageReference previousImage;
+    private String previousImageText = "";
 
     /** Forgets every remembered piece (the next encoding writes everything). */
     void clear() {
@@ -60,6 +69,12 @@ final class CheckpointCodec {
       lines = new String[0];
       plan = null;
       planLines = "";
+      previousImage = null;
+      previousImageText = "";
+      policy = null;
+      policyText = "";
+      scratch.setLength(0);
+      scratch.trimToSize();
     }
 
     String encode(RolloutState s) {
@@ -67,13 +82,20 @@ final class CheckpointCodec {
       // a single copy of the whole, however large
       int count = s.instances().size();
       String[] pieces = new String[count + 3];
-      StringBuilder b = new StringBuilder(1024).append(FORMAT).append('\n');
+      StringBuilder b = scratch;
+      b.setLength(0);
+      b.append(FORMAT).append('\n');
       line(b, "scaleSet", s.scaleSet().armId());
       line(b, "target", s.target().toString());
       line(b, "status", s.status().name());
       line(b, "phase", s.phase().name());
-      if (s.policy() != null) {
-        line(b, "policy", policy(s.policy()));
+      RollingUpgradePolicy pol = s.policy();
+      if (pol != null) {
+        if (pol != policy && !pol.equals(policy)) {
+          policyText = policy(pol);
+        }
+        policy = pol;
+        line(b, "policy", policyText);
       }
       optLine(b, "previousModelImage", s.previousModelImage());
       optLine(b, "startedAt", s.startedAt());
@@ -127,24 +149,29 @@ final class CheckpointCodec {
       // An instance's line is the last one's at the same place while its progress is the same (the same object, as a
       // state passes its unchanged progress on, or an equal one); instances come and go rarely (max surge), and
       // after one the lines behind it are written afresh once.
-      InstanceProgress[] nowProgress = new InstanceProgress[count];
+      if (progress.length != count) {
+        // instances came or went: the lines are compared by position, those at a new position are written afresh
+        progress = java.util.Arrays.copyOf(progress, count);
+        lines = java.util.Arrays.copyOf(lines, count);
+      }
       int i = 0;
       for (InstanceProgress now : s.instances().values()) {
-        InstanceProgress before = i < progress.length ? progress[i] : null;
-        String line;
-        if (before != null && (before == now || before.equals(now))) {
-          line = lines[i];
-        } else {
-          StringBuilder lb = new StringBuilder(128);
-          instanceLine(lb, now);
-          line = lb.toString();
+        InstanceProgress before = progress[i];
+        if (before == null || (before != now && !before.equals(now))) {
+          ImageReference image = now.previousImage();
+          if (image != previousImage && !image.equals(previousImage)) {
+            previousImage = image;
+            previousImageText = escape(image.toString());
+          }
+          StringBuilder lb = lineScratch;
+          lb.setLength(0);
+          instanceLine(lb, now, previousImageText);
+          lines[i] = lb.toString();
+          progress[i] = now;
         }
-        nowProgress[i] = now;
-        pieces[2 + i] = line;
+        pieces[2 + i] = lines[i];
         i++;
       }
-      progress = nowProgress;
-      lines = java.util.Arrays.copyOfRange(pieces, 2, 2 + count);
       pieces[2 + count] = "";
       if (!s.outbox().isEmpty()) {
         StringBuilder o = new StringBuilder();
@@ -182,8 +209,30 @@ final class CheckpointCodec {
   }
 
   private static void instanceLine(StringBuilder out, InstanceProgress p) {
-    line(out, "instance." + p.instanceId(), join(p.batch(), p.previousImage(), p.stage(), opt(p.requestedAt()),
-        opt(p.upgradedAt()), opt(p.settledAt()), p.replaces() == null ? "" : p.replaces()));
+    instanceLine(out, p, escape(p.previousImage().toString()));
+  }
+
+  /**
+   * An instance's line, {@code instance.<id>=<batch>|<previous image>|<stage>|<requested>|<upgraded>|<settled>|
+   * <replaces>} (the value escaped), written straight into {@code out}.
+   *
+   * @param previousImage the previous image's text, escaped already (instances share it: the caller may keep it)
+   */
+  private static void instanceLine(StringBuilder out, InstanceProgress p, String previousImage) {
+    out.append("instance.").append(p.instanceId()).append('=').append(p.batch()).append(SEP)
+        .append(previousImage).append(SEP);
+    escape(out, p.stage().toString()).append(SEP);
+    optIso(out, p.requestedAt()).append(SEP);
+    optIso(out, p.upgradedAt()).append(SEP);
+    optIso(out, p.settledAt()).append(SEP);
+    if (p.replaces() != null) {
+      escape(out, p.replaces());
+    }
+    out.append('\n');
+  }
+
+  private static StringBuilder optIso(StringBuilder out, @Nullable Instant i) {
+    return i == null ? out : iso(out, i); // digits and separators only: nothing to escape
   }
 
   /** One {@code key=value} line, the value escaped. */
@@ -382,10 +431,18 @@ final class CheckpointCodec {
     if (seconds < EPOCH_SECOND_0000 || seconds > EPOCH_SECOND_9999_END) {
       return i.toString();
     }
+    return iso(new StringBuilder(30), i).toString();
+  }
+
+  /** Appends {@link #iso(Instant)}'s text. */
+  private static StringBuilder iso(StringBuilder b, Instant i) {
+    long seconds = i.getEpochSecond();
+    if (seconds < EPOCH_SECOND_0000 || seconds > EPOCH_SECOND_9999_END) {
+      return b.append(i);
+    }
     long day = Math.floorDiv(seconds, 86_400L);
     int secondOfDay = (int) Math.floorMod(seconds, 86_400L);
     java.time.LocalDate date = java.time.LocalDate.ofEpochDay(day);
-    StringBuilder b = new StringBuilder(30);
     digits(b, date.getYear(), 4).append('-');
     digits(b, date.getMonthValue(), 2).append('-');
     digits(b, date.getDayOfMonth(), 2).append('T');
@@ -403,7 +460,7 @@ final class CheckpointCodec {
         digits(b, nano, 9);
       }
     }
-    return b.append('Z').toString();
+    return b.append('Z');
   }
 
   /** 0000-01-01T00:00:00Z. */
@@ -411,12 +468,16 @@ final class CheckpointCodec {
   /** The last second of 9999-12-31. */
   private static final long EPOCH_SECOND_9999_END = 253_402_300_799L;
 
+  /** Appends a value of 0 or more, zero-padded to {@code width} digits (at most 9). */
   private static StringBuilder digits(StringBuilder b, int value, int width) {
-    String text = Integer.toString(value);
-    for (int pad = width - text.length(); pad > 0; pad--) {
+    int length = 1;
+    for (int v = value; v >= 10; v /= 10) {
+      length++;
+    }
+    for (int pad = width - length; pad > 0; pad--) {
       b.append('0');
     }
-    return b.append(text);
+    return b.append(value);
   }
 
   private static @Nullable Instant instant(String text) {
@@ -438,6 +499,23 @@ final class CheckpointCodec {
 
   private static String escape(String s) {
     return s.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r");
+  }
+
+  /** Appends {@link #escape(String)}'s text. */
+  private static StringBuilder escape(StringBuilder out, String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '\\') {
+        out.append("\\\\");
+      } else if (c == '\n') {
+        out.append("\\n");
+      } else if (c == '\r') {
+        out.append("\\r");
+      } else {
+        out.append(c);
+      }
+    }
+    return out;
   }
 
   private static String unescape(String s) {

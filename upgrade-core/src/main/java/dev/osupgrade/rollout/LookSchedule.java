@@ -5,12 +5,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -150,30 +145,38 @@ final class LookSchedule {
    * about how long an upgrade takes).
    */
   static @Nullable Duration quickestBatch(Collection<InstanceProgress> instances, int batch) {
-    Map<Integer, Instant[]> spans = new HashMap<>();
-    Set<Integer> spoiled = new HashSet<>();
+    // by batch number (1 to batch - 1): the earliest request and the latest settling, or spoiled
+    Instant[] first = new Instant[Math.max(batch, 1)];
+    Instant[] last = new Instant[first.length];
+    boolean[] spoiled = new boolean[first.length];
     for (InstanceProgress p : instances) {
-      if (p.batch() >= batch) {
+      int b = p.batch();
+      if (b >= batch) {
         continue;
       }
-      if (p.stage() != InstanceStage.SUCCEEDED || p.requestedAt() == null || p.settledAt() == null) {
-        spoiled.add(p.batch());
+      Instant requested = p.requestedAt();
+      Instant settled = p.settledAt();
+      if (p.stage() != InstanceStage.SUCCEEDED || requested == null || settled == null) {
+        spoiled[b] = true;
         continue;
       }
-      Instant[] span = spans.computeIfAbsent(p.batch(), b -> new Instant[] {p.requestedAt(), p.settledAt()});
-      if (p.requestedAt().isBefore(span[0])) {
-        span[0] = p.requestedAt();
+      if (first[b] == null) {
+        first[b] = requested;
+        last[b] = settled;
       }
-      if (p.settledAt().isAfter(span[1])) {
-        span[1] = p.settledAt();
+      if (requested.isBefore(first[b])) {
+        first[b] = requested;
+      }
+      if (settled.isAfter(last[b])) {
+        last[b] = settled;
       }
     }
     Duration quickest = null;
-    for (Map.Entry<Integer, Instant[]> e : spans.entrySet()) {
-      if (spoiled.contains(e.getKey())) {
+    for (int b = 1; b < first.length; b++) {
+      if (first[b] == null || spoiled[b]) {
         continue;
       }
-      Duration took = Duration.between(e.getValue()[0], e.getValue()[1]);
+      Duration took = Duration.between(first[b], last[b]);
       if (!took.isNegative() && !took.isZero() && (quickest == null || took.compareTo(quickest) < 0)) {
         quickest = took;
       }
@@ -187,29 +190,85 @@ final class LookSchedule {
    * allow (the look before the one that saw it healthy, the look that did).
    */
   static long[] learnedSettle(Collection<InstanceProgress> instances, int batch) {
-    Map<Integer, TreeSet<Instant>> settledLooks = new HashMap<>();
+    // the looks that saw instances of each earlier batch settled, sorted, by batch number (1 to batch - 1)
+    int batches = Math.max(batch, 1);
+    int[] count = new int[batches];
     for (InstanceProgress p : instances) {
       if (p.batch() < batch && p.stage().isSettled() && p.settledAt() != null) {
-        settledLooks.computeIfAbsent(p.batch(), b -> new TreeSet<>()).add(p.settledAt());
+        count[p.batch()]++;
       }
     }
-    List<Long> out = new ArrayList<>();
+    Instant[][] settledLooks = new Instant[batches][];
+    for (int b = 1; b < batches; b++) {
+      settledLooks[b] = new Instant[count[b]];
+      count[b] = 0;
+    }
     for (InstanceProgress p : instances) {
-      Instant requested = p.requestedAt();
-      Instant upgraded = p.upgradedAt();
-      Instant settled = p.settledAt();
-      if (p.batch() >= batch || p.stage() != InstanceStage.SUCCEEDED || requested == null || upgraded == null
-          || settled == null || !upgraded.isAfter(requested) || settled.isBefore(upgraded)) {
+      if (p.batch() < batch && p.stage().isSettled() && p.settledAt() != null) {
+        settledLooks[p.batch()][count[p.batch()]++] = p.settledAt();
+      }
+    }
+    for (int b = 1; b < batches; b++) {
+      Arrays.sort(settledLooks[b]);
+    }
+    int n = 0;
+    for (InstanceProgress p : instances) {
+      if (learnable(p, batch)) {
+        n++;
+      }
+    }
+    long[] out = new long[n];
+    int k = 0;
+    for (InstanceProgress p : instances) {
+      if (!learnable(p, batch)) {
         continue;
       }
-      long most = Duration.between(upgraded, settled).toMillis();
-      Instant before = settledLooks.get(p.batch()).lower(settled);
-      long least = before != null && before.isAfter(upgraded) ? Duration.between(upgraded, before).toMillis() : 0;
-      out.add(least + (long) ((most - least) * WITHIN_BOUNDS));
+      Instant upgraded = p.upgradedAt();
+      Instant settled = p.settledAt();
+      long most = millisBetween(upgraded, settled);
+      Instant before = lower(settledLooks[p.batch()], settled);
+      long least = before != null && before.isAfter(upgraded) ? millisBetween(upgraded, before) : 0;
+      out[k++] = least + (long) ((most - least) * WITHIN_BOUNDS);
     }
-    long[] sorted = out.stream().mapToLong(Long::longValue).toArray();
-    Arrays.sort(sorted);
-    return sorted;
+    Arrays.sort(out);
+    return out;
+  }
+
+  /** An instance of a batch before {@code batch} that became healthy after an upgrade that ended after its request. */
+  private static boolean learnable(InstanceProgress p, int batch) {
+    Instant requested = p.requestedAt();
+    Instant upgraded = p.upgradedAt();
+    Instant settled = p.settledAt();
+    return p.batch() < batch && p.stage() == InstanceStage.SUCCEEDED && requested != null && upgraded != null
+        && settled != null && upgraded.isAfter(requested) && !settled.isBefore(upgraded);
+  }
+
+  /** The greatest of the sorted instants strictly before {@code at}, or null (as {@code TreeSet.lower}). */
+  private static @Nullable Instant lower(Instant[] sorted, Instant at) {
+    int lo = 0;
+    int hi = sorted.length - 1;
+    Instant found = null;
+    while (lo <= hi) {
+      int mid = (lo + hi) >>> 1;
+      if (sorted[mid].isBefore(at)) {
+        found = sorted[mid];
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return found;
+  }
+
+  /** {@code Duration.between(from, to).toMillis()} for {@code from} not after {@code to}, without the Duration. */
+  private static long millisBetween(Instant from, Instant to) {
+    long seconds = to.getEpochSecond() - from.getEpochSecond();
+    long nanos = (long) to.getNano() - from.getNano();
+    if (nanos < 0) {
+      nanos += 1_000_000_000L;
+      seconds--;
+    }
+    return Math.addExact(Math.multiplyExact(seconds, 1000L), nanos / 1_000_000L);
   }
 
   /**

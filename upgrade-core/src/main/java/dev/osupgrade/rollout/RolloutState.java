@@ -97,23 +97,37 @@ public record RolloutState(
     Require.nonNull(status, "status");
     Require.nonNull(phase, "phase");
     Require.atLeast("batch", batch, 0);
-    SortedMap<String, InstanceProgress> copy = new TreeMap<>(InstanceIds.ORDER);
-    copy.putAll(Require.noNulls("instances", instances));
-    instances = Collections.unmodifiableSortedMap(copy);
+    // a state shares the instances of the state it was made from where they did not change (InstanceTable)
+    instances = InstanceTable.copyOf(Require.nonNull(instances, "instances"));
     outbox = List.copyOf(Require.noNulls("outbox", outbox));
-    SortedMap<String, Instant> missing = new TreeMap<>(InstanceIds.ORDER);
-    missing.putAll(Require.noNulls("missingSince", missingSince));
-    missingSince = Collections.unmodifiableSortedMap(missing);
-    gateWaits = Collections.unmodifiableSortedMap(new TreeMap<>(Require.noNulls("gateWaits", gateWaits)));
-    SortedMap<String, Integer> again = new TreeMap<>(InstanceIds.ORDER);
-    again.putAll(Require.noNulls("replanned", replanned));
-    for (Object n : again.values()) {
-      if (!(n instanceof Integer count) || count < 1) {
-        throw new dev.osupgrade.InvalidValueException("replanned", "counts of at least 1", n);
-      }
+    if (Require.noNulls("missingSince", missingSince).isEmpty()) {
+      missingSince = NONE_MISSING;
+    } else {
+      SortedMap<String, Instant> missing = new TreeMap<>(InstanceIds.ORDER);
+      missing.putAll(missingSince);
+      missingSince = Collections.unmodifiableSortedMap(missing);
     }
-    replanned = Collections.unmodifiableSortedMap(again);
+    gateWaits = Require.noNulls("gateWaits", gateWaits).isEmpty() ? NO_GATE_WAITS
+        : Collections.unmodifiableSortedMap(new TreeMap<>(gateWaits));
+    if (Require.noNulls("replanned", replanned).isEmpty()) {
+      replanned = NONE_REPLANNED;
+    } else {
+      SortedMap<String, Integer> again = new TreeMap<>(InstanceIds.ORDER);
+      again.putAll(replanned);
+      for (Object n : again.values()) {
+        if (!(n instanceof Integer count) || count < 1) {
+          throw new dev.osupgrade.InvalidValueException("replanned", "counts of at least 1", n);
+        }
+      }
+      replanned = Collections.unmodifiableSortedMap(again);
+    }
   }
+
+  private static final SortedMap<String, Instant> NONE_MISSING =
+      Collections.unmodifiableSortedMap(new TreeMap<>(InstanceIds.ORDER));
+  private static final SortedMap<String, Integer> NO_GATE_WAITS = Collections.unmodifiableSortedMap(new TreeMap<>());
+  private static final SortedMap<String, Integer> NONE_REPLANNED =
+      Collections.unmodifiableSortedMap(new TreeMap<>(InstanceIds.ORDER));
 
   /**
    * The state of a rollout that has not started.
@@ -265,7 +279,7 @@ public record RolloutState(
     @Nullable Instant batchStartedAt;
     @Nullable Instant pauseUntil;
     @Nullable Instant lastProgressAt;
-    final SortedMap<String, InstanceProgress> instances = new TreeMap<>(InstanceIds.ORDER);
+    final InstanceTable.Builder instances;
     final List<RolloutAction> outbox = new ArrayList<>();
     @Nullable UpgradeError error;
     long lastSequence;
@@ -292,7 +306,7 @@ public record RolloutState(
       batchStartedAt = s.batchStartedAt;
       pauseUntil = s.pauseUntil;
       lastProgressAt = s.lastProgressAt;
-      instances.putAll(s.instances);
+      instances = new InstanceTable.Builder((InstanceTable) s.instances);
       outbox.addAll(s.outbox);
       error = s.error;
       lastSequence = s.lastSequence;
@@ -308,8 +322,8 @@ public record RolloutState(
 
     RolloutState build() {
       return new RolloutState(scaleSet, target, status, phase, policy, plan, previousModelImage, startedAt, endedAt,
-          batch, batchStartedAt, pauseUntil, lastProgressAt, instances, outbox, error, lastSequence, cancelRequested,
-          pauseRequested, stall, intendedModel, missingSince, governanceWaiver, gateWaits, replanned);
+          batch, batchStartedAt, pauseUntil, lastProgressAt, instances.build(), outbox, error, lastSequence,
+          cancelRequested, pauseRequested, stall, intendedModel, missingSince, governanceWaiver, gateWaits, replanned);
     }
   }
 }

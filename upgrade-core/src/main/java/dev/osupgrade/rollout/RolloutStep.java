@@ -47,8 +47,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -453,7 +451,7 @@ final class RolloutStep {
     List<String> deletes = new ArrayList<>();
     boolean allSettled = true;
     Instant nextDeadline = null;
-    for (InstanceProgress p : List.copyOf(d.instances.values())) {
+    for (InstanceProgress p : d.instances.snapshot()) {
       if (p.batch() != d.batch || p.stage().isSettled()) {
         continue;
       }
@@ -560,26 +558,41 @@ final class RolloutStep {
   }
 
   private GateContext gateContext(GatePhase phase) {
-    Map<String, Boolean> upgraded = new HashMap<>();
+    List<String> upgraded = new ArrayList<>(d.instances.values().size()); // ids are unique: a list holds the set
     List<String> failed = new ArrayList<>();
     for (InstanceProgress p : d.instances.values()) {
       if (p.isSurge()) {
         // A healthy surge instance stands for the one it replaced (deleted by now): its health is what counts.
         if (p.stage() == InstanceStage.SUCCEEDED) {
-          upgraded.put(p.instanceId(), Boolean.TRUE);
+          upgraded.add(p.instanceId());
         }
         continue;
       }
       if (p.stage() != InstanceStage.PENDING && p.stage() != InstanceStage.REMOVED
           && p.stage() != InstanceStage.REPLACED && p.stage() != InstanceStage.REPLACING) {
-        upgraded.put(p.instanceId(), Boolean.TRUE);
+        upgraded.add(p.instanceId());
       }
       if (p.stage().isFailed()) {
         failed.add(p.instanceId());
       }
     }
     return new GateContext(phase, d.batch, plan().batches().size(), fleet(), d.target, policy(),
-        upgraded.keySet(), new HashSet<>(failed), Objects.requireNonNull(d.startedAt), now, 0, obs().metrics());
+        distinct(upgraded), distinct(failed), Objects.requireNonNull(d.startedAt), now, 0, obs().metrics());
+  }
+
+  /** A list of distinct ids as a set (the context copies it). */
+  private static java.util.Set<String> distinct(List<String> ids) {
+    return new java.util.AbstractSet<>() {
+      @Override
+      public java.util.Iterator<String> iterator() {
+        return java.util.Collections.unmodifiableList(ids).iterator();
+      }
+
+      @Override
+      public int size() {
+        return ids.size();
+      }
+    };
   }
 
   // ---- one instance in flight ---------------------------------------------------------------------------------
@@ -864,7 +877,7 @@ final class RolloutStep {
   private Outcome settleRollbacks() {
     boolean settled = true;
     Instant nextDeadline = null;
-    for (InstanceProgress p : List.copyOf(d.instances.values())) {
+    for (InstanceProgress p : d.instances.snapshot()) {
       if (p.stage() == InstanceStage.ROLLING_BACK) {
         InstanceProgress after = observe(p, new LinkedHashMap<>(), new ArrayList<>());
         if (!after.stage().isSettled()) {

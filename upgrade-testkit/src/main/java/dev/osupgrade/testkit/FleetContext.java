@@ -70,6 +70,14 @@ final class FleetContext {
     log.add(clock.instant(), id, Redaction.redact(what));
   }
 
+  /**
+   * Logs a line about a scale set, put together (and its secrets masked) when first read: for the lines every
+   * instance writes on every upgrade. {@code what} must capture only values that do not change.
+   */
+  void recordLater(ScaleSetId id, java.util.function.Supplier<String> what) {
+    log.addLater(clock.instant(), id, what);
+  }
+
   /** Logs a line; secrets in it are masked. */
   void note(String what) {
     log.add(clock.instant() + " " + Redaction.redact(what));

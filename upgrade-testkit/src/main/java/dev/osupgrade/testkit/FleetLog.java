@@ -51,6 +51,25 @@ final class FleetLog extends AbstractList<String> {
     append(new Pending(at, id, what));
   }
 
+  /** A line about one scale set whose text is not even put together yet: {@code <at> <scale set> <what>}, masked. */
+  private record Deferred(Instant at, ScaleSetId id, java.util.function.Supplier<String> what) {
+    String text() {
+      return at + " " + id + " " + dev.osupgrade.Redaction.redact(what.get());
+    }
+  }
+
+  /**
+   * Adds {@code "<at> <id> <what>"}, {@code what} put together and masked when the line is first read (most lines of
+   * a bounded log are dropped unread). The supplier must give the same text whenever it is asked.
+   *
+   * @param at when
+   * @param id the scale set
+   * @param what the rest of the line, not masked yet
+   */
+  void addLater(Instant at, ScaleSetId id, java.util.function.Supplier<String> what) {
+    append(new Deferred(at, id, what));
+  }
+
   @Override
   public boolean add(String line) {
     return append(line);
@@ -86,6 +105,11 @@ final class FleetLog extends AbstractList<String> {
     if (line instanceof Pending p) {
       String text = p.text();
       lines[at] = text; // written once
+      return text;
+    }
+    if (line instanceof Deferred p) {
+      String text = p.text();
+      lines[at] = text;
       return text;
     }
     return (String) line;

@@ -64,7 +64,8 @@ final class InstanceLifecycle {
     i.allocationFailureNext = false;
     i.extensionFailureNext = false;
     i.nextBoot = null;
-    ctx.record(s.id, "instance " + i.id + " " + why + " to " + FleetContext.versionOf(image) + " started");
+    String id = i.id;
+    ctx.recordLater(s.id, () -> "instance " + id + " " + why + " to " + FleetContext.versionOf(image) + " started");
     ctx.clock.schedule(upgrade, () -> {
       if (i.generation != generation) {
         return;
@@ -105,7 +106,7 @@ final class InstanceLifecycle {
       }
       ImageBehavior behavior = override != null ? override
           : ctx.behaviors.getOrDefault(version, ImageBehavior.healthy());
-      ctx.record(s.id, "instance " + i.id + " runs " + version + ", booting"
+      ctx.recordLater(s.id, () -> "instance " + id + " runs " + version + ", booting"
           + (override != null ? " (scripted: " + override + ")" : ""));
       Duration settled = boot.plus(settle);
       if (behavior.kind() != ImageBehavior.Kind.BOOT_FAILURE) {
@@ -147,7 +148,8 @@ final class InstanceLifecycle {
       if (i.generation == generation) {
         i.health = health;
         ctx.recorder.changed(i);
-        ctx.record(s.id, "instance " + i.id + " health " + health + note);
+        String id = i.id;
+        ctx.recordLater(s.id, () -> "instance " + id + " health " + health + note);
       }
     });
   }
