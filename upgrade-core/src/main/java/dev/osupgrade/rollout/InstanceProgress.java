@@ -52,6 +52,18 @@ public record InstanceProgress(
     return replaces != null;
   }
 
+  /**
+   * Says whether the rollout expects the instance to exist in the scale set: everything but a planned instance
+   * settled as removed (confirmed gone, or let go as protected) or replaced (max surge deletes it), and a surge
+   * instance that did not succeed and has settled (max surge deletes a failed one).
+   */
+  boolean expectedToExist() {
+    if (isSurge()) {
+      return stage == InstanceStage.SUCCEEDED || !stage.isSettled();
+    }
+    return stage != InstanceStage.REMOVED && stage != InstanceStage.REPLACED;
+  }
+
   InstanceProgress requested(InstanceStage newStage, Instant at) {
     return new InstanceProgress(instanceId, batch, previousImage, newStage, at, upgradedAt, null, replaces);
   }

@@ -754,7 +754,7 @@ public final class Rollout {
     List<String> due = state.missingSince().entrySet().stream()
         .filter(e -> observed.instance(e.getKey()).isEmpty() && !now.isBefore(e.getValue().plus(poll)))
         .filter(e -> Optional.ofNullable(state.instances().get(e.getKey()))
-            .map(p -> !p.stage().isSettled()).orElse(false))
+            .map(InstanceProgress::expectedToExist).orElse(false))
         .sorted(Map.Entry.<String, Instant>comparingByValue()
             .thenComparing(Map.Entry.comparingByKey(InstanceIds.ORDER)))
         .limit(MAX_DIRECT_READS)

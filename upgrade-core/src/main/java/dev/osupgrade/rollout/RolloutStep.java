@@ -26,6 +26,7 @@ import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.InstanceIds;
 import dev.osupgrade.fleet.ScaleSet;
 import dev.osupgrade.governance.GovernanceWaiver;
+import dev.osupgrade.health.FleetUnhealthyGate;
 import dev.osupgrade.health.GateContext;
 import dev.osupgrade.health.GatePhase;
 import dev.osupgrade.health.GateVerdict;
@@ -133,7 +134,7 @@ final class RolloutStep {
 
   /** The rules every look applies first, whatever the phase. */
   static final List<String> EVERY_LOOK = List.of(
-      "instances back in the look are not missing; settled ones need no confirmation",
+      "instances back in the look are not missing; those settled as gone need no confirmation",
       "the model is where the rollout intends it");
 
   private final RolloutOptions options;
@@ -175,8 +176,11 @@ final class RolloutStep {
     }
     // Every look: an instance that was missing from an earlier look and is back was never gone; one that has settled
     // meanwhile needs no confirmation any more.
+    // An instance that has settled and still exists (upgraded, failed, rolled back) stays until it is back or
+    // confirmed gone: the before-batch budget counts it (see unaccounted).
     d.missingSince.keySet().removeIf(id -> fleet().instance(id).isPresent()
-        || Optional.ofNullable(d.instances.get(id)).map(p -> p.stage().isSettled()).orElse(true));
+        || Optional.ofNullable(d.instances.get(id)).map(p -> !p.expectedToExist()
+            || p.stage().isSettled() && obs().isConfirmedGone(id)).orElse(true));
     ensureModel();
     int guard = 0;
     while (!yield && d.phase != Phase.DONE) {
@@ -322,8 +326,39 @@ final class RolloutStep {
         + " is missing from the look: a read of its own confirms it gone first");
   }
 
+  /**
+   * The before-batch gates, over the whole set the rollout knows: instances it knows exist that this look does not
+   * show are {@linkplain GateContext#unaccounted unaccounted} for the gates ({@link #unaccounted}). When the fleet's
+   * budget waits for them ({@link FleetUnhealthyGate}: they could put the fleet over it), they are read one by one
+   * from the next look on; that wait is not progress (the progress deadline bounds it, as it bounds
+   * {@link #confirmMissing}).
+   */
   private Outcome beforeBatchGates() {
     return gates(GatePhase.BEFORE_BATCH, beforeGates);
+  }
+
+  /**
+   * Instances the rollout knows exist ({@link InstanceProgress#expectedToExist}) that this look does not show and no
+   * read of their own found gone in it. A pending instance a read found gone is settled as removed here, whatever its
+   * batch; one that has settled otherwise (upgraded, failed) keeps its stage and is simply not counted in this look.
+   */
+  private List<String> unaccounted() {
+    List<String> out = new ArrayList<>();
+    for (InstanceProgress p : List.copyOf(d.instances.values())) {
+      String id = p.instanceId();
+      if (!p.expectedToExist() || fleet().instance(id).isPresent()) {
+        continue;
+      }
+      if (obs().isConfirmedGone(id)) {
+        if (p.stage() == InstanceStage.PENDING) {
+          d.missingSince.remove(id);
+          d.instances.put(id, p.settled(InstanceStage.REMOVED, now));
+        }
+        continue;
+      }
+      out.add(id);
+    }
+    return out;
   }
 
   /**
@@ -389,7 +424,7 @@ final class RolloutStep {
     d.batchStartedAt = now;
     progressed();
     int unhealthy = fleet().unhealthyCount();
-    int total = fleet().instanceCount();
+    int total = fleet().instanceCount() + unaccounted().size(); // the whole set, as the gate counted it
     List<String> sent = List.copyOf(toSend);
     emit(seq -> new BatchStarted(seq, now, d.scaleSet, d.batch, plan.batches().size(), batch.zone(), sent,
         unhealthy, total));
@@ -538,7 +573,8 @@ final class RolloutStep {
     if (!missing.isEmpty()) {
       throw new NeedsInput(new Decision.Needs(false, missing)); // the kernel reads nothing: it asks the runner
     }
-    GateContext ctx = gateContext(phase);
+    List<String> unaccounted = phase == GatePhase.BEFORE_BATCH ? unaccounted() : List.of();
+    GateContext ctx = gateContext(phase).withUnaccounted(new HashSet<>(unaccounted));
     for (HealthGate gate : gates) {
       String key = phase + "/" + d.batch + "/" + gate.name();
       GateVerdict verdict = gate.evaluate(ctx.withWaits(d.gateWaits.getOrDefault(key, 0)));
@@ -547,9 +583,17 @@ final class RolloutStep {
         return breach(new UpgradeError(f.code(), f.reason()));
       }
       if (verdict instanceof GateVerdict.Wait w) {
-        // Waiting on a gate (a closed maintenance window, more samples) is not a lack of progress.
         Instant until = w.until().isAfter(now) ? w.until() : now.plus(options.pollInterval());
-        d.lastProgressAt = until;
+        if (phase == GatePhase.BEFORE_BATCH && verdict.gate().equals(FleetUnhealthyGate.NAME)) {
+          // The fleet's budget waits for instances it cannot judge: those the look left out are read each on its
+          // own from a poll interval after it was first missed. Not progress: an instance that is never accounted
+          // for (or never reports a health the library can read) ends in the progress deadline's timeout, not in
+          // a claim about the fleet's health.
+          unaccounted.forEach(id -> d.missingSince.putIfAbsent(id, now));
+        } else {
+          // Waiting on a gate (a closed maintenance window, more samples) is not a lack of progress.
+          d.lastProgressAt = until;
+        }
         d.gateWaits.merge(key, 1, Integer::sum); // the gate's state is the rollout's, in its checkpoint
         return Outcome.waitUntil(until, gate.name() + " waits");
       }
