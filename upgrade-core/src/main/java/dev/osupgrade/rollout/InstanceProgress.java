@@ -64,6 +64,14 @@ public record InstanceProgress(
     return stage != InstanceStage.REMOVED && stage != InstanceStage.REPLACED;
   }
 
+  /**
+   * Says whether the runner reads the instance on its own when it is missing from a look and the rollout waits for
+   * it: an instance expected to exist, and one max surge replaced (until the rollout has deleted it, it exists).
+   */
+  boolean readWhenMissing() {
+    return expectedToExist() || stage == InstanceStage.REPLACED;
+  }
+
   InstanceProgress requested(InstanceStage newStage, Instant at) {
     return new InstanceProgress(instanceId, batch, previousImage, newStage, at, upgradedAt, null, replaces);
   }

@@ -134,7 +134,7 @@ final class RolloutStep {
 
   /** The rules every look applies first, whatever the phase. */
   static final List<String> EVERY_LOOK = List.of(
-      "instances back in the look are not missing; those settled as gone need no confirmation",
+      "instances back in the listing are not missing; those settled as gone need no confirmation",
       "the model is where the rollout intends it");
 
   private final RolloutOptions options;
@@ -176,10 +176,11 @@ final class RolloutStep {
     }
     // Every look: an instance that was missing from an earlier look and is back was never gone; one that has settled
     // meanwhile needs no confirmation any more.
-    // An instance that has settled and still exists (upgraded, failed, rolled back) stays until it is back or
-    // confirmed gone: the before-batch budget counts it (see unaccounted).
-    d.missingSince.keySet().removeIf(id -> fleet().instance(id).isPresent()
-        || Optional.ofNullable(d.instances.get(id)).map(p -> !p.expectedToExist()
+    // An instance found only by a read of its own is still missing from the listings: it stays due for its read. An
+    // instance that has settled and still exists (upgraded, failed, rolled back) stays until it is back or confirmed
+    // gone: the before-batch budget and the final read count it (see unaccounted).
+    d.missingSince.keySet().removeIf(id -> fleet().instance(id).isPresent() && !obs().readAlone().contains(id)
+        || Optional.ofNullable(d.instances.get(id)).map(p -> !p.readWhenMissing()
             || p.stage().isSettled() && obs().isConfirmedGone(id)).orElse(true));
     ensureModel();
     int guard = 0;
@@ -496,13 +497,26 @@ final class RolloutStep {
         nextDeadline = earlier(nextDeadline, InstanceTransition.deadline(after, timeouts(), now));
       }
     }
+    Instant replacedMissing = null;
     if (allSettled) {
-      // Max surge: every old instance replaced by a healthy new one goes in one call, once the batch has settled.
+      // Max surge: every old instance replaced by a healthy new one goes in one call, once the batch has settled. One
+      // missing from the look is not taken as deleted: it is read on its own first (found, it is deleted with the
+      // others; gone, it is left out), and nothing is deleted until each is accounted for.
+      List<String> replaced = new ArrayList<>();
       for (InstanceProgress p : d.instances.values()) {
-        if (p.batch() == d.batch && p.stage() == InstanceStage.REPLACED
-            && fleet().instance(p.instanceId()).isPresent()) {
-          deletes.add(p.instanceId());
+        if (p.batch() != d.batch || p.stage() != InstanceStage.REPLACED) {
+          continue;
         }
+        String id = p.instanceId();
+        if (fleet().instance(id).isPresent()) {
+          replaced.add(id);
+        } else if (!obs().isConfirmedGone(id)) {
+          Instant at = confirmationDue(id);
+          replacedMissing = replacedMissing == null || at.isBefore(replacedMissing) ? at : replacedMissing;
+        }
+      }
+      if (replacedMissing == null) {
+        deletes.addAll(replaced);
       }
     }
     rollbacks.forEach((image, ids) -> act(new RolloutAction.RollBackInstances(ids, image)));
@@ -513,6 +527,10 @@ final class RolloutStep {
       Instant at = LookSchedule.of(options, d.instances.values(), d.batch,
           Objects.requireNonNull(d.batchStartedAt, "batchStartedAt")).next(now, nextDeadline);
       return Outcome.waitUntil(at, "instances of batch " + d.batch + " in flight");
+    }
+    if (replacedMissing != null) {
+      return Outcome.waitUntil(replacedMissing, "an instance max surge replaced in batch " + d.batch
+          + " is missing from the look: a read of its own finds it (to delete it) or confirms it gone first");
     }
     return Outcome.NEXT;
   }
@@ -589,7 +607,9 @@ final class RolloutStep {
           // own from a poll interval after it was first missed. Not progress: an instance that is never accounted
           // for (or never reports a health the library can read) ends in the progress deadline's timeout, not in
           // a claim about the fleet's health.
-          unaccounted.forEach(id -> d.missingSince.putIfAbsent(id, now));
+          if (!unaccounted.isEmpty()) {
+            awaitReads(unaccounted);
+          }
         } else {
           // Waiting on a gate (a closed maintenance window, more samples) is not a lack of progress.
           d.lastProgressAt = until;
@@ -786,6 +806,16 @@ final class RolloutStep {
     if (!obs().fullRead()) {
       return Outcome.goToAndLookAgainNow(Phase.VERIFYING, "Completed is said on a full read only");
     }
+    // A full read can be short too: an instance the rollout knows exists that it does not show is read on its own
+    // first (found, it joins the read and is verified with it; gone, it is not counted). Not progress: one never
+    // accounted for ends in the progress deadline's timeout.
+    List<String> unaccounted = unaccounted();
+    if (!unaccounted.isEmpty()) {
+      Instant accountAt = awaitReads(unaccounted);
+      return Outcome.goToAndWait(Phase.VERIFYING, accountAt, "Completed is said when every instance the rollout "
+          + "knows is accounted "
+          + "for: some are missing from the read");
+    }
     ImageReference read = fleet().modelImage();
     ImageReference targetModel = read.withVersion(d.target);
     if (pinsModel() && !targetModel.equals(read)) {
@@ -966,6 +996,28 @@ final class RolloutStep {
    */
   private Instant confirmationDue(String id) {
     Instant at = d.missingSince.computeIfAbsent(id, k -> now).plus(options.pollInterval());
+    return now.isBefore(at) ? at : now.plus(options.pollInterval());
+  }
+
+  /**
+   * Has the runner read instances on its own, all from the earliest time any of them was first missed, so that one
+   * look reads them together (up to {@link Rollout#MAX_DIRECT_READS}) and accounts for all of them at once: one found
+   * by a read of its own is back in that look only, and instances read in turn would never all be in the same look.
+   *
+   * @return when they are due
+   */
+  private Instant awaitReads(List<String> ids) {
+    Instant since = now;
+    for (String id : ids) {
+      Instant t = d.missingSince.get(id);
+      if (t != null && t.isBefore(since)) {
+        since = t;
+      }
+    }
+    for (String id : ids) {
+      d.missingSince.put(id, since);
+    }
+    Instant at = since.plus(options.pollInterval());
     return now.isBefore(at) ? at : now.plus(options.pollInterval());
   }
 
