@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * What a gate sees when it is asked.
@@ -29,6 +30,10 @@ import java.util.Set;
  * @param waits how many times the gate being asked has already said "wait" in this phase of this batch (the rollout
  *     keeps the count in its checkpoint; a gate keeps no count of its own)
  * @param samples the metric samples the runner read for the gates ({@link HealthGate#reads}), by read
+ * @param unaccounted instances the rollout knows exist (in its plan, not settled as gone) that {@code fleet} does not
+ *     show: missing from the listing this look was taken from, and not confirmed gone by a read of their own. A gate
+ *     that judges the whole set counts them in it ({@link FleetUnhealthyGate}); ids that {@code fleet} does show are
+ *     ignored
  */
 public record GateContext(
     GatePhase phase,
@@ -42,7 +47,8 @@ public record GateContext(
     Instant startedAt,
     Instant now,
     int waits,
-    Map<MetricQuery, List<MetricSample>> samples) {
+    Map<MetricQuery, List<MetricSample>> samples,
+    Set<String> unaccounted) {
 
   /** Validates and copies. */
   public GateContext {
@@ -61,6 +67,40 @@ public record GateContext(
     Require.nonNull(samples, "samples").forEach((q, list) -> copy.put(Require.nonNull(q, "query"),
         List.copyOf(Require.noNulls("samples", list))));
     samples = Collections.unmodifiableMap(copy);
+    if (Require.noNulls("unaccounted", unaccounted).isEmpty()) {
+      unaccounted = Set.of();
+    } else {
+      Set<String> missing = new TreeSet<>();
+      for (String id : unaccounted) {
+        if (fleet.instance(id).isEmpty()) {
+          missing.add(id);
+        }
+      }
+      unaccounted = Collections.unmodifiableSet(missing);
+    }
+  }
+
+  /**
+   * A context in which the look shows every instance the rollout knows of (nothing unaccounted).
+   *
+   * @param phase before or after a batch
+   * @param batch the batch, 1-based
+   * @param totalBatches the number of batches
+   * @param fleet the scale set as observed now
+   * @param target the version being rolled out
+   * @param policy the policy in force
+   * @param upgraded the instances upgraded so far
+   * @param failed the instances marked failed
+   * @param startedAt when the rollout started
+   * @param now the current time
+   * @param waits how many times the gate has already waited in this phase of this batch
+   * @param samples the metric samples, by read
+   */
+  public GateContext(GatePhase phase, int batch, int totalBatches, ScaleSet fleet, ImageVersion target,
+      RollingUpgradePolicy policy, Set<String> upgraded, Set<String> failed, Instant startedAt, Instant now,
+      int waits, Map<MetricQuery, List<MetricSample>> samples) {
+    this(phase, batch, totalBatches, fleet, target, policy, upgraded, failed, startedAt, now, waits, samples,
+        Set.of());
   }
 
   /**
@@ -79,7 +119,7 @@ public record GateContext(
    */
   public GateContext(GatePhase phase, int batch, int totalBatches, ScaleSet fleet, ImageVersion target,
       RollingUpgradePolicy policy, Set<String> upgraded, Set<String> failed, Instant startedAt, Instant now) {
-    this(phase, batch, totalBatches, fleet, target, policy, upgraded, failed, startedAt, now, 0, Map.of());
+    this(phase, batch, totalBatches, fleet, target, policy, upgraded, failed, startedAt, now, 0, Map.of(), Set.of());
   }
 
   /**
@@ -90,7 +130,18 @@ public record GateContext(
    */
   public GateContext withWaits(int count) {
     return new GateContext(phase, batch, totalBatches, fleet, target, policy, upgraded, failed, startedAt, now, count,
-        samples);
+        samples, unaccounted);
+  }
+
+  /**
+   * This context with instances the rollout knows exist that its look does not show.
+   *
+   * @param ids the instances (those the look does show are ignored)
+   * @return the context
+   */
+  public GateContext withUnaccounted(Set<String> ids) {
+    return new GateContext(phase, batch, totalBatches, fleet, target, policy, upgraded, failed, startedAt, now, waits,
+        samples, ids);
   }
 
   /**

@@ -52,6 +52,26 @@ public record InstanceProgress(
     return replaces != null;
   }
 
+  /**
+   * Says whether the rollout expects the instance to exist in the scale set: everything but a planned instance
+   * settled as removed (confirmed gone, or let go as protected) or replaced (max surge deletes it), and a surge
+   * instance that did not succeed and has settled (max surge deletes a failed one).
+   */
+  boolean expectedToExist() {
+    if (isSurge()) {
+      return stage == InstanceStage.SUCCEEDED || !stage.isSettled();
+    }
+    return stage != InstanceStage.REMOVED && stage != InstanceStage.REPLACED;
+  }
+
+  /**
+   * Says whether the runner reads the instance on its own when it is missing from a look and the rollout waits for
+   * it: an instance expected to exist, and one max surge replaced (until the rollout has deleted it, it exists).
+   */
+  boolean readWhenMissing() {
+    return expectedToExist() || stage == InstanceStage.REPLACED;
+  }
+
   InstanceProgress requested(InstanceStage newStage, Instant at) {
     return new InstanceProgress(instanceId, batch, previousImage, newStage, at, upgradedAt, null, replaces);
   }

@@ -33,9 +33,12 @@ import org.jspecify.annotations.Nullable;
  *     needs it and finds none asks for it ({@link Decision#needs()}) instead of falling back to in-place upgrades
  * @param metrics the metric samples the runner read for the gates, by read; a step whose gates need a read that is
  *     not here asks for it ({@link Decision#needs()})
+ * @param readAlone instances in {@code fleet} only because a read of each one found them (the listing left them
+ *     out): they are still missing from the listings, and stay due for a read of their own
  */
 record Observation(Instant now, ScaleSet fleet, @Nullable Integer headroom, boolean fullRead,
-    Set<String> confirmedGone, boolean headroomReadable, Map<MetricQuery, List<MetricSample>> metrics) {
+    Set<String> confirmedGone, boolean headroomReadable, Map<MetricQuery, List<MetricSample>> metrics,
+    Set<String> readAlone) {
   /** Validates the fields and copies the set (sorted by instance id). */
   public Observation {
     Require.instant("now", now);
@@ -44,6 +47,23 @@ record Observation(Instant now, ScaleSet fleet, @Nullable Integer headroom, bool
     sorted.addAll(Require.noNulls("confirmedGone", confirmedGone));
     confirmedGone = Collections.unmodifiableSet(sorted);
     metrics = Collections.unmodifiableMap(new LinkedHashMap<>(Require.nonNull(metrics, "metrics")));
+    readAlone = Set.copyOf(Require.noNulls("readAlone", readAlone));
+  }
+
+  /**
+   * A look in which every instance shown was listed.
+   *
+   * @param now the time
+   * @param fleet the scale set snapshot
+   * @param headroom how many instances the scale set could add now, or null
+   * @param fullRead whether the model and the instances were read together just now
+   * @param confirmedGone instances a read of their own found gone in this look
+   * @param headroomReadable whether the runner can read the capacity headroom
+   * @param metrics the metric samples, by read
+   */
+  Observation(Instant now, ScaleSet fleet, @Nullable Integer headroom, boolean fullRead, Set<String> confirmedGone,
+      boolean headroomReadable, Map<MetricQuery, List<MetricSample>> metrics) {
+    this(now, fleet, headroom, fullRead, confirmedGone, headroomReadable, metrics, Set.of());
   }
 
   /**
@@ -67,7 +87,7 @@ record Observation(Instant now, ScaleSet fleet, @Nullable Integer headroom, bool
    * @return the look
    */
   public Observation withHeadroom(int value) {
-    return new Observation(now, fleet, value, fullRead, confirmedGone, headroomReadable, metrics);
+    return new Observation(now, fleet, value, fullRead, confirmedGone, headroomReadable, metrics, readAlone);
   }
 
   /**
@@ -79,7 +99,7 @@ record Observation(Instant now, ScaleSet fleet, @Nullable Integer headroom, bool
   public Observation withMetrics(Map<MetricQuery, List<MetricSample>> read) {
     Map<MetricQuery, List<MetricSample>> all = new LinkedHashMap<>(metrics);
     all.putAll(Require.nonNull(read, "read"));
-    return new Observation(now, fleet, headroom, fullRead, confirmedGone, headroomReadable, all);
+    return new Observation(now, fleet, headroom, fullRead, confirmedGone, headroomReadable, all, readAlone);
   }
 
   /**

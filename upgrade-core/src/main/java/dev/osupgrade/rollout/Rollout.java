@@ -595,7 +595,8 @@ public final class Rollout {
     ScaleSet both = read.instances().isEmpty() ? read.withInstances(listed.fleet().instances()) : read;
     model = both;
     modelStale = false;
-    return new Observation(now, both, null, true, listed.confirmedGone(), capacity != null, Map.of());
+    return new Observation(now, both, null, true, listed.confirmedGone(), capacity != null, Map.of(),
+        listed.readAlone());
   }
 
   /** A listing of the instances, with the model as last read or written. */
@@ -769,7 +770,7 @@ public final class Rollout {
     List<String> due = state.missingSince().entrySet().stream()
         .filter(e -> observed.instance(e.getKey()).isEmpty() && !now.isBefore(e.getValue().plus(poll)))
         .filter(e -> Optional.ofNullable(state.instances().get(e.getKey()))
-            .map(p -> !p.stage().isSettled()).orElse(false))
+            .map(InstanceProgress::readWhenMissing).orElse(false))
         .sorted(Map.Entry.<String, Instant>comparingByValue()
             .thenComparing(Map.Entry.comparingByKey(InstanceIds.ORDER)))
         .limit(MAX_DIRECT_READS)
@@ -783,7 +784,9 @@ public final class Rollout {
       fleet.instance(state.scaleSet(), id).ifPresentOrElse(found::add, () -> gone.add(id));
     }
     ScaleSet seen = found.isEmpty() ? observed : withInstances(observed, found);
-    return new Observation(now, seen, null, full, gone, capacity != null, Map.of());
+    Set<String> readAlone = new TreeSet<>(InstanceIds.ORDER);
+    found.forEach(i -> readAlone.add(i.instanceId()));
+    return new Observation(now, seen, null, full, gone, capacity != null, Map.of(), readAlone);
   }
 
   /** The scale set with instances read one by one added to those it lists. */

@@ -26,6 +26,7 @@ import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.InstanceIds;
 import dev.osupgrade.fleet.ScaleSet;
 import dev.osupgrade.governance.GovernanceWaiver;
+import dev.osupgrade.health.FleetUnhealthyGate;
 import dev.osupgrade.health.GateContext;
 import dev.osupgrade.health.GatePhase;
 import dev.osupgrade.health.GateVerdict;
@@ -47,6 +48,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -133,7 +135,7 @@ final class RolloutStep {
 
   /** The rules every look applies first, whatever the phase. */
   static final List<String> EVERY_LOOK = List.of(
-      "instances back in the look are not missing; settled ones need no confirmation",
+      "instances back in the listing are not missing; those settled as gone need no confirmation",
       "the model is where the rollout intends it");
 
   private final RolloutOptions options;
@@ -175,8 +177,12 @@ final class RolloutStep {
     }
     // Every look: an instance that was missing from an earlier look and is back was never gone; one that has settled
     // meanwhile needs no confirmation any more.
-    d.missingSince.keySet().removeIf(id -> fleet().instance(id).isPresent()
-        || Optional.ofNullable(d.instances.get(id)).map(p -> p.stage().isSettled()).orElse(true));
+    // An instance found only by a read of its own is still missing from the listings: it stays due for its read. An
+    // instance that has settled and still exists (upgraded, failed, rolled back) stays until it is back or confirmed
+    // gone: the before-batch budget and the final read count it (see unaccounted).
+    d.missingSince.keySet().removeIf(id -> fleet().instance(id).isPresent() && !obs().readAlone().contains(id)
+        || Optional.ofNullable(d.instances.get(id)).map(p -> !p.readWhenMissing()
+            || p.stage().isSettled() && obs().isConfirmedGone(id)).orElse(true));
     ensureModel();
     int guard = 0;
     while (!yield && d.phase != Phase.DONE) {
@@ -322,8 +328,39 @@ final class RolloutStep {
         + " is missing from the look: a read of its own confirms it gone first");
   }
 
+  /**
+   * The before-batch gates, over the whole set the rollout knows: instances it knows exist that this look does not
+   * show are {@linkplain GateContext#unaccounted unaccounted} for the gates ({@link #unaccounted}). When the fleet's
+   * budget waits for them ({@link FleetUnhealthyGate}: they could put the fleet over it), they are read one by one
+   * from the next look on; that wait is not progress (the progress deadline bounds it, as it bounds
+   * {@link #confirmMissing}).
+   */
   private Outcome beforeBatchGates() {
     return gates(GatePhase.BEFORE_BATCH, beforeGates);
+  }
+
+  /**
+   * Instances the rollout knows exist ({@link InstanceProgress#expectedToExist}) that this look does not show and no
+   * read of their own found gone in it. A pending instance a read found gone is settled as removed here, whatever its
+   * batch; one that has settled otherwise (upgraded, failed) keeps its stage and is simply not counted in this look.
+   */
+  private List<String> unaccounted() {
+    List<String> out = new ArrayList<>();
+    for (InstanceProgress p : List.copyOf(d.instances.values())) {
+      String id = p.instanceId();
+      if (!p.expectedToExist() || fleet().instance(id).isPresent()) {
+        continue;
+      }
+      if (obs().isConfirmedGone(id)) {
+        if (p.stage() == InstanceStage.PENDING) {
+          d.missingSince.remove(id);
+          d.instances.put(id, p.settled(InstanceStage.REMOVED, now));
+        }
+        continue;
+      }
+      out.add(id);
+    }
+    return out;
   }
 
   /**
@@ -389,7 +426,7 @@ final class RolloutStep {
     d.batchStartedAt = now;
     progressed();
     int unhealthy = fleet().unhealthyCount();
-    int total = fleet().instanceCount();
+    int total = fleet().instanceCount() + unaccounted().size(); // the whole set, as the gate counted it
     List<String> sent = List.copyOf(toSend);
     emit(seq -> new BatchStarted(seq, now, d.scaleSet, d.batch, plan.batches().size(), batch.zone(), sent,
         unhealthy, total));
@@ -461,13 +498,26 @@ final class RolloutStep {
         nextDeadline = earlier(nextDeadline, InstanceTransition.deadline(after, timeouts(), now));
       }
     }
+    Instant replacedMissing = null;
     if (allSettled) {
-      // Max surge: every old instance replaced by a healthy new one goes in one call, once the batch has settled.
+      // Max surge: every old instance replaced by a healthy new one goes in one call, once the batch has settled. One
+      // missing from the look is not taken as deleted: it is read on its own first (found, it is deleted with the
+      // others; gone, it is left out), and nothing is deleted until each is accounted for.
+      List<String> replaced = new ArrayList<>();
       for (InstanceProgress p : d.instances.values()) {
-        if (p.batch() == d.batch && p.stage() == InstanceStage.REPLACED
-            && fleet().instance(p.instanceId()).isPresent()) {
-          deletes.add(p.instanceId());
+        if (p.batch() != d.batch || p.stage() != InstanceStage.REPLACED) {
+          continue;
         }
+        String id = p.instanceId();
+        if (fleet().instance(id).isPresent()) {
+          replaced.add(id);
+        } else if (!obs().isConfirmedGone(id)) {
+          Instant at = confirmationDue(id);
+          replacedMissing = replacedMissing == null || at.isBefore(replacedMissing) ? at : replacedMissing;
+        }
+      }
+      if (replacedMissing == null) {
+        deletes.addAll(replaced);
       }
     }
     rollbacks.forEach((image, ids) -> act(new RolloutAction.RollBackInstances(ids, image)));
@@ -478,6 +528,10 @@ final class RolloutStep {
       Instant at = LookSchedule.of(options, d.instances.values(), d.batch,
           Objects.requireNonNull(d.batchStartedAt, "batchStartedAt")).next(now, nextDeadline);
       return Outcome.waitUntil(at, "instances of batch " + d.batch + " in flight");
+    }
+    if (replacedMissing != null) {
+      return Outcome.waitUntil(replacedMissing, "an instance max surge replaced in batch " + d.batch
+          + " is missing from the look: a read of its own finds it (to delete it) or confirms it gone first");
     }
     return Outcome.NEXT;
   }
@@ -538,7 +592,8 @@ final class RolloutStep {
     if (!missing.isEmpty()) {
       throw new NeedsInput(new Decision.Needs(false, missing)); // the kernel reads nothing: it asks the runner
     }
-    GateContext ctx = gateContext(phase);
+    List<String> unaccounted = phase == GatePhase.BEFORE_BATCH ? unaccounted() : List.of();
+    GateContext ctx = gateContext(phase).withUnaccounted(new HashSet<>(unaccounted));
     for (HealthGate gate : gates) {
       String key = phase + "/" + d.batch + "/" + gate.name();
       GateVerdict verdict = gate.evaluate(ctx.withWaits(d.gateWaits.getOrDefault(key, 0)));
@@ -547,9 +602,19 @@ final class RolloutStep {
         return breach(new UpgradeError(f.code(), f.reason()));
       }
       if (verdict instanceof GateVerdict.Wait w) {
-        // Waiting on a gate (a closed maintenance window, more samples) is not a lack of progress.
         Instant until = w.until().isAfter(now) ? w.until() : now.plus(options.pollInterval());
-        d.lastProgressAt = until;
+        if (phase == GatePhase.BEFORE_BATCH && verdict.gate().equals(FleetUnhealthyGate.NAME)) {
+          // The fleet's budget waits for instances it cannot judge: those the look left out are read each on its
+          // own from a poll interval after it was first missed. Not progress: an instance that is never accounted
+          // for (or never reports a health the library can read) ends in the progress deadline's timeout, not in
+          // a claim about the fleet's health.
+          if (!unaccounted.isEmpty()) {
+            awaitReads(unaccounted);
+          }
+        } else {
+          // Waiting on a gate (a closed maintenance window, more samples) is not a lack of progress.
+          d.lastProgressAt = until;
+        }
         d.gateWaits.merge(key, 1, Integer::sum); // the gate's state is the rollout's, in its checkpoint
         return Outcome.waitUntil(until, gate.name() + " waits");
       }
@@ -814,6 +879,16 @@ final class RolloutStep {
     if (!obs().fullRead()) {
       return Outcome.goToAndLookAgainNow(Phase.VERIFYING, "Completed is said on a full read only");
     }
+    // A full read can be short too: an instance the rollout knows exists that it does not show is read on its own
+    // first (found, it joins the read and is verified with it; gone, it is not counted). Not progress: one never
+    // accounted for ends in the progress deadline's timeout.
+    List<String> unaccounted = unaccounted();
+    if (!unaccounted.isEmpty()) {
+      Instant accountAt = awaitReads(unaccounted);
+      return Outcome.goToAndWait(Phase.VERIFYING, accountAt, "Completed is said when every instance the rollout "
+          + "knows is accounted "
+          + "for: some are missing from the read");
+    }
     ImageReference read = fleet().modelImage();
     ImageReference targetModel = read.withVersion(d.target);
     if (pinsModel() && !targetModel.equals(read)) {
@@ -994,6 +1069,28 @@ final class RolloutStep {
    */
   private Instant confirmationDue(String id) {
     Instant at = d.missingSince.computeIfAbsent(id, k -> now).plus(options.pollInterval());
+    return now.isBefore(at) ? at : now.plus(options.pollInterval());
+  }
+
+  /**
+   * Has the runner read instances on its own, all from the earliest time any of them was first missed, so that one
+   * look reads them together (up to {@link Rollout#MAX_DIRECT_READS}) and accounts for all of them at once: one found
+   * by a read of its own is back in that look only, and instances read in turn would never all be in the same look.
+   *
+   * @return when they are due
+   */
+  private Instant awaitReads(List<String> ids) {
+    Instant since = now;
+    for (String id : ids) {
+      Instant t = d.missingSince.get(id);
+      if (t != null && t.isBefore(since)) {
+        since = t;
+      }
+    }
+    for (String id : ids) {
+      d.missingSince.put(id, since);
+    }
+    Instant at = since.plus(options.pollInterval());
     return now.isBefore(at) ? at : now.plus(options.pollInterval());
   }
 

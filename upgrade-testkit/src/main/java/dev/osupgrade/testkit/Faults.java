@@ -448,6 +448,49 @@ public final class Faults {
     return this;
   }
 
+  // ---- listings -------------------------------------------------------------------------------------------------
+
+  /**
+   * Incomplete listings, as ARM sends them when a page is lost or answered empty: the next {@code listings} listings
+   * of the scale set ({@code listInstances}, and the instances of a {@code get}) leave these instances out. A read of
+   * one instance ({@code instance}) still finds it, as a direct read on ARM does; nothing changes in the fleet, and
+   * its record ({@link FleetRecord}) still shows the whole set.
+   *
+   * @param id the scale set
+   * @param listings how many listings, in [1, {@link #MAX_TIMES}]
+   * @param instanceIds the instances to leave out
+   * @return this
+   */
+  public Faults leaveOutOfListings(ScaleSetId id, int listings, String... instanceIds) {
+    Require.nonNull(id, "id");
+    Require.inRange("listings", listings, 1, MAX_TIMES);
+    List<String> ids = InstanceIds.sorted(Arrays.asList(Require.nonNull(instanceIds, "instanceIds")));
+    Require.nonEmpty("instanceIds", ids);
+    Set<String> hidden = Set.copyOf(ids);
+    ctx.listingGaps.put(id, new FleetContext.ListingGap(listings, i -> hidden.contains(i.instanceId()),
+        "instances " + ids + " left out"));
+    scripted("the next " + listings + " listing(s) of " + id.name() + " leave out " + ids);
+    return this;
+  }
+
+  /**
+   * The adversary's incomplete listings: the next {@code listings} listings of the scale set leave out every
+   * instance that is Unhealthy or Unknown when it is listed, so that the listing looks healthier than the fleet is. A
+   * read of one instance still finds it, with its true health.
+   *
+   * @param id the scale set
+   * @param listings how many listings, in [1, {@link #MAX_TIMES}]
+   * @return this
+   */
+  public Faults leaveUnhealthyOutOfListings(ScaleSetId id, int listings) {
+    Require.nonNull(id, "id");
+    Require.inRange("listings", listings, 1, MAX_TIMES);
+    ctx.listingGaps.put(id, new FleetContext.ListingGap(listings, i -> i.health().countsAsUnhealthy(),
+        "unhealthy instances left out"));
+    scripted("the next " + listings + " listing(s) of " + id.name() + " leave out every unhealthy instance");
+    return this;
+  }
+
   /**
    * Counts the calls of a method that a fault rejected (they are also in {@link SimulatedFleet#calls}).
    *

@@ -51,6 +51,49 @@ final class FleetContext {
   final SimMetrics metrics = new SimMetrics(this);
   /** The ground truth: what happened to each instance and which port calls arrived, see {@link FleetRecord}. */
   final Recorder recorder;
+  /** Listings that leave instances out ({@link Faults#leaveOutOfListings}), by scale set. */
+  final Map<ScaleSetId, ListingGap> listingGaps = new HashMap<>();
+
+  /**
+   * The next {@code left} listings of a scale set leave out the instances {@code hides} picks.
+   */
+  static final class ListingGap {
+    int left;
+    final java.util.function.Predicate<Instance> hides;
+    final String what;
+
+    ListingGap(int left, java.util.function.Predicate<Instance> hides, String what) {
+      this.left = left;
+      this.hides = hides;
+      this.what = what;
+    }
+  }
+
+  /**
+   * A listing as a {@linkplain Faults#leaveOutOfListings listing fault} shortens it (and counts it); the whole
+   * listing when no such fault is scripted or nothing is left out.
+   */
+  List<Instance> listed(SimScaleSet s, List<Instance> all) {
+    ListingGap gap = listingGaps.get(s.id);
+    if (gap == null) {
+      return all;
+    }
+    if (--gap.left <= 0) {
+      listingGaps.remove(s.id);
+    }
+    List<Instance> kept = new ArrayList<>();
+    List<String> out = new ArrayList<>();
+    for (Instance i : all) {
+      if (gap.hides.test(i)) {
+        out.add(i.instanceId());
+      } else {
+        kept.add(i);
+      }
+    }
+    record(s.id, "listing left out " + (out.isEmpty() ? "nothing" : out) + " (" + gap.what + ", " + gap.left
+        + " more listings)");
+    return kept;
+  }
 
   FleetContext(long seed, VirtualClock clock, SimulationProfile profile) {
     this.seed = seed;

@@ -667,7 +667,11 @@ public final class SimulatedFleet implements ScaleSetPort, ScaleSetInventory, Im
 
   @Override
   public ScaleSet get(ScaleSetId id) {
-    return recorded("get", id, null, null, 0, () -> ctx.view(ctx.require(id)));
+    return recorded("get", id, null, null, 0, () -> {
+      SimScaleSet s = ctx.require(id);
+      ScaleSet view = ctx.view(s);
+      return view.withInstances(ctx.listed(s, view.instances()));
+    });
   }
 
   /**
@@ -684,7 +688,10 @@ public final class SimulatedFleet implements ScaleSetPort, ScaleSetInventory, Im
 
   @Override
   public List<Instance> listInstances(ScaleSetId id) {
-    return recorded("listInstances", id, null, null, 0, () -> ctx.snapshot(ctx.require(id)));
+    return recorded("listInstances", id, null, null, 0, () -> {
+      SimScaleSet s = ctx.require(id);
+      return ctx.listed(s, ctx.snapshot(s));
+    });
   }
 
   /**

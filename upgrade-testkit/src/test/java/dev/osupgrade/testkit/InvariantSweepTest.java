@@ -46,6 +46,10 @@ import org.junit.jupiter.api.Test;
  * domains — 1 to 3 for a regional set, 1 for a zonal one — and a {@code CanNotDelete} lock on one VM now and then):
  * executed batches are checked against fault-domain boundaries there, and the "protected" fault is a
  * {@code ReadOnly} resource lock.
+ *
+ * <p>One seed in five, drawn from a stream of its own, also gets the adversary's short listings
+ * ({@link Faults#leaveUnhealthyOutOfListings}, from 1 to 29 minutes after the start, for 1 to 39 listings): the
+ * before-batch budget is still judged by the whole set's truth at the look each batch was decided from.
  */
 final class InvariantSweepTest {
   private static final int SEEDS = Integer.getInteger("osupgrade.sweep.seeds", 1000);
@@ -95,7 +99,14 @@ final class InvariantSweepTest {
         faults.add(kind);
       }
     }
-    return new Drawn(seed, r.nextInt(1, 61), r.nextInt(0, 4), policy, r.nextInt(4) != 0, faults);
+    int instances = r.nextInt(1, 61);
+    int zones = r.nextInt(0, 4);
+    boolean rollback = r.nextInt(4) != 0;
+    // Drawn from a stream of its own, so that every other draw of the seed stays what it was.
+    if (new SplittableRandom(seed ^ 0x5407L).nextInt(5) == 0) {
+      faults.add("short-listings");
+    }
+    return new Drawn(seed, instances, zones, policy, rollback, faults);
   }
 
   static Rollout run(Drawn d, SimulatedFleet fleet) {
@@ -137,6 +148,13 @@ final class InvariantSweepTest {
           } else {
             fleet.protect(id, true, created.get(0));
           }
+        }
+        case "short-listings" -> {
+          // The adversary's listings, from a moment after the plan's look: every Unhealthy or Unknown instance left
+          // out, so that the set looks healthier and smaller than it is (a read of one instance still finds it).
+          int listings = r.nextInt(1, 40);
+          fleet.clock().schedule(Duration.ofMinutes(r.nextInt(1, 30)),
+              () -> fleet.faults().leaveUnhealthyOutOfListings(id, listings));
         }
         case "no-delete-lock" -> fleet.lock(id, ResourceLock.CAN_NOT_DELETE, created.get(d.instances() / 2));
         default -> throw new IllegalStateException(f);

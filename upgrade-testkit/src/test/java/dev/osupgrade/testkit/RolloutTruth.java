@@ -257,8 +257,9 @@ final class RolloutTruth {
   /**
    * The before-batch budget at every look the rollout asked it at (its {@code fleet-unhealthy} gate events point at
    * the looks; the verdict is recomputed from the fleet's truth at that look): a true breach must fail the gate,
-   * stop every further batch and end the rollout {@code Faulted} with Azure's code; a look within the budget must
-   * not fail it.
+   * stop every further batch and end the rollout {@code Faulted} with Azure's code, unless the gate held the batch
+   * (waited: its look left out instances it could not judge; the batch, if it goes later, is judged at its own
+   * decision look); a look within the budget must not fail it.
    *
    * @return this
    */
@@ -287,6 +288,9 @@ final class RolloutTruth {
               + "was within " + policy.maxUnhealthyInstancePercent() + "%");
         }
         continue;
+      }
+      if (g.verdict() instanceof GateVerdict.Wait) {
+        continue; // held, not passed: the batch it held is judged by the budget at its own decision look
       }
       if (!failed) {
         violate(BREACH, "before batch " + g.batch() + " the fleet was over budget at " + look + " but the rollout "
