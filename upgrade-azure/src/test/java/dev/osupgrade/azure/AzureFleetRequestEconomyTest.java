@@ -1,5 +1,8 @@
 package dev.osupgrade.azure;
 
+import static dev.osupgrade.azure.emulator.ArmImages.UBUNTU;
+import static dev.osupgrade.azure.emulator.ArmImages.V1;
+import static dev.osupgrade.azure.emulator.ArmImages.V2;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
@@ -11,9 +14,7 @@ import dev.osupgrade.event.RolloutEvent;
 import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.OrchestrationMode;
 import dev.osupgrade.fleet.ScaleSetId;
-import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.image.ImageRelease;
-import dev.osupgrade.image.ImageVersion;
 import dev.osupgrade.ops.RolloutStatus;
 import dev.osupgrade.rollout.Rollout;
 import dev.osupgrade.testkit.ScaleSetSpec;
@@ -60,10 +61,6 @@ final class AzureFleetRequestEconomyTest {
   private static final ArmEmulator EMULATOR = ArmEmulator.create();
   @RegisterExtension static final WireMockExtension ARM = EMULATOR.extension();
 
-  private static final ImageReference UBUNTU =
-      ImageReference.marketplace("Canonical", "0001-com-ubuntu-server-jammy", "22_04-lts-gen2", "latest");
-  private static final ImageVersion V1 = ImageVersion.parse("22.04.202407010");
-  private static final ImageVersion V2 = ImageVersion.parse("22.04.202410010");
   private static final long SEED = 42;
 
   /** The counts of one rollout. */

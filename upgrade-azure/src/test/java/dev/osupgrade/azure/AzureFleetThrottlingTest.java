@@ -1,5 +1,8 @@
 package dev.osupgrade.azure;
 
+import static dev.osupgrade.azure.emulator.ArmImages.UBUNTU;
+import static dev.osupgrade.azure.emulator.ArmImages.V1;
+import static dev.osupgrade.azure.emulator.ArmImages.V2;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,9 +12,7 @@ import dev.osupgrade.azure.emulator.ArmEmulator;
 import dev.osupgrade.azure.emulator.ArmEmulator.ArmRequest;
 import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.ScaleSetId;
-import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.image.ImageRelease;
-import dev.osupgrade.image.ImageVersion;
 import dev.osupgrade.ops.RolloutStatus;
 import dev.osupgrade.rollout.Rollout;
 import dev.osupgrade.testkit.ComputeThrottling;
@@ -36,10 +37,6 @@ final class AzureFleetThrottlingTest {
   private static final ArmEmulator EMULATOR = ArmEmulator.create();
   @RegisterExtension static final WireMockExtension ARM = EMULATOR.extension();
 
-  private static final ImageReference UBUNTU =
-      ImageReference.marketplace("Canonical", "0001-com-ubuntu-server-jammy", "22_04-lts-gen2", "latest");
-  private static final ImageVersion V1 = ImageVersion.parse("22.04.202407010");
-  private static final ImageVersion V2 = ImageVersion.parse("22.04.202410010");
 
   /** Runs a default-policy rollout and returns the emulator's request log. */
   private static List<ArmRequest> rollout(int instances, int pageSize) {

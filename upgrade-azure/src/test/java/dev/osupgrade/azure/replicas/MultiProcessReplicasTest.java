@@ -1,5 +1,8 @@
 package dev.osupgrade.azure.replicas;
 
+import static dev.osupgrade.azure.emulator.ArmImages.UBUNTU;
+import static dev.osupgrade.azure.emulator.ArmImages.V1;
+import static dev.osupgrade.azure.emulator.ArmImages.V2;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -13,9 +16,7 @@ import dev.osupgrade.azure.emulator.ArmOp;
 import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.ProvisioningState;
 import dev.osupgrade.fleet.ScaleSetId;
-import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.image.ImageRelease;
-import dev.osupgrade.image.ImageVersion;
 import dev.osupgrade.ops.RolloutStatus;
 import dev.osupgrade.port.Checkpoint;
 import dev.osupgrade.rollout.RolloutState;
@@ -94,10 +95,6 @@ final class MultiProcessReplicasTest {
           .extensions(KILL_SWITCH, FAULTS, EMULATOR))
       .build();
 
-  private static final ImageReference UBUNTU =
-      ImageReference.marketplace("Canonical", "0001-com-ubuntu-server-jammy", "22_04-lts-gen2", "latest");
-  private static final ImageVersion V1 = ImageVersion.parse("22.04.202407010");
-  private static final ImageVersion V2 = ImageVersion.parse("22.04.202410010");
   private static final int REPLICAS = 3;
   private static final int SCALE_SETS = 3;
   private static final int INSTANCES = 10;
