@@ -32,6 +32,12 @@ import org.jspecify.annotations.Nullable;
  *     orchestrated mode) or leaves the model alone and only upgrades instances to it
  * @param gates extra gates asked before and after each batch, after Azure's built-in two
  * @param planOptions assumptions for the plan's estimate
+ * @param looksPerBatch how many looks at the fleet a batch in flight is planned to take once the batches before it
+ *     tell how long upgrades and health settling take ({@value #DEFAULT_LOOKS_PER_BATCH} by default, from
+ *     {@value #MIN_LOOKS_PER_BATCH} to {@value #MAX_LOOKS_PER_BATCH}): each look is an instance listing (on Azure a
+ *     High Cost Get per page), and more looks end each batch closer to its last instance becoming healthy, so a
+ *     shorter rollout for more requests. The first batch, with nothing learned yet, and a batch that outlasts its
+ *     looks take a few more.
  */
 public record RolloutOptions(
     @Nullable RollingUpgradePolicy policy,
@@ -43,7 +49,8 @@ public record RolloutOptions(
     boolean revertModelOnFault,
     ModelHandling modelHandling,
     List<HealthGate> gates,
-    PlanOptions planOptions) {
+    PlanOptions planOptions,
+    int looksPerBatch) {
 
   /** Azure's health timeout: 5 minutes. */
   public static final Duration DEFAULT_HEALTH_TIMEOUT = Duration.ofMinutes(5);
@@ -60,6 +67,12 @@ public record RolloutOptions(
    * for its approval within it).
    */
   public static final Duration MAX_INSTANCE_UPGRADE_TIMEOUT = Duration.ofDays(30);
+  /** Default looks planned per batch: 3. */
+  public static final int DEFAULT_LOOKS_PER_BATCH = 3;
+  /** The fewest looks per batch: 1 (a batch still ends only on a look that sees it done). */
+  public static final int MIN_LOOKS_PER_BATCH = 1;
+  /** The most looks per batch: 20. */
+  public static final int MAX_LOOKS_PER_BATCH = 20;
   /** The longest progress deadline: 90 days. */
   public static final Duration MAX_PROGRESS_DEADLINE = Duration.ofDays(90);
 
@@ -77,6 +90,7 @@ public record RolloutOptions(
     Require.nonNull(modelHandling, "modelHandling");
     gates = List.copyOf(Require.noNulls("gates", gates));
     Require.nonNull(planOptions, "planOptions");
+    Require.inRange("looksPerBatch", looksPerBatch, MIN_LOOKS_PER_BATCH, MAX_LOOKS_PER_BATCH);
   }
 
   /** @return the defaults */
@@ -102,6 +116,7 @@ public record RolloutOptions(
     b.modelHandling = modelHandling;
     b.gates.addAll(gates);
     b.planOptions = planOptions;
+    b.looksPerBatch = looksPerBatch;
     return b;
   }
 
@@ -147,6 +162,7 @@ public record RolloutOptions(
     private ModelHandling modelHandling = ModelHandling.PIN_TARGET;
     private final List<HealthGate> gates = new ArrayList<>();
     private PlanOptions planOptions = PlanOptions.ofDefaults();
+    private int looksPerBatch = DEFAULT_LOOKS_PER_BATCH;
 
     private Builder() {}
 
@@ -261,11 +277,23 @@ public record RolloutOptions(
       return this;
     }
 
+    /**
+     * Sets how many looks a batch in flight is planned to take: more looks, a batch seen done sooner after its last
+     * instance becomes healthy (a shorter rollout) for more instance listings.
+     *
+     * @param value from {@link #MIN_LOOKS_PER_BATCH} (1) to {@link #MAX_LOOKS_PER_BATCH} (20)
+     * @return this builder
+     */
+    public Builder looksPerBatch(int value) {
+      this.looksPerBatch = Require.inRange("looksPerBatch", value, MIN_LOOKS_PER_BATCH, MAX_LOOKS_PER_BATCH);
+      return this;
+    }
+
     /** @return the options; cross-field rules are checked here */
     public RolloutOptions build() {
       return new RolloutOptions(policy, healthTimeout, instanceUpgradeTimeout, pollInterval, progressDeadline,
           automaticRollback,
-          revertModelOnFault, modelHandling, gates, planOptions);
+          revertModelOnFault, modelHandling, gates, planOptions, looksPerBatch);
     }
   }
 }

@@ -25,6 +25,23 @@ final class RolloutOptionsTest {
     assertThat(o.explicitPolicy()).isEmpty();
     assertThat(o.gates()).isEmpty();
     assertThat(o.planOptions()).isEqualTo(PlanOptions.ofDefaults());
+    assertThat(o.looksPerBatch()).isEqualTo(3);
+  }
+
+  @Test
+  void looksPerBatch_outsideOneToTwenty_rejectedNamingParameterRuleAndValue() {
+    RolloutOptions.Builder b = RolloutOptions.builder();
+
+    assertThatThrownBy(() -> b.looksPerBatch(0)).asInstanceOf(type(InvalidValueException.class))
+        .satisfies(e -> {
+          assertThat(e.parameter()).isEqualTo("looksPerBatch");
+          assertThat(e.rule()).isEqualTo("in [1, 20]");
+          assertThat(e.value()).isEqualTo("0");
+        });
+    assertThatThrownBy(() -> b.looksPerBatch(21)).isInstanceOf(InvalidValueException.class)
+        .hasMessage("looksPerBatch must be in [1, 20], but was 21");
+    assertThat(b.build().looksPerBatch()).as("nothing changed").isEqualTo(RolloutOptions.DEFAULT_LOOKS_PER_BATCH);
+    assertThat(b.looksPerBatch(20).build().looksPerBatch()).isEqualTo(20);
   }
 
   @Test
@@ -75,7 +92,7 @@ final class RolloutOptionsTest {
         .healthTimeout(Duration.ofMinutes(2)).instanceUpgradeTimeout(Duration.ofMinutes(20))
         .pollInterval(Duration.ofSeconds(5)).automaticRollback(RolloutOptions.AutomaticRollback.OFF)
         .revertModelOnFault(false).gate(new FleetUnhealthyGate())
-        .planOptions(PlanOptions.withBatchTime(Duration.ofMinutes(3))).build();
+        .planOptions(PlanOptions.withBatchTime(Duration.ofMinutes(3))).looksPerBatch(6).build();
 
     RolloutOptions copy = o.toBuilder().build();
 
@@ -83,6 +100,7 @@ final class RolloutOptionsTest {
     assertThat(copy.healthTimeout()).isEqualTo(o.healthTimeout());
     assertThat(copy.instanceUpgradeTimeout()).isEqualTo(o.instanceUpgradeTimeout());
     assertThat(copy.pollInterval()).isEqualTo(o.pollInterval());
+    assertThat(copy.looksPerBatch()).isEqualTo(6);
     assertThat(copy.automaticRollback()).isEqualTo(o.automaticRollback());
     assertThat(copy.revertModelOnFault()).isFalse();
     assertThat(copy.gates()).isEqualTo(o.gates());

@@ -15,7 +15,7 @@ final class LookScratchTest {
     double[] worstLate = new double[5];
     int[] lookSum = new int[5];
     int runs = 0;
-    for (long seed = 1; seed <= 50; seed++) {
+    for (long seed = 1; seed <= Long.getLong("lk.seeds", 50); seed++) {
       SimulatedFleet world = SimulatedFleet.create(seed);
       dev.osupgrade.fleet.ScaleSetId web = world.add(ScaleSetSpec.named("web").instances(n).image(Images.ubuntu(Images.V1)));
       world.publish(dev.osupgrade.image.ImageRelease.marketplace(Images.ubuntu(Images.V2), world.clock().instant().minus(java.time.Duration.ofDays(1))));
@@ -44,13 +44,16 @@ final class LookScratchTest {
           for (InstanceChange c : record.history(id)) {
             if (c.kind() == InstanceChange.Kind.UPGRADE_STARTED) {
               started = true;
-            } else if (started && healthy == null && c.health() == dev.osupgrade.fleet.HealthState.HEALTHY) {
+            } else if (started && healthy == null && c.health() == dev.osupgrade.fleet.HealthState.HEALTHY && c.image().version().orElseThrow().equals(Images.V2)) {
               healthy = c.at();
             }
           }
           slow = slow == null || healthy.isAfter(slow) ? healthy : slow;
         }
         double l = java.time.Duration.between(slow, at.get(b + 1)).toMillis() / 1000.0;
+        if (Boolean.getBoolean("lk.debug")) {
+          System.out.println("LKDBG " + at.get(b).getEpochSecond() % 100000 + " seed " + seed + " batch " + (b + 1) + " true end " + java.time.Duration.between(at.get(b), slow).toMillis() / 1000.0 + " seen " + java.time.Duration.between(at.get(b), at.get(b + 1)).toMillis() / 1000.0);
+        }
         late[b] += l;
         worstLate[b] = Math.max(worstLate[b], l);
         lookSum[b] += marks.get(b + 1)[0] - marks.get(b)[0];
