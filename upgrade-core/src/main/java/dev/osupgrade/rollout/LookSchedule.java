@@ -501,7 +501,7 @@ final class LookSchedule {
         }
       }
     }
-    int choice = plan(done, Math.max(1, budget - looks), looks == 0 ? 0 : x, first);
+    int choice = plan(done, Math.max(1, budget - looks), looks == 0 ? 0 : x, first, MISS_SECONDS / budget);
     return Instant.ofEpochMilli(first + (long) (choice - 1) * step);
   }
 
@@ -532,7 +532,7 @@ final class LookSchedule {
    *
    * @return the grid index (1-based) of the first look
    */
-  private int plan(double[] done, int left, long previous, long first) {
+  private int plan(double[] done, int left, long previous, long first, double miss) {
     int size = done.length - 1;
     double stepSeconds = step / 1000.0;
     // Cumulative: A[j] = done[j]; B[j] = sum of p_i * i for i <= j (in steps).
@@ -544,7 +544,7 @@ final class LookSchedule {
     int lo = (int) Math.max(1, Math.min(size, least));
     double[] cost = new double[size + 1];
     for (int a = 0; a <= size; a++) {
-      cost[a] = MISS_SECONDS / budget * (1 - done[a]);
+      cost[a] = miss * (1 - done[a]);
     }
     int minGap = (int) Math.max(1, Math.ceil(gap.toMillis() * LEAST_GAPS / step));
     int best = lo;
