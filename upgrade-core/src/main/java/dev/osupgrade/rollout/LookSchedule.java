@@ -21,18 +21,22 @@ import org.jspecify.annotations.Nullable;
  * <ul>
  *   <li><b>What is learned</b>: from each instance of an earlier batch that succeeded, how long its upgrade took (its
  *       request to {@link InstanceProgress#upgradedAt}, the instance view's end of provisioning: exact) and how long
- *       it settled after it (at most until the look that saw it healthy, at least until the look before it that saw
- *       an instance of its batch become healthy; a quarter of the way between the two stands for it). Each learned
- *       time is spread over a few seconds either side, so an instance may take a little longer than any learned.</li>
+ *       it settled after it: at most until the look that saw it healthy, at least until the look before it that saw
+ *       an instance of its batch become healthy. The settle times' distribution is the self-consistent estimate from
+ *       those bounds (Turnbull's, a few rounds of expectation-maximisation, so that instances bounded only from above
+ *       keep some weight low). Each learned time is spread over a tail gap either side, so an instance may take a
+ *       little longer than any learned.</li>
  *   <li><b>Where the batch stands at a look</b>: each instance seen healthy is done; one whose upgrade ended settles
  *       like the learned ones given how long it has settled already; one still upgrading upgrades like the learned
  *       ones given how long it has upgraded already, then settles. The batch is done when the last of them is: the
  *       chance it is done by each time ahead is the product of theirs.</li>
  *   <li><b>The next look</b>: the first of the looks left in the batch's budget, placed so that the expected time
- *       from the batch's end to the look that sees it is least, where a batch not seen done by the budget's last look
- *       costs {@link #MISS_SECONDS} seconds more (the looks beyond the budget). Each look then conditions the next on
- *       what it saw (which instances are healthy, which upgrades ended and when). Past the budget, one look at a time
- *       on the same terms.</li>
+ *       from the batch's end to the look that sees it is least (a dynamic programme over the grid of whole steps,
+ *       a fifth of a tail gap), where a batch not seen done by the budget's last look costs {@link #MISS_SECONDS}
+ *       seconds divided by the budget more (the looks beyond it: a small budget makes them dear). Each look then
+ *       conditions the next on what it saw (which instances are healthy, which upgrades ended and when). Past the
+ *       budget, one look at a time on the same terms, three more at most; then the tail. Predicted looks are at least
+ *       1.2 tail gaps apart.</li>
  *   <li><b>The first batch</b> (nothing learned): no look before nine tenths of the plan's estimated batch time
  *       ({@link dev.osupgrade.plan.PlanOptions#estimatedBatchTime}, 6 minutes unless the caller says otherwise), at
  *       most 12 poll intervals; then <b>the tail</b>, also wherever nothing can be predicted (an instance rolling back,
@@ -65,7 +69,10 @@ final class LookSchedule {
   static final int LOOKS_PER_WIDENING = 3;
   /** A predicted look comes at least this many tail gaps after the look before it. */
   static final double LEAST_GAPS = 1.2;
-  /** What a batch not seen done by the last look of its budget costs, in seconds of lateness. */
+  /**
+   * What a batch not seen done by the last look of its budget costs, in seconds of lateness, times the budget (7 s
+   * at the default three looks a batch; tuned on the simulator's seeds 1-50).
+   */
   static final double MISS_SECONDS = 21;
   /**
    * Rounds of the self-consistent estimate of settle times from their bounds: a few, so that an instance bounded only
@@ -75,9 +82,15 @@ final class LookSchedule {
   static final int BOUNDED_ITERATIONS = 5;
   /** Each learned time is spread this many tail gaps either side. */
   static final double SPREAD_GAPS = 1;
+  /** Past the budget, this many more looks are planned; then the tail, widening to the poll interval. */
+  static final int PLANNED_BEYOND_BUDGET = 3;
   /** Upper bound on the looks computed to reach now (a long wait ends in the tail's closed form before it). */
   private static final int MAX_SEQUENCE = 10_000;
-  /** The most grid points a prediction looks ahead over. */
+  /** A chance this small is none: the grid a plan considers is where the batch's end is less certain. */
+  private static final double NEGLIGIBLE = 1e-6;
+  /** The most grid points a prediction plans over (a coarser grid where the batch's end is that uncertain). */
+  private static final int MAX_POINTS = 600;
+  /** The most grid steps a learned distribution spans. */
   private static final int MAX_GRID = 20_000;
 
   private final Instant start;
@@ -362,15 +375,17 @@ final class LookSchedule {
   Instant next(Instant now, @Nullable Instant deadline) {
     Instant at = predicted(start, 0);
     int looks = 1;
+    int planned = at == null ? 0 : 1;
     int tail = 0;
     if (at == null) {
       at = plausible;
     }
     while (!at.isAfter(now)) {
-      Instant predicted = looks >= MAX_SEQUENCE ? null : predicted(at, looks);
+      Instant predicted = planned >= budget + PLANNED_BEYOND_BUDGET ? null : predicted(at, looks);
       if (predicted != null) {
         at = predicted;
         tail = 0;
+        planned++;
       } else {
         if (looks > 0 && sawSettle(at)) {
           tail = 0;
@@ -478,8 +493,11 @@ final class LookSchedule {
         horizon = Math.max(horizon, requested[i] + (upgradeCdf.length + settleCdf.length) * step);
       }
     }
-    int size = (int) Math.min(MAX_GRID, (horizon - first) / step + 1);
-    // F[j]: the chance the batch is done by first + (j - 1) steps; F[0] = 0 (not done at x).
+    long gridStart = first;
+    // Whole steps, or coarser where the batch's end is uncertain over more than MAX_POINTS of them.
+    long grid = step * Math.max(1, ((horizon - gridStart) / step + MAX_POINTS) / MAX_POINTS);
+    int size = (int) Math.min(MAX_POINTS, (horizon - gridStart) / grid + 1);
+    // F[j]: the chance the batch is done by first + (j - 1) grid steps; F[0] = 0 (not done at x).
     double[] done = new double[size + 1];
     Arrays.fill(done, 1);
     done[0] = 0;
@@ -491,34 +509,39 @@ final class LookSchedule {
       if (upgraded[i] <= x) {
         long u = upgraded[i];
         for (int j = 1; j <= size; j++) {
-          long t = first + (long) (j - 1) * step;
+          long t = gridStart + (long) (j - 1) * grid;
           done[j] *= (at(settleCdf, t - u, step) - base[i]) / (1 - base[i]);
         }
       } else {
-        double[] f = upgrading.computeIfAbsent(requested[i], r -> upgradingCdf(r, x, size, first));
+        double[] f = upgrading.computeIfAbsent(requested[i], r -> upgradingCdf(r, x, size, gridStart, grid));
         for (int j = 1; j <= size; j++) {
           done[j] *= f[j];
         }
       }
     }
-    int choice = plan(done, Math.max(1, budget - looks), looks == 0 ? 0 : x, first, MISS_SECONDS / budget);
-    return Instant.ofEpochMilli(first + (long) (choice - 1) * step);
+    int choice = plan(done, Math.max(1, budget - looks), looks == 0 ? 0 : x, gridStart, grid, MISS_SECONDS / budget);
+    return Instant.ofEpochMilli(gridStart + (long) (choice - 1) * grid);
   }
 
   /** The chance an instance requested at {@code r}, still upgrading at {@code x}, is healthy by each grid time. */
-  private double[] upgradingCdf(long r, long x, int size, long first) {
+  private double[] upgradingCdf(long r, long x, int size, long first, long grid) {
     double[] u = upgradeCdf;
     double[] s = settleCdf;
     double[] out = new double[size + 1];
-    long k0 = Math.max(0, (x - r) / step);
+    int k0 = (int) Math.max(0, (x - r) / step);
     double below = at(u, x - r, step);
     for (int j = 1; j <= size; j++) {
-      long t = first + (long) (j - 1) * step;
-      double sum = 0;
-      for (long k = k0 + 1; k < u.length; k++) {
-        double p = u[(int) k] - u[(int) k - 1];
+      long t = first + (long) (j - 1) * grid;
+      // Upgrades of at most (t - r) / step - s.length steps leave it settled surely by t: their chance at once.
+      long m = Math.floorDiv(t - r, step);
+      int sure = (int) Math.min(u.length - 1, m - s.length);
+      double sum = sure > k0 ? u[sure] - u[k0] : 0;
+      int from = Math.max(k0 + 1, sure + 1);
+      int to = (int) Math.min(u.length - 1, m);
+      for (int k = from; k <= to; k++) {
+        double p = u[k] - u[k - 1];
         if (p > 0) {
-          sum += p * at(s, t - r - k * step, step);
+          sum += p * at(s, t - r - (long) k * step, step);
         }
       }
       out[j] = sum / (1 - below);
@@ -532,37 +555,46 @@ final class LookSchedule {
    *
    * @return the grid index (1-based) of the first look
    */
-  private int plan(double[] done, int left, long previous, long first, double miss) {
+  private int plan(double[] done, int left, long previous, long first, long grid, double miss) {
     int size = done.length - 1;
-    double stepSeconds = step / 1000.0;
+    double stepSeconds = grid / 1000.0;
     // Cumulative: A[j] = done[j]; B[j] = sum of p_i * i for i <= j (in steps).
     double[] weighted = new double[size + 1];
     for (int j = 1; j <= size; j++) {
       weighted[j] = weighted[j - 1] + (done[j] - done[j - 1]) * j;
     }
-    long least = previous == 0 ? 1 : (long) Math.ceil((previous + gap.toMillis() * LEAST_GAPS - first) / (double) step) + 1;
+    long least = previous == 0 ? 1
+        : (long) Math.ceil((previous + gap.toMillis() * LEAST_GAPS - first) / (double) grid) + 1;
     int lo = (int) Math.max(1, Math.min(size, least));
+    // Only where the batch's end is uncertain: no look where it cannot be done yet, none after it surely is.
+    int start = lo;
+    while (start < size && done[start] < NEGLIGIBLE) {
+      start++;
+    }
+    int end = start;
+    while (end < size && done[end] < 1 - NEGLIGIBLE) {
+      end++;
+    }
     double[] cost = new double[size + 1];
     for (int a = 0; a <= size; a++) {
       cost[a] = miss * (1 - done[a]);
     }
-    int minGap = (int) Math.max(1, Math.ceil(gap.toMillis() * LEAST_GAPS / step));
-    int best = lo;
+    int minGap = (int) Math.max(1, Math.ceil(gap.toMillis() * LEAST_GAPS / grid));
+    int best = start;
     for (int k = 1; k <= left; k++) {
       double[] next = new double[size + 1];
-      for (int a = 0; a <= size; a++) {
-        int from = a == 0 ? lo : Math.min(size, a + minGap);
+      // The last layer needs only the plan from now (a = 0); the others every grid point a look may come at.
+      int last = k == left ? 0 : end;
+      for (int a = 0; a <= last; a = a == 0 ? Math.max(1, start) : a + 1) {
+        int from = a == 0 ? start : Math.min(size, a + minGap);
         double min = Double.MAX_VALUE;
         int arg = from;
-        for (int y = from; y <= size; y++) {
+        for (int y = from; y <= Math.max(from, end); y++) {
           double late = (y * (done[y] - done[a]) - (weighted[y] - weighted[a])) * stepSeconds;
           double c = late + cost[y];
           if (c < min) {
             min = c;
             arg = y;
-          }
-          if (done[y] >= 1) {
-            break;
           }
         }
         next[a] = min;
