@@ -250,7 +250,7 @@ final class AzureFleetRequestEconomyTest {
         Economy e = rollout(instances, 0, pageSize);
         System.out.println(e.summary());
         // 1,000 on pages of 100: a look costs 10 of the scale set's 30 High Cost Gets (10 more a minute); with looks
-        // as planned (12 in all) the adapter's request budget makes this rollout wait once.
+        // as planned: 12 in all, 120 of the 130 requests.
         assertExactCounts(e);
         assertThat(e.batches()).isEqualTo(5);
         totals.put(instances + "/" + pageSize, e.total());
