@@ -168,7 +168,8 @@ final class LookSchedule {
     long[] upgrade = learnedUpgrade(instances, batch);
     long spread = (long) (gap.toMillis() * SPREAD_GAPS);
     double[] upgradeCdf = upgrade.length == 0 ? null : cdf(upgrade, spread, step);
-    double[] settleCdf = settle.length == 0 ? null : smooth(boundedCdf(settle, step, BOUNDED_ITERATIONS), spread / step);
+    double[] settleCdf = settle.length == 0 ? null
+        : smooth(boundedCdf(settle, step, BOUNDED_ITERATIONS), spread / step);
     Duration quickest = quickestBatch(instances, batch);
     Duration predicted = quickest == null ? firstBatch(options) : quickest.minus(times(gap, GAPS_BEFORE_QUICKEST));
     Instant plausible = batchStartedAt.plus(predicted.compareTo(gap) < 0 ? gap : predicted);
