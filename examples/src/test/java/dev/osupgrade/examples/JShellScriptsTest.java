@@ -82,7 +82,7 @@ final class JShellScriptsTest {
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', value = {
       "plan.jsh     | plan.batches().size()                       | 6          | estimate: 6 batches, ~36m of fleet time",
-      "rehearse.jsh | rollout.status().toString()                 | \"COMPLETED\" | COMPLETED in 31m54s (plan ~36m)",
+      "rehearse.jsh | rollout.status().toString()                 | \"COMPLETED\" | COMPLETED in 30m47s (plan ~36m)",
       "diagnose.jsh | diagnosis.cause().toString()                | \"NEW_IMAGE\" | Diagnosis: NEW_IMAGE - 6 of 6 upgraded instances failed",
       "whatif.jsh   | comparison.rows().size()                    | 4          | maxBatchInstancePercent 10",
   })

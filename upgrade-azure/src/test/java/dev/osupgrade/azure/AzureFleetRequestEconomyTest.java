@@ -230,8 +230,8 @@ final class AzureFleetRequestEconomyTest {
 
     assertThat(e.batches()).isEqualTo(5);
     assertExactCounts(e);
-    assertThat(e.looks()).as("looks by prediction: about four per batch, not one per 30 s").isEqualTo(20);
-    assertThat(e.total()).as("issue 10's goal is 10 + 4 x batches = 30").isEqualTo(30);
+    assertThat(e.looks()).as("looks by prediction: three or four per batch, not one per 30 s").isEqualTo(18);
+    assertThat(e.total()).as("issue 10's goal is at most 10 + 4 x batches = 30").isEqualTo(28);
   }
 
   /**
@@ -247,7 +247,7 @@ final class AzureFleetRequestEconomyTest {
         Economy e = rollout(instances, 0, pageSize);
         System.out.println(e.summary());
         // 1,000 on pages of 100: a look costs 10 of the scale set's 30 High Cost Gets (10 more a minute); with looks
-        // by prediction (17 in all) the adapter's request budget does not make this rollout wait.
+        // as planned: 12 in all, 120 of the 130 requests.
         assertExactCounts(e);
         assertThat(e.batches()).isEqualTo(5);
         totals.put(instances + "/" + pageSize, e.total());
@@ -255,7 +255,7 @@ final class AzureFleetRequestEconomyTest {
     }
     System.out.println("request economy: totals (instances/page size) " + totals);
     assertThat(totals).containsExactlyInAnyOrderEntriesOf(Map.of(
-        "100/100", 30, "100/1000", 30, "1000/100", 180, "1000/1000", 30));
+        "100/100", 28, "100/1000", 28, "1000/100", 130, "1000/1000", 26));
   }
 
   @Test

@@ -1136,6 +1136,19 @@ public final class Rollout {
     }
 
     /**
+     * Sets how many looks a batch in flight is planned to take (see {@link RolloutOptions#looksPerBatch}): more looks,
+     * a shorter rollout for more instance listings.
+     *
+     * @param value from {@link RolloutOptions#MIN_LOOKS_PER_BATCH} (1) to {@link RolloutOptions#MAX_LOOKS_PER_BATCH}
+     *     (20)
+     * @return this builder
+     */
+    public Builder looksPerBatch(int value) {
+      options.looksPerBatch(value);
+      return this;
+    }
+
+    /**
      * Says whether failed instances are rolled back.
      *
      * @param value the choice

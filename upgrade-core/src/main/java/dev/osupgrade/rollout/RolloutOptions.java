@@ -40,6 +40,12 @@ import org.jspecify.annotations.Nullable;
  *     {@link dev.osupgrade.ops.StopCode#UPGRADE_NOT_APPLIED}, naming it and the count. Retries of one request (after a
  *     throttle or a lost answer) do not count; from 1 to {@link #MAX_UPGRADE_REQUESTS_PER_INSTANCE}, default
  *     {@link #DEFAULT_MAX_UPGRADE_REQUESTS_PER_INSTANCE}
+ * @param looksPerBatch how many looks at the fleet a batch in flight is planned to take once the batches before it
+ *     tell how long upgrades and health settling take ({@value #DEFAULT_LOOKS_PER_BATCH} by default, from
+ *     {@value #MIN_LOOKS_PER_BATCH} to {@value #MAX_LOOKS_PER_BATCH}): each look is an instance listing (on Azure a
+ *     High Cost Get per page), and more looks end each batch closer to its last instance becoming healthy, so a
+ *     shorter rollout for more requests. The first batch, with nothing learned yet, and a batch that outlasts its
+ *     looks take a few more.
  */
 public record RolloutOptions(
     @Nullable RollingUpgradePolicy policy,
@@ -52,7 +58,8 @@ public record RolloutOptions(
     ModelHandling modelHandling,
     List<HealthGate> gates,
     PlanOptions planOptions,
-    int maxUpgradeRequestsPerInstance) {
+    int maxUpgradeRequestsPerInstance,
+    int looksPerBatch) {
 
   /** Azure's health timeout: 5 minutes. */
   public static final Duration DEFAULT_HEALTH_TIMEOUT = Duration.ofMinutes(5);
@@ -69,6 +76,12 @@ public record RolloutOptions(
    * for its approval within it).
    */
   public static final Duration MAX_INSTANCE_UPGRADE_TIMEOUT = Duration.ofDays(30);
+  /** Default looks planned per batch: 3. */
+  public static final int DEFAULT_LOOKS_PER_BATCH = 3;
+  /** The fewest looks per batch: 1 (a batch still ends only on a look that sees it done). */
+  public static final int MIN_LOOKS_PER_BATCH = 1;
+  /** The most looks per batch: 20. */
+  public static final int MAX_LOOKS_PER_BATCH = 20;
   /** The longest progress deadline: 90 days. */
   public static final Duration MAX_PROGRESS_DEADLINE = Duration.ofDays(90);
   /**
@@ -95,6 +108,7 @@ public record RolloutOptions(
     Require.nonNull(planOptions, "planOptions");
     Require.inRange("maxUpgradeRequestsPerInstance", maxUpgradeRequestsPerInstance, 1,
         MAX_UPGRADE_REQUESTS_PER_INSTANCE);
+    Require.inRange("looksPerBatch", looksPerBatch, MIN_LOOKS_PER_BATCH, MAX_LOOKS_PER_BATCH);
   }
 
   /** @return the defaults */
@@ -121,6 +135,7 @@ public record RolloutOptions(
     b.gates.addAll(gates);
     b.planOptions = planOptions;
     b.maxUpgradeRequestsPerInstance = maxUpgradeRequestsPerInstance;
+    b.looksPerBatch = looksPerBatch;
     return b;
   }
 
@@ -167,6 +182,7 @@ public record RolloutOptions(
     private final List<HealthGate> gates = new ArrayList<>();
     private PlanOptions planOptions = PlanOptions.ofDefaults();
     private int maxUpgradeRequestsPerInstance = DEFAULT_MAX_UPGRADE_REQUESTS_PER_INSTANCE;
+    private int looksPerBatch = DEFAULT_LOOKS_PER_BATCH;
 
     private Builder() {}
 
@@ -295,11 +311,23 @@ public record RolloutOptions(
       return this;
     }
 
+    /**
+     * Sets how many looks a batch in flight is planned to take: more looks, a batch seen done sooner after its last
+     * instance becomes healthy (a shorter rollout) for more instance listings.
+     *
+     * @param value from {@link #MIN_LOOKS_PER_BATCH} (1) to {@link #MAX_LOOKS_PER_BATCH} (20)
+     * @return this builder
+     */
+    public Builder looksPerBatch(int value) {
+      this.looksPerBatch = Require.inRange("looksPerBatch", value, MIN_LOOKS_PER_BATCH, MAX_LOOKS_PER_BATCH);
+      return this;
+    }
+
     /** @return the options; cross-field rules are checked here */
     public RolloutOptions build() {
       return new RolloutOptions(policy, healthTimeout, instanceUpgradeTimeout, pollInterval, progressDeadline,
           automaticRollback,
-          revertModelOnFault, modelHandling, gates, planOptions, maxUpgradeRequestsPerInstance);
+          revertModelOnFault, modelHandling, gates, planOptions, maxUpgradeRequestsPerInstance, looksPerBatch);
     }
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.osupgrade.Fleets;
 import dev.osupgrade.fleet.HealthState;
+import dev.osupgrade.fleet.Instance;
 import dev.osupgrade.fleet.ScaleSet;
 import dev.osupgrade.ops.ErrorCodes;
 import dev.osupgrade.policy.RollingUpgradePolicy;
@@ -73,6 +74,36 @@ final class UpgradedUnhealthyGateTest {
       assertThat(f.reason()).contains("30% of instances (3 of 10) are in an unhealthy state after being upgraded")
           .contains("more than the threshold of 20%").endsWith("First failed instance ID is: 1.");
     });
+  }
+
+  /** The named instances report a health code the library does not know (Unknown, the raw code kept). */
+  private static ScaleSet degraded(ScaleSet fleet, String... ids) {
+    return Fleets.change(fleet, i -> new Instance(i.instanceId(), i.zone(), i.updateDomain(), i.faultDomain(),
+        i.image(), i.latestModelApplied(), i.provisioningState(), i.powerState(), HealthState.UNKNOWN,
+        i.protectedFromUpgrade(), "HealthState/Degraded", i.lock(), i.provisionedAt()), ids);
+  }
+
+  @Test
+  void evaluate_breachOnlyByHealthCodesItDoesNotKnow_waitsTenLooksThenFails() {
+    // 3 and 4 failed; 1 reports HealthState/Degraded: 3 of 10 only with it.
+    ScaleSet fleet = degraded(twenty(), "1");
+    GateContext ctx = after(fleet, Set.of("3", "4"));
+
+    GateVerdict first = gate.evaluate(ctx);
+    GateVerdict tenth = gate.evaluate(ctx.withWaits(UpgradedUnhealthyGate.UNRECOGNIZED_WAITS - 1));
+    GateVerdict after = gate.evaluate(ctx.withWaits(UpgradedUnhealthyGate.UNRECOGNIZED_WAITS));
+
+    assertThat(first).isInstanceOfSatisfying(GateVerdict.Wait.class, w -> {
+      assertThat(w.until()).isEqualTo(Fleets.T0);
+      assertThat(w.reason()).isEqualTo("1 of 10 upgraded instances report a health state this library does not know;"
+          + " looking again before counting them as unhealthy");
+    });
+    assertThat(tenth).isInstanceOf(GateVerdict.Wait.class);
+    assertThat(after).isInstanceOf(GateVerdict.Fail.class);
+    assertThat(gate.evaluate(after(fleet, Set.of("3", "4", "5")))).as("a breach without it fails at once")
+        .isInstanceOf(GateVerdict.Fail.class);
+    assertThat(gate.evaluate(after(fleet, Set.of("3")))).as("within the threshold with it")
+        .isInstanceOf(GateVerdict.Pass.class);
   }
 
   @Test

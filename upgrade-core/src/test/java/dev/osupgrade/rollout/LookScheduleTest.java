@@ -1,6 +1,7 @@
 package dev.osupgrade.rollout;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.osupgrade.image.ImageReference;
 import dev.osupgrade.plan.PlanOptions;
@@ -8,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class LookScheduleTest {
@@ -58,48 +60,185 @@ class LookScheduleTest {
         .next(T0.plusSeconds(800), null)).isEqualTo(T0.plusSeconds(800 + 305));
   }
 
-  @Test
-  void laterBatch_instancesSettling_lookedAtWhenLearnedSettleTimesSayTheyAreHealthy() {
-    // Batch 1: ten instances upgraded at 100 s, seen healthy by looks 10 s apart: each settled 10(k-1) to 10k s, so
-    // learned as 2.5, 12.5, ..., 92.5 s.
+  /**
+   * Batch 1: ten instances requested at T0, each upgraded after 100 + 10k s, seen healthy by looks 10 s apart after
+   * settling 10k to 10k + 10 s.
+   */
+  private static List<InstanceProgress> learnedBatch() {
     List<InstanceProgress> all = new ArrayList<>();
     for (int k = 1; k <= 10; k++) {
-      all.add(new InstanceProgress("a" + k, 1, OLD, InstanceStage.SUCCEEDED, T0, T0.plusSeconds(100),
-          T0.plusSeconds(100 + 10 * k), null));
+      Instant upgraded = T0.plusSeconds(100 + 10 * k);
+      all.add(new InstanceProgress("a" + k, 1, OLD, InstanceStage.SUCCEEDED, T0, upgraded,
+          upgraded.plusSeconds(10 * k + 10), null));
     }
-    assertThat(LookSchedule.learnedSettle(all, 2)).containsExactly(2_500, 12_500, 22_500, 32_500, 42_500, 52_500,
-        62_500, 72_500, 82_500, 92_500);
-    // Batch 2, sent at 400 s: its instance's upgrade ended at 500 s. First look: 400 + 200 - 5 x 5 = 575 s.
+    return all;
+  }
+
+  @Test
+  void settleBounds_fromTheLookBeforeToTheLookThatSawItHealthy() {
+    List<InstanceProgress> all = learnedBatch();
+
+    // Seen healthy at 100 + 20k + 10 s; the look before that saw one become healthy was 20 s earlier.
+    long[][] bounds = LookSchedule.settleBounds(all, 2);
+    assertThat(bounds.length).isEqualTo(10);
+    assertThat(bounds[0]).containsExactly(0, 20_000);
+    assertThat(bounds[4]).containsExactly(40_000, 60_000);
+    assertThat(LookSchedule.learnedUpgrade(all, 2)).containsExactly(110_000, 120_000, 130_000, 140_000, 150_000,
+        160_000, 170_000, 180_000, 190_000, 200_000);
+  }
+
+  @Test
+  void boundedCdf_tightBoundsDrawTheWeightOfLooseOnes() {
+    // One settled between 90 and 100 s, three healthy by 100 s: all the weight is at most 100 s.
+    double[] cdf = LookSchedule.boundedCdf(new long[][] {{90_000, 100_000}, {0, 100_000}, {0, 100_000},
+        {0, 100_000}}, 1_000, LookSchedule.BOUNDED_ITERATIONS);
+
+    assertThat(cdf[cdf.length - 1]).isEqualTo(1.0);
+    assertThat(cdf[100]).isCloseTo(1.0, within(1e-9));
+    assertThat(cdf[90]).as("the tight bound draws weight into (90 s, 100 s]").isLessThan(0.75).isGreaterThan(0);
+  }
+
+  /** The looks of batch 2 (sent at 400 s, one instance) until one lands after {@code until}. */
+  private static List<Duration> batchTwoLooks(RolloutOptions options, Instant until) {
+    List<InstanceProgress> all = learnedBatch();
     Instant b2 = T0.plusSeconds(400);
-    all.add(new InstanceProgress("b", 2, OLD, InstanceStage.AWAITING_HEALTH, b2, T0.plusSeconds(500), null, null));
+    all.add(new InstanceProgress("b", 2, OLD, InstanceStage.UPGRADING, b2, null, null, null));
+    LookSchedule s = LookSchedule.of(options, all, 2, b2);
+    List<Duration> out = new ArrayList<>();
+    for (Instant now = b2; !now.isAfter(until); ) {
+      now = s.next(now, null);
+      out.add(Duration.between(b2, now));
+    }
+    return out;
+  }
+
+  @Test
+  void laterBatch_looksWithinWhatTheLearnedTimesAllow_andAsManyAsTheBudget() {
+    // Learned: upgrades 110-200 s, settling up to 110 s (+ 5 s either side): batch 2 is done by 315 s at the latest.
+    List<Duration> looks = batchTwoLooks(RolloutOptions.ofDefaults(), T0.plusSeconds(400 + 320));
+
+    assertThat(looks.get(0)).isGreaterThan(Duration.ofSeconds(110));
+    assertThat(looks.subList(0, RolloutOptions.DEFAULT_LOOKS_PER_BATCH)).allSatisfy(
+        d -> assertThat(d).isLessThanOrEqualTo(Duration.ofSeconds(320)));
+    assertThat(looks).isSorted().doesNotHaveDuplicates();
+  }
+
+  /**
+   * Drives batch 2 (sent at 400 s) look by look, each look recording what it saw as the kernel does.
+   *
+   * @param upgrade each instance's upgrade, in seconds from the request
+   * @param settle how long each settles after its upgrade, in seconds
+   * @return the looks, from the batch's request, up to the one that saw every instance healthy
+   */
+  private static List<Duration> driveBatchTwo(RolloutOptions options, long[] upgrade, long[] settle) {
+    Instant b2 = T0.plusSeconds(400);
+    List<InstanceProgress> all = learnedBatch();
+    int first = all.size();
+    for (int i = 0; i < upgrade.length; i++) {
+      all.add(new InstanceProgress("b" + i, 2, OLD, InstanceStage.UPGRADING, b2, null, null, null));
+    }
+    List<Duration> looks = new ArrayList<>();
+    Instant now = b2;
+    while (all.subList(first, all.size()).stream().anyMatch(p -> !p.stage().isSettled())) {
+      now = LookSchedule.of(options, all, 2, b2).next(now, null);
+      looks.add(Duration.between(b2, now));
+      for (int i = 0; i < upgrade.length; i++) {
+        InstanceProgress p = all.get(first + i);
+        Instant upgraded = b2.plusSeconds(upgrade[i]);
+        if (p.stage() == InstanceStage.UPGRADING && !upgraded.isAfter(now)) {
+          p = new InstanceProgress(p.instanceId(), 2, OLD, InstanceStage.AWAITING_HEALTH, b2, upgraded, null, null);
+        }
+        if (p.stage() == InstanceStage.AWAITING_HEALTH && !upgraded.plusSeconds(settle[i]).isAfter(now)) {
+          p = new InstanceProgress(p.instanceId(), 2, OLD, InstanceStage.SUCCEEDED, b2, upgraded, now, null);
+        }
+        all.set(first + i, p);
+      }
+    }
+    return looks;
+  }
+
+  /**
+   * Over 40 seeded batches of five instances that upgrade and settle as the learned batch did (upgrades 110-200 s,
+   * settling 10-110 s): the looks they took and the seconds from each batch's last healthy instance to the look that
+   * saw it, summed.
+   */
+  private static long[] looksAndLateness(RolloutOptions options) {
+    SplittableRandom random = new SplittableRandom(42);
+    long looks = 0;
+    long late = 0;
+    for (int run = 0; run < 40; run++) {
+      long[] upgrade = new long[5];
+      long[] settle = new long[5];
+      long done = 0;
+      for (int i = 0; i < 5; i++) {
+        upgrade[i] = random.nextLong(110, 201);
+        settle[i] = random.nextLong(10, 111);
+        done = Math.max(done, upgrade[i] + settle[i]);
+      }
+      List<Duration> seen = driveBatchTwo(options, upgrade, settle);
+      for (Duration d : seen.subList(0, seen.size() - 1)) {
+        assertThat(d.getSeconds()).as("a look before the batch was done").isLessThan(done);
+      }
+      looks += seen.size();
+      late += seen.get(seen.size() - 1).getSeconds() - done;
+    }
+    return new long[] {looks, late};
+  }
+
+  @Test
+  void laterBatch_moreLooksPerBatch_moreLooksAndSeenDoneSooner() {
+    long[] few = looksAndLateness(RolloutOptions.builder().looksPerBatch(1).build());
+    long[] usual = looksAndLateness(RolloutOptions.ofDefaults());
+    long[] many = looksAndLateness(RolloutOptions.builder().looksPerBatch(8).build());
+
+    System.out.printf("40 batches, 1 / 3 / 8 looks per batch: %d / %d / %d looks, %d / %d / %d s late%n", few[0],
+        usual[0], many[0], few[1], usual[1], many[1]);
+    assertThat(many[0]).isGreaterThan(usual[0]);
+    assertThat(usual[0]).isGreaterThan(few[0]);
+    assertThat(many[1]).isLessThan(usual[1]);
+    assertThat(usual[1]).isLessThan(few[1]);
+  }
+
+  @Test
+  void laterBatch_resumedBetweenTwoLooks_looksWhenTheUninterruptedWouldHave() {
+    List<InstanceProgress> all = learnedBatch();
+    Instant b2 = T0.plusSeconds(400);
+    all.add(new InstanceProgress("b", 2, OLD, InstanceStage.AWAITING_HEALTH, b2, b2.plusSeconds(150), null, null));
     LookSchedule s = LookSchedule.of(RolloutOptions.ofDefaults(), all, 2, b2);
 
-    assertThat(s.next(b2, null)).isEqualTo(T0.plusSeconds(575));
-    // Unsettled 75 s after its upgrade: 8 of 10 learned ones settled by then; with a 30% chance it is healthy once
-    // 9 of 10 have (82.5 s), at 583 s.
-    assertThat(s.next(T0.plusSeconds(575), null)).isEqualTo(T0.plusSeconds(583));
-    // Still unsettled at 583 s: healthy with a 30% chance once all learned ones are (92.5 s), at 593 s (whole
-    // seconds).
-    assertThat(s.next(T0.plusSeconds(583), null)).isEqualTo(T0.plusSeconds(593));
-    // Settling longer than every learned one, and the longest 3% are the longest one: the tail.
-    assertThat(s.next(T0.plusSeconds(593), null)).isEqualTo(T0.plusSeconds(598));
-    assertThat(s.next(T0.plusSeconds(575), T0.plusSeconds(580))).as("an instance deadline comes first")
-        .isEqualTo(T0.plusSeconds(580));
+    Instant first = s.next(b2, null);
+    Instant second = s.next(first, null);
+    assertThat(second).isAfter(first);
+    assertThat(s.next(first.plusMillis(1), null)).isEqualTo(second);
+    assertThat(s.next(second.minusMillis(1), null)).isEqualTo(second);
+    assertThat(LookSchedule.of(RolloutOptions.ofDefaults(), all, 2, b2).next(first, null))
+        .as("a schedule rebuilt from the same state").isEqualTo(second);
+  }
+
+  @Test
+  void laterBatch_anInstanceSettlingLongerThanAnyLearned_theTail() {
+    List<InstanceProgress> all = learnedBatch();
+    Instant b2 = T0.plusSeconds(400);
+    all.add(new InstanceProgress("b", 2, OLD, InstanceStage.AWAITING_HEALTH, b2, b2.plusSeconds(150), null, null));
+    LookSchedule s = LookSchedule.of(RolloutOptions.ofDefaults(), all, 2, b2);
+
+    // Settled 200 s, far longer than the 110 s (+ 5 s) learned: a look every 5 s, widening.
+    Instant late = b2.plusSeconds(350);
+    Instant next = s.next(late, null);
+    assertThat(Duration.between(late, next)).isLessThanOrEqualTo(Duration.ofSeconds(30));
+    assertThat(s.next(next, null)).isAfter(next);
   }
 
   @Test
   void laterBatch_anInstanceStillUpgrading_theTail() {
-    List<InstanceProgress> all = new ArrayList<>();
-    for (int k = 1; k <= 10; k++) {
-      all.add(new InstanceProgress("a" + k, 1, OLD, InstanceStage.SUCCEEDED, T0, T0.plusSeconds(100),
-          T0.plusSeconds(100 + 10 * k), null));
-    }
+    List<InstanceProgress> all = learnedBatch();
     Instant b2 = T0.plusSeconds(400);
     all.add(new InstanceProgress("b", 2, OLD, InstanceStage.UPGRADING, b2, null, null, null));
     LookSchedule s = LookSchedule.of(RolloutOptions.ofDefaults(), all, 2, b2);
 
-    assertThat(looks(s, b2, 5)).containsExactly(Duration.ofSeconds(175), Duration.ofSeconds(180),
-        Duration.ofSeconds(185), Duration.ofSeconds(190), Duration.ofSeconds(200));
+    // Upgrading 250 s, longer than any learned upgrade (200 s, + 5 s): the tail's gap.
+    Instant late = b2.plusSeconds(250);
+    assertThat(Duration.between(late, s.next(late, null))).isLessThanOrEqualTo(Duration.ofSeconds(30));
   }
 
   @Test

@@ -26,6 +26,7 @@ final class RolloutOptionsTest {
     assertThat(o.gates()).isEmpty();
     assertThat(o.planOptions()).isEqualTo(PlanOptions.ofDefaults());
     assertThat(o.maxUpgradeRequestsPerInstance()).isEqualTo(3);
+    assertThat(o.looksPerBatch()).isEqualTo(3);
   }
 
   @Test
@@ -39,6 +40,22 @@ final class RolloutOptionsTest {
     RolloutOptions o = b.build();
     assertThat(o.maxUpgradeRequestsPerInstance()).isEqualTo(2);
     assertThat(o.toBuilder().build()).isEqualTo(o);
+  }
+
+  @Test
+  void looksPerBatch_outsideOneToTwenty_rejectedNamingParameterRuleAndValue() {
+    RolloutOptions.Builder b = RolloutOptions.builder();
+
+    assertThatThrownBy(() -> b.looksPerBatch(0)).asInstanceOf(type(InvalidValueException.class))
+        .satisfies(e -> {
+          assertThat(e.parameter()).isEqualTo("looksPerBatch");
+          assertThat(e.rule()).isEqualTo("in [1, 20]");
+          assertThat(e.value()).isEqualTo("0");
+        });
+    assertThatThrownBy(() -> b.looksPerBatch(21)).isInstanceOf(InvalidValueException.class)
+        .hasMessage("looksPerBatch must be in [1, 20], but was 21");
+    assertThat(b.build().looksPerBatch()).as("nothing changed").isEqualTo(RolloutOptions.DEFAULT_LOOKS_PER_BATCH);
+    assertThat(b.looksPerBatch(20).build().looksPerBatch()).isEqualTo(20);
   }
 
   @Test
@@ -89,7 +106,7 @@ final class RolloutOptionsTest {
         .healthTimeout(Duration.ofMinutes(2)).instanceUpgradeTimeout(Duration.ofMinutes(20))
         .pollInterval(Duration.ofSeconds(5)).automaticRollback(RolloutOptions.AutomaticRollback.OFF)
         .revertModelOnFault(false).gate(new FleetUnhealthyGate())
-        .planOptions(PlanOptions.withBatchTime(Duration.ofMinutes(3))).build();
+        .planOptions(PlanOptions.withBatchTime(Duration.ofMinutes(3))).looksPerBatch(6).build();
 
     RolloutOptions copy = o.toBuilder().build();
 
@@ -97,6 +114,7 @@ final class RolloutOptionsTest {
     assertThat(copy.healthTimeout()).isEqualTo(o.healthTimeout());
     assertThat(copy.instanceUpgradeTimeout()).isEqualTo(o.instanceUpgradeTimeout());
     assertThat(copy.pollInterval()).isEqualTo(o.pollInterval());
+    assertThat(copy.looksPerBatch()).isEqualTo(6);
     assertThat(copy.automaticRollback()).isEqualTo(o.automaticRollback());
     assertThat(copy.revertModelOnFault()).isFalse();
     assertThat(copy.gates()).isEqualTo(o.gates());

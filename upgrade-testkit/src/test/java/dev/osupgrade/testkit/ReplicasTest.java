@@ -13,6 +13,7 @@ import dev.osupgrade.policy.UpgradePolicy;
 import dev.osupgrade.port.RolloutStore;
 import dev.osupgrade.port.ScaleSetPort;
 import dev.osupgrade.rollout.Rollout;
+import dev.osupgrade.rollout.RolloutOptions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -137,7 +138,10 @@ final class ReplicasTest {
     assertThat(b.status().name()).isEqualTo("COMPLETED");
     assertThat(portA.mutations).as("a drove the first batches").isPositive();
     assertThat(portB.mutations).as("b drove the rest").isPositive();
-    assertThat(b.events().get(0).at()).isAfterOrEqualTo(leaderDies.plus(Rollout.DEFAULT_LEASE).minusSeconds(30));
+    // a renews its lease on each advance, at least every half lease between sparse looks: b takes over no sooner
+    // than a lease after a's last renewal, so at least half a lease after a died.
+    assertThat(b.events().get(0).at()).isAfterOrEqualTo(leaderDies.plus(Rollout.DEFAULT_LEASE.dividedBy(2)))
+        .isBeforeOrEqualTo(leaderDies.plus(Rollout.DEFAULT_LEASE).plus(RolloutOptions.DEFAULT_POLL_INTERVAL));
     assertThat(b.progress().successful()).isEqualTo(20);
     FleetRecord record = fleet.record(id);
     assertThat(record.instances()).allSatisfy(i -> {
