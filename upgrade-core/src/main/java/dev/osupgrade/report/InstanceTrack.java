@@ -175,7 +175,7 @@ public record InstanceTrack(String instanceId, Zone zone, int updateDomain, int 
     ROLLING_BACK,
     /** Restored to its previous image. */
     ROLLED_BACK,
-    /** Max surge: replaced by a new healthy instance and deleted. */
+    /** Max surge: replaced by a new healthy instance (deleted when its batch ends). */
     REPLACED,
     /** No longer in the scale set (deleted). */
     REMOVED;
