@@ -328,13 +328,18 @@ final class LookSchedule {
         pmf[k] *= run / n;
       }
     }
-    double[] cdf = new double[size];
+    return cumulative(pmf);
+  }
+
+  /** The running sum of a distribution over grid steps, at most 1, and exactly 1 at the last step. */
+  private static double[] cumulative(double[] pmf) {
+    double[] cdf = new double[pmf.length];
     double sum = 0;
-    for (int k = 0; k < size; k++) {
+    for (int k = 0; k < pmf.length; k++) {
       sum += pmf[k];
       cdf[k] = Math.min(1, sum);
     }
-    cdf[size - 1] = 1;
+    cdf[pmf.length - 1] = 1;
     return cdf;
   }
 
@@ -355,14 +360,7 @@ final class LookSchedule {
         pmf[(int) k] += share;
       }
     }
-    double[] cdf = new double[size];
-    double sum = 0;
-    for (int k = 0; k < size; k++) {
-      sum += pmf[k];
-      cdf[k] = Math.min(1, sum);
-    }
-    cdf[size - 1] = 1;
-    return cdf;
+    return cumulative(pmf);
   }
 
   /**
@@ -440,14 +438,7 @@ final class LookSchedule {
         pmf[(int) j] += p / (hi - lo + 1);
       }
     }
-    double[] out = new double[size];
-    double sum = 0;
-    for (int k = 0; k < size; k++) {
-      sum += pmf[k];
-      out[k] = Math.min(1, sum);
-    }
-    out[size - 1] = 1;
-    return out;
+    return cumulative(pmf);
   }
 
   /** The learned distribution's cumulative chance of at most {@code millis}. */
