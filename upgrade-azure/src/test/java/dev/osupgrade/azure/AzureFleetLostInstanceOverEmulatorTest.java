@@ -90,6 +90,10 @@ final class AzureFleetLostInstanceOverEmulatorTest {
     assertThat(record.count("3", InstanceChange.Kind.UPGRADE_STARTED)).isZero();
     assertThat(world.peek(web).instances()).filteredOn(i -> !i.instanceId().equals("3")).hasSize(9)
         .allSatisfy(i -> assertThat(i.runs(V2)).isTrue());
+    assertThat(world.peek(web).modelImage()).as("the image is not to blame: the model stays on the target")
+        .isEqualTo(UBUNTU.withVersion(V2));
+    assertThat(ARM.getAllServeEvents()).as("the journal: one model PATCH, forward")
+        .filteredOn(e -> e.getRequest().getMethod().getName().equals("PATCH")).hasSize(1);
   }
 
   @Test

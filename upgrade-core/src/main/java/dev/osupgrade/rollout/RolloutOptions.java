@@ -27,7 +27,9 @@ import org.jspecify.annotations.Nullable;
  *     at most {@link #MAX_PROGRESS_DEADLINE}
  * @param automaticRollback whether failed instances are restored to their previous image
  * @param revertModelOnFault when the rollout faults, point the model back at the image it had before, so that
- *     instances created afterwards do not take the failing image
+ *     instances created afterwards do not take the failing image; not when it faults with
+ *     {@link dev.osupgrade.ops.StopCode#UPGRADE_NOT_APPLIED} (every other instance took the image; one ARM never
+ *     upgraded says nothing against it)
  * @param modelHandling whether the rollout points the model at the target ({@link ModelHandling#PIN_TARGET}, the
  *     orchestrated mode) or leaves the model alone and only upgrades instances to it
  * @param gates extra gates asked before and after each batch, after Azure's built-in two

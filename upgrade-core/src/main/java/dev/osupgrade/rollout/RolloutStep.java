@@ -998,7 +998,10 @@ final class RolloutStep {
   }
 
   private Outcome fault(UpgradeError error) {
-    if (pinsModel() && options.revertModelOnFault() && d.previousModelImage != null && obs != null) {
+    // An instance ARM never upgraded says nothing against the image: every other instance took it, so the model
+    // stays on the target and instances created later take it too.
+    boolean imageStands = error.stopCode().filter(c -> c == StopCode.UPGRADE_NOT_APPLIED).isPresent();
+    if (pinsModel() && options.revertModelOnFault() && !imageStands && d.previousModelImage != null && obs != null) {
       ImageReference current = currentModel();
       ImageReference previous = d.previousModelImage;
       d.intendedModel = previous;

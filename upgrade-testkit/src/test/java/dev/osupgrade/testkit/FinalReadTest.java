@@ -190,8 +190,10 @@ final class FinalReadTest {
     assertThat(record.count("3", InstanceChange.Kind.UPGRADE_STARTED)).isZero();
     assertThat(fleet.peek(id).instances()).filteredOn(i -> !i.instanceId().equals("3")).hasSize(9)
         .allSatisfy(i -> assertThat(i.runs(V2)).isTrue());
-    assertThat(fleet.peek(id).modelImage()).as("Faulted points the model back (revertModelOnFault)")
-        .isEqualTo(ubuntu(V1));
+    assertThat(fleet.peek(id).modelImage()).as("the image is not to blame: the model stays on the target")
+        .isEqualTo(ubuntu(V2));
+    assertThat(record.calls()).as("no PATCH back to the old image").noneMatch(c -> c.is(PortOperation
+        .UPDATE_MODEL_IMAGE) && ubuntu(V1).equals(c.image()));
     Diagnosis diagnosis = FailureDiagnosis.of(r, fleet.peek(id));
     assertThat(diagnosis.cause()).as(diagnosis.toString()).isEqualTo(Diagnosis.Cause.UPGRADE_NOT_APPLIED);
     assertThat(diagnosis.summary()).contains("3");
