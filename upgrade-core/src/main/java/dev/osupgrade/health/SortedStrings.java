@@ -31,9 +31,11 @@ final class SortedStrings extends AbstractSet<String> {
     if (strings instanceof SortedStrings already) {
       return already;
     }
-    String[] a = Require.noNulls(parameter, strings).toArray(new String[0]);
+    // Sorted as an Object[], the array type the JDK's own sorts of collections pass (a String[] here made C2 give up
+    // its compiled sort and compile it again, over and over, as the two kinds of array alternated), then typed.
+    Object[] a = Require.noNulls(parameter, strings).toArray();
     Arrays.sort(a);
-    return new SortedStrings(a);
+    return new SortedStrings(Arrays.copyOf(a, a.length, String[].class));
   }
 
   @Override

@@ -137,12 +137,32 @@ final class LookSchedule {
    */
   static LookSchedule of(RolloutOptions options, Collection<InstanceProgress> instances, int batch,
       Instant batchStartedAt) {
+    return of(options, instances, batch, batchStartedAt, null);
+  }
+
+  /**
+   * The schedule of a batch, what the batches before it taught taken from {@code memo} when it holds it for the same
+   * options, batch and instances of earlier batches (the same {@link InstanceProgress} objects, in the same order),
+   * and left there otherwise: the same schedule as without a memo, computed once per batch rather than on every look.
+   *
+   * @param options the rollout's options (poll interval, looks per batch, plan options)
+   * @param instances every planned instance's progress
+   * @param batch the batch in flight
+   * @param batchStartedAt when it was sent
+   * @param memo where the last learned distributions are kept, or null
+   * @return its schedule
+   */
+  static LookSchedule of(RolloutOptions options, Collection<InstanceProgress> instances, int batch,
+      Instant batchStartedAt, @Nullable Memo memo) {
     Duration poll = options.pollInterval();
     Duration gap = tailGap(poll);
-    long step = Math.max(1, gap.toMillis() / 5);
     List<InstanceProgress> members = new ArrayList<>();
+    List<InstanceProgress> earlier = new ArrayList<>();
     boolean predictable = true;
     for (InstanceProgress p : instances) {
+      if (p.batch() < batch) {
+        earlier.add(p);
+      }
       if (p.batch() != batch) {
         continue;
       }
@@ -164,17 +184,74 @@ final class LookSchedule {
       settled[i] = !p.stage().isSettled() ? Long.MAX_VALUE
           : p.settledAt() == null ? Long.MIN_VALUE : p.settledAt().toEpochMilli();
     }
-    long[][] settle = settleBounds(instances, batch);
-    long[] upgrade = learnedUpgrade(instances, batch);
-    long spread = (long) (gap.toMillis() * SPREAD_GAPS);
-    double[] upgradeCdf = upgrade.length == 0 ? null : cdf(upgrade, spread, step);
-    double[] settleCdf = settle.length == 0 ? null
-        : smooth(boundedCdf(settle, step, BOUNDED_ITERATIONS), spread / step);
-    Duration quickest = quickestBatch(instances, batch);
+    InstanceProgress[] key = earlier.toArray(new InstanceProgress[0]);
+    Learned learned = memo == null ? null : memo.last;
+    if (learned == null || !learned.isFor(options, batch, key)) {
+      learned = Learned.of(options, earlier, batch, key);
+      if (memo != null) {
+        memo.last = learned;
+      }
+    }
+    Duration quickest = learned.quickest;
     Duration predicted = quickest == null ? firstBatch(options) : quickest.minus(times(gap, GAPS_BEFORE_QUICKEST));
     Instant plausible = batchStartedAt.plus(predicted.compareTo(gap) < 0 ? gap : predicted);
     return new LookSchedule(batchStartedAt, plausible, gap, poll, options.looksPerBatch(), requested, upgraded,
-        settled, predictable, upgradeCdf, settleCdf);
+        settled, predictable, learned.upgradeCdf, learned.settleCdf);
+  }
+
+  /**
+   * Where a rollout keeps the last distributions its batches taught ({@link #of(RolloutOptions, Collection, int,
+   * Instant, Memo)}): not part of its state (a rollout resumed from its checkpoint learns them again, the same), and
+   * safe to share between threads (a memo holds one immutable entry, replaced whole).
+   */
+  static final class Memo {
+    private volatile @Nullable Learned last;
+  }
+
+  /** What the batches before one taught: a pure function of the options and of their instances' progress. */
+  private static final class Learned {
+    private final RolloutOptions options;
+    private final int batch;
+    /** The instances of the batches before, in the order given: the memo's key (by identity). */
+    private final InstanceProgress[] earlier;
+    private final double @Nullable [] upgradeCdf;
+    private final double @Nullable [] settleCdf;
+    private final @Nullable Duration quickest;
+
+    private Learned(RolloutOptions options, int batch, InstanceProgress[] earlier, double @Nullable [] upgradeCdf,
+        double @Nullable [] settleCdf, @Nullable Duration quickest) {
+      this.options = options;
+      this.batch = batch;
+      this.earlier = earlier;
+      this.upgradeCdf = upgradeCdf;
+      this.settleCdf = settleCdf;
+      this.quickest = quickest;
+    }
+
+    static Learned of(RolloutOptions options, Collection<InstanceProgress> earlier, int batch,
+        InstanceProgress[] key) {
+      Duration gap = tailGap(options.pollInterval());
+      long step = Math.max(1, gap.toMillis() / 5);
+      long[][] settle = settleBounds(earlier, batch);
+      long[] upgrade = learnedUpgrade(earlier, batch);
+      long spread = (long) (gap.toMillis() * SPREAD_GAPS);
+      double[] upgradeCdf = upgrade.length == 0 ? null : cdf(upgrade, spread, step);
+      double[] settleCdf = settle.length == 0 ? null
+          : smooth(boundedCdf(settle, step, BOUNDED_ITERATIONS), spread / step);
+      return new Learned(options, batch, key, upgradeCdf, settleCdf, quickestBatch(earlier, batch));
+    }
+
+    boolean isFor(RolloutOptions options, int batch, InstanceProgress[] key) {
+      if (this.options != options || this.batch != batch || earlier.length != key.length) {
+        return false;
+      }
+      for (int i = 0; i < key.length; i++) {
+        if (earlier[i] != key[i]) {
+          return false;
+        }
+      }
+      return true;
+    }
   }
 
   /** Before any batch has finished: nine tenths of the plan's estimate, at most {@link #FIRST_BATCH_POLLS} polls. */

@@ -71,6 +71,11 @@ final class RolloutEngine {
   private final RolloutOptions options;
   private final List<HealthGate> beforeGates;
   private final List<HealthGate> afterGates;
+  /**
+   * What the batches so far taught the look schedule, computed once per batch rather than on every look: a cache of a
+   * pure function of the state, not part of it (safe when the engine is shared between threads).
+   */
+  private final LookSchedule.Memo looks = new LookSchedule.Memo();
 
   /**
    * Creates an engine.
@@ -133,7 +138,8 @@ final class RolloutEngine {
   public Decision decide(RolloutState state, Observation observation) {
     Require.nonNull(state, "state");
     Require.nonNull(observation, "observation");
-    RolloutStep step = new RolloutStep(options, beforeGates, afterGates, state, observation, observation.now());
+    RolloutStep step = new RolloutStep(options, beforeGates, afterGates, state, observation, observation.now(),
+        looks);
     try {
       step.run();
     } catch (RolloutStep.NeedsInput e) {
@@ -159,7 +165,7 @@ final class RolloutEngine {
       return new Decision(state, List.of(), List.of(), null);
     }
     RolloutStep step = new RolloutStep(options, beforeGates, afterGates, state,
-        fleet == null ? null : new Observation(now, fleet), now);
+        fleet == null ? null : new Observation(now, fleet), now, looks);
     step.faultFromOutside(error);
     return step.finish();
   }

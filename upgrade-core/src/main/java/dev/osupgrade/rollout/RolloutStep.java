@@ -139,6 +139,8 @@ final class RolloutStep {
       "the model is where the rollout intends it");
 
   private final RolloutOptions options;
+  /** The engine's memo of what earlier batches taught the look schedule (not state: a cache of a pure function). */
+  private final LookSchedule.@Nullable Memo looks;
   private final List<HealthGate> beforeGates;
   private final List<HealthGate> afterGates;
   private final RolloutState.Draft d;
@@ -153,8 +155,9 @@ final class RolloutStep {
   private final List<String> notSent = new ArrayList<>();
 
   RolloutStep(RolloutOptions options, List<HealthGate> beforeGates, List<HealthGate> afterGates, RolloutState state,
-      @Nullable Observation observation, Instant now) {
+      @Nullable Observation observation, Instant now, LookSchedule.@Nullable Memo looks) {
     this.options = options;
+    this.looks = looks;
     this.beforeGates = beforeGates;
     this.afterGates = afterGates;
     this.d = new RolloutState.Draft(state);
@@ -431,7 +434,7 @@ final class RolloutStep {
     emit(seq -> new BatchStarted(seq, now, d.scaleSet, d.batch, plan.batches().size(), batch.zone(), sent,
         unhealthy, total));
     // No look before the batch can plausibly be done.
-    return Outcome.goToAndWait(Phase.IN_BATCH, LookSchedule.of(options, d.instances.values(), d.batch, now)
+    return Outcome.goToAndWait(Phase.IN_BATCH, LookSchedule.of(options, d.instances.values(), d.batch, now, looks)
         .next(now, null), "batch " + d.batch + " sent");
   }
 
@@ -526,7 +529,7 @@ final class RolloutStep {
     }
     if (!allSettled) {
       Instant at = LookSchedule.of(options, d.instances.values(), d.batch,
-          Objects.requireNonNull(d.batchStartedAt, "batchStartedAt")).next(now, nextDeadline);
+          Objects.requireNonNull(d.batchStartedAt, "batchStartedAt"), looks).next(now, nextDeadline);
       return Outcome.waitUntil(at, "instances of batch " + d.batch + " in flight");
     }
     if (replacedMissing != null) {

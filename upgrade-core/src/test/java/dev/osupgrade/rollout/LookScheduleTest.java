@@ -113,6 +113,44 @@ class LookScheduleTest {
   }
 
   @Test
+  void memo_sameLooksAsWithout_overSeededBatches() {
+    RolloutOptions options = RolloutOptions.ofDefaults();
+    LookSchedule.Memo memo = new LookSchedule.Memo();
+    SplittableRandom random = new SplittableRandom(11);
+    for (int round = 0; round < 20; round++) {
+      long[] upgrade = new long[5];
+      long[] settle = new long[5];
+      for (int i = 0; i < 5; i++) {
+        upgrade[i] = random.nextLong(100, 220);
+        settle[i] = random.nextLong(5, 130);
+      }
+
+      assertThat(driveBatchTwo(options, upgrade, settle, memo)).isEqualTo(driveBatchTwo(options, upgrade, settle));
+    }
+  }
+
+  @Test
+  void memo_earlierBatchesChanged_learnsAgain() {
+    RolloutOptions options = RolloutOptions.ofDefaults();
+    Instant b2 = T0.plusSeconds(400);
+    List<InstanceProgress> all = learnedBatch();
+    all.add(new InstanceProgress("b", 2, OLD, InstanceStage.UPGRADING, b2, null, null, null));
+    LookSchedule.Memo memo = new LookSchedule.Memo();
+    Instant remembered = LookSchedule.of(options, all, 2, b2, memo).next(b2, null);
+    // The same batch, but its earlier batch settled later: a schedule of its own, not the memo's.
+    List<InstanceProgress> slower = new ArrayList<>();
+    for (InstanceProgress p : all) {
+      slower.add(p.batch() == 1 ? new InstanceProgress(p.instanceId(), 1, OLD, InstanceStage.SUCCEEDED,
+          p.requestedAt(), p.upgradedAt(), p.settledAt().plusSeconds(90), null) : p);
+    }
+
+    Instant fresh = LookSchedule.of(options, slower, 2, b2).next(b2, null);
+    assertThat(LookSchedule.of(options, slower, 2, b2, memo).next(b2, null)).isEqualTo(fresh)
+        .isNotEqualTo(remembered);
+    assertThat(LookSchedule.of(options, all, 2, b2, memo).next(b2, null)).isEqualTo(remembered);
+  }
+
+  @Test
   void laterBatch_looksWithinWhatTheLearnedTimesAllow_andAsManyAsTheBudget() {
     // Learned: upgrades 110-200 s, settling up to 110 s (+ 5 s either side): batch 2 is done by 315 s at the latest.
     List<Duration> looks = batchTwoLooks(RolloutOptions.ofDefaults(), T0.plusSeconds(400 + 320));
@@ -131,6 +169,11 @@ class LookScheduleTest {
    * @return the looks, from the batch's request, up to the one that saw every instance healthy
    */
   private static List<Duration> driveBatchTwo(RolloutOptions options, long[] upgrade, long[] settle) {
+    return driveBatchTwo(options, upgrade, settle, null);
+  }
+
+  private static List<Duration> driveBatchTwo(RolloutOptions options, long[] upgrade, long[] settle,
+      LookSchedule.Memo memo) {
     Instant b2 = T0.plusSeconds(400);
     List<InstanceProgress> all = learnedBatch();
     int first = all.size();
@@ -140,7 +183,7 @@ class LookScheduleTest {
     List<Duration> looks = new ArrayList<>();
     Instant now = b2;
     while (all.subList(first, all.size()).stream().anyMatch(p -> !p.stage().isSettled())) {
-      now = LookSchedule.of(options, all, 2, b2).next(now, null);
+      now = LookSchedule.of(options, all, 2, b2, memo).next(now, null);
       looks.add(Duration.between(b2, now));
       for (int i = 0; i < upgrade.length; i++) {
         InstanceProgress p = all.get(first + i);

@@ -166,14 +166,14 @@ final class InstanceLifecycle {
       SimInstance.Overlay overlay = new SimInstance.Overlay(health, why);
       List<SimInstance> hit = ids.stream().map(s.instances::get).filter(Objects::nonNull).toList();
       hit.forEach(i -> {
-        i.overlays.add(overlay);
+        i.addOverlay(overlay);
         ctx.recorder.changed(i);
       });
       ctx.record(s.id, "fault: " + why + " begins: instances " + hit.stream().map(i -> i.id).toList() + " "
           + health + " for " + Durations.words(duration));
       ctx.clock.schedule(duration, () -> {
         hit.forEach(i -> {
-          i.overlays.remove(overlay);
+          i.removeOverlay(overlay);
           if (s.instances.get(i.id) == i) {
             ctx.recorder.changed(i); // a deleted instance's history ends with its deletion
           }

@@ -45,8 +45,11 @@ final class SimInstance {
   /** While set, health alternates Healthy / Unhealthy every {@link #flapPeriod} from {@link #flapSince}. */
   @Nullable Instant flapSince;
   @Nullable Duration flapPeriod;
-  /** Health imposed from outside (zone outage, platform maintenance); the newest active one wins. */
-  final List<Overlay> overlays = new ArrayList<>();
+  /**
+   * Health imposed from outside (zone outage, platform maintenance); the newest active one wins. Empty (and shared)
+   * until the first overlay: most instances never get one, and a fleet of 100,000 keeps no list for each.
+   */
+  private List<Overlay> overlays = List.of();
   /** Scripted faults taken by the next reimage. */
   @Nullable ImageBehavior nextBoot;
   boolean extensionFailureNext;
@@ -75,6 +78,21 @@ final class SimInstance {
       return half % 2 == 0 ? HealthState.HEALTHY : HealthState.UNHEALTHY;
     }
     return health;
+  }
+
+  /** Starts an overlay: the newest one wins. */
+  void addOverlay(Overlay overlay) {
+    if (overlays.isEmpty()) {
+      overlays = new ArrayList<>(2);
+    }
+    overlays.add(overlay);
+  }
+
+  /** Ends an overlay. */
+  void removeOverlay(Overlay overlay) {
+    if (!overlays.isEmpty()) {
+      overlays.remove(overlay);
+    }
   }
 
   /** @return true when upgrades leave the instance alone: protected from scale-set actions, or under a ReadOnly lock */

@@ -40,7 +40,7 @@ final class SimMetrics {
   private final FleetContext ctx;
   private final Map<ImageVersion, Map<String, Double>> factors = new HashMap<>();
   /** Per scale set and instance: since when it ran which version (null once deleted). */
-  private final Map<ScaleSetId, Map<String, TreeMap<Instant, @Nullable ImageVersion>>> history = new HashMap<>();
+  private final Map<ScaleSetId, Map<String, Runs>> history = new HashMap<>();
   private final Map<ScaleSetId, List<MetricSample>> boots = new HashMap<>();
   /** Per scale set: the size of its per-boot samples at which they are next pruned (amortized). */
   private final Map<ScaleSetId, Integer> pruneAt = new HashMap<>();
@@ -54,12 +54,11 @@ final class SimMetrics {
   }
 
   void runs(ScaleSetId id, String instanceId, @Nullable ImageVersion version, Instant since) {
-    TreeMap<Instant, @Nullable ImageVersion> runs =
-        history.computeIfAbsent(id, k -> new HashMap<>()).computeIfAbsent(instanceId, k -> new TreeMap<>());
+    Runs runs = history.computeIfAbsent(id, k -> new HashMap<>()).computeIfAbsent(instanceId, k -> new Runs());
     runs.put(since, version);
     Instant horizon = horizon();
     if (horizon != null) {
-      prune(runs, horizon);
+      runs.prune(horizon);
     }
   }
 
@@ -83,18 +82,82 @@ final class SimMetrics {
       e.getValue().removeIf(s -> s.at().isBefore(horizon));
       pruneAt.put(e.getKey(), Math.max(64, 2 * e.getValue().size()));
     }
-    for (Map<String, TreeMap<Instant, @Nullable ImageVersion>> instances : history.values()) {
-      for (TreeMap<Instant, @Nullable ImageVersion> runs : instances.values()) {
-        prune(runs, horizon);
+    for (Map<String, Runs> instances : history.values()) {
+      for (Runs runs : instances.values()) {
+        runs.prune(horizon);
       }
     }
   }
 
-  /** Keeps what ran from the horizon on: the entries after it and the one in force at it. */
-  private static void prune(TreeMap<Instant, @Nullable ImageVersion> runs, Instant horizon) {
-    Instant inForce = runs.floorKey(horizon);
-    if (inForce != null) {
-      runs.headMap(inForce, false).clear();
+  /**
+   * Since when an instance ran which version (null once deleted), in time order: a few entries per instance, held in
+   * arrays (times as seconds and nanoseconds) rather than a map of {@code Instant}s, so that the fleet's 100,000
+   * instances keep little and an upgrade writes numbers into them rather than new objects.
+   */
+  private static final class Runs {
+    private long[] seconds = new long[2];
+    private int[] nanos = new int[2];
+    private @Nullable ImageVersion[] versions = new ImageVersion[2];
+    private int size;
+
+    /** Index of the last entry at or before the time, or -1. */
+    private int floor(long s, int n) {
+      int lo = 0;
+      int hi = size - 1;
+      int found = -1;
+      while (lo <= hi) {
+        int mid = (lo + hi) >>> 1;
+        if (seconds[mid] < s || (seconds[mid] == s && nanos[mid] <= n)) {
+          found = mid;
+          lo = mid + 1;
+        } else {
+          hi = mid - 1;
+        }
+      }
+      return found;
+    }
+
+    /** As {@code TreeMap.put}: the version from {@code since}, replacing one at the same time. */
+    void put(Instant since, @Nullable ImageVersion version) {
+      long s = since.getEpochSecond();
+      int n = since.getNano();
+      int at = floor(s, n);
+      if (at >= 0 && seconds[at] == s && nanos[at] == n) {
+        versions[at] = version;
+        return;
+      }
+      if (size == seconds.length) {
+        seconds = java.util.Arrays.copyOf(seconds, size * 2);
+        nanos = java.util.Arrays.copyOf(nanos, size * 2);
+        versions = java.util.Arrays.copyOf(versions, size * 2);
+      }
+      int to = at + 1;
+      System.arraycopy(seconds, to, seconds, to + 1, size - to);
+      System.arraycopy(nanos, to, nanos, to + 1, size - to);
+      System.arraycopy(versions, to, versions, to + 1, size - to);
+      seconds[to] = s;
+      nanos[to] = n;
+      versions[to] = version;
+      size++;
+    }
+
+    /** Keeps what ran from the horizon on: the entries after it and the one in force at it. */
+    void prune(Instant horizon) {
+      int inForce = floor(horizon.getEpochSecond(), horizon.getNano());
+      if (inForce <= 0) {
+        return;
+      }
+      System.arraycopy(seconds, inForce, seconds, 0, size - inForce);
+      System.arraycopy(nanos, inForce, nanos, 0, size - inForce);
+      System.arraycopy(versions, inForce, versions, 0, size - inForce);
+      java.util.Arrays.fill(versions, size - inForce, size, null);
+      size -= inForce;
+    }
+
+    /** The version in force at {@code t}, or null (none, or deleted). */
+    @Nullable ImageVersion versionAt(Instant t) {
+      int at = floor(t.getEpochSecond(), t.getNano());
+      return at < 0 ? null : versions[at];
     }
   }
 
@@ -143,18 +206,16 @@ final class SimMetrics {
       return out;
     }
     long first = ceilMinute(from);
-    for (Map.Entry<String, TreeMap<Instant, @Nullable ImageVersion>> e : new TreeMap<>(
-        history.getOrDefault(id, Map.of())).entrySet()) {
+    for (Map.Entry<String, Runs> e : new TreeMap<>(history.getOrDefault(id, Map.of())).entrySet()) {
       for (long m = first; m < to.getEpochSecond(); m += SCRAPE.getSeconds()) {
         Instant t = Instant.ofEpochSecond(m);
         if (t.isBefore(from) || t.isAfter(ctx.now())) {
           continue;
         }
-        Map.Entry<Instant, @Nullable ImageVersion> running = e.getValue().floorEntry(t);
-        if (running == null || running.getValue() == null) {
+        ImageVersion version = e.getValue().versionAt(t);
+        if (version == null) {
           continue;
         }
-        ImageVersion version = running.getValue();
         out.add(MetricSample.of(e.getKey(), metric, baseline(metric) * factorOf(version, metric)
             * noise(e.getKey(), metric, t), t));
       }
